@@ -1,0 +1,22 @@
+"""regcollab: plan regional collaboration that is efficient and fair.
+
+Typical use from a script::
+
+    from optimizer import load_instance, solve
+    inst = load_instance("instances/guangdong")
+    sol = solve(inst, method="weighted", weight=0.7)
+    sol.pairings            # one row per pairing, with its type and the reasons
+    inst2 = inst.with_params({"balance.alpha": 0.5})   # a changed copy; inst is untouched
+"""
+
+from .errors import InputError, InstanceError, RegcollabError
+from .instance import Instance, load_instance
+from .model import AllocationModel, LinearModel, build_model
+from .pipeline import solve
+from .solution import Solution
+
+__all__ = [
+    "AllocationModel", "InputError", "Instance", "InstanceError", "LinearModel",
+    "RegcollabError", "Solution", "build_model", "load_instance", "solve",
+]
+__version__ = "0.1.0"

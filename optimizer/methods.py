@@ -1,0 +1,169 @@
+"""Stage 3b: combine efficiency and equity (MODEL.md, "Methods").
+
+Plain functions over a backend and objective vectors, so the analysis code (Pareto fronts,
+re-solves with a type forced) reuses them:
+
+- :func:`lexicographic`: one objective first, the other second, the first held at its optimum.
+- :func:`payoff_table`: both lexicographic optima; they give the ideal and nadir values.
+- :func:`weighted_objective` / :func:`epsilon_problem`: the scalarised problems.
+
+Soft balance rules subtract their penalty from every objective that is maximised.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .solve import StageResult
+
+AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
+
+
+def hold_tolerance(value: float) -> float:
+    """How far below its optimum an objective may fall when it is held in a later stage."""
+    return 1e-9 * abs(value) + 1e-7
+
+
+class Clock:
+    """A time budget shared by the stages of one run."""
+
+    def __init__(self, limit: float | None):
+        self.limit = limit
+        self.t0 = time.perf_counter()
+
+    def share(self, stages_left: int) -> float | None:
+        if self.limit is None:
+            return None
+        left = self.limit - (time.perf_counter() - self.t0)
+        return max(left, 0.01) / max(stages_left, 1)
+
+
+@dataclass
+class Problem:
+    """One scalarised problem: maximise ``objective`` subject to the model and ``rows``."""
+
+    objective: np.ndarray
+    rows: list = field(default_factory=list)  # (coef, lower, upper)
+    label: str = ""
+
+
+@dataclass
+class StageLog:
+    label: str
+    result: StageResult
+
+    def as_dict(self) -> dict:
+        r = self.result
+        return {"stage": self.label, "status": r.status, "objective": r.objective,
+                "mip_gap": r.mip_gap, "seconds": round(r.seconds, 4)}
+
+
+def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Clock, stages_left: int,
+                  rows=(), label="", start=None, log=None) -> tuple[StageResult, StageResult, Problem]:
+    """Maximise ``first``; then ``second`` with ``first`` held at its optimum.
+
+    Returns both stage results and the second-stage problem (for polishing and re-solves).
+    """
+    rows = list(rows)
+    r1 = backend.solve(first, extra_rows=rows, time_limit=clock.share(stages_left), start=start)
+    if log is not None:
+        log.append(StageLog(f"{label}: first", r1))
+    if not r1.ok:
+        return r1, r1, Problem(first, rows, label)
+    hold = (first, r1.objective - hold_tolerance(r1.objective), np.inf)
+    prob = Problem(second, rows + [hold], label)
+    r2 = backend.solve(second, extra_rows=prob.rows, time_limit=clock.share(stages_left - 1),
+                       start=r1.x)
+    if log is not None:
+        log.append(StageLog(f"{label}: second", r2))
+    if not r2.ok:  # keep the first stage's plan: it satisfies the hold row
+        return r1, r1, prob
+    return r1, r2, prob
+
+
+@dataclass
+class PayoffTable:
+    """Lexicographic optima of efficiency (E) and equity (Q); rows are what was maximised first."""
+
+    E_ideal: float
+    Q_at_E: float
+    Q_ideal: float
+    E_at_Q: float
+    x_eff: np.ndarray
+    x_eq: np.ndarray
+    prob_eff: Problem
+    prob_eq: Problem
+    status: str
+
+    @property
+    def E_nadir(self) -> float:
+        return self.E_at_Q
+
+    @property
+    def Q_nadir(self) -> float:
+        return self.Q_at_E
+
+    @property
+    def E_range(self) -> float:
+        r = self.E_ideal - self.E_nadir
+        return r if r > 1e-9 * max(1.0, abs(self.E_ideal)) else 1.0
+
+    @property
+    def Q_range(self) -> float:
+        r = self.Q_ideal - self.Q_nadir
+        return r if r > 1e-9 * max(1.0, abs(self.Q_ideal)) else 1.0
+
+    @property
+    def price_of_fairness(self) -> float | None:
+        """(E_ideal - E at the equity optimum) / E_ideal (Bertsimas, Farias, Trichakis 2011)."""
+        if abs(self.E_ideal) < 1e-12:
+            return None
+        return (self.E_ideal - self.E_at_Q) / self.E_ideal
+
+    def as_dict(self) -> dict:
+        return {
+            "max_efficiency_first": {"efficiency": self.E_ideal, "equity": self.Q_at_E},
+            "max_equity_first": {"efficiency": self.E_at_Q, "equity": self.Q_ideal},
+            "ideal": {"efficiency": self.E_ideal, "equity": self.Q_ideal},
+            "nadir": {"efficiency": self.E_nadir, "equity": self.Q_nadir},
+        }
+
+
+def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock: Clock,
+                 stages_after: int = 1, log=None) -> tuple[PayoffTable | None, str]:
+    """Both lexicographic optima. Returns (table, status); table is None when none exists."""
+    stages = 4 + stages_after
+    e1, e2, prob_e = lexicographic(backend, cE - cP, cQ - cP, clock, stages,
+                                   label="payoff, efficiency first", log=log)
+    if not e1.ok:
+        return None, e1.status
+    q1, q2, prob_q = lexicographic(backend, cQ - cP, cE - cP, clock, stages - 2,
+                                   label="payoff, equity first", start=e2.x, log=log)
+    if not q1.ok:
+        return None, q1.status
+    statuses = [r.status for r in (e1, e2, q1, q2)]
+    status = "optimal" if all(s == "optimal" for s in statuses) else "time_limit"
+    xe, xq = e2.x, q2.x
+    table = PayoffTable(E_ideal=float(cE @ xe), Q_at_E=float(cQ @ xe), Q_ideal=float(cQ @ xq),
+                        E_at_Q=float(cE @ xq), x_eff=xe, x_eq=xq, prob_eff=prob_e, prob_eq=prob_q,
+                        status=status)
+    return table, status
+
+
+def weighted_objective(cE, cQ, cP, table: PayoffTable, lam: float) -> np.ndarray:
+    """lambda (E - E_nad)/(E_ide - E_nad) + (1 - lambda)(Q - Q_nad)/(Q_ide - Q_nad) - penalty."""
+    return lam * cE / table.E_range + (1.0 - lam) * cQ / table.Q_range - cP
+
+
+def weighted_constant(table: PayoffTable, lam: float) -> float:
+    """The constant the weighted objective vector leaves out (nadir offsets)."""
+    return -(lam * table.E_nadir / table.E_range + (1.0 - lam) * table.Q_nadir / table.Q_range)
+
+
+def epsilon_problem(cE, cQ, cP, table: PayoffTable, eps: float) -> Problem:
+    """max E/r_E + delta (Q - eps)/r_Q - penalty  s.t.  Q >= eps  (augmented epsilon-constraint)."""
+    objective = cE / table.E_range + AUGMENTATION * cQ / table.Q_range - cP
+    return Problem(objective, [(cQ, eps, np.inf)], f"epsilon (equity >= {eps:g})")

@@ -1,0 +1,225 @@
+"""The solve pipeline: instance -> model -> payoff table -> method -> polish -> tables -> reasons.
+
+Each step is a public function so analysis code reuses it instead of copying it:
+:func:`effective_instance`, :func:`optimizer.model.build_model`,
+:func:`optimizer.solve.make_backend`, :func:`optimizer.methods.payoff_table`,
+:func:`final_problem`, :func:`polish`, :func:`optimizer.solution.extract_tables`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import methods
+from .errors import InputError
+from .instance import Instance
+from .methods import Clock, Problem, StageLog
+from .model import AllocationModel, build_model
+from .schema import BALANCE_RULES, DEFAULT_SOFT_PENALTY
+from .solution import Solution, extract_tables
+from .solve import SolverOptions, StageResult, make_backend
+
+
+def effective_instance(inst: Instance, method=None, weight=None, equity=None, beta=None,
+                       first=None, eps=None, soft=None, alpha=None, gamma=None, theta=None,
+                       rho=None) -> Instance:
+    """``inst`` with the run's overrides applied (None keeps the instance's own setting)."""
+    changes = {}
+    for path, value in (("objective.method", method), ("objective.lambda", weight),
+                        ("objective.equity", equity), ("objective.beta", beta),
+                        ("objective.first", first), ("objective.eps", eps),
+                        ("balance.alpha", alpha), ("balance.gamma", gamma),
+                        ("balance.theta", theta), ("balance.rho", rho)):
+        if value is not None:
+            changes[path] = value
+    if soft:
+        if isinstance(soft, str):
+            soft = [soft]
+        if not isinstance(soft, dict):
+            soft = {s: DEFAULT_SOFT_PENALTY for s in soft}
+        if "all" in soft:
+            pen = soft.pop("all")
+            soft = {**{r: pen for r in BALANCE_RULES}, **soft}
+        for rule, pen in soft.items():
+            if rule not in BALANCE_RULES:
+                raise InputError(f"'{rule}' is not a balance rule; the rules are "
+                                 f"{', '.join(BALANCE_RULES)} (or all)")
+            changes[f"balance.soft.{rule}"] = DEFAULT_SOFT_PENALTY if pen is None else pen
+    return inst.with_params(changes) if changes else inst
+
+
+def final_problem(am: AllocationModel, table: methods.PayoffTable) -> Problem:
+    """The problem the chosen method solves last (its optimum is the recommended plan)."""
+    p = am.inst.params["objective"]
+    lm = am.lm
+    cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
+    if p["method"] == "weighted":
+        lam = p["lambda"]
+        return Problem(methods.weighted_objective(cE, cQ, cP, table, lam), [],
+                       f"weighted (lambda = {lam:g})")
+    if p["method"] == "epsilon":
+        if p["eps"] is None:
+            raise InputError("the epsilon method needs a lower bound on equity: give --eps "
+                             f"(equity ranges from {table.Q_nadir:.4g} to {table.Q_ideal:.4g} "
+                             "on this instance) or objective.eps in instance.toml")
+        return methods.epsilon_problem(cE, cQ, cP, table, p["eps"])
+    if p["method"] == "lexicographic":
+        return table.prob_eff if p["first"] == "efficiency" else table.prob_eq
+    raise InputError(f"unknown method {p['method']!r}")
+
+
+def polish(backend, problem: Problem, am: AllocationModel, x: np.ndarray, duals=True) -> StageResult:
+    """Fix every binary at its value in ``x`` and solve the LP: clean flows (and duals)."""
+    z = am.lm.col_blocks["z"]
+    cols = np.arange(z.start, z.stop)
+    vals = np.round(x[z.start:z.stop])
+    return backend.solve(problem.objective, extra_rows=problem.rows, fix=(cols, vals),
+                         relax_integers=True, duals=duals)
+
+
+def _overall(statuses: list[str]) -> str:
+    if any(s == "time_limit" for s in statuses):
+        return "time_limit"
+    return "optimal"
+
+
+def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, first=None, eps=None,
+          soft=None, solver="highs", time_limit=None, gap=None, threads=None, why="auto",
+          msg=False, log_callback=None, write_model=None, **overrides) -> Solution:
+    """Solve ``inst`` and return a :class:`~optimizer.solution.Solution`.
+
+    Options left at None take the instance's settings (``[objective]``, ``[balance]``).
+    ``weight`` is lambda of the weighted method. ``soft`` names balance rules to make soft
+    (a list, or a dict rule -> penalty; ``"all"`` for every rule). ``why`` re-solves each
+    pairing with its other eligible types forced ("auto": on small instances only).
+    ``time_limit`` (seconds) is shared by all the stages of the run.
+    """
+    t_start = time.perf_counter()
+    inst_eff = effective_instance(inst, method, weight, equity, beta, first, eps, soft, **overrides)
+    opts = SolverOptions(solver=solver, time_limit=time_limit, gap=gap, threads=threads, msg=msg,
+                         log_callback=log_callback).validate()
+    pobj = inst_eff.params["objective"]
+    if pobj["method"] == "epsilon" and pobj["eps"] is None:
+        raise InputError("the epsilon method needs a lower bound on equity: give --eps or "
+                         "objective.eps in instance.toml")
+    t0 = time.perf_counter()
+    am = build_model(inst_eff)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    backend = make_backend(am.lm, opts)
+    t_transfer = time.perf_counter() - t0
+    if write_model:
+        backend.write_model(write_model)
+    clock = Clock(time_limit)
+    lm = am.lm
+    cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
+    log: list[StageLog] = []
+
+    summary = {
+        "instance": inst_eff.name,
+        "method": pobj["method"], "equity_measure": pobj["equity"], "lambda": pobj["lambda"],
+        "beta": pobj["beta"] if pobj["equity"] == "tail" else None,
+        "first": pobj["first"] if pobj["method"] == "lexicographic" else None,
+        "eps": pobj["eps"] if pobj["method"] == "epsilon" else None,
+        "soft_rules": dict(am.soft), "solver": opts.solver,
+        "model_size": {"columns": lm.n_cols, "rows": lm.n_rows, "nonzeros": int(lm.A.nnz),
+                       "binaries": int(lm.integer.sum()), "candidate_pairs": int(len(am.pair_d))},
+        "warnings": list(inst_eff.warnings),
+    }
+
+    def done(status, message, x=None, result=None, tables=None, table=None, problem=None,
+             gap_=None, t_extract=0.0):
+        t_solve = sum(s.result.seconds for s in log)
+        summary.update(status=status, proven_optimal=status == "optimal", message=message)
+        summary.setdefault("mip_gap", gap_)
+        summary["timings"] = {"load": round(inst.load_seconds, 4), "build": round(t_build, 4),
+                              "transfer": round(t_transfer, 4), "solve": round(t_solve, 4),
+                              "extract": round(t_extract, 4),
+                              "total": round(time.perf_counter() - t_start + inst.load_seconds, 4)}
+        summary["stages"] = [s.as_dict() for s in log]
+        sol = Solution(status=status, summary=summary, instance=inst_eff, model=am, x=x,
+                       backend=backend, final_problem=problem, payoff=table, **(tables or {}))
+        return sol
+
+    table, status = methods.payoff_table(backend, cE, cQ, cP, clock,
+                                         stages_after=0 if pobj["method"] == "lexicographic" else 1,
+                                         log=log)
+    if table is None:
+        return done(status, _failure_message(status, "the payoff table (maximum efficiency)"))
+    summary["payoff_table"] = table.as_dict()
+    summary["price_of_fairness"] = table.price_of_fairness
+
+    problem = final_problem(am, table)
+    if pobj["method"] == "lexicographic":
+        x = table.x_eff if pobj["first"] == "efficiency" else table.x_eq
+        final = log[1].result if pobj["first"] == "efficiency" else log[3].result
+        final = StageResult(final.status, x, float(problem.objective @ x), final.mip_gap,
+                            final.seconds)
+    else:
+        starts = [table.x_eff, table.x_eq]
+        if pobj["method"] == "epsilon":
+            starts = [s for s in starts if cQ @ s >= pobj["eps"] - 1e-9]
+        start = max(starts, key=lambda s: problem.objective @ s) if starts else None
+        final = backend.solve(problem.objective, extra_rows=problem.rows,
+                              time_limit=clock.share(1), start=start)
+        log.append(StageLog(problem.label, final))
+        if not final.ok:
+            what = problem.label
+            msg_ = _failure_message(final.status, what)
+            if pobj["method"] == "epsilon" and final.status == "infeasible":
+                msg_ = (f"no plan reaches equity {pobj['eps']:g}: the most equity any plan can "
+                        f"reach is {table.Q_ideal:.6g}")
+            return done(final.status, msg_, table=table, problem=problem)
+
+    # polish: binaries fixed, LP re-solved; exact flows and duals of the fixed LP
+    pol = polish(backend, problem, am, final.x)
+    x = pol.x if pol.ok and pol.objective >= final.objective - methods.hold_tolerance(
+        final.objective) else final.x
+    t0 = time.perf_counter()
+    tables = extract_tables(am, x)
+    E, Q, pen = float(cE @ x), float(cQ @ x), float(cP @ x)
+    objective = float(problem.objective @ x)
+    if pobj["method"] == "weighted":
+        objective += methods.weighted_constant(table, pobj["lambda"])
+    statuses = [s.result.status for s in log]
+    status = _overall(statuses)
+    summary.update(
+        efficiency=E, equity=Q, objective=objective, penalty=pen,
+        mip_gap=final.mip_gap if final.mip_gap is not None else None,
+        efficiency_loss_vs_ideal=(table.E_ideal - E) / table.E_ideal if table.E_ideal else None,
+        pairings=int(len(tables["pairings"])),
+        types={t: int((tables["pairings"]["type"] == t).sum()) for t in inst_eff.types},
+        violations=int((tables["balance"]["violation"] > 1e-9).sum()),
+    )
+    if pol.ok:
+        summary["duals_available"] = pol.row_dual is not None
+    t_extract = time.perf_counter() - t0
+    message = ("optimal plan found" if status == "optimal" else
+               "a plan was found but a time or iteration limit stopped the solver before it "
+               "was proven optimal")
+    sol = done(status, message, x=x, table=table, problem=problem, tables=tables,
+               t_extract=t_extract)
+    sol.polish = pol
+
+    # why this type
+    from .typology import add_type_reasons, should_explain
+
+    t0 = time.perf_counter()
+    run = should_explain(sol, why)
+    add_type_reasons(sol, resolve=run, time_limit_each=clock.share(1) if time_limit else None)
+    sol.summary["why_resolves"] = "done" if run else "skipped (large instance; use why=True)"
+    sol.summary["timings"]["explain"] = round(time.perf_counter() - t0, 4)
+    return sol
+
+
+def _failure_message(status: str, what: str) -> str:
+    return {
+        "infeasible": "no plan satisfies all the rules (the instance's balance rules, spans "
+                      "and fixed pairs contradict each other); run 'regcollab diagnose' or "
+                      "make rules soft with --soft",
+        "unbounded": f"{what} is unbounded (a modelling error; please report it)",
+        "no_solution": f"the solver found no plan for {what} within the limits",
+        "error": f"the solver failed on {what}",
+    }.get(status, f"{what}: {status}")

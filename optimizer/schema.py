@@ -1,0 +1,171 @@
+"""The instance schema as data: every column and every parameter, once.
+
+Validation (``instance.py``), defaults and the user docs (``docs/instance-format.md``,
+checked by a test) all read these tables, so a new column is added here and nowhere else.
+A column whose name ends in ``.<resource>`` is written with a ``{k}`` placeholder and exists
+once per resource kind.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+INF = math.inf
+
+TYPES = ("project", "platform", "institutional")
+"""The collaboration types of the paper, weakest to strongest integration."""
+
+BALANCE_RULES = ("coverage", "access_floor", "capacity", "outcome_floor", "outcome_spread")
+"""Balance rules that may be made soft (``[balance.soft]``)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # may contain "{k}" for one column per resource kind
+    kind: str  # "id" | "text" | "number" | "integer" | "bool"
+    required: bool
+    default: object = None  # None: no default (required) or "derived" (see description)
+    lo: float = -INF
+    hi: float = INF
+    lo_open: bool = False  # lo is exclusive (value must be > lo)
+    unit: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Param:
+    path: str
+    kind: str  # "number" | "text" | "choice" | "number-or-off" | "bool"
+    default: object
+    lo: float = -INF
+    hi: float = INF
+    lo_open: bool = False
+    choices: tuple = ()
+    description: str = ""
+
+
+PARTNER_COLUMNS = (
+    Column("id", "id", True, description="Short unique identifier of the partner (developed region)."),
+    Column("name", "text", False, "", description="Name shown in reports (defaults to the id)."),
+    Column("max_partners", "integer", False, INF, lo=0,
+           description="Most recipients this partner may pair with (empty: unlimited)."),
+    Column("supply.{k}", "number", True, lo=0, unit="resource units",
+           description="Units of resource k the partner can commit in the plan period."),
+)
+
+RECIPIENT_COLUMNS = (
+    Column("id", "id", True, description="Short unique identifier of the recipient (less-developed region)."),
+    Column("name", "text", False, "", description="Name shown in reports (defaults to the id)."),
+    Column("population", "number", True, lo=0, lo_open=True, unit="people (instance unit)",
+           description="Population; gains are divided by it to give outcomes per person."),
+    Column("baseline", "number", True, lo=0, unit="outcome per person",
+           description="Baseline outcome per person (y0), e.g. GDP per capita."),
+    Column("target", "number", True, lo=0, lo_open=True, unit="outcome per person",
+           description="Reference outcome (e.g. the provincial average); u = outcome / target."),
+    Column("min_partners", "integer", False, 1, lo=0,
+           description="Fewest partners the recipient must get (coverage rule; default 1)."),
+    Column("max_partners", "integer", False, INF, lo=0,
+           description="Most partners the recipient may get (empty: unlimited)."),
+    Column("need.{k}", "number", True, lo=0, unit="resource units",
+           description="What the recipient needs of resource k (the access floor is alpha times it)."),
+    Column("absorb.{k}", "number", False, "need", lo=0, unit="resource units",
+           description="Absorptive capacity: the most of k the recipient can use (default: its need)."),
+    Column("prod.{k}", "number", True, lo=0, unit="outcome per resource unit",
+           description="Total outcome gained per unit of k used in the recipient."),
+)
+
+PAIR_COLUMNS = (
+    Column("partner", "id", True, description="Partner id (must be in partners.csv)."),
+    Column("recipient", "id", True, description="Recipient id (must be in recipients.csv)."),
+    Column("comp", "number", False, "[pairs] comp", lo=0, hi=1,
+           description="Complementarity in [0, 1]; gains are multiplied by (1 + comp)."),
+    Column("pot", "number", False, "[pairs] pot", lo=0, hi=1,
+           description="Top-down political potential energy in [0, 1] (1 = mandated pairing)."),
+    Column("ben", "number", False, "[pairs] ben", lo=0, hi=1,
+           description="Horizontal mutual benefit in [0, 1]."),
+    Column("allowed", "bool", False, True, description="false forbids the pairing."),
+    Column("fixed", "bool", False, False,
+           description="true: policy already set this pairing; it must be kept (type still chosen)."),
+)
+
+TABLES = {
+    "partners": PARTNER_COLUMNS,
+    "recipients": RECIPIENT_COLUMNS,
+    "pairs": PAIR_COLUMNS,
+}
+
+TYPE_DEFAULTS = {
+    "project": dict(mult=1.0, kappa=0.2, setup=0.0, min_scale=0.0, pot_min=0.0, ben_min=0.0),
+    "platform": dict(mult=1.3, kappa=0.5, setup=0.0, min_scale=0.0, pot_min=0.0, ben_min=0.4),
+    "institutional": dict(mult=1.6, kappa=0.8, setup=0.0, min_scale=0.0, pot_min=0.6, ben_min=0.6),
+}
+
+TYPE_PARAMS = (
+    Param("mult", "number", None, lo=0, lo_open=True, description="Efficiency multiplier of the type."),
+    Param("kappa", "number", None, lo=0, hi=1,
+          description="Share of the gain that becomes lasting capacity of the recipient."),
+    Param("setup", "number", None, lo=0, description="Fixed cost of one pairing of the type, in outcome units."),
+    Param("min_scale", "number", None, lo=0,
+          description="Smallest total value of resources for a pairing of the type."),
+    Param("pot_min", "number", None, lo=0, hi=1, description="Political potential needed for the type."),
+    Param("ben_min", "number", None, lo=0, hi=1, description="Mutual benefit needed for the type."),
+)
+
+PARAMS = (
+    Param("name", "text", "", description="Name of the instance."),
+    Param("description", "text", "", description="What the instance represents."),
+    Param("objective.method", "choice", "weighted", choices=("weighted", "epsilon", "lexicographic"),
+          description="How efficiency and equity are combined."),
+    Param("objective.lambda", "number", 0.5, lo=0, hi=1,
+          description="Weight of efficiency in the weighted method (1 - lambda goes to equity)."),
+    Param("objective.equity", "choice", "tail", choices=("tail", "maxmin"),
+          description="Equity measure: tail beta-mean of normalised outcomes, or their minimum."),
+    Param("objective.beta", "number", 0.25, lo=0, hi=1, lo_open=True,
+          description="Share of worst-off recipients averaged by the tail measure."),
+    Param("objective.first", "choice", "efficiency", choices=("efficiency", "equity"),
+          description="Objective optimised first by the lexicographic method."),
+    Param("objective.eps", "number-or-off", None,
+          description="Lower bound on equity for the epsilon method."),
+    Param("balance.alpha", "number", 0.3, lo=0, hi=1,
+          description="Access floor: every recipient gets at least alpha times its need of each resource."),
+    Param("balance.gamma", "number", 0.3, lo=0, hi=1,
+          description="Capacity balance: lasting capacity is at least gamma times the gain."),
+    Param("balance.theta", "number-or-off", None, lo=0,
+          description="Outcome floor: every normalised outcome u is at least theta (off by default)."),
+    Param("balance.rho", "number-or-off", None, lo=0, hi=1,
+          description="Outcome spread: every u is at least rho times the mean u (off by default)."),
+    Param("pairs.comp", "number", 0.0, lo=0, hi=1, description="Default complementarity of a pair."),
+    Param("pairs.pot", "number", 0.0, lo=0, hi=1, description="Default political potential of a pair."),
+    Param("pairs.ben", "number", 0.0, lo=0, hi=1, description="Default mutual benefit of a pair."),
+    Param("pairs.allowed", "bool", True,
+          description="Whether pairs not listed in pairs.csv are allowed (false: only listed pairs)."),
+)
+
+DEFAULT_SOFT_PENALTY = 1000.0
+"""Penalty per unit of slack when a rule is made soft without naming a penalty."""
+
+PARAM_BY_PATH = {p.path: p for p in PARAMS}
+
+
+def column_for(table: str, name: str) -> Column | None:
+    """The schema column that ``name`` is in ``table`` (resource columns by prefix)."""
+    for col in TABLES[table]:
+        if "{k}" in col.name:
+            prefix = col.name.split("{k}")[0]
+            if name.startswith(prefix) and len(name) > len(prefix):
+                return col
+        elif col.name == name:
+            return col
+    return None
+
+
+def describe_range(lo: float, hi: float, lo_open: bool = False) -> str:
+    """Human words for an allowed range, used in messages and docs."""
+    if lo > -INF and hi < INF:
+        return f"between {lo:g} and {hi:g}" if not lo_open else f"above {lo:g} and at most {hi:g}"
+    if lo > -INF:
+        return f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
+    if hi < INF:
+        return f"at most {hi:g}"
+    return "any number"

@@ -1,0 +1,252 @@
+"""Stage 4: read a solver's column values back into the planner's tables.
+
+Tables (pandas DataFrames):
+
+- ``pairings``: one row per pairing chosen: partner, recipient, type, resources per kind, its
+  gain and lasting capacity, pot/ben and the eligible types (``typology.py`` adds the reasons);
+- ``allocations``: one row per (partner, recipient, resource) that flows;
+- ``recipients``: baseline, outcome, normalised outcome, gain, capacity, partners;
+- ``balance``: every balance rule row: value, bound, slack, whether soft and its violation;
+- ``summary``: a dict of the headline numbers (efficiency, equity, payoff table, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .files import atomic_dir
+from .model import AllocationModel
+
+ZERO = 1e-9  # flows below this are reported as 0
+
+
+def _clean(v: np.ndarray) -> np.ndarray:
+    v = np.where(np.abs(v) < ZERO, 0.0, v)
+    return v
+
+
+def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
+    """The solution tables of a column vector ``x`` of ``am``."""
+    inst, a = am.inst, am.inst.arrays
+    D, R, K, T = inst.partners.index, inst.recipients.index, list(inst.resources), list(inst.types)
+    nR, nK = len(R), len(K)
+    xv = _clean(x[am.x.start:am.x.stop])
+    zv = x[am.z.start:am.z.stop] > 0.5
+    xd, xr, xt, xk = am.x_d, am.x_r, am.x_type, am.x_k
+    gain_x = am.gain * xv
+    cap_x = a["kappa"][xt] * gain_x
+
+    # pairings: one per chosen z
+    zc = np.flatnonzero(zv)
+    nZ = len(am.z_pair)
+    amt = np.zeros((nZ, nK))
+    np.add.at(amt, (am.x_z, xk), xv)
+    zg = np.bincount(am.x_z, weights=gain_x, minlength=nZ)
+    zcap = np.bincount(am.x_z, weights=cap_x, minlength=nZ)
+    pd_, pr_ = am.pair_d[am.z_pair[zc]], am.pair_r[am.z_pair[zc]]
+    elig = a["eligible"]
+    pairings = pd.DataFrame({
+        "partner": D[pd_].astype(str), "partner_name": inst.partners["name"].to_numpy()[pd_],
+        "recipient": R[pr_].astype(str), "recipient_name": inst.recipients["name"].to_numpy()[pr_],
+        "type": [T[t] for t in am.z_type[zc]],
+    })
+    for k in range(nK):
+        pairings[K[k]] = amt[zc, k]
+    pairings["value"] = amt[zc] @ a["value"]
+    pairings["gain"] = zg[zc]
+    pairings["capacity"] = zcap[zc]
+    pairings["setup"] = a["setup"][am.z_type[zc]]
+    pairings["pot"] = a["pot"][pd_, pr_]
+    pairings["ben"] = a["ben"][pd_, pr_]
+    pairings["comp"] = a["comp"][pd_, pr_]
+    pairings["fixed"] = a["fixed"][pd_, pr_]
+    pairings["eligible_types"] = ["|".join(T[t] for t in np.flatnonzero(elig[d, r]))
+                                  for d, r in zip(pd_, pr_)]
+    pairings.attrs["z_columns"] = zc
+
+    # allocations: long form
+    flow = np.flatnonzero(xv > 0)
+    allocations = pd.DataFrame({
+        "partner": D[xd[flow]].astype(str), "recipient": R[xr[flow]].astype(str),
+        "type": [T[t] for t in xt[flow]], "resource": [K[k] for k in xk[flow]],
+        "amount": xv[flow], "gain": gain_x[flow],
+    })
+
+    # recipients
+    G = np.bincount(xr, weights=gain_x, minlength=nR)
+    C = np.bincount(xr, weights=cap_x, minlength=nR)
+    recv = np.zeros((nR, nK))
+    np.add.at(recv, (xr, xk), xv)
+    y = a["y0"] + G / a["pop"]
+    u = y / a["target"]
+    n_part = np.bincount(pr_, minlength=nR)
+    partner_lists = [[] for _ in range(nR)]
+    for d, r in zip(pd_, pr_):
+        partner_lists[r].append(str(D[d]))
+    recipients = pd.DataFrame({
+        "recipient": R.astype(str), "name": inst.recipients["name"].to_numpy(),
+        "population": a["pop"], "baseline": a["y0"], "outcome": y, "target": a["target"],
+        "u_before": am.u0, "u": u, "share_of_mean": u / u.mean() if u.mean() != 0 else np.nan,
+        "gain": G, "capacity": C, "partners": n_part,
+        "partner_ids": [";".join(sorted(p)) for p in partner_lists],
+    })
+    for k in range(nK):
+        recipients[f"received.{K[k]}"] = recv[:, k]
+    for k in range(nK):
+        recipients[f"need.{K[k]}"] = a["need"][:, k]
+
+    # balance rules
+    p = inst.params["balance"]
+    rows = []
+    lm = am.lm
+    for rule in am.balance_rows:
+        blk = lm.row_blocks[rule]
+        ents = blk.data["entity"]
+        soft = rule in am.soft
+        slack_var = (x[lm.col_blocks[f"slack_{rule}"].start:lm.col_blocks[f"slack_{rule}"].stop]
+                     if soft else np.zeros(len(ents)))
+        if rule == "access_floor":
+            rr, kk = ents // nK, ents % nK
+            value, bound = recv[rr, kk], p["alpha"] * a["need"][rr, kk]
+            res = [K[k] for k in kk]
+        else:
+            rr = ents
+            res = [""] * len(ents)
+            if rule == "coverage":
+                value, bound = n_part[rr].astype(float), a["min_partners_r"][rr]
+            elif rule == "capacity":
+                value, bound = C[rr], p["gamma"] * G[rr]
+            elif rule == "outcome_floor":
+                value, bound = u[rr], np.full(len(rr), p["theta"])
+            elif rule == "outcome_spread":
+                value, bound = u[rr], p["rho"] * np.full(len(rr), u.mean())
+            else:
+                continue
+        for i in range(len(ents)):
+            rows.append({
+                "rule": rule, "recipient": str(R[rr[i]]), "resource": res[i],
+                "value": float(value[i]), "bound": float(bound[i]),
+                "slack": float(value[i] - bound[i]),
+                "violation": float(max(0.0, bound[i] - value[i])) if soft else 0.0,
+                "soft": soft, "penalty": am.soft.get(rule, np.nan),
+                "slack_variable": float(slack_var[i]), "row": blk.start + i,
+            })
+    balance = pd.DataFrame(rows, columns=["rule", "recipient", "resource", "value", "bound",
+                                          "slack", "violation", "soft", "penalty",
+                                          "slack_variable", "row"])
+    return {"pairings": pairings, "allocations": allocations, "recipients": recipients,
+            "balance": balance}
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return v if math.isfinite(v) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+TABLE_FILES = {"pairings": "pairings.csv", "allocations": "allocations.csv",
+               "recipients": "recipients.csv", "balance": "balance.csv"}
+
+
+@dataclass
+class Solution:
+    """The result of :func:`optimizer.solve`: tables, a summary, and what produced them."""
+
+    status: str
+    summary: dict
+    pairings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    allocations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    recipients: pd.DataFrame = field(default_factory=pd.DataFrame)
+    balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    instance: object = None
+    model: AllocationModel | None = None
+    x: np.ndarray | None = None
+    backend: object = None
+    final_problem: object = None
+    payoff: object = None
+    polish: object = None  # the fixed-binaries LP (duals for sensitivity)
+
+    # ------------------------------------------------------------- headline numbers
+    @property
+    def has_plan(self) -> bool:
+        return self.status in ("optimal", "time_limit")
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == "optimal"
+
+    @property
+    def efficiency(self) -> float | None:
+        return self.summary.get("efficiency")
+
+    @property
+    def equity(self) -> float | None:
+        return self.summary.get("equity")
+
+    @property
+    def objective(self) -> float | None:
+        return self.summary.get("objective")
+
+    @property
+    def mip_gap(self) -> float | None:
+        return self.summary.get("mip_gap")
+
+    @property
+    def price_of_fairness(self) -> float | None:
+        return self.summary.get("price_of_fairness")
+
+    @property
+    def timings(self) -> dict:
+        return self.summary.get("timings", {})
+
+    @property
+    def payoff_table(self) -> pd.DataFrame:
+        """The lexicographic payoff table: rows = objective maximised first."""
+        pt = self.summary.get("payoff_table")
+        if not pt:
+            return pd.DataFrame(columns=["efficiency", "equity"])
+        return pd.DataFrame([pt["max_efficiency_first"], pt["max_equity_first"]],
+                            index=["max efficiency first", "max equity first"])
+
+    def __repr__(self) -> str:
+        if not self.has_plan:
+            return f"Solution(status={self.status!r})"
+        return (f"Solution(status={self.status!r}, efficiency={self.efficiency:.6g}, "
+                f"equity={self.equity:.6g}, pairings={len(self.pairings)})")
+
+    # ------------------------------------------------------------- output
+    def summary_json(self) -> str:
+        return json.dumps(_jsonable(self.summary), indent=2, ensure_ascii=False, sort_keys=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in TABLE_FILES}
+
+    def write(self, out: str | Path, extra=None) -> Path:
+        """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
+
+        ``extra`` is an optional callable ``f(folder)`` that writes more files (e.g. a report)
+        into the temporary folder before it is renamed into place.
+        """
+        with atomic_dir(out) as tmp:
+            for name, fname in TABLE_FILES.items():
+                df = getattr(self, name)
+                df.to_csv(tmp / fname, index=False, float_format="%.10g")
+            (tmp / "summary.json").write_text(self.summary_json() + "\n", encoding="utf-8")
+            if extra is not None:
+                extra(tmp)
+        return Path(out)

@@ -1,0 +1,354 @@
+"""Stage 3: solve a :class:`~optimizer.model.LinearModel` with HiGHS (default) or any PuLP solver.
+
+A *backend* holds one model and solves it repeatedly with different objectives, extra rows and
+fixed columns (the stages of the payoff table, the chosen method, the "why this type" re-solves).
+The HiGHS backend passes the whole matrix to HiGHS once (``Highs.passModel``) and changes only
+what a stage needs. Every solver status is mapped explicitly to one of:
+
+``optimal``             proven optimal (within the MIP gap asked for)
+``time_limit``          stopped by a limit with a plan in hand: *not* proven optimal
+``no_solution``         stopped by a limit before any plan was found
+``infeasible``          no plan satisfies the rules
+``unbounded``           the objective can grow without end (a modelling error)
+``error``               the solver failed
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import InputError
+from .model import LinearModel
+
+INF = np.inf
+HAS_SOLUTION = ("optimal", "time_limit")
+
+
+@dataclass
+class SolverOptions:
+    solver: str = "highs"
+    time_limit: float | None = None  # seconds for the whole run
+    gap: float | None = None  # relative MIP gap; None: the solver's default (HiGHS: 1e-4)
+    threads: int | None = None
+    msg: bool = False
+    log_callback: object = None  # called with each line of solver log (progress)
+
+    def validate(self) -> "SolverOptions":
+        if self.time_limit is not None and not (self.time_limit > 0):
+            raise InputError(f"--time-limit must be a positive number of seconds, not {self.time_limit}")
+        if self.gap is not None and not (0 <= self.gap < 1):
+            raise InputError(f"--gap must be between 0 and 1 (a relative gap), not {self.gap}")
+        if self.threads is not None and not (self.threads >= 1):
+            raise InputError(f"--threads must be at least 1, not {self.threads}")
+        return self
+
+
+@dataclass
+class StageResult:
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    mip_gap: float | None
+    seconds: float
+    message: str = ""
+    row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
+    extra_dual: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in HAS_SOLUTION
+
+
+# --------------------------------------------------------------------------- HiGHS
+_BANNER_SHOWN = False
+
+
+def new_highs():
+    """A ``highspy.Highs`` with output off. HiGHS prints a banner on standard output the first
+    time one is made in a process; it would corrupt ``--format json``, so it goes to /dev/null."""
+    import os
+    import sys
+
+    import highspy
+
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        _BANNER_SHOWN = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _highs_status(h, ms) -> tuple[str, bool]:
+    import highspy
+
+    S = highspy.HighsModelStatus
+    info = h.getInfo()
+    has_sol = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    if ms == S.kOptimal:
+        return "optimal", True
+    if ms == S.kInfeasible:
+        return "infeasible", False
+    if ms == S.kUnbounded:
+        return "unbounded", False
+    if ms == S.kUnboundedOrInfeasible:
+        return "infeasible", False
+    limits = [S.kTimeLimit, S.kIterationLimit, S.kInterrupt]
+    for name in ("kSolutionLimit", "kMemoryLimit", "kObjectiveBound", "kObjectiveTarget",
+                 "kHighsInterrupt"):
+        if hasattr(S, name):
+            limits.append(getattr(S, name))
+    if ms in limits:
+        return ("time_limit", True) if has_sol else ("no_solution", False)
+    if ms == S.kModelEmpty:
+        return "optimal", True
+    return "error", False
+
+
+class HighsBackend:
+    """Solve a LinearModel with highspy, the whole matrix passed at once."""
+
+    name = "highs"
+
+    def __init__(self, lm: LinearModel, opts: SolverOptions):
+        import highspy
+
+        self.hs = highspy
+        self.lm = lm
+        self.opts = opts
+        self.integer = lm.integer
+        h = new_highs()
+        h.setOptionValue("output_flag", bool(opts.msg or opts.log_callback))
+        if opts.log_callback is not None:
+            h.setOptionValue("log_to_console", bool(opts.msg))
+            cb = opts.log_callback
+
+            def _on_log(callback_type, message, data_out, data_in, user_data):
+                cb(message)
+
+            try:
+                h.setCallback(_on_log, None)
+                h.startCallback(highspy.cb.HighsCallbackType.kCallbackLogging)
+            except Exception:  # older highspy: no progress, solve anyway
+                pass
+        if opts.threads:
+            h.setOptionValue("threads", int(opts.threads))
+        if opts.gap is not None:
+            h.setOptionValue("mip_rel_gap", float(opts.gap))
+        lp = highspy.HighsLp()
+        lp.num_col_ = lm.n_cols
+        lp.num_row_ = lm.n_rows
+        lp.sense_ = highspy.ObjSense.kMaximize
+        lp.col_cost_ = np.zeros(lm.n_cols)
+        lp.col_lower_ = lm.col_lower
+        lp.col_upper_ = lm.col_upper
+        lp.row_lower_ = lm.row_lower
+        lp.row_upper_ = lm.row_upper
+        A = lm.A.tocsc()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data
+        if self.integer.any():
+            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                               for i in self.integer]
+        status = h.passModel(lp)
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model")
+        self.h = h
+        self.base_lower = lm.col_lower
+        self.base_upper = lm.col_upper
+
+    def write_model(self, path: str) -> None:
+        """Write the model as it stands (MPS or LP by the file extension)."""
+        self.h.writeModel(str(path))
+
+    def solve(self, objective: np.ndarray, sense: str = "max", extra_rows=(), fix=None,
+              start: np.ndarray | None = None, time_limit: float | None = None,
+              relax_integers: bool = False, duals: bool = False) -> StageResult:
+        """One solve. ``extra_rows``: ``(coef, lower, upper)`` over all columns, removed after.
+
+        ``fix``: ``{column index array: values}`` bounds for this solve only. ``relax_integers``
+        solves the LP (used with every integer fixed, for clean values and duals).
+        """
+        hs, h, lm = self.hs, self.h, self.lm
+        n = lm.n_cols
+        t0 = time.perf_counter()
+        h.changeObjectiveSense(hs.ObjSense.kMaximize if sense == "max" else hs.ObjSense.kMinimize)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(objective, float))
+        m0 = h.getNumRow()
+        for coef, lo, hi in extra_rows:
+            coef = np.asarray(coef, float)
+            idx = np.flatnonzero(coef).astype(np.int32)
+            h.addRow(float(lo), float(hi), len(idx), idx, coef[idx])
+        fixed_idx = None
+        if fix is not None:
+            fixed_idx, vals = fix
+            fixed_idx = np.asarray(fixed_idx, np.int32)
+            vals = np.asarray(vals, float)
+            if len(fixed_idx):
+                h.changeColsBounds(len(fixed_idx), fixed_idx, vals, vals)
+        int_idx = np.flatnonzero(self.integer).astype(np.int32)
+        if relax_integers and len(int_idx):
+            h.changeColsIntegrality(len(int_idx), int_idx, np.zeros(len(int_idx), np.uint8))
+        h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
+        if start is not None and not relax_integers:
+            sol = hs.HighsSolution()
+            sol.col_value = list(np.asarray(start, float))
+            sol.value_valid = True
+            h.setSolution(sol)
+        try:
+            h.run()
+            ms = h.getModelStatus()
+            status, has_sol = _highs_status(h, ms)
+            x = obj = gap = None
+            res = StageResult(status, None, None, None, 0.0, h.modelStatusToString(ms))
+            if has_sol:
+                sol = h.getSolution()
+                x = np.asarray(sol.col_value, float)
+                obj = float(h.getInfo().objective_function_value)
+                if self.integer.any() and not relax_integers:
+                    gap = float(h.getInfo().mip_gap)
+                    if not math.isfinite(gap):
+                        gap = None
+                else:
+                    gap = 0.0 if status == "optimal" else None
+                res.x, res.objective, res.mip_gap = x, obj, gap
+                if duals and sol.dual_valid:
+                    rd = np.asarray(sol.row_dual, float)
+                    res.row_dual = rd[:m0]
+                    res.extra_dual = rd[m0:]
+                    res.col_dual = np.asarray(sol.col_dual, float)
+                    if sense == "min":
+                        pass
+            res.info = {"mip_node_count": int(getattr(h.getInfo(), "mip_node_count", 0) or 0)}
+        finally:
+            # restore the model for the next stage
+            if h.getNumRow() > m0:
+                extra = np.arange(m0, h.getNumRow(), dtype=np.int32)
+                h.deleteRows(len(extra), extra)
+            if fixed_idx is not None and len(fixed_idx):
+                h.changeColsBounds(len(fixed_idx), fixed_idx, self.base_lower[fixed_idx],
+                                   self.base_upper[fixed_idx])
+            if relax_integers and len(int_idx):
+                h.changeColsIntegrality(len(int_idx), int_idx, np.ones(len(int_idx), np.uint8))
+            if start is not None:
+                pass
+        res.seconds = time.perf_counter() - t0
+        return res
+
+
+# --------------------------------------------------------------------------- any PuLP solver
+PULP_ALIASES = {
+    "cbc": "PULP_CBC_CMD",
+    "glpk": "GLPK_CMD",
+    "highs-pulp": "HiGHS",
+    "highs_cmd": "HiGHS_CMD",
+    "scip": "SCIP_CMD",
+    "gurobi": "GUROBI",
+    "cplex": "CPLEX_CMD",
+}
+
+
+class PulpBackend:
+    """Solve through PuLP, so that any solver PuLP knows can be used."""
+
+    def __init__(self, lm: LinearModel, opts: SolverOptions):
+        import pulp
+
+        self.pulp = pulp
+        self.lm = lm
+        self.opts = opts
+        name = PULP_ALIASES.get(opts.solver.lower(), opts.solver)
+        available = pulp.listSolvers(onlyAvailable=True)
+        if name not in pulp.listSolvers():
+            raise InputError(f"unknown solver '{opts.solver}'; use highs or one of PuLP's solvers: "
+                             f"{', '.join(available)} (cbc = PULP_CBC_CMD)")
+        if name not in available:
+            raise InputError(f"the solver '{opts.solver}' ({name}) is not installed here; "
+                             f"available: highs, {', '.join(available)}")
+        self.solver_name = name
+        self.name = opts.solver
+
+    def _solver(self, time_limit):
+        kw = {"msg": bool(self.opts.msg)}
+        if time_limit:
+            kw["timeLimit"] = float(time_limit)
+        if self.opts.gap is not None:
+            kw["gapRel"] = float(self.opts.gap)
+        if self.opts.threads:
+            kw["threads"] = int(self.opts.threads)
+        return self.pulp.getSolver(self.solver_name, **kw)
+
+    def write_model(self, path: str) -> None:
+        prob, _ = self.lm.to_pulp(np.zeros(self.lm.n_cols))
+        prob.writeMPS(str(path))
+
+    def solve(self, objective, sense="max", extra_rows=(), fix=None, start=None, time_limit=None,
+              relax_integers=False, duals=False) -> StageResult:
+        pulp = self.pulp
+        t0 = time.perf_counter()
+        lm = self.lm
+        prob, xs = lm.to_pulp(objective, sense,
+                              [(c, lo, hi, f"extra{i}") for i, (c, lo, hi) in enumerate(extra_rows)])
+        if fix is not None:
+            for j, v in zip(*fix):
+                xs[int(j)].lowBound = float(v)
+                xs[int(j)].upBound = float(v)
+        if relax_integers:
+            for v in xs:
+                v.cat = pulp.LpContinuous
+        try:
+            prob.solve(self._solver(time_limit))
+        except pulp.PulpSolverError as exc:
+            return StageResult("error", None, None, None, time.perf_counter() - t0, str(exc))
+        st = prob.status
+        sol_status = getattr(prob, "sol_status", None)
+        if st == pulp.LpStatusOptimal:
+            status = "optimal"
+            if sol_status == pulp.LpSolutionIntegerFeasible:
+                status = "time_limit"
+        elif st == pulp.LpStatusInfeasible:
+            status = "infeasible"
+        elif st == pulp.LpStatusUnbounded:
+            status = "unbounded"
+        elif st == pulp.LpStatusNotSolved:
+            status = "no_solution"
+        else:
+            status = "error"
+            if sol_status == pulp.LpSolutionIntegerFeasible:
+                status = "time_limit"
+        res = StageResult(status, None, None, None, 0.0, pulp.LpStatus.get(st, str(st)))
+        if status in HAS_SOLUTION:
+            x = np.array([v.varValue if v.varValue is not None else 0.0 for v in xs], float)
+            res.x = x
+            res.objective = float(np.dot(objective, x))
+            res.mip_gap = 0.0 if status == "optimal" else None
+        res.seconds = time.perf_counter() - t0
+        return res
+
+
+def make_backend(lm: LinearModel, opts: SolverOptions):
+    """The backend for ``opts.solver``: ``highs`` (direct) or any PuLP solver by name."""
+    opts.validate()
+    if opts.solver.lower() in ("highs", "highspy"):
+        return HighsBackend(lm, opts)
+    return PulpBackend(lm, opts)

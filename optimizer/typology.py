@@ -1,0 +1,118 @@
+"""Stage 5: why each pairing takes its collaboration type.
+
+The paper (seed/paper-abstract.txt) names two forces: top-down political potential energy
+(pot) and horizontal mutual benefit (ben). A type is *eligible* for a pair when pot and ben reach
+its thresholds (MODEL.md, eligibility); among the eligible types the optimizer picks the one the
+plan gains most from. This module says both in words, and measures the second by re-solving
+with each other eligible type forced on the pairing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .methods import Problem
+
+AUTO_RESOLVES = 60  # "why" re-solves run by default up to this many
+AUTO_BINARIES = 5000  # ... and on models with at most this many binaries
+
+
+def eligibility_words(inst, d: int, r: int) -> tuple[list[str], str]:
+    """(eligible types, a sentence on pot and ben against each type's thresholds)."""
+    a = inst.arrays
+    pot, ben = a["pot"][d, r], a["ben"][d, r]
+    ok, parts = [], []
+    if not a["allowed"][d, r]:
+        return [], "the pairing is not allowed"
+    for t, name in enumerate(inst.types):
+        pmin, bmin = a["pot_min"][t], a["ben_min"][t]
+        fails = []
+        if pot < pmin - 1e-12:
+            fails.append(f"pot {pot:.2f} < {pmin:.2f}")
+        if ben < bmin - 1e-12:
+            fails.append(f"ben {ben:.2f} < {bmin:.2f}")
+        if fails:
+            parts.append(f"not {name} ({' and '.join(fails)})")
+        else:
+            ok.append(name)
+    head = f"pot {pot:.2f}, ben {ben:.2f}: eligible for {', '.join(ok) if ok else 'no type'}"
+    return ok, head + ("; " + "; ".join(parts) if parts else "")
+
+
+def count_resolves(sol) -> int:
+    inst = sol.instance
+    return int(sum(len(s.split("|")) - 1 for s in sol.pairings["eligible_types"]
+                   if isinstance(s, str) and s))
+
+
+def should_explain(sol, why) -> bool:
+    if why in (True, "always", "yes"):
+        return True
+    if why in (False, "never", "no", None):
+        return False
+    return (count_resolves(sol) <= AUTO_RESOLVES
+            and len(sol.model.z_pair) <= AUTO_BINARIES)
+
+
+def add_type_reasons(sol, clock=None, resolve=True, time_limit_each=None) -> None:
+    """Add ``reason`` and ``loss_if_<type>`` columns to ``sol.pairings`` (in place).
+
+    ``loss_if_<type>`` is how much the objective of the chosen method drops when the pairing
+    is forced to take that type instead (``inf``: no feasible plan with it; empty: the chosen
+    or an ineligible type). ``delta_E_if_<type>``/``delta_Q_if_<type>`` give the change in
+    efficiency and equity.
+    """
+    am, inst = sol.model, sol.instance
+    P = sol.pairings
+    T = list(inst.types)
+    a = inst.arrays
+    D, R = inst.partners.index, inst.recipients.index
+    reasons = []
+    loss = {t: np.full(len(P), np.nan) for t in T}
+    dE = {t: np.full(len(P), np.nan) for t in T}
+    dQ = {t: np.full(len(P), np.nan) for t in T}
+    cE, cQ = am.lm.objectives["efficiency"], am.lm.objectives["equity"]
+    base_obj = float(sol.final_problem.objective @ sol.x)
+    # z column of (pair, type)
+    zcol = {}
+    for j, (p, t) in enumerate(zip(am.z_pair, am.z_type)):
+        zcol[(int(p), int(t))] = j
+    pair_index = {(int(d), int(r)): p for p, (d, r) in enumerate(zip(am.pair_d, am.pair_r))}
+    for i, row in enumerate(P.itertuples(index=False)):
+        d = D.get_loc(row.partner)
+        r = R.get_loc(row.recipient)
+        ok, words = eligibility_words(inst, d, r)
+        chosen = row.type
+        text = f"{chosen}: {words}"
+        alts = [t for t in ok if t != chosen]
+        if resolve and alts:
+            p = pair_index[(d, r)]
+            costs = []
+            for t in alts:
+                j = zcol[(p, T.index(t))]
+                col = am.z.start + j
+                res = sol.backend.solve(sol.final_problem.objective,
+                                        extra_rows=sol.final_problem.rows,
+                                        fix=([col], [1.0]), time_limit=time_limit_each)
+                if res.ok:
+                    loss[t][i] = base_obj - res.objective
+                    dE[t][i] = float(cE @ res.x) - sol.efficiency
+                    dQ[t][i] = float(cQ @ res.x) - sol.equity
+                    costs.append(f"as {t} the objective would drop by {loss[t][i]:.4g} "
+                                 f"(efficiency {dE[t][i]:+.4g}, equity {dQ[t][i]:+.4g})")
+                elif res.status == "infeasible":
+                    loss[t][i] = np.inf
+                    costs.append(f"as {t} no plan would satisfy the rules")
+                else:
+                    costs.append(f"as {t}: not evaluated ({res.status})")
+            text += "; " + "; ".join(costs)
+        elif not alts:
+            text += "; it is the only eligible type"
+        reasons.append(text)
+    P["reason"] = reasons
+    for t in T:
+        P[f"loss_if_{t}"] = loss[t]
+    for t in T:
+        P[f"delta_E_if_{t}"] = dE[t]
+        P[f"delta_Q_if_{t}"] = dQ[t]
