@@ -258,18 +258,25 @@ def normalise_params(raw: Mapping, resource_columns: list[str]) -> tuple[dict, t
 
 # --------------------------------------------------------------------------- tables
 def _row_label(df: pd.DataFrame, i: int, file: str, id_col: str | None) -> str:
+    """A row as the planner sees it: its line in the file, and its id (or pair)."""
     line = df[LINE].iat[i] if LINE in df else None
     label = f"line {line}" if line is not None else f"row {i + 1}"
     if id_col and id_col in df:
         ident = df[id_col].iat[i]
         if isinstance(ident, str) and ident:
             label += f" (id {ident})"
+    elif "partner" in df and "recipient" in df:
+        d, r = df["partner"].iat[i], df["recipient"].iat[i]
+        if isinstance(d, str) and isinstance(r, str):
+            label += f" (pair {d.strip()}-{r.strip()})"
     return label
 
 
 def _is_blank(series: pd.Series) -> np.ndarray:
+    # None, "" and a pandas missing value (float NaN, not the text "NaN") are empty cells;
+    # the text "NaN" in a file is an error, reported by the caller
     return series.map(lambda v: v is None or (isinstance(v, str) and v.strip() == "")
-                      ).to_numpy(bool)
+                      or (isinstance(v, float) and math.isnan(v))).to_numpy(bool)
 
 
 def _parse_column(df, name: str, col: Column, file: str, id_col, default=None) -> np.ndarray:
@@ -303,7 +310,8 @@ def _parse_column(df, name: str, col: Column, file: str, id_col, default=None) -
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raw = series.iat[i]
-        what = ("is not a number (NaN)" if str(raw).strip().lower() in ("nan", "na", "n/a")
+        what = (f"{raw!r} is not a number (a missing value must be left empty, and only in an "
+                f"optional column)" if str(raw).strip().lower() in ("nan", "na", "n/a", "null")
                 else f"{raw!r} is not a number")
         raise InstanceError(what, file=file, row=_row_label(df, i, file, id_col), column=name)
     if blank.any():

@@ -173,11 +173,15 @@ class LinearModel:
 
         prob = pulp.LpProblem(name, pulp.LpMaximize if sense == "max" else pulp.LpMinimize)
         lo, hi, integer = self.col_lower, self.col_upper, self.integer
-        xs = [pulp.LpVariable(f"c{j}", lowBound=None if lo[j] == -INF else lo[j],
-                              upBound=None if hi[j] == INF else hi[j],
-                              cat=pulp.LpBinary if integer[j] and lo[j] == 0 and hi[j] == 1
-                              else (pulp.LpInteger if integer[j] else pulp.LpContinuous))
-              for j in range(self.n_cols)]
+        add = getattr(prob, "add_variable", None)  # PuLP >= 3.3; LpVariable(...) before
+
+        def var(j):
+            kw = dict(lowBound=None if lo[j] == -INF else float(lo[j]),
+                      upBound=None if hi[j] == INF else float(hi[j]),
+                      cat=pulp.LpInteger if integer[j] else pulp.LpContinuous)
+            return add(f"c{j}", **kw) if add else pulp.LpVariable(f"c{j}", **kw)
+
+        xs = [var(j) for j in range(self.n_cols)]
         nz = np.flatnonzero(objective)
         prob += pulp.LpAffineExpression([(xs[j], float(objective[j])) for j in nz])
         A = self.A

@@ -69,7 +69,7 @@ RECIPIENT_COLUMNS = (
            description="Most partners the recipient may get (empty: unlimited)."),
     Column("need.{k}", "number", True, lo=0, unit="resource units",
            description="What the recipient needs of resource k (the access floor is alpha times it)."),
-    Column("absorb.{k}", "number", False, "need", lo=0, unit="resource units",
+    Column("absorb.{k}", "number", False, "need.{k}", lo=0, unit="resource units",
            description="Absorptive capacity: the most of k the recipient can use (default: its need)."),
     Column("prod.{k}", "number", True, lo=0, unit="outcome per resource unit",
            description="Total outcome gained per unit of k used in the recipient."),
@@ -169,3 +169,70 @@ def describe_range(lo: float, hi: float, lo_open: bool = False) -> str:
     if hi < INF:
         return f"at most {hi:g}"
     return "any number"
+
+
+def _fmt_default(v) -> str:
+    if v is None:
+        return "required"
+    if isinstance(v, float) and math.isinf(v):
+        return "unlimited"
+    if isinstance(v, bool):
+        return str(v).lower()
+    return str(v)
+
+
+def markdown_tables() -> str:
+    """The column and parameter reference of ``docs/instance-format.md``, from this schema.
+
+    The docs embed this text verbatim between markers; a test keeps the two equal
+    (regenerate with ``python -m optimizer.schema``).
+    """
+    out = []
+    for table, cols in TABLES.items():
+        out.append(f"#### `{table}.csv`\n")
+        out.append("| column | kind | default | allowed | description |")
+        out.append("|---|---|---|---|---|")
+        for c in cols:
+            default = "required" if c.required else (
+                f"`{c.default}`" if isinstance(c.default, str) and c.kind != "text"
+                else _fmt_default(c.default) or '""')
+            allowed = describe_range(c.lo, c.hi, c.lo_open) if c.kind in ("number", "integer") else (
+                "true/false" if c.kind == "bool" else "text")
+            if c.kind == "integer":
+                allowed += ", whole"
+            out.append(f"| `{c.name}` | {c.kind} | {default} | {allowed} | {c.description} |")
+        out.append("")
+    out.append("#### `instance.toml` settings\n")
+    out.append("| key | default | allowed | description |")
+    out.append("|---|---|---|---|")
+    for p in PARAMS:
+        if p.kind == "choice":
+            allowed = " \\| ".join(p.choices)
+        elif p.kind == "text":
+            allowed = "text"
+        elif p.kind == "bool":
+            allowed = "true/false"
+        else:
+            allowed = describe_range(p.lo, p.hi, p.lo_open)
+            if p.kind == "number-or-off":
+                allowed += ", or omitted (off)"
+        default = "off" if p.kind == "number-or-off" and p.default is None else (
+            _fmt_default(p.default) or '""')
+        out.append(f"| `{p.path}` | {default} | {allowed} | {p.description} |")
+    out.append(f"| `balance.soft.<rule>` | none | at least 0 | Make a rule soft with this "
+               f"penalty per unit of slack; rules: {', '.join(BALANCE_RULES)}. A list of rule "
+               f"names uses the penalty {DEFAULT_SOFT_PENALTY:g}. |")
+    out.append("")
+    out.append("#### `[types.<name>]` (defaults of MODEL.md)\n")
+    out.append("| type | " + " | ".join(p.path for p in TYPE_PARAMS) + " |")
+    out.append("|---|" + "---|" * len(TYPE_PARAMS))
+    for t, vals in TYPE_DEFAULTS.items():
+        out.append(f"| `{t}` | " + " | ".join(f"{vals[p.path]:g}" for p in TYPE_PARAMS) + " |")
+    out.append("")
+    for p in TYPE_PARAMS:
+        out.append(f"- `{p.path}`: {p.description} ({describe_range(p.lo, p.hi, p.lo_open)})")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_tables(), end="")

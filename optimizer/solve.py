@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -289,6 +290,11 @@ class PulpBackend:
         self.name = opts.solver
 
     def _solver(self, time_limit):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return self._make_solver(time_limit)
+
+    def _make_solver(self, time_limit):
         kw = {"msg": bool(self.opts.msg)}
         if time_limit:
             kw["timeLimit"] = float(time_limit)
@@ -317,7 +323,10 @@ class PulpBackend:
             for v in xs:
                 v.cat = pulp.LpContinuous
         try:
-            prob.solve(self._solver(time_limit))
+            with warnings.catch_warnings():
+                # PuLP 3.3 announces its 4.0 renames (PULP_CBC_CMD -> COIN_CMD); not ours to fix
+                warnings.simplefilter("ignore", DeprecationWarning)
+                prob.solve(self._solver(time_limit))
         except pulp.PulpSolverError as exc:
             return StageResult("error", None, None, None, time.perf_counter() - t0, str(exc))
         st = prob.status

@@ -1,0 +1,141 @@
+"""The command line: output folder, formats, exit statuses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import DEMO
+from test_validation import make, replace
+
+import cli
+
+SUMMARY_KEYS = {"status", "efficiency", "equity", "objective", "mip_gap", "payoff_table",
+                "price_of_fairness", "timings"}
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def test_solve_default_instance_prints_pairings():
+    r = invoke("solve")
+    assert r.exit_code == 0, r.output
+    assert "Pairings" in r.output and "institutional" in r.output
+    assert "price of fairness" in r.output
+    assert "Why these types" in r.output
+
+
+def test_out_folder_has_every_file(tmp_path):
+    out = tmp_path / "res"
+    r = invoke("solve", DEMO, "--out", out, "--gap", "0")
+    assert r.exit_code == 0, r.output
+    names = {p.name for p in out.iterdir()}
+    assert {"pairings.csv", "allocations.csv", "recipients.csv", "balance.csv",
+            "summary.json"} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    assert SUMMARY_KEYS <= set(summary)
+    assert summary["status"] == "optimal"
+    assert set(summary["timings"]) >= {"load", "build", "solve", "extract"}
+    pairings = pd.read_csv(out / "pairings.csv")
+    assert len(pairings) == summary["pairings"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".regcollab")]
+
+
+def test_out_folder_replaced_whole(tmp_path):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    assert invoke("solve", DEMO, "--out", out).exit_code == 0
+    assert not (out / "stale.txt").exists()
+
+
+def test_json_format_is_parseable():
+    r = invoke("solve", DEMO, "--format", "json", "--quiet")
+    assert r.exit_code == 0
+    data = json.loads(r.output)
+    assert SUMMARY_KEYS <= set(data["summary"])
+    assert len(data["pairings"]) == data["summary"]["pairings"]
+
+
+def test_csv_format():
+    r = invoke("solve", DEMO, "--format", "csv")
+    lines = r.output.strip().splitlines()
+    assert lines[0].startswith("partner,partner_name,recipient")
+    assert len(lines) == 5
+
+
+def test_quiet_prints_nothing():
+    r = invoke("solve", DEMO, "--quiet")
+    assert r.exit_code == 0 and r.output == ""
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--method", "lexicographic", "--first", "equity"], "first equity"),
+    (["--method", "epsilon", "--eps", "0.5"], "eps 0.5"),
+    (["--equity", "tail", "--beta", "0.5"], "tail, beta 0.5"),
+    (["--weight", "0.9"], "lambda 0.9"),
+])
+def test_method_options(args, needle):
+    r = invoke("solve", DEMO, *args)
+    assert r.exit_code == 0, r.output
+    assert needle in r.output
+
+
+def test_infeasible_exit_3_and_nothing_written(tmp_path):
+    inst = make(tmp_path, lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = 1.0"))
+    out = tmp_path / "res"
+    r = invoke("solve", inst, "--out", out)
+    assert r.exit_code == 3, r.output
+    assert "no plan satisfies" in r.output
+    assert not out.exists()
+
+
+def test_soft_rule_makes_infeasible_plan_possible(tmp_path):
+    inst = make(tmp_path, lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = 1.0"))
+    r = invoke("solve", inst, "--soft", "access_floor=100", "--out", tmp_path / "res")
+    assert r.exit_code == 0, r.output
+    bal = pd.read_csv(tmp_path / "res" / "balance.csv")
+    assert (bal.loc[bal.rule == "access_floor", "violation"] > 0).any()
+
+
+def test_epsilon_without_eps_is_bad_input():
+    r = invoke("solve", DEMO, "--method", "epsilon")
+    assert r.exit_code == 2 and "--eps" in r.output
+
+
+def test_epsilon_unreachable_is_infeasible():
+    r = invoke("solve", DEMO, "--method", "epsilon", "--eps", "0.9")
+    assert r.exit_code == 3
+    assert "the most equity any plan can reach is 0.55" in r.output
+
+
+def test_unknown_solver_is_bad_input():
+    r = invoke("solve", DEMO, "--solver", "nosuch")
+    assert r.exit_code == 2 and "unknown solver" in r.output
+
+
+def test_cbc_through_pulp_gives_same_optimum():
+    r1 = invoke("solve", DEMO, "--format", "json", "--gap", "0", "--no-why")
+    r2 = invoke("solve", DEMO, "--format", "json", "--solver", "cbc", "--gap", "0", "--no-why")
+    assert r2.exit_code == 0, r2.output
+    s1, s2 = json.loads(r1.output)["summary"], json.loads(r2.output)["summary"]
+    assert s2["solver"] == "cbc"
+    assert s1["efficiency"] == pytest.approx(s2["efficiency"], rel=1e-6)
+    assert s1["equity"] == pytest.approx(s2["equity"], rel=1e-6)
+
+
+def test_bad_option_values_exit_2():
+    for args in (["--gap", "2"], ["--time-limit", "-1"], ["--weight", "1.5"],
+                 ["--beta", "0"], ["--soft", "nosuchrule"], ["--threads", "0"]):
+        r = invoke("solve", DEMO, *args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "Traceback" not in r.output
+
+
+def test_bundled_instance_by_name():
+    r = invoke("validate", "demo")
+    assert r.exit_code == 0 and "demo: valid" in r.output
