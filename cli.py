@@ -243,6 +243,9 @@ def render_table(rows: list[list[str]], header: list[str], right: set[int] = fro
     return "\n".join(out)
 
 
+MAX_REASONS = 30  # reasons printed on the terminal; all of them go to pairings.csv
+
+
 def render_solution(sol) -> str:
     s = sol.summary
     lines = [f"{s.get('instance')}: {s.get('message')}"]
@@ -285,8 +288,11 @@ def render_solution(sol) -> str:
     if "reason" in P:
         lines.append("")
         lines.append("Why these types")
-        for _, r in P.iterrows():
+        for _, r in P.head(MAX_REASONS).iterrows():
             lines.append(f"  {r['partner_name']} - {r['recipient_name']}: {r['reason']}")
+        if len(P) > MAX_REASONS:
+            lines.append(f"  ... and {len(P) - MAX_REASONS} more: see the reason column of "
+                         f"pairings.csv (--out DIR)")
     return "\n".join(lines)
 
 

@@ -20,3 +20,14 @@ __all__ = [
     "RegcollabError", "Solution", "build_model", "load_instance", "solve",
 ]
 __version__ = "0.1.0"
+
+
+def bundled_instances_dir():
+    """The folder of the bundled instances (``instances/`` of the source tree)."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "instances", here / "bundled"):
+        if cand.is_dir():
+            return cand
+    raise FileNotFoundError("the bundled instances are not installed")

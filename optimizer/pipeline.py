@@ -207,9 +207,10 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     from .typology import add_type_reasons, should_explain
 
     t0 = time.perf_counter()
-    run = should_explain(sol, why)
-    add_type_reasons(sol, resolve=run, time_limit_each=clock.share(1) if time_limit else None)
-    sol.summary["why_resolves"] = "done" if run else "skipped (large instance; use why=True)"
+    run = should_explain(sol, why if not (time_limit and why == "auto") else False)
+    add_type_reasons(sol, clock=clock, resolve=run)
+    sol.summary["why_resolves"] = "done" if run else (
+        "skipped (a time limit is set, or the instance is large; ask with why=True / --why)")
     sol.summary["timings"]["explain"] = round(time.perf_counter() - t0, 4)
     return sol
 

@@ -55,7 +55,7 @@ def should_explain(sol, why) -> bool:
             and len(sol.model.z_pair) <= AUTO_BINARIES)
 
 
-def add_type_reasons(sol, clock=None, resolve=True, time_limit_each=None) -> None:
+def add_type_reasons(sol, clock=None, resolve=True) -> None:
     """Add ``reason`` and ``loss_if_<type>`` columns to ``sol.pairings`` (in place).
 
     ``loss_if_<type>`` is how much the objective of the chosen method drops when the pairing
@@ -79,6 +79,8 @@ def add_type_reasons(sol, clock=None, resolve=True, time_limit_each=None) -> Non
     for j, (p, t) in enumerate(zip(am.z_pair, am.z_type)):
         zcol[(int(p), int(t))] = j
     pair_index = {(int(d), int(r)): p for p, (d, r) in enumerate(zip(am.pair_d, am.pair_r))}
+    todo = count_resolves(sol) if resolve else 0
+    lexico = inst.params["objective"]["method"] == "lexicographic"
     for i, row in enumerate(P.itertuples(index=False)):
         d = D.get_loc(row.partner)
         r = R.get_loc(row.recipient)
@@ -92,9 +94,11 @@ def add_type_reasons(sol, clock=None, resolve=True, time_limit_each=None) -> Non
             for t in alts:
                 j = zcol[(p, T.index(t))]
                 col = am.z.start + j
+                share = clock.share(todo) if clock is not None else None
+                todo -= 1
                 res = sol.backend.solve(sol.final_problem.objective,
                                         extra_rows=sol.final_problem.rows,
-                                        fix=([col], [1.0]), time_limit=time_limit_each)
+                                        fix=([col], [1.0]), time_limit=share)
                 if res.ok:
                     loss[t][i] = base_obj - res.objective
                     dE[t][i] = float(cE @ res.x) - sol.efficiency
@@ -103,7 +107,9 @@ def add_type_reasons(sol, clock=None, resolve=True, time_limit_each=None) -> Non
                                  f"(efficiency {dE[t][i]:+.4g}, equity {dQ[t][i]:+.4g})")
                 elif res.status == "infeasible":
                     loss[t][i] = np.inf
-                    costs.append(f"as {t} no plan would satisfy the rules")
+                    costs.append(
+                        f"as {t} the {inst.params['objective']['first']} optimum could not be "
+                        f"kept" if lexico else f"as {t} no plan would satisfy the rules")
                 else:
                     costs.append(f"as {t}: not evaluated ({res.status})")
             text += "; " + "; ".join(costs)

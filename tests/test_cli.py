@@ -139,3 +139,36 @@ def test_bad_option_values_exit_2():
 def test_bundled_instance_by_name():
     r = invoke("validate", "demo")
     assert r.exit_code == 0 and "demo: valid" in r.output
+
+
+def test_tiny_time_limit_is_not_called_optimal(tmp_path):
+    """A hard instance with 1 ms: either no plan (exit 4) or a plan marked not optimal."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    nD, nR = 25, 60
+    d = tmp_path / "hard"
+    d.mkdir()
+    (d / "instance.toml").write_text('name = "hard"\n[balance]\nalpha = 0.1\ngamma = 0.2\n'
+                                     '[types.platform]\nsetup = 3.0\n')
+    pd.DataFrame({"id": [f"D{i}" for i in range(nD)], "max_partners": rng.integers(2, 5, nD),
+                  "supply.funds": rng.uniform(20, 80, nD).round(1)}).to_csv(d / "partners.csv",
+                                                                              index=False)
+    pd.DataFrame({"id": [f"R{i}" for i in range(nR)],
+                  "population": rng.uniform(10, 100, nR).round(1),
+                  "baseline": rng.uniform(1, 4, nR).round(2), "target": 6.0,
+                  "need.funds": rng.uniform(10, 40, nR).round(1),
+                  "prod.funds": rng.uniform(0.5, 2, nR).round(2)}).to_csv(d / "recipients.csv",
+                                                                          index=False)
+    pd.DataFrame([{"partner": f"D{i}", "recipient": f"R{j}", "pot": rng.choice([0.3, 1.0]),
+                   "ben": rng.choice([0.3, 0.5, 0.8])} for i in range(nD) for j in range(nR)]
+                 ).to_csv(d / "pairs.csv", index=False)
+    out = tmp_path / "res"
+    r = invoke("solve", d, "--time-limit", "0.001", "--out", out)
+    assert r.exit_code in (0, 4), r.output
+    if r.exit_code == 4:
+        assert "no plan" in r.output and "within the limits" in r.output
+        assert not out.exists()
+    else:
+        assert "NOT PROVEN OPTIMAL" in r.output
+        assert json.loads((out / "summary.json").read_text())["proven_optimal"] is False
