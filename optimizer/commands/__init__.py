@@ -1,0 +1,18 @@
+"""Commands of ``regcollab`` beyond ``solve`` and ``validate`` (which are in ``cli.py``).
+
+Each module defines click commands and lists them in ``COMMANDS``; :func:`register` adds
+them to the group. Add a module's name to ``MODULES`` to make its commands appear.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+MODULES = []
+
+
+def register(group) -> None:
+    for name in MODULES:
+        mod = importlib.import_module(f"{__name__}.{name}")
+        for cmd in mod.COMMANDS:
+            group.add_command(cmd)
