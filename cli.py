@@ -92,9 +92,9 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
         if sol.has_plan:
             click.echo(sol.pairings.drop(columns=["reason"], errors="ignore")
                        .to_csv(index=False, float_format="%.10g"), nl=False)
-    elif not quiet:
+    elif not quiet and sol.has_plan:
         click.echo(render_solution(sol))
-        if out and sol.has_plan:
+        if out:
             click.echo(f"\nResults written to {out}/")
     if not sol.has_plan:
         click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)

@@ -505,8 +505,8 @@ class Instance:
                                                            names=["partner", "recipient"]))
         for c in ("comp", "pot", "ben"):
             out[c] = _parse_column(pairs, c, spec[c], file, None, default=params["pairs"][c])
-        out["allowed"] = _parse_column(pairs, "allowed", spec["allowed"], file, None,
-                                       default=params["pairs"]["allowed"])
+        # a listed pair is allowed unless it says otherwise ([pairs] allowed is for the rest)
+        out["allowed"] = _parse_column(pairs, "allowed", spec["allowed"], file, None, default=True)
         out["fixed"] = _parse_column(pairs, "fixed", spec["fixed"], file, None, default=False)
         bad = np.flatnonzero(out["fixed"].to_numpy() & ~out["allowed"].to_numpy())
         if len(bad):
@@ -542,16 +542,16 @@ class Instance:
         a = self.arrays
         out = []
         reach = (a["eligible"].any(axis=2)).any(axis=0)
-        for r in np.flatnonzero(~reach):
-            rid = self.recipients.index[r]
-            out.append(f"recipient {rid} ({self.recipients['name'].iat[r]}) has no partner that "
-                       f"may pair with it (every pair is not allowed or below every type's "
-                       f"thresholds)")
-        for d in np.flatnonzero(a["supply"].sum(axis=1) == 0):
-            out.append(f"partner {self.partners.index[d]} has no supply of any resource")
-        for r in np.flatnonzero((a["prod"] == 0).all(axis=1)):
-            out.append(f"recipient {self.recipients.index[r]} gains nothing from any resource "
-                       f"(every prod.* is 0)")
+        R, D = self.recipients, self.partners
+        out += _grouped([f"{R.index[r]} ({R['name'].iat[r]})" for r in np.flatnonzero(~reach)],
+                        "recipient {} has", "{n} recipients have",
+                        "no partner that may pair with it (every pair is not allowed or below "
+                        "every type's thresholds)")
+        out += _grouped([str(D.index[d]) for d in np.flatnonzero(a["supply"].sum(axis=1) == 0)],
+                        "partner {} has", "{n} partners have", "no supply of any resource")
+        out += _grouped([str(R.index[r]) for r in np.flatnonzero((a["prod"] == 0).all(axis=1))],
+                        "recipient {} gains", "{n} recipients gain",
+                        "nothing from any resource (every prod.* is 0)")
         return out
 
     # ----------------------------------------------------------------- arrays for the model
@@ -663,6 +663,17 @@ class Instance:
         if len(self.pairs) == 0:
             return pd.DataFrame(columns=["partner", "recipient"])
         return self.pairs.reset_index().astype(object)
+
+
+def _grouped(names: list[str], one: str, many: str, what: str, show: int = 5) -> list[str]:
+    """One warning for one name, one summarising warning for many."""
+    if not names:
+        return []
+    if len(names) == 1:
+        return [f"{one.format(names[0])} {what}"]
+    listed = ", ".join(names[:show]) + (f" and {len(names) - show} more" if len(names) > show
+                                        else "")
+    return [f"{many.format(n=len(names))} {what}: {listed}"]
 
 
 def _del(d: dict, path: str) -> None:

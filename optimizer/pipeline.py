@@ -218,8 +218,8 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
 def _failure_message(status: str, what: str) -> str:
     return {
         "infeasible": "no plan satisfies all the rules (the instance's balance rules, spans "
-                      "and fixed pairs contradict each other); run 'regcollab diagnose' or "
-                      "make rules soft with --soft",
+                      "and fixed pairs contradict each other); make rules soft with --soft to "
+                      "see which ones bend",
         "unbounded": f"{what} is unbounded (a modelling error; please report it)",
         "no_solution": f"the solver found no plan for {what} within the limits",
         "error": f"the solver failed on {what}",

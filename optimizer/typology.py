@@ -18,6 +18,11 @@ AUTO_RESOLVES = 60  # "why" re-solves run by default up to this many
 AUTO_BINARIES = 5000  # ... and on models with at most this many binaries
 
 
+def _clean(delta: float, scale: float) -> float:
+    """A difference of two solver values, with round-off below 1e-9 (relative) set to 0."""
+    return 0.0 if abs(delta) <= 1e-9 * max(1.0, abs(scale)) else delta
+
+
 def eligibility_words(inst, d: int, r: int) -> tuple[list[str], str]:
     """(eligible types, a sentence on pot and ben against each type's thresholds)."""
     a = inst.arrays
@@ -100,9 +105,9 @@ def add_type_reasons(sol, clock=None, resolve=True) -> None:
                                         extra_rows=sol.final_problem.rows,
                                         fix=([col], [1.0]), time_limit=share)
                 if res.ok:
-                    loss[t][i] = base_obj - res.objective
-                    dE[t][i] = float(cE @ res.x) - sol.efficiency
-                    dQ[t][i] = float(cQ @ res.x) - sol.equity
+                    loss[t][i] = _clean(base_obj - res.objective, base_obj)
+                    dE[t][i] = _clean(float(cE @ res.x) - sol.efficiency, sol.efficiency)
+                    dQ[t][i] = _clean(float(cQ @ res.x) - sol.equity, sol.equity)
                     costs.append(f"as {t} the objective would drop by {loss[t][i]:.4g} "
                                  f"(efficiency {dE[t][i]:+.4g}, equity {dQ[t][i]:+.4g})")
                 elif res.status == "infeasible":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = []
+MODULES = ["generate"]
 
 
 def register(group) -> None:

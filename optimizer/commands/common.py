@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-DEFAULT_INSTANCE = "demo"
+DEFAULT_INSTANCE = "guangdong"
 EXIT = {"optimal": 0, "time_limit": 0, "infeasible": 3, "no_solution": 4, "unbounded": 1,
         "error": 1}
 
@@ -132,11 +132,23 @@ def fmt_num(v, digits=4) -> str:
     return f"{round(v, digits):g}"
 
 
+def display_width(text: str) -> int:
+    """Columns a string takes on a terminal (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
 def render_table(rows: list[list[str]], header: list[str], right: set[int] = frozenset()) -> str:
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h))
-              for i, h in enumerate(header)]
+    widths = [max(display_width(h), *(display_width(r[i]) for r in rows)) if rows
+              else display_width(h) for i, h in enumerate(header)]
+
+    def pad(text, w, right_align):
+        fill = " " * (w - display_width(text))
+        return fill + str(text) if right_align else str(text) + fill
+
     def line(cells):
-        return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)
+        return "  ".join(pad(c, w, i in right)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     out = [line(header), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]

@@ -1,0 +1,213 @@
+"""Synthetic instances with the structure of the real ones, up to the national county level.
+
+The East–West collaboration pairs provinces (blocks) first and then counties inside each pair
+of blocks; the generator copies that shape:
+
+- partners and recipients sit in blocks (eastern and western provinces) with coordinates:
+  eastern blocks along the coast, western blocks inland, regions scattered around their block;
+- every western block is mandated to one eastern block (round robin, so some eastern blocks
+  take two, as Jiangsu and Guangdong do in the 2021 round);
+- sizes and incomes are skewed (log-normal), richer in the east;
+- inside each mandated pair of provinces every western county gets a mandated eastern county
+  (the nearest one with room, a balanced assignment; pot 1); its other candidates are the
+  nearest counties of the same eastern province (pot 0.5), ``candidates`` in all; mutual benefit falls with distance and rises with a complementarity of
+  industrial structure; complementarity is that difference.
+
+The defaults give the national county level of the 2021 round: 343 eastern counties and 573
+western counties (CGTN 2021-03-12, see /work/shared/data/NOTES.md), 6 resource kinds. The
+same seed gives the same files. All numbers are synthetic.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .files import atomic_dir
+
+RESOURCE_NAMES = ("funds", "talent", "industry", "technology", "market", "training")
+RESOURCE_UNITS = {"funds": "10m yuan", "talent": "professionals", "industry": "10m yuan invested",
+                  "technology": "projects", "market": "10m yuan of purchases",
+                  "training": "100 trainees"}
+EAST_PER_BLOCK = 43  # ~343 counties / 8 provinces
+WEST_PER_BLOCK = 57  # ~573 counties / 10 provinces
+
+
+def _block_sizes(n: int, blocks: int, rng) -> np.ndarray:
+    """Split n regions into skewed blocks, each of at least one region."""
+    w = rng.lognormal(0.0, 0.4, blocks)
+    sizes = np.maximum(1, np.floor(w / w.sum() * n)).astype(int)
+    while sizes.sum() > n:
+        sizes[np.argmax(sizes)] -= 1
+    while sizes.sum() < n:
+        sizes[np.argmin(sizes)] += 1
+    return sizes
+
+
+def _haversine_km(lat1, lon1, lat2, lon2):
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 6371.0 * 2 * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+
+
+def generate(partners: int = 343, recipients: int = 573, resources: int = 6, seed: int = 0,
+             candidates: int = 6) -> dict:
+    """The tables of a synthetic instance: ``{"instance.toml": str, "partners.csv": DataFrame, ...}``."""
+    for name, v, lo in (("--partners", partners, 1), ("--recipients", recipients, 1),
+                        ("--resources", resources, 1), ("--candidates", candidates, 1)):
+        if not isinstance(v, (int, np.integer)) or v < lo:
+            raise InputError(f"{name} must be a whole number of at least {lo}, not {v}")
+    if seed < 0:
+        raise InputError(f"--seed must be a non-negative whole number, not {seed}")
+    rng = np.random.default_rng(seed)
+    nD, nR, nK = int(partners), int(recipients), int(resources)
+    K = [RESOURCE_NAMES[k] if k < len(RESOURCE_NAMES) else f"resource{k + 1}" for k in range(nK)]
+    bE = max(1, round(nD / EAST_PER_BLOCK))
+    bW = max(1, round(nR / WEST_PER_BLOCK))
+    east_sizes = _block_sizes(nD, bE, rng)
+    west_sizes = _block_sizes(nR, bW, rng)
+    # block centres: east along the coast (south to north), west inland
+    e_lat = np.linspace(22.5, 40.0, bE) + rng.normal(0, 0.5, bE)
+    e_lon = 113.0 + 0.35 * (e_lat - 22.5) + rng.normal(0, 0.8, bE)
+    w_lat = rng.uniform(22.0, 42.0, bW)
+    w_lon = rng.uniform(88.0, 110.0, bW)
+    d_block = np.repeat(np.arange(bE), east_sizes)
+    r_block = np.repeat(np.arange(bW), west_sizes)
+    d_lat = e_lat[d_block] + rng.normal(0, 1.0, nD)
+    d_lon = e_lon[d_block] + rng.normal(0, 1.0, nD)
+    r_lat = w_lat[r_block] + rng.normal(0, 1.5, nR)
+    r_lon = w_lon[r_block] + rng.normal(0, 1.5, nR)
+    mandate = np.arange(bW) % bE  # western block -> eastern block
+
+    # sizes and incomes (population in 10k people, outcome in 10k yuan per person)
+    d_pop = np.round(rng.lognormal(math.log(80), 0.6, nD), 2)
+    d_inc = np.round(rng.lognormal(math.log(11), 0.35, nD), 3)
+    r_pop = np.round(rng.lognormal(math.log(30), 0.7, nR), 2)
+    r_inc = np.round(rng.lognormal(math.log(4), 0.35, nR), 3)
+    target = round(float(np.average(np.r_[d_inc, r_inc], weights=np.r_[d_pop, r_pop])), 3)
+    r_inc = np.minimum(r_inc, 0.95 * target)
+    d_ind = rng.uniform(0, 1, nD)  # share of industry in the economy (structure)
+    r_ind = rng.uniform(0, 1, nR)
+
+    kind_scale = rng.uniform(0.5, 2.0, nK)
+    gap = np.maximum(target - r_inc, 0.05 * target) * r_pop  # income gap in 10k yuan * 10k people
+    need = np.round(gap[:, None] * kind_scale[None, :] * rng.uniform(0.05, 0.15, (nR, nK)), 2)
+    absorb = np.round(need * rng.uniform(1.0, 1.5, (nR, nK)), 2)
+    prod = np.round(rng.uniform(0.5, 2.0, (nR, nK)) / kind_scale[None, :], 3)
+    # mandated county pairs: inside each mandated pair of provinces, every western county gets
+    # the nearest eastern county that still has room (a balanced assignment, so the mandated
+    # pairs alone satisfy coverage and the access floors)
+    mandated = np.full(nR, -1)
+    load = np.zeros(nD, int)
+    for b in range(bE):
+        east = np.flatnonzero(d_block == b)
+        west = np.flatnonzero(np.isin(r_block, np.flatnonzero(mandate == b)))
+        if not len(west):
+            continue
+        room = math.ceil(len(west) / len(east))
+        for r in rng.permutation(west):
+            dist = _haversine_km(r_lat[r], r_lon[r], d_lat[east], d_lon[east])
+            for j in np.argsort(dist, kind="stable"):
+                if load[east[j]] < room:
+                    mandated[r] = east[j]
+                    load[east[j]] += 1
+                    break
+    # supply: what the mandated counties need (70-130% of 70% of it) plus a share by GDP
+    gdp = d_pop * d_inc
+    supply = np.zeros((nD, nK))
+    np.add.at(supply, mandated, need)
+    supply = 0.7 * supply * rng.uniform(0.8, 1.3, (nD, nK))
+    extra = gdp[:, None] * rng.uniform(0.5, 1.5, (nD, nK))
+    supply += 0.15 * extra * need.sum(axis=0) / extra.sum(axis=0)
+    supply = np.round(supply, 2)
+
+    ids_d = [f"E{i + 1:03d}" for i in range(nD)]
+    ids_r = [f"W{i + 1:03d}" for i in range(nR)]
+    partners_df = pd.DataFrame({
+        "id": ids_d, "name": [f"East county {i + 1}" for i in range(nD)],
+        "max_partners": load + 1,
+        **{f"supply.{k}": supply[:, j] for j, k in enumerate(K)},
+        "province": [f"East-{b + 1}" for b in d_block],
+        "lat": np.round(d_lat, 4), "lon": np.round(d_lon, 4), "industry_share": np.round(d_ind, 3),
+    })
+    recipients_df = pd.DataFrame({
+        "id": ids_r, "name": [f"West county {i + 1}" for i in range(nR)],
+        "population": r_pop, "baseline": r_inc, "target": target, "min_partners": 1,
+        "max_partners": 2,
+        **{f"need.{k}": need[:, j] for j, k in enumerate(K)},
+        **{f"absorb.{k}": absorb[:, j] for j, k in enumerate(K)},
+        **{f"prod.{k}": prod[:, j] for j, k in enumerate(K)},
+        "province": [f"West-{b + 1}" for b in r_block],
+        "lat": np.round(r_lat, 4), "lon": np.round(r_lon, 4), "industry_share": np.round(r_ind, 3),
+    })
+
+    rows = []
+    for r in range(nR):
+        pool = np.flatnonzero(d_block == mandate[r_block[r]])
+        dist = _haversine_km(r_lat[r], r_lon[r], d_lat[pool], d_lon[pool])
+        order = [j for j in np.argsort(dist, kind="stable") if pool[j] != mandated[r]]
+        order = [int(np.flatnonzero(pool == mandated[r])[0])] + order[: candidates - 1]
+        for j in order:
+            d = pool[j]
+            comp = abs(d_ind[d] - r_ind[r]) * 0.5
+            ben = (0.3 + 0.45 * math.exp(-dist[j] / 1500.0) + 0.4 * comp
+                   + rng.uniform(-0.05, 0.05))
+            if d == mandated[r]:
+                ben = max(ben, 0.45)  # a mandated pair can at least co-build a platform
+            rows.append({"partner": ids_d[d], "recipient": ids_r[r],
+                         "comp": round(comp, 3), "pot": 1.0 if d == mandated[r] else 0.5,
+                         "ben": round(min(1.0, max(0.0, ben)), 3),
+                         "distance_km": round(float(dist[j]), 1)})
+    pairs_df = pd.DataFrame(rows)
+
+    resources_toml = "\n".join(
+        f'[resources.{k}]\nunit = "{RESOURCE_UNITS.get(k, "units")}"\nvalue = {round(float(1 / kind_scale[j]), 4)}\n'
+        for j, k in enumerate(K))
+    toml = f'''name = "synthetic-{nD}x{nR}-seed{seed}"
+description = """Synthetic instance made by `regcollab generate` (seed {seed}): {nD} eastern \
+partner counties in {bE} provinces, {nR} western recipient counties in {bW} provinces, {nK} \
+resources. Each western province is mandated to one eastern province; each western county's \
+candidates are the {candidates} nearest counties of that province. All numbers are synthetic."""
+synthetic = true
+generator = {{ partners = {nD}, recipients = {nR}, resources = {nK}, seed = {seed}, candidates = {candidates} }}
+
+[objective]
+method = "weighted"
+lambda = 0.5
+equity = "tail"
+beta = 0.25
+
+[balance]
+alpha = 0.3
+gamma = 0.3
+
+[pairs]
+allowed = false   # only the listed candidate pairs
+
+[types.platform]
+setup = 0.5
+min_scale = 1.0
+
+[types.institutional]
+setup = 2.0
+min_scale = 5.0
+
+{resources_toml}'''
+    return {"instance.toml": toml, "partners.csv": partners_df, "recipients.csv": recipients_df,
+            "pairs.csv": pairs_df}
+
+
+def write_instance(tables: dict, out: str | Path) -> Path:
+    """Write generated tables as an instance folder, atomically."""
+    with atomic_dir(out) as tmp:
+        for name, content in tables.items():
+            if isinstance(content, str):
+                (tmp / name).write_text(content, encoding="utf-8")
+            else:
+                content.to_csv(tmp / name, index=False, float_format="%.6g", lineterminator="\n")
+    return Path(out)
