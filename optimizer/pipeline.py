@@ -119,6 +119,12 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
 
     summary = {
         "instance": inst_eff.name,
+        "instance_path": inst_eff.path,
+        "description": inst_eff.params.get("description", ""),
+        "sources": inst_eff.params.get("sources"),
+        "units": inst_eff.params.get("units"),
+        "resources": {k: dict(v) for k, v in inst_eff.params["resources"].items()},
+        "types_used": list(inst_eff.types),
         "method": pobj["method"], "equity_measure": pobj["equity"], "lambda": pobj["lambda"],
         "beta": pobj["beta"] if pobj["equity"] == "tail" else None,
         "first": pobj["first"] if pobj["method"] == "lexicographic" else None,

@@ -7,12 +7,15 @@ them to the group. Add a module's name to ``MODULES`` to make its commands appea
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
-MODULES = ["generate"]
+MODULES = ["generate", "analysis", "report", "diagnose"]
 
 
 def register(group) -> None:
     for name in MODULES:
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            continue  # a command module not written yet
         mod = importlib.import_module(f"{__name__}.{name}")
         for cmd in mod.COMMANDS:
             group.add_command(cmd)
