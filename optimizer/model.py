@@ -64,6 +64,8 @@ class LinearModel:
         self.n_cols = 0
         self.n_rows = 0
         self.objectives: dict[str, np.ndarray] = {}
+        self.objective_constants: dict[str, float] = {}
+        self.sense = "max"
         self._A = None
 
     # -------------------------------------------------------------- building
@@ -74,7 +76,7 @@ class LinearModel:
         block = Block(name, self.n_cols, self.n_cols + n, labels, data)
         self._lo.append(lower)
         self._hi.append(upper)
-        self._int.append(np.full(n, bool(integer)))
+        self._int.append(np.broadcast_to(np.asarray(integer, bool), (n,)).copy())
         self.col_blocks[name] = block
         self.n_cols += n
         return block
@@ -164,6 +166,68 @@ class LinearModel:
         raise IndexError(j)
 
     # -------------------------------------------------------------- PuLP
+    @classmethod
+    def from_pulp(cls, prob, objectives=()) -> tuple["LinearModel", list[np.ndarray]]:
+        """Any ``pulp.LpProblem`` as a LinearModel, and ``objectives`` as vectors over it.
+
+        Uses only PuLP's public API (variables, constraints and their coefficients), so the
+        whole matrix can then be handed to HiGHS at once instead of row by row. The problem's
+        own objective is stored as ``lm.objectives["objective"]`` (with its constant in
+        ``lm.objective_constants``) in the problem's sense; ``objectives`` may be PuLP
+        expressions, variables or numbers.
+        """
+        lm = cls()
+        variables = prob.variables()
+        index = {v.name: j for j, v in enumerate(variables)}
+        lo = np.array([-INF if v.lowBound is None else float(v.lowBound) for v in variables])
+        hi = np.array([INF if v.upBound is None else float(v.upBound) for v in variables])
+        integer = np.array([v.cat in ("Integer", "Binary") for v in variables], bool)
+        names = [v.name for v in variables]
+        n = len(variables)
+        lm.add_cols("var", lo, hi, integer=integer, labels=lambda loc: [names[i] for i in loc])
+        rows, cols, vals, rlo, rhi, rnames = [], [], [], [], [], []
+        # PuLP >= 3.3: prob.constraints() is the list (the dict form is deprecated)
+        cons = (prob.constraints() if callable(prob.constraints)
+                else list(prob.constraints.values()))
+        for i, con in enumerate(cons):
+            name = con.name or f"c{i}"
+            for v, coef in con.items():
+                rows.append(i)
+                cols.append(index[v.name])
+                vals.append(coef)
+            rhs = -float(con.constant)
+            sense = con.sense
+            rlo.append(rhs if sense in (0, 1) else -INF)
+            rhi.append(rhs if sense in (0, -1) else INF)
+            rnames.append(name)
+        lm.add_rows("con", rows, cols, vals, rlo, rhi, labels=lambda loc: [rnames[i] for i in loc])
+
+        def vector(expr):
+            c = np.zeros(n)
+            if expr is None:
+                return c, 0.0
+            if hasattr(expr, "items"):
+                for v, coef in expr.items():
+                    c[index[v.name]] += coef
+                return c, float(getattr(expr, "constant", 0.0) or 0.0)
+            if hasattr(expr, "name") and expr.name in index:  # a single variable
+                c[index[expr.name]] = 1.0
+                return c, 0.0
+            return c, float(expr)
+
+        c, const = vector(prob.objective)
+        lm.objectives["objective"] = c
+        lm.objective_constants = {"objective": const}
+        lm.sense = "max" if prob.sense == -1 else "min"
+        out = []
+        for k, expr in enumerate(objectives):
+            v, const = vector(expr)
+            lm.objectives[f"f{k + 1}"] = v
+            lm.objective_constants[f"f{k + 1}"] = const
+            out.append(v)
+        lm.variables = variables
+        return lm, out
+
     def to_pulp(self, objective: np.ndarray, sense: str = "max", extra_rows=(), name="regcollab"):
         """This model as a ``pulp.LpProblem`` (for any PuLP solver), and its variables in order.
 

@@ -1,0 +1,256 @@
+"""Analysis: exact Pareto fronts with AUGMECON2 (Mavrotas & Florios 2013).
+
+Generic: :func:`augmecon2` takes any ``pulp.LpProblem`` (or a :class:`LinearModel`) and two
+or more objectives, all maximised unless ``senses`` says otherwise, and returns the Pareto
+front. :func:`pareto` applies it to an allocation instance: efficiency first, equity
+constrained, with the knee and the price of fairness of every point.
+
+The method (``../shared/literature.md`` §d): a lexicographic payoff table gives the range
+r_k of each constrained objective k = 2..p; a grid e_k splits it; each grid point solves
+
+    max f_1 + delta * sum_k 10^-(k-2) s_k / r_k   s.t.  f_k - s_k = e_k,  s_k >= 0
+
+(written without slack columns as ``max f_1 + delta * sum_k w_k f_k / r_k  s.t. f_k >= e_k``;
+the two differ by a constant). After each solve the *bypass* coefficient
+floor(s_2 / step_2) skips grid points that would give the same solution, and an infeasible
+sub-problem ends its innermost loop (*early exit*). With integer objectives and ``step=1``
+the front is complete and exact.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .model import LinearModel
+from .solve import SolverOptions, make_backend
+
+DELTA = 1e-3  # augmentation weight (GAMS epscmmip and pyaugmecon default)
+
+
+@dataclass
+class ParetoFront:
+    """The front: one row per efficient point (objective values), with its solution vector."""
+
+    points: pd.DataFrame
+    solutions: list
+    payoff: pd.DataFrame
+    solves: int
+    seconds: float
+    statuses: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+
+def _lexicographic_row(backend, C, k, order, gap_tol, time_limit=None):
+    """Optimise objective k, then the others in ``order`` with each optimum held."""
+    rows = []
+    x = None
+    solves = 0
+    for j in [k] + [o for o in order if o != k]:
+        res = backend.solve(C[j], extra_rows=rows, time_limit=time_limit, start=x)
+        solves += 1
+        if not res.ok:
+            if x is None:
+                raise InputError(f"the payoff table cannot be computed: optimising objective "
+                                 f"{j + 1} ended with status {res.status}")
+            break
+        x = res.x
+        value = float(C[j] @ x)
+        rows.append((C[j], value - (1e-9 * abs(value) + 1e-7), np.inf))
+    return x, solves
+
+
+def nondominated(values: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Mask of the rows of ``values`` (maximised) that no other row dominates (a repeated
+    point is kept once)."""
+    n = len(values)
+    keep = np.ones(n, bool)
+    scale = np.maximum(1.0, np.abs(values).max(axis=0)) * tol
+    for i in range(n):
+        ge = (values >= values[i] - scale).all(axis=1)
+        gt = (values > values[i] + scale).any(axis=1)
+        same = (np.abs(values - values[i]) <= scale).all(axis=1)
+        if (ge & gt).any() or (same[:i] & keep[:i]).any():
+            keep[i] = False
+    return keep
+
+
+def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
+              step=None, lower_bounds=None, solver: str = "highs", gap: float | None = None,
+              threads: int | None = None, time_limit: float | None = None, bypass: bool = True,
+              delta: float = DELTA, progress=None, backend=None) -> ParetoFront:
+    """The Pareto front of ``objectives`` over the feasible set of ``model``.
+
+    Parameters
+    ----------
+    model : pulp.LpProblem or LinearModel
+        The constraints (the problem's own objective is ignored).
+    objectives : list
+        Two or more PuLP expressions (or vectors over a LinearModel's columns). The first is
+        optimised; the others are constrained on a grid.
+    senses : list of "max"/"min", optional
+        Default: all maximised.
+    grid : int or list of int
+        Number of grid intervals per constrained objective (``grid + 1`` points).
+    step : float or list, optional
+        Grid step per constrained objective instead of ``grid``; ``step=1`` with integer
+        objectives enumerates the exact front.
+    lower_bounds : list, optional
+        Lower limits of the constrained objectives instead of their payoff-table minimum.
+    gap, threads, time_limit, solver : solver settings (time_limit per sub-problem).
+    progress : callable(done, total), optional
+    """
+    t0 = time.perf_counter()
+    if isinstance(model, LinearModel):
+        lm = model
+        vecs = [np.asarray(o, float) for o in objectives]
+        consts = [0.0] * len(vecs)
+    else:
+        lm, vecs = LinearModel.from_pulp(model, objectives)
+        consts = [lm.objective_constants[f"f{k + 1}"] for k in range(len(vecs))]
+    p = len(vecs)
+    if p < 2:
+        raise InputError("a Pareto front needs at least two objectives")
+    senses = list(senses) if senses is not None else ["max"] * p
+    sign = np.array([1.0 if s == "max" else -1.0 for s in senses])
+    C = [sign[k] * vecs[k] for k in range(p)]
+    names = list(names) if names is not None else [f"f{k + 1}" for k in range(p)]
+    if backend is None:
+        backend = make_backend(lm, SolverOptions(solver=solver, gap=gap, threads=threads))
+    solves = 0
+
+    # payoff table (lexicographic, each objective first, the rest in index order)
+    payoff = np.zeros((p, p))
+    order = list(range(p))
+    for k in range(p):
+        x, n = _lexicographic_row(backend, C, k, order, gap, time_limit)
+        solves += n
+        payoff[k] = [float(C[j] @ x) for j in range(p)]
+    hi = payoff.diagonal().copy()
+    lo = payoff.min(axis=0)
+    if lower_bounds is not None:
+        for k, b in enumerate(lower_bounds, start=1):
+            if b is not None:
+                lo[k] = sign[k] * (float(b) - consts[k]) if sign[k] > 0 else lo[k]
+    ranges = np.maximum(hi - lo, 0.0)
+    kk = list(range(1, p))
+    steps, counts = {}, {}
+    for i, k in enumerate(kk):
+        if step is not None:
+            s = step[i] if isinstance(step, (list, tuple)) else step
+            steps[k] = float(s)
+            counts[k] = int(math.floor(ranges[k] / s + 1e-9))
+        else:
+            g = grid[i] if isinstance(grid, (list, tuple)) else grid
+            g = max(int(g), 1)
+            counts[k] = g if ranges[k] > 0 else 0
+            steps[k] = ranges[k] / g if ranges[k] > 0 else 1.0
+    r_safe = {k: ranges[k] if ranges[k] > 1e-12 else 1.0 for k in kk}
+    aug = C[0] + delta * sum((10.0 ** -(i)) * C[k] / r_safe[k] for i, k in enumerate(kk))
+
+    found: dict[tuple, np.ndarray] = {}
+    status_count: dict[str, int] = {}
+    total = int(np.prod([counts[k] + 1 for k in kk]))
+    done = 0
+    outer = [range(counts[k] + 1) for k in reversed(kk[1:])]  # objectives p..3
+    for outer_idx in itertools.product(*outer) if outer else [()]:
+        e = {k: lo[k] + i * steps[k] for k, i in zip(reversed(kk[1:]), outer_idx)}
+        i2 = 0
+        k2 = kk[0]
+        while i2 <= counts[k2]:
+            e[k2] = lo[k2] + i2 * steps[k2]
+            rows = [(C[k], e[k] - 1e-9 * max(1.0, abs(e[k])), np.inf) for k in kk]
+            res = backend.solve(aug, extra_rows=rows, time_limit=time_limit)
+            solves += 1
+            status_count[res.status] = status_count.get(res.status, 0) + 1
+            if not res.ok:
+                done += counts[k2] + 1 - i2
+                break  # early exit: larger e_2 is only harder
+            vals = tuple(round(float(C[j] @ res.x), 9) for j in range(p))
+            found.setdefault(vals, res.x)
+            jump = 0
+            if bypass:
+                s2 = float(C[k2] @ res.x) - e[k2]
+                # the row allows f_2 a hair below e_2, so s2 may be slightly negative
+                jump = max(0, int(math.floor(s2 / steps[k2] + 1e-9))) if steps[k2] > 0 else 0
+            done += jump + 1
+            i2 += jump + 1
+            if progress is not None:
+                progress(min(done, total), total)
+    if progress is not None:
+        progress(total, total)
+
+    keys = list(found)
+    values = np.array(keys, float) if keys else np.zeros((0, p))
+    keep = nondominated(values) if len(values) else np.zeros(0, bool)
+    order_idx = np.lexsort(tuple(-values[keep][:, j] for j in reversed(range(p))))
+    kept = [keys[i] for i in np.flatnonzero(keep)]
+    kept = [kept[i] for i in order_idx]
+    pts = pd.DataFrame([[sign[j] * v[j] + consts[j] for j in range(p)] for v in kept],
+                       columns=names)
+    payoff_df = pd.DataFrame(sign[None, :] * payoff + np.array(consts)[None, :],
+                             columns=names, index=[f"{n} first" for n in names])
+    return ParetoFront(points=pts, solutions=[found[k] for k in kept], payoff=payoff_df,
+                       solves=solves, seconds=time.perf_counter() - t0, statuses=status_count)
+
+
+# --------------------------------------------------------------------------- allocation front
+def knee_index(E: np.ndarray, Q: np.ndarray) -> int | None:
+    """The point farthest from the line between the two extremes (normalised axes)."""
+    if len(E) < 3:
+        return None
+    e = (E - E.min()) / (E.max() - E.min() if E.max() > E.min() else 1.0)
+    q = (Q - Q.min()) / (Q.max() - Q.min() if Q.max() > Q.min() else 1.0)
+    # the line from (1, 0) (efficiency extreme) to (0, 1) (equity extreme): e + q = 1
+    d = (e + q - 1.0) / math.sqrt(2.0)
+    i = int(np.argmax(d))
+    return i if d[i] > 1e-9 else None
+
+
+def pareto(inst, points: int = 11, solver="highs", gap=None, threads=None, time_limit=None,
+           progress=None, **overrides):
+    """The efficiency-equity front of an instance (AUGMECON2 with ``points`` grid points).
+
+    Returns a :class:`ParetoFront` whose ``points`` has the columns efficiency, equity,
+    price_of_fairness ((E_ideal - E) / E_ideal), knee, pairings and the count of each type.
+    """
+    from .model import build_model
+    from .pipeline import effective_instance
+    from .solution import extract_tables
+
+    if points < 2:
+        raise InputError(f"--points must be at least 2, not {points}")
+    inst = effective_instance(inst, **overrides)
+    am = build_model(inst)
+    lm = am.lm
+    cE = lm.objectives["efficiency"] - lm.objectives["penalty"]
+    cQ = lm.objectives["equity"]
+    front = augmecon2(lm, [cE, cQ], names=["efficiency", "equity"], grid=points - 1,
+                      solver=solver, gap=gap, threads=threads, time_limit=time_limit,
+                      progress=progress)
+    df = front.points
+    E_ide = front.payoff.loc["efficiency first", "efficiency"]
+    df["price_of_fairness"] = (E_ide - df["efficiency"]) / E_ide if E_ide else np.nan
+    k = knee_index(df["efficiency"].to_numpy(), df["equity"].to_numpy())
+    df["knee"] = False
+    if k is not None:
+        df.loc[k, "knee"] = True
+    n_pair, types = [], {t: [] for t in inst.types}
+    for x in front.solutions:
+        tabs = extract_tables(am, x)
+        n_pair.append(len(tabs["pairings"]))
+        for t in inst.types:
+            types[t].append(int((tabs["pairings"]["type"] == t).sum()))
+    df["pairings"] = n_pair
+    for t in inst.types:
+        df[t] = types[t]
+    front.model = am
+    return front
