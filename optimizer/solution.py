@@ -236,17 +236,46 @@ class Solution:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLE_FILES}
 
-    def write(self, out: str | Path, extra=None) -> Path:
+    def write(self, out: str | Path, extra=None, sensitivity: bool = True) -> Path:
         """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
 
-        ``extra`` is an optional callable ``f(folder)`` that writes more files (e.g. a report)
-        into the temporary folder before it is renamed into place.
+        With ``sensitivity`` (and a HiGHS-solvable plan) the Sensitivity Report is written too
+        (``sensitivity_constraints.csv``, ``sensitivity_variables.csv``) and ``balance.csv``
+        gets each rule's shadow price. ``extra`` is an optional callable ``f(folder)`` that
+        writes more files (e.g. a report) into the temporary folder before it is renamed into
+        place.
         """
+        tables = self.tables()
+        sens = None
+        if sensitivity and self.has_plan:
+            from .errors import InputError
+
+            try:
+                sens = self.sensitivity()
+            except InputError as exc:  # e.g. ranging unavailable: the plan is still written
+                self.summary["sensitivity"] = f"not computed: {exc}"
+        if sens is not None:
+            bal = tables["balance"].copy()
+            price = dict(zip(sens.constraints["row"], sens.constraints["shadow_price"]))
+            bal["shadow_price"] = [price.get(r, float("nan")) for r in bal["row"]]
+            tables["balance"] = bal
         with atomic_dir(out) as tmp:
             for name, fname in TABLE_FILES.items():
-                df = getattr(self, name)
-                df.to_csv(tmp / fname, index=False, float_format="%.10g")
+                tables[name].to_csv(tmp / fname, index=False, float_format="%.10g")
+            if sens is not None:
+                for name, df in sens.tables().items():
+                    df.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
             (tmp / "summary.json").write_text(self.summary_json() + "\n", encoding="utf-8")
             if extra is not None:
                 extra(tmp)
         return Path(out)
+
+
+def _sensitivity(self, objective: str = "plan", all_rows: bool = False):
+    """Shadow prices and ranging with the pairings fixed (see :mod:`optimizer.sensitivity`)."""
+    from .sensitivity import sensitivity
+
+    return sensitivity(self, objective=objective, all_rows=all_rows)
+
+
+Solution.sensitivity = _sensitivity
