@@ -652,6 +652,41 @@ class Instance:
                 _set(raw, key, value)
         return Instance.from_tables(raw, P, R, PP, path=self.path)
 
+    def with_tables(self, partners: pd.DataFrame | None = None,
+                    recipients: pd.DataFrame | None = None,
+                    pairs: pd.DataFrame | None = None) -> "Instance":
+        """A validated copy with whole tables replaced (same columns as ``self.partners``,
+        ``self.recipients``, ``self.pairs``, indexed the same way)."""
+        P = self._raw_table(self.partners if partners is None else partners)
+        R = self._raw_table(self.recipients if recipients is None else recipients)
+        PP = self._raw_pairs() if pairs is None else (
+            pairs.reset_index().astype(object) if len(pairs) else
+            pd.DataFrame(columns=["partner", "recipient"]))
+        return Instance.from_tables(copy.deepcopy(self.raw.get("params", {})), P, R, PP,
+                                    path=self.path)
+
+    def all_pairs(self) -> pd.DataFrame:
+        """Every allowed pair (listed or not) with its comp, pot, ben and fixed values, as a
+        pairs table (indexed by partner, recipient)."""
+        a = self.arrays
+        d, r = np.nonzero(a["allowed"])
+        idx = pd.MultiIndex.from_arrays([self.partners.index[d], self.recipients.index[r]],
+                                        names=["partner", "recipient"])
+        out = pd.DataFrame({"comp": a["comp"][d, r], "pot": a["pot"][d, r],
+                            "ben": a["ben"][d, r], "allowed": True,
+                            "fixed": a["fixed"][d, r]}, index=idx)
+        if not self.params["pairs"]["allowed"]:
+            return out
+        # pairs not allowed must stay listed when the default allows the rest
+        nd, nr = np.nonzero(~a["allowed"])
+        if len(nd):
+            idx2 = pd.MultiIndex.from_arrays([self.partners.index[nd], self.recipients.index[nr]],
+                                             names=["partner", "recipient"])
+            out = pd.concat([out, pd.DataFrame({"comp": a["comp"][nd, nr], "pot": a["pot"][nd, nr],
+                                                "ben": a["ben"][nd, nr], "allowed": False,
+                                                "fixed": False}, index=idx2)])
+        return out
+
     @staticmethod
     def _raw_table(df: pd.DataFrame) -> pd.DataFrame:
         out = df.reset_index().astype(object)

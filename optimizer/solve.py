@@ -124,6 +124,22 @@ def _highs_status(h, ms) -> tuple[str, bool]:
     return "error", False
 
 
+_SCHEDULER_THREADS = None
+
+
+def use_threads(h, threads: int | None) -> None:
+    """Set HiGHS's thread count. Its scheduler is global to the process and a run fails when
+    the count changes, so the scheduler is reset first when another count was used before."""
+    import highspy
+
+    global _SCHEDULER_THREADS
+    want = int(threads or 0)  # 0: HiGHS chooses
+    if _SCHEDULER_THREADS is not None and want != _SCHEDULER_THREADS:
+        highspy.Highs.resetGlobalScheduler(True)
+    h.setOptionValue("threads", want)
+    _SCHEDULER_THREADS = want
+
+
 class HighsBackend:
     """Solve a LinearModel with highspy, the whole matrix passed at once."""
 
@@ -150,8 +166,7 @@ class HighsBackend:
                 h.startCallback(highspy.cb.HighsCallbackType.kCallbackLogging)
             except Exception:  # older highspy: no progress, solve anyway
                 pass
-        if opts.threads:
-            h.setOptionValue("threads", int(opts.threads))
+        use_threads(h, opts.threads)
         if opts.gap is not None:
             h.setOptionValue("mip_rel_gap", float(opts.gap))
         lp = highspy.HighsLp()

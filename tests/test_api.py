@@ -125,3 +125,9 @@ def test_time_limited_run_is_never_called_optimal(tmp_path):
         assert any(s["status"] != "optimal" for s in sol.summary["stages"])
     if sol.has_plan:
         assert_plan(sol)
+
+
+def test_changing_thread_count_between_solves(demo):
+    """HiGHS's scheduler is global: a different thread count must not make a solve fail."""
+    for threads in (None, 1, 2, None):
+        assert solve(demo, threads=threads, why=False).status == "optimal"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -40,7 +41,7 @@ def handle_errors(fn):
         try:
             return fn(*args, **kwargs)
         except RegcollabError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"{paint('error:', sys.stderr, fg='red', bold=True)} {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written", err=True)
@@ -126,7 +127,7 @@ def fmt_num(v, digits=4) -> str:
     if v != v:
         return "-"
     if v in (float("inf"), float("-inf")):
-        return "infeasible" if v > 0 else "-inf"
+        return "inf" if v > 0 else "-inf"
     if abs(v) >= 1e5 or (abs(v) < 1e-3 and v != 0):
         return f"{v:.{digits}g}"
     return f"{round(v, digits):g}"
@@ -139,17 +140,75 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
-def render_table(rows: list[list[str]], header: list[str], right: set[int] = frozenset()) -> str:
+def render_table(rows: list[list[str]], header: list[str], right: set[int] = frozenset(),
+                 styles: dict | None = None) -> str:
+    """A plain text table. ``styles`` maps a column to ``f(cell) -> click.style kwargs`` (or
+    None): colours applied after padding, and only where :func:`color_enabled`."""
     widths = [max(display_width(h), *(display_width(r[i]) for r in rows)) if rows
               else display_width(h) for i, h in enumerate(header)]
+    styles = styles or {}
 
     def pad(text, w, right_align):
         fill = " " * (w - display_width(text))
         return fill + str(text) if right_align else str(text) + fill
 
-    def line(cells):
-        return "  ".join(pad(c, w, i in right)
+    def cell(c, w, i, body):
+        text = pad(c, w, i in right)
+        if body and i in styles:
+            kw = styles[i](c)
+            if kw:
+                text = paint(text, **kw)
+        return text
+
+    def line(cells, body=True):
+        return "  ".join(cell(c, w, i, body)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-    out = [line(header), line(["-" * w for w in widths])]
+    out = [paint(line(header, False), bold=True), line(["-" * w for w in widths], False)]
     out += [line(r) for r in rows]
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------------- colour and progress
+TYPE_STYLES = {"project": {"fg": "blue"}, "platform": {"fg": "yellow"},
+               "institutional": {"fg": "green"}}
+"""Terminal colours of the collaboration types (the report's colours, as near as ANSI gets)."""
+
+
+def color_enabled(stream=None) -> bool:
+    """Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = sys.stdout if stream is None else stream
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def paint(text: str, stream=None, **style) -> str:
+    """``click.style(text, **style)`` where the terminal supports colour, else ``text``."""
+    return click.style(text, **style) if style and color_enabled(stream) else text
+
+
+def type_style(t: str) -> dict | None:
+    return TYPE_STYLES.get(str(t).strip())
+
+
+@contextlib.contextmanager
+def progress(length: int, label: str, quiet: bool = False):
+    """A progress bar on standard error for long work, shown only on a terminal.
+
+    Yields a function to call once per step."""
+    if quiet or length <= 0 or not _stderr_tty():
+        yield lambda *a: None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr,
+                           show_eta=False) as bar:
+        yield lambda *a: bar.update(1)
+
+
+def _stderr_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,325 @@
+"""``regcollab pareto | sensitivity | sweep | robustness``: the decision analysis commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import pandas as pd
+
+from .common import (
+    fmt_num,
+    handle_errors,
+    method_options,
+    parse_soft,
+    render_table,
+    resolve_instance,
+    solver_options,
+)
+
+
+def _progress(quiet: bool, label: str):
+    """A progress callback drawing a bar on stderr (nothing when quiet)."""
+    if quiet or not sys.stderr.isatty():
+        return None, lambda: None
+    state = {}
+
+    def cb(done, total):
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr,
+                                    show_eta=True, show_pos=True)
+            bar.__enter__()
+            state["bar"] = bar
+            state["pos"] = 0
+        bar.update(done - state["pos"])
+        state["pos"] = done
+
+    def close():
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+    return cb, close
+
+
+def _write(out, tables: dict, summary: dict | None = None):
+    from optimizer.files import atomic_dir
+    from optimizer.solution import _jsonable
+
+    with atomic_dir(out) as tmp:
+        for name, df in tables.items():
+            df.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+        if summary is not None:
+            (tmp / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2,
+                                                         ensure_ascii=False) + "\n")
+
+
+def _emit(fmt, tables: dict, quiet: bool, text: str, summary=None):
+    from optimizer.solution import _jsonable
+
+    if fmt == "json":
+        payload = {name: df.to_dict(orient="records") for name, df in tables.items()}
+        if summary is not None:
+            payload["summary"] = summary
+        click.echo(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        first = next(iter(tables.values()))
+        click.echo(first.to_csv(index=False, float_format="%.10g"), nl=False)
+    elif not quiet:
+        click.echo(text)
+
+
+def _df_text(df: pd.DataFrame, columns: list[str], digits=4, limit=None) -> str:
+    rows = df[columns] if limit is None else df[columns].head(limit)
+    body = [[fmt_num(v, digits) if isinstance(v, (int, float)) and not isinstance(v, bool)
+             else ("yes" if v is True else "" if v is False else str(v)) for v in r]
+            for r in rows.itertuples(index=False)]
+    return render_table(body, columns, right={i for i, c in enumerate(columns)
+                                              if pd.api.types.is_numeric_dtype(df[c])
+                                              and df[c].dtype != bool})
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                      default="table", show_default=True, help="What to print.")
+
+
+def _out(help_text):
+    return click.option("--out", type=click.Path(file_okay=False), default=None, help=help_text)
+
+
+def _executor_options(fn):
+    fn = click.option("--scheduler", default=None, metavar="ADDRESS",
+                      help="Run on a Dask cluster, e.g. tcp://host:8786 (default: local "
+                           "processes).")(fn)
+    fn = click.option("--workers", type=int, default=None,
+                      help="Local worker processes (default: all cores).")(fn)
+    return fn
+
+
+# ------------------------------------------------------------------------------------ pareto
+@click.command()
+@click.argument("instance", required=False)
+@click.option("--points", type=int, default=11, show_default=True,
+              help="Grid points on the equity axis (AUGMECON2).")
+@click.option("--equity", type=click.Choice(["tail", "maxmin"]), default=None)
+@click.option("--beta", type=float, default=None)
+@click.option("--soft", multiple=True, metavar="RULE[=PENALTY]")
+@solver_options
+@_out("Write pareto.csv and summary.json into this folder (atomically).")
+@FORMAT
+@handle_errors
+def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, threads, quiet, out,
+           fmt):
+    """The exact efficiency-equity Pareto front (AUGMECON2), with its knee and the price of
+    fairness at every point."""
+    from optimizer import load_instance
+    from optimizer.pareto import pareto as run
+
+    inst = load_instance(resolve_instance(instance))
+    cb, close = _progress(quiet or fmt != "table", "Pareto front")
+    try:
+        front = run(inst, points=points, solver=solver, gap=gap, threads=threads,
+                    time_limit=time_limit, progress=cb, equity=equity, beta=beta,
+                    soft=parse_soft(soft))
+    finally:
+        close()
+    df = front.points
+    summary = {"instance": inst.name, "points": len(df), "solves": front.solves,
+               "seconds": round(front.seconds, 3),
+               "payoff_table": front.payoff.to_dict(orient="index"),
+               "price_of_fairness": float(df["price_of_fairness"].max()) if len(df) else None,
+               "knee": df[df["knee"]].drop(columns=["knee"]).to_dict(orient="records")}
+    if out:
+        _write(out, {"pareto": df}, summary)
+    cols = ["efficiency", "equity", "price_of_fairness", "knee", "pairings", *inst.types]
+    text = (f"{inst.name}: Pareto front, {len(df)} efficient points from {front.solves} solves "
+            f"({front.seconds:.1f} s)\n\n" + _df_text(df, cols) +
+            "\n\nprice_of_fairness = share of the best efficiency given up at that point; "
+            "knee = the best compromise (farthest from the line between the extremes)")
+    _emit(fmt, {"pareto": df}, quiet, text, summary)
+
+
+# ------------------------------------------------------------------------------------ sensitivity
+@click.command()
+@click.argument("instance", required=False)
+@click.option("--objective", type=click.Choice(["plan", "efficiency", "equity"]),
+              default="plan", show_default=True,
+              help="Whose shadow prices: the method's own objective, or efficiency or equity "
+                   "with the plan's pairings fixed.")
+@click.option("--all-rows", is_flag=True, help="Also report the model's internal rows.")
+@method_options
+@solver_options
+@_out("Write sensitivity_constraints.csv and sensitivity_variables.csv (atomically).")
+@FORMAT
+@handle_errors
+def sensitivity(instance, objective, all_rows, method, weight, equity, beta, first, eps, soft,
+                solver, time_limit, gap, threads, quiet, out, fmt):
+    """Shadow prices and ranging (Excel Solver's Sensitivity Report) of the recommended plan,
+    with its pairings fixed."""
+    from optimizer import load_instance
+    from optimizer import solve as run
+    from optimizer.commands.common import EXIT
+
+    inst = load_instance(resolve_instance(instance))
+    sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
+              soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
+              threads=threads, why=False)
+    if not sol.has_plan:
+        click.echo(f"error: {sol.summary.get('message')}", err=True)
+        sys.exit(EXIT.get(sol.status, 1))
+    rep = sol.sensitivity(objective=objective, all_rows=all_rows)
+    tables = rep.tables()
+    if out:
+        _write(out, tables, {"instance": inst.name, "objective": objective,
+                             "objective_value": rep.objective_value,
+                             "efficiency_per_unit": rep.efficiency_per_unit})
+    C = rep.constraints
+    binding = C[C["binding"] & (C["shadow_price"].abs() > 1e-12)]
+    unit = ("" if rep.efficiency_per_unit is None else
+            f" (one objective unit is about {rep.efficiency_per_unit:.4g} units of efficiency "
+            f"at this plan's trade-off)")
+    text = [f"{inst.name}: sensitivity of the {objective} objective = "
+            f"{rep.objective_value:.6g}{unit}, pairings fixed at the plan", "",
+            f"Binding constraints with a shadow price ({len(binding)} of {len(C)})",
+            _df_text(binding, ["name", "final_value", "shadow_price", "rhs",
+                               "allowable_increase", "allowable_decrease"]), "",
+            "In words:"]
+    text += [f"  {m}" for m in binding["meaning"].head(15)]
+    if len(binding) > 15:
+        text.append(f"  ... {len(binding) - 15} more (--out DIR writes every row)")
+    V = rep.variables
+    flows = V[V["final_value"] > 1e-9]
+    text += ["", f"Variable cells: the {len(flows)} flows of the plan",
+             _df_text(flows, ["name", "final_value", "reduced_cost", "objective_coefficient",
+                              "allowable_increase", "allowable_decrease"], limit=20)]
+    _emit(fmt, tables, quiet, "\n".join(text))
+
+
+# ------------------------------------------------------------------------------------ sweep
+@click.command()
+@click.argument("instance", required=False)
+@click.option("--param", "params", multiple=True, required=True, metavar="PATH",
+              help="A parameter by its path (balance.alpha, objective.lambda, "
+                   "partners[SZ].supply.funds, ...); repeat with --values for a grid.")
+@click.option("--values", "values", multiple=True, required=True, metavar="SPEC",
+              help="Values of the matching --param: start:stop:count (0.1:0.9:9) or a list "
+                   "(0.1,0.5,0.9).")
+@method_options
+@solver_options
+@_executor_options
+@_out("Write sweep.csv (atomically).")
+@FORMAT
+@handle_errors
+def sweep(instance, params, values, method, weight, equity, beta, first, eps, soft, solver,
+          time_limit, gap, threads, quiet, workers, scheduler, out, fmt):
+    """Solve one scenario per parameter value (a grid when several --param are given), in
+    parallel, and tabulate efficiency, equity, price of fairness and the changed pairings."""
+    from optimizer import load_instance
+    from optimizer.errors import InputError
+    from optimizer.parallel import connect
+    from optimizer.sweep import parse_values
+    from optimizer.sweep import sweep as run
+
+    if len(params) != len(values):
+        raise InputError(f"give one --values for each --param ({len(params)} --param, "
+                         f"{len(values)} --values)")
+    grid = {p: parse_values(v) for p, v in zip(params, values)}
+    inst = load_instance(resolve_instance(instance))
+    client = connect(scheduler) if scheduler else None
+    cb, close = _progress(quiet or fmt != "table", "Sweep")
+    try:
+        df = run(inst, grid, executor=client, workers=workers, progress=cb, method=method,
+                 weight=weight, equity=equity, beta=beta, first=first, eps=eps,
+                 soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
+                 **({"threads": threads} if threads else {}))
+    finally:
+        close()
+        if client is not None:
+            client.close()
+    if out:
+        _write(out, {"sweep": df})
+    cols = [*grid, "status", "efficiency", "equity", "price_of_fairness", "pairings",
+            "n_changes"]
+    cols = [c for c in cols if c in df.columns]
+    text = f"{inst.name}: {len(df)} scenarios\n\n" + _df_text(df, cols)
+    changed = df[df.get("n_changes", pd.Series(0, index=df.index)).fillna(0) > 0]
+    if len(changed):
+        text += "\n\nChanges against the unchanged instance:"
+        for _, r in changed.head(20).iterrows():
+            what = "; ".join(f"{k}: {r[k]}" for k in ("added", "removed", "type_changes") if r[k])
+            label = ", ".join(f"{p}={r[p]}" for p in grid)
+            text += f"\n  {label}: {what}"
+    _emit(fmt, {"sweep": df}, quiet, text)
+
+
+# ------------------------------------------------------------------------------------ robustness
+@click.command()
+@click.argument("instance", required=False)
+@click.option("--samples", type=int, default=50, show_default=True,
+              help="Number of perturbed instances to solve.")
+@click.option("--spread", type=float, default=0.2, show_default=True,
+              help="Each uncertain value is multiplied by a factor in [1-spread, 1+spread].")
+@click.option("--vary", default="prod,supply,ben", show_default=True,
+              help="Which coefficients are uncertain: prod, supply, ben, need, absorb, pot, comp.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--gsa", type=click.Choice(["none", "morris", "sobol"]), default="none",
+              show_default=True, help="Also compute global sensitivity indices (SALib) of "
+                                      "efficiency and equity per group of --vary.")
+@click.option("--gsa-samples", type=int, default=8, show_default=True,
+              help="Morris trajectories or the Sobol base sample.")
+@method_options
+@solver_options
+@_executor_options
+@_out("Write robustness.csv, samples.csv (and gsa.csv) atomically.")
+@FORMAT
+@handle_errors
+def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, method, weight, equity,
+               beta, first, eps, soft, solver, time_limit, gap, threads, quiet, workers,
+               scheduler, out, fmt):
+    """How stable is each recommended pairing and type when productivity, supply and mutual
+    benefit move? Solves perturbed copies and reports how often each pairing is chosen, and
+    with which type."""
+    from optimizer import load_instance
+    from optimizer.parallel import connect
+    from optimizer.robustness import global_sensitivity
+    from optimizer.robustness import robustness as run
+
+    inst = load_instance(resolve_instance(instance))
+    groups = [g.strip() for g in vary.split(",") if g.strip()]
+    kw = dict(method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
+              soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
+              **({"threads": threads} if threads else {}))
+    client = connect(scheduler) if scheduler else None
+    cb, close = _progress(quiet or fmt != "table", "Robustness")
+    try:
+        res = run(inst, samples=samples, spread=spread, vary=groups, seed=seed, executor=client,
+                  workers=workers, progress=cb, **kw)
+        close()
+        tables = {"robustness": res.pairs, "samples": res.samples}
+        if gsa != "none":
+            cb, close = _progress(quiet or fmt != "table", f"Global sensitivity ({gsa})")
+            tables["gsa"] = global_sensitivity(inst, groups=groups, spread=spread, design=gsa,
+                                               n=gsa_samples, seed=seed, executor=client,
+                                               workers=workers, progress=cb, **kw)
+    finally:
+        close()
+        if client is not None:
+            client.close()
+    if out:
+        _write(out, tables)
+    ok = res.samples["status"].isin(["optimal", "time_limit"]).sum()
+    P = res.pairs
+    cols = ["partner", "recipient", "recommended_type", "stability", "chosen_share",
+            *[f"share_{t}" for t in inst.types]]
+    text = (f"{inst.name}: {ok} of {samples} perturbed instances solved (spread {spread:g} "
+            f"on {', '.join(groups)})\n\nstability = share of samples that make the same "
+            f"decision as the recommendation (same type, or unpaired)\n\n" + _df_text(P, cols))
+    if "gsa" in tables:
+        g = tables["gsa"]
+        text += f"\n\nGlobal sensitivity ({gsa}, {g.attrs.get('solves')} solves)\n"
+        text += _df_text(g, [c for c in g.columns])
+    _emit(fmt, tables, quiet, text)
+
+
+COMMANDS = [pareto, sensitivity, sweep, robustness]

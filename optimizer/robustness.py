@@ -1,0 +1,207 @@
+"""Analysis: how stable is each recommendation when the uncertain data move?
+
+:func:`robustness` perturbs the uncertain coefficients — productivity (``prod``), supply
+(``supply``) and mutual benefit (``ben``) by default; also ``need``, ``absorb``, ``pot``,
+``comp`` — each cell independently by a factor uniform in [1 - spread, 1 + spread] (pot, ben
+and comp are clipped to [0, 1], so a pair may gain or lose eligibility for a type), solves
+every sample (in parallel, same executors as sweeps) and reports for each pair how often it
+is chosen and with which type: the *stability* of a recommendation is the share of samples
+that make the same decision (same type, or unpaired).
+
+:func:`global_sensitivity` gives Morris or Sobol indices (SALib) of efficiency and equity with
+respect to groups of parameters, each group scaled by one common factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .parallel import run_tasks
+from .sweep import _decode, scenario_row
+
+GROUPS = {
+    "prod": ("recipients", "prod."),
+    "need": ("recipients", "need."),
+    "absorb": ("recipients", "absorb."),
+    "supply": ("partners", "supply."),
+    "ben": ("pairs", "ben"),
+    "pot": ("pairs", "pot"),
+    "comp": ("pairs", "comp"),
+}
+DEFAULT_VARY = ("prod", "supply", "ben")
+
+
+def _check_groups(vary) -> tuple:
+    vary = tuple(vary)
+    for g in vary:
+        if g not in GROUPS:
+            raise InputError(f"cannot vary '{g}'; choose from {', '.join(GROUPS)}")
+    if not vary:
+        raise InputError("nothing to vary")
+    return vary
+
+
+def perturbed(inst, factors: dict):
+    """``inst`` with each group's columns multiplied by ``factors[group]`` (a scalar or an
+    array shaped like the cells); pair values clipped to [0, 1]."""
+    P, R = inst.partners.copy(), inst.recipients.copy()
+    pairs = None
+    for g, f in factors.items():
+        table, prefix = GROUPS[g]
+        if table == "pairs":
+            if pairs is None:
+                pairs = inst.all_pairs()
+            vals = pairs[prefix].to_numpy(float) * (np.asarray(f) if np.ndim(f) else f)
+            pairs[prefix] = np.clip(vals, 0.0, 1.0)
+            continue
+        df = P if table == "partners" else R
+        cols = [c for c in df.columns if c.startswith(prefix)]
+        block = df[cols].to_numpy(float) * (np.asarray(f) if np.ndim(f) else f)
+        df[cols] = block
+        if g == "need":  # keep absorb >= 0; absorb is its own group
+            pass
+    return inst.with_tables(partners=P, recipients=R, pairs=pairs)
+
+
+def _sample_factors(inst, vary, spread, rng) -> dict:
+    out = {}
+    for g in vary:
+        table, prefix = GROUPS[g]
+        if table == "pairs":
+            n = int(inst.arrays["allowed"].sum())
+            if inst.params["pairs"]["allowed"]:
+                n = inst.arrays["allowed"].size
+            shape = (n,)
+        else:
+            df = inst.partners if table == "partners" else inst.recipients
+            shape = (len(df), sum(c.startswith(prefix) for c in df.columns))
+        out[g] = rng.uniform(1 - spread, 1 + spread, shape)
+    return out
+
+
+def _sample_task(args):
+    inst, factors, kw = args
+    try:
+        inst2 = perturbed(inst, factors)
+    except InputError as exc:
+        return {"status": "bad input", "message": str(exc)}
+    return scenario_row(inst2, {}, kw)
+
+
+@dataclass
+class Robustness:
+    pairs: pd.DataFrame  # one row per pair ever chosen (or recommended)
+    samples: pd.DataFrame  # one row per sample
+    baseline: dict
+
+
+def robustness(inst, samples: int = 50, spread: float = 0.2, vary=DEFAULT_VARY, seed: int = 0,
+               executor=None, workers: int | None = None, progress=None,
+               **solve_kwargs) -> Robustness:
+    """Stability of each recommended pairing and type under random data perturbations."""
+    vary = _check_groups(vary)
+    if samples < 1:
+        raise InputError(f"--samples must be at least 1, not {samples}")
+    if not 0 < spread < 1:
+        raise InputError(f"--spread must be between 0 and 1 (a share), not {spread}")
+    kw = {"why": False, "threads": 1, **solve_kwargs}
+    rng = np.random.default_rng(seed)
+    tasks = [(inst, {}, kw)]
+    tasks += [(inst, _sample_factors(inst, vary, spread, rng), kw) for _ in range(samples)]
+    rows = run_tasks(_sample_task, tasks, executor=executor, workers=workers, progress=progress)
+    base, rows = rows[0], rows[1:]
+    base_plan = _decode(base.get("plan"))
+    solved = [r for r in rows if r.get("status") in ("optimal", "time_limit")]
+    n = len(solved)
+    counts: dict = {}
+    for r in solved:
+        for pair, t in _decode(r.get("plan")).items():
+            counts.setdefault(pair, {}).setdefault(t, 0)
+            counts[pair][t] += 1
+    pairs = sorted(set(counts) | set(base_plan))
+    recs = []
+    for pair in pairs:
+        d, r = pair.split("-", 1)
+        c = counts.get(pair, {})
+        chosen = sum(c.values())
+        rec = {"partner": d, "recipient": r, "recommended_type": base_plan.get(pair, ""),
+               "chosen_share": chosen / n if n else np.nan}
+        for t in inst.types:
+            rec[f"share_{t}"] = c.get(t, 0) / n if n else np.nan
+        same = c.get(base_plan[pair], 0) if pair in base_plan else n - chosen
+        rec["stability"] = same / n if n else np.nan
+        recs.append(rec)
+    table = pd.DataFrame(recs)
+    if len(table):  # recommendations first, least stable first (what to look at)
+        table["_rec"] = table["recommended_type"] == ""
+        table = table.sort_values(["_rec", "stability", "partner", "recipient"],
+                                  kind="stable").drop(columns="_rec").reset_index(drop=True)
+    samp = pd.DataFrame([{"sample": i, **{k: v for k, v in r.items() if k != "plan"}}
+                         for i, r in enumerate(rows)])
+    return Robustness(pairs=table, samples=samp, baseline=base)
+
+
+# --------------------------------------------------------------------------- SALib
+def _gsa_task(args):
+    inst, groups, values, kw = args
+    try:
+        inst2 = perturbed(inst, dict(zip(groups, values)))
+    except InputError as exc:
+        return {"status": "bad input", "message": str(exc)}
+    return scenario_row(inst2, {}, kw)
+
+
+def global_sensitivity(inst, groups=DEFAULT_VARY, spread: float = 0.2, design: str = "morris",
+                       n: int = 8, seed: int = 0, executor=None, workers=None, progress=None,
+                       **solve_kwargs) -> pd.DataFrame:
+    """Morris (mu*, sigma) or Sobol (S1, ST) indices of efficiency and equity (``design``).
+
+    Each group is one factor: a common multiplier in [1 - spread, 1 + spread] of all its
+    coefficients. ``n`` is the number of Morris trajectories or the Sobol base sample (a power
+    of two); the number of solves is n (k + 1) for Morris and n (2k + 2) for Sobol.
+    """
+    try:
+        from SALib.analyze import morris as morris_analyze
+        from SALib.analyze import sobol as sobol_analyze
+        from SALib.sample import morris as morris_sample
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:
+        raise InputError("global sensitivity needs SALib: pip install 'regcollab[analysis]'") \
+            from None
+    groups = _check_groups(groups)
+    problem = {"num_vars": len(groups), "names": list(groups),
+               "bounds": [[1 - spread, 1 + spread]] * len(groups)}
+    if design == "morris":
+        X = morris_sample.sample(problem, n, num_levels=4, seed=seed)
+    elif design == "sobol":
+        X = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    else:
+        raise InputError(f"unknown design {design!r}: use morris or sobol")
+    kw = {"why": False, "threads": 1, **solve_kwargs}
+    rows = run_tasks(_gsa_task, [(inst, groups, x, kw) for x in X], executor=executor,
+                     workers=workers, progress=progress)
+    bad = [r for r in rows if r.get("status") not in ("optimal", "time_limit")]
+    if bad:
+        raise InputError(f"{len(bad)} of {len(rows)} perturbed instances have no plan "
+                         f"(first: {bad[0].get('status')}: {bad[0].get('message')}); "
+                         "use a smaller spread")
+    out = []
+    for output in ("efficiency", "equity"):
+        Y = np.array([r[output] for r in rows], float)
+        if design == "morris":
+            res = morris_analyze.analyze(problem, X, Y, num_levels=4, seed=seed)
+            for i, g in enumerate(groups):
+                out.append({"output": output, "group": g, "mu_star": res["mu_star"][i],
+                            "sigma": res["sigma"][i], "mu": res["mu"][i]})
+        else:
+            res = sobol_analyze.analyze(problem, Y, calc_second_order=False, seed=seed)
+            for i, g in enumerate(groups):
+                out.append({"output": output, "group": g, "S1": res["S1"][i],
+                            "ST": res["ST"][i]})
+    df = pd.DataFrame(out)
+    df.attrs["solves"] = len(rows)
+    return df

@@ -1,0 +1,152 @@
+"""Analysis: parameter sweeps — one solve per scenario, in parallel.
+
+A scenario is a dict of changes for :meth:`Instance.with_params` (``{"balance.alpha": 0.5}``);
+a grid is every combination of the values given per parameter. The table has one row per
+scenario: the parameter values, status, efficiency, equity, price of fairness, the pairings
+and types, and what changed against the unchanged instance (the baseline).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, RegcollabError
+from .parallel import run_tasks
+
+
+def parse_values(spec: str) -> list:
+    """``"0.1:0.9:9"`` (start:stop:count, inclusive), ``"0.1,0.5,0.9"``, or one value."""
+    spec = str(spec).strip()
+    if ":" in spec:
+        parts = spec.split(":")
+        try:
+            if len(parts) == 3:
+                a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
+            elif len(parts) == 2:
+                a, b, n = float(parts[0]), float(parts[1]), 5
+            else:
+                raise ValueError
+        except ValueError:
+            raise InputError(f"--values {spec}: write start:stop:count, e.g. 0.1:0.9:9") from None
+        if n < 1:
+            raise InputError(f"--values {spec}: the count must be at least 1")
+        return [round(float(v), 12) for v in np.linspace(a, b, n)]
+    out = []
+    for item in spec.split(","):
+        item = item.strip()
+        if item.lower() in ("none", "off"):
+            out.append(None)
+            continue
+        if item.lower() in ("true", "false"):
+            out.append(item.lower() == "true")
+            continue
+        try:
+            v = float(item)
+            out.append(int(v) if v.is_integer() and "." not in item else v)
+        except ValueError:
+            out.append(item)
+    if not out or out == [""]:
+        raise InputError(f"--values {spec!r}: give values such as 0.1:0.9:9 or 0.1,0.5")
+    return out
+
+
+def grid(params: dict) -> list[dict]:
+    """Every combination of the values of each parameter."""
+    keys = list(params)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(params[k] for k in keys))]
+
+
+def plan_of(sol) -> dict:
+    if not sol.has_plan:
+        return {}
+    P = sol.pairings
+    return {f"{d}-{r}": t for d, r, t in zip(P["partner"], P["recipient"], P["type"])}
+
+
+def scenario_row(inst, changes: dict, solve_kwargs: dict) -> dict:
+    """Solve one scenario (runs in a worker); never raises for bad data or no plan."""
+    from .pipeline import solve
+
+    t0 = time.perf_counter()
+    row = {"status": None, "message": ""}
+    try:
+        sol = solve(inst.with_params(changes) if changes else inst, **solve_kwargs)
+    except RegcollabError as exc:
+        row.update(status="bad input", message=str(exc))
+        row["seconds"] = time.perf_counter() - t0
+        return row
+    s = sol.summary
+    row.update(status=sol.status, message="" if sol.has_plan else s.get("message", ""),
+               efficiency=s.get("efficiency"), equity=s.get("equity"),
+               objective=s.get("objective"), price_of_fairness=s.get("price_of_fairness"),
+               mip_gap=s.get("mip_gap"), pairings=s.get("pairings"),
+               plan=";".join(f"{k}:{v}" for k, v in sorted(plan_of(sol).items())))
+    for t, n in (s.get("types") or {}).items():
+        row[f"n_{t}"] = n
+    row["seconds"] = time.perf_counter() - t0
+    return row
+
+
+def _task(args):
+    inst, changes, kw = args
+    return scenario_row(inst, changes, kw)
+
+
+def _decode(plan: str) -> dict:
+    if not isinstance(plan, str) or not plan:
+        return {}
+    return dict(item.split(":", 1) for item in plan.split(";"))
+
+
+def sweep(inst, params: dict | list, executor=None, workers: int | None = None, progress=None,
+          **solve_kwargs) -> pd.DataFrame:
+    """Solve every scenario of ``params`` and return one row per scenario.
+
+    ``params``: ``{path: [values]}`` (a grid) or a list of change dicts. ``executor``: any
+    ``concurrent.futures.Executor`` or a ``dask.distributed.Client``; without one, a local
+    process pool of ``workers`` processes (default: all cores). Other keyword arguments go
+    to :func:`optimizer.solve` (``why`` defaults to False, ``threads`` to 1 per solve).
+    """
+    scenarios = grid(params) if isinstance(params, dict) else [dict(c) for c in params]
+    if not scenarios:
+        raise InputError("the sweep has no scenarios")
+    # fail early, in the caller, on a parameter that does not exist (a bad *value* only
+    # fails its own scenario, which is reported as "bad input")
+    first = {}
+    for changes in scenarios:
+        for path, value in changes.items():
+            first.setdefault(path, value)
+    for path, value in first.items():
+        try:
+            inst.with_params({path: value})
+        except InputError as exc:
+            if "not a parameter" in str(exc) or "have no column" in str(exc) or "no such" in \
+                    str(exc) or "there is no" in str(exc):
+                raise
+    kw = {"why": False, "threads": 1, **solve_kwargs}
+    tasks = [(inst, {}, kw)] + [(inst, c, kw) for c in scenarios]
+    rows = run_tasks(_task, tasks, executor=executor, workers=workers, progress=progress)
+    base, rows = rows[0], rows[1:]
+    base_plan = _decode(base.get("plan"))
+    keys = sorted({k for c in scenarios for k in c})
+    out = []
+    for i, (changes, row) in enumerate(zip(scenarios, rows)):
+        rec = {"scenario": i, **{k: changes.get(k) for k in keys}, **row}
+        plan = _decode(row.get("plan"))
+        if row.get("status") in ("optimal", "time_limit"):
+            added = sorted(f"{k}:{plan[k]}" for k in set(plan) - set(base_plan))
+            removed = sorted(f"{k}:{base_plan[k]}" for k in set(base_plan) - set(plan))
+            retyped = sorted(f"{k}:{base_plan[k]}->{plan[k]}" for k in set(plan) & set(base_plan)
+                             if plan[k] != base_plan[k])
+            rec.update(added=";".join(added), removed=";".join(removed),
+                       type_changes=";".join(retyped),
+                       n_changes=len(added) + len(removed) + len(retyped))
+        out.append(rec)
+    df = pd.DataFrame(out)
+    df.attrs["baseline"] = base
+    return df
