@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,10 +18,12 @@ from optimizer.commands.common import (
     fmt_num,
     handle_errors,
     method_options,
+    paint,
     parse_soft,
     render_table,
     resolve_instance,
     solver_options,
+    type_style,
 )
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,8 +60,11 @@ def validate(instance):
 @method_options
 @solver_options
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="Write pairings.csv, allocations.csv, recipients.csv, balance.csv and "
-                   "summary.json into this folder (atomically).")
+              help="Write pairings.csv, allocations.csv, recipients.csv, balance.csv, "
+                   "summary.json, report.html and results.xlsx into this folder (atomically).")
+@click.option("--report/--no-report", "with_report", default=True, show_default=True,
+              help="With --out: also write report.html and results.xlsx (needs the report "
+                   "extra; skipped with a note without it).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="What to print: a readable table, JSON, or the pairings "
                                       "as CSV.")
@@ -69,7 +75,7 @@ def validate(instance):
               help="Also write the model that is solved (.mps or .lp).")
 @handle_errors
 def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time_limit, gap,
-          threads, quiet, out, fmt, why, write_model):
+          threads, quiet, out, with_report, fmt, why, write_model):
     """Solve an instance and print the recommended pairings, their types and a summary.
 
     INSTANCE is a folder (or a bundled instance's name); without it, the bundled default
@@ -85,7 +91,11 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
               soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
               threads=threads, why="auto" if why is None else why, write_model=write_model)
     if out and sol.has_plan:
-        sol.write(out)
+        from optimizer.commands.report import write_extras
+
+        quiet_extras = quiet or fmt != "table"
+        sol.write(out, extra=(lambda tmp: write_extras(tmp, quiet=quiet_extras))
+                  if with_report else None)
     if fmt == "json":
         click.echo(solution_json(sol))
     elif fmt == "csv":
@@ -95,7 +105,9 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
     elif not quiet and sol.has_plan:
         click.echo(render_solution(sol))
         if out:
-            click.echo(f"\nResults written to {out}/")
+            click.echo(f"\nResults written to {out}/"
+                       + (f" (open {out}/report.html in a browser)"
+                          if with_report and (Path(out) / "report.html").exists() else ""))
     if not sol.has_plan:
         click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)
         if out:
@@ -118,7 +130,9 @@ MAX_REASONS = 30  # reasons printed on the terminal; all of them go to pairings.
 
 def render_solution(sol) -> str:
     s = sol.summary
-    lines = [f"{s.get('instance')}: {s.get('message')}"]
+    lines = [paint(f"{s.get('instance')}: ", bold=True)
+             + paint(str(s.get("message")), bold=True,
+                     fg="green" if s.get("status") == "optimal" else "yellow")]
     if not sol.has_plan:
         return "\n".join(lines)
     inst = sol.instance
@@ -127,15 +141,16 @@ def render_solution(sol) -> str:
     rows = [[r["partner_name"], r["recipient_name"], r["type"],
              *[fmt_num(r[k], 3) for k in K], fmt_num(r["gain"], 4)] for _, r in P.iterrows()]
     lines.append("")
-    lines.append(f"Pairings ({len(P)})")
+    lines.append(paint(f"Pairings ({len(P)})", bold=True))
     lines.append(render_table(rows, ["partner", "recipient", "type", *K, "gain"],
-                              right=set(range(3, 4 + len(K)))))
+                              right=set(range(3, 4 + len(K))), styles={2: type_style}))
     lines.append("")
     pt = s["payoff_table"]
     eq = s["equity_measure"] + (f", beta {s['beta']:g}" if s.get("beta") else "")
-    status = "optimal" if s["status"] == "optimal" else "NOT PROVEN OPTIMAL (stopped by a limit)"
+    status = (paint("optimal", fg="green") if s["status"] == "optimal" else
+              paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
     lines += [
-        "Summary",
+        paint("Summary", bold=True),
         f"  status             {status}, MIP gap {fmt_num(s.get('mip_gap'), 3)}",
         f"  method             {s['method']}" + (f", lambda {s['lambda']:g}" if s['method'] == 'weighted'
                                                  else f", first {s['first']}" if s['first'] else
@@ -150,16 +165,18 @@ def render_solution(sol) -> str:
         f"  types              " + ", ".join(f"{t} {n}" for t, n in s["types"].items()),
     ]
     if s.get("violations"):
-        lines.append(f"  soft rules broken  {s['violations']} (see balance.csv)")
+        lines.append(paint(f"  soft rules broken  {s['violations']} (see balance.csv)", fg="red"))
     t = s["timings"]
     lines.append(f"  time               {fmt_num(t['total'], 3)} s (load {fmt_num(t['load'], 3)}, "
                  f"build {fmt_num(t['build'], 3)}, solve {fmt_num(t['solve'], 3)}, "
                  f"extract {fmt_num(t['extract'], 3)})")
     if "reason" in P:
         lines.append("")
-        lines.append("Why these types")
+        lines.append(paint("Why these types", bold=True))
         for _, r in P.head(MAX_REASONS).iterrows():
-            lines.append(f"  {r['partner_name']} - {r['recipient_name']}: {r['reason']}")
+            t, _, rest = str(r["reason"]).partition(":")
+            lines.append(f"  {r['partner_name']} - {r['recipient_name']}: "
+                         f"{paint(t, **(type_style(t) or {}))}:{rest}")
         if len(P) > MAX_REASONS:
             lines.append(f"  ... and {len(P) - MAX_REASONS} more: see the reason column of "
                          f"pairings.csv (--out DIR)")

@@ -22,6 +22,26 @@ from .solve import StageResult
 AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
 
 
+def tail_mean(u: np.ndarray, beta: float) -> float:
+    """Ogryczak's tail beta-mean: the mean of the worst beta share of ``u`` (CVaR-style
+    interpolation when beta * len(u) is fractional)."""
+    u = np.sort(np.asarray(u, float))
+    k = beta * len(u)
+    whole = int(np.floor(k + 1e-12))
+    total = u[:whole].sum()
+    if k - whole > 1e-12 and whole < len(u):
+        total += (k - whole) * u[whole]
+    return float(total / k)
+
+
+def equity_value(u: np.ndarray, measure: str, beta: float) -> float:
+    """The equity Q of normalised outcomes ``u`` (MODEL.md): tail beta-mean or minimum.
+
+    Reported values come from here, not from the LP's auxiliary variables, which are tight
+    only when equity carries weight in the objective being maximised."""
+    return tail_mean(u, beta) if measure == "tail" else float(np.min(u))
+
+
 def hold_tolerance(value: float) -> float:
     """How far below its optimum an objective may fall when it is held in a later stage."""
     return 1e-9 * abs(value) + 1e-7
@@ -133,8 +153,11 @@ class PayoffTable:
 
 
 def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock: Clock,
-                 stages_after: int = 1, log=None) -> tuple[PayoffTable | None, str]:
-    """Both lexicographic optima. Returns (table, status); table is None when none exists."""
+                 stages_after: int = 1, log=None, equity=None) -> tuple[PayoffTable | None, str]:
+    """Both lexicographic optima. Returns (table, status); table is None when none exists.
+
+    ``equity(x)`` computes Q of a solution (default ``cQ @ x``)."""
+    equity = equity or (lambda x: float(cQ @ x))
     stages = 4 + stages_after
     e1, e2, prob_e = lexicographic(backend, cE - cP, cQ - cP, clock, stages,
                                    label="payoff, efficiency first", log=log)
@@ -147,7 +170,7 @@ def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock:
     statuses = [r.status for r in (e1, e2, q1, q2)]
     status = "optimal" if all(s == "optimal" for s in statuses) else "time_limit"
     xe, xq = e2.x, q2.x
-    table = PayoffTable(E_ideal=float(cE @ xe), Q_at_E=float(cQ @ xe), Q_ideal=float(cQ @ xq),
+    table = PayoffTable(E_ideal=float(cE @ xe), Q_at_E=equity(xe), Q_ideal=equity(xq),
                         E_at_Q=float(cE @ xq), x_eff=xe, x_eq=xq, prob_eff=prob_e, prob_eq=prob_q,
                         status=status)
     return table, status
@@ -156,11 +179,6 @@ def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock:
 def weighted_objective(cE, cQ, cP, table: PayoffTable, lam: float) -> np.ndarray:
     """lambda (E - E_nad)/(E_ide - E_nad) + (1 - lambda)(Q - Q_nad)/(Q_ide - Q_nad) - penalty."""
     return lam * cE / table.E_range + (1.0 - lam) * cQ / table.Q_range - cP
-
-
-def weighted_constant(table: PayoffTable, lam: float) -> float:
-    """The constant the weighted objective vector leaves out (nadir offsets)."""
-    return -(lam * table.E_nadir / table.E_range + (1.0 - lam) * table.Q_nadir / table.Q_range)
 
 
 def epsilon_problem(cE, cQ, cP, table: PayoffTable, eps: float) -> Problem:

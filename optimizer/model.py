@@ -288,6 +288,22 @@ class AllocationModel:
     soft: dict  # rule -> penalty
     build_seconds: float = 0.0
 
+    def outcomes(self, x: np.ndarray) -> np.ndarray:
+        """Normalised outcomes u[r] = (y0 + G/pop) / target of a column vector."""
+        xv = x[self.x.start:self.x.stop]
+        return self.u0 + np.bincount(self.x_r, weights=self.ucoef * xv,
+                                     minlength=len(self.u0))
+
+    def equity(self, x: np.ndarray) -> float:
+        """Q of a column vector, computed from the outcomes (see methods.equity_value)."""
+        from .methods import equity_value
+
+        p = self.inst.params["objective"]
+        return equity_value(self.outcomes(x), p["equity"], p["beta"])
+
+    def efficiency(self, x: np.ndarray) -> float:
+        return float(self.lm.objectives["efficiency"] @ x)
+
     @property
     def x(self) -> Block:
         return self.lm.col_blocks["x"]

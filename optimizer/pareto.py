@@ -237,6 +237,8 @@ def pareto(inst, points: int = 11, solver="highs", gap=None, threads=None, time_
                       solver=solver, gap=gap, threads=threads, time_limit=time_limit,
                       progress=progress)
     df = front.points
+    # equity from the outcomes themselves (the LP's auxiliaries are exact only when tight)
+    df["equity"] = [am.equity(x) for x in front.solutions]
     E_ide = front.payoff.loc["efficiency first", "efficiency"]
     df["price_of_fairness"] = (E_ide - df["efficiency"]) / E_ide if E_ide else np.nan
     k = knee_index(df["efficiency"].to_numpy(), df["equity"].to_numpy())

@@ -149,18 +149,25 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
                        backend=backend, final_problem=problem, payoff=table, **(tables or {}))
         return sol
 
+    # lambda 0 or 1 leaves one objective without weight: a weighted optimum could then be
+    # dominated, so those two are the lexicographic optima of the payoff table
+    lexical = pobj["method"] == "lexicographic" or (
+        pobj["method"] == "weighted" and pobj["lambda"] in (0.0, 1.0))
+    first = pobj["first"] if pobj["method"] == "lexicographic" else (
+        "efficiency" if pobj["lambda"] == 1.0 else "equity")
     table, status = methods.payoff_table(backend, cE, cQ, cP, clock,
-                                         stages_after=0 if pobj["method"] == "lexicographic" else 1,
-                                         log=log)
+                                         stages_after=0 if lexical else 1, log=log,
+                                         equity=am.equity)
     if table is None:
         return done(status, _failure_message(status, "the payoff table (maximum efficiency)"))
     summary["payoff_table"] = table.as_dict()
     summary["price_of_fairness"] = table.price_of_fairness
 
-    problem = final_problem(am, table)
-    if pobj["method"] == "lexicographic":
-        x = table.x_eff if pobj["first"] == "efficiency" else table.x_eq
-        final = log[1].result if pobj["first"] == "efficiency" else log[3].result
+    problem = final_problem(am, table) if not lexical else (
+        table.prob_eff if first == "efficiency" else table.prob_eq)
+    if lexical:
+        x = table.x_eff if first == "efficiency" else table.x_eq
+        final = log[1].result if first == "efficiency" else log[3].result
         final = StageResult(final.status, x, float(problem.objective @ x), final.mip_gap,
                             final.seconds)
     else:
@@ -185,10 +192,13 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         final.objective) else final.x
     t0 = time.perf_counter()
     tables = extract_tables(am, x)
-    E, Q, pen = float(cE @ x), float(cQ @ x), float(cP @ x)
-    objective = float(problem.objective @ x)
+    E, Q, pen = float(cE @ x), am.equity(x), float(cP @ x)
     if pobj["method"] == "weighted":
-        objective += methods.weighted_constant(table, pobj["lambda"])
+        lam = pobj["lambda"]
+        objective = (lam * (E - table.E_nadir) / table.E_range
+                     + (1 - lam) * (Q - table.Q_nadir) / table.Q_range - pen)
+    else:
+        objective = float(problem.objective @ x)
     statuses = [s.result.status for s in log]
     status = _overall(statuses)
     summary.update(

@@ -107,7 +107,7 @@ def add_type_reasons(sol, clock=None, resolve=True) -> None:
                 if res.ok:
                     loss[t][i] = _clean(base_obj - res.objective, base_obj)
                     dE[t][i] = _clean(float(cE @ res.x) - sol.efficiency, sol.efficiency)
-                    dQ[t][i] = _clean(float(cQ @ res.x) - sol.equity, sol.equity)
+                    dQ[t][i] = _clean(am.equity(res.x) - sol.equity, sol.equity)
                     costs.append(f"as {t} the objective would drop by {loss[t][i]:.4g} "
                                  f"(efficiency {dE[t][i]:+.4g}, equity {dQ[t][i]:+.4g})")
                 elif res.status == "infeasible":

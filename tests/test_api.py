@@ -131,3 +131,16 @@ def test_changing_thread_count_between_solves(demo):
     """HiGHS's scheduler is global: a different thread count must not make a solve fail."""
     for threads in (None, 1, 2, None):
         assert solve(demo, threads=threads, why=False).status == "optimal"
+
+
+@pytest.mark.parametrize("lam,first", [(1.0, "efficiency"), (0.0, "equity")])
+def test_weight_at_the_ends_is_lexicographic(lam, first):
+    """lambda 1 (or 0) gives no weight to equity (or efficiency): the plan must then be the
+    lexicographic optimum, not a dominated one, and report its true equity."""
+    from conftest import ROOT
+
+    inst = load_instance(ROOT / "instances" / "guangdong")
+    w = assert_plan(solve(inst, weight=lam, why=False))
+    lex = assert_plan(solve(inst, method="lexicographic", first=first, why=False))
+    assert w.efficiency == pytest.approx(lex.efficiency, rel=1e-6)
+    assert w.equity == pytest.approx(lex.equity, rel=1e-6)

@@ -1,0 +1,369 @@
+"""Stage 5b: why one pairing got its type (or none), in plain words.
+
+:func:`explain_pair` takes a solved plan and one partner-recipient pair and says:
+
+- the political potential (pot) and mutual benefit (ben) of the pair against every type's
+  thresholds, hence the eligible types (MODEL.md, eligibility);
+- what the pairing contributes: resources, gain, lasting capacity, its share of the
+  recipient's gain and of the partner's supply;
+- what binds it: the rules that hold at their bound around it (supply used up, absorptive
+  capacity full, span of partners reached, access floor or capacity rule just met, smallest
+  scale of the type);
+- what the alternatives would cost, by re-solving the plan's own problem with each other
+  eligible type forced on the pair, and with the pair forbidden (when it is paired) or forced
+  (when it is not); each with the change in efficiency and equity and the pairings that change.
+
+``typology.py`` gives the short reason of every pairing in ``pairings.csv``; this module is the
+long answer for one pair, used by ``regcollab explain``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import InputError
+from .solution import extract_tables
+
+REL = 1e-7  # a quantity within this (relative) of its bound is at the bound
+
+
+@dataclass
+class Alternative:
+    """One re-solve: the pair forced to a type, or forbidden."""
+
+    label: str  # "as project", "without this pairing"
+    kind: str  # "type" (another type forced) | "forbid" | "force" (an unpaired pair forced)
+    type: str | None
+    status: str  # "optimal", "infeasible", "time_limit", ...
+    loss: float | None = None  # drop of the method's objective (inf: no plan)
+    d_efficiency: float | None = None
+    d_equity: float | None = None
+    changes: list = field(default_factory=list)  # pairings that change, in words
+
+    def sentence(self, units: str = "") -> str:
+        if self.status == "infeasible":
+            return f"{self.label}: no plan would satisfy the rules (and the method's holds)"
+        if self.loss is None:
+            return f"{self.label}: not evaluated ({self.status})"
+        u = f" {units}" if units else ""
+        what = ("the objective would drop by" if self.loss > 0 else
+                "the objective would not change" if self.loss == 0 else
+                "the objective would rise by")
+        s = (f"{self.label}: {what} {abs(self.loss):.4g}" if self.loss != 0 else
+             f"{self.label}: {what}")
+        s += f" (efficiency {self.d_efficiency:+.4g}{u}, equity {self.d_equity:+.4g})"
+        if self.status != "optimal":
+            s += " [not proven optimal]"
+        return s
+
+
+@dataclass
+class PairExplanation:
+    partner: str
+    recipient: str
+    partner_name: str
+    recipient_name: str
+    allowed: bool
+    fixed: bool
+    pot: float
+    ben: float
+    comp: float
+    thresholds: list  # per type: {type, pot_min, ben_min, eligible, fails}
+    eligible: list
+    chosen: str | None  # the recommended type, None when not paired
+    candidate: bool  # allowed with at least one eligible type
+    contribution: dict = field(default_factory=dict)
+    binding: list = field(default_factory=list)  # sentences
+    alternatives: list = field(default_factory=list)  # Alternative
+    verdict: str = ""
+    units: dict = field(default_factory=dict)
+
+    @property
+    def pair(self) -> str:
+        return f"{self.partner_name} - {self.recipient_name}"
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["alternatives"] = [asdict(a) | {"sentence": a.sentence(self.units.get("gain", ""))}
+                             for a in self.alternatives]
+        return d
+
+
+# --------------------------------------------------------------------------- finding regions
+def find_region(table, token: str, what: str) -> str:
+    """The id of the partner/recipient that ``token`` names: its id, its name, or a word of
+    its name (``Guangzhou`` for ``广州 Guangzhou``), case-insensitive."""
+    token = token.strip()
+    ids = [str(i) for i in table.index]
+    if token in ids:
+        return token
+    low = token.lower()
+    for how in (lambda i, n: i.lower() == low, lambda i, n: n.lower() == low,
+                lambda i, n: low in n.lower().split()):
+        hits = [i for i, n in zip(ids, table["name"].astype(str)) if how(i, n)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise InputError(f"'{token}' names more than one {what}: {', '.join(hits)}; use "
+                             f"the id")
+    some = ", ".join(f"{i} ({n})" for i, n in list(zip(ids, table["name"]))[:12])
+    raise InputError(f"there is no {what} '{token}'; the {what}s are {some}"
+                     + (" ..." if len(ids) > 12 else ""))
+
+
+def parse_pair(inst, text: str) -> tuple[str, str]:
+    """``"PARTNER:RECIPIENT"`` (ids or names) -> (partner id, recipient id)."""
+    if ":" not in text:
+        raise InputError(f"--pair {text}: give it as PARTNER:RECIPIENT, e.g. GZ:QY")
+    d, r = text.split(":", 1)
+    return find_region(inst.partners, d, "partner"), find_region(inst.recipients, r, "recipient")
+
+
+# --------------------------------------------------------------------------- explaining
+def _at(value: float, bound: float) -> bool:
+    return abs(value - bound) <= REL * max(1.0, abs(bound))
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _changes(base: dict, alt: dict, names, limit: int = 8) -> list[str]:
+    out = []
+    for key in sorted(set(base) | set(alt), key=lambda k: (k not in alt, k)):
+        a, b = base.get(key), alt.get(key)
+        if a == b:
+            continue
+        label = f"{names.get(key[0], key[0])} - {names.get(key[1], key[1])}"
+        if a is None:
+            out.append(f"+ {label} ({b})")
+        elif b is None:
+            out.append(f"- {label} ({a})")
+        else:
+            out.append(f"~ {label}: {a} -> {b}")
+    if len(out) > limit:
+        out = out[:limit] + [f"... and {len(out) - limit} more"]
+    return out
+
+
+def planned_resolves(sol, partner: str, recipient: str) -> int:
+    """How many re-solves :func:`explain_pair` runs for this pair (for progress bars)."""
+    inst = sol.instance
+    a = inst.arrays
+    d, r = inst.partners.index.get_loc(partner), inst.recipients.index.get_loc(recipient)
+    n_elig = int(a["eligible"][d, r].sum())
+    P = sol.pairings
+    paired = bool(((P["partner"] == partner) & (P["recipient"] == recipient)).any())
+    if not paired:
+        return n_elig
+    return n_elig - 1 + (0 if a["fixed"][d, r] else 1)
+
+
+def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
+                 resolve: bool = True) -> PairExplanation:
+    """Explain the pair (partner id, recipient id) of the solved plan ``sol``.
+
+    ``progress()`` is called after each re-solve; ``resolve=False`` skips the re-solves.
+    """
+    if not sol.has_plan:
+        raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))
+    inst, am = sol.instance, sol.model
+    a = inst.arrays
+    D, R, T, K = inst.partners.index, inst.recipients.index, list(inst.types), list(inst.resources)
+    d, r = D.get_loc(partner), R.get_loc(recipient)
+    pot, ben = float(a["pot"][d, r]), float(a["ben"][d, r])
+    allowed, fixed = bool(a["allowed"][d, r]), bool(a["fixed"][d, r])
+    thresholds, eligible = [], []
+    for t, name in enumerate(T):
+        pmin, bmin = float(a["pot_min"][t]), float(a["ben_min"][t])
+        fails = []
+        if pot < pmin - 1e-12:
+            fails.append(f"pot {pot:.2f} < {pmin:.2f}")
+        if ben < bmin - 1e-12:
+            fails.append(f"ben {ben:.2f} < {bmin:.2f}")
+        ok = allowed and not fails
+        thresholds.append({"type": name, "pot_min": pmin, "ben_min": bmin, "eligible": ok,
+                           "fails": fails})
+        if ok:
+            eligible.append(name)
+    P = sol.pairings
+    row = P[(P["partner"] == partner) & (P["recipient"] == recipient)]
+    chosen = str(row["type"].iat[0]) if len(row) else None
+    units = dict(inst.params.get("units") or {})
+    names = {**dict(zip(D.astype(str), inst.partners["name"].astype(str))),
+             **dict(zip(R.astype(str), inst.recipients["name"].astype(str)))}
+    ex = PairExplanation(
+        partner=partner, recipient=recipient, partner_name=names[partner],
+        recipient_name=names[recipient], allowed=allowed, fixed=fixed, pot=pot, ben=ben,
+        comp=float(a["comp"][d, r]), thresholds=thresholds, eligible=eligible, chosen=chosen,
+        candidate=bool(eligible), units=units)
+    pn, rn = names[partner], names[recipient]
+
+    # ---- contribution and what binds
+    alloc = sol.allocations
+    sent = alloc[alloc["partner"] == partner].groupby("resource")["amount"].sum()
+    got = alloc[alloc["recipient"] == recipient].groupby("resource")["amount"].sum()
+    n_d = int((P["partner"] == partner).sum())
+    n_r = int((P["recipient"] == recipient).sum())
+    rec = sol.recipients.set_index("recipient").loc[recipient]
+    binding = []
+    if chosen is not None:
+        rw = row.iloc[0]
+        t = T.index(chosen)
+        amounts = {k: float(rw[k]) for k in K}
+        contrib = {
+            "type": chosen, "resources": amounts, "value": float(rw["value"]),
+            "gain": float(rw["gain"]), "capacity": float(rw["capacity"]),
+            "setup": float(rw["setup"]),
+            "share_of_recipient_gain": float(rw["gain"] / rec["gain"]) if rec["gain"] else None,
+            "u_added": float(rw["gain"] / (a["pop"][r] * a["target"][r])),
+            "share_of_partner_supply": {k: (amounts[k] / a["supply"][d, i]
+                                            if a["supply"][d, i] > 0 else None)
+                                        for i, k in enumerate(K)},
+        }
+        ex.contribution = contrib
+        for i, k in enumerate(K):
+            if amounts[k] <= 0:
+                continue
+            if a["supply"][d, i] > 0 and _at(float(sent.get(k, 0.0)), a["supply"][d, i]):
+                binding.append(f"{pn}'s supply of {k} is used up ({_fmt(a['supply'][d, i])}, "
+                               f"{_fmt(amounts[k])} of it here)")
+            if _at(float(got.get(k, 0.0)), a["absorb"][r, i]):
+                binding.append(f"{rn} can absorb no more {k} (it gets all of its "
+                               f"{_fmt(a['absorb'][r, i])})")
+        ms = float(a["min_scale"][t])
+        if ms > 0 and _at(contrib["value"], ms):
+            binding.append(f"the pairing is at the smallest scale of a {chosen} pairing "
+                           f"(value {_fmt(ms)})")
+    else:
+        for i, k in enumerate(K):
+            if a["supply"][d, i] > 0 and _at(float(sent.get(k, 0.0)), a["supply"][d, i]):
+                binding.append(f"{pn}'s supply of {k} is used up by its other pairings")
+            if a["absorb"][r, i] > 0 and _at(float(got.get(k, 0.0)), a["absorb"][r, i]):
+                binding.append(f"{rn}'s absorptive capacity for {k} is filled by its other "
+                               f"partners")
+    md, mr = a["max_partners_d"][d], a["max_partners_r"][r]
+    if np.isfinite(md) and n_d >= md:
+        binding.append(f"{pn} pairs with its maximum of {int(md)} recipient"
+                       f"{'s' if md != 1 else ''}")
+    if np.isfinite(mr) and n_r >= mr:
+        binding.append(f"{rn} has its maximum of {int(mr)} partner{'s' if mr != 1 else ''}")
+    bal = sol.balance
+    mine = bal[bal["recipient"] == recipient] if len(bal) else bal
+    alpha = inst.params["balance"]["alpha"]
+    for b in mine.itertuples(index=False):
+        if not _at(b.value, b.bound) and not b.violation > 0:
+            continue
+        if b.rule == "coverage" and chosen is not None:
+            binding.append(f"{rn} must have at least {int(b.bound)} partner"
+                           f"{'s' if b.bound != 1 else ''} (coverage) and has exactly that")
+        elif b.rule == "access_floor":
+            binding.append(f"{rn} gets exactly its access floor of {b.resource} "
+                           f"({alpha:g} x need = {_fmt(b.bound)})")
+        elif b.rule == "capacity":
+            binding.append(f"{rn}'s lasting capacity is exactly the capacity-balance minimum "
+                           f"(gamma x gain = {_fmt(b.bound)})")
+        elif b.rule in ("outcome_floor", "outcome_spread"):
+            binding.append(f"{rn}'s outcome is at its {b.rule.replace('_', ' ')} "
+                           f"({_fmt(b.bound)})")
+        if b.violation > 0:
+            binding[-1] += f"; the soft rule is broken by {_fmt(b.violation)}"
+    ex.binding = binding
+
+    # ---- alternatives
+    if resolve and ex.candidate:
+        p = np.flatnonzero((am.pair_d == d) & (am.pair_r == r))
+        if len(p):
+            p = int(p[0])
+            zcols = {T[int(t)]: am.z.start + int(j)
+                     for j, t in enumerate(am.z_type) if am.z_pair[j] == p}
+            plans = []
+            for t in eligible:
+                if t == chosen:
+                    continue
+                plans.append((f"as {t}" if chosen else f"paired as {t}",
+                              "type" if chosen else "force", t, ([zcols[t]], [1.0])))
+            if chosen is not None and not fixed:
+                cols = list(zcols.values())
+                plans.append(("without this pairing", "forbid", None, (cols, [0.0] * len(cols))))
+            ex.alternatives = [_resolve(sol, label, kind, t, fix, clock, len(plans) - i, names,
+                                        progress)
+                               for i, (label, kind, t, fix) in enumerate(plans)]
+    ex.verdict = _verdict(ex)
+    return ex
+
+
+def _resolve(sol, label, kind, t, fix, clock, left, names, progress) -> Alternative:
+    from .typology import _clean as clean
+
+    cE = sol.model.lm.objectives["efficiency"]
+    base = float(sol.final_problem.objective @ sol.x)
+    res = sol.backend.solve(sol.final_problem.objective, extra_rows=sol.final_problem.rows,
+                            fix=fix, time_limit=clock.share(left) if clock is not None else None)
+    if progress is not None:
+        progress()
+    alt = Alternative(label=label, kind=kind, type=t, status=res.status)
+    if res.ok:
+        alt.loss = clean(base - res.objective, base)
+        alt.d_efficiency = clean(float(cE @ res.x) - sol.efficiency, sol.efficiency)
+        alt.d_equity = clean(sol.model.equity(res.x) - sol.equity, sol.equity)
+        P2 = extract_tables(sol.model, res.x)["pairings"]
+        base_set = dict(zip(zip(sol.pairings["partner"], sol.pairings["recipient"]),
+                            sol.pairings["type"]))
+        alt_set = dict(zip(zip(P2["partner"], P2["recipient"]), P2["type"]))
+        alt.changes = _changes(base_set, alt_set, names)
+    elif res.status == "infeasible":
+        alt.loss = float("inf")
+    return alt
+
+
+def _verdict(ex: PairExplanation) -> str:
+    pair = ex.pair
+    if not ex.allowed:
+        return f"{pair} cannot be paired: the instance does not allow it (pairs.csv, allowed)."
+    if not ex.eligible:
+        reqs = "; ".join(f"{th['type']} needs pot >= {th['pot_min']:.2f} and ben >= "
+                         f"{th['ben_min']:.2f}" for th in ex.thresholds)
+        return (f"{pair} cannot be paired: with pot {ex.pot:.2f} and ben {ex.ben:.2f} it meets "
+                f"no type's thresholds ({reqs}).")
+    alts = [a for a in ex.alternatives if a.kind in ("type", "force")]
+    forbid = [a for a in ex.alternatives if a.kind == "forbid"]
+    if ex.chosen is not None:
+        th = next(th for th in ex.thresholds if th["type"] == ex.chosen)
+        s = (f"{pair} is recommended as {ex.chosen}: pot {ex.pot:.2f} >= {th['pot_min']:.2f} and "
+             f"ben {ex.ben:.2f} >= {th['ben_min']:.2f} make it eligible")
+        others = [t for t in ex.eligible if t != ex.chosen]
+        if not others:
+            s += f", and it is the only eligible type ({', '.join(ex.eligible)})."
+        elif alts:
+            costs = [f"as {a.type} {_cost_words(a)}" for a in alts]
+            s += ", and the plan is best with it: " + "; ".join(costs) + "."
+        else:
+            s += f"; the other eligible types ({', '.join(others)}) were not re-solved."
+        if forbid:
+            s += f" Without the pairing {_cost_words(forbid[0])}."
+        elif ex.fixed:
+            s += " Policy fixed the pairing (it must be kept); only its type was chosen."
+        return s
+    s = (f"{pair} is a candidate (eligible for {', '.join(ex.eligible)}) but is not in the "
+         f"plan")
+    if alts:
+        s += ": " + "; ".join(f"paired as {a.type} {_cost_words(a)}" for a in alts) + "."
+    else:
+        s += "."
+    return s
+
+
+def _cost_words(a: Alternative) -> str:
+    if a.status == "infeasible":
+        return "no plan would satisfy the rules"
+    if a.loss is None:
+        return f"it was not evaluated ({a.status})"
+    if a.loss > 0:
+        return (f"the objective would drop by {a.loss:.4g} (efficiency {a.d_efficiency:+.4g}, "
+                f"equity {a.d_equity:+.4g})")
+    if a.loss == 0:
+        return "the objective would be the same (an equally good plan)"
+    return f"the objective would rise by {-a.loss:.4g} (the plan was not proven optimal)"

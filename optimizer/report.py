@@ -1,0 +1,1052 @@
+"""Stage 7: the planner's report, one self-contained HTML file built from a results folder.
+
+:func:`write_report` reads what ``regcollab solve --out DIR`` wrote (``summary.json``,
+``pairings.csv``, ``recipients.csv``, ``balance.csv``, and, when an analysis added them,
+``pareto.csv``, ``sensitivity_constraints.csv``, ``sensitivity_variables.csv``) and writes
+``report.html`` beside them. The file needs no network: its styles are inline and its charts
+are PNG images drawn with matplotlib and embedded as base64 ``data:`` URLs. It holds no script.
+
+The report only reads saved results, so ``regcollab report DIR`` rebuilds it at any time, for
+example after an analysis has added a Pareto front or a sensitivity report to the folder.
+matplotlib is an optional extra (``pip install 'regcollab[report]'``); without it
+:func:`write_report` raises :class:`ReportUnavailable`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, RegcollabError
+
+REPORT_FILE = "report.html"
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies
+TYPE_COLOURS = {"project": "#0072B2", "platform": "#E69F00", "institutional": "#009E73"}
+EXTRA_COLOURS = ("#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+BEFORE, AFTER, TARGET = "#9ecae1", "#08519c", "#d62728"
+
+MAX_TABLE_ROWS = 1000  # longer tables are cut in the report (the CSV files have every row)
+MAX_LABELLED = 60  # regions per side of a chart that still get a label each
+BINDING = 1e-7  # a balance row with slack below this (relative) binds
+
+OPTIONAL_FILES = ("pareto.csv", "sensitivity_constraints.csv", "sensitivity_variables.csv")
+
+
+class ReportUnavailable(RegcollabError):
+    """The report needs matplotlib (the ``report`` extra), which is not installed."""
+
+    exit_code = 1
+
+
+def report_available() -> bool:
+    """Whether the plotting library the report needs is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+# =========================================================================== reading results
+@dataclass
+class Results:
+    """The files of a results folder, as DataFrames (missing optional files are None)."""
+
+    folder: Path
+    summary: dict
+    pairings: pd.DataFrame
+    recipients: pd.DataFrame
+    balance: pd.DataFrame
+    allocations: pd.DataFrame | None = None
+    pareto: pd.DataFrame | None = None
+    sens_constraints: pd.DataFrame | None = None
+    sens_variables: pd.DataFrame | None = None
+    missing: list = field(default_factory=list)  # result files the folder does not have
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, keep_default_na=True)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot be read as CSV: {exc}", file=path.name) from None
+
+
+def load_results(folder: str | os.PathLike) -> Results:
+    """Read a results folder written by ``regcollab solve --out``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"the results folder '{folder}' does not exist")
+    sp = folder / "summary.json"
+    if not sp.is_file():
+        raise InputError(f"'{folder}' is not a results folder: summary.json is missing (write "
+                         f"one with: regcollab solve INSTANCE --out {folder})")
+    try:
+        summary = json.loads(sp.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"is not valid JSON: {exc}", file="summary.json") from None
+    tables, missing = {}, []
+    for name in ("pairings", "recipients", "balance", "allocations"):
+        p = folder / f"{name}.csv"
+        if p.is_file():
+            tables[name] = _read_csv(p)
+        else:  # e.g. a folder of 'regcollab pareto --out': the report shows what there is
+            tables[name] = None if name == "allocations" else pd.DataFrame()
+            missing.append(p.name)
+    opt = {}
+    for fname in OPTIONAL_FILES:
+        p = folder / fname
+        opt[fname] = _read_csv(p) if p.is_file() else None
+    if "pairings.csv" in missing and opt["pareto.csv"] is None:
+        raise InputError(f"'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
+                         f"(pareto.csv): write one with: regcollab solve INSTANCE --out {folder}")
+    return Results(folder=folder, summary=summary, pareto=opt["pareto.csv"],
+                   sens_constraints=opt["sensitivity_constraints.csv"],
+                   sens_variables=opt["sensitivity_variables.csv"], missing=missing, **tables)
+
+
+# =========================================================================== measures
+def lorenz(values, weights=None) -> tuple[np.ndarray, np.ndarray]:
+    """Lorenz curve of ``values`` per person, with ``weights`` people each (from (0, 0))."""
+    v = np.asarray(values, float)
+    w = np.ones_like(v) if weights is None else np.asarray(weights, float)
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    total = float((v * w).sum())
+    x = np.r_[0.0, np.cumsum(w) / w.sum()]
+    y = np.r_[0.0, np.cumsum(v * w) / total] if total > 0 else x.copy()
+    return x, y
+
+
+def gini(values, weights=None) -> float:
+    """Gini coefficient: 1 - twice the area under the Lorenz curve (0 = equal)."""
+    x, y = lorenz(values, weights)
+    return float(1.0 - np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1])))
+
+
+def type_colours(types) -> dict:
+    out, extra = {}, iter(EXTRA_COLOURS * 10)
+    for t in types:
+        out[t] = TYPE_COLOURS.get(t) or next(extra)
+    return out
+
+
+def balance_with_prices(res: Results) -> pd.DataFrame:
+    """balance.csv with the shadow price (and ranges) of each row, when a sensitivity report
+    was computed: joined by the model row index ``row``, else by the row name."""
+    bal = res.balance.copy()
+    if len(bal) == 0:
+        return bal
+    bal["name"] = [f"{r.rule}[{r.recipient}" + (f",{r.resource}" if _text(r.resource) else "")
+                   + "]" for r in bal.itertuples(index=False)]
+    sc = res.sens_constraints
+    if sc is None or len(sc) == 0 or "shadow_price" not in sc:
+        return bal  # balance.csv may carry its own shadow_price column: kept as it is
+    keep = [c for c in ("shadow_price", "allowable_increase", "allowable_decrease")
+            if c in sc]
+    bal = bal.drop(columns=[c for c in keep if c in bal])  # the sensitivity report rules
+    if "row" in sc and "row" in bal:
+        s = sc.dropna(subset=["row"]).drop_duplicates("row").copy()
+        s["row"] = s["row"].astype(int)
+        out = bal.merge(s[["row", *keep]], on="row", how="left")
+    elif "name" in sc:
+        s = sc.drop_duplicates("name")
+        out = bal.merge(s[["name", *keep]], on="name", how="left")
+    else:
+        return bal
+    return out
+
+
+# =========================================================================== plotting
+@lru_cache(maxsize=1)
+def _fonts() -> tuple[list[str], list]:
+    """The font families for charts (a CJK font as fallback when one is installed) and
+    FT2Font objects to check glyphs with."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    families = ["DejaVu Sans"]
+    for cand in ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                 "WenQuanYi Zen Hei", "Droid Sans Fallback", "AR PL UMing CN", "SimHei",
+                 "Microsoft YaHei", "PingFang SC"):
+        if cand in names:
+            families.append(cand)
+            break
+    faces = []
+    for fam in families:
+        try:
+            path = font_manager.findfont(font_manager.FontProperties(family=fam),
+                                         fallback_to_default=False)
+            faces.append(FT2Font(path))
+        except Exception:  # a font that cannot be opened: its glyphs are not counted on
+            continue
+    return families, faces
+
+
+def chart_label(text) -> str:
+    """``text`` without the characters no chart font can draw (so matplotlib never warns of
+    a missing glyph): ``"广州 Guangzhou"`` stays whole with a CJK font and becomes
+    ``"Guangzhou"`` without one."""
+    s = str(text)
+    _, faces = _fonts()
+
+    def drawable(ch):
+        return ch.isspace() or any(f.get_char_index(ord(ch)) for f in faces)
+
+    if all(drawable(ch) for ch in s):
+        return s
+    kept = " ".join("".join(ch if drawable(ch) else " " for ch in s).split())
+    return kept or "?"
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", facecolor="white",
+                metadata={"Software": None})
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _rc():
+    import logging
+
+    import matplotlib
+
+    # a CJK fallback font often has no bold face; matplotlib logs each substitution
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    families, _ = _fonts()
+    return matplotlib.rc_context({"font.family": families, "font.size": 9,
+                                  "axes.spines.top": False, "axes.spines.right": False,
+                                  "axes.titlesize": 10, "axes.titleweight": "bold",
+                                  "svg.fonttype": "path"})
+
+
+def _names(res: Results) -> dict:
+    rec = res.recipients
+    names = dict(zip(rec["recipient"].astype(str), rec["name"].astype(str))) if len(rec) else {}
+    P = res.pairings
+    if len(P):
+        names.update(zip(P["partner"].astype(str), P["partner_name"].astype(str)))
+    return names
+
+
+def fig_outcomes(res: Results) -> str:
+    """Each recipient's normalised outcome before and after, against its target (= 1)."""
+    from matplotlib.figure import Figure
+
+    rec = res.recipients.sort_values("u_before", kind="stable").reset_index(drop=True)
+    n = len(rec)
+    labelled = n <= MAX_LABELLED
+    with _rc():
+        fig = Figure(figsize=(10, min(14, max(2.6, 0.32 * n + 1.2))))
+        ax, ax2 = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
+        y = np.arange(n)
+        ax.barh(y, rec["u"], color=AFTER, height=0.7, label="after the plan")
+        ax.barh(y, rec["u_before"], color=BEFORE, height=0.7, label="before (baseline)")
+        ax.axvline(1.0, color=TARGET, ls="--", lw=1.2, label="target")
+        ax.set_xlabel("outcome per person, as a share of the recipient's target")
+        ax.set_xlim(0, max(1.05, float(rec["u"].max()) * 1.05 if n else 1.05))
+        ax.set_ylim(-0.6, n - 0.4)
+        ax.set_title("Outcome before and after, against the target")
+        if labelled:
+            ax.set_yticks(y, [chart_label(v) for v in rec["name"]])
+        else:
+            ax.set_yticks([])
+            ax.set_ylabel(f"{n} recipients, worst-off at the bottom")
+        ax.legend(loc="lower right", fontsize=8, frameon=True)
+        change = 100 * (rec["u"] - rec["u_before"])
+        ax2.barh(y, change, color=AFTER, height=0.7)
+        ax2.set_xlabel("change, percentage points of the target")
+        ax2.set_title("What the plan adds")
+        if labelled:
+            for yi, c in zip(y, change):
+                ax2.text(c, yi, f" +{c:.2f}", va="center", fontsize=7)
+        ax2.set_xlim(0, max(float(change.max()) * 1.25, 1e-6) if n else 1)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def fig_lorenz(res: Results) -> tuple[str, float, float]:
+    """Lorenz curves of outcome per person (population weighted), before and after."""
+    from matplotlib.figure import Figure
+
+    rec = res.recipients
+    pop = rec["population"].to_numpy(float)
+    before, after = rec["baseline"].to_numpy(float), rec["outcome"].to_numpy(float)
+    g0, g1 = gini(before, pop), gini(after, pop)
+    with _rc():
+        fig = Figure(figsize=(5.2, 4.6))
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls=":", label="perfect equality")
+        x0, y0 = lorenz(before, pop)
+        x1, y1 = lorenz(after, pop)
+        ax.plot(x0, y0, color=BEFORE, lw=2.2, marker="o", ms=3, label=f"before, Gini {g0:.4f}")
+        ax.plot(x1, y1, color=AFTER, lw=1.6, marker="o", ms=3, label=f"after, Gini {g1:.4f}")
+        ax.fill_between(x1, y1, x1, color=AFTER, alpha=0.06)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("share of the recipients' population (poorest first)")
+        ax.set_ylabel("share of their total outcome")
+        ax.set_title("Lorenz curves of outcome per person")
+        ax.legend(loc="upper left", fontsize=8)
+        fig.tight_layout()
+        return _png(fig), g0, g1
+
+
+def _order_recipients(P: pd.DataFrame, partners: list, recipients: list) -> list:
+    """Recipients ordered by the mean position of their partners (fewer crossing lines)."""
+    pos = {d: i for i, d in enumerate(partners)}
+    bary = P.assign(pos=P["partner"].map(pos)).groupby("recipient")["pos"].mean()
+    return sorted(recipients, key=lambda r: (bary.get(r, len(partners)), recipients.index(r)))
+
+
+def fig_pairings(res: Results) -> str:
+    """Partners (left) to recipients (right): lines coloured by type, as wide as the value of
+    the resources that flow."""
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    P = res.pairings.copy()
+    P["partner"] = P["partner"].astype(str)
+    P["recipient"] = P["recipient"].astype(str)
+    names = _names(res)
+    partners = list(dict.fromkeys(P["partner"]))
+    all_r = [str(r) for r in res.recipients["recipient"]] if len(res.recipients) else []
+    recipients = _order_recipients(P, partners, all_r or list(dict.fromkeys(P["recipient"])))
+    n = max(len(partners), len(recipients), 1)
+    labelled = n <= MAX_LABELLED
+    value = P["value"].to_numpy(float) if "value" in P else np.ones(len(P))
+    vmax = float(value.max()) if len(P) and value.max() > 0 else 1.0
+    width = 0.8 + 7.2 * np.sqrt(np.clip(value, 0, None) / vmax)
+    colours = type_colours(list(dict.fromkeys(P["type"])))
+    ypos_d = {d: 1 - (i + 0.5) / len(partners) for i, d in enumerate(partners)}
+    ypos_r = {r: 1 - (i + 0.5) / len(recipients) for i, r in enumerate(recipients)}
+    sent = P.groupby("partner")["value"].sum() if "value" in P else P.groupby("partner").size()
+    got = P.groupby("recipient")["value"].sum() if "value" in P else P.groupby("recipient").size()
+    smax = max(float(sent.max()) if len(sent) else 1.0, float(got.max()) if len(got) else 1.0, 1e-9)
+    with _rc():
+        fig = Figure(figsize=(8.5, min(16, max(3.5, 0.34 * n + 1.4))))
+        ax = fig.subplots()
+        order = np.argsort(-value)  # thin lines on top of thick ones
+        for i in order:
+            row = P.iloc[i]
+            ax.plot([0, 1], [ypos_d[row["partner"]], ypos_r[row["recipient"]]],
+                    color=colours[row["type"]], lw=width[i], alpha=0.8,
+                    solid_capstyle="round", zorder=2)
+        for d, yv in ypos_d.items():
+            ax.scatter([0], [yv], s=30 + 400 * float(sent.get(d, 0)) / smax, color="#444444",
+                       zorder=3)
+            if labelled:
+                ax.text(-0.04, yv, chart_label(names.get(d, d)), ha="right", va="center")
+        for r, yv in ypos_r.items():
+            paired = r in got.index
+            ax.scatter([1], [yv], s=30 + 400 * float(got.get(r, 0)) / smax,
+                       color="#444444" if paired else "white", edgecolors="#444444", zorder=3)
+            if labelled:
+                ax.text(1.04, yv, chart_label(names.get(r, r)) + ("" if paired else " (unpaired)"),
+                        ha="left", va="center")
+        ax.set_xlim(-0.45 if labelled else -0.1, 1.45 if labelled else 1.1)
+        ax.set_ylim(0, 1)
+        ax.axis("off")
+        ax.text(0, 1.01, "partners", ha="center", va="bottom", fontweight="bold")
+        ax.text(1, 1.01, "recipients", ha="center", va="bottom", fontweight="bold")
+        handles = [Line2D([], [], color=c, lw=4, label=t) for t, c in colours.items()]
+        handles += [Line2D([], [], color="#777777", lw=0.8 + 7.2 * math.sqrt(f), label=lab)
+                    for f, lab in ((0.1, f"value {0.1 * vmax:.3g}"), (1.0, f"value {vmax:.3g}"))]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5,
+                  fontsize=8, frameon=False)
+        ax.set_title("Who pairs with whom: colour = collaboration type, width = value of "
+                     "resources", pad=26)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def payoff(summary: dict) -> dict:
+    """The payoff table of a summary as {max_efficiency_first, max_equity_first, ideal, nadir},
+    whichever way it was written (``solve`` or ``pareto`` results)."""
+    pt = dict(summary.get("payoff_table") or {})
+    for old, new in (("efficiency first", "max_efficiency_first"),
+                     ("equity first", "max_equity_first")):
+        if old in pt and new not in pt:
+            pt[new] = pt.pop(old)
+    a, b = pt.get("max_efficiency_first"), pt.get("max_equity_first")
+    if a and b and "ideal" not in pt:
+        pt["ideal"] = {"efficiency": a["efficiency"], "equity": b["equity"]}
+        pt["nadir"] = {"efficiency": b["efficiency"], "equity": a["equity"]}
+    return pt
+
+
+def fig_tradeoff(res: Results) -> str | None:
+    """Efficiency against equity: the Pareto front (when computed), the payoff table's two
+    lexicographic optima and the recommended plan."""
+    from matplotlib.figure import Figure
+
+    s = res.summary
+    pt = payoff(s)
+    F = res.pareto
+    has_front = F is not None and len(F) and {"efficiency", "equity"} <= set(F.columns)
+    if not pt and not has_front:
+        return None
+    with _rc():
+        fig = Figure(figsize=(6.4, 4.4))
+        ax = fig.subplots()
+        if has_front:
+            Fs = F.sort_values("efficiency")
+            ax.plot(Fs["efficiency"], Fs["equity"], "-o", color="#555555", ms=4, lw=1.2,
+                    label="Pareto front", zorder=2)
+            if "knee" in F:
+                knee = F[F["knee"].map(_truthy)]
+                if len(knee):
+                    ax.scatter(knee["efficiency"], knee["equity"], marker="*", s=220,
+                               color="#E69F00", edgecolors="black", zorder=4, label="knee")
+        if pt:
+            a, b = pt.get("max_efficiency_first", {}), pt.get("max_equity_first", {})
+            if a:
+                ax.scatter([a["efficiency"]], [a["equity"]], marker="s", s=60, color="#0072B2",
+                           zorder=3, label="efficiency first")
+            if b:
+                ax.scatter([b["efficiency"]], [b["equity"]], marker="s", s=60, color="#009E73",
+                           zorder=3, label="equity first")
+            ide = pt.get("ideal")
+            if ide:
+                ax.scatter([ide["efficiency"]], [ide["equity"]], marker="o", s=60,
+                           facecolors="none", edgecolors="#999999", zorder=3,
+                           label="ideal (not reachable)")
+        if s.get("efficiency") is not None and s.get("equity") is not None:
+            ax.scatter([s["efficiency"]], [s["equity"]], marker="D", s=70, color=TARGET,
+                       zorder=5, label="this plan")
+        unit = (s.get("units") or {}).get("gain")
+        ax.set_xlabel("efficiency (total gain net of setup" + (f", {unit}" if unit else "")
+                      + ")")
+        m = s.get("equity_measure")
+        ax.set_ylabel("equity" + (f" ({m})" if m else ""))
+        ax.set_title("Efficiency against equity")
+        ax.legend(fontsize=8, loc="best")
+        ax.ticklabel_format(useOffset=False)
+        fig.tight_layout()
+        return _png(fig)
+
+
+# =========================================================================== HTML
+CSS = """
+:root { --ink:#1f2933; --muted:#52606d; --line:#d9e2ec; --bg:#f5f7fa; }
+* { box-sizing: border-box; }
+body { margin:0; background:var(--bg); color:var(--ink); line-height:1.45;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Liberation Sans",
+  "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size:14px; }
+main { max-width:1180px; margin:0 auto; padding:24px 28px 60px; }
+header { background:#102a43; color:#fff; padding:26px 28px 18px; }
+header .inner { max-width:1180px; margin:0 auto; }
+header h1 { margin:0 0 6px; font-size:24px; }
+header p { margin:4px 0; color:#d9e2ec; max-width:900px; }
+h2 { margin:34px 0 6px; font-size:19px; border-bottom:2px solid var(--line); padding-bottom:4px; }
+h3 { margin:20px 0 6px; font-size:15px; }
+p.lead { color:var(--muted); margin:4px 0 12px; max-width:900px; }
+nav { margin-top:12px; font-size:13px; }
+nav a { color:#bcccdc; margin-right:14px; text-decoration:none; }
+.cards { display:flex; flex-wrap:wrap; gap:12px; margin:18px 0 4px; }
+.card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:10px 14px;
+  min-width:150px; flex:1 1 150px; }
+.card .k { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.03em; }
+.card .v { font-size:21px; font-weight:600; margin-top:2px; }
+.card .s { font-size:12px; color:var(--muted); }
+.badge { display:inline-block; padding:1px 8px; border-radius:10px; color:#fff; font-size:12px;
+  font-weight:600; white-space:nowrap; }
+.ok { background:#2f8132; } .warn { background:#b44d12; }
+table { border-collapse:collapse; background:#fff; border:1px solid var(--line); margin:8px 0;
+  font-size:13px; }
+th, td { padding:4px 9px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
+th { background:#e4ecf4; font-weight:600; position:sticky; top:0; }
+td.n, th.n { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+tr:nth-child(even) td { background:#fafbfc; }
+tr.bind td { background:#fff4e5; }
+td.why { color:var(--muted); font-size:12px; max-width:460px; min-width:220px; }
+.scroll { overflow-x:auto; max-width:100%; }
+figure { margin:10px 0 4px; background:#fff; border:1px solid var(--line); border-radius:8px;
+  padding:10px; }
+figure img { max-width:100%; height:auto; display:block; margin:0 auto; }
+figcaption { color:var(--muted); font-size:12.5px; margin-top:6px; }
+.grid2 { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap:16px;
+  align-items:start; }
+@media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
+.note { background:#fff; border-left:4px solid #829ab1; padding:8px 12px; margin:10px 0;
+  color:var(--muted); }
+details { margin:8px 0; } summary { cursor:pointer; color:#243b53; font-weight:600; }
+footer { color:var(--muted); font-size:12px; margin-top:40px; }
+code { background:#eef2f6; padding:0 4px; border-radius:3px; }
+"""
+
+
+def _e(v) -> str:
+    return html.escape("" if v is None else str(v), quote=True)
+
+
+def _text(v) -> bool:
+    return isinstance(v, str) and v.strip() != "" and v.lower() != "nan"
+
+
+def _truthy(v) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in ("true", "1", "yes")
+    try:
+        return bool(v) and not (isinstance(v, float) and math.isnan(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def num(v, digits=4) -> str:
+    """A number for the report: ``digits`` significant figures, '-' for missing, inf as ∞."""
+    if v is None:
+        return "-"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(f):
+        return "-"
+    if math.isinf(f):
+        return "∞" if f > 0 else "−∞"
+    if f == 0:
+        return "0"
+    if abs(f) >= 1e6 or abs(f) < 1e-4:
+        return f"{f:.{digits}g}"
+    if float(f).is_integer():
+        return f"{int(f):,}" if abs(f) >= 1e4 else f"{int(f)}"
+    mag = math.floor(math.log10(abs(f)))
+    decimals = max(0, digits - 1 - mag)
+    text = f"{f:,.{decimals}f}" if abs(f) >= 1e4 else f"{f:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def pct(v, digits=3) -> str:
+    return "-" if v is None else f"{num(100 * float(v), digits)}%"
+
+
+def table_html(df: pd.DataFrame, columns: list[tuple], row_class=None,
+               limit: int = MAX_TABLE_ROWS) -> str:
+    """``columns``: (header, column or function(row), kind) with kind 'n' (number),
+    't' (text), 'h' (html already escaped)."""
+    head = "".join(f'<th class="n">{_e(h)}</th>' if kind == "n" else f"<th>{_e(h)}</th>"
+                   for h, _, kind in columns)
+    body = []
+    for i, (_, row) in enumerate(df.iterrows()):
+        if i >= limit:
+            break
+        cells = []
+        for _, col, kind in columns:
+            v = col(row) if callable(col) else row.get(col)
+            if kind == "n":
+                cells.append(f'<td class="n">{num(v)}</td>')
+            elif kind == "h":
+                cells.append(f"<td>{v}</td>")
+            elif kind == "why":
+                cells.append(f'<td class="why">{_e(v if _text(v) else "")}</td>')
+            else:
+                cells.append(f"<td>{_e(v) if not (isinstance(v, float) and math.isnan(v)) else ''}</td>")
+        cls = row_class(row) if row_class else ""
+        body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>" if cls else
+                    "<tr>" + "".join(cells) + "</tr>")
+    more = ""
+    if len(df) > limit:
+        more = (f'<p class="note">The first {limit} of {len(df)} rows are shown; the CSV file '
+                f"has them all.</p>")
+    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(body) + "</tbody></table></div>" + more)
+
+
+def _figure_html(png: str, alt: str, caption: str) -> str:
+    return (f'<figure><img src="data:image/png;base64,{png}" alt="{_e(alt)}">'
+            f"<figcaption>{caption}</figcaption></figure>")
+
+
+def _badge(t: str, colours: dict) -> str:
+    return f'<span class="badge" style="background:{colours.get(t, "#777")}">{_e(t)}</span>'
+
+
+def _card(key, value, sub="") -> str:
+    return (f'<div class="card"><div class="k">{_e(key)}</div><div class="v">{value}</div>'
+            f'<div class="s">{sub}</div></div>')
+
+
+def _instance_sources(summary: dict) -> tuple[str | None, pd.DataFrame | None]:
+    """README text and provenance table of the instance, when its folder is still there."""
+    path = summary.get("instance_path")
+    if not path:
+        return None, None
+    p = Path(path)
+    readme = prov = None
+    try:
+        if p.is_dir():
+            if (p / "README.md").is_file():
+                readme = (p / "README.md").read_text(encoding="utf-8")
+            if (p / "provenance.csv").is_file():
+                prov = pd.read_csv(p / "provenance.csv", dtype=str, keep_default_na=False)
+        elif p.is_file() and p.suffix.lower() == ".xlsx":
+            from .workbook import read_extra_sheets
+
+            extra = read_extra_sheets(p)
+            readme = extra.get("README.md")
+            prov = extra.get("provenance.csv")
+            if isinstance(prov, str):
+                prov = pd.read_csv(io.StringIO(prov), dtype=str, keep_default_na=False)
+    except Exception:  # sources are a courtesy: an unreadable file does not stop the report
+        return readme, None
+    return readme, prov
+
+
+def build_html(res: Results, progress=None) -> str:
+    """The report as one HTML string. ``progress(step_name)`` is called once per chart."""
+    from . import __version__
+
+    def step(name):
+        if progress is not None:
+            progress(name)
+
+    s = res.summary
+    P, rec = res.pairings, res.recipients
+    units = s.get("units") or {}
+    gain_unit = units.get("gain", "")
+    types = list(s.get("types_used") or (s.get("types") or {}).keys())
+    if len(P):
+        types += [t for t in dict.fromkeys(P["type"]) if t not in types]
+    colours = type_colours(types)
+    resources = list((s.get("resources") or {}).keys())
+    parts = []
+    has_plan = "pairings.csv" not in res.missing
+    name = s.get("instance", res.folder.name)
+    title = f"Collaboration plan: {name}" if has_plan else f"Efficiency against equity: {name}"
+    proven = s.get("status") == "optimal"
+    status_badge = ("" if "status" not in s else
+                    '<span class="badge ok">proven optimal</span>' if proven else
+                    f'<span class="badge warn">{_e(s.get("status"))}: not proven '
+                    f"optimal</span>")
+    desc = s.get("description") or ""
+    sections = (("pairings", "Pairings"), ("picture", "Picture"), ("outcomes", "Outcomes"),
+                ("equality", "Equality"), ("balance", "Balance rules"))
+    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
+        *(sections if has_plan else ()), ("tradeoff", "Efficiency vs equity"),
+        ("sensitivity", "Sensitivity"), ("sources", "Data sources"), ("run", "Run")))
+    parts.append(f"<header><div class='inner'><h1>{_e(title)}</h1>"
+                 f"<p>{_e(desc)}</p><p>{status_badge} &nbsp; {_e(s.get('message', ''))}</p>"
+                 f"<nav>{nav}</nav></div></header><main>")
+
+    # ---- key figures
+    step("outcomes")
+    outcomes_png = fig_outcomes(res) if len(rec) else None
+    step("Lorenz curves")
+    lorenz_png, g0, g1 = fig_lorenz(res) if len(rec) else (None, None, None)
+    type_counts = s.get("types") or (P["type"].value_counts().to_dict() if len(P) else {})
+    pt = payoff(s)
+    cards = [] if has_plan else [
+        _card("Pareto points", num(len(res.pareto)) if res.pareto is not None else "-",
+              "plans where efficiency can only rise if equity falls"),
+        _card("price of fairness", pct(s.get("price_of_fairness")),
+              "of the best efficiency is lost when equity comes first")]
+    cards += [] if not has_plan else [
+        _card("pairings", num(s.get("pairings", len(P))),
+              ", ".join(f"{t} {n}" for t, n in type_counts.items())),
+        _card("efficiency", num(s.get("efficiency"), 6),
+              f"best possible {num(pt.get('ideal', {}).get('efficiency'), 6)}"
+              + (f" &middot; {_e(gain_unit)}" if gain_unit else "")),
+        _card(f"equity ({s.get('equity_measure', '')})", num(s.get("equity"), 5),
+              f"best possible {num(pt.get('ideal', {}).get('equity'), 5)}"),
+        _card("price of fairness", pct(s.get("price_of_fairness")),
+              f"this plan gives up {pct(s.get('efficiency_loss_vs_ideal'))} of the best efficiency"),
+    ]
+    if g0 is not None:
+        cards.append(_card("Gini (outcome per person)", f"{g0:.4f} → {g1:.4f}",
+                           "among the recipients, population weighted"))
+    if s.get("violations"):
+        cards.append(_card("soft rules broken", num(s["violations"]), "see Balance rules"))
+    parts.append('<div class="cards">' + "".join(cards) + "</div>")
+    if res.missing and has_plan:
+        parts.append(f'<p class="note">This folder has no {", ".join(res.missing)}: the parts '
+                     "of the report that need them are left out.</p>")
+    elif not has_plan:
+        parts.append('<p class="note">This folder holds a Pareto front, not a plan: solve with '
+                     "<code>regcollab solve INSTANCE --out DIR</code> for the pairings, outcomes "
+                     "and balance rules of one plan.</p>")
+    if s.get("warnings"):
+        parts.append("".join(f'<p class="note">warning: {_e(w)}</p>' for w in s["warnings"]))
+
+    plan = []  # the sections about the plan itself
+    # ---- pairings
+    plan.append('<h2 id="pairings">Recommended pairings and their types</h2>')
+    plan.append('<p class="lead">One row per pairing: which partner helps which recipient, the '
+                 "collaboration type, the resources that flow over the plan period, the gain "
+                 "they bring, and why this type (political potential <i>pot</i> and mutual "
+                 "benefit <i>ben</i> against each type's thresholds, and what the other "
+                 "eligible types would cost).</p>")
+    if len(P):
+        cols = [("partner", "partner_name", "t"), ("recipient", "recipient_name", "t"),
+                ("type", lambda r: _badge(r["type"], colours), "h")]
+        cols += [(k, k, "n") for k in resources if k in P]
+        cols += [("value", "value", "n"), ("gain", "gain", "n"), ("capacity", "capacity", "n"),
+                 ("pot", "pot", "n"), ("ben", "ben", "n")]
+        if "reason" in P:
+            cols.append(("why this type", "reason", "why"))
+        plan.append(table_html(P, cols))
+        units_line = "; ".join(f"{_e(k)}: {_e(v.get('unit', ''))}"
+                               for k, v in (s.get("resources") or {}).items() if v.get("unit"))
+        if units_line or gain_unit:
+            plan.append(f'<p class="lead">Units: {units_line}'
+                         + (f"; gain and capacity: {_e(gain_unit)}" if gain_unit else "") + ".</p>")
+    else:
+        plan.append('<p class="note">The plan has no pairings.</p>')
+
+    # ---- picture
+    step("pairings picture")
+    plan.append('<h2 id="picture">A picture of the pairings</h2>')
+    if len(P):
+        plan.append(_figure_html(fig_pairings(res), "pairings: partners to recipients",
+                                  "Partners on the left, recipients on the right. Each line is a "
+                                  "pairing, coloured by its collaboration type and as wide as "
+                                  "the value of the resources it carries; a dot's size is the "
+                                  "value a region sends or receives in all."))
+
+    # ---- outcomes
+    plan.append('<h2 id="outcomes">Outcomes before and after</h2>')
+    outcome_unit = units.get("outcome", "")
+    plan.append('<p class="lead">Each recipient\'s outcome per person'
+                 + (f" ({_e(outcome_unit)})" if outcome_unit else "")
+                 + " before and after the plan, as a share of its target (1 = target reached)."
+                 "</p>")
+    if outcomes_png:
+        plan.append(_figure_html(outcomes_png, "outcomes before and after against the target",
+                                  "Light bars: baseline; dark bars: after the plan; red dashed "
+                                  "line: the target. The right panel shows what the plan adds, "
+                                  "in percentage points of the target."))
+        rcols = [("recipient", "name", "t"), ("population", "population", "n"),
+                 ("baseline", "baseline", "n"), ("outcome", "outcome", "n"),
+                 ("target", "target", "n"), ("u before", "u_before", "n"), ("u after", "u", "n"),
+                 ("gain", "gain", "n"), ("capacity", "capacity", "n"),
+                 ("partners", "partner_ids", "t")]
+        plan.append(table_html(rec, rcols))
+
+    # ---- equality
+    plan.append('<h2 id="equality">Equality among the recipients</h2>')
+    if lorenz_png:
+        plan.append('<div class="grid2">' + _figure_html(
+            lorenz_png, "Lorenz curves before and after",
+            "The closer a curve is to the diagonal, the more equal the outcome per person across "
+            "the recipients' population. Gini coefficient: 0 is perfect equality, 1 the "
+            "greatest inequality.")
+            + '<div><table><thead><tr><th></th><th class="n">before</th><th class="n">after'
+              '</th></tr></thead><tbody>'
+            + f'<tr><td>Gini coefficient</td><td class="n">{g0:.4f}</td><td class="n">{g1:.4f}'
+              f"</td></tr>"
+            + f'<tr><td>lowest u</td><td class="n">{num(rec["u_before"].min())}</td>'
+              f'<td class="n">{num(rec["u"].min())}</td></tr>'
+            + f'<tr><td>mean u</td><td class="n">{num(rec["u_before"].mean())}</td>'
+              f'<td class="n">{num(rec["u"].mean())}</td></tr>'
+            + f'<tr><td>highest / lowest u</td><td class="n">'
+              f'{num(rec["u_before"].max() / rec["u_before"].min()) if rec["u_before"].min() > 0 else "-"}'
+              f'</td><td class="n">{num(rec["u"].max() / rec["u"].min()) if rec["u"].min() > 0 else "-"}'
+              f"</td></tr></tbody></table>"
+            + f'<p class="lead">The plan\'s own equity measure is {_e(s.get("equity_measure", ""))}'
+            + (f" (the mean u of the worst-off {num(100 * s['beta'])}% of recipients)"
+               if s.get("equity_measure") == "tail" and s.get("beta") else
+               " (the lowest u)" if s.get("equity_measure") == "maxmin" else "")
+            + f": {num(s.get('equity'), 5)}.</p></div></div>")
+
+    # ---- balance rules
+    plan.append(_balance_section(res))
+    if has_plan:
+        parts += plan
+
+    # ---- trade-off
+    step("efficiency vs equity")
+    parts.append(_tradeoff_section(res))
+
+    # ---- sensitivity
+    parts.append(_sensitivity_section(res))
+
+    # ---- sources
+    parts.append(_sources_section(s))
+
+    # ---- run
+    parts.append(_run_section(s))
+    parts.append(f"<footer>Made by regcollab {_e(__version__)} from the results folder "
+                 f"<code>{_e(res.folder.name)}</code>. Rebuild with <code>regcollab report "
+                 f"{_e(res.folder.name)}</code>.</footer></main>")
+    body = "\n".join(parts)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<link rel=\"icon\" href=\"data:,\">"
+            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>\n{body}\n</body></html>\n")
+
+
+RULE_WORDS = {
+    "coverage": "coverage (opportunity): every recipient gets at least min_partners partners",
+    "access_floor": "access floor (opportunity): every recipient gets at least alpha times its "
+                    "need of each resource",
+    "capacity": "capacity balance: lasting capacity is at least gamma times the gain",
+    "outcome_floor": "outcome floor: every normalised outcome u is at least theta",
+    "outcome_spread": "outcome spread: every u is at least rho times the mean u",
+}
+
+
+def _balance_section(res: Results) -> str:
+    bal = balance_with_prices(res)
+    out = ['<h2 id="balance">Balance rules: slack and shadow price</h2>',
+           ('<p class="lead">Every row of the opportunity, capacity and outcome balance rules. '
+            "<i>Slack</i> is how far the plan is above the rule's bound (0: the rule binds). "
+            "The <i>shadow price</i> is how much the plan's objective would change per unit the "
+            "bound is raised (from the sensitivity report, with the pairings and types held "
+            "fixed).</p>")]
+    if "balance.csv" in res.missing:
+        out.append('<p class="note">Not in this folder.</p>')
+        return "".join(out)
+    if len(bal) == 0:
+        out.append('<p class="note">No balance rule applies to this instance.</p>')
+        return "".join(out)
+    has_price = "shadow_price" in bal
+    if not has_price:
+        out.append('<p class="note">Shadow prices were not computed for this run; run a '
+                   "sensitivity analysis on these results to see them here (the report reads "
+                   "<code>sensitivity_constraints.csv</code>).</p>")
+    tol = BINDING * np.maximum(1.0, bal["bound"].abs())
+    bal["binding"] = bal["slack"].abs() <= tol
+    bal["slack"] = bal["slack"].where(bal["slack"].abs() > 1e-9 * np.maximum(
+        1.0, bal["bound"].abs()), 0.0)  # round-off of the solver is not slack
+    rows = []
+    for rule, g in bal.groupby("rule", sort=False):
+        rows.append({"rule": RULE_WORDS.get(rule, rule), "rows": len(g),
+                     "binding": int(g["binding"].sum()), "least slack": g["slack"].min(),
+                     "violated (soft)": int((g["violation"] > 1e-9).sum()),
+                     "soft": "yes (penalty " + num(g["penalty"].iloc[0]) + ")"
+                     if _truthy(g["soft"].iloc[0]) else "no",
+                     **({"largest |shadow price|": g["shadow_price"].abs().max()}
+                        if has_price else {})})
+    summ = pd.DataFrame(rows)
+    cols = [("rule", "rule", "t"), ("rows", "rows", "n"), ("binding", "binding", "n"),
+            ("least slack", "least slack", "n"), ("soft", "soft", "t"),
+            ("violated", "violated (soft)", "n")]
+    if has_price:
+        cols.append(("largest |shadow price|", "largest |shadow price|", "n"))
+    out.append(table_html(summ, cols))
+    cols = [("rule", "rule", "t"), ("recipient", "recipient", "t"),
+            ("resource", lambda r: r["resource"] if _text(r["resource"]) else "", "t"),
+            ("value", "value", "n"), ("bound", "bound", "n"), ("slack", "slack", "n"),
+            ("violation", "violation", "n")]
+    if has_price:
+        cols += [("shadow price", "shadow_price", "n")]
+        if "allowable_increase" in bal:
+            cols += [("allowable increase", "allowable_increase", "n"),
+                     ("allowable decrease", "allowable_decrease", "n")]
+    binding = bal[bal["binding"]]
+    out.append(f"<h3>Binding rows ({len(binding)} of {len(bal)})</h3>")
+    if len(binding):
+        out.append(table_html(binding, cols, row_class=lambda r: "bind"))
+    else:
+        out.append('<p class="note">No balance rule binds: each could be tightened a little '
+                   "without changing the plan.</p>")
+    out.append(f"<details><summary>All {len(bal)} balance rows</summary>"
+               + table_html(bal, cols, row_class=lambda r: "bind" if r["binding"] else "")
+               + "</details>")
+    return "".join(out)
+
+
+def _tradeoff_section(res: Results) -> str:
+    s = res.summary
+    out = ['<h2 id="tradeoff">Efficiency against equity</h2>',
+           ('<p class="lead">The payoff table holds the two extreme plans: the most efficient one '
+            "(and the fairest among those) and the fairest one (and the most efficient among "
+            "those). The <i>price of fairness</i> is the share of efficiency lost by putting "
+            "equity first.</p>")]
+    pt = payoff(s)
+    plan = s.get("efficiency") is not None
+    if pt:
+        rows = pd.DataFrame([
+            {"plan": "efficiency first", **pt.get("max_efficiency_first", {})},
+            {"plan": "equity first", **pt.get("max_equity_first", {})},
+            *([{"plan": "this plan", "efficiency": s.get("efficiency"),
+                "equity": s.get("equity")}] if plan else []),
+        ])
+        tbl = table_html(rows, [("plan", "plan", "t"), ("efficiency", "efficiency", "n"),
+                                ("equity", "equity", "n")])
+        tbl += f'<p>Price of fairness: <b>{pct(s.get("price_of_fairness"))}</b>.'
+        if plan:
+            tbl += (f" This plan gives up {pct(s.get('efficiency_loss_vs_ideal'))} of the best "
+                    f"efficiency. Method: {_e(_method_words(s))}.")
+        tbl += "</p>"
+    else:
+        tbl = '<p class="note">The payoff table was not computed.</p>'
+    png = fig_tradeoff(res)
+    F = res.pareto
+    has_front = F is not None and len(F) > 0
+    cap = ("The Pareto front: plans where efficiency can only rise if equity falls. "
+           if has_front else "The Pareto front was not computed for this run (it appears here "
+           "when the results folder has <code>pareto.csv</code>). ")
+    cap += "Squares: the two lexicographic optima" + (
+        "; red diamond: the recommended plan." if plan else ".")
+    if png:
+        out.append('<div class="grid2">' + _figure_html(png, "efficiency against equity", cap)
+                   + f"<div>{tbl}</div></div>")
+    else:
+        out.append(tbl)
+    if has_front:
+        cols = [(c, c, "n") for c in ("efficiency", "equity", "price_of_fairness") if c in F]
+        if "knee" in F:
+            cols.append(("knee", lambda r: "knee" if _truthy(r["knee"]) else "", "t"))
+        extra = [c for c in F.columns if c not in ("efficiency", "equity", "price_of_fairness",
+                                                   "knee")][:4]
+        cols += [(c, c, "n" if pd.api.types.is_numeric_dtype(F[c]) else "t") for c in extra]
+        out.append(f"<details><summary>The {len(F)} points of the Pareto front</summary>"
+                   + table_html(F, cols) + "</details>")
+    return "".join(out)
+
+
+def _method_words(s: dict) -> str:
+    m = s.get("method", "")
+    if m == "weighted":
+        return f"weighted sum, lambda {num(s.get('lambda'))} on efficiency"
+    if m == "lexicographic":
+        return f"lexicographic, {s.get('first')} first"
+    if m == "epsilon":
+        return f"epsilon-constraint, equity at least {num(s.get('eps'))}"
+    return str(m)
+
+
+def _sensitivity_section(res: Results) -> str:
+    out = ['<h2 id="sensitivity">Sensitivity</h2>']
+    sc, sv = res.sens_constraints, res.sens_variables
+    if (sc is None or len(sc) == 0) and (sv is None or len(sv) == 0):
+        out.append('<p class="note">No sensitivity report was computed for this run.</p>')
+        return "".join(out)
+    out.append('<p class="lead">As in Excel Solver\'s sensitivity report, with the pairings and '
+               "types held at the plan's values. Only rows with a non-zero shadow price are "
+               "shown here; the CSV files have all of them.</p>")
+    if sc is not None and len(sc) and "shadow_price" in sc:
+        nz = sc[sc["shadow_price"].abs() > 1e-12].copy()
+        nz = nz.reindex(nz["shadow_price"].abs().sort_values(ascending=False).index)
+        cols = [(h, c, k) for h, c, k in (
+            ("name", "name", "t"), ("final value", "final_value", "n"),
+            ("shadow price", "shadow_price", "n"), ("R.H. side", "rhs", "n"),
+            ("allowable increase", "allowable_increase", "n"),
+            ("allowable decrease", "allowable_decrease", "n"), ("meaning", "meaning", "why"))
+            if c in sc]
+        out.append(f"<h3>Constraints with a shadow price ({len(nz)} of {len(sc)})</h3>")
+        out.append(table_html(nz, cols, limit=200))
+    if sv is not None and len(sv):
+        rc = next((c for c in ("reduced_cost", "reduced cost") if c in sv), None)
+        if rc:
+            nz = sv[sv[rc].abs() > 1e-12].copy()
+            nz = nz.reindex(nz[rc].abs().sort_values(ascending=False).index)
+            cols = [(c.replace("_", " "), c, "t" if c in ("name", "meaning") else "n")
+                    for c in ("name", "final_value", rc, "objective_coefficient",
+                              "allowable_increase", "allowable_decrease", "meaning") if c in sv]
+            out.append(f"<h3>Variables with a reduced cost ({len(nz)} of {len(sv)})</h3>")
+            out.append(table_html(nz, cols, limit=200))
+    return "".join(out)
+
+
+def _sources_section(s: dict) -> str:
+    out = ['<h2 id="sources">Data and sources</h2>']
+    if s.get("description"):
+        out.append(f"<p>{_e(s['description'])}</p>")
+    rows = []
+    if s.get("sources"):
+        rows.append(("sources", s["sources"]))
+    if s.get("instance_path"):
+        rows.append(("instance", s["instance_path"]))
+    for k, v in (s.get("units") or {}).items():
+        rows.append((f"unit of {k}", v))
+    if rows:
+        out.append("<table><tbody>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
+                                              for k, v in rows) + "</tbody></table>")
+    res_ = s.get("resources") or {}
+    if res_:
+        df = pd.DataFrame([{"resource": k, **v} for k, v in res_.items()])
+        cols = [("resource", "resource", "t"), ("unit", "unit", "t"), ("value of a unit",
+                                                                        "value", "n")]
+        cols += [(c, c, "t") for c in ("description", "source") if c in df]
+        out.append("<h3>Resources</h3>" + table_html(df, cols))
+    readme, prov = _instance_sources(s)
+    if prov is not None and len(prov):
+        out.append("<h3>Provenance of the numbers</h3>")
+        counts = []
+        for c in ("kind", "confidence"):
+            if c in prov:
+                vc = prov[c].replace("", "(none)").value_counts()
+                counts.append(f"{c}: " + ", ".join(f"{_e(k)} {v}" for k, v in vc.items()))
+        out.append(f"<p class=\"lead\">{len(prov)} entries trace the instance's numbers to a "
+                   f"source, a derivation, an estimate or an assumption ("
+                   + "; ".join(counts) + ").</p>")
+        cols = [(c, c, "t") for c in ("file", "row", "column", "kind", "source", "formula",
+                                      "confidence") if c in prov]
+        out.append(f"<details><summary>All {len(prov)} provenance entries</summary>"
+                   + table_html(prov, cols) + "</details>")
+    if readme:
+        out.append("<details><summary>The instance's README</summary><pre style=\"white-space:"
+                   f"pre-wrap\">{_e(readme)}</pre></details>")
+    if not (s.get("sources") or prov is not None or readme):
+        out.append('<p class="note">The instance names no sources.</p>')
+    return "".join(out)
+
+
+def _run_section(s: dict) -> str:
+    rows = [("status", f"{s.get('status')} — {s.get('message', '')}" if "status" in s else None),
+            ("method", _method_words(s) if s.get("method") else None),
+            ("equity measure", (s.get("equity_measure") or "") + (
+                f", beta {num(s.get('beta'))}" if s.get("beta") else "")),
+            ("solver", s.get("solver")), ("MIP gap", num(s.get("mip_gap")) if "mip_gap" in s
+                                          else None),
+            ("objective", num(s.get("objective"), 6) if "objective" in s else None)]
+    for key in ("points", "solves", "seconds"):
+        if key in s and not isinstance(s[key], (dict, list)):
+            rows.append((key, num(s[key])))
+    rows = [(k, v) for k, v in rows if v not in (None, "")]
+    if s.get("soft_rules"):
+        rows.append(("soft rules", ", ".join(f"{k} (penalty {num(v)})"
+                                             for k, v in s["soft_rules"].items())))
+    ms = s.get("model_size") or {}
+    if ms:
+        rows.append(("model size", ", ".join(f"{k.replace('_', ' ')} {num(v)}"
+                                             for k, v in ms.items())))
+    t = s.get("timings") or {}
+    if t:
+        rows.append(("time (s)", ", ".join(f"{k} {num(v, 3)}" for k, v in t.items())))
+    if s.get("why_resolves"):
+        rows.append(("why this type", s["why_resolves"]))
+    return ('<h2 id="run">About this run</h2><table><tbody>'
+            + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+            + "</tbody></table>")
+
+
+# =========================================================================== writing
+def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None,
+                 progress=None) -> Path:
+    """Build ``report.html`` from the results in ``folder`` and return its path.
+
+    ``out`` is another file to write instead. The file is written beside its final name and
+    renamed into place, so a reader never sees half a report.
+    """
+    if not report_available():
+        raise ReportUnavailable("the report needs matplotlib: pip install 'regcollab[report]'")
+    res = load_results(folder)
+    text = build_html(res, progress=progress)  # four charts: four steps
+    if progress is not None:
+        progress("write")
+    target = Path(out) if out is not None else Path(folder) / REPORT_FILE
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target

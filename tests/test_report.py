@@ -1,0 +1,272 @@
+"""report.html: built from a results folder, self-contained, and rendered by a real browser."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from checker import check_solution
+from click.testing import CliRunner
+from conftest import DEMO, ROOT
+
+import cli
+from optimizer import load_instance, solve
+from optimizer.commands.report import write_extras
+from optimizer.report import REPORT_FILE, chart_label, gini, lorenz, write_report
+
+GUANGDONG = ROOT / "instances" / "guangdong"
+SCREENSHOT_DIR = os.environ.get("REGCOLLAB_SCREENSHOT_DIR")  # keep the screenshot to look at
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def write_front(inst, folder: Path, lambdas=(0.2, 0.5, 0.8)) -> pd.DataFrame:
+    """A small pareto.csv (the weighted method's supported points), as analyses write it."""
+    rows = []
+    for lam in lambdas:
+        s = solve(inst, weight=lam, why=False)
+        check_solution(s)
+        rows.append({"lambda": lam, "efficiency": s.efficiency, "equity": s.equity})
+    F = pd.DataFrame(rows)
+    e_ideal = F["efficiency"].max()
+    F["price_of_fairness"] = (e_ideal - F["efficiency"]) / e_ideal
+    F["knee"] = F["lambda"] == 0.5
+    F.to_csv(folder / "pareto.csv", index=False)
+    return F
+
+
+def write_sensitivity(folder: Path) -> pd.DataFrame:
+    """A sensitivity_constraints.csv carrying the balance rows' ``row`` index (the contract)."""
+    bal = pd.read_csv(folder / "balance.csv")
+    sc = pd.DataFrame({
+        "name": [f"{r}[{c}]" for r, c in zip(bal["rule"], bal["recipient"])],
+        "rule": bal["rule"], "row": bal["row"], "final_value": bal["value"],
+        "shadow_price": np.where(bal["slack"].abs() < 1e-9, -0.125 - np.arange(len(bal)), 0.0),
+        "rhs": bal["bound"], "allowable_increase": np.inf, "allowable_decrease": 1.5,
+        "meaning": "test row",
+    })
+    sc.to_csv(folder / "sensitivity_constraints.csv", index=False)
+    return sc
+
+
+@pytest.fixture(scope="module")
+def demo_results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "demo"
+    sol = solve(load_instance(DEMO), gap=0)
+    check_solution(sol)
+    sol.write(out, extra=lambda tmp: write_extras(tmp, quiet=True))
+    return sol, out
+
+
+# ------------------------------------------------------------------------------- measures
+def test_lorenz_and_gini_by_hand():
+    assert gini([3, 3, 3]) == pytest.approx(0.0)
+    # one of four holds everything: Gini (n - 1) / n
+    assert gini([0, 0, 0, 8]) == pytest.approx(0.75)
+    # weights count people: 1 person with 1, 3 people with 3 -> shares 0.1 and 0.9
+    x, y = lorenz([3, 1], [3, 1])
+    assert x.tolist() == pytest.approx([0, 0.25, 1])
+    assert y.tolist() == pytest.approx([0, 0.1, 1])
+    assert gini([3, 1], [3, 1]) == pytest.approx(1 - (0.25 * 0.1 + 0.75 * 1.1))
+
+
+def test_chart_labels_only_keep_drawable_characters():
+    assert chart_label("Hill County") == "Hill County"
+    label = chart_label("广州 Guangzhou")
+    assert "Guangzhou" in label  # with a CJK font the whole name, without one the Latin part
+
+
+# ------------------------------------------------------------------------------- the file
+def test_solve_out_writes_report_and_workbook(demo_results):
+    _, out = demo_results
+    names = {p.name for p in out.iterdir()}
+    assert {"report.html", "results.xlsx", "summary.json", "pairings.csv"} <= names
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".regcollab")]
+
+
+def test_report_is_self_contained_and_complete(demo_results):
+    sol, out = demo_results
+    text = (out / REPORT_FILE).read_text(encoding="utf-8")
+    # no network: every src/href is a data: URL or a link inside the page
+    for attr, url in re.findall(r'\b(src|href)="([^"]*)"', text):
+        assert url.startswith(("data:", "#")), f"{attr}={url[:60]} would need the network"
+    assert "<script" not in text and "@import" not in text and "url(" not in text
+    imgs = re.findall(r'<img src="data:image/png;base64,([^"]+)"', text)
+    assert len(imgs) >= 4  # pairings picture, outcomes, Lorenz, efficiency vs equity
+    for b64 in imgs:
+        assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
+    for heading in ("Recommended pairings and their types", "A picture of the pairings",
+                    "Outcomes before and after", "Equality among the recipients",
+                    "Balance rules: slack and shadow price", "Efficiency against equity",
+                    "Data and sources", "Lorenz curves"):
+        assert heading in text, heading
+    # every pairing, with its type, is in the table
+    for r in sol.pairings.itertuples():
+        assert r.partner_name in text and r.recipient_name in text
+    # the Gini coefficients shown are those of the outcome per person, population weighted
+    rec = sol.recipients
+    g0, g1 = gini(rec["baseline"], rec["population"]), gini(rec["outcome"], rec["population"])
+    assert f"{g0:.4f}" in text and f"{g1:.4f}" in text
+    assert "price of fairness" in text.lower() and f"{100 * sol.price_of_fairness:.3g}" in text
+    assert "not computed for this run" in text  # no pareto.csv, no sensitivity yet
+
+
+def test_report_command_adds_front_and_shadow_prices(demo_results, tmp_path):
+    _, src = demo_results
+    out = tmp_path / "res"
+    shutil.copytree(src, out)
+    F = write_front(load_instance(DEMO), out)
+    sc = write_sensitivity(out)
+    r = invoke("report", out)
+    assert r.exit_code == 0, r.output
+    assert "report.html" in r.output and "results.xlsx" in r.output
+    text = (out / REPORT_FILE).read_text(encoding="utf-8")
+    assert f"The {len(F)} points of the Pareto front" in text
+    assert "knee" in text
+    # shadow prices joined to the balance rows by the model row index
+    binding = sc[sc["shadow_price"] != 0]
+    assert len(binding)
+    assert "shadow price" in text and "Constraints with a shadow price" in text
+    for v in binding["shadow_price"].head(3):
+        assert f"{v:.4g}" in text or f"{v:.4f}".rstrip("0") in text
+
+
+def test_report_command_rejects_a_folder_without_results(tmp_path):
+    r = invoke("report", tmp_path)
+    assert r.exit_code == 2
+    assert "summary.json is missing" in r.output
+
+
+def test_solve_without_matplotlib_still_writes_results(monkeypatch, tmp_path):
+    import optimizer.report
+
+    monkeypatch.setattr(optimizer.report, "report_available", lambda: False)
+    out = tmp_path / "res"
+    r = invoke("solve", DEMO, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "report.html skipped" in r.output and "matplotlib" in r.output
+    names = {p.name for p in out.iterdir()}
+    assert "report.html" not in names and {"summary.json", "results.xlsx"} <= names
+
+
+def test_no_report_option(tmp_path):
+    out = tmp_path / "res"
+    r = invoke("solve", DEMO, "--out", out, "--no-report", "--quiet")
+    assert r.exit_code == 0, r.output
+    assert not (out / "report.html").exists() and not (out / "results.xlsx").exists()
+
+
+# ------------------------------------------------------------------------------- the browser
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                  "--window-size=1280,1000", "--hide-scrollbars"]
+
+
+def _browser() -> tuple[str, str]:
+    chromium = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
+    if chromium is None:
+        pytest.skip("no Chromium browser is installed (apt-get install chromium "
+                    "chromium-driver); CI installs it, so this test runs there")
+    driver = shutil.which("chromedriver") or "/usr/lib/chromium/chromedriver"
+    assert Path(driver).exists(), ("Chromium is installed but its driver is not: apt-get "
+                                   "install chromium-driver")
+    return chromium, driver
+
+
+def test_report_renders_in_a_real_browser(tmp_path, monkeypatch):
+    chromium, driver_path = _browser()
+    from PIL import Image
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    inst = load_instance(GUANGDONG)
+    sol = solve(inst)
+    check_solution(sol)
+    out = tmp_path / "guangdong"
+    sol.write(out)
+    write_front(inst, out)
+    write_report(out)
+
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not look for downloads
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp_path)
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(options=opts, service=Service(driver_path))
+    try:
+        browser.set_page_load_timeout(60)
+        browser.get((out / REPORT_FILE).resolve().as_uri())
+        assert browser.title.startswith("Collaboration plan: guangdong")
+        images = browser.execute_script(
+            "return Array.from(document.images).map(i => "
+            "[i.alt, i.complete, i.naturalWidth, i.naturalHeight])")
+        assert len(images) >= 4, images
+        for alt, complete, w, h in images:
+            assert complete and w > 100 and h > 100, f"image '{alt}' did not render: {w}x{h}"
+        fetched = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => !n.startsWith('data:'))")
+        assert fetched == [], f"the report fetched {fetched}"
+        assert browser.execute_script("return document.querySelectorAll('h2').length") >= 8
+        errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+        assert errors == [], errors
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1}})
+    finally:
+        browser.quit()
+    png = tmp_path / "report.png"
+    png.write_bytes(base64.b64decode(shot["data"]))
+    if SCREENSHOT_DIR:
+        shutil.copy(png, Path(SCREENSHOT_DIR) / "report.png")
+    with Image.open(png) as im:
+        w, h = im.size
+        assert w >= 1200 and h >= 3000, (w, h)
+        colours = im.convert("RGB").resize((w // 4, h // 4)).getcolors(maxcolors=1 << 20)
+        assert colours is not None and len(colours) > 200  # text, tables and charts, not blank
+    assert png.stat().st_size > 100_000
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+
+
+@pytest.mark.parametrize("command", ["report", "convert", "explain"])
+def test_cli_doc_lists_every_option(command):
+    doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"## `regcollab {command}" in doc
+    out = CliRunner().invoke(cli.main, [command, "--help"]).output
+    for opt in set(re.findall(r"(--[a-z][a-z-]+)", out)) - {"--help"}:
+        assert opt in doc, f"{opt} of 'regcollab {command}' is not in docs/cli.md"
+
+
+def test_report_of_a_front_only_folder(tmp_path):
+    """A folder with a Pareto front and no plan (as 'regcollab pareto --out' writes it)."""
+    out = tmp_path / "front"
+    out.mkdir()
+    (out / "summary.json").write_text(json.dumps({
+        "instance": "demo", "points": 3, "price_of_fairness": 0.0821,
+        "payoff_table": {"efficiency first": {"efficiency": 420.0, "equity": 0.475},
+                         "equity first": {"efficiency": 385.5, "equity": 0.55}}}))
+    pd.DataFrame({"efficiency": [420.0, 411.7, 385.5], "equity": [0.475, 0.494, 0.55],
+                  "price_of_fairness": [0, 0.0197, 0.0821], "knee": [False, True, False]}
+                 ).to_csv(out / "pareto.csv", index=False)
+    r = invoke("report", out, "--no-xlsx")
+    assert r.exit_code == 0, r.output
+    text = (out / REPORT_FILE).read_text(encoding="utf-8")
+    assert "Efficiency against equity: demo" in text and "holds a Pareto front, not a plan" in text
+    assert "The 3 points of the Pareto front" in text and "8.21%" in text
+    assert "Recommended pairings" not in text
+    assert len(re.findall(r'<img src="data:image/png;base64,', text)) == 1

@@ -1,0 +1,257 @@
+"""Instances as .xlsx workbooks: lossless round trips, messages by sheet and row, results."""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from checker import check_solution
+from click.testing import CliRunner
+from conftest import DEMO, ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cli
+from optimizer import InstanceError, load_instance, solve
+from optimizer.workbook import (
+    cell_for,
+    flatten_params,
+    folder_to_workbook,
+    text_of,
+    workbook_to_folder,
+    write_results_workbook,
+)
+
+GUANGDONG = ROOT / "instances" / "guangdong"
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def same_plan(a, b):
+    """Two solutions with the same pairings, types, flows and objective values."""
+    check_solution(a)
+    check_solution(b)
+    cols = ["partner", "recipient", "type"]
+    pd.testing.assert_frame_equal(a.pairings[cols], b.pairings[cols])
+    pd.testing.assert_frame_equal(a.allocations, b.allocations)
+    assert a.efficiency == b.efficiency and a.equity == b.equity
+
+
+def csv_values(path):
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def numeric_equal(x: pd.DataFrame, y: pd.DataFrame) -> bool:
+    """Equal cell by cell, numbers by value ('3.0' == '3')."""
+    if list(x.columns) != list(y.columns) or x.shape != y.shape:
+        return False
+    for c in x.columns:
+        for u, v in zip(x[c], y[c]):
+            if u == v:
+                continue
+            try:
+                if float(u) == float(v):
+                    continue
+            except ValueError:
+                pass
+            return False
+    return True
+
+
+@pytest.mark.parametrize("folder", [DEMO, GUANGDONG], ids=["demo", "guangdong"])
+def test_round_trip_gives_identical_solutions(folder, tmp_path):
+    book = tmp_path / f"{folder.name}.xlsx"
+    back = tmp_path / f"{folder.name}-back"
+    folder_to_workbook(folder, book)
+    workbook_to_folder(book, back)
+    # the files: instance.toml means the same, every table cell keeps its value
+    assert tomllib.loads((folder / "instance.toml").read_text(encoding="utf-8")) == \
+        tomllib.loads((back / "instance.toml").read_text(encoding="utf-8"))
+    for f in folder.glob("*.csv"):
+        assert numeric_equal(csv_values(f), csv_values(back / f.name)), f.name
+    if (folder / "README.md").exists():
+        assert (back / "README.md").read_text(encoding="utf-8") == \
+            (folder / "README.md").read_text(encoding="utf-8")
+    # the instances and their plans
+    original, from_book, from_back = (load_instance(p) for p in (folder, book, back))
+    assert from_book.params == original.params and from_back.params == original.params
+    base = solve(original, why=False, gap=0)
+    same_plan(base, solve(from_book, why=False, gap=0))
+    same_plan(base, solve(from_back, why=False, gap=0))
+
+
+def test_workbook_layout(tmp_path):
+    book = folder_to_workbook(GUANGDONG, tmp_path / "g.xlsx")
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[:4] == ["partners", "recipients", "pairs", "parameters"]
+    assert {"provenance", "README"} <= set(wb.sheetnames)
+    ws = wb["partners"]
+    header = [c.value for c in ws[1]]
+    assert header[:2] == ["id", "name"] and "supply.funds" in header
+    # numbers are numbers (a planner can compute with them), ids stay text
+    row = {h: c.value for h, c in zip(header, ws[2])}
+    assert row["id"] == "GZ" and isinstance(row["supply.funds"], float)
+    params = {r[0].value: (r[1].value, r[2].value) for r in wb["parameters"].iter_rows(min_row=2)}
+    assert params["objective.lambda"] == (0.5, "number")
+    assert params["types.platform.setup"] == (0.5, "number")
+    assert params["resources.talent.value"] == (0.3, "number")
+    assert params["objective.equity"] == ("tail", "text")
+    desc = {r[0].value: r[3].value for r in wb["parameters"].iter_rows(min_row=2)}
+    assert "Weight of efficiency" in desc["objective.lambda"]
+
+
+def test_cli_convert_both_ways(tmp_path):
+    book, back = tmp_path / "demo.xlsx", tmp_path / "demo-back"
+    r = invoke("convert", "demo", book)
+    assert r.exit_code == 0, r.output
+    assert "a valid instance: 2 partners, 3 recipients" in r.output
+    r = invoke("convert", book, back)
+    assert r.exit_code == 0, r.output
+    assert (back / "instance.toml").exists()
+    r = invoke("convert", "demo", book)  # an existing target is only replaced on request
+    assert r.exit_code == 2 and "--force" in r.output
+    assert invoke("convert", "demo", book, "--force").exit_code == 0
+    r = invoke("convert", "demo", tmp_path / "x.csv")
+    assert r.exit_code == 2 and ".xlsx" in r.output
+    r = invoke("validate", book)
+    assert r.exit_code == 0 and "valid" in r.output
+    r = invoke("solve", book, "--quiet")
+    assert r.exit_code == 0
+
+
+def edited(tmp_path, change, name="bad.xlsx"):
+    book = folder_to_workbook(DEMO, tmp_path / "demo.xlsx")
+    wb = openpyxl.load_workbook(book)
+    change(wb)
+    wb.save(tmp_path / name)
+    return tmp_path / name
+
+
+def set_param(key, value):
+    def change(wb):
+        for r in wb["parameters"].iter_rows(min_row=2):
+            if r[0].value == key:
+                r[1].value = value
+                return
+        wb["parameters"].append([key, value])
+    return change
+
+
+@pytest.mark.parametrize("change,expected", [
+    (lambda wb: wb["partners"].__setitem__("D3", "sixty"),
+     "bad.xlsx, sheet partners, row 3 (id B), column 'supply.funds': 'sixty' is not a number"),
+    (lambda wb: wb["recipients"].__setitem__("C4", -1),
+     "bad.xlsx, sheet recipients, row 4 (id W), column 'population'"),
+    (lambda wb: wb["pairs"].__setitem__("A3", "Q"),
+     ("bad.xlsx, sheet pairs, row 3 (pair Q-Y), column 'partner': the partner 'Q' is not in "
+      "the partners sheet")),
+    (set_param("objective.lambda", 2),
+     "bad.xlsx, sheet parameters, row "),
+    (set_param("balance.nonsense", 1), "unknown setting 'balance.nonsense'"),
+    (lambda wb: wb.remove(wb["recipients"]), "bad.xlsx: the sheet 'recipients' is missing"),
+    (lambda wb: wb["partners"].__setitem__("B1", "id"),
+     "bad.xlsx, sheet partners, row 1: the column 'id' appears twice"),
+    (lambda wb: wb["partners"].__setitem__("H2", 5),
+     "bad.xlsx, sheet partners, row 2: has a value in column H, which has no header"),
+])
+def test_messages_name_sheet_row_and_column(tmp_path, change, expected):
+    book = edited(tmp_path, change)
+    with pytest.raises(InstanceError) as err:
+        load_instance(book)
+    assert expected in str(err.value)
+    r = invoke("validate", book)
+    assert r.exit_code == 2 and expected in r.output
+
+
+def test_lambda_message_names_its_row(tmp_path):
+    book = edited(tmp_path, set_param("objective.lambda", 2))
+    wb = openpyxl.load_workbook(book)
+    row = next(r[0].row for r in wb["parameters"].iter_rows(min_row=2)
+               if r[0].value == "objective.lambda")
+    with pytest.raises(InstanceError, match=rf"sheet parameters, row {row}: 'objective.lambda'"):
+        load_instance(book)
+
+
+def test_not_a_workbook(tmp_path):
+    p = tmp_path / "x.xlsx"
+    p.write_text("not a zip")
+    r = invoke("validate", p)
+    assert r.exit_code == 2 and "x.xlsx" in r.output and "not a readable .xlsx" in r.output
+
+
+# ------------------------------------------------------------------------------- cells
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_number_cells_keep_their_value(v):
+    cell = cell_for(repr(v), "number")
+    assert float(text_of(cell)) == v
+
+
+@pytest.mark.parametrize("text,kind,cell", [
+    ("007", None, "007"), ("007", "id", "007"), ("12", "id", "12"), ("12", None, 12),
+    ("1.5", None, 1.5), ("1.50", None, "1.50"), ("1.50", "number", 1.5), ("true", "bool", True),
+    ("TRUE", None, "TRUE"), ("", "number", None), ("1e3", "number", 1000.0),
+    ("0.30000000000000004", "number", "0.30000000000000004"),  # more digits than a cell keeps
+])
+def test_cell_for(text, kind, cell):
+    got = cell_for(text, kind)
+    assert got == cell and type(got) is type(cell)
+
+
+def test_parameters_flatten_and_back(tmp_path):
+    raw = {"name": "x", "year": 2024, "flag": True, "objective": {"lambda": 0.5},
+           "balance": {"soft": ["access_floor"], "alpha": 0.25}, "empty": {},
+           "types": {"my type": {"mult": 1.2}}, "notes": "two\nlines"}
+    rows = flatten_params(raw)
+    assert ('types."my type".mult', 1.2, "number") in rows
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "parameters"
+    ws.append(["key", "value", "type"])
+    for r in rows:
+        ws.append(list(r))
+    from optimizer.workbook import read_parameters
+
+    got, _ = read_parameters(wb, "t.xlsx, sheet parameters")
+    assert got == raw
+
+
+# ------------------------------------------------------------------------------- results
+def test_results_workbook(tmp_path):
+    sol = solve(load_instance(DEMO))
+    check_solution(sol)
+    out = sol.write(tmp_path / "res")
+    pd.DataFrame({"name": ["supply[A,funds]", "absorb[X,talent]"], "rule": ["supply", "absorb"],
+                  "row": [0, 5], "final_value": [100.0, 10.0], "shadow_price": [0.5, 0.0],
+                  "rhs": [100.0, 10.0], "allowable_increase": [20.0, math.inf],
+                  "allowable_decrease": [5.0, 0.0], "meaning": ["a", "b"]}
+                 ).to_csv(out / "sensitivity_constraints.csv", index=False)
+    pd.DataFrame({"name": ["x[A,X,funds,institutional]"], "column": [0], "final_value": [80.0],
+                  "reduced_cost": [0.0], "objective_coefficient": [1.6],
+                  "allowable_increase": [math.inf], "allowable_decrease": [0.2]}
+                 ).to_csv(out / "sensitivity_variables.csv", index=False)
+    path = write_results_workbook(out)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:5] == ["summary", "pairings", "allocations", "recipients", "balance"]
+    assert "Sensitivity Report" in wb.sheetnames
+    summary = {r[0].value: r[1].value for r in wb["summary"].iter_rows(min_row=2)}
+    assert summary["efficiency"] == pytest.approx(sol.efficiency)
+    assert summary["payoff_table.ideal.efficiency"] == pytest.approx(420)
+    ws = wb["pairings"]
+    assert ws.max_row == len(sol.pairings) + 1
+    rows = [[c.value for c in r] for r in wb["Sensitivity Report"].iter_rows()]
+    flat = [v for r in rows for v in r if v is not None]
+    for head in ("Variable Cells", "Constraints", "Final Value", "Reduced Cost",
+                 "Objective Coefficient", "Shadow Price", "Constraint R.H. Side",
+                 "Allowable Increase", "Allowable Decrease", "supply[A,funds]", "R0", "C0"):
+        assert head in flat, head
+    assert 1e30 in flat  # Excel Solver's infinity
+    assert json.loads((out / "summary.json").read_text())["status"] == "optimal"
+    assert not np.isnan(summary["equity"])
