@@ -15,6 +15,7 @@ import click
 from optimizer.commands import register
 from optimizer.commands.common import (
     EXIT,
+    SolverProgressLine,
     fmt_num,
     handle_errors,
     method_options,
@@ -87,9 +88,14 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
     if not quiet and fmt == "table":
         for w in inst.warnings:
             click.echo(f"warning: {w}", err=True)
-    sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-              soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-              threads=threads, why="auto" if why is None else why, write_model=write_model)
+    line = SolverProgressLine(enabled=not quiet and fmt == "table")
+    try:
+        sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first,
+                  eps=eps, soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
+                  threads=threads, why="auto" if why is None else why, write_model=write_model,
+                  progress=line if line.enabled else None)
+    finally:
+        line.close()
     if out and sol.has_plan:
         from optimizer.commands.report import write_extras
 
@@ -110,6 +116,10 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
                           if with_report and (Path(out) / "report.html").exists() else ""))
     if not sol.has_plan:
         click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)
+        if sol.status == "infeasible":  # why, in a few lines (exit status stays 3)
+            from optimizer.commands.diagnose import explain_infeasible
+
+            explain_infeasible(sol, instance, soft, method, eps, time_limit)
         if out:
             click.echo(f"nothing was written to {out}", err=True)
     sys.exit(EXIT.get(sol.status, 1))

@@ -191,11 +191,10 @@ allowed = false   # only the listed candidate pairs
 
 [types.platform]
 setup = 0.5
-min_scale = 1.0
 
 [types.institutional]
 setup = 2.0
-min_scale = 5.0
+min_scale = 2.0
 
 {resources_toml}'''
     return {"instance.toml": toml, "partners.csv": partners_df, "recipients.csv": recipients_df,

@@ -27,15 +27,19 @@ from .errors import InstanceError
 from .schema import (
     BALANCE_RULES,
     DEFAULT_SOFT_PENALTY,
+    ID_FORBIDDEN,
     INF,
     PARAM_BY_PATH,
     PARAMS,
+    RESOURCE_VALUE,
+    SOFT_PENALTY,
     TABLES,
     TYPE_DEFAULTS,
     TYPE_PARAMS,
     Column,
+    bad_name_char,
     column_for,
-    describe_range,
+    range_problem,
 )
 
 LINE = "_line"  # hidden column: the line of the source file a row came from
@@ -47,7 +51,11 @@ FILES = {"partners": "partners.csv", "recipients": "recipients.csv", "pairs": "p
 
 # --------------------------------------------------------------------------- reading files
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InstanceError(f"the file cannot be read ({exc.strerror or exc})",
+                            file=path.name) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InstanceError("the file is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel)",
                             file=path.name)
@@ -62,7 +70,8 @@ def _read_text(path: Path) -> str:
 def read_csv_table(path: Path) -> pd.DataFrame:
     """Read a CSV as strings, keeping each row's line number in the ``_line`` column."""
     text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: an unclosed quote is an error, not the rest of the file read as one value
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -81,11 +90,12 @@ def read_csv_table(path: Path) -> pd.DataFrame:
                                 row="line 1")
         seen.add(h)
     rows, lines = [], []
+    start = reader.line_num + 1  # the line a record starts on (a quoted value may span lines)
     try:
         for fields in reader:
+            line, start = start, reader.line_num + 1
             if not fields or all(f.strip() == "" for f in fields):
                 continue
-            line = reader.line_num
             if len(fields) != len(header):
                 raise InstanceError(
                     f"has {len(fields)} fields but the header has {len(header)}",
@@ -93,8 +103,9 @@ def read_csv_table(path: Path) -> pd.DataFrame:
             rows.append([f.strip() for f in fields])
             lines.append(line)
     except csv.Error as exc:
-        raise InstanceError(f"line {reader.line_num} is not valid CSV: {exc}",
-                            file=path.name) from None
+        what = ("a quoted value is never closed (a '\"' is missing)"
+                if "unexpected end of data" in str(exc) else str(exc))
+        raise InstanceError(f"line {start} is not valid CSV: {what}", file=path.name) from None
     df = pd.DataFrame(rows, columns=header, dtype=object)
     df[LINE] = lines
     return df
@@ -137,9 +148,9 @@ def _check_number(value, where: str, lo=-INF, hi=INF, lo_open=False, file="insta
     v = float(value)
     if not math.isfinite(v):
         raise InstanceError(f"{where} must be a finite number, not {value!r}", file=file)
-    if v < lo or v > hi or (lo_open and v <= lo):
-        raise InstanceError(f"{where} is {value!r}; it must be {describe_range(lo, hi, lo_open)}",
-                            file=file)
+    problem = range_problem(v, lo, hi, lo_open)
+    if problem:
+        raise InstanceError(f"{where} is {value!r}; {problem}", file=file)
     if integer and v != int(v):
         raise InstanceError(f"{where} must be a whole number, not {value!r}", file=file)
     return v
@@ -198,7 +209,8 @@ def normalise_params(raw: Mapping, resource_columns: list[str]) -> tuple[dict, t
         if rule not in BALANCE_RULES:
             raise InstanceError(f"'balance.soft.{rule}' names no balance rule; the rules are "
                                 f"{', '.join(BALANCE_RULES)}", file="instance.toml")
-        clean_soft[rule] = _check_number(pen, f"'balance.soft.{rule}'", lo=0)
+        clean_soft[rule] = _check_number(pen, f"'balance.soft.{rule}'", SOFT_PENALTY.lo,
+                                         SOFT_PENALTY.hi, SOFT_PENALTY.lo_open)
     params["balance"]["soft"] = clean_soft
 
     # resources: declared in [resources.<name>] or taken from the supply.<k> columns
@@ -212,6 +224,8 @@ def normalise_params(raw: Mapping, resource_columns: list[str]) -> tuple[dict, t
                             "columns", file="instance.toml")
     res_params = {}
     for k in resources:
+        _check_name(k, "the resource name", file="instance.toml" if res_section else "partners.csv",
+                    row=None if res_section else "line 1")
         spec = res_section.get(k, {})
         if not isinstance(spec, dict):
             raise InstanceError(f"'resources.{k}' must be a table", file="instance.toml")
@@ -220,8 +234,9 @@ def normalise_params(raw: Mapping, resource_columns: list[str]) -> tuple[dict, t
                 raise InstanceError(f"unknown setting 'resources.{k}.{key}'", file="instance.toml")
         res_params[k] = {
             "unit": str(spec.get("unit", "")),
-            "value": _check_number(spec.get("value", 1.0), f"'resources.{k}.value'", lo=0,
-                                   lo_open=True),
+            "value": _check_number(spec.get("value", RESOURCE_VALUE.default),
+                                   f"'resources.{k}.value'", RESOURCE_VALUE.lo, RESOURCE_VALUE.hi,
+                                   RESOURCE_VALUE.lo_open),
             **({"description": str(spec["description"])} if "description" in spec else {}),
             **({"source": str(spec["source"])} if "source" in spec else {}),
         }
@@ -235,6 +250,7 @@ def normalise_params(raw: Mapping, resource_columns: list[str]) -> tuple[dict, t
             types.append(t)
     type_params = {}
     for t in types:
+        _check_name(t, "the type name", file="instance.toml")
         spec = type_section.get(t, {})
         if not isinstance(spec, dict):
             raise InstanceError(f"'types.{t}' must be a table", file="instance.toml")
@@ -329,7 +345,8 @@ def _parse_column(df, name: str, col: Column, file: str, id_col, default=None) -
     if out_range.any():
         i = int(np.flatnonzero(out_range)[0])
         raise InstanceError(
-            f"{series.iat[i]} is out of range: it must be {describe_range(col.lo, col.hi, col.lo_open)}",
+            f"{series.iat[i]} is out of range: "
+            f"{range_problem(vals[i], col.lo, col.hi, col.lo_open)}",
             file=file, row=_row_label(df, i, file, id_col), column=name)
     if col.kind == "integer":
         frac = np.isfinite(vals) & (vals != np.round(vals))
@@ -343,18 +360,32 @@ def _parse_column(df, name: str, col: Column, file: str, id_col, default=None) -
 def _check_ids(df: pd.DataFrame, file: str) -> list[str]:
     if "id" not in df:
         raise InstanceError("the required column 'id' is missing", file=file, row="line 1")
-    ids = [str(v).strip() if v is not None else "" for v in df["id"]]
+    # an empty cell is None, "" or (from a pandas table) a float NaN; the text "NaN" is an id
+    ids = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+           for v in df["id"]]
     seen: dict[str, int] = {}
     for i, ident in enumerate(ids):
-        if ident == "" or ident.lower() == "nan":
+        if ident == "":
             raise InstanceError("the id is empty", file=file, row=_row_label(df, i, file, None),
                                 column="id")
+        _check_name(ident, "the id", file=file, row=_row_label(df, i, file, None), column="id")
         if ident in seen:
             raise InstanceError(f"the id '{ident}' is used twice (also on "
                                 f"{_row_label(df, seen[ident], file, None)})", file=file,
                                 row=_row_label(df, i, file, None), column="id")
         seen[ident] = i
     return ids
+
+
+def _check_name(name: str, what: str, file: str, row: str | None = None,
+                column: str | None = None) -> None:
+    """Ids, resource and type names: no separators of row names, no control characters."""
+    ch = bad_name_char(name)
+    if ch is not None:
+        shown = repr(ch) if ch not in ID_FORBIDDEN else f"'{ch}'"
+        raise InstanceError(f"{what} {name!r} contains {shown}; ids and names may not contain "
+                            f"{' '.join(ID_FORBIDDEN)} or control characters", file=file,
+                            row=row, column=column)
 
 
 def _check_columns(df: pd.DataFrame, table: str, file: str, resources: tuple) -> None:
@@ -465,6 +496,9 @@ class Instance:
                         "partners" if dst is P else "recipients", c) is None:
                     dst[c] = list(src[c])
 
+        for src, dst in ((partners, P), (recipients, R)):  # for messages about whole rows
+            if LINE in src:
+                dst.attrs["lines"] = [int(v) for v in src[LINE]]
         PP = cls._validate_pairs(pairs, params, set(p_ids), set(r_ids), f_pp)
         inst = cls(params=params, partners=P, recipients=R, pairs=PP, resources=resources,
                    types=types, path=path)
@@ -533,6 +567,27 @@ class Instance:
                 f"pot {a['pot'][d, r]:g} and ben {a['ben'][d, r]:g} are below every type's "
                 f"thresholds ({self._threshold_words()})", file=FILES["pairs"], row=row,
                 column="fixed")
+        # fixed pairings must fit the spans: no plan can keep more than max_partners of them
+        for axis, table, ids, col, who in (
+                (1, "partners", self.partners.index, "max_partners_d", "partner"),
+                (0, "recipients", self.recipients.index, "max_partners_r", "recipient")):
+            n_fixed = a["fixed"].sum(axis=axis)
+            over = np.flatnonzero(n_fixed > a[col])
+            if len(over):
+                i = int(over[0])
+                keys = [k for k, f in zip(self.pairs.index, self.pairs["fixed"])
+                        if f and k[0 if who == "partner" else 1] == ids[i]]
+                df = self.partners if who == "partner" else self.recipients
+                raise InstanceError(
+                    f"the {who} {ids[i]} has {int(n_fixed[i])} fixed pairings "
+                    f"({', '.join(f'{d}-{r}' for d, r in keys)}) but max_partners is "
+                    f"{a[col][i]:g}: no plan can keep them all", file=FILES[table],
+                    row=self._line_of(df, i), column="max_partners")
+
+    @staticmethod
+    def _line_of(df: pd.DataFrame, i: int) -> str:
+        line = df.attrs["lines"][i] if "lines" in df.attrs else None
+        return (f"line {line}" if line is not None else f"row {i + 1}") + f" (id {df.index[i]})"
 
     def _threshold_words(self) -> str:
         return "; ".join(f"{t} needs pot >= {p['pot_min']:g} and ben >= {p['ben_min']:g}"
@@ -552,6 +607,37 @@ class Instance:
         out += _grouped([str(R.index[r]) for r in np.flatnonzero((a["prod"] == 0).all(axis=1))],
                         "recipient {} gains", "{n} recipients gain",
                         "nothing from any resource (every prod.* is 0)")
+        # pairs listed as allowed that can take no type: they silently drop out of the plan
+        if len(self.pairs):
+            di = D.index.get_indexer(self.pairs.index.get_level_values(0))
+            ri = R.index.get_indexer(self.pairs.index.get_level_values(1))
+            dead = a["allowed"][di, ri] & ~a["eligible"][di, ri].any(axis=1)
+            out += _grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])],
+                            "the pair {} is", "{n} pairs are",
+                            "allowed in pairs.csv but below every type's thresholds, so it can "
+                            f"never be chosen ({self._threshold_words()})")
+        # rules that cannot hold, seen from the data alone (the solve would be infeasible)
+        soft = self.params["balance"]["soft"]
+        cand = a["eligible"].any(axis=2)
+        n_cand = cand.sum(axis=0)
+        short = np.flatnonzero(reach & (a["min_partners_r"] > n_cand))
+        if "coverage" not in soft:
+            out += [f"recipient {R.index[r]} must get at least {a['min_partners_r'][r]:g} partners "
+                    f"but only {int(n_cand[r])} may pair with it (min_partners); no plan can "
+                    f"meet that unless the coverage rule is soft" for r in short[:5]]
+        if "access_floor" not in soft:
+            floor = self.params["balance"]["alpha"] * a["need"]
+            reachable = np.einsum("dr,dk->rk", cand.astype(float), a["supply"])
+            can = np.minimum(a["absorb"], reachable)
+            tol = 1e-9 * np.maximum(1.0, floor)
+            rr, kk = np.nonzero(reach[:, None] & (floor > can + tol))
+            for r, k in list(zip(rr, kk))[:5]:
+                why = (f"it can absorb only {a['absorb'][r, k]:g}" if a["absorb"][r, k] < floor[r, k]
+                       else f"the partners that may pair with it can send only "
+                            f"{reachable[r, k]:g}")
+                out.append(f"recipient {R.index[r]}'s access floor for {self.resources[k]} is "
+                           f"{floor[r, k]:g} (alpha x need) but {why}; no plan can meet it unless "
+                           f"the access_floor rule is soft (regcollab diagnose explains)")
         return out
 
     # ----------------------------------------------------------------- arrays for the model

@@ -88,7 +88,8 @@ def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Clock, 
     Returns both stage results and the second-stage problem (for polishing and re-solves).
     """
     rows = list(rows)
-    r1 = backend.solve(first, extra_rows=rows, time_limit=clock.share(stages_left), start=start)
+    r1 = backend.solve(first, extra_rows=rows, time_limit=clock.share(stages_left), start=start,
+                       label=f"{label}: first")
     if log is not None:
         log.append(StageLog(f"{label}: first", r1))
     if not r1.ok:
@@ -96,7 +97,7 @@ def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Clock, 
     hold = (first, r1.objective - hold_tolerance(r1.objective), np.inf)
     prob = Problem(second, rows + [hold], label)
     r2 = backend.solve(second, extra_rows=prob.rows, time_limit=clock.share(stages_left - 1),
-                       start=r1.x)
+                       start=r1.x, label=f"{label}: second")
     if log is not None:
         log.append(StageLog(f"{label}: second", r2))
     if not r2.ok:  # keep the first stage's plan: it satisfies the hold row

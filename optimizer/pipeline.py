@@ -87,19 +87,20 @@ def _overall(statuses: list[str]) -> str:
 
 def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, first=None, eps=None,
           soft=None, solver="highs", time_limit=None, gap=None, threads=None, why="auto",
-          msg=False, log_callback=None, write_model=None, **overrides) -> Solution:
+          msg=False, progress=None, write_model=None, **overrides) -> Solution:
     """Solve ``inst`` and return a :class:`~optimizer.solution.Solution`.
 
     Options left at None take the instance's settings (``[objective]``, ``[balance]``).
     ``weight`` is lambda of the weighted method. ``soft`` names balance rules to make soft
     (a list, or a dict rule -> penalty; ``"all"`` for every rule). ``why`` re-solves each
     pairing with its other eligible types forced ("auto": on small instances only).
-    ``time_limit`` (seconds) is shared by all the stages of the run.
+    ``time_limit`` (seconds) is shared by all the stages of the run. ``progress`` is called
+    with a :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only).
     """
     t_start = time.perf_counter()
     inst_eff = effective_instance(inst, method, weight, equity, beta, first, eps, soft, **overrides)
     opts = SolverOptions(solver=solver, time_limit=time_limit, gap=gap, threads=threads, msg=msg,
-                         log_callback=log_callback).validate()
+                         progress=progress).validate()
     pobj = inst_eff.params["objective"]
     if pobj["method"] == "epsilon" and pobj["eps"] is None:
         raise InputError("the epsilon method needs a lower bound on equity: give --eps or "
@@ -176,7 +177,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
             starts = [s for s in starts if cQ @ s >= pobj["eps"] - 1e-9]
         start = max(starts, key=lambda s: problem.objective @ s) if starts else None
         final = backend.solve(problem.objective, extra_rows=problem.rows,
-                              time_limit=clock.share(1), start=start)
+                              time_limit=clock.share(1), start=start, label=problem.label)
         log.append(StageLog(problem.label, final))
         if not final.ok:
             what = problem.label

@@ -19,6 +19,39 @@ TYPES = ("project", "platform", "institutional")
 BALANCE_RULES = ("coverage", "access_floor", "capacity", "outcome_floor", "outcome_spread")
 """Balance rules that may be made soft (``[balance.soft]``)."""
 
+# Sensible limits: a value beyond them is almost surely a unit mistake (people instead of 10k
+# people, yuan instead of 100m yuan) and would also break the solver's numerics, whose
+# tolerances (1e-7 to 1e-9) are relative to magnitudes of at most about 1e9.
+MAX_QUANTITY = 1e12
+"""Most units of a resource (supply, need, absorptive capacity), and setup and scale costs."""
+MAX_POPULATION = 1e10
+"""Largest population (more than the world's, in any unit)."""
+MAX_PER_PERSON = 1e9
+"""Largest outcome per person (baseline, target) and outcome per resource unit (prod)."""
+MAX_COUNT = 100_000
+"""Largest number of partners a region may be asked to take (min_partners, max_partners)."""
+MAX_MULT = 100.0
+"""Largest efficiency multiplier of a type."""
+MAX_VALUE = 1e9
+"""Largest common value of one unit of a resource."""
+MAX_PENALTY = 1e9
+"""Largest penalty per unit of slack of a soft rule."""
+MAX_THETA = 100.0
+"""Largest outcome floor, as a multiple of the target."""
+
+ID_FORBIDDEN = ",[]"
+"""Characters an id (or a resource or type name) may not contain: they separate the parts of
+row names (``access_floor[MZ,talent]``) and of cells (``pairs[SZ,MZ].ben``). Control
+characters (tabs, line breaks) are not allowed either."""
+
+
+def bad_name_char(name: str) -> str | None:
+    """The first character that an id, resource or type name may not contain, or None."""
+    for ch in name:
+        if ch in ID_FORBIDDEN or ord(ch) < 32 or ord(ch) == 127:
+            return ch
+    return None
+
 
 @dataclass(frozen=True)
 class Column:
@@ -48,30 +81,33 @@ class Param:
 PARTNER_COLUMNS = (
     Column("id", "id", True, description="Short unique identifier of the partner (developed region)."),
     Column("name", "text", False, "", description="Name shown in reports (defaults to the id)."),
-    Column("max_partners", "integer", False, INF, lo=0,
+    Column("max_partners", "integer", False, INF, lo=0, hi=MAX_COUNT,
            description="Most recipients this partner may pair with (empty: unlimited)."),
-    Column("supply.{k}", "number", True, lo=0, unit="resource units",
+    Column("supply.{k}", "number", True, lo=0, hi=MAX_QUANTITY, unit="resource units",
            description="Units of resource k the partner can commit in the plan period."),
 )
 
 RECIPIENT_COLUMNS = (
     Column("id", "id", True, description="Short unique identifier of the recipient (less-developed region)."),
     Column("name", "text", False, "", description="Name shown in reports (defaults to the id)."),
-    Column("population", "number", True, lo=0, lo_open=True, unit="people (instance unit)",
+    Column("population", "number", True, lo=0, lo_open=True, hi=MAX_POPULATION,
+           unit="people (instance unit)",
            description="Population; gains are divided by it to give outcomes per person."),
-    Column("baseline", "number", True, lo=0, unit="outcome per person",
+    Column("baseline", "number", True, lo=0, hi=MAX_PER_PERSON, unit="outcome per person",
            description="Baseline outcome per person (y0), e.g. GDP per capita."),
-    Column("target", "number", True, lo=0, lo_open=True, unit="outcome per person",
+    Column("target", "number", True, lo=0, lo_open=True, hi=MAX_PER_PERSON,
+           unit="outcome per person",
            description="Reference outcome (e.g. the provincial average); u = outcome / target."),
-    Column("min_partners", "integer", False, 1, lo=0,
+    Column("min_partners", "integer", False, 1, lo=0, hi=MAX_COUNT,
            description="Fewest partners the recipient must get (coverage rule; default 1)."),
-    Column("max_partners", "integer", False, INF, lo=0,
+    Column("max_partners", "integer", False, INF, lo=0, hi=MAX_COUNT,
            description="Most partners the recipient may get (empty: unlimited)."),
-    Column("need.{k}", "number", True, lo=0, unit="resource units",
+    Column("need.{k}", "number", True, lo=0, hi=MAX_QUANTITY, unit="resource units",
            description="What the recipient needs of resource k (the access floor is alpha times it)."),
-    Column("absorb.{k}", "number", False, "need.{k}", lo=0, unit="resource units",
+    Column("absorb.{k}", "number", False, "need.{k}", lo=0, hi=MAX_QUANTITY,
+           unit="resource units",
            description="Absorptive capacity: the most of k the recipient can use (default: its need)."),
-    Column("prod.{k}", "number", True, lo=0, unit="outcome per resource unit",
+    Column("prod.{k}", "number", True, lo=0, hi=MAX_PER_PERSON, unit="outcome per resource unit",
            description="Total outcome gained per unit of k used in the recipient."),
 )
 
@@ -102,11 +138,13 @@ TYPE_DEFAULTS = {
 }
 
 TYPE_PARAMS = (
-    Param("mult", "number", None, lo=0, lo_open=True, description="Efficiency multiplier of the type."),
+    Param("mult", "number", None, lo=0, lo_open=True, hi=MAX_MULT,
+          description="Efficiency multiplier of the type."),
     Param("kappa", "number", None, lo=0, hi=1,
           description="Share of the gain that becomes lasting capacity of the recipient."),
-    Param("setup", "number", None, lo=0, description="Fixed cost of one pairing of the type, in outcome units."),
-    Param("min_scale", "number", None, lo=0,
+    Param("setup", "number", None, lo=0, hi=MAX_QUANTITY,
+          description="Fixed cost of one pairing of the type, in outcome units."),
+    Param("min_scale", "number", None, lo=0, hi=MAX_QUANTITY,
           description="Smallest total value of resources for a pairing of the type."),
     Param("pot_min", "number", None, lo=0, hi=1, description="Political potential needed for the type."),
     Param("ben_min", "number", None, lo=0, hi=1, description="Mutual benefit needed for the type."),
@@ -131,7 +169,7 @@ PARAMS = (
           description="Access floor: every recipient gets at least alpha times its need of each resource."),
     Param("balance.gamma", "number", 0.3, lo=0, hi=1,
           description="Capacity balance: lasting capacity is at least gamma times the gain."),
-    Param("balance.theta", "number-or-off", None, lo=0,
+    Param("balance.theta", "number-or-off", None, lo=0, hi=MAX_THETA,
           description="Outcome floor: every normalised outcome u is at least theta (off by default)."),
     Param("balance.rho", "number-or-off", None, lo=0, hi=1,
           description="Outcome spread: every u is at least rho times the mean u (off by default)."),
@@ -144,6 +182,13 @@ PARAMS = (
 
 DEFAULT_SOFT_PENALTY = 1000.0
 """Penalty per unit of slack when a rule is made soft without naming a penalty."""
+
+RESOURCE_VALUE = Param("value", "number", 1.0, lo=0, lo_open=True, hi=MAX_VALUE,
+                       description="Common value of one unit of the resource (for scale rules).")
+"""``[resources.<name>] value``."""
+SOFT_PENALTY = Param("penalty", "number", DEFAULT_SOFT_PENALTY, lo=0, hi=MAX_PENALTY,
+                     description="Penalty per unit of slack of a soft rule.")
+"""``[balance.soft] <rule> = penalty``."""
 
 PARAM_BY_PATH = {p.path: p for p in PARAMS}
 
@@ -160,15 +205,37 @@ def column_for(table: str, name: str) -> Column | None:
     return None
 
 
+def fmt_limit(v: float) -> str:
+    """A limit as a person writes it: 0.3, 100000, 1e12."""
+    return f"{v:g}".replace("e+", "e")
+
+
 def describe_range(lo: float, hi: float, lo_open: bool = False) -> str:
     """Human words for an allowed range, used in messages and docs."""
+    a, b = fmt_limit(lo), fmt_limit(hi)
     if lo > -INF and hi < INF:
-        return f"between {lo:g} and {hi:g}" if not lo_open else f"above {lo:g} and at most {hi:g}"
+        return f"between {a} and {b}" if not lo_open else f"above {a} and at most {b}"
     if lo > -INF:
-        return f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
+        return f"greater than {a}" if lo_open else f"at least {a}"
     if hi < INF:
-        return f"at most {hi:g}"
+        return f"at most {b}"
     return "any number"
+
+
+def range_problem(v: float, lo: float, hi: float, lo_open: bool = False) -> str | None:
+    """What is wrong with ``v`` against the range, in words, or None when it is inside."""
+    sanity = 1e4 <= hi < INF  # the upper limit is a sanity limit, not a bound of the model
+    if v < lo or (lo_open and v <= lo):
+        if not sanity:
+            return f"it must be {describe_range(lo, hi, lo_open)}"
+        return (f"it must be greater than {fmt_limit(lo)}" if lo_open
+                else f"it must be at least {fmt_limit(lo)}")
+    if v > hi:
+        if sanity:
+            return (f"it must be at most {fmt_limit(hi)} (a larger value is almost surely a "
+                    f"unit mistake)")
+        return f"it must be {describe_range(lo, hi, lo_open)}"
+    return None
 
 
 def _fmt_default(v) -> str:
@@ -197,7 +264,9 @@ def markdown_tables() -> str:
                 f"`{c.default}`" if isinstance(c.default, str) and c.kind != "text"
                 else _fmt_default(c.default) or '""')
             allowed = describe_range(c.lo, c.hi, c.lo_open) if c.kind in ("number", "integer") else (
-                "true/false" if c.kind == "bool" else "text")
+                "true/false" if c.kind == "bool" else
+                "text without " + " ".join(f"`{ch}`" for ch in ID_FORBIDDEN) if c.kind == "id"
+                else "text")
             if c.kind == "integer":
                 allowed += ", whole"
             out.append(f"| `{c.name}` | {c.kind} | {default} | {allowed} | {c.description} |")
@@ -219,9 +288,14 @@ def markdown_tables() -> str:
         default = "off" if p.kind == "number-or-off" and p.default is None else (
             _fmt_default(p.default) or '""')
         out.append(f"| `{p.path}` | {default} | {allowed} | {p.description} |")
-    out.append(f"| `balance.soft.<rule>` | none | at least 0 | Make a rule soft with this "
-               f"penalty per unit of slack; rules: {', '.join(BALANCE_RULES)}. A list of rule "
-               f"names uses the penalty {DEFAULT_SOFT_PENALTY:g}. |")
+    out.append(f"| `balance.soft.<rule>` | none | "
+               f"{describe_range(SOFT_PENALTY.lo, SOFT_PENALTY.hi, SOFT_PENALTY.lo_open)} | "
+               f"Make a rule soft with this penalty per unit of slack; rules: "
+               f"{', '.join(BALANCE_RULES)}. A list of rule names uses the penalty "
+               f"{DEFAULT_SOFT_PENALTY:g}. |")
+    rv = RESOURCE_VALUE
+    out.append(f"| `resources.<name>.value` | {rv.default:g} | "
+               f"{describe_range(rv.lo, rv.hi, rv.lo_open)} | {rv.description} |")
     out.append("")
     out.append("#### `[types.<name>]` (defaults of MODEL.md)\n")
     out.append("| type | " + " | ".join(p.path for p in TYPE_PARAMS) + " |")

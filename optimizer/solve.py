@@ -36,7 +36,7 @@ class SolverOptions:
     gap: float | None = None  # relative MIP gap; None: the solver's default (HiGHS: 1e-4)
     threads: int | None = None
     msg: bool = False
-    log_callback: object = None  # called with each line of solver log (progress)
+    progress: object = None  # called with a SolveProgress as a MIP solve advances
 
     def validate(self) -> "SolverOptions":
         if self.time_limit is not None and not (self.time_limit > 0):
@@ -46,6 +46,24 @@ class SolverOptions:
         if self.threads is not None and not (self.threads >= 1):
             raise InputError(f"--threads must be at least 1, not {self.threads}")
         return self
+
+
+@dataclass
+class SolveProgress:
+    """Where a MIP solve stands: stage label, seconds, best plan's objective, bound, gap."""
+
+    stage: str
+    seconds: float
+    incumbent: float
+    bound: float
+    gap: float
+
+    def line(self) -> str:
+        inc = "none yet" if not math.isfinite(self.incumbent) or abs(self.incumbent) >= 1e30 \
+            else f"{self.incumbent:.6g}"
+        gap = f"{100 * self.gap:.2f}%" if math.isfinite(self.gap) and self.gap < 1e10 else "-"
+        return (f"{self.stage}: {self.seconds:6.1f} s  best plan {inc}  bound "
+                f"{self.bound:.6g}  gap {gap}")
 
 
 @dataclass
@@ -153,19 +171,21 @@ class HighsBackend:
         self.opts = opts
         self.integer = lm.integer
         h = new_highs()
-        h.setOptionValue("output_flag", bool(opts.msg or opts.log_callback))
-        if opts.log_callback is not None:
-            h.setOptionValue("log_to_console", bool(opts.msg))
-            cb = opts.log_callback
+        self.stage = ""
+        # HiGHS calls back on every MIP log line only while logging is on; keep it off the
+        # console unless asked for (msg)
+        h.setOptionValue("output_flag", bool(opts.msg or opts.progress))
+        h.setOptionValue("log_to_console", bool(opts.msg))
+        if opts.progress is not None and hasattr(h, "cbMipLogging"):
+            report = opts.progress
 
-            def _on_log(callback_type, message, data_out, data_in, user_data):
-                cb(message)
+            def _on_mip_log(event):
+                d = event.data_out
+                report(SolveProgress(self.stage, float(d.running_time),
+                                     float(d.mip_primal_bound), float(d.mip_dual_bound),
+                                     float(d.mip_gap)))
 
-            try:
-                h.setCallback(_on_log, None)
-                h.startCallback(highspy.cb.HighsCallbackType.kCallbackLogging)
-            except Exception:  # older highspy: no progress, solve anyway
-                pass
+            h.cbMipLogging.subscribe(_on_mip_log)
         use_threads(h, opts.threads)
         if opts.gap is not None:
             h.setOptionValue("mip_rel_gap", float(opts.gap))
@@ -199,13 +219,14 @@ class HighsBackend:
 
     def solve(self, objective: np.ndarray, sense: str = "max", extra_rows=(), fix=None,
               start: np.ndarray | None = None, time_limit: float | None = None,
-              relax_integers: bool = False, duals: bool = False) -> StageResult:
+              relax_integers: bool = False, duals: bool = False, label: str = "") -> StageResult:
         """One solve. ``extra_rows``: ``(coef, lower, upper)`` over all columns, removed after.
 
         ``fix``: ``{column index array: values}`` bounds for this solve only. ``relax_integers``
         solves the LP (used with every integer fixed, for clean values and duals).
         """
         hs, h, lm = self.hs, self.h, self.lm
+        self.stage = label
         n = lm.n_cols
         t0 = time.perf_counter()
         h.changeObjectiveSense(hs.ObjSense.kMaximize if sense == "max" else hs.ObjSense.kMinimize)
@@ -324,7 +345,7 @@ class PulpBackend:
         prob.writeMPS(str(path))
 
     def solve(self, objective, sense="max", extra_rows=(), fix=None, start=None, time_limit=None,
-              relax_integers=False, duals=False) -> StageResult:
+              relax_integers=False, duals=False, label="") -> StageResult:
         pulp = self.pulp
         t0 = time.perf_counter()
         lm = self.lm

@@ -212,3 +212,32 @@ def _stderr_tty() -> bool:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+class SolverProgressLine:
+    """One updating line on stderr with the MIP's progress (elapsed, best plan, bound, gap).
+
+    Shown only on a terminal and at most twice a second; ``close()`` clears it."""
+
+    def __init__(self, enabled: bool = True, every: float = 0.5):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.every = every
+        self.last = 0.0
+        self.width = 0
+
+    def __call__(self, p) -> None:
+        import time
+
+        now = time.monotonic()
+        if not self.enabled or now - self.last < self.every:
+            return
+        self.last = now
+        text = p.line()[:119]
+        sys.stderr.write("\r" + text.ljust(self.width))
+        sys.stderr.flush()
+        self.width = len(text)
+
+    def close(self) -> None:
+        if self.enabled and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()

@@ -1,0 +1,96 @@
+"""``regcollab diagnose``: why no plan satisfies the rules, and what to relax.
+
+Also :func:`explain_infeasible`, which ``regcollab solve`` calls when a solve is infeasible to
+print the short form of the same diagnosis.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+
+import click
+
+from .common import handle_errors, parse_soft, resolve_instance
+
+EXIT_DIAGNOSE = {"feasible": 0, "infeasible": 3, "unknown": 4}
+SOLVE_BUDGET = 60.0  # seconds the short diagnosis after an infeasible solve may take
+
+
+@click.command()
+@click.argument("instance", required=False)
+@click.option("--soft", multiple=True, metavar="RULE[=PENALTY]",
+              help="Diagnose with these balance rules soft, as 'regcollab solve --soft' would "
+                   "solve (coverage, access_floor, capacity, outcome_floor, outcome_spread, or "
+                   "all); repeatable.")
+@click.option("--method", type=click.Choice(["weighted", "epsilon", "lexicographic"]),
+              default=None, help="As for solve; with epsilon, --eps is checked against the "
+                                 "most equity any plan can reach.")
+@click.option("--eps", type=float, default=None,
+              help="For --method epsilon: the least equity the plan must reach.")
+@click.option("--max-conflicts", type=int, default=10, show_default=True,
+              help="Look for at most this many conflicts.")
+@click.option("--time-limit", type=float, default=None,
+              help="Seconds for the whole diagnosis; what was found by then is reported.")
+@click.option("--threads", type=int, default=None, help="Solver threads.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A readable report, or JSON for scripts.")
+@handle_errors
+def diagnose(instance, soft, method, eps, max_conflicts, time_limit, threads, fmt):
+    """Explain why no plan satisfies the rules of an instance, and what to relax.
+
+    Finds minimal sets of conflicting rules (an irreducible infeasible subset of the LP
+    relaxation from HiGHS, or a deletion search with the MILP), says each in the planner's
+    words, and measures the changes that resolve it: how far a rule must give, the largest
+    alpha/gamma/theta/rho that leaves a plan, and which rules --soft would let bend.
+
+    Exit status: 0 a plan exists, 3 the rules conflict (the report says why), 4 the time
+    limit ran out before the question was settled, 2 bad input."""
+    from optimizer import load_instance
+    from optimizer.diagnose import diagnose as run
+    from optimizer.errors import InputError
+
+    if max_conflicts < 1:
+        raise InputError(f"--max-conflicts must be at least 1, not {max_conflicts}")
+    inst = load_instance(resolve_instance(instance))
+    if fmt == "text":
+        for w in inst.warnings:
+            click.echo(f"warning: {w}", err=True)
+    d = run(inst, soft=parse_soft(soft), method=method, eps=eps, time_limit=time_limit,
+            max_conflicts=max_conflicts, threads=threads)
+    if fmt == "json":
+        click.echo(json.dumps(d.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(d.report())
+    sys.exit(EXIT_DIAGNOSE.get(d.status, 1))
+
+
+def explain_infeasible(sol, instance_arg=None, soft=(), method=None, eps=None,
+                       time_limit=None) -> None:
+    """After an infeasible ``regcollab solve``: print why, in a few lines, on stderr.
+
+    Never raises (but Ctrl-C): a failed diagnosis must not hide the solve's own message."""
+    from optimizer.diagnose import diagnose as run
+
+    budget = min(time_limit, SOLVE_BUDGET) if time_limit else SOLVE_BUDGET
+    try:
+        d = run(sol.instance, time_limit=budget, max_conflicts=3)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the solve's message stands; say so
+        click.echo(f"(the diagnosis failed: {type(exc).__name__}: {exc}; "
+                   "try regcollab diagnose)", err=True)
+        return
+    args = [] if instance_arg is None else [str(instance_arg)]
+    args += [f"--soft {shlex.quote(s)}" for s in soft or ()]
+    if method:
+        args.append(f"--method {method}")
+    if eps is not None:
+        args.append(f"--eps {eps:g}")
+    text = d.short(" ".join(args) or None)
+    if text:
+        click.echo(text, err=True)
+
+
+COMMANDS = [diagnose]
