@@ -438,6 +438,7 @@ class Instance:
     warnings: tuple = ()
     load_seconds: float = 0.0
     raw: dict = field(default_factory=dict, repr=False, compare=False)
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ----------------------------------------------------------------- construction
     @classmethod
@@ -496,12 +497,15 @@ class Instance:
                         "partners" if dst is P else "recipients", c) is None:
                     dst[c] = list(src[c])
 
-        for src, dst in ((partners, P), (recipients, R)):  # for messages about whole rows
-            if LINE in src:
-                dst.attrs["lines"] = [int(v) for v in src[LINE]]
+        # where each row came from, for messages about whole rows (kept beside the tables:
+        # pandas deep-copies DataFrame.attrs on every column access)
+        lines = {name: [int(v) for v in src[LINE]] for name, src in
+                 (("partners", partners), ("recipients", recipients)) if LINE in src}
         PP = cls._validate_pairs(pairs, params, set(p_ids), set(r_ids), f_pp)
+        lines["pairs"] = PP.attrs.pop("lines", {})
         inst = cls(params=params, partners=P, recipients=R, pairs=PP, resources=resources,
                    types=types, path=path)
+        object.__setattr__(inst, "lines", lines)
         inst._check_consistency()
         warnings = inst._collect_warnings()
         object.__setattr__(inst, "warnings", tuple(warnings))
@@ -561,7 +565,7 @@ class Instance:
         if fixed_no_type.any():
             d, r = (int(v[0]) for v in np.nonzero(fixed_no_type))
             key = (self.partners.index[d], self.recipients.index[r])
-            row = self.pairs.attrs.get("lines", {}).get(key)
+            row = self.lines.get("pairs", {}).get(key)
             raise InstanceError(
                 f"the pair {key[0]}-{key[1]} is fixed but can take no collaboration type: "
                 f"pot {a['pot'][d, r]:g} and ben {a['ben'][d, r]:g} are below every type's "
@@ -584,9 +588,10 @@ class Instance:
                     f"{a[col][i]:g}: no plan can keep them all", file=FILES[table],
                     row=self._line_of(df, i), column="max_partners")
 
-    @staticmethod
-    def _line_of(df: pd.DataFrame, i: int) -> str:
-        line = df.attrs["lines"][i] if "lines" in df.attrs else None
+    def _line_of(self, df: pd.DataFrame, i: int) -> str:
+        table = "partners" if df is self.partners else "recipients"
+        rows = self.lines.get(table)
+        line = rows[i] if rows else None
         return (f"line {line}" if line is not None else f"row {i + 1}") + f" (id {df.index[i]})"
 
     def _threshold_words(self) -> str:
