@@ -73,7 +73,7 @@ def validate(instance):
               help="Re-solve each pairing with its other eligible types to say what they would "
                    "cost (default: on small instances).")
 @click.option("--write-model", type=click.Path(dir_okay=False), default=None,
-              help="Also write the model that is solved (.mps or .lp).")
+              help="Also write the model the method solves last (its objective and rows), as .mps or .lp.")
 @handle_errors
 def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time_limit, gap,
           threads, quiet, out, with_report, fmt, why, write_model):

@@ -154,14 +154,16 @@ class PayoffTable:
 
 
 def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock: Clock,
-                 stages_after: int = 1, log=None, equity=None) -> tuple[PayoffTable | None, str]:
+                 stages_after: int = 1, log=None, equity=None,
+                 start=None) -> tuple[PayoffTable | None, str]:
     """Both lexicographic optima. Returns (table, status); table is None when none exists.
 
-    ``equity(x)`` computes Q of a solution (default ``cQ @ x``)."""
+    ``equity(x)`` computes Q of a solution (default ``cQ @ x``); ``start`` is a feasible plan
+    to begin the first solve from."""
     equity = equity or (lambda x: float(cQ @ x))
     stages = 4 + stages_after
     e1, e2, prob_e = lexicographic(backend, cE - cP, cQ - cP, clock, stages,
-                                   label="payoff, efficiency first", log=log)
+                                   label="payoff, efficiency first", log=log, start=start)
     if not e1.ok:
         return None, e1.status
     q1, q2, prob_q = lexicographic(backend, cQ - cP, cE - cP, clock, stages - 2,

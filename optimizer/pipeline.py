@@ -19,7 +19,8 @@ from .methods import Clock, Problem, StageLog
 from .model import AllocationModel, build_model
 from .schema import BALANCE_RULES, DEFAULT_SOFT_PENALTY
 from .solution import Solution, extract_tables
-from .solve import SolverOptions, StageResult, make_backend
+from .heuristic import MIN_BINARIES, construct_plan
+from .solve import HighsBackend, SolverOptions, StageResult, make_backend
 
 
 def effective_instance(inst: Instance, method=None, weight=None, equity=None, beta=None,
@@ -87,13 +88,17 @@ def _overall(statuses: list[str]) -> str:
 
 def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, first=None, eps=None,
           soft=None, solver="highs", time_limit=None, gap=None, threads=None, why="auto",
-          msg=False, progress=None, write_model=None, **overrides) -> Solution:
+          msg=False, progress=None, write_model=None, record_stages=None,
+          **overrides) -> Solution:
     """Solve ``inst`` and return a :class:`~optimizer.solution.Solution`.
 
     Options left at None take the instance's settings (``[objective]``, ``[balance]``).
     ``weight`` is lambda of the weighted method. ``soft`` names balance rules to make soft
     (a list, or a dict rule -> penalty; ``"all"`` for every rule). ``why`` re-solves each
     pairing with its other eligible types forced ("auto": on small instances only).
+    ``write_model`` writes the final stage's model (its objective and rows: what the method
+    solves last) as MPS or LP; ``record_stages`` (a folder, HiGHS only) writes every MIP
+    stage's exact model there, numbered in solve order (for benchmarks).
     ``time_limit`` (seconds) is shared by all the stages of the run. ``progress`` is called
     with a :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only).
     """
@@ -111,8 +116,9 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     t0 = time.perf_counter()
     backend = make_backend(am.lm, opts)
     t_transfer = time.perf_counter() - t0
-    if write_model:
-        backend.write_model(write_model)
+    if record_stages:
+        backend.record_dir = record_stages
+        backend.recorded = []
     clock = Clock(time_limit)
     lm = am.lm
     cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
@@ -156,9 +162,16 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         pobj["method"] == "weighted" and pobj["lambda"] in (0.0, 1.0))
     first = pobj["first"] if pobj["method"] == "lexicographic" else (
         "efficiency" if pobj["lambda"] == 1.0 else "equity")
+    start = None
+    if isinstance(backend, HighsBackend) and lm.integer.sum() >= MIN_BINARIES:
+        t0 = time.perf_counter()
+        start = construct_plan(am, backend, cE - cP, time_limit=clock.share(6))
+        summary["start_heuristic"] = {
+            "seconds": round(time.perf_counter() - t0, 4),
+            "efficiency": None if start is None else float(cE @ start)}
     table, status = methods.payoff_table(backend, cE, cQ, cP, clock,
                                          stages_after=0 if lexical else 1, log=log,
-                                         equity=am.equity)
+                                         equity=am.equity, start=start)
     if table is None:
         return done(status, _failure_message(status, "the payoff table (maximum efficiency)"))
     summary["payoff_table"] = table.as_dict()
@@ -166,6 +179,8 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
 
     problem = final_problem(am, table) if not lexical else (
         table.prob_eff if first == "efficiency" else table.prob_eq)
+    if write_model:
+        backend.write_model(write_model, problem.objective, problem.rows)
     if lexical:
         x = table.x_eff if first == "efficiency" else table.x_eq
         final = log[1].result if first == "efficiency" else log[3].result

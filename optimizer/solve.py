@@ -212,10 +212,32 @@ class HighsBackend:
         self.h = h
         self.base_lower = lm.col_lower
         self.base_upper = lm.col_upper
+        # A MIP start pays where HiGHS struggles to find any plan (large instances); on
+        # smaller ones it was measured to slow HiGHS down (bench/county_scale.py), so it is
+        # ignored there
+        from .heuristic import MIN_BINARIES
 
-    def write_model(self, path: str) -> None:
-        """Write the model as it stands (MPS or LP by the file extension)."""
-        self.h.writeModel(str(path))
+        self.use_starts = int(self.integer.sum()) >= MIN_BINARIES
+
+    record_dir = None  # when set, every solve first writes its exact model here (benchmarks)
+
+    def write_model(self, path: str, objective=None, extra_rows=()) -> None:
+        """Write the model with this objective and extra rows (MPS or LP by the extension)."""
+        hs, h, n = self.hs, self.h, self.lm.n_cols
+        h.changeObjectiveSense(hs.ObjSense.kMaximize)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32),
+                         np.zeros(n) if objective is None else np.asarray(objective, float))
+        m0 = h.getNumRow()
+        try:
+            for coef, lo, hi in extra_rows:
+                coef = np.asarray(coef, float)
+                idx = np.flatnonzero(coef).astype(np.int32)
+                h.addRow(float(lo), float(hi), len(idx), idx, coef[idx])
+            h.writeModel(str(path))
+        finally:
+            if h.getNumRow() > m0:
+                extra = np.arange(m0, h.getNumRow(), dtype=np.int32)
+                h.deleteRows(len(extra), extra)
 
     def solve(self, objective: np.ndarray, sense: str = "max", extra_rows=(), fix=None,
               start: np.ndarray | None = None, time_limit: float | None = None,
@@ -247,7 +269,19 @@ class HighsBackend:
         if relax_integers and len(int_idx):
             h.changeColsIntegrality(len(int_idx), int_idx, np.zeros(len(int_idx), np.uint8))
         h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
-        if start is not None and not relax_integers:
+        if self.record_dir is not None and not relax_integers:
+            import pathlib
+
+            t_w = time.perf_counter()
+            k = len(list(pathlib.Path(self.record_dir).glob("*.mps")))
+            h.writeModel(str(pathlib.Path(self.record_dir) / f"{k:02d}.mps"))
+            self.recorded.append({"file": f"{k:02d}.mps", "label": label,
+                                  "time_limit": time_limit})
+            t0 += time.perf_counter() - t_w  # writing is not solving
+        # each stage starts afresh (no basis or search state of the previous stage), as HiGHS
+        # would on the written model; only the explicit start below carries over
+        h.clearSolver()
+        if start is not None and not relax_integers and self.use_starts:
             sol = hs.HighsSolution()
             sol.col_value = list(np.asarray(start, float))
             sol.value_valid = True
@@ -340,9 +374,16 @@ class PulpBackend:
             kw["threads"] = int(self.opts.threads)
         return self.pulp.getSolver(self.solver_name, **kw)
 
-    def write_model(self, path: str) -> None:
-        prob, _ = self.lm.to_pulp(np.zeros(self.lm.n_cols))
-        prob.writeMPS(str(path))
+    def write_model(self, path: str, objective=None, extra_rows=()) -> None:
+        obj = np.zeros(self.lm.n_cols) if objective is None else objective
+        prob, _ = self.lm.to_pulp(obj, "max", [(c, lo, hi, f"extra{i}")
+                                               for i, (c, lo, hi) in enumerate(extra_rows)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if str(path).endswith(".lp"):
+                prob.writeLP(str(path))
+            else:
+                prob.writeMPS(str(path))
 
     def solve(self, objective, sense="max", extra_rows=(), fix=None, start=None, time_limit=None,
               relax_integers=False, duals=False, label="") -> StageResult:

@@ -172,3 +172,23 @@ def test_tiny_time_limit_is_not_called_optimal(tmp_path):
     else:
         assert "NOT PROVEN OPTIMAL" in r.output
         assert json.loads((out / "summary.json").read_text())["proven_optimal"] is False
+
+
+def test_write_model_is_the_final_stage(tmp_path):
+    """--write-model writes what the method solves last: HiGHS alone on the file reaches the
+    plan's own objective."""
+    import highspy
+
+    from optimizer import load_instance, solve
+
+    path = tmp_path / "final.mps"
+    r = invoke("solve", DEMO, "--gap", "0", "--no-why", "--write-model", path, "--quiet")
+    assert r.exit_code == 0 and path.exists()
+    sol = solve(load_instance(DEMO), gap=0, why=False)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(path))
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(
+        float(sol.final_problem.objective @ sol.x), rel=1e-7)
