@@ -48,10 +48,15 @@ def hold_tolerance(value: float) -> float:
 
 
 class Clock:
-    """A time budget shared by the stages of one run."""
+    """A time budget shared by the stages of one run.
 
-    def __init__(self, limit: float | None):
-        self.limit = limit
+    ``spent`` seconds (loading, before the clock started) count against the limit, and a
+    reserve of 5% (at least 0.2 s, at most 3 s) is kept for what follows the solves:
+    polishing the plan and building its tables."""
+
+    def __init__(self, limit: float | None, spent: float = 0.0):
+        self.limit = None if limit is None else max(
+            limit - spent - min(3.0, max(0.2, 0.05 * limit)), 0.01)
         self.t0 = time.perf_counter()
 
     def share(self, stages_left: int) -> float | None:

@@ -119,7 +119,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     if record_stages:
         backend.record_dir = record_stages
         backend.recorded = []
-    clock = Clock(time_limit)
+    clock = Clock(time_limit, spent=inst.load_seconds + time.perf_counter() - t_start)
     lm = am.lm
     cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
     log: list[StageLog] = []
