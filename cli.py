@@ -161,7 +161,8 @@ def render_solution(sol) -> str:
               paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
     lines += [
         paint("Summary", bold=True),
-        f"  status             {status}, MIP gap {fmt_num(s.get('mip_gap'), 3)}",
+        f"  status             {status}, MIP gap "
+        f"{'unknown' if s.get('mip_gap') is None else fmt_num(s.get('mip_gap'), 3)}",
         f"  method             {s['method']}" + (f", lambda {s['lambda']:g}" if s['method'] == 'weighted'
                                                  else f", first {s['first']}" if s['first'] else
                                                  f", eps {s['eps']:g}" if s.get('eps') is not None else ""),

@@ -219,7 +219,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     status = _overall(statuses)
     summary.update(
         efficiency=E, equity=Q, objective=objective, penalty=pen,
-        mip_gap=final.mip_gap if final.mip_gap is not None else None,
+        mip_gap=_run_gap(final, log, status),
         efficiency_loss_vs_ideal=(table.E_ideal - E) / table.E_ideal if table.E_ideal else None,
         pairings=int(len(tables["pairings"])),
         types={t: int((tables["pairings"]["type"] == t).sum()) for t in inst_eff.types},
@@ -245,6 +245,18 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         "skipped (a time limit is set, or the instance is large; ask with why=True / --why)")
     sol.summary["timings"]["explain"] = round(time.perf_counter() - t0, 4)
     return sol
+
+
+def _run_gap(final: StageResult, log: list, status: str) -> float | None:
+    """The gap a planner should read: the final stage's when every stage was proven; when a
+    stage was stopped by a limit, the largest stage gap (None if one is unknown), since the
+    plan's normalisation rests on every stage."""
+    if status == "optimal":
+        return final.mip_gap
+    gaps = [s.result.mip_gap for s in log if s.result.status == "time_limit"] + [final.mip_gap]
+    if any(g is None for g in gaps):
+        return None
+    return max(gaps)
 
 
 def _failure_message(status: str, what: str) -> str:
