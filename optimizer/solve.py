@@ -438,3 +438,29 @@ def make_backend(lm: LinearModel, opts: SolverOptions):
     if opts.solver.lower() in ("highs", "highspy"):
         return HighsBackend(lm, opts)
     return PulpBackend(lm, opts)
+
+
+def solve_pulp(prob, gap: float | None = None, time_limit: float | None = None,
+               threads: int | None = None, msg: bool = False) -> str:
+    """Solve any ``pulp.LpProblem`` with HiGHS, passing the whole matrix at once.
+
+    PuLP's own HiGHS adapter adds columns and rows one by one; this converts the problem with
+    :meth:`LinearModel.from_pulp` and hands HiGHS the matrix in one call. Variable values are
+    written back (``var.varValue``), ``prob.status`` and ``prob.sol_status`` are set as PuLP's
+    solvers set them, and the status word of this module is returned.
+    """
+    import pulp
+
+    lm, _ = LinearModel.from_pulp(prob)
+    backend = HighsBackend(lm, SolverOptions(gap=gap, threads=threads, msg=msg).validate())
+    res = backend.solve(lm.objectives["objective"], sense=lm.sense, time_limit=time_limit)
+    prob.status = {"optimal": pulp.LpStatusOptimal, "time_limit": pulp.LpStatusOptimal,
+                   "infeasible": pulp.LpStatusInfeasible, "unbounded": pulp.LpStatusUnbounded,
+                   "no_solution": pulp.LpStatusNotSolved}.get(res.status, pulp.LpStatusUndefined)
+    prob.sol_status = {"optimal": pulp.LpSolutionOptimal,
+                       "time_limit": pulp.LpSolutionIntegerFeasible}.get(
+        res.status, pulp.LpSolutionNoSolutionFound)
+    if res.x is not None:
+        for v, value in zip(lm.variables, res.x):
+            v.varValue = float(value)
+    return res.status
