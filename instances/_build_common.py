@@ -65,6 +65,28 @@ def norm_confidence(c: str) -> str:
     raise ValueError(f"bad confidence {c!r}")
 
 
+class Stats:
+    """The statistics table of an instance's data/ folder: a value, its citation, its
+    confidence, by (region id, variable)."""
+
+    def __init__(self, path: Path, name: str):
+        self.name = name
+        self.rows = {(r["id"], r["variable"]): r for r in read_csv(path)}
+
+    def __contains__(self, key) -> bool:
+        return key in self.rows
+
+    def val(self, i, var) -> float:
+        return float(self.rows[(i, var)]["value"])
+
+    def cite(self, i, var) -> str:
+        r = self.rows[(i, var)]
+        return f"{self.name} ({i},{var}) = {r['value']} {r['unit']} [{r['year']}]: {r['source']}"
+
+    def conf(self, i, var) -> str:
+        return self.rows[(i, var)]["confidence"]
+
+
 class Provenance:
     """The rows of provenance.csv: one per (file, row, column) or per column with row ``*``."""
 

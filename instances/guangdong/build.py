@@ -48,19 +48,10 @@ PAIRINGS = "data/pairings.csv"
 
 def build(out: Path) -> None:
     prov = C.Provenance()
-    stats = {(r["id"], r["variable"]): r for r in C.read_csv(HERE / STATS)}
+    stats = C.Stats(HERE / STATS, STATS)
+    val, cite, conf = stats.val, stats.cite, stats.conf
     coords = {r["id"]: r for r in C.read_csv(HERE / COORDS)}
     pairings = C.read_csv(HERE / PAIRINGS)
-
-    def val(i, var):
-        return float(stats[(i, var)]["value"])
-
-    def cite(i, var):
-        r = stats[(i, var)]
-        return f"{STATS} ({i},{var}) = {r['value']} {r['unit']} [{r['year']}]: {r['source']}"
-
-    def conf(i, var):
-        return stats[(i, var)]["confidence"]
 
     # ------------------------------------------------------------------ GDP and population
     gdp, pop = {}, {}
