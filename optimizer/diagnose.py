@@ -9,18 +9,26 @@ can send at most 4" and the changes that would resolve it ("lower balance.alpha 
 
 How the conflicts are found:
 
-1. The MILP is tested for feasibility (zero objective). A plan exists: nothing to explain
-   (except an epsilon bound above the most equity any plan can reach).
-2. While the LP relaxation is infeasible, HiGHS's irreducible infeasible subset (IIS, LP
-   only) gives a conflict; its rules are set aside and the next one is looked for. An LP
-   conflict is a conflict of the MILP too (the LP has more plans).
-3. When the LP is feasible but the MILP is not (a conflict that needs the yes/no nature of a
-   pairing, e.g. minimum scales), a deletion search over the rules (QuickXplain, Junker 2004:
-   first whole rules, then their rows) finds a minimal conflict with MILP feasibility tests.
+1. The LP relaxation is solved (fast). If it has a plan, the MILP is tested (zero objective);
+   a plan exists: nothing to explain (except an epsilon bound above the most equity any plan
+   can reach).
+2. While the LP relaxation has no plan, an infeasible subset of it is found: HiGHS's
+   irreducible infeasible subset (IIS; HiGHS's IIS is for LPs) on models of moderate size,
+   the support of HiGHS's dual ray (a Farkas proof) on large ones, where the IIS can take
+   minutes and cannot be stopped. A deletion filter then drops the members the model's own
+   definitions make redundant (flows are never negative, a pairing is 0 or 1), so that the
+   conflict is minimal as the planner sees the model. An LP conflict is a conflict of the
+   MILP too (the LP has more plans). Its rules are set aside and the next one is looked for.
+3. When the LP has a plan but the MILP has none (a conflict that needs whole pairings:
+   minimum scales, spans, fixed pairs), a deletion search over the rules (QuickXplain, Junker
+   2004: first whole rules, then their rows) finds a minimal conflict with MILP solves.
 4. For each conflict, an elastic version of the model in which only one kind of its rules may
-   bend (slack variables, minimised) says by how much that kind must give; parameters that
-   scale a whole rule (alpha, theta: exactly, as a variable; gamma, rho: by bisection) get
-   their largest value with a plan; balance rules can be made soft (``--soft``).
+   bend (a slack per row, their sum minimised, every other rule hard) says how far that kind
+   must give; parameters that scale a whole rule get their largest value with a plan (alpha
+   and theta exactly, as a variable of one MILP; gamma and rho by bisection); balance rules
+   that ``--soft`` would let bend are named.
+
+Every solve respects ``time_limit``; what was found by then is returned, marked incomplete.
 
 Rows of the model are named after their rule and entity (``access_floor[MZ,talent]``, the row
 blocks of :mod:`optimizer.model`); this module maps each row back to the regions, resources
@@ -41,6 +49,9 @@ from .model import AllocationModel, build_model
 
 INF = math.inf
 FEAS_TOL = 1e-6  # slack below this (relative) counts as zero
+IIS_MAX = 4_000  # rows + columns up to which HiGHS's own IIS is used (it cannot be stopped,
+# and takes seconds to minutes on larger models); above, a dual ray and a deletion filter
+MEASURE_SECONDS = 20.0  # at most this per solve that measures a fix, without a time limit
 
 # rules a planner can relax, and the side of the row that holds the rule
 BALANCE = ("coverage", "access_floor", "capacity", "outcome_floor", "outcome_spread")
@@ -98,8 +109,9 @@ class Conflict:
     headline: str
     rules: list[Rule]
     fixes: list[Fix] = field(default_factory=list)
-    method: str = "iis"  # "iis" (LP relaxation), "deletion" (MILP), "epsilon"
+    method: str = "iis"  # "iis" (LP relaxation), "deletion" (MILP), "deletion-lp", "epsilon"
     members: list = field(default_factory=list, repr=False)  # the model's constraints
+    note: str = ""
 
     @property
     def rule_kinds(self) -> list[str]:
@@ -110,7 +122,7 @@ class Conflict:
         return seen
 
     def as_dict(self) -> dict:
-        return {"headline": self.headline, "method": self.method,
+        return {"headline": self.headline, "method": self.method, "note": self.note,
                 "rules": [m.as_dict() for m in self.rules],
                 "fixes": [f.as_dict() for f in self.fixes]}
 
@@ -136,8 +148,8 @@ class Diagnosis:
         s = self._search
         if s is None or not conflict.members:
             return {"conflict": None, "minimal": None}
-        mip = conflict.method != "iis"
-        rest = s.rest(conflict.members, conflict.method)
+        mip = conflict.method == "deletion"
+        rest = s.rest(conflict.members, "iis" if conflict.method == "iis" else "deletion")
         alone = s.feasible(rest, mip=mip) == "infeasible"
         minimal = all(s.feasible(rest + [c], mip=mip) == "feasible" for c in conflict.members)
         return {"conflict": alone, "minimal": minimal}
@@ -190,6 +202,8 @@ class Diagnosis:
         for i, c in enumerate(self.conflicts, 1):
             lines.append("")
             lines.append(f"Conflict {i}: {c.headline}")
+            if c.note:
+                lines.append(f"  ({c.note})")
             lines.append("  These rules cannot all hold together:")
             for m in c.rules:
                 if not m.context:
@@ -281,7 +295,7 @@ class _Lab:
         self.solves = 0
 
     def solve(self, rlo=None, rhi=None, clo=None, chi=None, mip=True, cost=None, extra=None,
-              iis=False, A=None):
+              iis=False, A=None, share=None):
         """Solve one variant. ``extra`` = list of (column entries {row: coef}, lo, hi, cost).
 
         Returns (status, x, h): status "feasible" | "infeasible" | "limit".
@@ -336,7 +350,9 @@ class _Lab:
                                highspy.HighsVarType.kContinuous for i in integer]
         h.passModel(lp)
         if left is not None:
-            h.setOptionValue("time_limit", max(left, 0.01))
+            h.setOptionValue("time_limit", max(left * (share or 1.0), 0.01))
+        elif share is not None:
+            h.setOptionValue("time_limit", MEASURE_SECONDS)
         h.setOptionValue("mip_rel_gap", 1e-6)
         if iis:
             h.setOptionValue("iis_strategy", 6)  # from the LP, irreducible (HIGHSPY.md §4)
@@ -353,7 +369,7 @@ class _Lab:
             return "feasible", None, h
         if has and cost is None and not extra:
             return "feasible", np.asarray(h.getSolution().col_value, float), h
-        if self.deadline.over:
+        if self.deadline.over and share is None:
             raise _OutOfTime
         return "limit", (np.asarray(h.getSolution().col_value, float) if has else None), h
 
@@ -613,9 +629,9 @@ class _Search:
                 rhi[self.link_row[c.index]] = INF
         return rlo, rhi, clo, chi
 
-    def feasible(self, dropped=(), mip=True) -> str:
+    def feasible(self, dropped=(), mip=True, share=None) -> str:
         rlo, rhi, clo, chi = self.bounds(dropped)
-        status, _, _ = self.lab.solve(rlo, rhi, clo, chi, mip=mip)
+        status, _, _ = self.lab.solve(rlo, rhi, clo, chi, mip=mip, share=share)
         return status
 
     def candidates(self) -> list[_Cons]:
@@ -650,14 +666,19 @@ class _Search:
 
     # ------------------------------------------------------------------ LP: the IIS
     def lp_iis(self, dropped) -> list[_Cons] | None:
-        """An IIS of the LP relaxation (rows and flow-column bounds), or None if LP-feasible."""
+        """An infeasible subset of the LP relaxation (rows and flow-column bounds), or None
+        if the LP has a plan. HiGHS's IIS on models of moderate size; on large ones (where it
+        can take minutes and cannot be stopped) the support of the duals of an elastic LP."""
+        big = self.lm.n_rows + self.lm.n_cols > IIS_MAX
         rlo, rhi, clo, chi = self.bounds(dropped)
-        status, _, h = self.lab.solve(rlo, rhi, clo, chi, mip=False, iis=True)
+        status, _, h = self.lab.solve(rlo, rhi, clo, chi, mip=False, iis=not big)
         if status != "infeasible":
             return None
+        if big:
+            return self.ray_support(h, chi) or self.elastic_support(dropped)
         _, iis = h.getIis()
         if not iis.valid_:
-            return []  # the caller falls back on the deletion search
+            return self.ray_support(h, chi) or self.elastic_support(dropped)
         out = []
         for i, bs in zip(iis.row_index_, iis.row_bound_):
             bs = int(bs)
@@ -673,21 +694,82 @@ class _Search:
                 out.append(_Cons("col", int(j), "hi"))
         return out
 
+    def ray_support(self, h, chi) -> list[_Cons]:
+        """An infeasible subset from HiGHS's dual ray (a Farkas proof of the LP's
+        infeasibility): the droppable rows it combines, and the flow bounds it uses."""
+        try:
+            _, has_ray, ray = h.getDualRay()
+        except Exception:  # noqa: BLE001 - an older highspy: use the elastic LP instead
+            return []
+        if not has_ray:
+            return []
+        y = np.asarray(ray, float)
+        tol = 1e-9 * max(1.0, float(np.abs(y).max()) if len(y) else 1.0)
+        rows = set(np.flatnonzero(np.abs(y) > tol).tolist())
+        out = [c for c in self.candidates() if c.index in rows]
+        d = self.lab.A.T @ y  # how the proof weighs each column: its bounds are used
+        xb = self.lm.col_blocks["x"]
+        for j in range(xb.start, xb.stop):
+            if abs(d[j]) > tol and math.isfinite(chi[j]):
+                out.append(_Cons("col", j, "hi"))
+        return out
+
+    def elastic_support(self, dropped) -> list[_Cons]:
+        """An infeasible subset from an elastic LP: every droppable row gets a slack, their sum
+        is minimised, and the rows (and flow bounds) with non-zero duals at the optimum carry
+        the proof that the rules clash (Farkas). Empty if that fails."""
+        rlo, rhi, clo, chi = self.bounds(dropped)
+        keys = {c.key() for c in dropped}
+        rows = [c for c in self.candidates() if c.key() not in keys]
+        extra = [({c.index: 1.0 if c.side == "lo" else -1.0}, 0.0, INF, 1.0) for c in rows]
+        status, x, h = self.lab.solve(rlo, rhi, clo, chi, mip=False,
+                                      cost=np.zeros(self.lm.n_cols), extra=extra)
+        if status != "feasible" or x is None:
+            return []
+        sol = h.getSolution()
+        if not sol.dual_valid:
+            return []
+        ydual = np.asarray(sol.row_dual, float)
+        cdual = np.asarray(sol.col_dual, float)
+        tol = 1e-9
+        out = [c for c in rows if abs(ydual[c.index]) > tol]
+        xb = self.lm.col_blocks["x"]
+        for j in range(xb.start, xb.stop):
+            if abs(cdual[j]) > tol and math.isfinite(chi[j]) and x[j] >= chi[j] - 1e-9:
+                out.append(_Cons("col", j, "hi"))
+        return out
+
     def shrink(self, dropped: list[_Cons], members: list[_Cons], mip: bool) -> list[_Cons]:
         """Deletion filter: drop each member that is not needed with the model's own
         definitions kept (HiGHS's IIS frees the bounds it does not list, e.g. x >= 0, so a
         member may be redundant once they hold). Flow bounds are tried first."""
         base = list(dropped) + self.rest(members, "iis")
+        if self.feasible(base, mip=mip) != "infeasible":
+            return None  # not a conflict on its own (numerics): the caller searches anew
         keep = list(members)
+        self.shrunk_fully = False
+        if len(members) > 40:  # divide and conquer: O(k log n) solves instead of n
+            try:
+                found = self._qx(base, [[c] for c in members], mip)
+            except _OutOfTime:
+                return keep
+            if found:
+                keep = [u[0] for u in found]
+                self.shrunk_fully = True
+            return keep
         for c in sorted(members, key=lambda c: c.kind != "col"):
             trial = [m for m in keep if m is not c]
             if not trial:
                 break
-            st = self.feasible(base + [c] + [m for m in members if m not in keep], mip=mip)
+            try:
+                st = self.feasible(base + [c] + [m for m in members if m not in keep], mip=mip)
+            except _OutOfTime:
+                return keep  # an infeasible set, perhaps not minimal
             if st == "infeasible":
                 keep = trial
             elif st == "limit":
-                raise _OutOfTime
+                return keep
+        self.shrunk_fully = True
         return keep
 
     # ------------------------------------------------------------------ MILP: QuickXplain
@@ -753,11 +835,13 @@ class _Search:
         A = self._lifted_caps(bend, chi)
         cost = np.zeros(self.lm.n_cols)
         status, x, _ = self.lab.solve(rlo, rhi, clo, chi, mip=mip, cost=cost, extra=extra or None,
-                                      A=A)
-        if status != "feasible" or x is None:
-            return None if status == "infeasible" else "limit"
+                                      A=A, share=0.25)
+        if status == "infeasible":
+            return None
+        if x is None:
+            return "limit"
         n = self.lm.n_cols
-        out = {}
+        out = {"proven": status == "feasible"}  # else: enough, perhaps more than the least
         rows_bent = [c for c in bend if c.kind == "row"]
         for i, c in enumerate(rows_bent):
             out[c.key()] = float(x[n + i])
@@ -831,9 +915,11 @@ class _Search:
         entries = {b.start + i: -float(coef[i]) for i in range(len(b))}
         cost = np.zeros(self.lm.n_cols)
         status, x, _ = self.lab.solve(rlo, rhi, clo, chi, mip=True, cost=cost,
-                                      extra=[(entries, 0.0, current, -1.0)])
-        if status != "feasible" or x is None:
+                                      extra=[(entries, 0.0, current, -1.0)], share=0.25)
+        if status == "infeasible":
             return None
+        if status != "feasible" or x is None:
+            return "limit"
         return float(x[self.lm.n_cols])
 
 
@@ -876,30 +962,43 @@ def diagnose(inst: Instance, *, soft=None, time_limit: float | None = None,
 
 
 def _find(s: _Search, diag: Diagnosis, max_conflicts: int, with_fixes: bool) -> None:
-    status = s.feasible([], mip=True)
-    if status == "feasible":
-        diag.status = "feasible"
-        _check_epsilon(s, diag)
-        return
+    # the LP relaxation first: it is fast, and when it has no plan neither has the MILP
+    first = s.lp_iis([])
+    if first is None:
+        status = s.feasible([], mip=True)
+        if status == "feasible":
+            diag.status = "feasible"
+            _check_epsilon(s, diag)
+            return
+        if status == "limit":
+            raise _OutOfTime
     dropped: list[_Cons] = []
     conflicts: list[tuple[Conflict, list[_Cons]]] = []
     cands = s.candidates()
     diag.complete = False
+    pending, mip_known_infeasible = True, first is None
     while True:
-        members = s.lp_iis(dropped)
+        if pending:  # the IIS (or None) computed above
+            members, pending = first, False
+        else:
+            members = s.lp_iis(dropped)
         method = "iis"
         if members == []:  # HiGHS gave no IIS: search with the LP relaxation itself
             members = s.quickxplain(dropped, cands, mip=False)
-            method = "deletion"
-        if members is None:  # the LP relaxation is feasible
-            st = s.feasible(dropped, mip=True)
+            method = "deletion-lp"
+        if members is None:  # the LP relaxation has a plan
+            if len(conflicts) >= max_conflicts:
+                break
+            st = "infeasible" if mip_known_infeasible else \
+                s.feasible(dropped, mip=True, share=0.5 if conflicts else None)
+            mip_known_infeasible = False
             if st == "feasible":
                 diag.complete = True
                 break
             if st == "limit":
+                if conflicts:
+                    break  # report what was found
                 raise _OutOfTime
-            if len(conflicts) >= max_conflicts:
-                break
             members = s.quickxplain(dropped, cands)
             method = "deletion"
         elif len(conflicts) >= max_conflicts:
@@ -907,8 +1006,14 @@ def _find(s: _Search, diag: Diagnosis, max_conflicts: int, with_fixes: bool) -> 
         relaxable = [c for c in members if c.kind == "col" or
                      (c.kind == "row" and s.words.row_block[c.index] in DROPPABLE
                       and (s.words.row_block[c.index] != "one_type" or c.side == "lo"))]
+        minimal = True
         if method == "iis" and len(relaxable) > 1:
-            relaxable = s.shrink(dropped, relaxable, mip=False)
+            shrunk = s.shrink(dropped, relaxable, mip=False)
+            if shrunk is None:
+                relaxable = list(s.quickxplain(dropped, cands, mip=False))
+                method = "deletion-lp"
+            else:
+                relaxable, minimal = shrunk, s.shrunk_fully
             keys = {c.key() for c in relaxable}
             members = relaxable + [c for c in members if c.key() not in keys
                                    and c.kind == "row"
@@ -919,27 +1024,30 @@ def _find(s: _Search, diag: Diagnosis, max_conflicts: int, with_fixes: bool) -> 
             break
         conflict = _describe(s, members, method)
         conflict.members = relaxable
+        if not minimal:
+            conflict.note = "the time ran out before this set was made minimal"
         conflicts.append((conflict, relaxable))
         diag.conflicts.append(conflict)
         diag.status = "infeasible"
         known = {d.key() for d in dropped}
         dropped = dropped + [c for c in relaxable if c.key() not in known]
     if not conflicts:
-        diag.status = "unknown" if status == "limit" else "infeasible"
-        if status != "limit":
-            diag.notes.append("the solver says no plan exists but found no conflict to show")
+        diag.status = "infeasible"
+        diag.notes.append("the solver says no plan exists but found no conflict to show")
         return
     if not with_fixes:
         return
+    skipped = 0
     for conflict, members in conflicts:
         others = [c for cf, ms in conflicts if cf is not conflict for c in ms
                   if c.key() not in {m.key() for m in members}]
-        try:
-            conflict.fixes = _fixes(s, members, others, partial=not diag.complete)
-        except _OutOfTime:
-            diag.notes.append("the time limit ran out before every fix was measured")
-            raise
-    diag.suggestions = _suggestions(s, diag, conflicts)
+        conflict.fixes, n = _fixes(s, members, others, partial=not diag.complete)
+        skipped += n
+    diag.suggestions, n = _suggestions(s, diag, conflicts)
+    skipped += n
+    if skipped:
+        diag.notes.append(f"{skipped} change{'s' if skipped > 1 else ''} could not be measured "
+                          f"within the time limit")
 
 
 def _check_epsilon(s: _Search, diag: Diagnosis) -> None:
@@ -1123,8 +1231,10 @@ def _headline(s: _Search, rules: list[Rule], members: list[_Cons], method: str) 
 
 
 # --------------------------------------------------------------------------- fixes
-def _fixes(s: _Search, members: list[_Cons], others: list[_Cons], partial: bool) -> list[Fix]:
-    """For each kind of rule in the conflict: how far it must give (alone) to resolve it."""
+def _fixes(s: _Search, members: list[_Cons], others: list[_Cons],
+           partial: bool) -> tuple[list[Fix], int]:
+    """For each kind of rule in the conflict: how far it must give (alone) to resolve it.
+    Returns the fixes and how many could not be measured in time."""
     w = s.words
     a = w.a
     groups: dict[str, list[_Cons]] = {}
@@ -1143,6 +1253,7 @@ def _fixes(s: _Search, members: list[_Cons], others: list[_Cons], partial: bool)
         if kind in groups:
             groups[kind] = _with_partner_rows(s, groups[kind], kind)
     out: list[Fix] = []
+    skipped = 0
     alone = None  # every rule outside the conflict set aside
     for kind, bend in groups.items():
         if kind == "one_type":  # a definition; more candidate partners is the fix
@@ -1157,7 +1268,8 @@ def _fixes(s: _Search, members: list[_Cons], others: list[_Cons], partial: bool)
             res = s.elastic(bend, dropped=alone)
             note = " (this conflict only)"
         if res == "limit":
-            raise _OutOfTime
+            skipped += 1
+            continue
         if res is None:
             continue
         for f in _fix_words(s, kind, bend, res):
@@ -1179,7 +1291,7 @@ def _fixes(s: _Search, members: list[_Cons], others: list[_Cons], partial: bool)
                      if c.kind == "row" and w.row_block[c.index] == "access_floor"})
         out.append(Fix("pairs", f"let more partners with supply pair with "
                        f"{_join([w.rname[r] for r in rs])} (pairs.csv)"))
-    return out
+    return out, skipped
 
 
 def _with_partner_rows(s: _Search, cons: list[_Cons], kind: str) -> list[_Cons]:
@@ -1206,6 +1318,7 @@ def _with_partner_rows(s: _Search, cons: list[_Cons], kind: str) -> list[_Cons]:
 def _fix_words(s: _Search, kind: str, bend: list[_Cons], res: dict) -> list[Fix]:
     w = s.words
     a = w.a
+    proven = res.get("proven", True)
     bent = [(c, res.get(c.key(), 0.0)) for c in bend if c.kind == "row"]
     bent = [(c, v) for c, v in bent if v > FEAS_TOL * max(1.0, abs(_bound_of(s, c)))]
     if not bent:
@@ -1266,6 +1379,8 @@ def _fix_words(s: _Search, kind: str, bend: list[_Cons], res: dict) -> list[Fix]
         text = f"{verb} {what} by {_n(total)} in all, for example {_join(parts, limit=6)}"
     else:
         text = f"{verb} " + _join(parts, limit=6)
+    if not proven:
+        text += " (enough, perhaps more than needed: the time ran out)"
     if kind in BALANCE:
         text += f", or solve with --soft {kind}"
     return [Fix(kind, text, total, f"--soft {kind}" if kind in BALANCE else None)]
@@ -1277,48 +1392,60 @@ def _bound_of(s: _Search, c: _Cons) -> float:
 
 
 # --------------------------------------------------------------------------- whole instance
-def _suggestions(s: _Search, diag: Diagnosis, conflicts) -> list[Fix]:
-    """Parameters with their largest value that leaves a plan, and --soft."""
+def _suggestions(s: _Search, diag: Diagnosis, conflicts) -> tuple[list[Fix], int]:
+    """Parameters with their largest value that leaves a plan, and --soft. Returns the
+    suggestions and how many could not be measured in time."""
     w = s.words
     a = w.a
     kinds = {k for c, _ in conflicts for k in c.rule_kinds}
-    out: list[Fix] = []
+    out: list[Fix | None] = []
+    skipped = 0
     lm = s.lm
+
+    def param(rule, path, current, best):
+        nonlocal skipped
+        if best == "limit":
+            skipped += 1
+            return
+        out.append(_param_fix(rule, path, current, best))
+
     if "access_floor" in kinds and w.alpha > 0:
         b = lm.row_blocks["access_floor"]
-        ents = b.data["entity"]
-        need = a["need"].ravel()[ents]
-        best = s.largest_param("access_floor", need, np.zeros(len(b)), w.alpha)
-        out.append(_param_fix("access_floor", "balance.alpha", w.alpha, best))
+        need = a["need"].ravel()[b.data["entity"]]
+        param("access_floor", "balance.alpha", w.alpha,
+              s.largest_param("access_floor", need, np.zeros(len(b)), w.alpha))
     if "outcome_floor" in kinds and w.theta is not None:
         b = lm.row_blocks["outcome_floor"]
-        best = s.largest_param("outcome_floor", np.ones(len(b)), -s.am.u0[b.data["entity"]],
-                               w.theta)
-        out.append(_param_fix("outcome_floor", "balance.theta", w.theta, best))
+        param("outcome_floor", "balance.theta", w.theta,
+              s.largest_param("outcome_floor", np.ones(len(b)), -s.am.u0[b.data["entity"]],
+                              w.theta))
     if "capacity" in kinds and w.gamma > 0:
-        out.append(_param_fix("capacity", "balance.gamma", w.gamma,
-                              _bisect(s, "gamma", w.gamma)))
+        param("capacity", "balance.gamma", w.gamma, _bisect(s, "gamma", w.gamma))
     if "outcome_spread" in kinds and w.rho is not None:
-        out.append(_param_fix("outcome_spread", "balance.rho", w.rho, _bisect(s, "rho", w.rho)))
+        param("outcome_spread", "balance.rho", w.rho, _bisect(s, "rho", w.rho))
     balance = sorted(kinds & set(BALANCE), key=BALANCE.index)
     if balance:
         drop = [c for c in s.candidates() if w.row_block[c.index] in balance]
-        st = s.feasible(drop, mip=True)
+        st = s.feasible(drop, mip=True, share=0.25)
         flags = " ".join(f"--soft {k}" for k in balance)
         if st == "feasible":
             out.append(Fix("soft", f"solve with {flags}: the rule{'s' if len(balance) > 1 else ''}"
                            f" may then give, at a penalty per unit short (balance.csv shows by "
                            f"how much)", None, flags))
+        elif st == "limit":
+            skipped += 1
         else:
             drop_all = [c for c in s.candidates() if w.row_block[c.index] in BALANCE]
-            st_all = s.feasible(drop_all, mip=True)
+            st_all = s.feasible(drop_all, mip=True, share=0.25)
             if st_all == "feasible":
                 out.append(Fix("soft", "solve with --soft all: every balance rule may then give, "
                                "at a penalty per unit short", None, "--soft all"))
+            elif st_all == "limit":
+                skipped += 1
             else:
                 diag.notes.append("even with every balance rule soft (--soft all) no plan "
                                   "exists: fixed pairings, spans or minimum scales conflict")
-    return [f for f in out if f is not None]
+    return [f for f in out if f is not None], skipped
 
 
 def _param_fix(rule: str, path: str, current: float, best: float | None) -> Fix | None:
@@ -1332,26 +1459,33 @@ def _param_fix(rule: str, path: str, current: float, best: float | None) -> Fix 
                f"leaves a plan)", current - best, f"{path} = {shown:g}")
 
 
-def _bisect(s: _Search, which: str, current: float, steps: int = 12) -> float | None:
-    """The largest gamma (rho) <= current with a plan, to 1/4096 of the range."""
+def _bisect(s: _Search, which: str, current: float, steps: int = 12):
+    """The largest gamma (rho) <= current with a plan, to 1/4096 of the range; None when even
+    0 leaves no plan, "limit" when the time ran short."""
     inst = s.am.inst
+
+    class _Limit(Exception):
+        pass
 
     def ok(v: float) -> bool:
         am = build_model(inst.with_params({f"balance.{which}": v}))
         lab = _Lab(am.lm, s.lab.deadline, s.lab.threads)
-        st, _, _ = lab.solve(mip=True)
+        st, _, _ = lab.solve(mip=True, share=0.1)
         s.lab.solves += lab.solves
         if st == "limit":
-            raise _OutOfTime
+            raise _Limit
         return st == "feasible"
 
-    if not ok(0.0):
-        return None
-    lo, hi = 0.0, current
-    for _ in range(steps):
-        mid = (lo + hi) / 2
-        if ok(mid):
-            lo = mid
-        else:
-            hi = mid
+    try:
+        if not ok(0.0):
+            return None
+        lo, hi = 0.0, current
+        for _ in range(steps):
+            mid = (lo + hi) / 2
+            if ok(mid):
+                lo = mid
+            else:
+                hi = mid
+    except _Limit:
+        return "limit"
     return lo

@@ -16,6 +16,7 @@ from .common import handle_errors, parse_soft, resolve_instance
 
 EXIT_DIAGNOSE = {"feasible": 0, "infeasible": 3, "unknown": 4}
 SOLVE_BUDGET = 60.0  # seconds the short diagnosis after an infeasible solve may take
+DIAGNOSE_BUDGET = 120.0  # default --time-limit of regcollab diagnose
 
 
 @click.command()
@@ -31,7 +32,7 @@ SOLVE_BUDGET = 60.0  # seconds the short diagnosis after an infeasible solve may
               help="For --method epsilon: the least equity the plan must reach.")
 @click.option("--max-conflicts", type=int, default=10, show_default=True,
               help="Look for at most this many conflicts.")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=float, default=DIAGNOSE_BUDGET, show_default=True,
               help="Seconds for the whole diagnosis; what was found by then is reported.")
 @click.option("--threads", type=int, default=None, help="Solver threads.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",

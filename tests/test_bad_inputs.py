@@ -1,0 +1,315 @@
+"""The catalogue of bad inputs: each gets exit status 2 and one message naming the file, the row
+and the column, for ``validate`` and for ``solve``, and never a traceback.
+
+Every case edits a copy of the demo instance. The first expected fragment is the file the
+message must start with; the others are the row (``line N``, the id or pair), the column and
+what is wrong. (Suspicious but legal data gives warnings instead: ``test_validation.py``.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from test_validation import make, replace, run_cli
+
+
+def append(path, text):
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def rewrite(path, encoding=None, data=None, text=None):
+    if data is not None:
+        path.write_bytes(data)
+    else:
+        path.write_text(text if text is not None else path.read_text(encoding="utf-8"),
+                        encoding=encoding or "utf-8")
+
+
+def add_column(path, header, values):
+    """Add a column to a CSV: ``values`` one per data line, in order."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = [lines[0] + "," + header]
+    for line, v in zip(lines[1:], values):
+        out.append(line + "," + v)
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+PAIRS_FIXED = "partner,recipient,comp,pot,ben,fixed\n"
+
+CASES = {
+    # name: (edit, expected fragments: file first, then row, column, what)
+    # ---------------------------------------------------------------- missing things
+    "missing partners file": (lambda d: (d / "partners.csv").unlink(),
+                              ["partners.csv", "missing"]),
+    "missing recipients file": (lambda d: (d / "recipients.csv").unlink(),
+                                ["recipients.csv", "missing"]),
+    "missing instance.toml": (lambda d: (d / "instance.toml").unlink(),
+                              ["instance.toml", "missing"]),
+    "a folder instead of a file": (lambda d: ((d / "partners.csv").unlink(),
+                                              (d / "partners.csv").mkdir()),
+                                   ["partners.csv", "missing"]),
+    "missing column": (lambda d: replace(d / "recipients.csv", ",population,", ",pop,"),
+                       ["recipients.csv", "line 1", "population", "missing"]),
+    "missing resource column": (lambda d: replace(d / "recipients.csv", ",prod.talent", ",prod.skills"),
+                                ["recipients.csv", "prod.talent", "missing"]),
+    "pairs without a partner column": (
+        lambda d: replace(d / "pairs.csv", "partner,recipient", "donor,recipient"),
+        ["pairs.csv", "line 1", "'partner' is missing"]),
+    "resource declared but no supply column": (
+        lambda d: append(d / "instance.toml", "\n[resources.land]\nvalue = 1\n"),
+        ["partners.csv", "supply.land", "missing"]),
+    # ---------------------------------------------------------------- empty tables and files
+    "empty partners table": (lambda d: (d / "partners.csv").write_text("id,name,max_partners,supply.funds,supply.talent\n"),
+                             ["partners.csv", "no partners"]),
+    "empty recipients table": (
+        lambda d: (d / "recipients.csv").write_text(
+            (d / "recipients.csv").read_text().splitlines()[0] + "\n"),
+        ["recipients.csv", "no recipients"]),
+    "empty file": (lambda d: (d / "partners.csv").write_text(""),
+                   ["partners.csv", "empty"]),
+    # ---------------------------------------------------------------- encodings and CSV syntax
+    "not utf-8": (lambda d: (d / "partners.csv").write_bytes(
+        (d / "partners.csv").read_bytes().replace(b"Harbour", b"Harb\xe9our")),
+        ["partners.csv", "line 2", "UTF-8"]),
+    "utf-16 csv": (lambda d: rewrite(d / "partners.csv", encoding="utf-16"),
+                   ["partners.csv", "UTF-16"]),
+    "utf-16 toml": (lambda d: rewrite(d / "instance.toml", encoding="utf-16"),
+                    ["instance.toml", "UTF-16"]),
+    "toml not utf-8": (lambda d: rewrite(d / "instance.toml", data=(d / "instance.toml").read_bytes()
+                                         .replace(b'name = "demo"', b'name = "d\xffmo"')),
+                       ["instance.toml", "UTF-8"]),
+    "wrong number of fields": (lambda d: replace(d / "partners.csv", "B,Delta City,2,60,20", "B,Delta City,2,60"),
+                               ["partners.csv", "line 3", "fields"]),
+    "more fields than the header": (
+        lambda d: replace(d / "partners.csv", "A,Harbour City,2,100,10", "A,Harbour City,2,100,10,7"),
+        ["partners.csv", "line 2", "6 fields"]),
+    "empty column name": (lambda d: replace(d / "recipients.csv", "id,name,", "id,,"),
+                          ["recipients.csv", "line 1", "empty column name"]),
+    "duplicate column": (lambda d: replace(d / "partners.csv", "id,name,max_partners", "id,name,name"),
+                         ["partners.csv", "line 1", "'name' appears twice"]),
+    "unclosed quote": (lambda d: replace(d / "recipients.csv", "X,Hill County", 'X,"Hill County'),
+                       ["recipients.csv", "line 2", "never closed"]),
+    # ---------------------------------------------------------------- wrong types
+    "non-numeric": (lambda d: replace(d / "partners.csv", "B,Delta City,2,60,20", "B,Delta City,2,sixty,20"),
+                    ["partners.csv", "line 3", "id B", "supply.funds", "'sixty' is not a number"]),
+    "decimal comma": (lambda d: replace(d / "recipients.csv", "80,10,1.0,3.0", '80,10,"1,0",3.0'),
+                      ["recipients.csv", "line 2", "id X", "prod.funds", "'1,0' is not a number"]),
+    "percent sign": (lambda d: replace(d / "recipients.csv", ",,60,10,", ",,60%,10,"),
+                     ["recipients.csv", "line 3", "id Y", "need.funds", "'60%' is not a number"]),
+    "an expression is not evaluated": (
+        lambda d: replace(d / "partners.csv", "B,Delta City,2,60,20", "B,Delta City,2,6*10,20"),
+        ["partners.csv", "line 3", "supply.funds", "'6*10' is not a number"]),
+    "NUL byte in a number": (lambda d: replace(d / "partners.csv", "A,Harbour City,2,100,", "A,Harbour City,2,10\x000,"),
+                             ["partners.csv", "line 2", "supply.funds", "not a number"]),
+    "empty required cell": (lambda d: replace(d / "recipients.csv", "100,3.0,6.0", "100,,6.0"),
+                            ["recipients.csv", "line 2", "id X", "baseline", "empty"]),
+    "fractional max_partners": (lambda d: replace(d / "partners.csv", "A,Harbour City,2,", "A,Harbour City,1.5,"),
+                                ["partners.csv", "line 2", "max_partners", "whole number"]),
+    "bad boolean": (lambda d: add_column(d / "pairs.csv", "allowed", ["sometimes"] + [""] * 5),
+                    ["pairs.csv", "line 2", "allowed", "'sometimes' is not true or false"]),
+    "fixed is not a boolean": (lambda d: add_column(d / "pairs.csv", "fixed", ["2"] + [""] * 5),
+                               ["pairs.csv", "line 2", "fixed", "'2' is not true or false"]),
+    "alpha as text": (lambda d: replace(d / "instance.toml", "alpha = 0.3", 'alpha = "0.3"'),
+                      ["instance.toml", "balance.alpha", "must be a number"]),
+    "lambda as a boolean": (lambda d: replace(d / "instance.toml", "lambda = 0.5", "lambda = true"),
+                            ["instance.toml", "objective.lambda", "must be a number"]),
+    "a section that is not a table": (
+        lambda d: rewrite(d / "instance.toml", text="pairs = 3\n" + (d / "instance.toml").read_text()),
+        ["instance.toml", "'pairs' must be a table"]),
+    # ---------------------------------------------------------------- NaN and infinities
+    "NaN value": (lambda d: replace(d / "recipients.csv", "100,3.0,6.0", "100,NaN,6.0"),
+                  ["recipients.csv", "line 2", "id X", "baseline", "NaN"]),
+    "NaN in pairs": (lambda d: replace(d / "pairs.csv", "A,X,0.0,1.0,0.7", "A,X,0.0,1.0,nan"),
+                     ["pairs.csv", "line 2", "pair A-X", "ben", "not a number"]),
+    "infinite value": (lambda d: replace(d / "recipients.csv", "100,3.0,6.0", "100,inf,6.0"),
+                       ["recipients.csv", "line 2", "id X", "baseline", "finite"]),
+    "minus infinity": (lambda d: replace(d / "partners.csv", "B,Delta City,2,60,20", "B,Delta City,2,60,-inf"),
+                       ["partners.csv", "line 3", "id B", "supply.talent", "finite"]),
+    "overflowing number": (lambda d: replace(d / "recipients.csv", "80,10,1.0,3.0", "80,10,1.0,1e400"),
+                           ["recipients.csv", "line 2", "id X", "prod.talent", "finite"]),
+    "infinite pot": (lambda d: replace(d / "pairs.csv", "A,X,0.0,1.0,0.7", "A,X,0.0,inf,0.7"),
+                     ["pairs.csv", "line 2", "pot", "finite"]),
+    # ---------------------------------------------------------------- negative and absurd values
+    "negative supply": (lambda d: replace(d / "partners.csv", "A,Harbour City,2,100,10", "A,Harbour City,2,-100,10"),
+                        ["partners.csv", "line 2", "id A", "supply.funds", "at least 0"]),
+    "negative need": (lambda d: replace(d / "recipients.csv", ",,60,10,", ",,-60,10,"),
+                      ["recipients.csv", "line 3", "id Y", "need.funds", "at least 0"]),
+    "negative target": (lambda d: replace(d / "recipients.csv", "80,2.0,6.0", "80,2.0,-6.0"),
+                        ["recipients.csv", "line 4", "id W", "target", "greater than 0"]),
+    "zero population": (lambda d: replace(d / "recipients.csv", "Y,Lake County,50,", "Y,Lake County,0,"),
+                        ["recipients.csv", "line 3", "id Y", "population", "greater than 0"]),
+    "absurd population": (lambda d: replace(d / "recipients.csv", "X,Hill County,100,", "X,Hill County,1e15,"),
+                          ["recipients.csv", "line 2", "id X", "population", "at most 1e10",
+                           "unit mistake"]),
+    "absurd supply": (lambda d: replace(d / "partners.csv", "A,Harbour City,2,100,", "A,Harbour City,2,5e12,"),
+                      ["partners.csv", "line 2", "id A", "supply.funds", "at most 1e12"]),
+    "absurd max_partners": (lambda d: replace(d / "partners.csv", "A,Harbour City,2,", "A,Harbour City,1e15,"),
+                            ["partners.csv", "line 2", "max_partners", "at most 100000"]),
+    "negative min_partners": (
+        lambda d: replace(d / "recipients.csv", "X,Hill County,100,3.0,6.0,1,", "X,Hill County,100,3.0,6.0,-1,"),
+        ["recipients.csv", "line 2", "id X", "min_partners", "at least 0"]),
+    "pot above 1": (lambda d: replace(d / "pairs.csv", "A,X,0.0,1.0,0.7", "A,X,0.0,1.5,0.7"),
+                    ["pairs.csv", "line 2", "column 'pot'", "between 0 and 1"]),
+    "ben below 0": (lambda d: replace(d / "pairs.csv", "A,X,0.0,1.0,0.7", "A,X,0.0,1.0,-0.1"),
+                    ["pairs.csv", "line 2", "column 'ben'", "between 0 and 1"]),
+    # ---------------------------------------------------------------- ids
+    "duplicate id": (lambda d: replace(d / "recipients.csv", "W,Forest County", "X,Forest County"),
+                     ["recipients.csv", "line 4", "column 'id'", "'X' is used twice", "line 2"]),
+    "duplicate partner id": (lambda d: replace(d / "partners.csv", "B,Delta City", "A,Delta City"),
+                             ["partners.csv", "line 3", "column 'id'", "'A' is used twice"]),
+    "empty id": (lambda d: replace(d / "partners.csv", "B,Delta City", ",Delta City"),
+                 ["partners.csv", "line 3", "column 'id'", "empty"]),
+    "id with a comma": (lambda d: replace(d / "partners.csv", "B,Delta City", '"B,2",Delta City'),
+                        ["partners.csv", "line 3", "column 'id'", "contains ','"]),
+    "id with a line break": (lambda d: replace(d / "recipients.csv", "W,Forest County", '"W\nV",Forest County'),
+                             ["recipients.csv", "line 4", "column 'id'", "control characters"]),
+    "unknown recipient in pairs": (lambda d: replace(d / "pairs.csv", "A,W,", "A,Z,"),
+                                   ["pairs.csv", "line 4", "recipient", "'Z' is not in recipients.csv"]),
+    "unknown partner in pairs": (lambda d: replace(d / "pairs.csv", "B,X,", "C,X,"),
+                                 ["pairs.csv", "line 5", "partner", "'C' is not in partners.csv"]),
+    "duplicate pair": (lambda d: replace(d / "pairs.csv", "B,X,", "A,X,"),
+                       ["pairs.csv", "line 5", "listed twice", "line 2"]),
+    # ---------------------------------------------------------------- resources and columns
+    "resource only in recipients": (
+        lambda d: (replace(d / "recipients.csv", ",prod.funds,", ",prod.funds,prod.water,"),
+                   replace(d / "recipients.csv", ",0.8,4.0", ",0.8,1,4.0"),
+                   replace(d / "recipients.csv", ",1.5,2.0", ",1.5,1,2.0"),
+                   replace(d / "recipients.csv", ",1.0,3.0", ",1.0,1,3.0")),
+        ["recipients.csv", "prod.water", "resource 'water'", "not a resource"]),
+    "supply of an unknown resource": (
+        lambda d: add_column(d / "partners.csv", "supply.water", ["1", "2"]),
+        ["partners.csv", "line 1", "supply.water", "not a resource"]),
+    "resource name with a bracket": (
+        lambda d: replace(d / "instance.toml", "[resources.talent]", '[resources."tal]ent"]'),
+        ["instance.toml", "tal]ent", "contains ']'"]),
+    # ---------------------------------------------------------------- instance.toml
+    "malformed TOML": (lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = = 0.3"),
+                       ["instance.toml", "not valid TOML", "line"]),
+    "duplicate TOML key": (lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = 0.3\nalpha = 0.4"),
+                           ["instance.toml", "not valid TOML"]),
+    "unknown setting": (lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpah = 0.3"),
+                        ["instance.toml", "balance.alpah", "unknown"]),
+    "unknown method": (lambda d: replace(d / "instance.toml", 'method = "weighted"', 'method = "best"'),
+                       ["instance.toml", "objective.method", "one of"]),
+    "unknown equity measure": (lambda d: replace(d / "instance.toml", 'equity = "maxmin"', 'equity = "gini"'),
+                               ["instance.toml", "objective.equity", "one of"]),
+    "alpha outside [0,1]": (lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = 3"),
+                            ["instance.toml", "balance.alpha", "between 0 and 1"]),
+    "negative gamma": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = -0.1"),
+                       ["instance.toml", "balance.gamma", "between 0 and 1"]),
+    "beta zero": (lambda d: replace(d / "instance.toml", "lambda = 0.5", "lambda = 0.5\nbeta = 0"),
+                  ["instance.toml", "objective.beta", "above 0"]),
+    "absurd theta": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = 0.3\ntheta = 1e6"),
+                     ["instance.toml", "balance.theta", "between 0 and 100"]),
+    "rho above 1": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = 0.3\nrho = 1.5"),
+                    ["instance.toml", "balance.rho", "between 0 and 1"]),
+    "negative soft penalty": (lambda d: append(d / "instance.toml", "\n[balance.soft]\naccess_floor = -5\n"),
+                              ["instance.toml", "balance.soft.access_floor", "at least 0"]),
+    "soft rule that does not exist": (lambda d: append(d / "instance.toml", "\n[balance.soft]\nfairness = 10\n"),
+                                      ["instance.toml", "balance.soft.fairness", "names no balance rule"]),
+    "resource value zero": (lambda d: replace(d / "instance.toml", "value = 1.0", "value = 0"),
+                            ["instance.toml", "resources.funds.value", "greater than 0"]),
+    "type threshold outside [0,1]": (
+        lambda d: append(d / "instance.toml", "\n[types.platform]\nben_min = 1.4\n"),
+        ["instance.toml", "types.platform.ben_min", "between 0 and 1"]),
+    "negative type threshold": (lambda d: append(d / "instance.toml", "\n[types.institutional]\npot_min = -0.1\n"),
+                                ["instance.toml", "types.institutional.pot_min", "between 0 and 1"]),
+    "type multiplier zero": (lambda d: append(d / "instance.toml", "\n[types.platform]\nmult = 0\n"),
+                             ["instance.toml", "types.platform.mult", "above 0"]),
+    "kappa above 1": (lambda d: append(d / "instance.toml", "\n[types.project]\nkappa = 1.5\n"),
+                      ["instance.toml", "types.project.kappa", "between 0 and 1"]),
+    "new type without its parameters": (
+        lambda d: append(d / "instance.toml", "\n[types.cooperative]\nmult = 1.2\n"),
+        ["instance.toml", "types.cooperative.kappa", "must be given"]),
+    "unknown type setting": (lambda d: append(d / "instance.toml", "\n[types.platform]\nmultiplier = 2\n"),
+                             ["instance.toml", "types.platform.multiplier", "unknown"]),
+    # ---------------------------------------------------------------- contradictory rules
+    "min above max partners": (
+        lambda d: replace(d / "recipients.csv", "X,Hill County,100,3.0,6.0,1,,", "X,Hill County,100,3.0,6.0,3,2,"),
+        ["recipients.csv", "line 2", "id X", "min_partners", "larger than max_partners"]),
+    "fixed but not allowed": (
+        lambda d: (d / "pairs.csv").write_text("partner,recipient,pot,ben,allowed,fixed\nA,X,1,0.7,false,true\n"),
+        ["pairs.csv", "line 2", "fixed", "not allowed"]),
+    "fixed pair that can take no type": (
+        lambda d: (append(d / "instance.toml", "\n[types.project]\npot_min = 0.1\n"),
+                   (d / "pairs.csv").write_text("partner,recipient,pot,ben,fixed\nA,X,0.0,0.1,true\n")),
+        ["pairs.csv", "line 2", "fixed", "can take no collaboration type"]),
+    "more fixed pairings than a partner may take": (
+        lambda d: (d / "pairs.csv").write_text(PAIRS_FIXED + "A,X,0,1.0,0.7,true\nA,Y,0,0.3,0.5,true\n"
+                                               "A,W,0,0.5,0.2,true\n"),
+        ["partners.csv", "line 2", "id A", "max_partners", "3 fixed pairings"]),
+    "more fixed pairings than a recipient may get": (
+        lambda d: (replace(d / "recipients.csv", "X,Hill County,100,3.0,6.0,1,,", "X,Hill County,100,3.0,6.0,1,1,"),
+                   (d / "pairs.csv").write_text(PAIRS_FIXED + "A,X,0,1.0,0.7,true\nB,X,0,0.2,0.3,true\n")),
+        ["recipients.csv", "line 2", "id X", "max_partners", "2 fixed pairings"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_instance_exit_2(tmp_path, case):
+    edit, fragments = CASES[case]
+    inst = make(tmp_path, edit)
+    for command in ("validate", "solve"):
+        code, out = run_cli(command, inst)
+        assert code == 2, (case, code, out)
+        assert "Traceback" not in out
+        assert out.startswith(f"error: {fragments[0]}"), out  # names the file first
+        assert out.count("\n") == 1, out  # one message
+        for frag in fragments:
+            assert frag in out, (case, frag, out)
+
+
+def test_catalogue_is_large_enough():
+    assert len(CASES) >= 40
+
+
+def test_missing_folder(tmp_path):
+    code, out = run_cli("solve", tmp_path / "nowhere")
+    assert code == 2 and "does not exist" in out
+
+
+def test_instance_that_is_a_file(tmp_path):
+    path = tmp_path / "inst.csv"
+    path.write_text("id\n")
+    code, out = run_cli("validate", path)
+    assert code == 2 and "must be a folder" in out and "Traceback" not in out
+
+
+def test_bad_options_of_diagnose(tmp_path):
+    inst = make(tmp_path)
+    for args in (["--max-conflicts", "0"], ["--time-limit", "-1"], ["--soft", "nosuch"]):
+        code, out = run_cli("diagnose", inst, *args)
+        assert code == 2, (args, out)
+        assert "Traceback" not in out
+
+
+def test_bad_input_in_diagnose_is_exit_2(tmp_path):
+    inst = make(tmp_path, CASES["non-numeric"][0])
+    code, out = run_cli("diagnose", inst)
+    assert code == 2 and "partners.csv, line 3 (id B), column 'supply.funds'" in out
+
+
+def test_subprocess_shows_no_traceback(tmp_path):
+    """Through the installed entry point, as a planner runs it."""
+    inst = make(tmp_path, CASES["non-numeric"][0])
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "solve", str(inst)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "partners.csv, line 3 (id B), column 'supply.funds'" in proc.stderr
+
+
+def test_api_raises_instance_error(tmp_path):
+    """The same catalogue through the Python API: an InstanceError, never another exception."""
+    from optimizer import InstanceError, load_instance
+
+    for case, (edit, fragments) in CASES.items():
+        inst = make(tmp_path, edit, name=case.replace(" ", "_").replace("/", "_"))
+        with pytest.raises(InstanceError) as info:
+            load_instance(inst)
+        assert fragments[0] in str(info.value), case
+        shutil.rmtree(inst)
