@@ -607,8 +607,9 @@ def _instance_sources(summary: dict) -> tuple[str | None, pd.DataFrame | None]:
     return readme, prov
 
 
-def build_html(res: Results, progress=None) -> str:
-    """The report as one HTML string. ``progress(step_name)`` is called once per chart."""
+def build_html(res: Results, progress=None, source: str | None = None) -> str:
+    """The report as one HTML string. ``progress(step_name)`` is called once per chart;
+    ``source`` names the results folder in the footer (None: the folder holding the report)."""
     from . import __version__
 
     def step(name):
@@ -779,9 +780,14 @@ def build_html(res: Results, progress=None) -> str:
 
     # ---- run
     parts.append(_run_section(s))
-    parts.append(f"<footer>Made by regcollab {_e(__version__)} from the results folder "
-                 f"<code>{_e(res.folder.name)}</code>. Rebuild with <code>regcollab report "
-                 f"{_e(res.folder.name)}</code>.</footer></main>")
+    if source is None:  # beside its results: the folder may be renamed or moved
+        parts.append(f"<footer>Made by regcollab {_e(__version__)} from the results in the "
+                     "folder that holds this file. Rebuild with <code>regcollab report "
+                     "FOLDER</code>, FOLDER being that folder.</footer></main>")
+    else:
+        parts.append(f"<footer>Made by regcollab {_e(__version__)} from the results folder "
+                     f"<code>{_e(source)}</code>. Rebuild with <code>regcollab report "
+                     f"{_e(source)}</code>.</footer></main>")
     body = "\n".join(parts)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -1038,10 +1044,14 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     if not report_available():
         raise ReportUnavailable("the report needs matplotlib: pip install 'regcollab[report]'")
     res = load_results(folder)
-    text = build_html(res, progress=progress)  # four charts: four steps
+    target = Path(out) if out is not None else Path(folder) / REPORT_FILE
+    # a report beside its results never names their folder: it is often written into a
+    # temporary folder renamed at the end (solve --out), and may be moved
+    beside = target.resolve().parent == Path(folder).resolve()
+    text = build_html(res, progress=progress,  # four charts: four steps
+                      source=None if beside else str(folder))
     if progress is not None:
         progress("write")
-    target = Path(out) if out is not None else Path(folder) / REPORT_FILE
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")

@@ -329,16 +329,11 @@ def test_two_runs_give_identical_results(two_runs):
     assert {"pairings.csv", "allocations.csv", "recipients.csv", "balance.csv",
             "summary.json"} <= set(names)
     for name in names:
-        if name == "report.html":
-            continue  # see the xfail test below
         assert comparable(a / name) == comparable(b / name), f"{name} differs between runs"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug (report.py / cli.py --out): report.html names the temporary folder it was written "
-    "into ('.regcollab-tmp-run0-xxxx', random, gone after the rename) instead of the result "
-    "folder, so two runs differ and the 'Rebuild with regcollab report ...' hint is wrong"))
 def test_two_runs_give_identical_reports(two_runs):
+    """The report beside its results never names the (temporary, then renamed) folder."""
     a, b = two_runs
     if not (a / "report.html").exists():
         pytest.skip("no report.html in this build")

@@ -141,6 +141,15 @@ def test_report_command_adds_front_and_shadow_prices(demo_results, tmp_path):
         assert f"{v:.4g}" in text or f"{v:.4f}".rstrip("0") in text
 
 
+def test_report_footer_names_its_folder_only_when_written_elsewhere(demo_results, tmp_path):
+    _, src = demo_results
+    beside = (src / REPORT_FILE).read_text(encoding="utf-8")
+    assert "the folder that holds this file" in beside and src.name not in beside.split("<footer>")[1]
+    write_report(src, tmp_path / "elsewhere.html")
+    footer = (tmp_path / "elsewhere.html").read_text(encoding="utf-8").split("<footer>")[1]
+    assert f"regcollab report {src}" in footer
+
+
 def test_report_command_rejects_a_folder_without_results(tmp_path):
     r = invoke("report", tmp_path)
     assert r.exit_code == 2
