@@ -264,23 +264,6 @@ class _OutOfTime(Exception):
     pass
 
 
-def _run(h) -> None:
-    """``h.run()`` in HiGHS's worker thread, so that Ctrl-C stops the solver at once."""
-    try:
-        h.HandleUserInterrupt = True
-        h.startSolve()
-    except AttributeError:  # an older highspy without the threaded solve
-        h.run()
-        return
-    try:
-        while not h.wait(0.05)[0]:
-            pass
-    except KeyboardInterrupt:
-        h.cancelSolve()
-        h.wait()
-        raise
-
-
 class _Lab:
     """Solve variants of one model: rows dropped or bent, integrality on or off."""
 
@@ -302,7 +285,7 @@ class _Lab:
         """
         import highspy
 
-        from .solve import new_highs
+        from .solve import new_highs, run_highs
 
         left = self.deadline.left()
         if left is not None and left <= 0:
@@ -357,7 +340,7 @@ class _Lab:
         if iis:
             h.setOptionValue("iis_strategy", 6)  # from the LP, irreducible (HIGHSPY.md §4)
         self.solves += 1
-        _run(h)
+        run_highs(h)
         S = highspy.HighsModelStatus
         ms = h.getModelStatus()
         has = int(h.getInfo().primal_solution_status) == 2

@@ -41,6 +41,21 @@ def connect(scheduler: str):
         raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
+def _stop_pool(ex: cf.ProcessPoolExecutor) -> None:
+    """Stop a process pool at once: pending tasks cancelled, running workers terminated (an
+    interrupted sweep must not wait for solves whose results nobody will read)."""
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(5)
+        if p.is_alive():
+            p.kill()
+            p.join()
+
+
 def run_tasks(fn, tasks: list, executor=None, workers: int | None = None, progress=None) -> list:
     """``[fn(t) for t in tasks]``, in parallel when asked, results in task order.
 
@@ -71,8 +86,8 @@ def run_tasks(fn, tasks: list, executor=None, workers: int | None = None, progre
     except BaseException:
         for fut in futures:
             fut.cancel()
-        if own:
-            ex.shutdown(wait=False, cancel_futures=True)
+        if own:  # our workers: stop them now, not when their current solve ends
+            _stop_pool(ex)
             own = False
         raise
     finally:

@@ -90,12 +90,12 @@ def fixed_lp(sol, objective: np.ndarray, extra_rows):
 
 def solve_lp(lp):
     """Solve a HighsLp with simplex (a basis is needed for ranging); return the Highs object."""
-    from .solve import new_highs
+    from .solve import new_highs, run_highs
 
     h = new_highs()
     h.setOptionValue("solver", "simplex")
     h.passModel(lp)
-    h.run()
+    run_highs(h)
     return h
 
 

@@ -116,6 +116,28 @@ def new_highs():
     return h
 
 
+def run_highs(h) -> None:
+    """``h.run()``, stoppable by Ctrl-C at once: HiGHS runs in its worker thread while this
+    thread waits, so a KeyboardInterrupt cancels the solve (HiGHS stops at its next
+    interrupt check), waits for it to wind down and is raised again. In a thread other than
+    the main one (no signals arrive there) it is a plain ``h.run()``."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(h, "startSolve"):
+        h.run()
+        return
+    h.HandleUserInterrupt = True
+    h.startSolve()
+    try:
+        while not h.wait(0.05)[0]:
+            pass
+    except KeyboardInterrupt:
+        h.cancelSolve()
+        while not h.wait(0.05)[0]:  # a second Ctrl-C while winding down changes nothing
+            pass
+        raise
+
+
 def _highs_status(h, ms) -> tuple[str, bool]:
     import highspy
 
@@ -287,7 +309,7 @@ class HighsBackend:
             sol.value_valid = True
             h.setSolution(sol)
         try:
-            h.run()
+            run_highs(h)
             ms = h.getModelStatus()
             status, has_sol = _highs_status(h, ms)
             x = obj = gap = None

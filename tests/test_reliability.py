@@ -181,10 +181,7 @@ def start_and_wait_for_solve(args, cwd: Path, startup: float) -> subprocess.Pope
 
 def test_ctrl_c_mid_solve_keeps_the_previous_results(hard, previous, tmp_path, startup_cpu):
     out, before = previous
-    # the time limit bounds each stage, so the interrupt is seen within a stage (see the xfail
-    # test below for why that is needed)
-    proc = start_and_wait_for_solve([hard, "--out", out, "--time-limit", "30"], tmp_path,
-                                    startup_cpu)
+    proc = start_and_wait_for_solve([hard, "--out", out], tmp_path, startup_cpu)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, (stdout, stderr)
@@ -212,12 +209,6 @@ def test_kill_mid_solve_without_previous_results_leaves_nothing(hard, tmp_path, 
     assert not out.exists() and leftovers(tmp_path) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug (solve.py): HighsBackend.solve calls h.run() in the main thread, so Python sees "
-    "Ctrl-C only when the whole HiGHS stage ends (minutes on this instance; the run stays "
-    "interruptible only between stages). Fix: run HiGHS in its worker thread "
-    "(h.HandleUserInterrupt = True; h.startSolve(); loop h.wait(0.1); on KeyboardInterrupt "
-    "h.cancelSolve(); h.wait(); raise) - see the report of issue 6"))
 def test_ctrl_c_stops_a_long_solve_promptly(hard, tmp_path, startup_cpu):
     proc = start_and_wait_for_solve([hard, "--out", tmp_path / "res"], tmp_path, startup_cpu)
     proc.send_signal(signal.SIGINT)
@@ -228,6 +219,66 @@ def test_ctrl_c_stops_a_long_solve_promptly(hard, tmp_path, startup_cpu):
         proc.communicate()
         pytest.fail("regcollab solve ignored Ctrl-C for more than 2 s")
     assert proc.returncode == 130
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of a process (Linux /proc)."""
+    kids = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_ctrl_c_stops_a_parallel_sweep_and_its_workers(hard, tmp_path, startup_cpu):
+    """A sweep in a pool of worker processes: Ctrl-C stops the workers mid-solve at once
+    (nobody waits for their results), writes nothing and leaves no worker behind."""
+    if not Path("/proc/self/task").exists():
+        pytest.skip("needs Linux /proc to see the worker processes")
+    out = tmp_path / "sweep"
+    proc = subprocess.Popen(CLI + ["sweep", str(hard), "--param", "balance.alpha", "--values",
+                                   "0.1,0.2,0.3", "--workers", "2", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path)
+    t0 = time.monotonic()
+    workers = []
+    while True:  # until a worker is solving
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() - t0 < 120, "the sweep did not start"
+        workers = [c for c in children(proc.pid) if alive(c)]
+        busy = [c for c in workers if alive(c) and cpu_seconds(c) > startup_cpu + 0.5]
+        if busy:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    try:
+        stdout, stderr = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        for pid in [proc.pid] + [w for w in workers if alive(w)]:
+            os.kill(pid, signal.SIGKILL)  # the workers hold the pipes open too
+        proc.communicate()
+        pytest.fail("regcollab sweep kept running more than 15 s after Ctrl-C")
+    assert proc.returncode == 130, (stdout, stderr)
+    assert "interrupted: nothing was written" in stderr
+    assert "Traceback" not in stdout + stderr
+    assert not out.exists() and leftovers(tmp_path) == []
+    deadline = time.monotonic() + 10
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stray = [w for w in workers if alive(w)]
+    for w in stray:
+        os.kill(w, signal.SIGKILL)
+    assert not stray, "worker processes outlived the interrupted sweep"
 
 
 KILL_WHILE_WRITING = """
