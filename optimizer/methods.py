@@ -13,7 +13,7 @@ Soft balance rules subtract their penalty from every objective that is maximised
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -110,6 +110,10 @@ def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Clock, 
     return r1, r2, prob
 
 
+MOVED_ROW = ("a limit stopped the payoff table before its optima were proven, and a plan found "
+             "later beat one of them: that plan stands in its row, as the best known")
+
+
 @dataclass
 class PayoffTable:
     """Lexicographic optima of efficiency (E) and equity (Q); rows are what was maximised first."""
@@ -123,6 +127,7 @@ class PayoffTable:
     prob_eff: Problem
     prob_eq: Problem
     status: str
+    note: str = ""  # MOVED_ROW when a row holds a plan found after its own stage
 
     @property
     def E_nadir(self) -> float:
@@ -148,6 +153,17 @@ class PayoffTable:
         if abs(self.E_ideal) < 1e-12:
             return None
         return (self.E_ideal - self.E_at_Q) / self.E_ideal
+
+    def with_plan(self, E: float, Q: float, x: np.ndarray) -> "PayoffTable":
+        """The table once a plan with more efficiency (or equity) than its rows is known. Only a
+        stage stopped by a limit leaves room for that: its row is then the best plan known,
+        and a later stage can beat it; the row moves to the better plan."""
+        t = self
+        if E > t.E_ideal:
+            t = replace(t, E_ideal=E, Q_at_E=Q, x_eff=x, note=MOVED_ROW)
+        if Q > t.Q_ideal:
+            t = replace(t, Q_ideal=Q, E_at_Q=E, x_eq=x, note=MOVED_ROW)
+        return t
 
     def as_dict(self) -> dict:
         return {
@@ -181,6 +197,9 @@ def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock:
     table = PayoffTable(E_ideal=float(cE @ xe), Q_at_E=equity(xe), Q_ideal=equity(xq),
                         E_at_Q=float(cE @ xq), x_eff=xe, x_eq=xq, prob_eff=prob_e, prob_eq=prob_q,
                         status=status)
+    if status != "optimal":  # a limited row may be beaten by the other row's plan
+        table = table.with_plan(float(cE @ xq), equity(xq), xq).with_plan(
+            float(cE @ xe), equity(xe), xe)
     return table, status
 
 

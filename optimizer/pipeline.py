@@ -209,14 +209,20 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     t0 = time.perf_counter()
     tables = extract_tables(am, x)
     E, Q, pen = float(cE @ x), am.equity(x), float(cP @ x)
+    statuses = [s.result.status for s in log]
+    status = _overall(statuses)
+    if status != "optimal":  # a payoff stage stopped by a limit: the ideals are the best known
+        table = table.with_plan(E, Q, x)
+        summary["payoff_table"] = table.as_dict()
+        summary["price_of_fairness"] = table.price_of_fairness
+    if table.note:
+        summary["payoff_table_note"] = table.note
     if pobj["method"] == "weighted":
         lam = pobj["lambda"]
         objective = (lam * (E - table.E_nadir) / table.E_range
                      + (1 - lam) * (Q - table.Q_nadir) / table.Q_range - pen)
     else:
         objective = float(problem.objective @ x)
-    statuses = [s.result.status for s in log]
-    status = _overall(statuses)
     summary.update(
         efficiency=E, equity=Q, objective=objective, penalty=pen,
         mip_gap=_run_gap(final, log, status),
