@@ -603,13 +603,19 @@ class Instance:
         out = []
         reach = (a["eligible"].any(axis=2)).any(axis=0)
         R, D = self.recipients, self.partners
-        out += _grouped([f"{R.index[r]} ({R['name'].iat[r]})" for r in np.flatnonzero(~reach)],
+
+        def who(table, i) -> str:  # the id, and the name when there is one
+            name = str(table["name"].iat[i]) if "name" in table else ""
+            return f"{table.index[i]} ({name})" if name and name != str(table.index[i]) \
+                else str(table.index[i])
+
+        out += _grouped([who(R, r) for r in np.flatnonzero(~reach)],
                         "recipient {} has", "{n} recipients have",
                         "no partner that may pair with it (every pair is not allowed or below "
                         "every type's thresholds)")
-        out += _grouped([str(D.index[d]) for d in np.flatnonzero(a["supply"].sum(axis=1) == 0)],
+        out += _grouped([who(D, d) for d in np.flatnonzero(a["supply"].sum(axis=1) == 0)],
                         "partner {} has", "{n} partners have", "no supply of any resource")
-        out += _grouped([str(R.index[r]) for r in np.flatnonzero((a["prod"] == 0).all(axis=1))],
+        out += _grouped([who(R, r) for r in np.flatnonzero((a["prod"] == 0).all(axis=1))],
                         "recipient {} gains", "{n} recipients gain",
                         "nothing from any resource (every prod.* is 0)")
         # pairs listed as allowed that can take no type: they silently drop out of the plan
@@ -627,7 +633,7 @@ class Instance:
         n_cand = cand.sum(axis=0)
         short = np.flatnonzero(reach & (a["min_partners_r"] > n_cand))
         if "coverage" not in soft:
-            out += [f"recipient {R.index[r]} must get at least {a['min_partners_r'][r]:g} partners "
+            out += [f"recipient {who(R, r)} must get at least {a['min_partners_r'][r]:g} partners "
                     f"but only {int(n_cand[r])} may pair with it (min_partners); no plan can "
                     f"meet that unless the coverage rule is soft" for r in short[:5]]
         if "access_floor" not in soft:
@@ -640,7 +646,7 @@ class Instance:
                 why = (f"it can absorb only {a['absorb'][r, k]:g}" if a["absorb"][r, k] < floor[r, k]
                        else f"the partners that may pair with it can send only "
                             f"{reachable[r, k]:g}")
-                out.append(f"recipient {R.index[r]}'s access floor for {self.resources[k]} is "
+                out.append(f"recipient {who(R, r)}'s access floor for {self.resources[k]} is "
                            f"{floor[r, k]:g} (alpha x need) but {why}; no plan can meet it unless "
                            f"the access_floor rule is soft (regcollab diagnose explains)")
         return out

@@ -55,7 +55,7 @@ def test_warning_for_more_partners_than_can_pair(tmp_path):
     inst = make(tmp_path, lambda d: replace(d / "recipients.csv", "X,Hill County,100,3.0,6.0,1,",
                                             "X,Hill County,100,3.0,6.0,3,"))
     out = validate_warnings(inst)
-    assert "recipient X must get at least 3 partners but only 2 may pair with it" in out
+    assert "recipient X (Hill County) must get at least 3 partners but only 2 may pair with it" in out
 
 
 def test_warning_for_access_floor_above_absorptive_capacity(tmp_path):
@@ -65,7 +65,7 @@ def test_warning_for_access_floor_above_absorptive_capacity(tmp_path):
         replace(d / "recipients.csv", "60,10,1.5,2.0", "60,10,60,1.5,2.0")
         replace(d / "recipients.csv", "50,10,0.8,4.0", "50,10,50,0.8,4.0")
     out = validate_warnings(make(tmp_path, edit))
-    assert "recipient X's access floor for funds is 24 (alpha x need) but it can absorb only 20" in out
+    assert "recipient X (Hill County)'s access floor for funds is 24 (alpha x need) but it can absorb only 20" in out
 
 
 def test_warning_for_access_floor_above_reachable_supply(tmp_path):
@@ -77,7 +77,7 @@ def test_warning_for_access_floor_above_reachable_supply(tmp_path):
                                               "A,Harbour City,2,100,1")), name="inst2")
     assert "access floor" not in validate_warnings(inst)
     out = validate_warnings(inst2)
-    assert "recipient X's access floor for talent is 3 (alpha x need) but the partners that " \
+    assert "recipient X (Hill County)'s access floor for talent is 3 (alpha x need) but the partners that " \
            "may pair with it can send only 1.5" in out
 
 
