@@ -722,24 +722,23 @@ class _Search:
                 out.append(_Cons("col", j, "hi"))
         return out
 
-    def shrink(self, dropped: list[_Cons], members: list[_Cons], mip: bool) -> list[_Cons]:
+    def shrink(self, dropped: list[_Cons], members: list[_Cons],
+               mip: bool) -> tuple[list[_Cons], bool] | None:
         """Deletion filter: drop each member that is not needed with the model's own
         definitions kept (HiGHS's IIS frees the bounds it does not list, e.g. x >= 0, so a
-        member may be redundant once they hold). Flow bounds are tried first."""
+        member may be redundant once they hold). Flow bounds are tried first. Returns (members
+        kept, whether they were made minimal before the time ran out), or None when the
+        members are no conflict on their own."""
         base = list(dropped) + self.rest(members, "iis")
         if self.feasible(base, mip=mip) != "infeasible":
             return None  # not a conflict on its own (numerics): the caller searches anew
         keep = list(members)
-        self.shrunk_fully = False
         if len(members) > 40:  # divide and conquer: O(k log n) solves instead of n
             try:
                 found = self._qx(base, [[c] for c in members], mip)
             except _OutOfTime:
-                return keep
-            if found:
-                keep = [u[0] for u in found]
-                self.shrunk_fully = True
-            return keep
+                return keep, False
+            return ([u[0] for u in found], True) if found else (keep, False)
         for c in sorted(members, key=lambda c: c.kind != "col"):
             trial = [m for m in keep if m is not c]
             if not trial:
@@ -747,13 +746,12 @@ class _Search:
             try:
                 st = self.feasible(base + [c] + [m for m in members if m not in keep], mip=mip)
             except _OutOfTime:
-                return keep  # an infeasible set, perhaps not minimal
+                return keep, False  # an infeasible set, perhaps not minimal
             if st == "infeasible":
                 keep = trial
             elif st == "limit":
-                return keep
-        self.shrunk_fully = True
-        return keep
+                return keep, False
+        return keep, True
 
     # ------------------------------------------------------------------ MILP: QuickXplain
     def quickxplain(self, dropped_base: list[_Cons], cands: list[_Cons],
@@ -996,7 +994,7 @@ def _find(s: _Search, diag: Diagnosis, max_conflicts: int, with_fixes: bool) -> 
                 relaxable = list(s.quickxplain(dropped, cands, mip=False))
                 method = "deletion-lp"
             else:
-                relaxable, minimal = shrunk, s.shrunk_fully
+                relaxable, minimal = shrunk
             keys = {c.key() for c in relaxable}
             members = relaxable + [c for c in members if c.key() not in keys
                                    and c.kind == "row"

@@ -19,7 +19,7 @@ from .methods import Clock, Problem, StageLog
 from .model import AllocationModel, build_model
 from .schema import BALANCE_RULES, DEFAULT_SOFT_PENALTY
 from .solution import Solution, extract_tables
-from .heuristic import MIN_BINARIES, construct_plan
+from .heuristic import construct_plan
 from .solve import HighsBackend, SolverOptions, StageResult, make_backend
 
 
@@ -117,8 +117,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     backend = make_backend(am.lm, opts)
     t_transfer = time.perf_counter() - t0
     if record_stages:
-        backend.record_dir = record_stages
-        backend.recorded = []
+        backend.record(record_stages)
     clock = Clock(time_limit, spent=inst.load_seconds + time.perf_counter() - t_start)
     lm = am.lm
     cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
@@ -163,7 +162,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     first = pobj["first"] if pobj["method"] == "lexicographic" else (
         "efficiency" if pobj["lambda"] == 1.0 else "equity")
     start = None
-    if isinstance(backend, HighsBackend) and lm.integer.sum() >= MIN_BINARIES:
+    if isinstance(backend, HighsBackend) and backend.use_starts:  # large instances only
         t0 = time.perf_counter()
         start = construct_plan(am, backend, cE - cP, time_limit=clock.share(6))
         summary["start_heuristic"] = {

@@ -241,25 +241,40 @@ class HighsBackend:
 
         self.use_starts = int(self.integer.sum()) >= MIN_BINARIES
 
-    record_dir = None  # when set, every solve first writes its exact model here (benchmarks)
+    record_dir = None  # see record()
+
+    def record(self, folder) -> None:
+        """From now on every MIP solve first writes its exact model into ``folder`` (numbered
+        in solve order; ``self.recorded`` lists them), for benchmarks."""
+        self.record_dir, self.recorded = folder, []
+
+    def _stage_model(self, objective, sense: str, extra_rows) -> int:
+        """Set this stage's objective and add its extra rows; returns the number of rows
+        before them (``_drop_rows_from`` removes them again)."""
+        hs, h, n = self.hs, self.h, self.lm.n_cols
+        h.changeObjectiveSense(hs.ObjSense.kMaximize if sense == "max" else hs.ObjSense.kMinimize)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(objective, float))
+        m0 = h.getNumRow()
+        for coef, lo, hi in extra_rows:
+            coef = np.asarray(coef, float)
+            idx = np.flatnonzero(coef).astype(np.int32)
+            h.addRow(float(lo), float(hi), len(idx), idx, coef[idx])
+        return m0
+
+    def _drop_rows_from(self, m0: int) -> None:
+        h = self.h
+        if h.getNumRow() > m0:
+            extra = np.arange(m0, h.getNumRow(), dtype=np.int32)
+            h.deleteRows(len(extra), extra)
 
     def write_model(self, path: str, objective=None, extra_rows=()) -> None:
         """Write the model with this objective and extra rows (MPS or LP by the extension)."""
-        hs, h, n = self.hs, self.h, self.lm.n_cols
-        h.changeObjectiveSense(hs.ObjSense.kMaximize)
-        h.changeColsCost(n, np.arange(n, dtype=np.int32),
-                         np.zeros(n) if objective is None else np.asarray(objective, float))
-        m0 = h.getNumRow()
+        m0 = self._stage_model(np.zeros(self.lm.n_cols) if objective is None else objective,
+                               "max", extra_rows)
         try:
-            for coef, lo, hi in extra_rows:
-                coef = np.asarray(coef, float)
-                idx = np.flatnonzero(coef).astype(np.int32)
-                h.addRow(float(lo), float(hi), len(idx), idx, coef[idx])
-            h.writeModel(str(path))
+            self.h.writeModel(str(path))
         finally:
-            if h.getNumRow() > m0:
-                extra = np.arange(m0, h.getNumRow(), dtype=np.int32)
-                h.deleteRows(len(extra), extra)
+            self._drop_rows_from(m0)
 
     def solve(self, objective: np.ndarray, sense: str = "max", extra_rows=(), fix=None,
               start: np.ndarray | None = None, time_limit: float | None = None,
@@ -269,17 +284,10 @@ class HighsBackend:
         ``fix``: ``{column index array: values}`` bounds for this solve only. ``relax_integers``
         solves the LP (used with every integer fixed, for clean values and duals).
         """
-        hs, h, lm = self.hs, self.h, self.lm
+        hs, h = self.hs, self.h
         self.stage = label
-        n = lm.n_cols
         t0 = time.perf_counter()
-        h.changeObjectiveSense(hs.ObjSense.kMaximize if sense == "max" else hs.ObjSense.kMinimize)
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(objective, float))
-        m0 = h.getNumRow()
-        for coef, lo, hi in extra_rows:
-            coef = np.asarray(coef, float)
-            idx = np.flatnonzero(coef).astype(np.int32)
-            h.addRow(float(lo), float(hi), len(idx), idx, coef[idx])
+        m0 = self._stage_model(objective, sense, extra_rows)
         fixed_idx = None
         if fix is not None:
             fixed_idx, vals = fix
@@ -295,9 +303,9 @@ class HighsBackend:
             import pathlib
 
             t_w = time.perf_counter()
-            k = len(list(pathlib.Path(self.record_dir).glob("*.mps")))
-            h.writeModel(str(pathlib.Path(self.record_dir) / f"{k:02d}.mps"))
-            self.recorded.append({"file": f"{k:02d}.mps", "label": label,
+            name = f"{len(self.recorded):02d}.mps"
+            h.writeModel(str(pathlib.Path(self.record_dir) / name))
+            self.recorded.append({"file": name, "label": label,
                                   "time_limit": time_limit})
             t0 += time.perf_counter() - t_w  # writing is not solving
         # each stage starts afresh (no basis or search state of the previous stage), as HiGHS
@@ -330,21 +338,14 @@ class HighsBackend:
                     res.row_dual = rd[:m0]
                     res.extra_dual = rd[m0:]
                     res.col_dual = np.asarray(sol.col_dual, float)
-                    if sense == "min":
-                        pass
             res.info = {"mip_node_count": int(getattr(h.getInfo(), "mip_node_count", 0) or 0)}
         finally:
-            # restore the model for the next stage
-            if h.getNumRow() > m0:
-                extra = np.arange(m0, h.getNumRow(), dtype=np.int32)
-                h.deleteRows(len(extra), extra)
+            self._drop_rows_from(m0)  # restore the model for the next stage
             if fixed_idx is not None and len(fixed_idx):
                 h.changeColsBounds(len(fixed_idx), fixed_idx, self.base_lower[fixed_idx],
                                    self.base_upper[fixed_idx])
             if relax_integers and len(int_idx):
                 h.changeColsIntegrality(len(int_idx), int_idx, np.ones(len(int_idx), np.uint8))
-            if start is not None:
-                pass
         res.seconds = time.perf_counter() - t0
         return res
 
