@@ -176,19 +176,23 @@ class PayoffTable:
 
 def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock: Clock,
                  stages_after: int = 1, log=None, equity=None,
-                 start=None) -> tuple[PayoffTable | None, str]:
+                 start=None, equity_start=None) -> tuple[PayoffTable | None, str]:
     """Both lexicographic optima. Returns (table, status); table is None when none exists.
 
     ``equity(x)`` computes Q of a solution (default ``cQ @ x``); ``start`` is a feasible plan
-    to begin the first solve from."""
+    to begin the first solve from, ``equity_start`` one for the equity-first row (the row
+    starts from whichever of it and the efficiency row's plan has more equity)."""
     equity = equity or (lambda x: float(cQ @ x))
     stages = 4 + stages_after
     e1, e2, prob_e = lexicographic(backend, cE - cP, cQ - cP, clock, stages,
                                    label="payoff, efficiency first", log=log, start=start)
     if not e1.ok:
         return None, e1.status
+    q_start = e2.x
+    if equity_start is not None and (cQ - cP) @ equity_start > (cQ - cP) @ e2.x:
+        q_start = equity_start
     q1, q2, prob_q = lexicographic(backend, cQ - cP, cE - cP, clock, stages - 2,
-                                   label="payoff, equity first", start=e2.x, log=log)
+                                   label="payoff, equity first", start=q_start, log=log)
     if not q1.ok:
         return None, q1.status
     statuses = [r.status for r in (e1, e2, q1, q2)]

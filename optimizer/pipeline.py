@@ -71,13 +71,26 @@ def final_problem(am: AllocationModel, table: methods.PayoffTable) -> Problem:
     raise InputError(f"unknown method {p['method']!r}")
 
 
+TIE_BREAK = 1e-4  # efficiency's weight in the equity start's LP, relative to equity
+
+
+def equity_start_objective(cE, cQ, cP, start) -> np.ndarray:
+    """The objective the equity-first row's start plan is built for: equity, with efficiency
+    as a tie-break worth about 1e-4 of it. The pure equity LP is very degenerate (only the
+    worst recipients count, every other flow is free to move); the tie-break settles those
+    flows and measured 2-3x faster at county level (docs/performance.md). Only the start
+    uses it: the MIP stage maximises equity itself."""
+    scale = max(1.0, abs(float(cE @ start))) if start is not None else max(1.0, float(np.abs(cE).sum()))
+    return cQ - cP + TIE_BREAK / scale * cE
+
+
 def polish(backend, problem: Problem, am: AllocationModel, x: np.ndarray, duals=True) -> StageResult:
     """Fix every binary at its value in ``x`` and solve the LP: clean flows (and duals)."""
     z = am.lm.col_blocks["z"]
     cols = np.arange(z.start, z.stop)
     vals = np.round(x[z.start:z.stop])
     return backend.solve(problem.objective, extra_rows=problem.rows, fix=(cols, vals),
-                         relax_integers=True, duals=duals)
+                         relax_integers=True, duals=duals, label="polish: binaries fixed")
 
 
 def _overall(statuses: list[str]) -> str:
@@ -97,8 +110,9 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     (a list, or a dict rule -> penalty; ``"all"`` for every rule). ``why`` re-solves each
     pairing with its other eligible types forced ("auto": on small instances only).
     ``write_model`` writes the final stage's model (its objective and rows: what the method
-    solves last) as MPS or LP; ``record_stages`` (a folder, HiGHS only) writes every MIP
-    stage's exact model there, numbered in solve order (for benchmarks).
+    solves last) as MPS or LP; ``record_stages`` (a folder, HiGHS only) writes the exact
+    model of every solve there (MIP stages, and the LPs of start plans and polishing),
+    numbered in solve order (for benchmarks).
     ``time_limit`` (seconds) is shared by all the stages of the run. ``progress`` is called
     with a :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only).
     """
@@ -149,6 +163,8 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         summary["timings"] = {"load": round(inst.load_seconds, 4), "build": round(t_build, 4),
                               "transfer": round(t_transfer, 4), "solve": round(t_solve, 4),
                               "extract": round(t_extract, 4),
+                              "highs_own": (round(backend.highs_seconds, 4)
+                                            if isinstance(backend, HighsBackend) else None),
                               "total": round(time.perf_counter() - t_start + inst.load_seconds, 4)}
         summary["stages"] = [s.as_dict() for s in log]
         sol = Solution(status=status, summary=summary, instance=inst_eff, model=am, x=x,
@@ -161,16 +177,21 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         pobj["method"] == "weighted" and pobj["lambda"] in (0.0, 1.0))
     first = pobj["first"] if pobj["method"] == "lexicographic" else (
         "efficiency" if pobj["lambda"] == 1.0 else "equity")
-    start = None
+    start = eq_start = None
     if isinstance(backend, HighsBackend) and backend.use_starts:  # large instances only
         t0 = time.perf_counter()
-        start = construct_plan(am, backend, cE - cP, time_limit=clock.share(6))
+        start = construct_plan(am, backend, cE - cP, time_limit=clock.share(7))
+        t1 = time.perf_counter()
+        eq_start = construct_plan(am, backend, equity_start_objective(cE, cQ, cP, start),
+                                  time_limit=clock.share(4))
         summary["start_heuristic"] = {
-            "seconds": round(time.perf_counter() - t0, 4),
-            "efficiency": None if start is None else float(cE @ start)}
+            "seconds": round(t1 - t0, 4),
+            "efficiency": None if start is None else float(cE @ start),
+            "equity_seconds": round(time.perf_counter() - t1, 4),
+            "equity": None if eq_start is None else am.equity(eq_start)}
     table, status = methods.payoff_table(backend, cE, cQ, cP, clock,
                                          stages_after=0 if lexical else 1, log=log,
-                                         equity=am.equity, start=start)
+                                         equity=am.equity, start=start, equity_start=eq_start)
     if table is None:
         return done(status, _failure_message(status, "the payoff table (maximum efficiency)"))
     summary["payoff_table"] = table.as_dict()
@@ -189,6 +210,11 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         starts = [table.x_eff, table.x_eq]
         if pobj["method"] == "epsilon":
             starts = [s for s in starts if cQ @ s >= pobj["eps"] - 1e-9]
+        if start is not None:  # large instance: a start made for the final objective too
+            own = construct_plan(am, backend, problem.objective, rows=problem.rows,
+                                 time_limit=clock.share(2))
+            if own is not None:
+                starts.append(own)
         start = max(starts, key=lambda s: problem.objective @ s) if starts else None
         final = backend.solve(problem.objective, extra_rows=problem.rows,
                               time_limit=clock.share(1), start=start, label=problem.label)

@@ -242,10 +242,13 @@ class HighsBackend:
         self.use_starts = int(self.integer.sum()) >= MIN_BINARIES
 
     record_dir = None  # see record()
+    highs_seconds = 0.0  # HiGHS's own clock, summed over every run of this backend
 
     def record(self, folder) -> None:
-        """From now on every MIP solve first writes its exact model into ``folder`` (numbered
-        in solve order; ``self.recorded`` lists them), for benchmarks."""
+        """From now on every solve (MIP stages and the LPs of start plans and polishing)
+        first writes its exact model into ``folder`` (numbered in solve order, with its bounds
+        fixed and integrality relaxed where the solve does so; ``self.recorded`` lists them),
+        for benchmarks."""
         self.record_dir, self.recorded = folder, []
 
     def _stage_model(self, objective, sense: str, extra_rows) -> int:
@@ -299,7 +302,7 @@ class HighsBackend:
         if relax_integers and len(int_idx):
             h.changeColsIntegrality(len(int_idx), int_idx, np.zeros(len(int_idx), np.uint8))
         h.setOptionValue("time_limit", float(time_limit) if time_limit else INF)
-        if self.record_dir is not None and not relax_integers:
+        if self.record_dir is not None:
             import pathlib
 
             t_w = time.perf_counter()
@@ -317,7 +320,10 @@ class HighsBackend:
             sol.value_valid = True
             h.setSolution(sol)
         try:
+            clock0 = h.getRunTime()
             run_highs(h)
+            own = h.getRunTime() - clock0
+            self.highs_seconds += own
             ms = h.getModelStatus()
             status, has_sol = _highs_status(h, ms)
             x = obj = gap = None
@@ -338,7 +344,8 @@ class HighsBackend:
                     res.row_dual = rd[:m0]
                     res.extra_dual = rd[m0:]
                     res.col_dual = np.asarray(sol.col_dual, float)
-            res.info = {"mip_node_count": int(getattr(h.getInfo(), "mip_node_count", 0) or 0)}
+            res.info = {"mip_node_count": int(getattr(h.getInfo(), "mip_node_count", 0) or 0),
+                        "highs_seconds": own}
         finally:
             self._drop_rows_from(m0)  # restore the model for the next stage
             if fixed_idx is not None and len(fixed_idx):
