@@ -137,7 +137,7 @@ def build(inst):
     return prob, {"x": x, "z": z, "E": E, "Q": Q, "penalty": pen, "U": U}
 
 
-def _solve(prob, objective, gap, time_limit):
+def _solve(prob, objective, gap, time_limit, limited=None):
     prob.setObjective(objective)
     kw = {"msg": False}
     if gap is not None:
@@ -148,8 +148,18 @@ def _solve(prob, objective, gap, time_limit):
         warnings.simplefilter("ignore", DeprecationWarning)
         prob.solve(pulp.HiGHS(**kw))
     if prob.status != pulp.LpStatusOptimal:
-        return None
+        if prob.status == pulp.LpStatusInfeasible:
+            raise _Stopped("infeasible")
+        if getattr(prob, "sol_status", None) == pulp.LpSolutionIntegerFeasible:
+            if limited is not None:
+                limited.append(True)
+            return pulp.value(objective)  # stopped by the time limit with a plan
+        raise _Stopped("no_solution")  # stopped by the time limit without a plan
     return pulp.value(objective)
+
+
+class _Stopped(Exception):
+    """A stage ended without a plan; its argument is the run's status."""
 
 
 def solve_reference(inst, gap=None, time_limit=None) -> dict:
@@ -167,30 +177,30 @@ def solve_reference(inst, gap=None, time_limit=None) -> dict:
         return equity_value(u, p["equity"], p["beta"])
 
     def lexi(first, second, tag):
-        v1 = _solve(prob, first - P, gap, time_limit)
-        if v1 is None:
-            return None
+        v1 = _solve(prob, first - P, gap, time_limit, limited)
         name = f"hold_{tag}"
         prob.addConstraint(first - P >= v1 - hold_tolerance(v1), name)
-        _solve(prob, second - P, gap, time_limit)
+        _solve(prob, second - P, gap, time_limit, limited)
         res = (pulp.value(E), true_equity())
         # switch the hold off for later stages (PuLP 3.3 has no public way to delete a row)
         prob.get_constraint_by_name(name).constant = 1e12
         return res
 
-    eff = lexi(E, Q, "e")
-    if eff is None:
-        out.update(status="infeasible", solve=time.perf_counter() - t1)
+    limited = []
+    try:
+        eff = lexi(E, Q, "e")
+        eq = lexi(Q, E, "q")
+        E_ide, Q_nad = eff
+        E_nad, Q_ide = eq
+        rE = E_ide - E_nad if E_ide - E_nad > 1e-9 * max(1, abs(E_ide)) else 1.0
+        rQ = Q_ide - Q_nad if Q_ide - Q_nad > 1e-9 * max(1, abs(Q_ide)) else 1.0
+        lam = inst.params["objective"]["lambda"]
+        _solve(prob, lam * E / rE + (1 - lam) * Q / rQ - P, gap, time_limit, limited)
+    except _Stopped as stop:
+        out.update(status=stop.args[0], solve=time.perf_counter() - t1)
         return out
-    eq = lexi(Q, E, "q")
-    E_ide, Q_nad = eff
-    E_nad, Q_ide = eq
-    rE = E_ide - E_nad if E_ide - E_nad > 1e-9 * max(1, abs(E_ide)) else 1.0
-    rQ = Q_ide - Q_nad if Q_ide - Q_nad > 1e-9 * max(1, abs(Q_ide)) else 1.0
-    lam = inst.params["objective"]["lambda"]
-    _solve(prob, lam * E / rE + (1 - lam) * Q / rQ - P, gap, time_limit)
     Ev, Qv = pulp.value(E), true_equity()
-    out.update(status="optimal", E_ideal=E_ide, Q_nadir=Q_nad, E_nadir=E_nad, Q_ideal=Q_ide,
+    out.update(status="time_limit" if limited else "optimal", E_ideal=E_ide, Q_nadir=Q_nad, E_nadir=E_nad, Q_ideal=Q_ide,
                efficiency=Ev, equity=Qv,
                objective=lam * (Ev - E_nad) / rE + (1 - lam) * (Qv - Q_nad) / rQ
                - (pulp.value(P) or 0.0),

@@ -66,3 +66,7 @@ def test_start_plans_do_not_change_the_optima(name, tmp_path, monkeypatch):
     assert sh["efficiency"] is not None and sh["equity"] is not None
     # no start beats the proven ideal (up to the solver's feasibility tolerance)
     assert sh["equity"] <= sol.summary["payoff_table"]["ideal"]["equity"] + 1e-6
+
+
+def test_reference_reports_an_infeasible_instance(demo):
+    assert solve_reference(demo.with_params({"balance.alpha": 1.0}))["status"] == "infeasible"
