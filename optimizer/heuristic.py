@@ -2,7 +2,9 @@
 
 On county-level instances HiGHS's own heuristics can spend minutes without a feasible plan,
 and a MIP solve stopped by a time limit then has nothing to return. This constructive
-heuristic gives it one in a few LP solves:
+heuristic gives it one in a few LP solves, for any objective: the pipeline builds one for the
+efficiency row of the payoff table, one for the equity row (with an efficiency tie-break,
+``pipeline.equity_start_objective``) and one for the final stage's objective:
 
 1. solve the LP relaxation;
 2. pick each pair's type: the one with the largest LP value, but a type whose lasting-capacity
