@@ -429,7 +429,6 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     balance_rows = []
 
     def balance(rule, ents, rows, cols, vals, rhs, labels):
-        nonlocal balance_rows
         n = len(ents)
         if n == 0:
             return

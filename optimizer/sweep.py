@@ -9,7 +9,6 @@ and types, and what changed against the unchanged instance (the baseline).
 from __future__ import annotations
 
 import itertools
-import math
 import time
 
 import numpy as np

@@ -10,9 +10,6 @@ with each other eligible type forced on the pairing.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-
-from .methods import Problem
 
 AUTO_RESOLVES = 60  # "why" re-solves run by default up to this many
 AUTO_BINARIES = 5000  # ... and on models with at most this many binaries
@@ -46,7 +43,6 @@ def eligibility_words(inst, d: int, r: int) -> tuple[list[str], str]:
 
 
 def count_resolves(sol) -> int:
-    inst = sol.instance
     return int(sum(len(s.split("|")) - 1 for s in sol.pairings["eligible_types"]
                    if isinstance(s, str) and s))
 
@@ -71,13 +67,12 @@ def add_type_reasons(sol, clock=None, resolve=True) -> None:
     am, inst = sol.model, sol.instance
     P = sol.pairings
     T = list(inst.types)
-    a = inst.arrays
     D, R = inst.partners.index, inst.recipients.index
     reasons = []
     loss = {t: np.full(len(P), np.nan) for t in T}
     dE = {t: np.full(len(P), np.nan) for t in T}
     dQ = {t: np.full(len(P), np.nan) for t in T}
-    cE, cQ = am.lm.objectives["efficiency"], am.lm.objectives["equity"]
+    cE = am.lm.objectives["efficiency"]
     base_obj = float(sol.final_problem.objective @ sol.x)
     # z column of (pair, type)
     zcol = {}

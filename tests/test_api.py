@@ -91,8 +91,6 @@ def test_fixed_pair_is_kept(demo):
 
 def test_time_limited_run_is_never_called_optimal(tmp_path):
     """A large generated instance with a very short limit: a plan may exist, not proven."""
-    from tiny import tiny_instance  # noqa: F401  (keeps the import graph honest)
-
     import pandas as pd
     from optimizer import Instance
 

@@ -128,7 +128,6 @@ def lp_max(m, c, extra=()):
 
 
 def brute_force(inst, lam):
-    best = {"E": None, "Q": None, "W": None}
     rows = []
     for pairs, combo in enumerate_choices(inst):
         m = lp_for(inst, pairs, combo)

@@ -34,7 +34,7 @@ Price of fairness = (420 - 385.5) / 420 = 0.082142857...
 """
 
 import pytest
-from checker import assert_plan, check_solution
+from checker import assert_plan
 
 from optimizer import solve
 
