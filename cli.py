@@ -157,6 +157,8 @@ def render_solution(sol) -> str:
     lines.append("")
     pt = s["payoff_table"]
     eq = s["equity_measure"] + (f", beta {s['beta']:g}" if s.get("beta") else "")
+    # the ideals are proven only when every stage was; otherwise they are the best plans known
+    best = "best possible" if s["status"] == "optimal" else "best found, not proven"
     status = (paint("optimal", fg="green") if s["status"] == "optimal" else
               paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
     lines += [
@@ -166,9 +168,9 @@ def render_solution(sol) -> str:
         f"  method             {s['method']}" + (f", lambda {s['lambda']:g}" if s['method'] == 'weighted'
                                                  else f", first {s['first']}" if s['first'] else
                                                  f", eps {s['eps']:g}" if s.get('eps') is not None else ""),
-        f"  efficiency         {fmt_num(s['efficiency'], 6)}  (best possible "
+        f"  efficiency         {fmt_num(s['efficiency'], 6)}  ({best} "
         f"{fmt_num(pt['ideal']['efficiency'], 6)})",
-        f"  equity ({eq})  {fmt_num(s['equity'], 6)}  (best possible "
+        f"  equity ({eq})  {fmt_num(s['equity'], 6)}  ({best} "
         f"{fmt_num(pt['ideal']['equity'], 6)})",
         f"  price of fairness  {fmt_num(100 * s['price_of_fairness'], 3) if s.get('price_of_fairness') is not None else '-'}% "
         f"of efficiency is lost when equity comes first; this plan loses "

@@ -191,3 +191,19 @@ def test_write_model_is_the_final_stage(tmp_path):
     h.run()
     assert h.getInfo().objective_function_value == pytest.approx(
         float(sol.final_problem.objective @ sol.x), rel=1e-7)
+
+
+def test_ideals_of_a_limited_run_are_not_called_best_possible(tmp_path):
+    """A run stopped by a limit has a payoff table of the best plans known, not proven ideals:
+    the summary (and the report) say so."""
+    from optimizer import load_instance, solve
+    from optimizer.report import build_html, load_results
+
+    sol = solve(load_instance(DEMO), why=False)
+    assert "(best possible" in cli.render_solution(sol)
+    sol.summary["status"] = "time_limit"
+    text = cli.render_solution(sol)
+    assert "(best possible" not in text and text.count("(best found, not proven") == 2
+    sol.write(tmp_path / "res")
+    html = build_html(load_results(tmp_path / "res"))
+    assert "best possible" not in html and "best found, not proven" in html
