@@ -180,7 +180,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     start = eq_start = None
     if isinstance(backend, HighsBackend) and backend.use_starts:  # large instances only
         t0 = time.perf_counter()
-        start = construct_plan(am, backend, cE - cP, time_limit=clock.share(7))
+        start = construct_plan(am, backend, cE - cP, time_limit=clock.share(3))
         t1 = time.perf_counter()
         eq_start = construct_plan(am, backend, equity_start_objective(cE, cQ, cP, start),
                                   time_limit=clock.share(4))

@@ -114,7 +114,14 @@ def _names(sol, n_extra_labels):
     return rule, entity, name
 
 
-def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, inst) -> str:
+def _region_names(inst) -> dict:
+    """id -> name of every partner and recipient (built once per report: rebuilding it for
+    every binding row took seconds at the county level)."""
+    return {**dict(zip(inst.partners.index, inst.partners["name"])),
+            **dict(zip(inst.recipients.index, inst.recipients["name"]))}
+
+
+def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, name_of: dict) -> str:
     def rng():
         lo = rhs - dec if math.isfinite(dec) else -INF
         hi = rhs + inc if math.isfinite(inc) else INF
@@ -130,8 +137,6 @@ def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, inst) -> str:
         return "not binding: a small change does not move the objective"
     verb = "raises" if shadow > 0 else "lowers"
     amt = f"{abs(shadow):.4g} {unit_words}"
-    name_of = {**dict(zip(inst.partners.index, inst.partners["name"])),
-               **dict(zip(inst.recipients.index, inst.recipients["name"]))}
     if rule == "supply":
         return f"one more unit of {name_of.get(who(0), who(0))}'s {who(1)} supply {verb} the objective by {amt} {rng()}"
     if rule == "absorb":
@@ -198,6 +203,7 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
     elif objective == "plan" and pobj["method"] == "epsilon":
         per_unit = sol.payoff.E_range
     records = []
+    name_of = _region_names(inst)
     for i in range(len(act)):
         if not all_rows and rule[i] not in REPORTED_ROWS and rule[i] != "hold":
             continue
@@ -227,7 +233,7 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
             "allowable_increase": float(inc), "allowable_decrease": float(dec),
             "binding": bool(at_up or at_lo),
             "shadow_price_efficiency": sh * per_unit if per_unit else np.nan,
-            "meaning": _meaning(rule[i], entity[i], sh, rhs, inc, dec, unit_words, inst),
+            "meaning": _meaning(rule[i], entity[i], sh, rhs, inc, dec, unit_words, name_of),
             "row": i,
         })
     constraints = pd.DataFrame(records)
