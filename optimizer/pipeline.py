@@ -183,7 +183,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         start = construct_plan(am, backend, cE - cP, time_limit=clock.share(3))
         t1 = time.perf_counter()
         eq_start = construct_plan(am, backend, equity_start_objective(cE, cQ, cP, start),
-                                  time_limit=clock.share(4))
+                                  time_limit=clock.share(3))
         summary["start_heuristic"] = {
             "seconds": round(t1 - t0, 4),
             "efficiency": None if start is None else float(cE @ start),

@@ -67,8 +67,8 @@ def solver_options(fn):
         click.option("--solver", default="highs", show_default=True,
                      help="highs (direct, default) or any PuLP solver by name, e.g. cbc."),
         click.option("--time-limit", type=float, default=None,
-                     help="Seconds for the whole run; the best plan so far is returned, marked "
-                          "not proven optimal."),
+                     help="Seconds for loading and solving (writing results comes after); "
+                          "the best plan so far is returned, marked not proven optimal."),
         click.option("--gap", type=float, default=None,
                      help="Relative MIP gap at which to stop (HiGHS default 1e-4)."),
         click.option("--threads", type=int, default=None, help="Solver threads."),
