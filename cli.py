@@ -159,6 +159,10 @@ def render_solution(sol) -> str:
     eq = s["equity_measure"] + (f", beta {s['beta']:g}" if s.get("beta") else "")
     # the ideals are proven only when every stage was; otherwise they are the best plans known
     best = "best possible" if s["status"] == "optimal" else "best found, not proven"
+
+    def beyond(what):  # the proven bound, where the best is not proven
+        b = (s.get("bounds") or {}).get(what)
+        return "" if s["status"] == "optimal" or b is None else f"; no plan exceeds {fmt_num(b, 6)}"
     status = (paint("optimal", fg="green") if s["status"] == "optimal" else
               paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
     lines += [
@@ -169,9 +173,9 @@ def render_solution(sol) -> str:
                                                  else f", first {s['first']}" if s['first'] else
                                                  f", eps {s['eps']:g}" if s.get('eps') is not None else ""),
         f"  efficiency         {fmt_num(s['efficiency'], 6)}  ({best} "
-        f"{fmt_num(pt['ideal']['efficiency'], 6)})",
+        f"{fmt_num(pt['ideal']['efficiency'], 6)}{beyond('efficiency')})",
         f"  equity ({eq})  {fmt_num(s['equity'], 6)}  ({best} "
-        f"{fmt_num(pt['ideal']['equity'], 6)})",
+        f"{fmt_num(pt['ideal']['equity'], 6)}{beyond('equity')})",
         f"  price of fairness  {fmt_num(100 * s['price_of_fairness'], 3) if s.get('price_of_fairness') is not None else '-'}% "
         f"of efficiency is lost when equity comes first; this plan loses "
         f"{fmt_num(100 * (s.get('efficiency_loss_vs_ideal') or 0), 3)}%",

@@ -4,7 +4,7 @@ On county-level instances HiGHS's own heuristics can spend minutes without a fea
 and a MIP solve stopped by a time limit then has nothing to return. This constructive
 heuristic gives it one in a few LP solves, for any objective: the pipeline builds one for the
 efficiency row of the payoff table, one for the equity row (with an efficiency tie-break,
-``pipeline.equity_start_objective``) and one for the final stage's objective:
+``pipeline.equity_tie_break``) and one for the final stage's objective:
 
 1. solve the LP relaxation;
 2. pick each pair's type: the one with the largest LP value, but a type whose lasting-capacity
@@ -33,6 +33,8 @@ def construct_plan(am, backend, objective: np.ndarray, rows=(), rounds: int = 3,
     nZ = len(am.z_pair)
     lp = backend.solve(objective, extra_rows=rows, relax_integers=True, time_limit=time_limit,
                        label="start: LP relaxation")
+    if info is not None:
+        info["lp_bound"] = lp.bound  # the LP optimum bounds every plan's objective
     if not lp.ok:
         return None
     zlp = lp.x[z.start:z.stop]

@@ -128,6 +128,10 @@ class PayoffTable:
     prob_eq: Problem
     status: str
     note: str = ""  # MOVED_ROW when a row holds a plan found after its own stage
+    # proven upper bounds on the ideals (the first stages' dual bounds, on E - penalty and
+    # Q - penalty); None when the solver gave none
+    E_bound: float | None = None
+    Q_bound: float | None = None
 
     @property
     def E_nadir(self) -> float:
@@ -200,7 +204,7 @@ def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock:
     xe, xq = e2.x, q2.x
     table = PayoffTable(E_ideal=float(cE @ xe), Q_at_E=equity(xe), Q_ideal=equity(xq),
                         E_at_Q=float(cE @ xq), x_eff=xe, x_eq=xq, prob_eff=prob_e, prob_eq=prob_q,
-                        status=status)
+                        status=status, E_bound=e1.bound, Q_bound=q1.bound)
     if status != "optimal":  # a limited row may be beaten by the other row's plan
         table = table.with_plan(float(cE @ xq), equity(xq), xq).with_plan(
             float(cE @ xe), equity(xe), xe)

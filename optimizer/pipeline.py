@@ -74,14 +74,37 @@ def final_problem(am: AllocationModel, table: methods.PayoffTable) -> Problem:
 TIE_BREAK = 1e-4  # efficiency's weight in the equity start's LP, relative to equity
 
 
-def equity_start_objective(cE, cQ, cP, start) -> np.ndarray:
-    """The objective the equity-first row's start plan is built for: equity, with efficiency
-    as a tie-break worth about 1e-4 of it. The pure equity LP is very degenerate (only the
-    worst recipients count, every other flow is free to move); the tie-break settles those
-    flows and measured 2-3x faster at county level (docs/performance.md). Only the start
-    uses it: the MIP stage maximises equity itself."""
+def equity_tie_break(cE, start) -> float:
+    """Efficiency's weight in the objective the equity-first row's start plan is built for
+    (equity + weight * efficiency): about 1e-4 of equity. The pure equity LP is very
+    degenerate (only the worst recipients count, every other flow is free to move); the
+    tie-break settles those flows and measured 2-3x faster at county level
+    (docs/performance.md). Only the start uses it: the MIP stage maximises equity itself."""
     scale = max(1.0, abs(float(cE @ start))) if start is not None else max(1.0, float(np.abs(cE).sum()))
-    return cQ - cP + TIE_BREAK / scale * cE
+    return TIE_BREAK / scale
+
+
+def proven_bounds(am: AllocationModel, table: methods.PayoffTable, lp_bounds: dict,
+                  tie: float) -> dict:
+    """Upper bounds on the best efficiency and the best equity any plan can reach, from the
+    payoff stages' dual bounds and the start plans' LP relaxations (None when unknown, and
+    always None with soft rules: the stages then bound objective minus penalty).
+
+    The equity start's LP maximises Q + tie * E, so Q <= its optimum - tie * E for every plan,
+    and E is at least the sum of the negative efficiency terms (setup costs) at their bounds."""
+    lm = am.lm
+    cE = lm.objectives["efficiency"]
+    if np.any(lm.objectives["penalty"] != 0):
+        return {"efficiency": None, "equity": None}
+    nz = np.flatnonzero(cE)
+    E_min = float(np.minimum(cE[nz] * lm.col_lower[nz], cE[nz] * lm.col_upper[nz]).sum())
+    e = [b for b in (table.E_bound, lp_bounds.get("efficiency")) if b is not None]
+    q = [table.Q_bound] if table.Q_bound is not None else []
+    if lp_bounds.get("equity") is not None and np.isfinite(E_min):
+        q.append(lp_bounds["equity"] - tie * E_min)
+    # a bound is never below a plan that exists (the solvers' tolerances aside)
+    return {"efficiency": max(min(e), table.E_ideal) if e else None,
+            "equity": max(min(q), table.Q_ideal) if q else None}
 
 
 def polish(backend, problem: Problem, am: AllocationModel, x: np.ndarray, duals=True) -> StageResult:
@@ -178,12 +201,16 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     first = pobj["first"] if pobj["method"] == "lexicographic" else (
         "efficiency" if pobj["lambda"] == 1.0 else "equity")
     start = eq_start = None
+    lp_bounds, tie = {}, 0.0
     if isinstance(backend, HighsBackend) and backend.use_starts:  # large instances only
         t0 = time.perf_counter()
-        start = construct_plan(am, backend, cE - cP, time_limit=clock.share(3))
+        e_info, q_info = {}, {}
+        start = construct_plan(am, backend, cE - cP, time_limit=clock.share(3), info=e_info)
         t1 = time.perf_counter()
-        eq_start = construct_plan(am, backend, equity_start_objective(cE, cQ, cP, start),
-                                  time_limit=clock.share(3))
+        tie = equity_tie_break(cE, start)
+        eq_start = construct_plan(am, backend, cQ - cP + tie * cE, time_limit=clock.share(3),
+                                  info=q_info)
+        lp_bounds = {"efficiency": e_info.get("lp_bound"), "equity": q_info.get("lp_bound")}
         summary["start_heuristic"] = {
             "seconds": round(t1 - t0, 4),
             "efficiency": None if start is None else float(cE @ start),
@@ -242,6 +269,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         summary["price_of_fairness"] = table.price_of_fairness
     if table.note:
         summary["payoff_table_note"] = table.note
+    summary["bounds"] = proven_bounds(am, table, lp_bounds, tie)
     if pobj["method"] == "weighted":
         lam = pobj["lambda"]
         objective = (lam * (E - table.E_nadir) / table.E_range

@@ -659,6 +659,11 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
     pt = payoff(s)
     best = ("best possible" if s.get("status", "optimal") == "optimal"
             else "best found, not proven")  # the ideals of a run stopped by a limit
+
+    def beyond(what):  # the proven bound, where the best is not proven
+        b = (s.get("bounds") or {}).get(what)
+        return "" if s.get("status", "optimal") == "optimal" or b is None else \
+            f"; no plan exceeds {num(b, 6)}"
     cards = [] if has_plan else [
         _card("Pareto points", num(len(res.pareto)) if res.pareto is not None else "-",
               "plans where efficiency can only rise if equity falls"),
@@ -668,10 +673,10 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
         _card("pairings", num(s.get("pairings", len(P))),
               ", ".join(f"{t} {n}" for t, n in type_counts.items())),
         _card("efficiency", num(s.get("efficiency"), 6),
-              f"{best} {num(pt.get('ideal', {}).get('efficiency'), 6)}"
+              f"{best} {num(pt.get('ideal', {}).get('efficiency'), 6)}{beyond('efficiency')}"
               + (f" &middot; {_e(gain_unit)}" if gain_unit else "")),
         _card(f"equity ({s.get('equity_measure', '')})", num(s.get("equity"), 5),
-              f"{best} {num(pt.get('ideal', {}).get('equity'), 5)}"),
+              f"{best} {num(pt.get('ideal', {}).get('equity'), 5)}{beyond('equity')}"),
         _card("price of fairness", pct(s.get("price_of_fairness")),
               f"this plan gives up {pct(s.get('efficiency_loss_vs_ideal'))} of the best efficiency"),
     ]

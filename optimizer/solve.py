@@ -78,6 +78,9 @@ class StageResult:
     col_dual: np.ndarray | None = None
     extra_dual: np.ndarray | None = None
     info: dict = field(default_factory=dict)
+    # a proven bound on the objective (above it for a maximisation): HiGHS's dual bound of a
+    # MIP, the optimum of an LP; None when unknown
+    bound: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -339,6 +342,11 @@ class HighsBackend:
                 else:
                     gap = 0.0 if status == "optimal" else None
                 res.x, res.objective, res.mip_gap = x, obj, gap
+            if self.integer.any() and not relax_integers:
+                b = float(getattr(h.getInfo(), "mip_dual_bound", INF))
+                res.bound = b if math.isfinite(b) and abs(b) < 1e30 else None
+            elif status == "optimal":
+                res.bound = res.objective
                 if duals and sol.dual_valid:
                     rd = np.asarray(sol.row_dual, float)
                     res.row_dual = rd[:m0]

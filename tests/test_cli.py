@@ -204,6 +204,9 @@ def test_ideals_of_a_limited_run_are_not_called_best_possible(tmp_path):
     sol.summary["status"] = "time_limit"
     text = cli.render_solution(sol)
     assert "(best possible" not in text and text.count("(best found, not proven") == 2
+    sol.summary["bounds"] = {"efficiency": 500.0, "equity": None}
+    text = cli.render_solution(sol)
+    assert text.count("no plan exceeds") == 1 and "no plan exceeds 500" in text
     sol.write(tmp_path / "res")
     html = build_html(load_results(tmp_path / "res"))
     assert "best possible" not in html and "best found, not proven" in html

@@ -70,3 +70,41 @@ def test_start_plans_do_not_change_the_optima(name, tmp_path, monkeypatch):
 
 def test_reference_reports_an_infeasible_instance(demo):
     assert solve_reference(demo.with_params({"balance.alpha": 1.0}))["status"] == "infeasible"
+
+
+def test_proven_bounds_are_upper_bounds(tmp_path, monkeypatch):
+    """summary['bounds'] bounds the best efficiency and equity; each source of it (the stage's
+    dual bound, the start LPs with the tie-break corrected) is above the proven optimum."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    import optimizer.heuristic
+    from optimizer import build_model
+    from optimizer.heuristic import construct_plan
+    from optimizer.pipeline import equity_tie_break, proven_bounds
+    from optimizer.solve import SolverOptions, make_backend
+
+    monkeypatch.setattr(optimizer.heuristic, "MIN_BINARIES", 0)
+    write_instance(generate(6, 12, 3, seed=5, candidates=3), tmp_path / "g")
+    inst = load_instance(tmp_path / "g")
+    sol = solve(inst, gap=0, why=False)
+    E, Q = sol.payoff.E_ideal, sol.payoff.Q_ideal  # proven optima (gap 0)
+    b = sol.summary["bounds"]
+    assert E - 1e-6 <= b["efficiency"] <= E * (1 + 1e-6) + 1e-6
+    assert Q - 1e-9 <= b["equity"] <= Q + 1e-6
+    # the start LPs alone, with the ideals taken out of the clamp
+    am = build_model(inst)
+    be = make_backend(am.lm, SolverOptions())
+    cE, cQ = am.lm.objectives["efficiency"], am.lm.objectives["equity"]
+    e_info, q_info = {}, {}
+    start = construct_plan(am, be, cE, info=e_info)
+    tie = equity_tie_break(cE, start)
+    construct_plan(am, be, cQ + tie * cE, info=q_info)
+    blank = replace(sol.payoff, E_bound=None, Q_bound=None, E_ideal=-np.inf, Q_ideal=-np.inf)
+    raw = proven_bounds(am, blank, {"efficiency": e_info["lp_bound"],
+                                    "equity": q_info["lp_bound"]}, tie)
+    assert raw["efficiency"] >= E - 1e-6 and raw["equity"] >= Q - 1e-9
+    # with a soft rule the stages bound objective minus penalty: no bound is claimed
+    soft = solve(inst, gap=0, why=False, soft="access_floor")
+    assert soft.summary["bounds"] == {"efficiency": None, "equity": None}
