@@ -246,6 +246,7 @@ class HighsBackend:
 
     record_dir = None  # see record()
     highs_seconds = 0.0  # HiGHS's own clock, summed over every run of this backend
+    record_seconds = 0.0  # time spent writing recorded models (see record())
 
     def record(self, folder) -> None:
         """From now on every solve (MIP stages and the LPs of start plans and polishing)
@@ -313,7 +314,9 @@ class HighsBackend:
             h.writeModel(str(pathlib.Path(self.record_dir) / name))
             self.recorded.append({"file": name, "label": label,
                                   "time_limit": time_limit})
-            t0 += time.perf_counter() - t_w  # writing is not solving
+            t_w = time.perf_counter() - t_w
+            t0 += t_w  # writing is not solving
+            self.record_seconds += t_w
         # each stage starts afresh (no basis or search state of the previous stage), as HiGHS
         # would on the written model; only the explicit start below carries over
         h.clearSolver()
