@@ -202,7 +202,8 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         "efficiency" if pobj["lambda"] == 1.0 else "equity")
     start = eq_start = None
     lp_bounds, tie = {}, 0.0
-    if isinstance(backend, HighsBackend) and backend.use_starts:  # large instances only
+    large = isinstance(backend, HighsBackend) and backend.use_starts  # starts pay only there
+    if large:
         t0 = time.perf_counter()
         e_info, q_info = {}, {}
         start = construct_plan(am, backend, cE - cP, time_limit=clock.share(3), info=e_info)
@@ -239,7 +240,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         starts = [table.x_eff, table.x_eq]
         if pobj["method"] == "epsilon":
             starts = [s for s in starts if cQ @ s >= pobj["eps"] - 1e-9]
-        if start is not None:  # large instance: a start made for the final objective too
+        if large:  # a start made for the final objective too
             own = construct_plan(am, backend, problem.objective, rows=problem.rows,
                                  time_limit=clock.share(2))
             if own is not None:
