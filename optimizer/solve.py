@@ -345,16 +345,16 @@ class HighsBackend:
                 else:
                     gap = 0.0 if status == "optimal" else None
                 res.x, res.objective, res.mip_gap = x, obj, gap
-            if self.integer.any() and not relax_integers:
-                b = float(getattr(h.getInfo(), "mip_dual_bound", INF))
-                res.bound = b if math.isfinite(b) and abs(b) < 1e30 else None
-            elif status == "optimal":
-                res.bound = res.objective
                 if duals and sol.dual_valid:
                     rd = np.asarray(sol.row_dual, float)
                     res.row_dual = rd[:m0]
                     res.extra_dual = rd[m0:]
                     res.col_dual = np.asarray(sol.col_dual, float)
+            if self.integer.any() and not relax_integers:
+                b = float(getattr(h.getInfo(), "mip_dual_bound", INF))
+                res.bound = b if math.isfinite(b) and abs(b) < 1e30 else None
+            elif status == "optimal":
+                res.bound = res.objective
             res.info = {"mip_node_count": int(getattr(h.getInfo(), "mip_node_count", 0) or 0),
                         "highs_seconds": own}
         finally:
