@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from optimizer.commands import register
+from optimizer.solution import best_known
 from optimizer.commands.common import (
     EXIT,
     SolverProgressLine,
@@ -155,14 +156,10 @@ def render_solution(sol) -> str:
     lines.append(render_table(rows, ["partner", "recipient", "type", *K, "gain"],
                               right=set(range(3, 4 + len(K))), styles={2: type_style}))
     lines.append("")
-    pt = s["payoff_table"]
     eq = s["equity_measure"] + (f", beta {s['beta']:g}" if s.get("beta") else "")
-    # the ideals are proven only when every stage was; otherwise they are the best plans known
-    best = "best possible" if s["status"] == "optimal" else "best found, not proven"
 
-    def beyond(what):  # the proven bound, where the best is not proven
-        b = (s.get("bounds") or {}).get(what)
-        return "" if s["status"] == "optimal" or b is None else f"; no plan exceeds {fmt_num(b, 6)}"
+    def best(what):
+        return best_known(s, what, lambda v: fmt_num(v, 6))
     status = (paint("optimal", fg="green") if s["status"] == "optimal" else
               paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
     lines += [
@@ -172,14 +169,12 @@ def render_solution(sol) -> str:
         f"  method             {s['method']}" + (f", lambda {s['lambda']:g}" if s['method'] == 'weighted'
                                                  else f", first {s['first']}" if s['first'] else
                                                  f", eps {s['eps']:g}" if s.get('eps') is not None else ""),
-        f"  efficiency         {fmt_num(s['efficiency'], 6)}  ({best} "
-        f"{fmt_num(pt['ideal']['efficiency'], 6)}{beyond('efficiency')})",
-        f"  equity ({eq})  {fmt_num(s['equity'], 6)}  ({best} "
-        f"{fmt_num(pt['ideal']['equity'], 6)}{beyond('equity')})",
+        f"  efficiency         {fmt_num(s['efficiency'], 6)}  ({best('efficiency')})",
+        f"  equity ({eq})  {fmt_num(s['equity'], 6)}  ({best('equity')})",
         f"  price of fairness  {fmt_num(100 * s['price_of_fairness'], 3) if s.get('price_of_fairness') is not None else '-'}% "
         f"of efficiency is lost when equity comes first; this plan loses "
         f"{fmt_num(100 * (s.get('efficiency_loss_vs_ideal') or 0), 3)}%",
-        f"  types              " + ", ".join(f"{t} {n}" for t, n in s["types"].items()),
+        "  types              " + ", ".join(f"{t} {n}" for t, n in s["types"].items()),
     ]
     if s.get("violations"):
         lines.append(paint(f"  soft rules broken  {s['violations']} (see balance.csv)", fg="red"))

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, RegcollabError
+from .solution import best_known
 
 REPORT_FILE = "report.html"
 
@@ -656,14 +657,7 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
     step("Lorenz curves")
     lorenz_png, g0, g1 = fig_lorenz(res) if len(rec) else (None, None, None)
     type_counts = s.get("types") or (P["type"].value_counts().to_dict() if len(P) else {})
-    pt = payoff(s)
-    best = ("best possible" if s.get("status", "optimal") == "optimal"
-            else "best found, not proven")  # the ideals of a run stopped by a limit
-
-    def beyond(what):  # the proven bound, where the best is not proven
-        b = (s.get("bounds") or {}).get(what)
-        return "" if s.get("status", "optimal") == "optimal" or b is None else \
-            f"; no plan exceeds {num(b, 6)}"
+    sp = {**s, "payoff_table": payoff(s)}  # the payoff table however it was written
     cards = [] if has_plan else [
         _card("Pareto points", num(len(res.pareto)) if res.pareto is not None else "-",
               "plans where efficiency can only rise if equity falls"),
@@ -673,10 +667,10 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
         _card("pairings", num(s.get("pairings", len(P))),
               ", ".join(f"{t} {n}" for t, n in type_counts.items())),
         _card("efficiency", num(s.get("efficiency"), 6),
-              f"{best} {num(pt.get('ideal', {}).get('efficiency'), 6)}{beyond('efficiency')}"
+              best_known(sp, "efficiency", lambda v: num(v, 6))
               + (f" &middot; {_e(gain_unit)}" if gain_unit else "")),
         _card(f"equity ({s.get('equity_measure', '')})", num(s.get("equity"), 5),
-              f"{best} {num(pt.get('ideal', {}).get('equity'), 5)}{beyond('equity')}"),
+              best_known(sp, "equity", lambda v: num(v, 5))),
         _card("price of fairness", pct(s.get("price_of_fairness")),
               f"this plan gives up {pct(s.get('efficiency_loss_vs_ideal'))} of the best efficiency"),
     ]

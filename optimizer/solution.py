@@ -26,6 +26,18 @@ from .model import AllocationModel
 ZERO = 1e-9  # flows below this are reported as 0
 
 
+def best_known(summary: dict, what: str, fmt) -> str:
+    """How a summary states the best ``what`` ("efficiency" or "equity") any plan reaches:
+    "best possible X" when every stage was proven, else "best found, not proven X" and the
+    proven bound when there is one. ``fmt`` formats a number (terminal and report differ)."""
+    ideal = ((summary.get("payoff_table") or {}).get("ideal") or {}).get(what)
+    if summary.get("status", "optimal") == "optimal":
+        return f"best possible {fmt(ideal)}"
+    bound = (summary.get("bounds") or {}).get(what)
+    return f"best found, not proven {fmt(ideal)}" + (
+        "" if bound is None else f"; no plan exceeds {fmt(bound)}")
+
+
 def _clean(v: np.ndarray) -> np.ndarray:
     v = np.where(np.abs(v) < ZERO, 0.0, v)
     return v
