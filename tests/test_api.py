@@ -142,3 +142,19 @@ def test_weight_at_the_ends_is_lexicographic(lam, first):
     lex = assert_plan(solve(inst, method="lexicographic", first=first, why=False))
     assert w.efficiency == pytest.approx(lex.efficiency, rel=1e-6)
     assert w.equity == pytest.approx(lex.equity, rel=1e-6)
+
+
+def test_load_instance_accepts_bundled_names_from_any_folder(tmp_path, monkeypatch):
+    """Issue 11.7: the API takes a bundled instance by name, as the CLI does."""
+    from optimizer import InstanceError, bundled_instances_dir, load_instance
+
+    monkeypatch.chdir(tmp_path)
+    inst = load_instance("guangdong")
+    assert len(inst.recipients) == 12
+    assert load_instance().name == inst.name  # None: the bundled default
+    assert load_instance("demo").path == str(bundled_instances_dir() / "demo")
+    (tmp_path / "demo").mkdir()  # a folder of that name here wins over the bundled one
+    with pytest.raises(InstanceError, match="instance.toml"):
+        load_instance("demo")
+    with pytest.raises(InstanceError, match="bundled instances: .*guangdong"):
+        load_instance("guangdongg")

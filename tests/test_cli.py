@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import DEMO
 from test_validation import make, replace
 
-import cli
+from optimizer import cli
 
 SUMMARY_KEYS = {"status", "efficiency", "equity", "objective", "mip_gap", "payoff_table",
                 "price_of_fairness", "timings"}

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from conftest import DEMO, ROOT
 from tiny import tiny_instance
 
-import cli
+from optimizer import cli
 from optimizer import load_instance, solve
 from optimizer.diagnose import Diagnosis, _Words, diagnose
 from optimizer.model import build_model

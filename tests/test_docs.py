@@ -5,7 +5,7 @@ import re
 from click.testing import CliRunner
 from conftest import ROOT
 
-import cli
+from optimizer import cli
 from optimizer.schema import markdown_tables
 
 
@@ -25,5 +25,11 @@ def test_cli_doc_lists_every_solve_option():
 def test_readme_commands_match_ci():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    test_cmd = ci.strip().splitlines()[-1]
-    assert test_cmd in readme, "the README's test command must be what CI runs"
+    marker = "# --- the README's test command, verbatim:\n"
+    test_cmd = ci.split(marker)[1].splitlines()[0]
+    assert test_cmd.startswith("pip install") and test_cmd in readme, \
+        "the README's test command must be what CI runs"
+    first = re.search(r"```bash\n(.*?)\n```", readme, re.S).group(1)
+    install = first.split("pip install ")[1].split(" && ")[0]  # e.g. '.[report]'
+    assert "-e" not in install.split(), "the first command installs as a user would"
+    assert "regcollab solve" in first and "regcollab solve" in ci

@@ -11,7 +11,7 @@ from checker import check_solution
 from click.testing import CliRunner
 from conftest import ROOT
 
-import cli
+from optimizer import cli
 from optimizer import InputError, load_instance, solve
 from optimizer.commands.common import color_enabled, paint, render_table, type_style
 from optimizer.explain import explain_pair, find_region, parse_pair, planned_resolves

@@ -5,7 +5,7 @@ import filecmp
 from checker import assert_plan
 from click.testing import CliRunner
 
-import cli
+from optimizer import cli
 from optimizer import load_instance, solve
 
 

@@ -22,7 +22,7 @@ from conftest import ROOT
 from optimizer import load_instance, solve
 
 INSTANCES = ROOT / "instances"
-sys.path.insert(0, str(INSTANCES))
+sys.path.insert(0, str(INSTANCES / "_build"))
 import _build_common as BC  # noqa: E402
 
 NAMES = ["guangdong", "east-west"]

@@ -26,7 +26,7 @@ from checker import check_solution
 from click.testing import CliRunner
 from conftest import DEMO, ROOT
 
-import cli
+from optimizer import cli
 from optimizer import load_instance, solve
 from optimizer.files import TMP_PREFIX, atomic_dir, safe_name
 

@@ -17,7 +17,7 @@ from checker import check_solution
 from click.testing import CliRunner
 from conftest import DEMO, ROOT
 
-import cli
+from optimizer import cli
 from optimizer import load_instance, solve
 from optimizer.commands.report import write_extras
 from optimizer.report import REPORT_FILE, chart_label, gini, lorenz, write_report

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import DEMO
 
-import cli
+from optimizer import cli
 from optimizer import InputError, solve
 from optimizer.robustness import global_sensitivity, robustness
 from optimizer.sweep import parse_values, sweep

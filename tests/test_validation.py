@@ -11,7 +11,7 @@ import shutil
 from click.testing import CliRunner
 from conftest import DEMO
 
-import cli
+from optimizer import cli
 
 
 def make(tmp_path, edit=None, name="inst"):

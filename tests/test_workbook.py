@@ -16,7 +16,7 @@ from conftest import DEMO, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cli
+from optimizer import cli
 from optimizer import InstanceError, load_instance, solve
 from optimizer.workbook import (
     cell_for,

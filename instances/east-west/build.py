@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "_build"))  # the shared builder, not shipped
 import _build_common as C  # noqa: E402
 
 PARTNERS = [("BJ", "北京", "Beijing"), ("TJ", "天津", "Tianjin"), ("SH", "上海", "Shanghai"),

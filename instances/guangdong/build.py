@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "_build"))  # the shared builder, not shipped
 import _build_common as C  # noqa: E402
 
 PARTNERS = [("GZ", "广州", "Guangzhou"), ("SZ", "深圳", "Shenzhen"), ("FS", "佛山", "Foshan"),

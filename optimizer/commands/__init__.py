@@ -1,4 +1,4 @@
-"""Commands of ``regcollab`` beyond ``solve`` and ``validate`` (which are in ``cli.py``).
+"""Commands of ``regcollab`` beyond ``solve`` and ``validate`` (which are in ``optimizer/cli.py``).
 
 Each module defines click commands and lists them in ``COMMANDS``; :func:`register` adds
 them to the group. Add a module's name to ``MODULES`` to make its commands appear.

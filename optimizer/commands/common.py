@@ -10,25 +10,15 @@ from pathlib import Path
 
 import click
 
-DEFAULT_INSTANCE = "guangdong"
 EXIT = {"optimal": 0, "time_limit": 0, "infeasible": 3, "no_solution": 4, "unbounded": 1,
         "error": 1}
 
 
-def instances_dir() -> Path:
-    from optimizer import bundled_instances_dir
-
-    return bundled_instances_dir()
-
-
 def resolve_instance(path: str | None) -> Path:
     """An instance path as given, or the name of a bundled instance (``guangdong``)."""
-    if path is None:
-        return instances_dir() / DEFAULT_INSTANCE
-    p = Path(path)
-    if not p.exists() and (instances_dir() / path).exists():
-        return instances_dir() / path
-    return p
+    from optimizer.instance import resolve_instance as resolve
+
+    return resolve(path)
 
 
 def handle_errors(fn):

@@ -1,0 +1,201 @@
+"""The ``regcollab`` command line (click).
+
+Exit status: 0 solved (a plan was found; see the status for whether it is proven optimal),
+2 bad input, 3 infeasible rules, 4 no plan within the limits, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from optimizer.commands import register
+from optimizer.solution import best_known
+from optimizer.commands.common import (
+    EXIT,
+    SolverProgressLine,
+    fmt_num,
+    handle_errors,
+    method_options,
+    paint,
+    parse_soft,
+    render_table,
+    resolve_instance,
+    solver_options,
+    type_style,
+)
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="regcollab")
+def main():
+    """Plan regional collaboration: who pairs with whom, which resources flow, and which
+    collaboration type (project, platform, institutional) each pairing takes, balancing
+    efficiency and equity under opportunity, capacity and outcome balance."""
+
+
+# ------------------------------------------------------------------------------------ validate
+@main.command()
+@click.argument("instance", required=False)
+@handle_errors
+def validate(instance):
+    """Check an instance folder and report the first problem (exit 2) or a short summary.
+
+    INSTANCE is a folder (or a bundled instance's name); default: the bundled default."""
+    from optimizer import load_instance
+
+    inst = load_instance(resolve_instance(instance))
+    a = inst.arrays
+    n_cand = int(a["eligible"].any(axis=2).sum())
+    click.echo(f"{inst.name}: valid. {len(inst.partners)} partners, {len(inst.recipients)} "
+               f"recipients, resources {', '.join(inst.resources)}, {n_cand} candidate pairs, "
+               f"types {', '.join(inst.types)}.")
+    for w in inst.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+# ------------------------------------------------------------------------------------ solve
+@main.command()
+@click.argument("instance", required=False)
+@method_options
+@solver_options
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Write pairings.csv, allocations.csv, recipients.csv, balance.csv, "
+                   "summary.json, report.html and results.xlsx into this folder (atomically).")
+@click.option("--report/--no-report", "with_report", default=True, show_default=True,
+              help="With --out: also write report.html and results.xlsx (needs the report "
+                   "extra; skipped with a note without it).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="What to print: a readable table, JSON, or the pairings "
+                                      "as CSV.")
+@click.option("--why/--no-why", default=None,
+              help="Re-solve each pairing with its other eligible types to say what they would "
+                   "cost (default: on small instances).")
+@click.option("--write-model", type=click.Path(dir_okay=False), default=None,
+              help="Also write the model the method solves last (its objective and rows), as .mps or .lp.")
+@handle_errors
+def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time_limit, gap,
+          threads, quiet, out, with_report, fmt, why, write_model):
+    """Solve an instance and print the recommended pairings, their types and a summary.
+
+    INSTANCE is a folder (or a bundled instance's name); without it, the bundled default
+    instance is solved."""
+    from optimizer import load_instance
+    from optimizer import solve as run
+
+    inst = load_instance(resolve_instance(instance))
+    if not quiet and fmt == "table":
+        for w in inst.warnings:
+            click.echo(f"warning: {w}", err=True)
+    line = SolverProgressLine(enabled=not quiet and fmt == "table")
+    try:
+        sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first,
+                  eps=eps, soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
+                  threads=threads, why="auto" if why is None else why, write_model=write_model,
+                  progress=line if line.enabled else None)
+    finally:
+        line.close()
+    if out and sol.has_plan:
+        from optimizer.commands.report import write_extras
+
+        quiet_extras = quiet or fmt != "table"
+        sol.write(out, extra=(lambda tmp: write_extras(tmp, quiet=quiet_extras))
+                  if with_report else None)
+    if fmt == "json":
+        click.echo(solution_json(sol))
+    elif fmt == "csv":
+        if sol.has_plan:
+            click.echo(sol.pairings.drop(columns=["reason"], errors="ignore")
+                       .to_csv(index=False, float_format="%.10g"), nl=False)
+    elif not quiet and sol.has_plan:
+        click.echo(render_solution(sol))
+        if out:
+            click.echo(f"\nResults written to {out}/"
+                       + (f" (open {out}/report.html in a browser)"
+                          if with_report and (Path(out) / "report.html").exists() else ""))
+    if not sol.has_plan:
+        click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)
+        if sol.status == "infeasible":  # why, in a few lines (exit status stays 3)
+            from optimizer.commands.diagnose import explain_infeasible
+
+            explain_infeasible(sol, instance, soft, method, eps, time_limit)
+        if out:
+            click.echo(f"nothing was written to {out}", err=True)
+    sys.exit(EXIT.get(sol.status, 1))
+
+
+def solution_json(sol) -> str:
+    from optimizer.solution import _jsonable
+
+    payload = {"summary": sol.summary}
+    if sol.has_plan:
+        for name, df in sol.tables().items():
+            payload[name] = df.to_dict(orient="records")
+    return json.dumps(_jsonable(payload), indent=2, ensure_ascii=False)
+
+
+MAX_REASONS = 30  # reasons printed on the terminal; all of them go to pairings.csv
+
+
+def render_solution(sol) -> str:
+    s = sol.summary
+    lines = [paint(f"{s.get('instance')}: ", bold=True)
+             + paint(str(s.get("message")), bold=True,
+                     fg="green" if s.get("status") == "optimal" else "yellow")]
+    if not sol.has_plan:
+        return "\n".join(lines)
+    inst = sol.instance
+    P = sol.pairings
+    K = list(inst.resources)
+    rows = [[r["partner_name"], r["recipient_name"], r["type"],
+             *[fmt_num(r[k], 3) for k in K], fmt_num(r["gain"], 4)] for _, r in P.iterrows()]
+    lines.append("")
+    lines.append(paint(f"Pairings ({len(P)})", bold=True))
+    lines.append(render_table(rows, ["partner", "recipient", "type", *K, "gain"],
+                              right=set(range(3, 4 + len(K))), styles={2: type_style}))
+    lines.append("")
+    eq = s["equity_measure"] + (f", beta {s['beta']:g}" if s.get("beta") else "")
+
+    def best(what):
+        return best_known(s, what, lambda v: fmt_num(v, 6))
+    status = (paint("optimal", fg="green") if s["status"] == "optimal" else
+              paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
+    lines += [
+        paint("Summary", bold=True),
+        f"  status             {status}, MIP gap "
+        f"{'unknown' if s.get('mip_gap') is None else fmt_num(s.get('mip_gap'), 3)}",
+        f"  method             {s['method']}" + (f", lambda {s['lambda']:g}" if s['method'] == 'weighted'
+                                                 else f", first {s['first']}" if s['first'] else
+                                                 f", eps {s['eps']:g}" if s.get('eps') is not None else ""),
+        f"  efficiency         {fmt_num(s['efficiency'], 6)}  ({best('efficiency')})",
+        f"  equity ({eq})  {fmt_num(s['equity'], 6)}  ({best('equity')})",
+        f"  price of fairness  {fmt_num(100 * s['price_of_fairness'], 3) if s.get('price_of_fairness') is not None else '-'}% "
+        f"of efficiency is lost when equity comes first; this plan loses "
+        f"{fmt_num(100 * (s.get('efficiency_loss_vs_ideal') or 0), 3)}%",
+        "  types              " + ", ".join(f"{t} {n}" for t, n in s["types"].items()),
+    ]
+    if s.get("violations"):
+        lines.append(paint(f"  soft rules broken  {s['violations']} (see balance.csv)", fg="red"))
+    t = s["timings"]
+    lines.append(f"  time               {fmt_num(t['total'], 3)} s (load {fmt_num(t['load'], 3)}, "
+                 f"build {fmt_num(t['build'], 3)}, solve {fmt_num(t['solve'], 3)}, "
+                 f"extract {fmt_num(t['extract'], 3)})")
+    if "reason" in P:
+        lines.append("")
+        lines.append(paint("Why these types", bold=True))
+        for _, r in P.head(MAX_REASONS).iterrows():
+            t, _, rest = str(r["reason"]).partition(":")
+            lines.append(f"  {r['partner_name']} - {r['recipient_name']}: "
+                         f"{paint(t, **(type_style(t) or {}))}:{rest}")
+        if len(P) > MAX_REASONS:
+            lines.append(f"  ... and {len(P) - MAX_REASONS} more: see the reason column of "
+                         f"pairings.csv (--out DIR)")
+    return "\n".join(lines)
+
+
+register(main)  # the other commands live in optimizer/commands/, one module each
+
+if __name__ == "__main__":
+    main()
