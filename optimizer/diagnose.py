@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError
-from .instance import Instance
+from .instance import Instance, scale_source
 from .model import AllocationModel, build_model
 
 INF = math.inf
@@ -400,9 +400,9 @@ class _Words:
         self.theta = p["balance"]["theta"]
         self.rho = p["balance"]["rho"]
         a = self.a
-        zs = np.flatnonzero(a["min_scale"][am.z_type] > 0)
+        scale = am.lm.row_blocks.get("scale")
         self.ent = {
-            "scale": zs,
+            "scale": scale.data["entity"] if scale is not None else np.zeros(0, np.int64),
             "span_partner": np.flatnonzero(np.isfinite(a["max_partners_d"])),
             "span_recipient": np.flatnonzero(np.isfinite(a["max_partners_r"])),
         }
@@ -528,10 +528,10 @@ class _Words:
             return Rule("one_type", name, f"{self.dname[d]} and {self.rname[r]} pair at most "
                         f"once", ids, 1.0, context=True)
         if block == "scale":
-            v = a["min_scale"][t]
+            v = a["scale_floor"][r, t]
             return Rule("scale", name, f"a {self.T[t]} pairing of {self.dname[d]} and "
                         f"{self.rname[r]} needs resources worth at least {_n(v)} "
-                        f"(types.{self.T[t]}.min_scale)", ids, v)
+                        f"({scale_source(self.inst, r, t)})", ids, v)
         if block == "capacity":
             return Rule("capacity", name, f"at least {_n(self.gamma)} of {self.rname[r]}'s gain "
                         f"must become lasting capacity (capacity balance: gamma)", ids,
@@ -1331,10 +1331,13 @@ def _fix_words(s: _Search, kind: str, bend: list[_Cons], res: dict) -> list[Fix]
             parts.append(f"{w.rname[r]}'s max_partners from {_n(m)} to {_n(m + round(v))}")
         elif kind == "fixed":
             parts.append(f"the pairing {w.dname[d]} - {w.rname[r]} (fixed = false)")
-        elif kind == "scale":  # a setting of the type: low enough for every pairing bent
-            m = a["min_scale"][t]
-            new = max(m - v, 0.0)
-            scale_to[t] = min(scale_to.get(t, new), new)
+        elif kind == "scale":  # a setting: low enough for every pairing bent
+            new = max(a["scale_floor"][r, t] - v, 0.0)
+            if a["min_scale"][t] >= a["pair_floor_value"][r]:  # the type's min_scale binds
+                scale_to[t] = min(scale_to.get(t, new), new)
+            else:  # the pair floor binds: its share of this recipient's need
+                share = new / a["need_value"][r]
+                scale_to[-1] = min(scale_to.get(-1, share), share)
         elif kind == "capacity":
             parts.append(f"the lasting capacity {w.rname[r]} must build by {_n(v)} (outcome units)")
         elif kind == "outcome_floor":
@@ -1344,7 +1347,11 @@ def _fix_words(s: _Search, kind: str, bend: list[_Cons], res: dict) -> list[Fix]
             parts.append(f"{w.rname[r]}'s outcome spread by {_n(v)} (normalised outcome)")
     for t, new in scale_to.items():
         shown = math.floor(new * 1e4 + 1e-6) / 1e4
-        parts.append(f"types.{w.T[t]}.min_scale from {_n(a['min_scale'][t])} to {shown:g}")
+        if t < 0:
+            parts.append(f"balance.pair_floor from {_n(w.inst.params['balance']['pair_floor'])} "
+                         f"to {shown:g}")
+        else:
+            parts.append(f"types.{w.T[t]}.min_scale from {_n(a['min_scale'][t])} to {shown:g}")
     verb = {"access_floor": "lower", "supply": "raise", "absorb": "raise", "coverage": "lower",
             "span_partner": "raise", "span_recipient": "raise", "fixed": "unfix",
             "scale": "lower", "capacity": "lower",

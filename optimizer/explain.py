@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .errors import InputError
+from .instance import scale_source
 from .solution import extract_tables
 
 REL = 1e-7  # a quantity within this (relative) of its bound is at the bound
@@ -233,10 +234,10 @@ def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
             if _at(float(got.get(k, 0.0)), a["absorb"][r, i]):
                 binding.append(f"{rn} can absorb no more {k} (it gets all of its "
                                f"{_fmt(a['absorb'][r, i])})")
-        ms = float(a["min_scale"][t])
+        ms = float(a["scale_floor"][r, t])
         if ms > 0 and _at(contrib["value"], ms):
             binding.append(f"the pairing is at the smallest scale of a {chosen} pairing "
-                           f"(value {_fmt(ms)})")
+                           f"(value {_fmt(ms)}: {scale_source(inst, r, t)})")
     else:
         for i, k in enumerate(K):
             if a["supply"][d, i] > 0 and _at(float(sent.get(k, 0.0)), a["supply"][d, i]):

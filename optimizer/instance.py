@@ -627,6 +627,19 @@ class Instance:
                             "the pair {} is", "{n} pairs are",
                             "allowed in pairs.csv but below every type's thresholds, so it can "
                             f"never be chosen ({self._threshold_words()})")
+        # pairs whose partner cannot send the recipient enough to reach the scale rule's floor
+        # (the pair floor or min_scale) in any type they may take: never chosen
+        cand = a["eligible"].any(axis=2)
+        cd, cr = np.nonzero(cand)
+        carry = np.einsum("pk,k->p", np.minimum(a["supply"][cd], a["absorb"][cr]), a["value"])
+        floor = np.where(a["eligible"][cd, cr], a["scale_floor"][cr], np.inf).min(axis=1)
+        short = np.flatnonzero((floor > 0) & (carry < floor * (1 - 1e-9)))
+        out += _grouped([f"{D.index[cd[i]]}-{R.index[cr[i]]} (can carry {carry[i]:.4g}, floor "
+                         f"{floor[i]:.4g})" for i in short],
+                        "the pair {} is", "{n} pairs are",
+                        "below the scale rule's floor: the partner cannot send the recipient "
+                        "resources worth the floor (balance.pair_floor of the recipient's total "
+                        "need, or the type's min_scale), so the pair can never be chosen")
         # rules that cannot hold, seen from the data alone (the solve would be infeasible)
         soft = self.params["balance"]["soft"]
         cand = a["eligible"].any(axis=2)
@@ -674,6 +687,12 @@ class Instance:
         }
         for name in ("mult", "kappa", "setup", "min_scale", "pot_min", "ben_min"):
             out[name] = np.array([tp[t][name] for t in self.types], float)
+        # the scale rule's floor of a pairing of type t with recipient r: the type's min_scale
+        # or pair_floor of the recipient's total need in value, the larger (MODEL.md 1.1)
+        out["need_value"] = out["need"] @ out["value"]
+        out["pair_floor_value"] = self.params["balance"]["pair_floor"] * out["need_value"]
+        out["scale_floor"] = np.maximum(out["min_scale"][None, :],
+                                        out["pair_floor_value"][:, None])
         comp = np.full((nD, nR), pr["comp"])
         pot = np.full((nD, nR), pr["pot"])
         ben = np.full((nD, nR), pr["ben"])
@@ -795,6 +814,17 @@ class Instance:
         if len(self.pairs) == 0:
             return pd.DataFrame(columns=["partner", "recipient"])
         return self.pairs.reset_index().astype(object)
+
+
+def scale_source(inst: "Instance", r: int, t: int) -> str:
+    """Where the scale rule's floor of a type-t pairing with recipient r comes from, in words:
+    the type's min_scale or the pair floor (a share of the recipient's total need)."""
+    a = inst.arrays
+    tname = inst.types[t]
+    if a["min_scale"][t] >= a["pair_floor_value"][r]:
+        return f"types.{tname}.min_scale"
+    return (f"balance.pair_floor {inst.params['balance']['pair_floor']:g} of "
+            f"{inst.recipients['name'].iat[r]}'s total need, worth {a['need_value'][r]:.4g}")
 
 
 def _grouped(names: list[str], one: str, many: str, what: str, show: int = 5) -> list[str]:

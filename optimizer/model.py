@@ -397,7 +397,7 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
                 labels=xb.labels)
     fixed = a["fixed"][pair_d, pair_r].astype(float)
     lm.add_rows("one_type", z_pair, Z, np.ones(len(Z)), fixed, np.ones(nP), labels=pair_label)
-    ms = a["min_scale"][z_type]
+    ms = a["scale_floor"][pair_r[z_pair], z_type]  # min_scale or pair_floor x total need
     zs = np.flatnonzero(ms > 0)
     if len(zs):
         pos = np.full(len(Z), -1)
@@ -405,7 +405,7 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
         xs_ = np.flatnonzero(pos[x_z] >= 0)
         lm.add_rows("scale", np.r_[pos[x_z[xs_]], np.arange(len(zs))], np.r_[X[xs_], Z[zs]],
                     np.r_[a["value"][x_k[xs_]], -ms[zs]], np.zeros(len(zs)), np.full(len(zs), INF),
-                    labels=lambda loc: zb.labels(zs[loc]))
+                    labels=lambda loc: zb.labels(zs[loc]), entity=zs, floor=ms[zs])
     md = a["max_partners_d"]
     dd = np.flatnonzero(np.isfinite(md))
     if len(dd):

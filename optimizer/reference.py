@@ -89,7 +89,10 @@ def build(inst):
         if a["fixed"][idx["d"][d], idx["r"][r]]:
             prob.addConstraint(types >= 1, f"fixed_{idx['d'][d]}_{idx['r'][r]}")
     for (d, r, t), zv in z.items():
-        ms = a["min_scale"][idx["t"][t]]
+        ri = idx["r"][r]
+        floor = inst.params["balance"]["pair_floor"] * sum(
+            a["value"][ki] * a["need"][ri, ki] for ki in range(len(K)))
+        ms = max(a["min_scale"][idx["t"][t]], floor)  # MODEL.md 1.1: the pair floor
         if ms > 0:
             prob.addConstraint(pulp.lpSum(a["value"][idx["k"][k]] * x[d, r, k, t] for k in K)
                                >= ms * zv, f"scale_{zv.name}")

@@ -167,8 +167,13 @@ PARAMS = (
           description="Lower bound on equity for the epsilon method."),
     Param("balance.alpha", "number", 0.3, lo=0, hi=1,
           description="Access floor: every recipient gets at least alpha times its need of each resource."),
-    Param("balance.gamma", "number", 0.3, lo=0, hi=1,
-          description="Capacity balance: lasting capacity is at least gamma times the gain."),
+    Param("balance.gamma", "number", 0.2, lo=0, hi=1,
+          description="Capacity balance: lasting capacity is at least gamma times the gain "
+                      "(0.2 lets a recipient served only by projects, kappa 0.2, be planned)."),
+    Param("balance.pair_floor", "number", 0.05, lo=0, hi=1,
+          description="Every pairing carries resources worth at least this share of the "
+                      "recipient's total need (in value; with the type's min_scale, the larger "
+                      "counts); 0: a pairing may carry nothing (model version 1, see docs/model.md)."),
     Param("balance.theta", "number-or-off", None, lo=0, hi=MAX_THETA,
           description="Outcome floor: every normalised outcome u is at least theta (off by default)."),
     Param("balance.rho", "number-or-off", None, lo=0, hi=1,
@@ -297,7 +302,7 @@ def markdown_tables() -> str:
     out.append(f"| `resources.<name>.value` | {rv.default:g} | "
                f"{describe_range(rv.lo, rv.hi, rv.lo_open)} | {rv.description} |")
     out.append("")
-    out.append("#### `[types.<name>]` (defaults of MODEL.md)\n")
+    out.append("#### `[types.<name>]` defaults\n")
     out.append("| type | " + " | ".join(p.path for p in TYPE_PARAMS) + " |")
     out.append("|---|" + "---|" * len(TYPE_PARAMS))
     for t, vals in TYPE_DEFAULTS.items():

@@ -106,9 +106,13 @@ def check_solution(sol, tol: float = TOL) -> list[str]:
         pair_value[(row.partner, row.recipient)] += value[row.resource] * row.amount
 
     # ---- scale and spans
+    # MODEL.md 1.1: the floor is min_scale or pair_floor x the recipient's total need in value
+    pair_floor = params["balance"].get("pair_floor", 0.0)
     for key, t in ptype.items():
-        if pair_value[key] < types[t]["min_scale"] - tol * max(1.0, types[t]["min_scale"]):
-            bad(f"scale of {key}: {pair_value[key]} < {types[t]['min_scale']}")
+        need_value = sum(value[k] * float(R.loc[key[1], f"need.{k}"]) for k in K)
+        floor = max(types[t]["min_scale"], pair_floor * need_value)
+        if pair_value[key] < floor - tol * max(1.0, floor):
+            bad(f"scale of {key}: {pair_value[key]} < {floor}")
     n_d = pairings.groupby("partner").size()
     for d, n in n_d.items():
         leq(n, P.loc[d, "max_partners"], f"max_partners[{d}]")

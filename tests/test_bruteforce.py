@@ -89,10 +89,12 @@ def lp_for(inst, pairs, combo):
             if fl > 0:
                 rows.append(-row); rhs.append(-fl)
     for c, (d, r, t) in enumerate(chosen):
-        if a["min_scale"][t] > 0:
+        floor = max(a["min_scale"][t], p["balance"]["pair_floor"]
+                    * sum(a["value"][k] * a["need"][r, k] for k in range(K)))
+        if floor > 0:
             row = np.zeros(n)
             row[c * K:(c + 1) * K] = -a["value"]
-            rows.append(row); rhs.append(-a["min_scale"][t])
+            rows.append(row); rhs.append(-floor)
     u0 = a["y0"] / a["target"]
     for r in range(nR):
         if p["balance"]["gamma"] > 0:

@@ -59,4 +59,6 @@ def tiny_instance(seed: int, max_pairs: int = 6, equity=None, soft=None, theta=N
         params["balance"]["rho"] = rho
     if soft:
         params["balance"]["soft"] = soft
+    # drawn last, so that the instances of earlier seeds keep their other values
+    params["balance"]["pair_floor"] = float(rng.choice([0.0, 0.05, 0.05, 0.2]))
     return Instance.from_tables(params, partners, recipients, pairs)
