@@ -80,7 +80,6 @@ def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
     pairings["fixed"] = a["fixed"][pd_, pr_]
     pairings["eligible_types"] = ["|".join(T[t] for t in np.flatnonzero(elig[d, r]))
                                   for d, r in zip(pd_, pr_)]
-    pairings.attrs["z_columns"] = zc
 
     # allocations: long form
     flow = np.flatnonzero(xv > 0)

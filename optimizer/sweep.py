@@ -16,6 +16,7 @@ import pandas as pd
 
 from .errors import InputError, RegcollabError
 from .parallel import run_tasks
+from .solution import _jsonable
 
 
 def parse_values(spec: str) -> list:
@@ -147,5 +148,7 @@ def sweep(inst, params: dict | list, executor=None, workers: int | None = None, 
                        n_changes=len(added) + len(removed) + len(retyped))
         out.append(rec)
     df = pd.DataFrame(out)
-    df.attrs["baseline"] = base
+    # DataFrame.attrs travel through pandas operations and are compared by pd.concat: plain
+    # values only (a numpy array there made concatenating two results raise)
+    df.attrs["baseline"] = _jsonable(base)
     return df

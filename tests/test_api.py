@@ -158,3 +158,33 @@ def test_load_instance_accepts_bundled_names_from_any_folder(tmp_path, monkeypat
         load_instance("demo")
     with pytest.raises(InstanceError, match="bundled instances: .*guangdong"):
         load_instance("guangdongg")
+
+
+def test_result_tables_of_different_solves_concatenate(demo):
+    """Issue 11.5: pd.concat of the same table from two solves (attrs are plain values)."""
+    import json
+
+    import pandas as pd
+
+    from optimizer.pareto import pareto
+    from optimizer.robustness import robustness
+    from optimizer.sweep import sweep
+
+    a = solve(demo, why=True)
+    b = solve(demo, weight=0.9, why=True)
+    tables = []
+    for name in a.tables():
+        tables.append((name, getattr(a, name), getattr(b, name)))
+    for name, df in a.sensitivity().tables().items():
+        tables.append((name, df, b.sensitivity().tables()[name]))
+    fa, fb = pareto(demo, points=3), pareto(demo, points=4)
+    tables += [("pareto", fa.points, fb.points), ("pareto payoff", fa.payoff, fb.payoff)]
+    tables.append(("sweep", sweep(demo, {"balance.alpha": [0.1, 0.2]}, workers=1),
+                   sweep(demo, {"balance.alpha": [0.3]}, workers=1)))
+    ra, rb = robustness(demo, samples=2, workers=1), robustness(demo, samples=2, seed=1, workers=1)
+    tables += [("robustness pairs", ra.pairs, rb.pairs),
+               ("robustness samples", ra.samples, rb.samples)]
+    for name, x, y in tables:
+        both = pd.concat([x, y], ignore_index=True)
+        assert len(both) == len(x) + len(y), name
+        json.dumps(x.attrs)  # plain values only
