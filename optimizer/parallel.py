@@ -3,14 +3,19 @@
 One function, :func:`run_tasks`, used by sweeps and robustness: it takes any
 ``concurrent.futures.Executor`` (a ``dask.distributed.Client`` too: its ``get_executor()`` is
 one), or makes a process pool of ``workers`` processes, and returns the results in task order
-with a progress callback. Workers are started with ``spawn`` so that no solver threads are
-inherited through ``fork``.
+with a progress callback.
+
+The local pool is loky's (the process pool of joblib): its workers start as fresh
+interpreters (no solver threads inherited through ``fork``) *without* re-running the caller's
+main module. The standard library's ``spawn`` pool re-imports the script that called
+:func:`optimizer.sweep.sweep`, so a plain analyst's script without an
+``if __name__ == "__main__":`` guard ran its own sweep again in every worker and crashed with
+~150 lines of ``BrokenProcessPool``; with loky the documented example works as written.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing
 import os
 
 
@@ -41,19 +46,17 @@ def connect(scheduler: str):
         raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
-def _stop_pool(ex: cf.ProcessPoolExecutor) -> None:
-    """Stop a process pool at once: pending tasks cancelled, running workers terminated (an
+def local_pool(workers: int):
+    """A process pool of ``workers`` fresh interpreters that do not re-run ``__main__``."""
+    from loky import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers)
+
+
+def _stop_pool(ex) -> None:
+    """Stop a process pool at once: pending tasks cancelled, running workers killed (an
     interrupted sweep must not wait for solves whose results nobody will read)."""
-    procs = list((getattr(ex, "_processes", None) or {}).values())
-    ex.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        if p.is_alive():
-            p.terminate()
-    for p in procs:
-        p.join(5)
-        if p.is_alive():
-            p.kill()
-            p.join()
+    ex.shutdown(wait=True, kill_workers=True)
 
 
 def run_tasks(fn, tasks: list, executor=None, workers: int | None = None, progress=None) -> list:
@@ -66,8 +69,7 @@ def run_tasks(fn, tasks: list, executor=None, workers: int | None = None, progre
     ex = as_executor(executor)
     own = False
     if ex is None and (workers or default_workers()) > 1 and total > 1:
-        ex = cf.ProcessPoolExecutor(max_workers=min(workers or default_workers(), total),
-                                    mp_context=multiprocessing.get_context("spawn"))
+        ex = local_pool(min(workers or default_workers(), total))
         own = True
     results = [None] * total
     if ex is None:

@@ -131,3 +131,33 @@ def test_cli_pareto_and_sensitivity(tmp_path):
                                       "--format", "csv"])
     assert r.exit_code == 0, r.output
     assert r.output.startswith("name,rule,entity,sense,final_value,shadow_price")
+
+
+def test_a_plain_script_without_main_guard_runs_parallel_sweeps(tmp_path):
+    """Issue 11.6: the documented example, as a script file with no __main__ guard, in a pool
+    of 2 workers: it runs once (workers do not re-run it) and exits cleanly."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = tmp_path / "analysis.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from optimizer import load_instance\n"
+        "from optimizer.sweep import sweep\n"
+        "from optimizer.robustness import robustness\n"
+        "print('script body ran', flush=True)\n"
+        "inst = load_instance('demo')\n"
+        "df = sweep(inst, {'balance.alpha': [0.1, 0.3, 0.5]}, workers=2)\n"
+        "print('sweep', len(df), sorted(df['status']))\n"
+        "res = robustness(inst, samples=3, workers=2)\n"
+        "print('robustness', len(res.samples))\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("script body ran") == 1, proc.stdout
+    assert "sweep 3 ['optimal', 'optimal', 'optimal']" in proc.stdout
+    assert "robustness 3" in proc.stdout
+    assert "Traceback" not in proc.stderr
