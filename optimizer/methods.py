@@ -24,14 +24,17 @@ AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
 
 def tail_mean(u: np.ndarray, beta: float) -> float:
     """Ogryczak's tail beta-mean: the mean of the worst beta share of ``u`` (CVaR-style
-    interpolation when beta * len(u) is fractional)."""
+    interpolation when beta * len(u) is fractional).
+
+    The i-th worst value (i = 0, 1, ...) has weight min(1, max(0, k - i)) with k = beta·n, and
+    the weights sum to k: no cut-off, so any beta in (0, 1] works, down to the smallest
+    (beta·n <= 1 gives the minimum)."""
     u = np.sort(np.asarray(u, float))
     k = beta * len(u)
-    whole = int(np.floor(k + 1e-12))
-    total = u[:whole].sum()
-    if k - whole > 1e-12 and whole < len(u):
-        total += (k - whole) * u[whole]
-    return float(total / k)
+    if k <= 1.0:
+        return float(u[0])
+    w = np.clip(k - np.arange(len(u)), 0.0, 1.0)
+    return float(w @ u / w.sum())
 
 
 def equity_value(u: np.ndarray, measure: str, beta: float) -> float:

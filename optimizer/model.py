@@ -375,7 +375,10 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
                      labels=lambda loc: [f"{D[pair_d[z_pair[i]]]},{R[pair_r[z_pair[i]]]},"
                                          f"{T[z_type[i]]}" for i in loc])
     eta = lm.add_cols("eta", [-INF], [INF], labels=lambda loc: ["" for _ in loc])
-    tail = p["objective"]["equity"] == "tail"
+    # the tail mean of the worst beta·|R| <= 1 recipients is the minimum: formulated as
+    # max-min, exactly equal, without the 1/(beta·|R|) coefficient that a tiny beta (legal
+    # down to any positive value) would make too large for the solver's tolerances
+    tail = p["objective"]["equity"] == "tail" and p["objective"]["beta"] * nR > 1.0
     sb = lm.add_cols("s", np.zeros(nR if tail else 0), INF,
                      labels=lambda loc: [R[i] for i in loc])
     rho = p["balance"]["rho"]

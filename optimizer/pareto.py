@@ -222,6 +222,7 @@ def pareto(inst, points: int = 11, solver="highs", gap=None, threads=None, time_
     Returns a :class:`ParetoFront` whose ``points`` has the columns efficiency, equity,
     price_of_fairness ((E_ideal - E) / E_ideal), knee, pairings and the count of each type.
     """
+    from . import verify
     from .model import build_model
     from .pipeline import effective_instance
     from .solution import extract_tables
@@ -237,6 +238,10 @@ def pareto(inst, points: int = 11, solver="highs", gap=None, threads=None, time_
                       solver=solver, gap=gap, threads=threads, time_limit=time_limit,
                       progress=progress)
     df = front.points
+    # every point's plan cleaned to the model's bounds and checked against every rule, as a
+    # solve's plan is (optimizer/verify.py); a point that still breaks one says so
+    front.solutions = [verify.clean(am, x) for x in front.solutions]
+    df["efficiency"] = [float(cE @ x) for x in front.solutions]
     # equity from the outcomes themselves (the LP's auxiliaries are exact only when tight)
     df["equity"] = [am.equity(x) for x in front.solutions]
     E_ide = front.payoff.loc["efficiency first", "efficiency"]
@@ -254,5 +259,6 @@ def pareto(inst, points: int = 11, solver="highs", gap=None, threads=None, time_
     df["pairings"] = n_pair
     for t in inst.types:
         df[t] = types[t]
+    df["rules_kept"] = [not verify.violations(am, x, limit=1) for x in front.solutions]
     front.model = am
     return front

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from . import methods
+from . import methods, verify
 from .errors import InputError
 from .instance import Instance
 from .methods import Clock, Problem, StageLog
@@ -107,13 +107,53 @@ def proven_bounds(am: AllocationModel, table: methods.PayoffTable, lp_bounds: di
             "equity": max(min(q), table.Q_ideal) if q else None}
 
 
-def polish(backend, problem: Problem, am: AllocationModel, x: np.ndarray, duals=True) -> StageResult:
+def polish(backend, problem: Problem, am: AllocationModel, x: np.ndarray, duals=True,
+           tight=False) -> StageResult:
     """Fix every binary at its value in ``x`` and solve the LP: clean flows (and duals)."""
     z = am.lm.col_blocks["z"]
     cols = np.arange(z.start, z.stop)
     vals = np.round(x[z.start:z.stop])
     return backend.solve(problem.objective, extra_rows=problem.rows, fix=(cols, vals),
-                         relax_integers=True, duals=duals, label="polish: binaries fixed")
+                         relax_integers=True, duals=duals, label="polish: binaries fixed",
+                         tight=tight)
+
+
+def verified_plan(backend, problem: Problem, am: AllocationModel, x: np.ndarray,
+                  pol: StageResult) -> tuple[np.ndarray, list, StageResult]:
+    """``x`` cleaned to the model's bounds, the rules it still breaks (none for a good plan),
+    and the polish result that goes with it. A plan that breaks a rule is polished again with
+    tighter solver tolerances; what still breaks a rule after that is returned as broken."""
+    x = verify.clean(am, x)
+    broken = verify.violations(am, x)
+    if broken:
+        again = polish(backend, problem, am, x, tight=True)
+        if again.ok:
+            x2 = verify.clean(am, again.x)
+            broken2 = verify.violations(am, x2)
+            if len(broken2) <= len(broken):
+                x, broken, pol = x2, broken2, again
+    return x, broken, pol
+
+
+def beats_ideal(table: methods.PayoffTable, E: float, Q: float) -> bool:
+    """Whether a plan is better than a proven payoff row in either objective (beyond the
+    tolerance a held objective may lose): then the rows were not optimal after all."""
+    return (E > table.E_ideal + methods.hold_tolerance(table.E_ideal) * 10
+            or Q > table.Q_ideal + methods.hold_tolerance(table.Q_ideal) * 10)
+
+
+def unreliable_message(am: AllocationModel, broken: list) -> str:
+    """Why a plan is not reported: the rule the solver's answer breaks, and what to do."""
+    a = am.inst.arrays
+    nums = np.concatenate([v[(v > 0) & np.isfinite(v)].ravel() for v in
+                           (a["supply"], a["need"], a["absorb"], a["prod"], a["pop"],
+                            a["target"], a["y0"])])
+    span = (f"; the instance's numbers range from {nums.min():.3g} to {nums.max():.3g}"
+            if len(nums) else "")
+    return (f"the solver's plan breaks a rule beyond its tolerances ({broken[0].words()}), even "
+            f"with tighter tolerances, so it is not reported{span}: numbers that far apart "
+            f"defeat the solver's precision; change the units (e.g. people to 10k people) so "
+            f"that the values are nearer to 1")
 
 
 def _overall(statuses: list[str]) -> str:
@@ -140,9 +180,14 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     with a :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only).
     """
     t_start = time.perf_counter()
+    tight = overrides.pop("tight", False)  # internal: the repeat with tighter tolerances
+    again = dict(method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
+                 soft=soft, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
+                 why=why, msg=msg, progress=progress, write_model=write_model,
+                 record_stages=record_stages, **overrides)
     inst_eff = effective_instance(inst, method, weight, equity, beta, first, eps, soft, **overrides)
     opts = SolverOptions(solver=solver, time_limit=time_limit, gap=gap, threads=threads, msg=msg,
-                         progress=progress).validate()
+                         progress=progress, tight=tight).validate()
     pobj = inst_eff.params["objective"]
     if pobj["method"] == "epsilon" and pobj["eps"] is None:
         raise InputError("the epsilon method needs a lower bound on equity: give --eps or "
@@ -261,11 +306,30 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     pol = polish(backend, problem, am, final.x)
     x = pol.x if pol.ok and pol.objective >= final.objective - methods.hold_tolerance(
         final.objective) else final.x
-    t0 = time.perf_counter()
-    tables = extract_tables(am, x)
+    # every plan is cleaned to the model's bounds and checked against every rule before it
+    # is reported; one the solver's tolerances let slip is re-solved with tighter ones
+    x, broken, pol = verified_plan(backend, problem, am, x, pol)
     E, Q, pen = float(cE @ x), am.equity(x), float(cP @ x)
     statuses = [s.result.status for s in log]
     status = _overall(statuses)
+    beaten = status == "optimal" and not lexical and beats_ideal(table, E, Q)
+    if (broken or beaten) and not tight and isinstance(backend, HighsBackend):
+        # the solver's default tolerances let something slip (a broken rule, or payoff rows
+        # that a later plan beats): the whole run once more with tighter ones
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t_start)
+        if left is None or left > 0:
+            return solve(inst, **{**again, "time_limit": left}, tight=True)
+    if broken:
+        summary["verification"] = [b.__dict__ for b in broken]
+        return done("error", unreliable_message(am, broken), table=table, problem=problem)
+    t0 = time.perf_counter()
+    tables = extract_tables(am, x)
+    if beaten:  # still, with tighter tolerances: the plan is good, its optimality unproven
+        status = "time_limit"
+        summary["numerical_note"] = (
+            "the payoff table's optima were beaten by the final plan: the solver's tolerances "
+            "could not prove the ideals on this data (numbers far apart), so the plan is not "
+            "proven optimal; change the units so that values are nearer to 1")
     if status != "optimal":  # a payoff stage stopped by a limit: the ideals are the best known
         table = table.with_plan(E, Q, x)
         summary["payoff_table"] = table.as_dict()
@@ -291,8 +355,12 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         summary["duals_available"] = pol.row_dual is not None
     t_extract = time.perf_counter() - t0
     message = ("optimal plan found" if status == "optimal" else
+               "a plan was found but the solver's tolerances could not prove it optimal on "
+               "this data (numbers far apart; see numerical_note)" if beaten else
                "a plan was found but a time or iteration limit stopped the solver before it "
                "was proven optimal")
+    if tight:
+        summary["tolerances"] = "tight (repeated: the default tolerances let a rule slip)"
     sol = done(status, message, x=x, table=table, problem=problem, tables=tables,
                t_extract=t_extract)
     sol.polish = pol

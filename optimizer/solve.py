@@ -27,6 +27,8 @@ from .model import LinearModel
 
 INF = np.inf
 HAS_SOLUTION = ("optimal", "time_limit")
+TIGHT_OPTIONS = ("primal_feasibility_tolerance", "dual_feasibility_tolerance",
+                 "mip_feasibility_tolerance")
 
 
 @dataclass
@@ -37,6 +39,9 @@ class SolverOptions:
     threads: int | None = None
     msg: bool = False
     progress: object = None  # called with a SolveProgress as a MIP solve advances
+    # feasibility tolerances 1000 times tighter than HiGHS's defaults for every solve (a run
+    # whose plan failed the checks of optimizer.verify is repeated so)
+    tight: bool = False
 
     def validate(self) -> "SolverOptions":
         if self.time_limit is not None and not (self.time_limit > 0):
@@ -167,6 +172,12 @@ def _highs_status(h, ms) -> tuple[str, bool]:
     return "error", False
 
 
+def option_value(h, name: str):
+    """A HiGHS option's value (highspy returns ``(status, value)`` in some versions)."""
+    v = h.getOptionValue(name)
+    return v[1] if isinstance(v, tuple) else v
+
+
 _SCHEDULER_THREADS = None
 
 
@@ -212,6 +223,9 @@ class HighsBackend:
 
             h.cbMipLogging.subscribe(_on_mip_log)
         use_threads(h, opts.threads)
+        if opts.tight:
+            for o in TIGHT_OPTIONS:
+                h.setOptionValue(o, option_value(h, o) / 1000.0)
         if opts.gap is not None:
             h.setOptionValue("mip_rel_gap", float(opts.gap))
         lp = highspy.HighsLp()
@@ -285,13 +299,26 @@ class HighsBackend:
 
     def solve(self, objective: np.ndarray, sense: str = "max", extra_rows=(), fix=None,
               start: np.ndarray | None = None, time_limit: float | None = None,
-              relax_integers: bool = False, duals: bool = False, label: str = "") -> StageResult:
+              relax_integers: bool = False, duals: bool = False, label: str = "",
+              tight: bool = False) -> StageResult:
         """One solve. ``extra_rows``: ``(coef, lower, upper)`` over all columns, removed after.
 
         ``fix``: ``{column index array: values}`` bounds for this solve only. ``relax_integers``
-        solves the LP (used with every integer fixed, for clean values and duals).
+        solves the LP (used with every integer fixed, for clean values and duals). ``tight``
+        asks for feasibility tolerances 1000 times tighter than HiGHS's defaults, for this
+        solve only (a plan that failed :func:`optimizer.verify.violations` is re-solved so).
         """
         hs, h = self.hs, self.h
+        if tight:
+            saved = {o: option_value(h, o) for o in TIGHT_OPTIONS}
+            for o in TIGHT_OPTIONS:
+                h.setOptionValue(o, saved[o] / 1000.0)
+            try:
+                return self.solve(objective, sense, extra_rows, fix, start, time_limit,
+                                  relax_integers, duals, label)
+            finally:
+                for o, v in saved.items():
+                    h.setOptionValue(o, v)
         self.stage = label
         t0 = time.perf_counter()
         m0 = self._stage_model(objective, sense, extra_rows)
@@ -427,8 +454,8 @@ class PulpBackend:
                 prob.writeMPS(str(path))
 
     def solve(self, objective, sense="max", extra_rows=(), fix=None, start=None, time_limit=None,
-              relax_integers=False, duals=False, label="") -> StageResult:
-        pulp = self.pulp
+              relax_integers=False, duals=False, label="", tight=False) -> StageResult:
+        pulp = self.pulp  # ``tight`` is HiGHS's: PuLP's solvers keep their own tolerances
         t0 = time.perf_counter()
         lm = self.lm
         prob, xs = lm.to_pulp(objective, sense,

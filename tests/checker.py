@@ -20,15 +20,13 @@ def close(a: float, b: float, tol: float = TOL) -> bool:
 
 
 def tail_mean(u: np.ndarray, beta: float) -> float:
-    """Mean of the worst beta share of u, interpolated as CVaR when beta*n is fractional."""
-    u = np.sort(np.asarray(u, float))
+    """Ogryczak's tail beta-mean as CVaR's dual (Rockafellar-Uryasev): the maximum over eta of
+    eta - sum(max(0, eta - u_i)) / (beta n). The function of eta is concave and piecewise
+    linear with its kinks at the u_i, so the maximum is at one of them. A formula of its own,
+    independent of the package's (sorting and weights)."""
+    u = np.asarray(u, float)
     k = beta * len(u)
-    whole = int(math.floor(k + 1e-12))
-    total = u[:whole].sum()
-    frac = k - whole
-    if frac > 1e-12 and whole < len(u):
-        total += frac * u[whole]
-    return float(total / k)
+    return float(max(eta - np.maximum(0.0, eta - u).sum() / k for eta in u))
 
 
 def check_solution(sol, tol: float = TOL) -> list[str]:
