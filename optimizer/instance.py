@@ -31,10 +31,14 @@ from .schema import (
     DEFAULT_SOFT_PENALTY,
     ID_FORBIDDEN,
     INF,
+    MAX_COEFFICIENT,
+    MAX_COEFFICIENT_SPREAD,
+    MAX_TOTAL_GAIN,
     MAX_KEY_PARTS,
     MAX_TOML_BYTES,
     MAX_TOML_DEPTH,
     MAX_TOML_KEYS,
+    MIN_COEFFICIENT,
     NAMED_SECTIONS,
     PARAM_BY_PATH,
     PARAMS,
@@ -760,6 +764,7 @@ class Instance:
                    types=types, path=path)
         object.__setattr__(inst, "lines", lines)
         inst._check_consistency()
+        inst._check_numerics()
         warnings = inst._collect_warnings()
         object.__setattr__(inst, "warnings", tuple(warnings))
         object.__setattr__(inst, "raw", {"params": copy.deepcopy(dict(raw_params))})
@@ -841,6 +846,97 @@ class Instance:
                     f"{a[col][i]:g}: no plan can keep them all", file=FILES[table],
                     row=self._line_of(df, i), column="max_partners")
 
+    def outcome_coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        """The least and the largest rise of each recipient's normalised outcome per unit of
+        each resource, over the pairings and types it may get:
+        ``prod * (1 + comp) * mult / (population * target)``, the model's coefficients of
+        outcomes and equity (``MODEL.md``). Shape (recipients, resources); NaN where no
+        resource can raise the outcome (no candidate pair, or prod 0)."""
+        a = self.arrays
+        cand = a["eligible"].any(axis=2)
+        reach = cand.any(axis=0)
+        with np.errstate(invalid="ignore"):
+            comp_hi = np.where(cand, a["comp"], -INF).max(axis=0)
+            comp_lo = np.where(cand, a["comp"], INF).min(axis=0)
+            types_r = a["eligible"].any(axis=0)  # (recipients, types)
+            mult_hi = np.where(types_r, a["mult"][None, :], -INF).max(axis=1)
+            mult_lo = np.where(types_r, a["mult"][None, :], INF).min(axis=1)
+            per = 1.0 / (a["pop"] * a["target"])
+            hi = a["prod"] * ((1 + comp_hi) * mult_hi * per)[:, None]
+            lo = a["prod"] * ((1 + comp_lo) * mult_lo * per)[:, None]
+        moves = reach[:, None] & (a["prod"] > 0)
+        return np.where(moves, lo, np.nan), np.where(moves, hi, np.nan)
+
+    def _check_numerics(self) -> None:
+        """Values each within its range can still combine into a model no solver takes: one
+        unit of a resource raising an outcome by more than MAX_COEFFICIENT times its target,
+        an outcome that could reach more than MAX_COEFFICIENT times the target, or gains
+        that could add up to more than MAX_TOTAL_GAIN (HiGHS then rejects the model or
+        loses itself in round-off, e.g. calls it unbounded)."""
+        lo, hi = self.outcome_coefficients()
+        if not np.isfinite(hi).any():
+            return
+        R = self.recipients
+        hi0 = np.where(np.isfinite(hi), hi, 0.0)
+        r, k = np.unravel_index(int(np.argmax(hi0)), hi0.shape)
+        K = self.resources[k]
+        units = (f"(prod.{K} {R[f'prod.{K}'].iat[r]:g} x (1 + comp) x mult / (population "
+                 f"{R['population'].iat[r]:g} x target {R['target'].iat[r]:g}))")
+        if hi0[r, k] > MAX_COEFFICIENT:
+            raise InstanceError(
+                f"one unit of {K} would raise the outcome of {R.index[r]} by {hi0[r, k]:.3g} "
+                f"times its target {units}; the solver cannot work with coefficients above "
+                f"{fmt_limit(MAX_COEFFICIENT)}: express population, target or prod.{K} in "
+                f"other units", file=FILES["recipients"], row=self._line_of(R, int(r)),
+                column=f"prod.{K}")
+        a = self.arrays
+        cand = a["eligible"].any(axis=2)
+        reachable = np.minimum(a["absorb"], cand.T.astype(float) @ a["supply"])  # (r, k)
+        with np.errstate(over="ignore", invalid="ignore"):
+            u_max = a["y0"] / a["target"] + (hi0 * reachable).sum(axis=1)
+            gain = (hi0 * (a["pop"] * a["target"])[:, None] * reachable).sum()
+        r = int(np.argmax(u_max))
+        if not u_max[r] <= MAX_COEFFICIENT:
+            raise InstanceError(
+                f"the outcome of {R.index[r]} could reach {u_max[r]:.3g} times its target "
+                f"(baseline / target plus what it can absorb times its prod x (1 + comp) x "
+                f"mult / (population x target)); the solver cannot work with numbers above "
+                f"{fmt_limit(MAX_COEFFICIENT)}: check the units of population, baseline, "
+                f"target, absorb and prod", file=FILES["recipients"], row=self._line_of(R, r))
+        if not gain <= MAX_TOTAL_GAIN:
+            raise InstanceError(
+                f"the gains of a plan could add up to {gain:.3g} (prod x (1 + comp) x mult "
+                f"times what the recipients can absorb); the solver cannot work with numbers "
+                f"above {fmt_limit(MAX_TOTAL_GAIN)}: express prod, supply or absorb in larger "
+                f"units", file=FILES["recipients"])
+
+    def _numeric_warnings(self) -> list[str]:
+        """Coefficients the solver drops as zero, or spread wider than its tolerances."""
+        lo, hi = self.outcome_coefficients()
+        ok = np.isfinite(lo)
+        if not ok.any():
+            return []
+        out = []
+        R = self.recipients
+        small = np.where(ok, lo, INF)
+        r, k = np.unravel_index(int(np.argmin(small)), small.shape)
+        if small[r, k] < MIN_COEFFICIENT:
+            out.append(
+                f"one unit of {self.resources[k]} raises the outcome of {R.index[r]} by only "
+                f"{small[r, k]:.3g} times its target; the solver treats coefficients below "
+                f"{fmt_limit(MIN_COEFFICIENT)} as zero, so such outcomes (and equity) would not "
+                f"move: express population or target in larger units (e.g. 10k people)")
+        with np.errstate(over="ignore", divide="ignore"):
+            spread = float(np.max(hi[ok]) / np.min(lo[ok]))  # lo > 0 where ok (prod > 0)
+        if spread > MAX_COEFFICIENT_SPREAD:
+            out.append(
+                f"the rises of outcomes per unit of resource span a factor of {spread:.3g} "
+                f"(prod x (1 + comp) x mult / (population x target) over recipients and "
+                f"resources), more than the solver's tolerances allow "
+                f"({fmt_limit(MAX_COEFFICIENT_SPREAD)}): results may be inaccurate; check the "
+                f"units of population, target and prod")
+        return out
+
     def _line_of(self, df: pd.DataFrame, i: int) -> str:
         table = "partners" if df is self.partners else "recipients"
         rows = self.lines.get(table)
@@ -902,6 +998,7 @@ class Instance:
                 out.append(f"recipient {who(R, r)}'s access floor for {self.resources[k]} is "
                            f"{floor[r, k]:g} (alpha x need) but {why}; no plan can meet it unless "
                            f"the access_floor rule is soft (regcollab diagnose explains)")
+        out += self._numeric_warnings()
         return out
 
     # ----------------------------------------------------------------- arrays for the model

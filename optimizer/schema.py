@@ -36,6 +36,9 @@ MAX_MULT = 100.0
 """Largest efficiency multiplier of a type."""
 MAX_VALUE = 1e9
 """Largest common value of one unit of a resource."""
+MIN_VALUE = 1e-6
+"""Smallest common value of one unit of a resource (the solver drops coefficients below
+1e-9, so a minimum scale would then count nothing)."""
 MAX_PENALTY = 1e9
 """Largest penalty per unit of slack of a soft rule."""
 MAX_THETA = 100.0
@@ -44,6 +47,26 @@ MIN_POPULATION = 1e-6
 """Smallest population (a smaller one is a unit mistake: gains are divided by it)."""
 MIN_TARGET = 1e-6
 """Smallest target outcome per person (outcomes are divided by it)."""
+MAX_COEFFICIENT = 1e9
+"""Largest rise of a normalised outcome per unit of a resource, prod * (1 + comp) * mult /
+(population * target), and largest normalised outcome (outcome / target) a recipient could
+reach: the model's largest coefficients. HiGHS rejects a model with a coefficient above 1e15
+and loses itself in round-off well before (it called one with 5e9 unbounded); each value
+within its own range can still combine into more (1e-6 people, a target of 1e-6, prod 1e9),
+so the combination is checked too. No choice of units comes near it: a county of 5,000 people
+(0.5 x 10k) with a target of 5 (10k yuan) gains about 2 target-units per 100m yuan."""
+MAX_TOTAL_GAIN = 1e15
+"""Largest sum of the gains a plan could reach (prod x (1 + comp) x mult times what the
+recipients can absorb): beyond it the solver's round-off swallows single gains."""
+MIN_COEFFICIENT = 1e-9
+"""HiGHS treats matrix coefficients below this as zero (its ``small_matrix_value``): an
+outcome coefficient below it is warned about (outcomes would not move)."""
+MAX_COEFFICIENT_SPREAD = 1e9
+"""Widest ratio of the largest to the smallest outcome coefficient before a warning: beyond it
+the solver's relative tolerances (1e-7 to 1e-9) lose the small ones."""
+MIN_BETA = 1e-3
+"""Smallest share of worst-off recipients the tail measure averages (the model divides by
+it: 1 / (beta x recipients) is a coefficient)."""
 MIN_YEAR, MAX_YEAR = 1000, 9999
 """The year of the data: four digits."""
 
@@ -221,11 +244,11 @@ PARAMS = (
           description="Weight of efficiency in the weighted method (1 - lambda goes to equity)."),
     Param("objective.equity", "choice", "tail", choices=("tail", "maxmin"),
           description="Equity measure: tail beta-mean of normalised outcomes, or their minimum."),
-    Param("objective.beta", "number", 0.25, lo=0, hi=1, lo_open=True,
+    Param("objective.beta", "number", 0.25, lo=MIN_BETA, hi=1,
           description="Share of worst-off recipients averaged by the tail measure."),
     Param("objective.first", "choice", "efficiency", choices=("efficiency", "equity"),
           description="Objective optimised first by the lexicographic method."),
-    Param("objective.eps", "number-or-off", None,
+    Param("objective.eps", "number-or-off", None, lo=0, hi=MAX_COEFFICIENT,
           description="Lower bound on equity for the epsilon method."),
     Param("balance.alpha", "number", 0.3, lo=0, hi=1,
           description="Access floor: every recipient gets at least alpha times its need of each resource."),
@@ -245,7 +268,7 @@ PARAMS = (
 DEFAULT_SOFT_PENALTY = 1000.0
 """Penalty per unit of slack when a rule is made soft without naming a penalty."""
 
-RESOURCE_VALUE = Param("value", "number", 1.0, lo=0, lo_open=True, hi=MAX_VALUE,
+RESOURCE_VALUE = Param("value", "number", 1.0, lo=MIN_VALUE, hi=MAX_VALUE,
                        description="Common value of one unit of the resource (for scale rules).")
 """``[resources.<name>] value``."""
 RESOURCE_PARAMS = (

@@ -202,7 +202,7 @@ CASES = {
     "negative gamma": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = -0.1"),
                        ["instance.toml", "balance.gamma", "between 0 and 1"]),
     "beta zero": (lambda d: replace(d / "instance.toml", "lambda = 0.5", "lambda = 0.5\nbeta = 0"),
-                  ["instance.toml", "objective.beta", "above 0"]),
+                  ["instance.toml", "objective.beta", "between 0.001 and 1"]),
     "absurd theta": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = 0.3\ntheta = 1e6"),
                      ["instance.toml", "balance.theta", "between 0 and 100"]),
     "rho above 1": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = 0.3\nrho = 1.5"),
@@ -212,7 +212,7 @@ CASES = {
     "soft rule that does not exist": (lambda d: append(d / "instance.toml", "\n[balance.soft]\nfairness = 10\n"),
                                       ["instance.toml", "balance.soft.fairness", "names no balance rule"]),
     "resource value zero": (lambda d: replace(d / "instance.toml", "value = 1.0", "value = 0"),
-                            ["instance.toml", "resources.funds.value", "greater than 0"]),
+                            ["instance.toml", "resources.funds.value", "at least 1e-6"]),
     "type threshold outside [0,1]": (
         lambda d: append(d / "instance.toml", "\n[types.platform]\nben_min = 1.4\n"),
         ["instance.toml", "types.platform.ben_min", "between 0 and 1"]),
