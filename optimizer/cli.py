@@ -16,7 +16,9 @@ from optimizer.commands import register
 from optimizer.solution import best_known
 from optimizer.commands.common import (
     EXIT,
+    Commands,
     SolverProgressLine,
+    check_model_file,
     fmt_num,
     handle_errors,
     method_options,
@@ -28,7 +30,7 @@ from optimizer.commands.common import (
     type_style,
 )
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="regcollab")
 def main():
     """Plan regional collaboration: who pairs with whom, which resources flow, and which
@@ -74,6 +76,7 @@ def validate(instance):
               help="Re-solve each pairing with its other eligible types to say what they would "
                    "cost (default: on small instances).")
 @click.option("--write-model", type=click.Path(dir_okay=False), default=None,
+              callback=check_model_file,
               help="Also write the model the method solves last (its objective and rows), as .mps or .lp.")
 @handle_errors
 def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time_limit, gap,

@@ -1099,28 +1099,12 @@ class Instance:
     def check_param_path(self, key) -> str:
         """``key`` if it names a setting or a table cell of this instance (as
         :meth:`with_params` takes them), else an InstanceError that says what is meant."""
-        if not isinstance(key, str):
-            raise InstanceError(f"{shown(key)} is not a parameter of the instance; name it by "
-                                "its path, e.g. 'balance.alpha'")
-        m = re.fullmatch(CELL_PATH, key)
-        if m:
-            return key
+        check_param_syntax(key, self.resources)
         parts = key.split(".")
-        if setting_param(key) is not None:
-            if parts[0] == "resources" and parts[1] not in self.resources:
-                raise InstanceError(f"'{key}': there is no resource '{parts[1]}' (resources: "
-                                    f"{', '.join(self.resources)})")
-            return key
-        near = suggest(key, [p for p in all_setting_paths() if "<" not in p]
-                       + [f"resources.{k}.value" for k in self.resources])
-        if near is None and re.fullmatch(r"(partners|recipients|pairs)\b.*", key):
-            near = {"partners": "partners[ID].supply.RESOURCE",
-                    "recipients": "recipients[ID].need.RESOURCE",
-                    "pairs": "pairs[PARTNER,RECIPIENT].ben"}[re.match(r"[a-z]+", key).group()]
-        raise InstanceError(f"'{key}' is not a parameter of the instance; "
-                            + (f"did you mean '{near}'? " if near else "")
-                            + "use a setting such as 'balance.alpha' or a cell such as "
-                              "'partners[ID].supply.RESOURCE' or 'pairs[PARTNER,RECIPIENT].ben'")
+        if parts[0] == "resources" and parts[1] not in self.resources:
+            raise InstanceError(f"'{key}': there is no resource '{parts[1]}' (resources: "
+                                f"{', '.join(self.resources)})")
+        return key
 
     def with_tables(self, partners: pd.DataFrame | None = None,
                     recipients: pd.DataFrame | None = None,
@@ -1194,6 +1178,36 @@ def _del(d: dict, path: str) -> None:
 
 CELL_PATH = r"(partners|recipients|pairs)\[([^\]]+)\]\.(.+)"
 """A table cell as :meth:`Instance.with_params` names it: ``partners[SZ].supply.funds``."""
+
+
+def check_param_syntax(key, resources=()) -> str:
+    """``key`` if it has the form of a parameter :meth:`Instance.with_params` takes (a setting
+    of instance.toml the schema knows, or a table cell ``partners[ID].COLUMN``), else an
+    InstanceError saying what is likely meant. Which ids and resources exist is the
+    instance's to check."""
+    if not isinstance(key, str):
+        raise InstanceError(f"{shown(key)} is not a parameter of the instance; name it by its "
+                            "path, e.g. 'balance.alpha'")
+    m = re.fullmatch(CELL_PATH, key)
+    if m:
+        table, _, column = m.groups()
+        if table != "pairs" and column != "name" and column_for(table, column) is None:
+            known = [c.name.replace("{k}", "RESOURCE") for c in TABLES[table] if c.name != "id"]
+            raise InstanceError(f"'{key}': {table} have no column '{column}' (columns: "
+                                f"{', '.join(known)})")
+        return key
+    if setting_param(key) is not None:
+        return key
+    near = suggest(key, [p for p in all_setting_paths() if "<" not in p]
+                   + [f"resources.{k}.value" for k in resources])
+    if near is None and re.match(r"(partners|recipients|pairs)\b", key):
+        near = {"partners": "partners[ID].supply.RESOURCE",
+                "recipients": "recipients[ID].need.RESOURCE",
+                "pairs": "pairs[PARTNER,RECIPIENT].ben"}[re.match(r"[a-z]+", key).group()]
+    raise InstanceError(f"'{key}' is not a parameter of the instance; "
+                        + (f"did you mean '{near}'? " if near else "")
+                        + "use a setting such as 'balance.alpha' or a cell such as "
+                          "'partners[ID].supply.RESOURCE' or 'pairs[PARTNER,RECIPIENT].ben'")
 
 
 def _check_cell(table: str, row: str, column: str, value) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-import os
 
 
 def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+    from .limits import cores
+
+    return cores()
 
 
 def as_executor(executor):
@@ -65,6 +66,13 @@ def run_tasks(fn, tasks: list, executor=None, workers: int | None = None, progre
     total = len(tasks)
     ex = as_executor(executor)
     own = False
+    if workers is not None:
+        from .errors import InputError
+
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise InputError(f"--workers (workers) must be a whole number of at least 1, not "
+                             f"{workers!r}")
+        workers = min(workers, default_workers())  # more processes than cores only cost memory
     if ex is None and (workers or default_workers()) > 1 and total > 1:
         ex = cf.ProcessPoolExecutor(max_workers=min(workers or default_workers(), total),
                                     mp_context=multiprocessing.get_context("spawn"))

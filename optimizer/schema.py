@@ -232,6 +232,11 @@ PARAMS = (
           description="The year the data describe."),
     Param("illustrative", "bool", None,
           description="true: the numbers are illustrative, not statistics."),
+    Param("synthetic", "bool", None,
+          description="true: the instance was generated (regcollab generate), not collected."),
+    *(Param(f"generator.{key}", "integer", None, lo=0, hi=2**32 - 1,
+            description=f"How regcollab generate made the instance: its --{key}.")
+      for key in ("partners", "recipients", "resources", "seed", "candidates")),
     Param("units.population", "text", None,
           description="Unit of the population column, e.g. \"10k people\"."),
     Param("units.outcome", "text", None,

@@ -39,12 +39,25 @@ class SolverOptions:
     progress: object = None  # called with a SolveProgress as a MIP solve advances
 
     def validate(self) -> "SolverOptions":
-        if self.time_limit is not None and not (self.time_limit > 0):
-            raise InputError(f"--time-limit must be a positive number of seconds, not {self.time_limit}")
-        if self.gap is not None and not (0 <= self.gap < 1):
-            raise InputError(f"--gap must be between 0 and 1 (a relative gap), not {self.gap}")
-        if self.threads is not None and not (self.threads >= 1):
-            raise InputError(f"--threads must be at least 1, not {self.threads}")
+        """Check the options; ``threads`` above the machine's cores is lowered to them (more
+        threads than cores only slow HiGHS down, and 100,000 of them hang it)."""
+        from .limits import cores
+
+        def number(v):
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+        if self.time_limit is not None and not (number(self.time_limit) and self.time_limit > 0):
+            raise InputError(f"--time-limit (time_limit) must be a positive, finite number of "
+                             f"seconds, not {self.time_limit!r}")
+        if self.gap is not None and not (number(self.gap) and 0 <= self.gap < 1):
+            raise InputError(f"--gap (gap) must be a relative gap with 0 <= gap < 1 (0.01 is "
+                             f"1%), not {self.gap!r}")
+        if self.threads is not None:
+            if not (isinstance(self.threads, int) and not isinstance(self.threads, bool)
+                    and self.threads >= 1):
+                raise InputError(f"--threads (threads) must be a whole number of at least 1, "
+                                 f"not {self.threads!r}")
+            self.threads = min(self.threads, cores())
         return self
 
 
