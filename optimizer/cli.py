@@ -19,6 +19,7 @@ from optimizer.commands.common import (
     Commands,
     SolverProgressLine,
     check_model_file,
+    check_out_dir,
     fmt_num,
     handle_errors,
     method_options,
@@ -64,6 +65,7 @@ def validate(instance):
 @method_options
 @solver_options
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              callback=check_out_dir,
               help="Write pairings.csv, allocations.csv, recipients.csv, balance.csv, "
                    "summary.json, report.html and results.xlsx into this folder (atomically).")
 @click.option("--report/--no-report", "with_report", default=True, show_default=True,

@@ -1221,8 +1221,8 @@ def _check_cell(table: str, row: str, column: str, value) -> None:
         try:
             value = float(value)
         except ValueError:
-            raise InstanceError(f"'{table}[{row}].{column}' must be a number, not "
-                                f"{_what(value)}") from None
+            raise InstanceError(f"'{table}[{row}].{column}': {shown(value)} is not a "
+                                "number") from None
     _check_number(value, f"'{table}[{row}].{column}'", spec.lo, spec.hi, spec.lo_open, None,
                   integer=spec.kind == "integer")
 

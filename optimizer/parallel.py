@@ -39,7 +39,11 @@ def connect(scheduler: str):
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler there: "
+                         f"{exc}") from None
+    except (ValueError, TypeError) as exc:  # not an address (no port, unknown protocol)
+        raise InputError(f"--scheduler {scheduler}: not a scheduler address such as "
+                         f"tcp://host:8786 ({exc})") from None
 
 
 def _stop_pool(ex: cf.ProcessPoolExecutor) -> None:

@@ -393,6 +393,26 @@ PULP_ALIASES = {
 }
 
 
+def check_solver(solver: str) -> str:
+    """The solver's name as PuLP knows it (``highs`` for the direct backend), or an InputError
+    naming ``--solver`` when it is unknown or not installed."""
+    if not isinstance(solver, str) or not solver.strip():
+        raise InputError(f"--solver must name a solver (highs, cbc, ...), not {solver!r}")
+    if solver.lower() in ("highs", "highspy"):
+        return "highs"
+    import pulp
+
+    name = PULP_ALIASES.get(solver.lower(), solver)
+    available = pulp.listSolvers(onlyAvailable=True)
+    if name not in pulp.listSolvers():
+        raise InputError(f"--solver {solver}: unknown solver; use highs or one of PuLP's "
+                         f"solvers: {', '.join(available)} (cbc = PULP_CBC_CMD)")
+    if name not in available:
+        raise InputError(f"--solver {solver}: the solver {name} is not installed here; "
+                         f"available: highs, {', '.join(available)}")
+    return name
+
+
 class PulpBackend:
     """Solve through PuLP, so that any solver PuLP knows can be used."""
 
@@ -402,15 +422,7 @@ class PulpBackend:
         self.pulp = pulp
         self.lm = lm
         self.opts = opts
-        name = PULP_ALIASES.get(opts.solver.lower(), opts.solver)
-        available = pulp.listSolvers(onlyAvailable=True)
-        if name not in pulp.listSolvers():
-            raise InputError(f"unknown solver '{opts.solver}'; use highs or one of PuLP's solvers: "
-                             f"{', '.join(available)} (cbc = PULP_CBC_CMD)")
-        if name not in available:
-            raise InputError(f"the solver '{opts.solver}' ({name}) is not installed here; "
-                             f"available: highs, {', '.join(available)}")
-        self.solver_name = name
+        self.solver_name = check_solver(opts.solver)
         self.name = opts.solver
 
     def _solver(self, time_limit):

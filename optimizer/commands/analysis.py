@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 from .common import (
+    check_out_dir,
     check_soft,
     fmt_num,
     handle_errors,
@@ -89,7 +90,8 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "cs
 
 
 def _out(help_text):
-    return click.option("--out", type=click.Path(file_okay=False), default=None, help=help_text)
+    return click.option("--out", type=click.Path(file_okay=False), default=None,
+                        callback=check_out_dir, help=help_text)
 
 
 def _executor_options(fn):

@@ -174,10 +174,34 @@ def check_soft(ctx, param, values):
     return values
 
 
+def check_solver_option(ctx, param, value):
+    """``--solver``: highs or a PuLP solver that is installed."""
+    from optimizer.errors import InputError
+    from optimizer.solve import check_solver
+
+    try:
+        check_solver(value)
+    except InputError as exc:
+        raise click.UsageError(exc.message) from None
+    return value
+
+
 def check_model_file(ctx, param, value):
     """``--write-model FILE``: a file name ending in .mps or .lp."""
     if value is not None and Path(value).suffix.lower() not in (".mps", ".lp"):
         raise click.UsageError(f"{_name(param)} {value}: the file name must end in .mps or .lp")
+    return value
+
+
+def check_out_dir(ctx, param, value):
+    """``--out DIR``: a folder name (not empty, not an existing file)."""
+    if value is None:
+        return value
+    if not str(value).strip():
+        raise click.UsageError(f"{_name(param)} needs a folder name, not an empty text")
+    if Path(value).exists() and not Path(value).is_dir():
+        raise click.UsageError(f"{_name(param)} {value}: a file of that name exists; give a "
+                               "folder")
     return value
 
 
@@ -191,7 +215,7 @@ def solver_options(fn):
     """The options every solving command shares."""
     opts = [
         click.option("--solver", default="highs", show_default=True,
-                     help="highs (direct, default) or any PuLP solver by name, e.g. cbc."),
+                     callback=check_solver_option, help="highs (direct, default) or any PuLP solver by name, e.g. cbc."),
         click.option("--time-limit", type=float, default=None, callback=TIME_LIMIT_RULE,
                      help="Seconds for loading and solving (writing results comes after); "
                           "the best plan so far is returned, marked not proven optimal."),

@@ -8,7 +8,7 @@ import click
 
 from optimizer.limits import MAX_CANDIDATES, MAX_GENERATED_RESOURCES, MAX_REGIONS, MAX_SEED
 
-from .common import handle_errors, number_rule
+from .common import check_out_dir, handle_errors, number_rule
 
 
 @click.command()
@@ -28,7 +28,7 @@ from .common import handle_errors, number_rule
               callback=number_rule(1, MAX_CANDIDATES),
               help="Candidate partners per recipient (nearest in its mandated province), "
                    f"1..{MAX_CANDIDATES}.")
-@click.option("--out", type=click.Path(file_okay=False), required=True,
+@click.option("--out", type=click.Path(file_okay=False), required=True, callback=check_out_dir,
               help="Folder to write the instance into (replaced atomically).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @handle_errors
