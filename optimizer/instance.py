@@ -26,6 +26,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import InstanceError
+from .limits import (
+    BYTES_PER_CELL,
+    MAX_FLOW_COLUMNS,
+    MAX_PAIR_CELLS,
+    MAX_PAIR_ROWS,
+    MAX_REGIONS,
+    gigabytes,
+    memory_estimate,
+)
 from .schema import (
     BALANCE_RULES,
     DEFAULT_SOFT_PENALTY,
@@ -112,9 +121,17 @@ def _read_text(path: Path, limit: int | None = None) -> str:
     return decode_text(_read_bytes(path, limit), path.name)
 
 
-def read_csv_table(path: Path) -> pd.DataFrame:
-    """Read a CSV as strings, keeping each row's line number in the ``_line`` column."""
-    text = _read_text(path)
+def read_csv_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
+    """Read a CSV as strings, keeping each row's line number in the ``_line`` column.
+    ``max_rows``: refuse a file with more lines than that before reading its values."""
+    data = _read_bytes(path)
+    if max_rows is not None:
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        if lines - 1 > max_rows:
+            raise InstanceError(f"the file has {lines - 1:,} lines of data, more than the "
+                                f"{max_rows:,} regcollab takes (docs/performance.md)",
+                                file=path.name)
+    text = decode_text(data, path.name)
     # strict: an unclosed quote is an error, not the rest of the file read as one value
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -710,6 +727,17 @@ class Instance:
             raise InstanceError("has no partners (no rows below the header)", file=f_p)
         if len(recipients) == 0:
             raise InstanceError("has no recipients (no rows below the header)", file=f_r)
+        for table, name, df in (("partners", f_p, partners), ("recipients", f_r, recipients)):
+            if len(df) > MAX_REGIONS:
+                raise InstanceError(f"has {len(df):,} {table}, more than the {MAX_REGIONS:,} "
+                                    "regcollab takes (docs/performance.md)", file=name)
+        if len(partners) * len(recipients) > MAX_PAIR_CELLS:
+            raise InstanceError(
+                f"{len(partners):,} partners x {len(recipients):,} recipients make "
+                f"{len(partners) * len(recipients):,} possible pairs, more than the "
+                f"{MAX_PAIR_CELLS:,} regcollab holds in memory (about "
+                f"{gigabytes(BYTES_PER_CELL * MAX_PAIR_CELLS)}); split the instance (for example "
+                "by mandated provinces)", file=f_r)
         params, resources, types = normalise_params(raw_params, _resource_columns(partners))
         _check_columns(partners, "partners", f_p, resources)
         _check_columns(recipients, "recipients", f_r, resources)
@@ -763,6 +791,7 @@ class Instance:
         inst = cls(params=params, partners=P, recipients=R, pairs=PP, resources=resources,
                    types=types, path=path)
         object.__setattr__(inst, "lines", lines)
+        inst._check_size()
         inst._check_consistency()
         inst._check_numerics()
         warnings = inst._collect_warnings()
@@ -815,6 +844,27 @@ class Instance:
         out.attrs["lines"] = {key: _row_label(pairs, i, file, None)
                               for i, key in enumerate(zip(partner, recipient))}
         return out
+
+    def flow_columns(self) -> int:
+        """Flow columns of the model: eligible (pair, type) x resources that can flow (the
+        partner supplies it and the recipient can absorb it), as ``model.py`` makes them."""
+        a = self.arrays
+        n = 0
+        for k in range(len(self.resources)):
+            flows = (a["supply"][:, k] > 0)[:, None] & (a["absorb"][:, k] > 0)[None, :]
+            n += int((a["eligible"] & flows[:, :, None]).sum())
+        return n
+
+    def _check_size(self) -> None:
+        n = self.flow_columns()
+        if n > MAX_FLOW_COLUMNS:
+            cells = len(self.partners) * len(self.recipients)
+            raise InstanceError(
+                f"the model would have {n:,} flow columns (candidate pairs x eligible types x "
+                f"resources), more than the {MAX_FLOW_COLUMNS:,} regcollab solves (about "
+                f"{gigabytes(memory_estimate(cells, n))} of memory); list only the candidate "
+                "pairs in pairs.csv with [pairs] allowed = false, or split the instance",
+                file=FILES["pairs"])
 
     def _check_consistency(self) -> None:
         """Rules that need the whole instance (fixed pairs must be able to take a type)."""
@@ -1329,7 +1379,7 @@ def load_instance(path: str | Path | None = None) -> Instance:
                 tables[key] = None
                 continue
             raise InstanceError("the file is missing from the instance folder", file=fname)
-        tables[key] = read_csv_table(fpath)
+        tables[key] = read_csv_table(fpath, MAX_PAIR_ROWS if key == "pairs" else MAX_REGIONS)
     inst = Instance.from_tables(raw, tables["partners"], tables["recipients"], tables["pairs"],
                                 path=str(folder))
     object.__setattr__(inst, "load_seconds", time.perf_counter() - t0)

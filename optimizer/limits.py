@@ -14,10 +14,13 @@ MAX_REGIONS = 100_000
 MAX_PAIR_CELLS = 20_000_000
 """Most partners x recipients: the pair data (comp, pot, ben, allowed, fixed, eligibility)
 are held as dense partners x recipients arrays, about 60 bytes a cell at their peak."""
+MAX_PAIR_ROWS = 2_000_000
+"""Most rows of ``pairs.csv``."""
 MAX_FLOW_COLUMNS = 2_000_000
 """Most flow columns of the model: candidate pairs x their eligible types x the resources
-that can flow. Measured: about 5 kB of memory each while HiGHS solves (a county-level model,
-48,531 columns, peaks at 0.7 GB)."""
+that can flow. Measured: about 5 kB of memory each while HiGHS solves (a generated 1000 x
+3000 instance, 354,132 flow columns, peaked at 2.0 GB; the county level, 48,531 columns, at
+0.7 GB), so the limit is about 10 GB."""
 MAX_SCENARIOS = 10_000
 """Most solves of one analysis: sweep scenarios, robustness samples, global sensitivity
 solves. Split a larger study into several runs (``--out`` each)."""

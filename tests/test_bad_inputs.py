@@ -308,6 +308,11 @@ CASES = {
                          ["recipients.csv", "line 2", "population", "at least 1e-6", "unit mistake"]),
     "target 5e-324": (lambda d: replace(d / "recipients.csv", "80,2.0,6.0", "80,2.0,5e-324"),
                       ["recipients.csv", "line 4", "target", "at least 1e-6"]),
+    # ---------------------------------------------------------------- sizes (refused before memory runs out)
+    "a million recipients": (
+        lambda d: append(d / "recipients.csv", "".join(f"R{i},,100,3.0,6.0,1,,80,10,1.0,3.0\n"
+                                                        for i in range(1_000_000))),
+        ["recipients.csv", "1,000,003 lines of data", "more than the 100,000"]),
     # ---------------------------------------------------------------- contradictory rules
     "min above max partners": (
         lambda d: replace(d / "recipients.csv", "X,Hill County,100,3.0,6.0,1,,", "X,Hill County,100,3.0,6.0,3,2,"),
@@ -394,3 +399,19 @@ def test_api_raises_instance_error(tmp_path):
             load_instance(inst)
         assert fragments[0] in str(info.value), case
         shutil.rmtree(inst)
+
+
+def test_sizes_are_checked_before_the_model_is_built(tmp_path, monkeypatch):
+    """The limits of docs/performance.md, lowered so that the demo hits them: partners x
+    recipients (dense pair arrays) and flow columns (the model), each with its memory."""
+    import optimizer.instance as instance
+
+    inst = make(tmp_path)
+    monkeypatch.setattr(instance, "MAX_PAIR_CELLS", 5)
+    code, out = run_cli("validate", inst)
+    assert code == 2 and "2 partners x 3 recipients make 6 possible pairs, more than the 5" in out
+    monkeypatch.setattr(instance, "MAX_PAIR_CELLS", 100)
+    monkeypatch.setattr(instance, "MAX_FLOW_COLUMNS", 10)
+    code, out = run_cli("solve", inst)
+    assert code == 2 and out.startswith("error: pairs.csv") and "flow columns" in out
+    assert "GB of memory" in out and out.count("\n") == 1
