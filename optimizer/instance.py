@@ -42,11 +42,11 @@ from .schema import (
     INF,
     MAX_COEFFICIENT,
     MAX_COEFFICIENT_SPREAD,
-    MAX_TOTAL_GAIN,
     MAX_KEY_PARTS,
     MAX_TOML_BYTES,
     MAX_TOML_DEPTH,
     MAX_TOML_KEYS,
+    MAX_TOTAL_GAIN,
     MIN_COEFFICIENT,
     NAMED_SECTIONS,
     PARAM_BY_PATH,
@@ -923,7 +923,7 @@ class Instance:
         an outcome that could reach more than MAX_COEFFICIENT times the target, or gains
         that could add up to more than MAX_TOTAL_GAIN (HiGHS then rejects the model or
         loses itself in round-off, e.g. calls it unbounded)."""
-        lo, hi = self.outcome_coefficients()
+        _, hi = self.outcome_coefficients()
         if not np.isfinite(hi).any():
             return
         R = self.recipients

@@ -107,11 +107,7 @@ def _set_setting(folder, path, value):
     toml = folder / "instance.toml"
     raw = tomllib.loads(toml.read_text(encoding="utf-8"))
     section, _, key = path.rpartition(".")
-    lines = []
-    for part in (section.split(".") if section else []):
-        lines.append(part)
-    # a section appended at the end overrides nothing already there: rewrite via the table
-    cur = raw
+    cur = raw  # set in the parsed settings, and the whole file written again
     for part in section.split(".") if section else []:
         cur = cur.setdefault(part, {})
     cur[key] = value

@@ -8,6 +8,8 @@ import sys
 import click
 import pandas as pd
 
+from optimizer.limits import MAX_PARETO_POINTS, MAX_SCENARIOS, MAX_SEED
+
 from .common import (
     check_out_dir,
     check_soft,
@@ -21,7 +23,6 @@ from .common import (
     setting_rule,
     solver_options,
 )
-from optimizer.limits import MAX_PARETO_POINTS, MAX_SCENARIOS, MAX_SEED
 
 
 def _progress(quiet: bool, label: str):

@@ -205,8 +205,8 @@ def check_out_dir(ctx, param, value):
     return value
 
 
-THREADS = dict(type=int, default=None, callback=number_rule(lo=1, cap_at_cores=True),
-               help="Solver threads (at most the machine's cores).")
+THREADS = {"type": int, "default": None, "callback": number_rule(lo=1, cap_at_cores=True),
+           "help": "Solver threads (at most the machine's cores)."}
 TIME_LIMIT_RULE = number_rule(lo=0, lo_open=True, rule="a positive, finite number of seconds "
                                                         "(leave it out for no limit)")
 

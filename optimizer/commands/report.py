@@ -167,11 +167,9 @@ def explain(instance, pairs, partner, recipient, method, weight, equity, beta, f
     other eligible type forced, the pairing forbidden or forced: a re-solve each)."""
     from optimizer import load_instance
     from optimizer import solve as run
-    from optimizer.explain import explain_pair, parse_pair, planned_resolves
-    from optimizer.methods import Clock
-
     from optimizer.errors import InputError
-    from optimizer.explain import find_region
+    from optimizer.explain import explain_pair, find_region, parse_pair, planned_resolves
+    from optimizer.methods import Clock
 
     if (partner is None) != (recipient is None):
         raise InputError("--partner and --recipient go together: give both")
