@@ -157,8 +157,11 @@ def test_documented_ends_never_crash(tmp_path, case):
     assert "Traceback" not in out and "internal error" not in out, out
     if code == 2:
         assert out.startswith("error: ") and out.count("\n") == 1, out
-    for equity in ("tail", "maxmin"):
-        code, out = run_cli("solve", inst, "--quiet", "--time-limit", "20", "--equity", equity)
+    # tail (the measure that divides by beta) always; max-min too where it can differ
+    both = where == "tables" or (where == "setting" and column.startswith("objective."))
+    for equity in ("tail", "maxmin") if both else ("tail",):
+        code, out = run_cli("solve", inst, "--quiet", "--no-why", "--time-limit", "20",
+                            "--equity", equity)
         assert code in (0, 2, 3, 4), (case, equity, code, out)
         assert "internal error" not in out, out
 

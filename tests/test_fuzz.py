@@ -286,15 +286,19 @@ SETTING_WORDS = ["name", "description", "sources", "year", "illustrative", "synt
 toml_keys = st.lists(st.one_of(st.sampled_from(SETTING_WORDS),
                                st.text(st.characters(codec="utf-8"), min_size=1, max_size=6)),
                      min_size=1, max_size=4)
-toml_values = st.recursive(
-    st.one_of(st.integers(-10**500, 10**500), st.floats(allow_nan=True, allow_infinity=True),
-              st.text(st.characters(codec="utf-8"), max_size=12), st.booleans(),
-              st.sampled_from(["weighted", "tail", "maxmin", "coverage", "access_floor"]),
-              st.sampled_from([0, 1, 0.3, 2024, -1, 1e-320])),
-    lambda children: st.one_of(st.lists(children, max_size=3),
-                               st.dictionaries(st.sampled_from(SETTING_WORDS), children,
-                                               max_size=3)),
-    max_leaves=8)
+toml_leaves = st.one_of(
+    st.integers(-10**500, 10**500), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(st.characters(codec="utf-8"), max_size=12), st.booleans(),
+    st.sampled_from(["weighted", "tail", "maxmin", "coverage", "access_floor"]),
+    st.sampled_from([0, 1, 0.3, 2024, -1, 1e-320]))
+
+
+def _nested(inner):
+    return st.one_of(inner, st.lists(inner, max_size=3),
+                     st.dictionaries(st.sampled_from(SETTING_WORDS), inner, max_size=3))
+
+
+toml_values = _nested(_nested(toml_leaves))  # values, lists and tables two levels deep
 
 
 def toml_value(v) -> str:
