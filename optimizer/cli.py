@@ -16,7 +16,10 @@ from optimizer.commands import register
 from optimizer.solution import best_known
 from optimizer.commands.common import (
     EXIT,
+    Commands,
     SolverProgressLine,
+    check_model_file,
+    check_out_dir,
     fmt_num,
     handle_errors,
     method_options,
@@ -28,7 +31,7 @@ from optimizer.commands.common import (
     type_style,
 )
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="regcollab")
 def main():
     """Plan regional collaboration: who pairs with whom, which resources flow, and which
@@ -62,6 +65,7 @@ def validate(instance):
 @method_options
 @solver_options
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              callback=check_out_dir,
               help="Write pairings.csv, allocations.csv, recipients.csv, balance.csv, "
                    "summary.json, report.html and results.xlsx into this folder (atomically).")
 @click.option("--report/--no-report", "with_report", default=True, show_default=True,
@@ -74,6 +78,7 @@ def validate(instance):
               help="Re-solve each pairing with its other eligible types to say what they would "
                    "cost (default: on small instances).")
 @click.option("--write-model", type=click.Path(dir_okay=False), default=None,
+              callback=check_model_file,
               help="Also write the model the method solves last (its objective and rows), as .mps or .lp.")
 @handle_errors
 def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time_limit, gap,

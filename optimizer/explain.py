@@ -115,11 +115,29 @@ def find_region(table, token: str, what: str) -> str:
 
 
 def parse_pair(inst, text: str) -> tuple[str, str]:
-    """``"PARTNER:RECIPIENT"`` (ids or names) -> (partner id, recipient id)."""
-    if ":" not in text:
-        raise InputError(f"--pair {text}: give it as PARTNER:RECIPIENT, e.g. GZ:QY")
-    d, r = text.split(":", 1)
-    return find_region(inst.partners, d, "partner"), find_region(inst.recipients, r, "recipient")
+    """``"PARTNER:RECIPIENT"`` (ids or names; ``PARTNER,RECIPIENT`` too) -> (partner id,
+    recipient id). An id or name may itself hold ``:``: every place the text can be split is
+    tried, and the one reading that names a partner and a recipient is taken (two readings:
+    an error saying to use ``--partner`` and ``--recipient``)."""
+    cuts = [i for i, ch in enumerate(text) if ch in ":,"]
+    if not cuts:
+        raise InputError(f"--pair {text}: give it as PARTNER:RECIPIENT, e.g. GZ:QY (or use "
+                         "--partner and --recipient)")
+    readings, first_error = [], None
+    for i in cuts:
+        try:
+            readings.append((find_region(inst.partners, text[:i], "partner"),
+                             find_region(inst.recipients, text[i + 1:], "recipient")))
+        except InputError as exc:
+            first_error = first_error or exc
+    readings = list(dict.fromkeys(readings))
+    if len(readings) == 1:
+        return readings[0]
+    if readings:
+        ways = " or ".join(f"partner {d} with recipient {r}" for d, r in readings)
+        raise InputError(f"--pair {text} can be read as {ways}; name them with --partner and "
+                         "--recipient")
+    raise InputError(f"--pair {text}: {first_error.message}") from None
 
 
 # --------------------------------------------------------------------------- explaining

@@ -28,6 +28,7 @@ import pandas as pd
 
 from .errors import InputError
 from .files import atomic_dir
+from .limits import MAX_CANDIDATES, MAX_GENERATED_RESOURCES, MAX_REGIONS, MAX_SEED
 
 RESOURCE_NAMES = ("funds", "talent", "industry", "technology", "market", "training")
 RESOURCE_UNITS = {"funds": "10m yuan", "talent": "professionals", "industry": "10m yuan invested",
@@ -58,12 +59,13 @@ def _haversine_km(lat1, lon1, lat2, lon2):
 def generate(partners: int = 343, recipients: int = 573, resources: int = 6, seed: int = 0,
              candidates: int = 6) -> dict:
     """The tables of a synthetic instance: ``{"instance.toml": str, "partners.csv": DataFrame, ...}``."""
-    for name, v, lo in (("--partners", partners, 1), ("--recipients", recipients, 1),
-                        ("--resources", resources, 1), ("--candidates", candidates, 1)):
-        if not isinstance(v, (int, np.integer)) or v < lo:
-            raise InputError(f"{name} must be a whole number of at least {lo}, not {v}")
-    if seed < 0:
-        raise InputError(f"--seed must be a non-negative whole number, not {seed}")
+    for name, v, lo, hi in (("--partners", partners, 1, MAX_REGIONS),
+                            ("--recipients", recipients, 1, MAX_REGIONS),
+                            ("--resources", resources, 1, MAX_GENERATED_RESOURCES),
+                            ("--candidates", candidates, 1, MAX_CANDIDATES),
+                            ("--seed", seed, 0, MAX_SEED)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+            raise InputError(f"{name} must be a whole number from {lo} to {hi}, not {v!r}")
     rng = np.random.default_rng(seed)
     nD, nR, nK = int(partners), int(recipients), int(resources)
     K = [RESOURCE_NAMES[k] if k < len(RESOURCE_NAMES) else f"resource{k + 1}" for k in range(nK)]

@@ -12,7 +12,9 @@ import copy
 import csv
 import io
 import math
+import numbers
 import re
+import reprlib
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -24,52 +26,112 @@ import numpy as np
 import pandas as pd
 
 from .errors import InstanceError
+from .limits import (
+    BYTES_PER_CELL,
+    MAX_FLOW_COLUMNS,
+    MAX_PAIR_CELLS,
+    MAX_PAIR_ROWS,
+    MAX_REGIONS,
+    gigabytes,
+    memory_estimate,
+)
 from .schema import (
     BALANCE_RULES,
     DEFAULT_SOFT_PENALTY,
     ID_FORBIDDEN,
     INF,
+    MAX_COEFFICIENT,
+    MAX_COEFFICIENT_SPREAD,
+    MAX_KEY_PARTS,
+    MAX_TOML_BYTES,
+    MAX_TOML_DEPTH,
+    MAX_TOML_KEYS,
+    MAX_TOTAL_GAIN,
+    MIN_COEFFICIENT,
+    NAMED_SECTIONS,
     PARAM_BY_PATH,
     PARAMS,
+    RESOURCE_PARAMS,
     RESOURCE_VALUE,
+    SECTIONS,
     SOFT_PENALTY,
     TABLES,
+    TOP_LEVEL,
     TYPE_DEFAULTS,
     TYPE_PARAMS,
+    TYPE_TEXT_PARAMS,
     Column,
+    all_setting_paths,
     bad_name_char,
+    bad_text_char,
+    char_words,
     column_for,
+    fmt_limit,
     range_problem,
+    suggest,
 )
 
 LINE = "_line"  # hidden column: the line of the source file a row came from
 TRUE_WORDS = {"true", "yes", "1", "y", "t"}
 FALSE_WORDS = {"false", "no", "0", "n", "f"}
-META_SECTIONS = ("objective", "balance", "types", "resources", "pairs")
 FILES = {"partners": "partners.csv", "recipients": "recipients.csv", "pairs": "pairs.csv"}
 
 
 # --------------------------------------------------------------------------- reading files
-def _read_text(path: Path) -> str:
+BOMS = ((b"\x00\x00\xfe\xff", "UTF-32 BE"), (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+        (b"\xfe\xff", "UTF-16 BE"), (b"\xff\xfe", "UTF-16 LE"))
+"""Byte-order marks of the encodings other than UTF-8 (UTF-32 first: its LE mark begins
+with UTF-16's)."""
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
     try:
-        data = path.read_bytes()
+        if limit is not None:
+            size = path.stat().st_size
+            if size > limit:
+                raise InstanceError(f"the file has {size:,} bytes, more than the {limit:,} "
+                                    f"this file may have", file=path.name)
+        return path.read_bytes()
     except OSError as exc:
         raise InstanceError(f"the file cannot be read ({exc.strerror or exc})",
                             file=path.name) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InstanceError("the file is UTF-16 encoded; save it as UTF-8 (CSV UTF-8 in Excel)",
-                            file=path.name)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """The text of a file that must be UTF-8 (a UTF-8 byte-order mark is fine)."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            raise InstanceError(f"the file is {encoding} encoded (it starts with the {encoding} "
+                                "byte-order mark); save it as UTF-8 (CSV UTF-8 in Excel)",
+                                file=name)
+    head = data[:400]
+    if len(head) >= 8 and head.count(0) >= len(head) // 3:
+        raise InstanceError("the file looks UTF-16 or UTF-32 encoded (every second or fourth "
+                            "byte is zero) but has no byte-order mark; save it as UTF-8",
+                            file=name)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InstanceError(f"line {line} is not valid UTF-8 text; save the file as UTF-8",
-                            file=path.name) from None
+                            file=name) from None
 
 
-def read_csv_table(path: Path) -> pd.DataFrame:
-    """Read a CSV as strings, keeping each row's line number in the ``_line`` column."""
-    text = _read_text(path)
+def _read_text(path: Path, limit: int | None = None) -> str:
+    return decode_text(_read_bytes(path, limit), path.name)
+
+
+def read_csv_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
+    """Read a CSV as strings, keeping each row's line number in the ``_line`` column.
+    ``max_rows``: refuse a file with more lines than that before reading its values."""
+    data = _read_bytes(path)
+    if max_rows is not None:
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        if lines - 1 > max_rows:
+            raise InstanceError(f"the file has {lines - 1:,} lines of data, more than the "
+                                f"{max_rows:,} regcollab takes (docs/performance.md)",
+                                file=path.name)
+    text = decode_text(data, path.name)
     # strict: an unclosed quote is an error, not the rest of the file read as one value
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -111,12 +173,77 @@ def read_csv_table(path: Path) -> pd.DataFrame:
     return df
 
 
-def read_toml(path: Path) -> dict:
-    text = _read_text(path)
+_TOML_TOKENS = re.compile("|".join((
+    r'"""(?:[^\\]|\\.)*?"""',  # multi-line basic string
+    r"'''.*?'''",  # multi-line literal string
+    r'"(?:[^"\\\n]|\\.)*"',  # basic string
+    r"'[^'\n]*'",  # literal string
+    r"#[^\n]*",  # comment
+    r"[\[\]{}=.\n]",  # what the shape is made of
+)), re.S)
+_KEY_GAP = re.compile(r"[A-Za-z0-9_\- \t]*")
+
+
+def check_toml_shape(text: str, name: str = "instance.toml") -> None:
+    """Refuse, before parsing, TOML whose shape alone is absurd: nesting deeper than
+    MAX_TOML_DEPTH, a dotted key of more than MAX_KEY_PARTS parts, more than MAX_TOML_KEYS keys.
+
+    ``tomllib`` fails on such text with a RecursionError (deep nesting) or takes memory that
+    grows with the square of a dotted key's length (a 10,000-part key: 0.4 GB; 100,000 parts:
+    over 20 GB), so the text is scanned first: strings and comments skipped, brackets counted,
+    the dots of each run of key parts counted."""
+    depth = keys = dots = 0
+    line, last = 1, 0
+    for m in _TOML_TOKENS.finditer(text):
+        if not _KEY_GAP.fullmatch(text, last, m.start()):
+            dots = 0  # something else than key parts and dots between the tokens
+        last = m.end()
+        tok = m.group()
+        if tok in "[{":
+            depth += 1
+            dots = 0
+            if depth > MAX_TOML_DEPTH:
+                raise InstanceError(f"line {line} nests arrays or tables more than "
+                                    f"{MAX_TOML_DEPTH} deep", file=name)
+        elif tok in "]}":
+            depth = max(0, depth - 1)
+            dots = 0
+        elif tok == ".":
+            dots += 1
+            if dots >= MAX_KEY_PARTS:
+                raise InstanceError(f"line {line} has a dotted key of more than "
+                                    f"{MAX_KEY_PARTS} parts", file=name)
+        elif tok == "=":
+            keys += 1
+            dots = 0
+            if keys > MAX_TOML_KEYS:
+                raise InstanceError(f"the file has more than {MAX_TOML_KEYS:,} keys (line "
+                                    f"{line})", file=name)
+        elif tok == "\n":
+            line += 1
+            dots = 0
+        else:  # a string (part of a key or a value) or a comment
+            line += tok.count("\n")
+            if tok.startswith("#"):
+                dots = 0
+
+
+def parse_toml(text: str, name: str = "instance.toml") -> dict:
+    """``tomllib.loads`` with every failure an InstanceError naming the file."""
+    check_toml_shape(text, name)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InstanceError(f"is not valid TOML: {exc}", file=path.name) from None
+        raise InstanceError(f"is not valid TOML: {exc}", file=name) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise InstanceError(f"is not valid TOML: a number is too long ({exc})".split(";")[0]
+                            + ")", file=name) from None
+    except (RecursionError, MemoryError):
+        raise InstanceError("is too deeply nested or too large to read", file=name) from None
+
+
+def read_toml(path: Path) -> dict:
+    return parse_toml(_read_text(path, MAX_TOML_BYTES), path.name)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -141,105 +268,236 @@ def _set(d: dict, path: str, value) -> None:
     cur[parts[-1]] = value
 
 
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+_SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxdict = 3, 5, 5
+
+
+def shown(value) -> str:
+    """A value as a message quotes it: short, whatever its size or depth."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a whole number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        return _SHOW.repr(value)
+    except (RecursionError, ValueError):  # absurdly deep, or an integer too long to print
+        return f"a {type(value).__name__}"
+
+
+def _what(value) -> str:
+    """A value with its kind, for 'must be a number, not ...'."""
+    if isinstance(value, Mapping):
+        return f"a table ({shown(dict(value))})"
+    if isinstance(value, (list, tuple)):
+        return f"a list ({shown(list(value))})"
+    if isinstance(value, str):
+        return f"the text {shown(value)}"
+    return shown(value)
+
+
 def _check_number(value, where: str, lo=-INF, hi=INF, lo_open=False, file="instance.toml",
                   integer=False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InstanceError(f"{where} must be a number, not {value!r}", file=file)
-    v = float(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InstanceError(f"{where} must be a number, not {_what(value)}", file=file)
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise InstanceError(f"{where} is {shown(value)}; it is too large for a number"
+                            + (f" (at most {fmt_limit(hi)})" if hi < INF else ""),
+                            file=file) from None
     if not math.isfinite(v):
-        raise InstanceError(f"{where} must be a finite number, not {value!r}", file=file)
+        raise InstanceError(f"{where} must be a finite number, not {shown(value)}", file=file)
     problem = range_problem(v, lo, hi, lo_open)
     if problem:
-        raise InstanceError(f"{where} is {value!r}; {problem}", file=file)
+        raise InstanceError(f"{where} is {shown(value)}; {problem}", file=file)
     if integer and v != int(v):
-        raise InstanceError(f"{where} must be a whole number, not {value!r}", file=file)
+        raise InstanceError(f"{where} must be a whole number, not {shown(value)}", file=file)
     return v
 
 
-def _validate_param(p, value):
-    where = f"'{p.path}'"
+def _check_text(value, where: str, file, allow: str = "") -> str:
+    if not isinstance(value, str):
+        raise InstanceError(f"{where} must be text (in quotes), not {_what(value)}", file=file)
+    ch = bad_text_char(value, allow)
+    if ch is not None:
+        raise InstanceError(f"{where} contains {char_words(ch)}, an invisible control "
+                            "character; remove it", file=file)
+    return value
+
+
+TEXT_BREAKS = "\n\r\t"
+"""Control characters a text setting may hold (a multi-line description)."""
+
+
+def _validate_param(p, value, where: str | None = None, file: str | None = "instance.toml"):
+    """``value`` checked against the schema parameter ``p`` (and returned, as stored)."""
+    where = where or f"'{p.path}'"
     if p.kind == "text":
-        if not isinstance(value, str):
-            raise InstanceError(f"{where} must be text, not {value!r}", file="instance.toml")
-        return value
+        return _check_text(value, where, file, TEXT_BREAKS)
     if p.kind == "bool":
-        if not isinstance(value, bool):
-            raise InstanceError(f"{where} must be true or false, not {value!r}", file="instance.toml")
-        return value
+        if not isinstance(value, (bool, np.bool_)):
+            raise InstanceError(f"{where} must be true or false, not {_what(value)}", file=file)
+        return bool(value)
     if p.kind == "choice":
-        if value not in p.choices:
-            raise InstanceError(f"{where} is {value!r}; it must be one of {', '.join(p.choices)}",
-                                file="instance.toml")
+        if not isinstance(value, str) or value not in p.choices:
+            near = suggest(value, p.choices) if isinstance(value, str) else None
+            raise InstanceError(f"{where} is {shown(value)}; it must be one of "
+                                f"{', '.join(p.choices)}"
+                                + (f" (did you mean '{near}'?)" if near else ""), file=file)
         return value
     if p.kind == "number-or-off":
         if value is None or value is False or value == "off":
             return None
-    return _check_number(value, where, p.lo, p.hi, p.lo_open)
+    if p.kind == "integer":
+        return int(_check_number(value, where, p.lo, p.hi, p.lo_open, file, integer=True))
+    return _check_number(value, where, p.lo, p.hi, p.lo_open, file)
 
 
-def normalise_params(raw: Mapping, resource_columns: list[str]) -> tuple[dict, tuple, tuple]:
-    """Check ``instance.toml`` and return (params with defaults, resources, types)."""
-    raw = copy.deepcopy(dict(raw))
-    for section in META_SECTIONS:
-        if section in raw and not isinstance(raw[section], dict):
-            raise InstanceError(f"'{section}' must be a table ([{section}])", file="instance.toml")
-    known = {p.path for p in PARAMS}
-    for section in ("objective", "balance", "pairs"):
-        for key in raw.get(section, {}):
-            path = f"{section}.{key}"
-            if path == "balance.soft":
+def setting_param(path: str):
+    """The schema parameter of a dotted setting (``balance.alpha``, ``types.platform.mult``,
+    ``resources.funds.value``, ``balance.soft.coverage``), or None when there is none."""
+    if path in PARAM_BY_PATH:
+        return PARAM_BY_PATH[path]
+    parts = path.split(".")
+    if len(parts) == 3 and parts[:2] == ["balance", "soft"] and parts[2] in BALANCE_RULES:
+        return SOFT_PENALTY
+    if len(parts) == 3 and parts[0] == "types":
+        return next((p for p in TYPE_PARAMS + TYPE_TEXT_PARAMS if p.path == parts[2]), None)
+    if len(parts) == 3 and parts[0] == "resources":
+        return next((p for p in RESOURCE_PARAMS if p.path == parts[2]), None)
+    return None
+
+
+def check_setting(path: str, value, where: str | None = None, file: str | None = "instance.toml"):
+    """``value`` checked as the setting ``path`` of instance.toml (see :func:`setting_param`);
+    ``where`` names it in messages (default: the quoted path)."""
+    p = setting_param(path)
+    if p is None:
+        raise InstanceError(f"'{path}' is not a setting of the instance", file=file)
+    return _validate_param(p, value, where or f"'{path}'", file)
+
+
+# ------------------------------------------------------------------ which keys instance.toml has
+def _unknown_key(path: str, value, siblings, file) -> InstanceError:
+    """The message for a key the schema does not know, with the likeliest meant one.
+
+    ``siblings`` are the keys allowed where ``path`` stands (its last part is compared with
+    them); a setting in the wrong place (``alpha`` at the top, ``lambda`` under [balance]) is
+    found by its last part among every setting."""
+    parent, _, leaf = path.rpartition(".")
+    prefix = parent + "." if parent else ""
+    near = suggest(leaf, siblings)
+    guess = prefix + near if near else None
+    if guess is None:
+        by_leaf = {}
+        for q in all_setting_paths():
+            by_leaf.setdefault(q.rsplit(".", 1)[-1], q)
+        hit = suggest(leaf, by_leaf) if len(leaf) > 2 else None
+        guess = by_leaf[hit] if hit else None
+        if guess is not None and guess.startswith("types.") and prefix.startswith("types."):
+            guess = None
+    table = isinstance(value, Mapping)
+    what = f"unknown section '{path}' ([{path}])" if table else f"unknown setting '{path}'"
+    if guess is not None:
+        hint = (f"did you mean [{guess}]?" if table and "." not in guess.replace(prefix, "", 1)
+                else f"did you mean '{guess}'?")
+        if guess.lower() == path.lower():
+            hint += " (names are case-sensitive)"
+    else:
+        where = f"[{parent}]" if parent else "the top level of instance.toml"
+        hint = f"{where} may hold {', '.join(siblings)}"
+    return InstanceError(f"{what}; {hint}", file=file)
+
+
+def check_setting_keys(raw: Mapping, file: str | None = "instance.toml") -> None:
+    """Every key of ``raw`` (instance.toml as parsed) is one the schema knows, and every
+    section is a table; otherwise an InstanceError naming the key, with a suggestion.
+
+    Looks only as deep as the schema goes, so no shape of input can make it recurse."""
+    if not isinstance(raw, Mapping):
+        raise InstanceError(f"the settings must be a table of keys, not {_what(raw)}", file=file)
+    for key, value in raw.items():
+        key = str(key)
+        if key in SECTIONS or key in NAMED_SECTIONS:
+            if not isinstance(value, Mapping):
+                raise InstanceError(f"'{key}' must be a table ([{key}]), not {_what(value)}",
+                                    file=file)
+            if key in NAMED_SECTIONS:
+                allowed = NAMED_SECTIONS[key]
+                for name, spec in value.items():
+                    if not isinstance(spec, Mapping):
+                        raise InstanceError(f"'{key}.{name}' must be a table ([{key}.{name}]), "
+                                            f"not {_what(spec)}", file=file)
+                    for sub, v in spec.items():
+                        if sub not in allowed:
+                            raise _unknown_key(f"{key}.{name}.{sub}", v, allowed, file)
                 continue
-            if path not in known:
-                raise InstanceError(f"unknown setting '{path}'", file="instance.toml")
-    params: dict = {k: v for k, v in raw.items() if k not in META_SECTIONS}
-    for p in PARAMS:
-        value = _get(raw, p.path, p.default)
-        if p.kind == "number-or-off" and _get(raw, p.path, None) is None:
-            value = None
-        _set(params, p.path, _validate_param(p, value) if value is not None else None)
+            allowed = [p.path.split(".", 1)[1] for p in PARAMS if p.path.startswith(key + ".")]
+            if key == "balance":
+                allowed.append("soft")
+            for sub, v in value.items():
+                if str(sub) not in allowed:
+                    raise _unknown_key(f"{key}.{sub}", v, allowed, file)
+        elif key not in PARAM_BY_PATH:
+            raise _unknown_key(key, value, TOP_LEVEL, file)
 
-    soft = _get(raw, "balance.soft", {})
-    if isinstance(soft, list):  # soft = ["access_floor", ...] uses the default penalty
+
+def _soft_rules(soft, file) -> dict:
+    """``[balance] soft``: a table rule = penalty, or a list of rule names."""
+    if isinstance(soft, (list, tuple)):  # soft = ["access_floor", ...]: the default penalty
+        for rule in soft:
+            if not isinstance(rule, str):
+                raise InstanceError(f"'balance.soft' lists {_what(rule)}; give rule names "
+                                    f"({', '.join(BALANCE_RULES)})", file=file)
         soft = {name: DEFAULT_SOFT_PENALTY for name in soft}
-    if not isinstance(soft, dict):
-        raise InstanceError("'balance.soft' must be a table of rule = penalty, or a list of rules",
-                            file="instance.toml")
-    clean_soft = {}
+    if not isinstance(soft, Mapping):
+        raise InstanceError("'balance.soft' must be a table of rule = penalty, or a list of "
+                            f"rules, not {_what(soft)}", file=file)
+    out = {}
     for rule, pen in soft.items():
         if rule not in BALANCE_RULES:
+            near = suggest(str(rule), BALANCE_RULES)
             raise InstanceError(f"'balance.soft.{rule}' names no balance rule; the rules are "
-                                f"{', '.join(BALANCE_RULES)}", file="instance.toml")
-        clean_soft[rule] = _check_number(pen, f"'balance.soft.{rule}'", SOFT_PENALTY.lo,
-                                         SOFT_PENALTY.hi, SOFT_PENALTY.lo_open)
-    params["balance"]["soft"] = clean_soft
+                                f"{', '.join(BALANCE_RULES)}"
+                                + (f" (did you mean '{near}'?)" if near else ""), file=file)
+        out[rule] = check_setting(f"balance.soft.{rule}", pen, file=file)
+    return out
+
+
+def normalise_params(raw: Mapping, resource_columns: list[str],
+                     file: str | None = "instance.toml") -> tuple[dict, tuple, tuple]:
+    """Check ``instance.toml`` and return (params with defaults, resources, types).
+
+    Every key must be one the schema knows (:func:`check_setting_keys`) and every value of
+    the kind and range the schema gives. ``raw`` is not modified."""
+    check_setting_keys(raw, file)
+    params: dict = {}
+    for p in PARAMS:
+        given = _get(raw, p.path, None)
+        if given is None:
+            if p.default is None and p.kind != "number-or-off":
+                continue  # an optional description (sources, year, units): left out
+            value = None if p.kind == "number-or-off" else p.default
+        else:
+            value = given
+        _set(params, p.path, _validate_param(p, value, file=file) if value is not None
+             else None)
+    params["balance"]["soft"] = _soft_rules(_get(raw, "balance.soft", {}), file)
 
     # resources: declared in [resources.<name>] or taken from the supply.<k> columns
     res_section = raw.get("resources", {})
-    if res_section:
-        resources = tuple(res_section)
-    else:
-        resources = tuple(resource_columns)
+    resources = tuple(str(k) for k in res_section) if res_section else tuple(resource_columns)
     if not resources:
         raise InstanceError("no resources: give [resources.<name>] sections or supply.<name> "
-                            "columns", file="instance.toml")
+                            "columns", file=file)
     res_params = {}
     for k in resources:
-        _check_name(k, "the resource name", file="instance.toml" if res_section else "partners.csv",
+        _check_name(k, "the resource name", file=file if res_section else "partners.csv",
                     row=None if res_section else "line 1")
         spec = res_section.get(k, {})
-        if not isinstance(spec, dict):
-            raise InstanceError(f"'resources.{k}' must be a table", file="instance.toml")
-        for key in spec:
-            if key not in ("unit", "value", "description", "source"):
-                raise InstanceError(f"unknown setting 'resources.{k}.{key}'", file="instance.toml")
-        res_params[k] = {
-            "unit": str(spec.get("unit", "")),
-            "value": _check_number(spec.get("value", RESOURCE_VALUE.default),
-                                   f"'resources.{k}.value'", RESOURCE_VALUE.lo, RESOURCE_VALUE.hi,
-                                   RESOURCE_VALUE.lo_open),
-            **({"description": str(spec["description"])} if "description" in spec else {}),
-            **({"source": str(spec["source"])} if "source" in spec else {}),
-        }
+        vals = {"unit": "", "value": RESOURCE_VALUE.default}
+        vals.update({key: check_setting(f"resources.{k}.{key}", v, file=file)
+                     for key, v in spec.items()})
+        res_params[k] = vals
     params["resources"] = res_params
 
     # types: the three of the paper with their defaults, overridable; extra types allowed
@@ -247,26 +505,26 @@ def normalise_params(raw: Mapping, resource_columns: list[str]) -> tuple[dict, t
     types = list(TYPE_DEFAULTS)
     for t in type_section:
         if t not in types:
-            types.append(t)
+            types.append(str(t))
     type_params = {}
     for t in types:
-        _check_name(t, "the type name", file="instance.toml")
+        _check_name(t, "the type name", file=file)
         spec = type_section.get(t, {})
-        if not isinstance(spec, dict):
-            raise InstanceError(f"'types.{t}' must be a table", file="instance.toml")
-        names = {tp.path for tp in TYPE_PARAMS}
-        for key in spec:
-            if key not in names and key not in ("description", "source"):
-                raise InstanceError(f"unknown setting 'types.{t}.{key}'", file="instance.toml")
         vals = {}
         for tp in TYPE_PARAMS:
             v = spec.get(tp.path, TYPE_DEFAULTS.get(t, {}).get(tp.path))
             if v is None:
-                raise InstanceError(f"type '{t}' is not one of {', '.join(TYPE_DEFAULTS)}, so "
-                                    f"'types.{t}.{tp.path}' must be given", file="instance.toml")
-            vals[tp.path] = _check_number(v, f"'types.{t}.{tp.path}'", tp.lo, tp.hi, tp.lo_open)
+                near = suggest(t, TYPE_DEFAULTS)
+                raise InstanceError(
+                    f"type '{t}' is not one of {', '.join(TYPE_DEFAULTS)}, so "
+                    f"'types.{t}.{tp.path}' must be given"
+                    + (f" (or did you mean [types.{near}]?)" if near else ""), file=file)
+            vals[tp.path] = check_setting(f"types.{t}.{tp.path}", v, file=file)
         if "description" in spec:
-            vals["description"] = str(spec["description"])
+            vals["description"] = check_setting(f"types.{t}.description", spec["description"],
+                                                file=file)
+        if "source" in spec:
+            check_setting(f"types.{t}.source", spec["source"], file=file)
         type_params[t] = vals
     params["types"] = type_params
     return params, resources, tuple(types)
@@ -379,13 +637,31 @@ def _check_ids(df: pd.DataFrame, file: str) -> list[str]:
 
 def _check_name(name: str, what: str, file: str, row: str | None = None,
                 column: str | None = None) -> None:
-    """Ids, resource and type names: no separators of row names, no control characters."""
+    """Ids, resource and type names: no separators of row names, no invisible characters."""
     ch = bad_name_char(name)
     if ch is not None:
-        shown = repr(ch) if ch not in ID_FORBIDDEN else f"'{ch}'"
-        raise InstanceError(f"{what} {name!r} contains {shown}; ids and names may not contain "
-                            f"{' '.join(ID_FORBIDDEN)} or control characters", file=file,
-                            row=row, column=column)
+        raise InstanceError(f"{what} {shown(name)} contains {char_words(ch)}; ids and names may "
+                            f"not contain {' '.join(ID_FORBIDDEN)}, control characters or other "
+                            f"invisible characters", file=file, row=row, column=column)
+
+
+def _names(df: pd.DataFrame, ids: list[str], file: str) -> list[str]:
+    """The ``name`` column (the id where it is empty); free text, but no control characters
+    (a tab, a line break or an escape sequence would garble tables and terminals)."""
+    if "name" not in df:
+        return list(ids)
+    out = []
+    for i, (n, ident) in enumerate(zip(df["name"], ids)):
+        if not isinstance(n, str):  # empty (None, NaN) or not text: the id
+            out.append(ident)
+            continue
+        ch = bad_text_char(n)
+        if ch is not None:
+            raise InstanceError(f"the name {shown(n)} contains {char_words(ch)}, a control "
+                                "character; names may hold any text but no control characters",
+                                file=file, row=_row_label(df, i, file, "id"), column="name")
+        out.append(n or ident)
+    return out
 
 
 def _check_columns(df: pd.DataFrame, table: str, file: str, resources: tuple) -> None:
@@ -451,6 +727,17 @@ class Instance:
             raise InstanceError("has no partners (no rows below the header)", file=f_p)
         if len(recipients) == 0:
             raise InstanceError("has no recipients (no rows below the header)", file=f_r)
+        for table, name, df in (("partners", f_p, partners), ("recipients", f_r, recipients)):
+            if len(df) > MAX_REGIONS:
+                raise InstanceError(f"has {len(df):,} {table}, more than the {MAX_REGIONS:,} "
+                                    "regcollab takes (docs/performance.md)", file=name)
+        if len(partners) * len(recipients) > MAX_PAIR_CELLS:
+            raise InstanceError(
+                f"{len(partners):,} partners x {len(recipients):,} recipients make "
+                f"{len(partners) * len(recipients):,} possible pairs, more than the "
+                f"{MAX_PAIR_CELLS:,} regcollab holds in memory (about "
+                f"{gigabytes(BYTES_PER_CELL * MAX_PAIR_CELLS)}); split the instance (for example "
+                "by mandated provinces)", file=f_r)
         params, resources, types = normalise_params(raw_params, _resource_columns(partners))
         _check_columns(partners, "partners", f_p, resources)
         _check_columns(recipients, "recipients", f_r, resources)
@@ -458,8 +745,7 @@ class Instance:
         p_ids = _check_ids(partners, f_p)
         r_ids = _check_ids(recipients, f_r)
         P = pd.DataFrame(index=pd.Index(p_ids, name="id"))
-        P["name"] = [n if isinstance(n, str) and n else i for n, i in
-                     zip(partners.get("name", pd.Series([""] * len(p_ids))), p_ids)]
+        P["name"] = _names(partners, p_ids, f_p)
         spec = {c.name: c for c in TABLES["partners"]}
         P["max_partners"] = _parse_column(partners, "max_partners", spec["max_partners"], f_p, "id",
                                           default=INF)
@@ -467,8 +753,7 @@ class Instance:
             P[f"supply.{k}"] = _parse_column(partners, f"supply.{k}", spec["supply.{k}"], f_p, "id")
 
         R = pd.DataFrame(index=pd.Index(r_ids, name="id"))
-        R["name"] = [n if isinstance(n, str) and n else i for n, i in
-                     zip(recipients.get("name", pd.Series([""] * len(r_ids))), r_ids)]
+        R["name"] = _names(recipients, r_ids, f_r)
         spec = {c.name: c for c in TABLES["recipients"]}
         for c in ("population", "baseline", "target"):
             R[c] = _parse_column(recipients, c, spec[c], f_r, "id")
@@ -506,7 +791,9 @@ class Instance:
         inst = cls(params=params, partners=P, recipients=R, pairs=PP, resources=resources,
                    types=types, path=path)
         object.__setattr__(inst, "lines", lines)
+        inst._check_size()
         inst._check_consistency()
+        inst._check_numerics()
         warnings = inst._collect_warnings()
         object.__setattr__(inst, "warnings", tuple(warnings))
         object.__setattr__(inst, "raw", {"params": copy.deepcopy(dict(raw_params))})
@@ -558,6 +845,27 @@ class Instance:
                               for i, key in enumerate(zip(partner, recipient))}
         return out
 
+    def flow_columns(self) -> int:
+        """Flow columns of the model: eligible (pair, type) x resources that can flow (the
+        partner supplies it and the recipient can absorb it), as ``model.py`` makes them."""
+        a = self.arrays
+        n = 0
+        for k in range(len(self.resources)):
+            flows = (a["supply"][:, k] > 0)[:, None] & (a["absorb"][:, k] > 0)[None, :]
+            n += int((a["eligible"] & flows[:, :, None]).sum())
+        return n
+
+    def _check_size(self) -> None:
+        n = self.flow_columns()
+        if n > MAX_FLOW_COLUMNS:
+            cells = len(self.partners) * len(self.recipients)
+            raise InstanceError(
+                f"the model would have {n:,} flow columns (candidate pairs x eligible types x "
+                f"resources), more than the {MAX_FLOW_COLUMNS:,} regcollab solves (about "
+                f"{gigabytes(memory_estimate(cells, n))} of memory); list only the candidate "
+                "pairs in pairs.csv with [pairs] allowed = false, or split the instance",
+                file=FILES["pairs"])
+
     def _check_consistency(self) -> None:
         """Rules that need the whole instance (fixed pairs must be able to take a type)."""
         a = self.arrays
@@ -587,6 +895,97 @@ class Instance:
                     f"({', '.join(f'{d}-{r}' for d, r in keys)}) but max_partners is "
                     f"{a[col][i]:g}: no plan can keep them all", file=FILES[table],
                     row=self._line_of(df, i), column="max_partners")
+
+    def outcome_coefficients(self) -> tuple[np.ndarray, np.ndarray]:
+        """The least and the largest rise of each recipient's normalised outcome per unit of
+        each resource, over the pairings and types it may get:
+        ``prod * (1 + comp) * mult / (population * target)``, the model's coefficients of
+        outcomes and equity (``MODEL.md``). Shape (recipients, resources); NaN where no
+        resource can raise the outcome (no candidate pair, or prod 0)."""
+        a = self.arrays
+        cand = a["eligible"].any(axis=2)
+        reach = cand.any(axis=0)
+        with np.errstate(invalid="ignore"):
+            comp_hi = np.where(cand, a["comp"], -INF).max(axis=0)
+            comp_lo = np.where(cand, a["comp"], INF).min(axis=0)
+            types_r = a["eligible"].any(axis=0)  # (recipients, types)
+            mult_hi = np.where(types_r, a["mult"][None, :], -INF).max(axis=1)
+            mult_lo = np.where(types_r, a["mult"][None, :], INF).min(axis=1)
+            per = 1.0 / (a["pop"] * a["target"])
+            hi = a["prod"] * ((1 + comp_hi) * mult_hi * per)[:, None]
+            lo = a["prod"] * ((1 + comp_lo) * mult_lo * per)[:, None]
+        moves = reach[:, None] & (a["prod"] > 0)
+        return np.where(moves, lo, np.nan), np.where(moves, hi, np.nan)
+
+    def _check_numerics(self) -> None:
+        """Values each within its range can still combine into a model no solver takes: one
+        unit of a resource raising an outcome by more than MAX_COEFFICIENT times its target,
+        an outcome that could reach more than MAX_COEFFICIENT times the target, or gains
+        that could add up to more than MAX_TOTAL_GAIN (HiGHS then rejects the model or
+        loses itself in round-off, e.g. calls it unbounded)."""
+        _, hi = self.outcome_coefficients()
+        if not np.isfinite(hi).any():
+            return
+        R = self.recipients
+        hi0 = np.where(np.isfinite(hi), hi, 0.0)
+        r, k = np.unravel_index(int(np.argmax(hi0)), hi0.shape)
+        K = self.resources[k]
+        units = (f"(prod.{K} {R[f'prod.{K}'].iat[r]:g} x (1 + comp) x mult / (population "
+                 f"{R['population'].iat[r]:g} x target {R['target'].iat[r]:g}))")
+        if hi0[r, k] > MAX_COEFFICIENT:
+            raise InstanceError(
+                f"one unit of {K} would raise the outcome of {R.index[r]} by {hi0[r, k]:.3g} "
+                f"times its target {units}; the solver cannot work with coefficients above "
+                f"{fmt_limit(MAX_COEFFICIENT)}: express population, target or prod.{K} in "
+                f"other units", file=FILES["recipients"], row=self._line_of(R, int(r)),
+                column=f"prod.{K}")
+        a = self.arrays
+        cand = a["eligible"].any(axis=2)
+        reachable = np.minimum(a["absorb"], cand.T.astype(float) @ a["supply"])  # (r, k)
+        with np.errstate(over="ignore", invalid="ignore"):
+            u_max = a["y0"] / a["target"] + (hi0 * reachable).sum(axis=1)
+            gain = (hi0 * (a["pop"] * a["target"])[:, None] * reachable).sum()
+        r = int(np.argmax(u_max))
+        if not u_max[r] <= MAX_COEFFICIENT:
+            raise InstanceError(
+                f"the outcome of {R.index[r]} could reach {u_max[r]:.3g} times its target "
+                f"(baseline / target plus what it can absorb times its prod x (1 + comp) x "
+                f"mult / (population x target)); the solver cannot work with numbers above "
+                f"{fmt_limit(MAX_COEFFICIENT)}: check the units of population, baseline, "
+                f"target, absorb and prod", file=FILES["recipients"], row=self._line_of(R, r))
+        if not gain <= MAX_TOTAL_GAIN:
+            raise InstanceError(
+                f"the gains of a plan could add up to {gain:.3g} (prod x (1 + comp) x mult "
+                f"times what the recipients can absorb); the solver cannot work with numbers "
+                f"above {fmt_limit(MAX_TOTAL_GAIN)}: express prod, supply or absorb in larger "
+                f"units", file=FILES["recipients"])
+
+    def _numeric_warnings(self) -> list[str]:
+        """Coefficients the solver drops as zero, or spread wider than its tolerances."""
+        lo, hi = self.outcome_coefficients()
+        ok = np.isfinite(lo)
+        if not ok.any():
+            return []
+        out = []
+        R = self.recipients
+        small = np.where(ok, lo, INF)
+        r, k = np.unravel_index(int(np.argmin(small)), small.shape)
+        if small[r, k] < MIN_COEFFICIENT:
+            out.append(
+                f"one unit of {self.resources[k]} raises the outcome of {R.index[r]} by only "
+                f"{small[r, k]:.3g} times its target; the solver treats coefficients below "
+                f"{fmt_limit(MIN_COEFFICIENT)} as zero, so such outcomes (and equity) would not "
+                f"move: express population or target in larger units (e.g. 10k people)")
+        with np.errstate(over="ignore", divide="ignore"):
+            spread = float(np.max(hi[ok]) / np.min(lo[ok]))  # lo > 0 where ok (prod > 0)
+        if spread > MAX_COEFFICIENT_SPREAD:
+            out.append(
+                f"the rises of outcomes per unit of resource span a factor of {spread:.3g} "
+                f"(prod x (1 + comp) x mult / (population x target) over recipients and "
+                f"resources), more than the solver's tolerances allow "
+                f"({fmt_limit(MAX_COEFFICIENT_SPREAD)}): results may be inaccurate; check the "
+                f"units of population, target and prod")
+        return out
 
     def _line_of(self, df: pd.DataFrame, i: int) -> str:
         table = "partners" if df is self.partners else "recipients"
@@ -662,6 +1061,7 @@ class Instance:
                 out.append(f"recipient {who(R, r)}'s access floor for {self.resources[k]} is "
                            f"{floor[r, k]:g} (alpha x need) but {why}; no plan can meet it unless "
                            f"the access_floor rule is soft (regcollab diagnose explains)")
+        out += self._numeric_warnings()
         return out
 
     # ----------------------------------------------------------------- arrays for the model
@@ -745,7 +1145,8 @@ class Instance:
         R = self._raw_table(self.recipients)
         PP = self._raw_pairs()
         for key, value in changes.items():
-            m = re.fullmatch(r"(partners|recipients|pairs)\[([^\]]+)\]\.(.+)", key)
+            key = self.check_param_path(key)
+            m = re.fullmatch(CELL_PATH, key)
             if m:
                 table, row, column = m.groups()
                 if table == "pairs":
@@ -754,12 +1155,8 @@ class Instance:
                     df = P if table == "partners" else R
                     _set_cell(df, table, row, column, value)
                 continue
-            if key not in PARAM_BY_PATH and not re.fullmatch(
-                    r"(types\.[^.]+\.[a-z_]+|resources\.[^.]+\.(value|unit)|balance\.soft\.[a-z_]+)",
-                    key):
-                raise InstanceError(f"'{key}' is not a parameter of the instance; use a setting "
-                                    f"such as 'balance.alpha' or a cell such as "
-                                    f"'partners[ID].supply.RESOURCE'")
+            if value is not None:  # a bad value is named as the change, not as instance.toml
+                check_setting(key, value, file=None)
             if key.startswith("resources.") and "resources" not in raw:
                 raw["resources"] = {k: dict(v) for k, v in self.params["resources"].items()}
             if value is None:
@@ -767,6 +1164,16 @@ class Instance:
             else:
                 _set(raw, key, value)
         return Instance.from_tables(raw, P, R, PP, path=self.path)
+
+    def check_param_path(self, key) -> str:
+        """``key`` if it names a setting or a table cell of this instance (as
+        :meth:`with_params` takes them), else an InstanceError that says what is meant."""
+        check_param_syntax(key, self.resources)
+        parts = key.split(".")
+        if parts[0] == "resources" and parts[1] not in self.resources:
+            raise InstanceError(f"'{key}': there is no resource '{parts[1]}' (resources: "
+                                f"{', '.join(self.resources)})")
+        return key
 
     def with_tables(self, partners: pd.DataFrame | None = None,
                     recipients: pd.DataFrame | None = None,
@@ -849,9 +1256,61 @@ def _del(d: dict, path: str) -> None:
         raise InstanceError(f"'{path}' cannot be switched off (None); give a value")
 
 
+CELL_PATH = r"(partners|recipients|pairs)\[([^\]]+)\]\.(.+)"
+"""A table cell as :meth:`Instance.with_params` names it: ``partners[SZ].supply.funds``."""
+
+
+def check_param_syntax(key, resources=()) -> str:
+    """``key`` if it has the form of a parameter :meth:`Instance.with_params` takes (a setting
+    of instance.toml the schema knows, or a table cell ``partners[ID].COLUMN``), else an
+    InstanceError saying what is likely meant. Which ids and resources exist is the
+    instance's to check."""
+    if not isinstance(key, str):
+        raise InstanceError(f"{shown(key)} is not a parameter of the instance; name it by its "
+                            "path, e.g. 'balance.alpha'")
+    m = re.fullmatch(CELL_PATH, key)
+    if m:
+        table, _, column = m.groups()
+        if table != "pairs" and column != "name" and column_for(table, column) is None:
+            known = [c.name.replace("{k}", "RESOURCE") for c in TABLES[table] if c.name != "id"]
+            raise InstanceError(f"'{key}': {table} have no column '{column}' (columns: "
+                                f"{', '.join(known)})")
+        return key
+    if setting_param(key) is not None:
+        return key
+    near = suggest(key, [p for p in all_setting_paths() if "<" not in p]
+                   + [f"resources.{k}.value" for k in resources])
+    if near is None and re.match(r"(partners|recipients|pairs)\b", key):
+        near = {"partners": "partners[ID].supply.RESOURCE",
+                "recipients": "recipients[ID].need.RESOURCE",
+                "pairs": "pairs[PARTNER,RECIPIENT].ben"}[re.match(r"[a-z]+", key).group()]
+    raise InstanceError(f"'{key}' is not a parameter of the instance; "
+                        + (f"did you mean '{near}'? " if near else "")
+                        + "use a setting such as 'balance.alpha' or a cell such as "
+                          "'partners[ID].supply.RESOURCE' or 'pairs[PARTNER,RECIPIENT].ben'")
+
+
+def _check_cell(table: str, row: str, column: str, value) -> None:
+    """A new cell value checked against its column's range, named as the change."""
+    spec = column_for(table, column)
+    if spec is None or spec.kind not in ("number", "integer"):
+        return  # other columns are checked with their table
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return  # an empty cell: the table says whether that is allowed
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise InstanceError(f"'{table}[{row}].{column}': {shown(value)} is not a "
+                                "number") from None
+    _check_number(value, f"'{table}[{row}].{column}'", spec.lo, spec.hi, spec.lo_open, None,
+                  integer=spec.kind == "integer")
+
+
 def _set_cell(df: pd.DataFrame, table: str, row: str, column: str, value) -> None:
     if column not in df.columns or column == "id":
         raise InstanceError(f"'{table}[{row}].{column}': {table} have no column '{column}'")
+    _check_cell(table, row, column, value)
     if row == "*":
         df[column] = [value] * len(df)
         return
@@ -865,7 +1324,8 @@ def _set_pair_cell(PP: pd.DataFrame, row: str, column: str, value, inst: Instanc
     if column not in ("comp", "pot", "ben", "allowed", "fixed"):
         raise InstanceError(f"'pairs[{row}].{column}': pairs have no column '{column}'")
     if row == "*":
-        raise InstanceError("'pairs[*]' is not supported; set 'pairs.{column}' for the default")
+        raise InstanceError(f"'pairs[*]' is not supported; set 'pairs.{column}' for the default")
+    _check_cell("pairs", row, column, value)
     parts = [s.strip() for s in row.split(",")]
     if len(parts) != 2:
         raise InstanceError(f"'pairs[{row}]' must name a pair as pairs[PARTNER,RECIPIENT]")
@@ -949,7 +1409,7 @@ def load_instance(path: str | Path | None = None) -> Instance:
                 tables[key] = None
                 continue
             raise InstanceError("the file is missing from the instance folder", file=fname)
-        tables[key] = read_csv_table(fpath)
+        tables[key] = read_csv_table(fpath, MAX_PAIR_ROWS if key == "pairs" else MAX_REGIONS)
     inst = Instance.from_tables(raw, tables["partners"], tables["recipients"], tables["pairs"],
                                 path=str(folder))
     object.__setattr__(inst, "load_seconds", time.perf_counter() - t0)

@@ -16,11 +16,12 @@ main module. The standard library's ``spawn`` pool re-imports the script that ca
 from __future__ import annotations
 
 import concurrent.futures as cf
-import os
 
 
 def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+    from .limits import cores
+
+    return cores()
 
 
 def as_executor(executor):
@@ -43,7 +44,11 @@ def connect(scheduler: str):
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler there: "
+                         f"{exc}") from None
+    except (ValueError, TypeError) as exc:  # not an address (no port, unknown protocol)
+        raise InputError(f"--scheduler {scheduler}: not a scheduler address such as "
+                         f"tcp://host:8786 ({exc})") from None
 
 
 def local_pool(workers: int):
@@ -68,6 +73,13 @@ def run_tasks(fn, tasks: list, executor=None, workers: int | None = None, progre
     total = len(tasks)
     ex = as_executor(executor)
     own = False
+    if workers is not None:
+        from .errors import InputError
+
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise InputError(f"--workers (workers) must be a whole number of at least 1, not "
+                             f"{workers!r}")
+        workers = min(workers, default_workers())  # more processes than cores only cost memory
     if ex is None and (workers or default_workers()) > 1 and total > 1:
         ex = local_pool(min(workers or default_workers(), total))
         own = True

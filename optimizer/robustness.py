@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .limits import MAX_SCENARIOS, MAX_SEED
 from .parallel import run_tasks
 from .sweep import _decode, scenario_row
 
@@ -39,10 +40,24 @@ def _check_groups(vary) -> tuple:
     vary = tuple(vary)
     for g in vary:
         if g not in GROUPS:
-            raise InputError(f"cannot vary '{g}'; choose from {', '.join(GROUPS)}")
+            from .schema import suggest
+
+            near = suggest(str(g), GROUPS)
+            raise InputError(f"cannot vary '{g}'; choose from {', '.join(GROUPS)}"
+                             + (f" (did you mean '{near}'?)" if near else ""))
     if not vary:
         raise InputError("nothing to vary")
     return vary
+
+
+def _check_spread(spread) -> None:
+    if not (isinstance(spread, (int, float)) and 0 < spread < 1):
+        raise InputError(f"--spread must satisfy 0 < spread < 1 (a share), not {spread!r}")
+
+
+def _check_seed(seed) -> None:
+    if not (isinstance(seed, (int, np.integer)) and 0 <= seed <= MAX_SEED):
+        raise InputError(f"--seed must be a whole number from 0 to {MAX_SEED}, not {seed!r}")
 
 
 def perturbed(inst, factors: dict):
@@ -104,10 +119,11 @@ def robustness(inst, samples: int = 50, spread: float = 0.2, vary=DEFAULT_VARY, 
                **solve_kwargs) -> Robustness:
     """Stability of each recommended pairing and type under random data perturbations."""
     vary = _check_groups(vary)
-    if samples < 1:
-        raise InputError(f"--samples must be at least 1, not {samples}")
-    if not 0 < spread < 1:
-        raise InputError(f"--spread must be between 0 and 1 (a share), not {spread}")
+    if not (isinstance(samples, (int, np.integer)) and 1 <= samples <= MAX_SCENARIOS):
+        raise InputError(f"--samples must be a whole number from 1 to {MAX_SCENARIOS}, not "
+                         f"{samples!r}")
+    _check_spread(spread)
+    _check_seed(seed)
     kw = {"why": False, "threads": 1, **solve_kwargs}
     rng = np.random.default_rng(seed)
     tasks = [(inst, {}, kw)]
@@ -146,6 +162,21 @@ def robustness(inst, samples: int = 50, spread: float = 0.2, vary=DEFAULT_VARY, 
 
 
 # --------------------------------------------------------------------------- SALib
+def check_gsa(design: str, n, groups) -> tuple:
+    """The groups, after checking that ``design`` is known and ``n`` gives at least 2 and at
+    most MAX_SCENARIOS solves (n (k + 1) for Morris, n (2k + 2) for Sobol)."""
+    groups = _check_groups(groups)
+    if design not in ("morris", "sobol"):
+        raise InputError(f"unknown design {design!r}: use morris or sobol")
+    if not (isinstance(n, (int, np.integer)) and n >= 2):
+        raise InputError(f"--gsa-samples must be a whole number of at least 2, not {n!r}")
+    solves = n * (len(groups) + 1) if design == "morris" else n * (2 * len(groups) + 2)
+    if solves > MAX_SCENARIOS:
+        raise InputError(f"--gsa-samples {n} makes {solves:,} solves with {design} and "
+                         f"{len(groups)} groups, more than {MAX_SCENARIOS:,}")
+    return groups
+
+
 def _gsa_task(args):
     inst, groups, values, kw = args
     try:
@@ -172,7 +203,9 @@ def global_sensitivity(inst, groups=DEFAULT_VARY, spread: float = 0.2, design: s
     except ImportError:
         raise InputError("global sensitivity needs SALib: pip install 'regcollab[analysis]'") \
             from None
-    groups = _check_groups(groups)
+    groups = check_gsa(design, n, groups)
+    _check_spread(spread)
+    _check_seed(seed)
     problem = {"num_vars": len(groups), "names": list(groups),
                "bounds": [[1 - spread, 1 + spread]] * len(groups)}
     if design == "morris":

@@ -8,7 +8,9 @@ once per resource kind.
 
 from __future__ import annotations
 
+import difflib
 import math
+import unicodedata
 from dataclasses import dataclass
 
 INF = math.inf
@@ -34,22 +36,91 @@ MAX_MULT = 100.0
 """Largest efficiency multiplier of a type."""
 MAX_VALUE = 1e9
 """Largest common value of one unit of a resource."""
+MIN_VALUE = 1e-6
+"""Smallest common value of one unit of a resource (the solver drops coefficients below
+1e-9, so a minimum scale would then count nothing)."""
 MAX_PENALTY = 1e9
 """Largest penalty per unit of slack of a soft rule."""
 MAX_THETA = 100.0
 """Largest outcome floor, as a multiple of the target."""
+MIN_POPULATION = 1e-6
+"""Smallest population (a smaller one is a unit mistake: gains are divided by it)."""
+MIN_TARGET = 1e-6
+"""Smallest target outcome per person (outcomes are divided by it)."""
+MAX_COEFFICIENT = 1e9
+"""Largest rise of a normalised outcome per unit of a resource, prod * (1 + comp) * mult /
+(population * target), and largest normalised outcome (outcome / target) a recipient could
+reach: the model's largest coefficients. HiGHS rejects a model with a coefficient above 1e15
+and loses itself in round-off well before (it called one with 5e9 unbounded); each value
+within its own range can still combine into more (1e-6 people, a target of 1e-6, prod 1e9),
+so the combination is checked too. No choice of units comes near it: a county of 5,000 people
+(0.5 x 10k) with a target of 5 (10k yuan) gains about 2 target-units per 100m yuan."""
+MAX_TOTAL_GAIN = 1e15
+"""Largest sum of the gains a plan could reach (prod x (1 + comp) x mult times what the
+recipients can absorb): beyond it the solver's round-off swallows single gains."""
+MIN_COEFFICIENT = 1e-9
+"""HiGHS treats matrix coefficients below this as zero (its ``small_matrix_value``): an
+outcome coefficient below it is warned about (outcomes would not move)."""
+MAX_COEFFICIENT_SPREAD = 1e9
+"""Widest ratio of the largest to the smallest outcome coefficient before a warning: beyond it
+the solver's relative tolerances (1e-7 to 1e-9) lose the small ones."""
+MIN_YEAR, MAX_YEAR = 1000, 9999
+"""The year of the data: four digits."""
 
 ID_FORBIDDEN = ",[]"
 """Characters an id (or a resource or type name) may not contain: they separate the parts of
-row names (``access_floor[MZ,talent]``) and of cells (``pairs[SZ,MZ].ben``). Control
-characters (tabs, line breaks) are not allowed either."""
+row names (``access_floor[MZ,talent]``) and of cells (``pairs[SZ,MZ].ben``). Invisible
+characters (control and format characters, line separators) are not allowed either."""
+
+# Unicode categories no id or name may hold: control characters (Cc: tabs, line breaks,
+# escape sequences that would repaint a terminal), line and paragraph separators (Zl, Zp),
+# surrogates (Cs) and unassigned code points (Cn). Ids also refuse format characters (Cf:
+# zero-width spaces, byte-order marks, bidirectional overrides): they make two ids that look
+# the same differ.
+NAME_FORBIDDEN_CATEGORIES = ("Cc", "Zl", "Zp", "Cs", "Cn")
+ID_FORBIDDEN_CATEGORIES = NAME_FORBIDDEN_CATEGORIES + ("Cf",)
 
 
 def bad_name_char(name: str) -> str | None:
     """The first character that an id, resource or type name may not contain, or None."""
     for ch in name:
-        if ch in ID_FORBIDDEN or ord(ch) < 32 or ord(ch) == 127:
+        if ch in ID_FORBIDDEN or unicodedata.category(ch) in ID_FORBIDDEN_CATEGORIES:
             return ch
+    return None
+
+
+def bad_text_char(text: str, allow: str = "") -> str | None:
+    """The first character that a name (free text shown in tables and reports) may not
+    contain, or None. ``allow`` lists control characters allowed anyway (line breaks and tabs
+    in a description)."""
+    for ch in text:
+        if ch not in allow and unicodedata.category(ch) in NAME_FORBIDDEN_CATEGORIES:
+            return ch
+    return None
+
+
+def char_words(ch: str) -> str:
+    """A character as a message shows it: ``','`` or ``U+001B (ESCAPE)``."""
+    if ch in ID_FORBIDDEN:
+        return f"'{ch}'"
+    name = unicodedata.name(ch, "")
+    if not name and unicodedata.category(ch) == "Cc":
+        name = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x00": "NUL",
+                "\x1b": "ESCAPE"}.get(ch, "control character")
+    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
+
+
+def suggest(word: str, candidates) -> str | None:
+    """The known name a misspelt ``word`` most likely means: the same name in other case
+    first, else the closest by :mod:`difflib` (None when nothing is close)."""
+    candidates = list(dict.fromkeys(candidates))
+    low = word.lower()
+    same = [c for c in candidates if c.lower() == low]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(low, [c.lower() for c in candidates], n=1, cutoff=0.6)
+    if close:
+        return next(c for c in candidates if c.lower() == close[0])
     return None
 
 
@@ -90,12 +161,12 @@ PARTNER_COLUMNS = (
 RECIPIENT_COLUMNS = (
     Column("id", "id", True, description="Short unique identifier of the recipient (less-developed region)."),
     Column("name", "text", False, "", description="Name shown in reports (defaults to the id)."),
-    Column("population", "number", True, lo=0, lo_open=True, hi=MAX_POPULATION,
+    Column("population", "number", True, lo=MIN_POPULATION, hi=MAX_POPULATION,
            unit="people (instance unit)",
            description="Population; gains are divided by it to give outcomes per person."),
     Column("baseline", "number", True, lo=0, hi=MAX_PER_PERSON, unit="outcome per person",
            description="Baseline outcome per person (y0), e.g. GDP per capita."),
-    Column("target", "number", True, lo=0, lo_open=True, hi=MAX_PER_PERSON,
+    Column("target", "number", True, lo=MIN_TARGET, hi=MAX_PER_PERSON,
            unit="outcome per person",
            description="Reference outcome (e.g. the provincial average); u = outcome / target."),
     Column("min_partners", "integer", False, 1, lo=0, hi=MAX_COUNT,
@@ -153,6 +224,22 @@ TYPE_PARAMS = (
 PARAMS = (
     Param("name", "text", "", description="Name of the instance."),
     Param("description", "text", "", description="What the instance represents."),
+    Param("sources", "text", None, description="Where the data come from (shown in the report)."),
+    Param("year", "integer", None, lo=MIN_YEAR, hi=MAX_YEAR,
+          description="The year the data describe."),
+    Param("illustrative", "bool", None,
+          description="true: the numbers are illustrative, not statistics."),
+    Param("synthetic", "bool", None,
+          description="true: the instance was generated (regcollab generate), not collected."),
+    *(Param(f"generator.{key}", "integer", None, lo=0, hi=2**32 - 1,
+            description=f"How regcollab generate made the instance: its --{key}.")
+      for key in ("partners", "recipients", "resources", "seed", "candidates")),
+    Param("units.population", "text", None,
+          description="Unit of the population column, e.g. \"10k people\"."),
+    Param("units.outcome", "text", None,
+          description="Unit of outcomes per person (baseline, target), e.g. \"10k yuan per person\"."),
+    Param("units.gain", "text", None,
+          description="Unit of gains (efficiency), e.g. \"100m yuan\"."),
     Param("objective.method", "choice", "weighted", choices=("weighted", "epsilon", "lexicographic"),
           description="How efficiency and equity are combined."),
     Param("objective.lambda", "number", 0.5, lo=0, hi=1,
@@ -160,10 +247,11 @@ PARAMS = (
     Param("objective.equity", "choice", "tail", choices=("tail", "maxmin"),
           description="Equity measure: tail beta-mean of normalised outcomes, or their minimum."),
     Param("objective.beta", "number", 0.25, lo=0, hi=1, lo_open=True,
-          description="Share of worst-off recipients averaged by the tail measure."),
+          description="Share of worst-off recipients averaged by the tail measure (any "
+                      "beta <= 1/recipients gives the minimum, as maxmin does)."),
     Param("objective.first", "choice", "efficiency", choices=("efficiency", "equity"),
           description="Objective optimised first by the lexicographic method."),
-    Param("objective.eps", "number-or-off", None,
+    Param("objective.eps", "number-or-off", None, lo=0, hi=MAX_COEFFICIENT,
           description="Lower bound on equity for the epsilon method."),
     Param("balance.alpha", "number", 0.3, lo=0, hi=1,
           description="Access floor: every recipient gets at least alpha times its need of each resource."),
@@ -188,14 +276,57 @@ PARAMS = (
 DEFAULT_SOFT_PENALTY = 1000.0
 """Penalty per unit of slack when a rule is made soft without naming a penalty."""
 
-RESOURCE_VALUE = Param("value", "number", 1.0, lo=0, lo_open=True, hi=MAX_VALUE,
+RESOURCE_VALUE = Param("value", "number", 1.0, lo=MIN_VALUE, hi=MAX_VALUE,
                        description="Common value of one unit of the resource (for scale rules).")
 """``[resources.<name>] value``."""
+RESOURCE_PARAMS = (
+    Param("unit", "text", "", description="Unit of the resource, e.g. \"100m yuan\"."),
+    RESOURCE_VALUE,
+    Param("description", "text", None, description="What the resource is."),
+    Param("source", "text", None, description="Where its numbers come from."),
+)
+"""The keys of a ``[resources.<name>]`` section."""
+TYPE_TEXT_PARAMS = (
+    Param("description", "text", None, description="What the type means."),
+    Param("source", "text", None, description="Where its parameters come from."),
+)
+"""The text keys of a ``[types.<name>]`` section, beside :data:`TYPE_PARAMS`."""
 SOFT_PENALTY = Param("penalty", "number", DEFAULT_SOFT_PENALTY, lo=0, hi=MAX_PENALTY,
                      description="Penalty per unit of slack of a soft rule.")
 """``[balance.soft] <rule> = penalty``."""
 
 PARAM_BY_PATH = {p.path: p for p in PARAMS}
+
+SECTIONS = tuple(dict.fromkeys(p.path.split(".")[0] for p in PARAMS if "." in p.path))
+"""Sections of ``instance.toml`` whose keys are in :data:`PARAMS` (objective, balance, ...)."""
+NAMED_SECTIONS = {
+    "types": tuple(p.path for p in TYPE_PARAMS) + tuple(p.path for p in TYPE_TEXT_PARAMS),
+    "resources": tuple(p.path for p in RESOURCE_PARAMS),
+}
+"""Sections with one table per name (``[types.<name>]``, ``[resources.<name>]``) and the keys
+each of those tables may hold."""
+TOP_LEVEL = tuple(p.path for p in PARAMS if "." not in p.path) + SECTIONS + tuple(NAMED_SECTIONS)
+"""Every key allowed at the top of ``instance.toml``."""
+
+MAX_TOML_BYTES = 1_000_000
+"""Largest ``instance.toml`` (settings only: a real one is a few kilobytes)."""
+MAX_TOML_DEPTH = 16
+"""Deepest nesting of arrays and inline tables in ``instance.toml``."""
+MAX_KEY_PARTS = 16
+"""Most parts of one dotted key (``balance.soft.coverage`` has 3)."""
+MAX_TOML_KEYS = 10_000
+"""Most keys (``=`` signs) in ``instance.toml``."""
+
+
+def all_setting_paths() -> list[str]:
+    """Every dotted key of ``instance.toml`` the schema knows (named sections with the
+    built-in types and ``<name>`` for resources), for suggestions."""
+    out = [p.path for p in PARAMS]
+    out += [f"balance.soft.{rule}" for rule in BALANCE_RULES]
+    for t in TYPE_DEFAULTS:
+        out += [f"types.{t}.{key}" for key in NAMED_SECTIONS["types"]]
+    out += [f"resources.<name>.{key}" for key in NAMED_SECTIONS["resources"]]
+    return out
 
 
 def column_for(table: str, name: str) -> Column | None:
@@ -211,8 +342,12 @@ def column_for(table: str, name: str) -> Column | None:
 
 
 def fmt_limit(v: float) -> str:
-    """A limit as a person writes it: 0.3, 100000, 1e12."""
-    return f"{v:g}".replace("e+", "e")
+    """A limit as a person writes it: 0.3, 100000, 1e12, 1e-6."""
+    text = f"{v:g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text
 
 
 def describe_range(lo: float, hi: float, lo_open: bool = False) -> str:
@@ -233,6 +368,9 @@ def range_problem(v: float, lo: float, hi: float, lo_open: bool = False) -> str 
     if v < lo or (lo_open and v <= lo):
         if not sanity:
             return f"it must be {describe_range(lo, hi, lo_open)}"
+        if lo > 0 and not lo_open:  # a sanity limit too: values are divided by it
+            return (f"it must be at least {fmt_limit(lo)} (a smaller value is almost surely a "
+                    f"unit mistake)")
         return (f"it must be greater than {fmt_limit(lo)}" if lo_open
                 else f"it must be at least {fmt_limit(lo)}")
     if v > hi:
@@ -270,8 +408,9 @@ def markdown_tables() -> str:
                 else _fmt_default(c.default) or '""')
             allowed = describe_range(c.lo, c.hi, c.lo_open) if c.kind in ("number", "integer") else (
                 "true/false" if c.kind == "bool" else
-                "text without " + " ".join(f"`{ch}`" for ch in ID_FORBIDDEN) if c.kind == "id"
-                else "text")
+                "text without " + " ".join(f"`{ch}`" for ch in ID_FORBIDDEN)
+                + " or invisible characters" if c.kind == "id"
+                else "text without control characters")
             if c.kind == "integer":
                 allowed += ", whole"
             out.append(f"| `{c.name}` | {c.kind} | {default} | {allowed} | {c.description} |")
@@ -288,9 +427,11 @@ def markdown_tables() -> str:
             allowed = "true/false"
         else:
             allowed = describe_range(p.lo, p.hi, p.lo_open)
+            if p.kind == "integer":
+                allowed += ", whole"
             if p.kind == "number-or-off":
                 allowed += ", or omitted (off)"
-        default = "off" if p.kind == "number-or-off" and p.default is None else (
+        default = ("off" if p.kind == "number-or-off" else "none") if p.default is None else (
             _fmt_default(p.default) or '""')
         out.append(f"| `{p.path}` | {default} | {allowed} | {p.description} |")
     out.append(f"| `balance.soft.<rule>` | none | "
@@ -298,9 +439,15 @@ def markdown_tables() -> str:
                f"Make a rule soft with this penalty per unit of slack; rules: "
                f"{', '.join(BALANCE_RULES)}. A list of rule names uses the penalty "
                f"{DEFAULT_SOFT_PENALTY:g}. |")
-    rv = RESOURCE_VALUE
-    out.append(f"| `resources.<name>.value` | {rv.default:g} | "
-               f"{describe_range(rv.lo, rv.hi, rv.lo_open)} | {rv.description} |")
+    for rp in RESOURCE_PARAMS:
+        allowed = "text" if rp.kind == "text" else describe_range(rp.lo, rp.hi, rp.lo_open)
+        default = "none" if rp.default is None else (
+            f"{rp.default:g}" if isinstance(rp.default, float) else _fmt_default(rp.default)
+            or '""')
+        out.append(f"| `resources.<name>.{rp.path}` | {default} | {allowed} | "
+                   f"{rp.description} |")
+    for tp in TYPE_TEXT_PARAMS:
+        out.append(f"| `types.<name>.{tp.path}` | none | text | {tp.description} |")
     out.append("")
     out.append("#### `[types.<name>]` defaults\n")
     out.append("| type | " + " | ".join(p.path for p in TYPE_PARAMS) + " |")

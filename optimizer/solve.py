@@ -44,12 +44,25 @@ class SolverOptions:
     tight: bool = False
 
     def validate(self) -> "SolverOptions":
-        if self.time_limit is not None and not (self.time_limit > 0):
-            raise InputError(f"--time-limit must be a positive number of seconds, not {self.time_limit}")
-        if self.gap is not None and not (0 <= self.gap < 1):
-            raise InputError(f"--gap must be between 0 and 1 (a relative gap), not {self.gap}")
-        if self.threads is not None and not (self.threads >= 1):
-            raise InputError(f"--threads must be at least 1, not {self.threads}")
+        """Check the options; ``threads`` above the machine's cores is lowered to them (more
+        threads than cores only slow HiGHS down, and 100,000 of them hang it)."""
+        from .limits import cores
+
+        def number(v):
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+        if self.time_limit is not None and not (number(self.time_limit) and self.time_limit > 0):
+            raise InputError(f"--time-limit (time_limit) must be a positive, finite number of "
+                             f"seconds, not {self.time_limit!r}")
+        if self.gap is not None and not (number(self.gap) and 0 <= self.gap < 1):
+            raise InputError(f"--gap (gap) must be a relative gap with 0 <= gap < 1 (0.01 is "
+                             f"1%), not {self.gap!r}")
+        if self.threads is not None:
+            if not (isinstance(self.threads, int) and not isinstance(self.threads, bool)
+                    and self.threads >= 1):
+                raise InputError(f"--threads (threads) must be a whole number of at least 1, "
+                                 f"not {self.threads!r}")
+            self.threads = min(self.threads, cores())
         return self
 
 
@@ -407,6 +420,26 @@ PULP_ALIASES = {
 }
 
 
+def check_solver(solver: str) -> str:
+    """The solver's name as PuLP knows it (``highs`` for the direct backend), or an InputError
+    naming ``--solver`` when it is unknown or not installed."""
+    if not isinstance(solver, str) or not solver.strip():
+        raise InputError(f"--solver must name a solver (highs, cbc, ...), not {solver!r}")
+    if solver.lower() in ("highs", "highspy"):
+        return "highs"
+    import pulp
+
+    name = PULP_ALIASES.get(solver.lower(), solver)
+    available = pulp.listSolvers(onlyAvailable=True)
+    if name not in pulp.listSolvers():
+        raise InputError(f"--solver {solver}: unknown solver; use highs or one of PuLP's "
+                         f"solvers: {', '.join(available)} (cbc = PULP_CBC_CMD)")
+    if name not in available:
+        raise InputError(f"--solver {solver}: the solver {name} is not installed here; "
+                         f"available: highs, {', '.join(available)}")
+    return name
+
+
 class PulpBackend:
     """Solve through PuLP, so that any solver PuLP knows can be used."""
 
@@ -416,15 +449,7 @@ class PulpBackend:
         self.pulp = pulp
         self.lm = lm
         self.opts = opts
-        name = PULP_ALIASES.get(opts.solver.lower(), opts.solver)
-        available = pulp.listSolvers(onlyAvailable=True)
-        if name not in pulp.listSolvers():
-            raise InputError(f"unknown solver '{opts.solver}'; use highs or one of PuLP's solvers: "
-                             f"{', '.join(available)} (cbc = PULP_CBC_CMD)")
-        if name not in available:
-            raise InputError(f"the solver '{opts.solver}' ({name}) is not installed here; "
-                             f"available: highs, {', '.join(available)}")
-        self.solver_name = name
+        self.solver_name = check_solver(opts.solver)
         self.name = opts.solver
 
     def _solver(self, time_limit):

@@ -9,32 +9,51 @@ and types, and what changed against the unchanged instance (the baseline).
 from __future__ import annotations
 
 import itertools
+import math
 import time
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError, RegcollabError
+from .limits import MAX_SCENARIOS
 from .parallel import run_tasks
 from .solution import _jsonable
+
+
+def _range_spec(spec: str) -> tuple[float, float, int]:
+    """start, stop and count of ``"start:stop:count"`` (``"start:stop"``: 5 values)."""
+    parts = spec.split(":")
+    try:
+        if len(parts) == 3:
+            a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
+        elif len(parts) == 2:
+            a, b, n = float(parts[0]), float(parts[1]), 5
+        else:
+            raise ValueError
+    except ValueError:
+        raise InputError(f"--values {spec}: write start:stop:count, e.g. 0.1:0.9:9") from None
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise InputError(f"--values {spec}: start and stop must be finite numbers")
+    if n < 1:
+        raise InputError(f"--values {spec}: the count must be at least 1")
+    if n > MAX_SCENARIOS:
+        raise InputError(f"--values {spec}: {n:,} values are more than the {MAX_SCENARIOS:,} "
+                         "scenarios a sweep may have; split it into several runs")
+    return a, b, n
+
+
+def count_values(spec: str) -> int:
+    """How many values ``spec`` gives, without making them."""
+    spec = str(spec).strip()
+    return _range_spec(spec)[2] if ":" in spec else len(spec.split(","))
 
 
 def parse_values(spec: str) -> list:
     """``"0.1:0.9:9"`` (start:stop:count, inclusive), ``"0.1,0.5,0.9"``, or one value."""
     spec = str(spec).strip()
     if ":" in spec:
-        parts = spec.split(":")
-        try:
-            if len(parts) == 3:
-                a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
-            elif len(parts) == 2:
-                a, b, n = float(parts[0]), float(parts[1]), 5
-            else:
-                raise ValueError
-        except ValueError:
-            raise InputError(f"--values {spec}: write start:stop:count, e.g. 0.1:0.9:9") from None
-        if n < 1:
-            raise InputError(f"--values {spec}: the count must be at least 1")
+        a, b, n = _range_spec(spec)
         return [round(float(v), 12) for v in np.linspace(a, b, n)]
     out = []
     for item in spec.split(","):
@@ -47,11 +66,16 @@ def parse_values(spec: str) -> list:
             continue
         try:
             v = float(item)
-            out.append(int(v) if v.is_integer() and "." not in item else v)
         except ValueError:
             out.append(item)
-    if not out or out == [""]:
-        raise InputError(f"--values {spec!r}: give values such as 0.1:0.9:9 or 0.1,0.5")
+            continue
+        if not math.isfinite(v):
+            raise InputError(f"--values {spec}: {item} is not a finite number")
+        out.append(int(v) if v.is_integer() and "." not in item and "e" not in item.lower()
+                   else v)
+    if not out or "" in out:
+        raise InputError(f"--values {spec!r}: give values such as 0.1:0.9:9 or 0.1,0.5 "
+                         "(no empty item)")
     return out
 
 
@@ -112,6 +136,14 @@ def sweep(inst, params: dict | list, executor=None, workers: int | None = None, 
     process pool of ``workers`` processes (default: all cores). Other keyword arguments go
     to :func:`optimizer.solve` (``why`` defaults to False, ``threads`` to 1 per solve).
     """
+    if isinstance(params, dict):
+        n = math.prod(len(v) for v in params.values())
+    else:
+        params = list(params)
+        n = len(params)
+    if n > MAX_SCENARIOS:
+        raise InputError(f"the sweep has {n:,} scenarios, more than {MAX_SCENARIOS:,}; split it "
+                         "into several runs")
     scenarios = grid(params) if isinstance(params, dict) else [dict(c) for c in params]
     if not scenarios:
         raise InputError("the sweep has no scenarios")

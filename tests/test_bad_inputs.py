@@ -139,9 +139,9 @@ CASES = {
     "negative need": (lambda d: replace(d / "recipients.csv", ",,60,10,", ",,-60,10,"),
                       ["recipients.csv", "line 3", "id Y", "need.funds", "at least 0"]),
     "negative target": (lambda d: replace(d / "recipients.csv", "80,2.0,6.0", "80,2.0,-6.0"),
-                        ["recipients.csv", "line 4", "id W", "target", "greater than 0"]),
+                        ["recipients.csv", "line 4", "id W", "target", "at least 1e-6"]),
     "zero population": (lambda d: replace(d / "recipients.csv", "Y,Lake County,50,", "Y,Lake County,0,"),
-                        ["recipients.csv", "line 3", "id Y", "population", "greater than 0"]),
+                        ["recipients.csv", "line 3", "id Y", "population", "at least 1e-6"]),
     "absurd population": (lambda d: replace(d / "recipients.csv", "X,Hill County,100,", "X,Hill County,1e15,"),
                           ["recipients.csv", "line 2", "id X", "population", "at most 1e10",
                            "unit mistake"]),
@@ -202,7 +202,7 @@ CASES = {
     "negative gamma": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = -0.1"),
                        ["instance.toml", "balance.gamma", "between 0 and 1"]),
     "beta zero": (lambda d: replace(d / "instance.toml", "lambda = 0.5", "lambda = 0.5\nbeta = 0"),
-                  ["instance.toml", "objective.beta", "above 0"]),
+                  ["instance.toml", "objective.beta", "above 0 and at most 1"]),
     "absurd theta": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = 0.3\ntheta = 1e6"),
                      ["instance.toml", "balance.theta", "between 0 and 100"]),
     "rho above 1": (lambda d: replace(d / "instance.toml", "gamma = 0.3", "gamma = 0.3\nrho = 1.5"),
@@ -212,7 +212,7 @@ CASES = {
     "soft rule that does not exist": (lambda d: append(d / "instance.toml", "\n[balance.soft]\nfairness = 10\n"),
                                       ["instance.toml", "balance.soft.fairness", "names no balance rule"]),
     "resource value zero": (lambda d: replace(d / "instance.toml", "value = 1.0", "value = 0"),
-                            ["instance.toml", "resources.funds.value", "greater than 0"]),
+                            ["instance.toml", "resources.funds.value", "at least 1e-6"]),
     "type threshold outside [0,1]": (
         lambda d: append(d / "instance.toml", "\n[types.platform]\nben_min = 1.4\n"),
         ["instance.toml", "types.platform.ben_min", "between 0 and 1"]),
@@ -227,6 +227,92 @@ CASES = {
         ["instance.toml", "types.cooperative.kappa", "must be given"]),
     "unknown type setting": (lambda d: append(d / "instance.toml", "\n[types.platform]\nmultiplier = 2\n"),
                              ["instance.toml", "types.platform.multiplier", "unknown"]),
+    # ---------------------------------------------------------------- settings that would be ignored
+    "misspelt section": (lambda d: append(d / "instance.toml", "\n[balanse]\nalpha = 0.5\n"),
+                         ["instance.toml", "unknown section 'balanse'", "did you mean [balance]"]),
+    "plural section": (lambda d: replace(d / "instance.toml", "[objective]", "[objectives]"),
+                       ["instance.toml", "'objectives'", "did you mean [objective]"]),
+    "singular types section": (lambda d: append(d / "instance.toml", "\n[type.platform]\nmult = 2\n"),
+                               ["instance.toml", "'type'", "did you mean [types]"]),
+    "section in capitals": (lambda d: append(d / "instance.toml", "\n[Balance]\nalpha = 0.1\n"),
+                            ["instance.toml", "'Balance'", "[balance]", "case-sensitive"]),
+    "setting at the top level": (lambda d: rewrite(d / "instance.toml", text="alpha = 0.9\n"
+                                                   + (d / "instance.toml").read_text()),
+                                 ["instance.toml", "unknown setting 'alpha'", "'balance.alpha'"]),
+    "setting in the wrong section": (
+        lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = 0.3\nlambda = 0.9"),
+        ["instance.toml", "'balance.lambda'", "did you mean 'objective.lambda'"]),
+    "unknown unit": (lambda d: replace(d / "instance.toml", "[units]", "[units]\nmoney = \"yuan\""),
+                     ["instance.toml", "'units.money'", "[units] may hold"]),
+    "misspelt resource setting": (lambda d: replace(d / "instance.toml", "value = 1.0", "valeu = 1.0"),
+                                  ["instance.toml", "'resources.funds.valeu'", "did you mean 'resources.funds.value'"]),
+    "misspelt choice": (lambda d: replace(d / "instance.toml", 'method = "weighted"', 'method = "weigthed"'),
+                        ["instance.toml", "objective.method", "did you mean 'weighted'"]),
+    "new type that looks like a typo": (
+        lambda d: append(d / "instance.toml", "\n[types.platfrom]\nmult = 2\n"),
+        ["instance.toml", "types.platfrom", "must be given", "did you mean [types.platform]"]),
+    # ---------------------------------------------------------------- TOML values of the wrong kind or size
+    "soft as a list of lists": (lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = 0.3\nsoft = [[\"coverage\"]]"),
+                                ["instance.toml", "'balance.soft'", "a list", "rule names"]),
+    "400-digit integer": (lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = " + "9" * 400),
+                          ["instance.toml", "'balance.alpha'", "401 digits", "too large"]),
+    "5000-digit integer": (lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = " + "9" * 5000),
+                           ["instance.toml", "not valid TOML", "too long"]),
+    "list where a number is expected": (lambda d: replace(d / "instance.toml", "alpha = 0.3", "alpha = [0.3]"),
+                                        ["instance.toml", "'balance.alpha'", "must be a number, not a list"]),
+    "table where a number is expected": (lambda d: replace(d / "instance.toml", "lambda = 0.5", "lambda = {value = 0.5}"),
+                                         ["instance.toml", "'objective.lambda'", "not a table"]),
+    "number where text is expected": (lambda d: replace(d / "instance.toml", 'name = "demo"', "name = 3"),
+                                      ["instance.toml", "'name'", "must be text"]),
+    "unit that is not text": (lambda d: replace(d / "instance.toml", 'unit = "100m yuan"', "unit = 100"),
+                              ["instance.toml", "'resources.funds.unit'", "must be text"]),
+    "year that is not a year": (lambda d: replace(d / "instance.toml", "year = 2024", "year = 2024.5"),
+                                ["instance.toml", "'year'", "whole number"]),
+    "flag that is not a boolean": (lambda d: replace(d / "instance.toml", "illustrative = true", 'illustrative = "yes"'),
+                                   ["instance.toml", "'illustrative'", "true or false"]),
+    "nesting 1000 deep": (lambda d: rewrite(d / "instance.toml", text="x = " + "[" * 1000 + "]" * 1000
+                                            + "\n" + (d / "instance.toml").read_text()),
+                          ["instance.toml", "line 1", "more than 16 deep"]),
+    "100,000-part dotted key": (lambda d: rewrite(d / "instance.toml", text=".".join(["a"] * 100_000)
+                                                  + " = 1\n" + (d / "instance.toml").read_text()),
+                                ["instance.toml", "line 1", "more than 16 parts"]),
+    "too many keys": (lambda d: append(d / "instance.toml", "\n[pairs]\n" + "".join(
+        f"k{i} = 1\n" for i in range(10_001))), ["instance.toml", "more than 10,000 keys"]),
+    "instance.toml over 1 MB": (lambda d: append(d / "instance.toml", ("# " + "x" * 98 + "\n") * 10_001),
+                                ["instance.toml", "bytes, more than the 1,000,000"]),
+    "control character in the instance name": (
+        lambda d: replace(d / "instance.toml", 'name = "demo"', 'name = "demo\\u001b[31m"'),
+        ["instance.toml", "'name'", "U+001B"]),
+    # ---------------------------------------------------------------- encodings and odd characters
+    "utf-32 LE toml": (lambda d: rewrite(d / "instance.toml", encoding="utf-32"),
+                       ["instance.toml", "UTF-32 LE"]),
+    "utf-32 BE csv": (lambda d: rewrite(d / "recipients.csv", data=b"\x00\x00\xfe\xff" + (
+        d / "recipients.csv").read_text().encode("utf-32-be")), ["recipients.csv", "UTF-32 BE"]),
+    "utf-16 BE csv": (lambda d: rewrite(d / "partners.csv", data=b"\xfe\xff" + (
+        d / "partners.csv").read_text().encode("utf-16-be")), ["partners.csv", "UTF-16 BE"]),
+    "utf-16 without a byte-order mark": (
+        lambda d: rewrite(d / "partners.csv", data=(d / "partners.csv").read_text().encode("utf-16-le")),
+        ["partners.csv", "UTF-16 or UTF-32", "no byte-order mark"]),
+    "escape sequence in a name": (lambda d: replace(d / "recipients.csv", "X,Hill County", "X,Hill\x1b[31mCounty"),
+                                  ["recipients.csv", "line 2", "column 'name'", "U+001B"]),
+    "line break in a name": (lambda d: replace(d / "partners.csv", "B,Delta City", 'B,"Delta\nCity"'),
+                             ["partners.csv", "line 3", "column 'name'", "U+000A"]),
+    "zero-width space in an id": (lambda d: replace(d / "partners.csv", "B,Delta City", "B\u200b,Delta City"),
+                                  ["partners.csv", "line 3", "column 'id'", "U+200B", "invisible"]),
+    "byte-order mark inside an id": (lambda d: replace(d / "recipients.csv", "W,Forest", "\ufeffW,Forest"),
+                                     ["recipients.csv", "line 4", "column 'id'", "U+FEFF"]),
+    "C1 control character in an id": (lambda d: replace(d / "recipients.csv", "W,Forest", "W\x85V,Forest"),
+                                      ["recipients.csv", "line 4", "column 'id'", "U+0085"]),
+    # ---------------------------------------------------------------- values the solver cannot take
+    "population 1e-20": (lambda d: replace(d / "recipients.csv", "X,Hill County,100,", "X,Hill County,1e-20,"),
+                         ["recipients.csv", "line 2", "population", "at least 1e-6", "unit mistake"]),
+    "target 5e-324": (lambda d: replace(d / "recipients.csv", "80,2.0,6.0", "80,2.0,5e-324"),
+                      ["recipients.csv", "line 4", "target", "at least 1e-6"]),
+    # ---------------------------------------------------------------- sizes (refused before memory runs out)
+    "a million recipients": (
+        lambda d: append(d / "recipients.csv", "".join(f"R{i},,100,3.0,6.0,1,,80,10,1.0,3.0\n"
+                                                        for i in range(1_000_000))),
+        ["recipients.csv", "1,000,003 lines of data", "more than the 100,000"]),
     # ---------------------------------------------------------------- contradictory rules
     "min above max partners": (
         lambda d: replace(d / "recipients.csv", "X,Hill County,100,3.0,6.0,1,,", "X,Hill County,100,3.0,6.0,3,2,"),
@@ -313,3 +399,19 @@ def test_api_raises_instance_error(tmp_path):
             load_instance(inst)
         assert fragments[0] in str(info.value), case
         shutil.rmtree(inst)
+
+
+def test_sizes_are_checked_before_the_model_is_built(tmp_path, monkeypatch):
+    """The limits of docs/performance.md, lowered so that the demo hits them: partners x
+    recipients (dense pair arrays) and flow columns (the model), each with its memory."""
+    import optimizer.instance as instance
+
+    inst = make(tmp_path)
+    monkeypatch.setattr(instance, "MAX_PAIR_CELLS", 5)
+    code, out = run_cli("validate", inst)
+    assert code == 2 and "2 partners x 3 recipients make 6 possible pairs, more than the 5" in out
+    monkeypatch.setattr(instance, "MAX_PAIR_CELLS", 100)
+    monkeypatch.setattr(instance, "MAX_FLOW_COLUMNS", 10)
+    code, out = run_cli("solve", inst)
+    assert code == 2 and out.startswith("error: pairs.csv") and "flow columns" in out
+    assert "GB of memory" in out and out.count("\n") == 1

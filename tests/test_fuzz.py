@@ -159,6 +159,18 @@ def test_random_instances_solve_or_fail_cleanly(raw):
         assert d.verify(c) == {"conflict": True, "minimal": True}, d.report()
 
 
+def load_or_one_error(folder):
+    """The instance in ``folder``, or None after checking its InstanceError is one line."""
+    try:
+        inst = load_instance(folder)
+    except InstanceError as exc:
+        assert str(exc) and "\n" not in str(exc).strip()
+        event("outcome: input error")
+        return None
+    event("outcome: loaded")
+    return inst
+
+
 @fuzz(200)
 @given(st.sampled_from(["partners.csv", "recipients.csv", "pairs.csv", "instance.toml"]),
        st.integers(0, 40), st.integers(0, 12),
@@ -186,14 +198,9 @@ def test_loader_fails_only_with_instance_errors(fname, line, col, value, whole):
             else:
                 lines[i] = lines[i] + value
             path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
-        try:
-            inst = load_instance(folder)
-        except InstanceError as exc:
-            assert str(exc) and "\n" not in str(exc).strip()
-            event("outcome: input error")
-            return
-        event("outcome: loaded")
-        assert len(inst.partners) and len(inst.recipients)
+        inst = load_or_one_error(folder)
+        if inst is not None:
+            assert len(inst.partners) and len(inst.recipients)
 
 
 # ------------------------------------------------------------------------------ properties
@@ -266,3 +273,122 @@ def test_relabelling_regions_changes_no_optimal_value(raw, rnd):
     assert close(pa["efficiency"], pb["efficiency"]) and close(pa["equity"], pb["equity"])
     assert close(a.objective, b.objective), (a.objective, b.objective)
     event("relabelled: solved")
+
+
+# ------------------------------------------------------------------------------ instance.toml
+SETTING_WORDS = ["name", "description", "sources", "year", "illustrative", "synthetic", "units",
+                 "population", "gain", "objective", "method", "lambda", "equity", "beta",
+                 "first", "eps", "balance", "alpha", "gamma", "theta", "rho", "soft", "coverage",
+                 "access_floor", "pairs", "comp", "pot", "ben", "allowed", "types", "platform",
+                 "project", "mult", "kappa", "setup", "min_scale", "resources", "funds", "talent",
+                 "value", "unit", "Balance", "balanse", "objectives", "type", "generator", "seed"]
+
+toml_keys = st.lists(st.one_of(st.sampled_from(SETTING_WORDS),
+                               st.text(st.characters(codec="utf-8"), min_size=1, max_size=6)),
+                     min_size=1, max_size=4)
+toml_leaves = st.one_of(
+    st.integers(-10**500, 10**500), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(st.characters(codec="utf-8"), max_size=12), st.booleans(),
+    st.sampled_from(["weighted", "tail", "maxmin", "coverage", "access_floor"]),
+    st.sampled_from([0, 1, 0.3, 2024, -1, 1e-320]))
+
+
+def _nested(inner):
+    return st.one_of(inner, st.lists(inner, max_size=3),
+                     st.dictionaries(st.sampled_from(SETTING_WORDS), inner, max_size=3))
+
+
+toml_values = _nested(_nested(toml_leaves))  # values, lists and tables two levels deep
+
+
+def toml_value(v) -> str:
+    """A value as TOML text (inline tables and arrays, keys quoted)."""
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) \
+            else repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
+
+
+@st.composite
+def toml_texts(draw):
+    """instance.toml of the demo with random settings appended (known keys, misspelt ones,
+    values of every kind and size), or with a random line spliced in."""
+    base = (DEMO / "instance.toml").read_text(encoding="utf-8")
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        keys = draw(toml_keys)
+        value = draw(toml_values)
+        lines.append(".".join(f'"{k}"' if not k.isidentifier() else k for k in
+                              [k.replace('"', "'").replace("\\", "/") for k in keys])
+                     + " = " + toml_value(value))
+    where = draw(st.sampled_from(["top", "end", "section"]))
+    if where == "top":
+        return "\n".join(lines) + "\n" + base
+    if where == "section":
+        section = draw(st.sampled_from(["objective", "balance", "balance.soft", "types.platform",
+                                        "resources.funds", "units", "pairs", "Balance",
+                                        "balanse", "type.platform"]))
+        return base + f"\n[{section}]\n" + "\n".join(lines) + "\n"
+    return base + "\n" + "\n".join(lines) + "\n"
+
+
+@fuzz(150)
+@given(toml_texts())
+def test_settings_load_or_fail_with_an_instance_error(text):
+    """Whatever instance.toml holds: a valid instance, or one InstanceError (CLI exit 2) naming
+    instance.toml; never another exception (TypeError, OverflowError, RecursionError...)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "inst"
+        folder.mkdir()
+        for p in DEMO.iterdir():
+            (folder / p.name).write_bytes(p.read_bytes())
+        (folder / "instance.toml").write_text(text, encoding="utf-8", errors="surrogatepass")
+        inst = load_or_one_error(folder)
+        if inst is not None:
+            assert inst.params["balance"]["alpha"] is not None
+
+
+ADVERSARIAL_TOML = {
+    "nesting 100,000 deep": "x = " + "[" * 100_000 + "]" * 100_000 + "\n",
+    "inline tables 5,000 deep": "x = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n",
+    "a 100,000-part dotted key": ".".join(["a"] * 100_000) + " = 1\n",
+    "a 100,000-part table header": "[" + ".".join(["a"] * 100_000) + "]\nx = 1\n",
+    "a 100,000-digit integer": "alpha = " + "9" * 100_000 + "\n",
+    "200,000 keys": "".join(f"k{i} = 1\n" for i in range(200_000)),
+}
+
+
+def test_adversarial_settings_use_bounded_memory_and_time(tmp_path):
+    """Shapes of TOML that made tomllib recurse without end or take memory quadratic in a key's
+    length: refused with exit 2 in a process limited to 3 GB of address space (Python with numpy
+    and pandas loaded takes about 1 GB of it) and 60 s."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    limit = ("import resource, runpy, sys; "
+             "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30)); "
+             f"sys.argv = ['regcollab', 'validate', sys.argv[1]]; sys.path.insert(0, {str(ROOT)!r}); "
+             "from optimizer.cli import main; main()")
+    for name, text in ADVERSARIAL_TOML.items():
+        folder = tmp_path / name.replace(" ", "_").replace(",", "")
+        folder.mkdir()
+        for p in DEMO.iterdir():
+            (folder / p.name).write_bytes(p.read_bytes())
+        (folder / "instance.toml").write_text(text + (DEMO / "instance.toml").read_text(),
+                                              encoding="utf-8")
+        proc = subprocess.run([sys.executable, "-c", limit, str(folder)], capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert proc.returncode == 2, (name, proc.returncode, proc.stderr[-500:])
+        assert proc.stderr.startswith("error: instance.toml") and "Traceback" not in proc.stderr

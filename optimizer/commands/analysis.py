@@ -8,13 +8,19 @@ import sys
 import click
 import pandas as pd
 
+from optimizer.limits import MAX_PARETO_POINTS, MAX_SCENARIOS, MAX_SEED
+
 from .common import (
+    check_out_dir,
+    check_soft,
     fmt_num,
     handle_errors,
     method_options,
+    number_rule,
     parse_soft,
     render_table,
     resolve_instance,
+    setting_rule,
     solver_options,
 )
 
@@ -85,7 +91,8 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "cs
 
 
 def _out(help_text):
-    return click.option("--out", type=click.Path(file_okay=False), default=None, help=help_text)
+    return click.option("--out", type=click.Path(file_okay=False), default=None,
+                        callback=check_out_dir, help=help_text)
 
 
 def _executor_options(fn):
@@ -93,18 +100,64 @@ def _executor_options(fn):
                       help="Run on a Dask cluster, e.g. tcp://host:8786 (default: local "
                            "processes).")(fn)
     fn = click.option("--workers", type=int, default=None,
-                      help="Local worker processes (default: all cores).")(fn)
+                      callback=number_rule(lo=1, cap_at_cores=True),
+                      help="Local worker processes (default, and at most: all cores).")(fn)
     return fn
+
+
+def check_param_paths(ctx, param, values):
+    """``--param``: each a setting of instance.toml or a table cell (which rows and resources
+    exist is checked against the instance when it is loaded)."""
+    from optimizer.errors import InputError
+    from optimizer.instance import check_param_syntax
+
+    for v in values:
+        try:
+            check_param_syntax(v)
+        except InputError as exc:
+            raise click.UsageError(f"--param {v}: {exc.message}") from None
+    return values
+
+
+def check_values(ctx, param, values):
+    """``--values``: each a start:stop:count or a list; at most MAX_SCENARIOS scenarios."""
+    from optimizer.errors import InputError
+    from optimizer.sweep import count_values, parse_values
+
+    total = 1
+    for v in values:
+        try:
+            total *= count_values(v)
+            parse_values(v)
+        except InputError as exc:
+            raise click.UsageError(exc.message) from None
+    if total > MAX_SCENARIOS:
+        raise click.UsageError(f"--values: {total:,} scenarios are more than {MAX_SCENARIOS:,}; "
+                               "split the sweep into several runs")
+    return values
+
+
+def check_vary(ctx, param, value):
+    """``--vary``: known groups of coefficients."""
+    from optimizer.errors import InputError
+    from optimizer.robustness import _check_groups
+
+    try:
+        _check_groups([g.strip() for g in value.split(",") if g.strip()])
+    except InputError as exc:
+        raise click.UsageError(f"--vary {value}: {exc.message}") from None
+    return value
 
 
 # ------------------------------------------------------------------------------------ pareto
 @click.command()
 @click.argument("instance", required=False)
 @click.option("--points", type=int, default=11, show_default=True,
-              help="Grid points on the equity axis (AUGMECON2).")
+              callback=number_rule(2, MAX_PARETO_POINTS),
+              help=f"Grid points on the equity axis (AUGMECON2), 2..{MAX_PARETO_POINTS}.")
 @click.option("--equity", type=click.Choice(["tail", "maxmin"]), default=None)
-@click.option("--beta", type=float, default=None)
-@click.option("--soft", multiple=True, metavar="RULE[=PENALTY]")
+@click.option("--beta", type=float, default=None, callback=setting_rule("objective.beta"))
+@click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft)
 @solver_options
 @_out("Write pareto.csv and summary.json into this folder (atomically).")
 @FORMAT
@@ -200,11 +253,13 @@ def sensitivity(instance, objective, all_rows, method, weight, equity, beta, fir
 @click.command()
 @click.argument("instance", required=False)
 @click.option("--param", "params", multiple=True, required=True, metavar="PATH",
+              callback=check_param_paths,
               help="A parameter by its path (balance.alpha, objective.lambda, "
                    "partners[SZ].supply.funds, ...); repeat with --values for a grid.")
 @click.option("--values", "values", multiple=True, required=True, metavar="SPEC",
+              callback=check_values,
               help="Values of the matching --param: start:stop:count (0.1:0.9:9) or a list "
-                   "(0.1,0.5,0.9).")
+                   f"(0.1,0.5,0.9); at most {MAX_SCENARIOS} scenarios in all.")
 @method_options
 @solver_options
 @_executor_options
@@ -257,17 +312,23 @@ def sweep(instance, params, values, method, weight, equity, beta, first, eps, so
 @click.command()
 @click.argument("instance", required=False)
 @click.option("--samples", type=int, default=50, show_default=True,
-              help="Number of perturbed instances to solve.")
+              callback=number_rule(1, MAX_SCENARIOS),
+              help=f"Number of perturbed instances to solve, 1..{MAX_SCENARIOS}.")
 @click.option("--spread", type=float, default=0.2, show_default=True,
-              help="Each uncertain value is multiplied by a factor in [1-spread, 1+spread].")
-@click.option("--vary", default="prod,supply,ben", show_default=True,
+              callback=number_rule(0, 1, lo_open=True, hi_open=True),
+              help="Each uncertain value is multiplied by a factor in [1-spread, 1+spread]; "
+                   "0 < spread < 1.")
+@click.option("--vary", default="prod,supply,ben", show_default=True, callback=check_vary,
               help="Which coefficients are uncertain: prod, supply, ben, need, absorb, pot, comp.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              callback=number_rule(0, MAX_SEED), help=f"Random seed, 0..{MAX_SEED}.")
 @click.option("--gsa", type=click.Choice(["none", "morris", "sobol"]), default="none",
               show_default=True, help="Also compute global sensitivity indices (SALib) of "
                                       "efficiency and equity per group of --vary.")
 @click.option("--gsa-samples", type=int, default=8, show_default=True,
-              help="Morris trajectories or the Sobol base sample.")
+              callback=number_rule(2, MAX_SCENARIOS),
+              help="Morris trajectories or the Sobol base sample (a power of 2 for Sobol); "
+                   f"at least 2, and at most {MAX_SCENARIOS} solves in all.")
 @method_options
 @solver_options
 @_executor_options
@@ -282,11 +343,13 @@ def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, method, 
     with which type."""
     from optimizer import load_instance
     from optimizer.parallel import connect
-    from optimizer.robustness import global_sensitivity
+    from optimizer.robustness import check_gsa, global_sensitivity
     from optimizer.robustness import robustness as run
 
-    inst = load_instance(resolve_instance(instance))
     groups = [g.strip() for g in vary.split(",") if g.strip()]
+    if gsa != "none":  # before any solve: a design too big is refused at once
+        check_gsa(gsa, gsa_samples, groups)
+    inst = load_instance(resolve_instance(instance))
     kw = dict(method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
               soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
               **({"threads": threads} if threads else {}))

@@ -51,17 +51,179 @@ def handle_errors(fn):
     return wrapper
 
 
+# ------------------------------------------------------------------------- checking options
+class OptionError(click.ClickException):
+    """A bad option value: one line, ``error: --gap ...``, exit status 2, like bad input."""
+
+    exit_code = 2
+
+    def show(self, file=None):
+        click.echo(f"{paint('error:', sys.stderr, fg='red', bold=True)} {self.format_message()}",
+                   err=True)
+
+
+class Commands(click.Group):
+    """The ``regcollab`` group: a bad option or argument of any command is reported in one
+    line (click's usage block dropped; ``--help`` gives it), with exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            sub = ctx.invoked_subcommand or (exc.ctx.info_name if exc.ctx else "")
+            hint = f" (see 'regcollab {sub} --help')" if sub else ""
+            raise OptionError(exc.format_message() + hint) from None
+
+
+def _name(param) -> str:
+    return max(param.opts, key=len) if param.opts else param.name
+
+
+def note(text: str) -> None:
+    """A one-line note on standard error (not an error: the run goes on)."""
+    click.echo(f"{paint('note:', sys.stderr, fg='cyan')} {text}", err=True)
+
+
+def number_rule(lo=None, hi=None, lo_open=False, hi_open=False, rule=None, cap_at_cores=False):
+    """A click callback refusing a number outside a range (and NaN, and infinities).
+
+    ``rule`` is the range in words (``"0 <= gap < 1"``); ``cap_at_cores`` lowers a count of
+    threads or processes above the machine's cores to that number, with a note."""
+    import math
+
+    def words(param):
+        if rule:
+            return rule
+        whole = isinstance(param.type, click.types.IntParamType)
+        if whole and lo is not None and hi is not None:
+            return f"a whole number from {lo} to {hi}"
+        parts = []
+        if lo is not None:
+            parts.append(f"{'greater than' if lo_open else 'at least'} {lo}")
+        if hi is not None:
+            parts.append(f"{'less than' if hi_open else 'at most'} {hi}")
+        return ("a whole number of " if whole else "") + " and ".join(parts)
+
+    def check(ctx, param, value):
+        if value is None:
+            return value
+        for v in (value if isinstance(value, tuple) else (value,)):
+            ok = math.isfinite(v) and not (
+                lo is not None and (v <= lo if lo_open else v < lo)) and not (
+                hi is not None and (v >= hi if hi_open else v > hi))
+            if not ok:
+                raise click.UsageError(f"{_name(param)} must be {words(param)}, not {v}")
+        if cap_at_cores:
+            from optimizer.limits import cores
+
+            if value > cores():
+                note(f"{_name(param)} {value} is more than the {cores()} cores of this machine; "
+                     f"using {cores()}")
+                return cores()
+        return value
+
+    return check
+
+
+def setting_rule(path: str):
+    """A click callback checking an option that overrides a setting of ``instance.toml``
+    (``--weight`` sets ``objective.lambda``) against the setting's range in the schema; the
+    message names the option, not the file."""
+
+    def check(ctx, param, value):
+        if value is None:
+            return value
+        from optimizer.errors import InputError
+        from optimizer.instance import check_setting
+
+        try:
+            check_setting(path, value, where=_name(param), file=None)
+        except InputError as exc:
+            raise click.UsageError(f"{exc.message} (it sets {path})") from None
+        return value
+
+    return check
+
+
+def check_soft(ctx, param, values):
+    """``--soft RULE[=PENALTY]``: a balance rule (or all) and a penalty in the schema's range."""
+    from optimizer.errors import InputError
+    from optimizer.instance import check_setting
+    from optimizer.schema import BALANCE_RULES, suggest
+
+    for v in values:
+        rule, eq, pen = v.partition("=")
+        rule = rule.strip()
+        if rule != "all" and rule not in BALANCE_RULES:
+            near = suggest(rule, (*BALANCE_RULES, "all"))
+            raise click.UsageError(
+                f"--soft {v}: '{rule}' is not a balance rule; the rules are "
+                f"{', '.join(BALANCE_RULES)} (or all)" + (f"; did you mean '{near}'?" if near
+                                                          else ""))
+        if eq:
+            try:
+                penalty = float(pen)
+            except ValueError:
+                raise click.UsageError(f"--soft {v}: the penalty '{pen}' is not a number") \
+                    from None
+            try:
+                check_setting("balance.soft.coverage", penalty, where=f"--soft {v}: the penalty",
+                              file=None)
+            except InputError as exc:
+                raise click.UsageError(exc.message) from None
+    return values
+
+
+def check_solver_option(ctx, param, value):
+    """``--solver``: highs or a PuLP solver that is installed."""
+    from optimizer.errors import InputError
+    from optimizer.solve import check_solver
+
+    try:
+        check_solver(value)
+    except InputError as exc:
+        raise click.UsageError(exc.message) from None
+    return value
+
+
+def check_model_file(ctx, param, value):
+    """``--write-model FILE``: a file name ending in .mps or .lp."""
+    if value is not None and Path(value).suffix.lower() not in (".mps", ".lp"):
+        raise click.UsageError(f"{_name(param)} {value}: the file name must end in .mps or .lp")
+    return value
+
+
+def check_out_dir(ctx, param, value):
+    """``--out DIR``: a folder name (not empty, not an existing file)."""
+    if value is None:
+        return value
+    if not str(value).strip():
+        raise click.UsageError(f"{_name(param)} needs a folder name, not an empty text")
+    if Path(value).exists() and not Path(value).is_dir():
+        raise click.UsageError(f"{_name(param)} {value}: a file of that name exists; give a "
+                               "folder")
+    return value
+
+
+THREADS = {"type": int, "default": None, "callback": number_rule(lo=1, cap_at_cores=True),
+           "help": "Solver threads (at most the machine's cores)."}
+TIME_LIMIT_RULE = number_rule(lo=0, lo_open=True, rule="a positive, finite number of seconds "
+                                                        "(leave it out for no limit)")
+
+
 def solver_options(fn):
     """The options every solving command shares."""
     opts = [
         click.option("--solver", default="highs", show_default=True,
-                     help="highs (direct, default) or any PuLP solver by name, e.g. cbc."),
-        click.option("--time-limit", type=float, default=None,
+                     callback=check_solver_option, help="highs (direct, default) or any PuLP solver by name, e.g. cbc."),
+        click.option("--time-limit", type=float, default=None, callback=TIME_LIMIT_RULE,
                      help="Seconds for loading and solving (writing results comes after); "
                           "the best plan so far is returned, marked not proven optimal."),
         click.option("--gap", type=float, default=None,
-                     help="Relative MIP gap at which to stop (HiGHS default 1e-4)."),
-        click.option("--threads", type=int, default=None, help="Solver threads."),
+                     callback=number_rule(0, 1, hi_open=True, rule="a relative gap with "
+                                          "0 <= gap < 1 (0.01 is 1%)"),
+                     help="Relative MIP gap at which to stop (HiGHS default 1e-4), 0 <= gap < 1."),
+        click.option("--threads", **THREADS),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors and the "
                      "requested json/csv output."),
     ]
@@ -76,16 +238,17 @@ def method_options(fn):
                      default=None, help="How efficiency and equity are combined "
                      "(default: the instance's, usually weighted)."),
         click.option("--weight", "--lambda", "weight", type=float, default=None,
+                     callback=setting_rule("objective.lambda"),
                      help="Weight of efficiency in the weighted method, 0..1."),
         click.option("--equity", type=click.Choice(["tail", "maxmin"]), default=None,
                      help="Equity measure: tail beta-mean or max-min of normalised outcomes."),
-        click.option("--beta", type=float, default=None,
-                     help="Share of worst-off recipients the tail measure averages."),
+        click.option("--beta", type=float, default=None, callback=setting_rule("objective.beta"),
+                     help="Share of worst-off recipients the tail measure averages, 0.001..1."),
         click.option("--first", type=click.Choice(["efficiency", "equity"]), default=None,
                      help="For --method lexicographic: the objective optimised first."),
-        click.option("--eps", type=float, default=None,
+        click.option("--eps", type=float, default=None, callback=setting_rule("objective.eps"),
                      help="For --method epsilon: the least equity the plan must reach."),
-        click.option("--soft", multiple=True, metavar="RULE[=PENALTY]",
+        click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
                      help="Make a balance rule soft (coverage, access_floor, capacity, "
                           "outcome_floor, outcome_spread, or all); repeatable."),
     ]

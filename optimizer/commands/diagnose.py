@@ -12,7 +12,16 @@ import sys
 
 import click
 
-from .common import handle_errors, parse_soft, resolve_instance
+from .common import (
+    THREADS,
+    TIME_LIMIT_RULE,
+    check_soft,
+    handle_errors,
+    number_rule,
+    parse_soft,
+    resolve_instance,
+    setting_rule,
+)
 
 EXIT_DIAGNOSE = {"feasible": 0, "infeasible": 3, "unknown": 4}
 SOLVE_BUDGET = 60.0  # seconds the short diagnosis after an infeasible solve may take
@@ -21,20 +30,21 @@ DIAGNOSE_BUDGET = 120.0  # default --time-limit of regcollab diagnose
 
 @click.command()
 @click.argument("instance", required=False)
-@click.option("--soft", multiple=True, metavar="RULE[=PENALTY]",
+@click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
               help="Diagnose with these balance rules soft, as 'regcollab solve --soft' would "
                    "solve (coverage, access_floor, capacity, outcome_floor, outcome_spread, or "
                    "all); repeatable.")
 @click.option("--method", type=click.Choice(["weighted", "epsilon", "lexicographic"]),
               default=None, help="As for solve; with epsilon, --eps is checked against the "
                                  "most equity any plan can reach.")
-@click.option("--eps", type=float, default=None,
+@click.option("--eps", type=float, default=None, callback=setting_rule("objective.eps"),
               help="For --method epsilon: the least equity the plan must reach.")
 @click.option("--max-conflicts", type=int, default=10, show_default=True,
-              help="Look for at most this many conflicts.")
+              callback=number_rule(1, 1000), help="Look for at most this many conflicts (1..1000).")
 @click.option("--time-limit", type=float, default=DIAGNOSE_BUDGET, show_default=True,
+              callback=TIME_LIMIT_RULE,
               help="Seconds for the whole diagnosis; what was found by then is reported.")
-@click.option("--threads", type=int, default=None, help="Solver threads.")
+@click.option("--threads", **THREADS)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A readable report, or JSON for scripts.")
 @handle_errors

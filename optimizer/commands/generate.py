@@ -6,21 +6,29 @@ import time
 
 import click
 
-from .common import handle_errors
+from optimizer.limits import MAX_CANDIDATES, MAX_GENERATED_RESOURCES, MAX_REGIONS, MAX_SEED
+
+from .common import check_out_dir, handle_errors, number_rule
 
 
 @click.command()
 @click.option("--partners", "n_partners", type=int, default=343, show_default=True,
-              help="Number of partner (eastern) regions.")
+              callback=number_rule(1, MAX_REGIONS),
+              help=f"Number of partner (eastern) regions, 1..{MAX_REGIONS}.")
 @click.option("--recipients", "n_recipients", type=int, default=573, show_default=True,
-              help="Number of recipient (western) regions.")
+              callback=number_rule(1, MAX_REGIONS),
+              help=f"Number of recipient (western) regions, 1..{MAX_REGIONS}.")
 @click.option("--resources", "n_resources", type=int, default=6, show_default=True,
-              help="Number of resource kinds.")
+              callback=number_rule(1, MAX_GENERATED_RESOURCES),
+              help=f"Number of resource kinds, 1..{MAX_GENERATED_RESOURCES}.")
 @click.option("--seed", type=int, default=0, show_default=True,
-              help="Random seed: the same seed gives the same files.")
+              callback=number_rule(0, MAX_SEED),
+              help=f"Random seed, 0..{MAX_SEED}: the same seed gives the same files.")
 @click.option("--candidates", type=int, default=6, show_default=True,
-              help="Candidate partners per recipient (nearest in its mandated province).")
-@click.option("--out", type=click.Path(file_okay=False), required=True,
+              callback=number_rule(1, MAX_CANDIDATES),
+              help="Candidate partners per recipient (nearest in its mandated province), "
+                   f"1..{MAX_CANDIDATES}.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, callback=check_out_dir,
               help="Folder to write the instance into (replaced atomically).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @handle_errors

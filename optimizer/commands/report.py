@@ -145,16 +145,20 @@ def convert(source, target, force, quiet):
 # ----------------------------------------------------------------------------------- explain
 @click.command()
 @click.argument("instance", required=False)
-@click.option("--pair", "pairs", multiple=True, required=True, metavar="PARTNER:RECIPIENT",
+@click.option("--pair", "pairs", multiple=True, metavar="PARTNER:RECIPIENT",
               help="The pair to explain, by ids or names (e.g. GZ:QY or Guangzhou:Qingyuan); "
-                   "repeatable.")
+                   "repeatable. An id with ':' works when only one reading names a pair.")
+@click.option("--partner", default=None, metavar="ID",
+              help="With --recipient: a pair to explain, its partner (any id or name).")
+@click.option("--recipient", default=None, metavar="ID",
+              help="With --partner: a pair to explain, its recipient.")
 @method_options
 @solver_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Plain words, or everything as JSON.")
 @handle_errors
-def explain(instance, pairs, method, weight, equity, beta, first, eps, soft, solver, time_limit,
-            gap, threads, quiet, fmt):
+def explain(instance, pairs, partner, recipient, method, weight, equity, beta, first, eps, soft,
+            solver, time_limit, gap, threads, quiet, fmt):
     """Say in plain words why a pairing got its type, or why a pair is not paired.
 
     Solves INSTANCE (default: the bundled default instance) with the given options, then for
@@ -163,11 +167,23 @@ def explain(instance, pairs, method, weight, equity, beta, first, eps, soft, sol
     other eligible type forced, the pairing forbidden or forced: a re-solve each)."""
     from optimizer import load_instance
     from optimizer import solve as run
-    from optimizer.explain import explain_pair, parse_pair, planned_resolves
+    from optimizer.errors import InputError
+    from optimizer.explain import explain_pair, find_region, parse_pair, planned_resolves
     from optimizer.methods import Clock
 
+    if (partner is None) != (recipient is None):
+        raise InputError("--partner and --recipient go together: give both")
+    if not pairs and partner is None:
+        raise InputError("name a pair: --pair PARTNER:RECIPIENT, or --partner ID --recipient ID")
     inst = load_instance(resolve_instance(instance))
     wanted = [parse_pair(inst, p) for p in pairs]
+    if partner is not None:
+        try:
+            wanted.append((find_region(inst.partners, partner, "partner"),
+                           find_region(inst.recipients, recipient, "recipient")))
+        except InputError as exc:
+            raise InputError(f"--partner {partner} --recipient {recipient}: {exc.message}") \
+                from None
     if not quiet and fmt == "text" and sys.stderr.isatty():
         click.echo(f"solving {inst.name} ...", err=True)
     sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
