@@ -9,7 +9,8 @@ are PNG images drawn with matplotlib and embedded as base64 ``data:`` URLs. It h
 The report only reads saved results, so ``regcollab report DIR`` rebuilds it at any time, for
 example after an analysis has added a Pareto front or a sensitivity report to the folder.
 matplotlib is an optional extra (``pip install 'regcollab[report]'``); without it
-:func:`write_report` raises :class:`ReportUnavailable`.
+:func:`write_report` raises :class:`ReportUnavailable` (a :class:`~optimizer.errors.MissingExtra`,
+exit status 5).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import io
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +29,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, RegcollabError
-from .solution import best_known
+from .errors import InputError, MissingExtra, available
+from .display import display_text, fmt_number
+from .solution import (
+    best_known,
+    efficiency_loss_words,
+    price_of_fairness_words,
+    time_parts,
+)
 
 REPORT_FILE = "report.html"
 
@@ -44,17 +52,17 @@ BINDING = 1e-7  # a balance row with slack below this (relative) binds
 OPTIONAL_FILES = ("pareto.csv", "sensitivity_constraints.csv", "sensitivity_variables.csv")
 
 
-class ReportUnavailable(RegcollabError):
-    """The report needs matplotlib (the ``report`` extra), which is not installed."""
+class ReportUnavailable(MissingExtra):
+    """The report needs matplotlib (the ``report`` extra), which is not installed (exit
+    status 5)."""
 
-    exit_code = 1
+    def __init__(self):
+        super().__init__(REPORT_FILE, "report", "matplotlib")
 
 
 def report_available() -> bool:
     """Whether the plotting library the report needs is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("matplotlib") is not None
+    return available("matplotlib")
 
 
 # =========================================================================== reading results
@@ -169,21 +177,51 @@ def balance_with_prices(res: Results) -> pd.DataFrame:
 
 
 # =========================================================================== plotting
+SYSTEM_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+                    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback",
+                    "AR PL UMing CN", "SimHei", "Microsoft YaHei", "PingFang SC")
+"""Installed fonts that draw Chinese, tried when the packaged one is missing."""
+MAX_LABEL = 40  # characters of a name drawn in a chart (the tables have the whole name)
+
+
+def _packaged_cjk_font() -> str | None:
+    """The path of the Noto Sans CJK font the ``report`` extra installs (the
+    ``noto-cjk-sans-otc`` package, SIL Open Font License), or None."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    return str(path) if path.is_file() else None
+
+
 @lru_cache(maxsize=1)
-def _fonts() -> tuple[list[str], list]:
-    """The font families for charts (a CJK font as fallback when one is installed) and
-    FT2Font objects to check glyphs with."""
+def _fonts() -> tuple[list[str], list, str | None]:
+    """The font families for charts, FT2Font objects to check glyphs with, and the CJK font's
+    family (None when there is none).
+
+    DejaVu Sans (matplotlib's own) draws Latin, Greek, Cyrillic, Hebrew and Arabic letters;
+    Chinese names take the Noto Sans CJK font of the ``report`` extra, registered with
+    matplotlib from its file, so no system font is needed; without it, an installed CJK font
+    if there is one."""
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    families = ["DejaVu Sans"]
-    for cand in ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
-                 "WenQuanYi Zen Hei", "Droid Sans Fallback", "AR PL UMing CN", "SimHei",
-                 "Microsoft YaHei", "PingFang SC"):
-        if cand in names:
-            families.append(cand)
-            break
+    families, paths = ["DejaVu Sans"], []
+    cjk = None
+    packaged = _packaged_cjk_font()
+    if packaged is not None:
+        try:
+            font_manager.fontManager.addfont(packaged)
+            cjk = "Noto Sans CJK SC"
+            paths.append(packaged)
+        except (OSError, RuntimeError, ValueError):  # an unreadable file: as if missing
+            cjk = None
+    if cjk is None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        cjk = next((c for c in SYSTEM_CJK_FONTS if c in names), None)
+    if cjk is not None:
+        families.append(cjk)
     faces = []
     for fam in families:
         try:
@@ -192,23 +230,62 @@ def _fonts() -> tuple[list[str], list]:
             faces.append(FT2Font(path))
         except Exception:  # a font that cannot be opened: its glyphs are not counted on
             continue
-    return families, faces
+    return families, faces, (cjk if len(faces) == len(families) else None)
 
 
-def chart_label(text) -> str:
-    """``text`` without the characters no chart font can draw (so matplotlib never warns of
-    a missing glyph): ``"广州 Guangzhou"`` stays whole with a CJK font and becomes
-    ``"Guangzhou"`` without one."""
-    s = str(text)
-    _, faces = _fonts()
+def _drawable(ch: str, faces) -> bool:
+    return ch == " " or any(f.get_char_index(ord(ch)) for f in faces)
 
-    def drawable(ch):
-        return ch.isspace() or any(f.get_char_index(ord(ch)) for f in faces)
 
-    if all(drawable(ch) for ch in s):
-        return s
-    kept = " ".join("".join(ch if drawable(ch) else " " for ch in s).split())
-    return kept or "?"
+def chart_label(text, fallback=None) -> str:
+    """``text`` as a chart can draw it: control characters as spaces, at most
+    :data:`MAX_LABEL` characters, and without the characters no chart font has (so
+    matplotlib never warns of a missing glyph, nor draws boxes): ``"广州 Guangzhou"`` stays
+    whole with a CJK font and becomes ``"Guangzhou"`` without one; a name with nothing left
+    becomes ``fallback`` (the region's id), else "?". Text is drawn as it is, never as
+    mathtext (see :func:`_rc`)."""
+    s = display_text(text)
+    _, faces, _ = _fonts()
+    if not all(_drawable(ch, faces) for ch in s):
+        s = " ".join("".join(ch if _drawable(ch, faces) else " " for ch in s).split())
+    if not s:
+        s = display_text(fallback) if fallback is not None else ""
+        if not all(_drawable(ch, faces) for ch in s):
+            s = "".join(ch for ch in s if _drawable(ch, faces))
+    return display_text(s, MAX_LABEL) or "?"
+
+
+def undrawable(texts) -> list[str]:
+    """The characters of ``texts`` that no chart font draws (left out of the charts)."""
+    _, faces, _ = _fonts()
+    out = {}
+    for t in texts:
+        for ch in display_text(t):
+            if ch not in out and not _drawable(ch, faces):
+                out[ch] = None
+    return list(out)
+
+
+def _is_cjk(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.name(ch, "").startswith(("CJK ", "HIRAGANA", "KATAKANA", "HANGUL"))
+
+
+def font_note(texts) -> str | None:
+    """One sentence when the charts leave characters of the names out, saying which and how
+    to get them drawn (None when every character is drawn)."""
+    chars = undrawable(texts)
+    if not chars:
+        return None
+    shown = " ".join(chars[:8]) + (" ..." if len(chars) > 8 else "")
+    if any(_is_cjk(c) for c in chars):
+        return (f"no font for Chinese names was found, so the charts show the Latin part of "
+                f"those names (or their ids) instead: characters {shown} are left out; the "
+                "report extra brings one (pip install 'regcollab[report]', the Noto Sans CJK "
+                "font)")
+    return (f"the chart fonts cannot draw the characters {shown} of some names: the charts "
+            "leave them out (the tables show the names whole)")
 
 
 def _png(fig) -> str:
@@ -225,8 +302,10 @@ def _rc():
 
     # a CJK fallback font often has no bold face; matplotlib logs each substitution
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    families, _ = _fonts()
+    families, _, _ = _fonts()
+    # text.parse_math False: a name with $ signs ($\\frac{a}$) is text, never mathtext
     return matplotlib.rc_context({"font.family": families, "font.size": 9,
+                                  "text.parse_math": False, "text.usetex": False,
                                   "axes.spines.top": False, "axes.spines.right": False,
                                   "axes.titlesize": 10, "axes.titleweight": "bold",
                                   "svg.fonttype": "path"})
@@ -260,7 +339,7 @@ def fig_outcomes(res: Results) -> str:
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_title("Outcome before and after, against the target")
         if labelled:
-            ax.set_yticks(y, [chart_label(v) for v in rec["name"]])
+            ax.set_yticks(y, [chart_label(v, i) for v, i in zip(rec["name"], rec["recipient"])])
         else:
             ax.set_yticks([])
             ax.set_ylabel(f"{n} recipients, worst-off at the bottom")
@@ -359,16 +438,16 @@ def fig_pairings(res: Results) -> str:
                    zorder=3)
         if labelled:
             for d, yv in ypos_d.items():
-                ax.text(-0.04, yv, chart_label(names.get(d, d)), ha="right", va="center")
+                ax.text(-0.04, yv, chart_label(names.get(d, d), d), ha="right", va="center")
             for (r, yv), p in zip(ypos_r.items(), paired):
-                ax.text(1.04, yv, chart_label(names.get(r, r)) + ("" if p else " (unpaired)"),
+                ax.text(1.04, yv, chart_label(names.get(r, r), r) + ("" if p else " (unpaired)"),
                         ha="left", va="center")
         ax.set_xlim(-0.45 if labelled else -0.1, 1.45 if labelled else 1.1)
         ax.set_ylim(0, 1)
         ax.axis("off")
         ax.text(0, 1.01, "partners", ha="center", va="bottom", fontweight="bold")
         ax.text(1, 1.01, "recipients", ha="center", va="bottom", fontweight="bold")
-        handles = [Line2D([], [], color=c, lw=4, label=t) for t, c in colours.items()]
+        handles = [Line2D([], [], color=c, lw=4, label=chart_label(t)) for t, c in colours.items()]
         handles += [Line2D([], [], color="#777777", lw=0.8 + 7.2 * math.sqrt(f), label=lab)
                     for f, lab in ((0.1, f"value {0.1 * vmax:.3g}"), (1.0, f"value {vmax:.3g}"))]
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5,
@@ -434,7 +513,7 @@ def fig_tradeoff(res: Results) -> str | None:
             ax.scatter([s["efficiency"]], [s["equity"]], marker="D", s=70, color=TARGET,
                        zorder=5, label="this plan")
         unit = (s.get("units") or {}).get("gain")
-        ax.set_xlabel("efficiency (total gain net of setup" + (f", {unit}" if unit else "")
+        ax.set_xlabel("efficiency (total gain net of setup" + (f", {chart_label(unit)}" if unit else "")
                       + ")")
         m = s.get("equity_measure")
         ax.set_ylabel("equity" + (f" ({m})" if m else ""))
@@ -495,8 +574,13 @@ code { background:#eef2f6; padding:0 4px; border-radius:3px; }
 """
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _e(v) -> str:
-    return html.escape("" if v is None else str(v), quote=True)
+    """Text from the data as HTML: escaped, and control characters (which HTML does not
+    allow) as spaces; line breaks and tabs are kept (for the README)."""
+    return html.escape(_CONTROL.sub(" ", "" if v is None else str(v)), quote=True)
 
 
 def _text(v) -> bool:
@@ -512,30 +596,10 @@ def _truthy(v) -> bool:
         return False
 
 
-def num(v, digits=4) -> str:
-    """A number for the report: ``digits`` significant figures, '-' for missing, inf as ∞."""
-    if v is None:
-        return "-"
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isnan(f):
-        return "-"
-    if math.isinf(f):
-        return "∞" if f > 0 else "−∞"
-    if f == 0:
-        return "0"
-    if abs(f) >= 1e6 or abs(f) < 1e-4:
-        return f"{f:.{digits}g}"
-    if float(f).is_integer():
-        return f"{int(f):,}" if abs(f) >= 1e4 else f"{int(f)}"
-    mag = math.floor(math.log10(abs(f)))
-    decimals = max(0, digits - 1 - mag)
-    text = f"{f:,.{decimals}f}" if abs(f) >= 1e4 else f"{f:.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def num(v, digits=4, scale=None) -> str:
+    """A number for the report: ``digits`` significant figures without the digits below the
+    solver's tolerance (:func:`optimizer.display.fmt_number`), '-' for missing, inf as ∞."""
+    return fmt_number(v, digits, scale, grouping=True)
 
 
 def pct(v, digits=3) -> str:
@@ -614,9 +678,24 @@ def _instance_sources(summary: dict) -> tuple[str | None, pd.DataFrame | None]:
     return readme, prov
 
 
-def build_html(res: Results, progress=None, source: str | None = None) -> str:
+def chart_texts(res: Results) -> list[str]:
+    """The texts from the data that the charts draw: region names, types, units."""
+    texts = []
+    if len(res.recipients) and "name" in res.recipients:
+        texts += list(res.recipients["name"].astype(str))
+    if len(res.pairings):
+        texts += [str(v) for c in ("partner_name", "recipient_name", "type")
+                  if c in res.pairings for v in res.pairings[c]]
+    texts += [str(v) for v in (res.summary.get("units") or {}).values()]
+    return texts
+
+
+def build_html(res: Results, progress=None, source: str | None = None,
+               notes: list | None = None) -> str:
     """The report as one HTML string. ``progress(step_name)`` is called once per chart;
-    ``source`` names the results folder in the footer (None: the folder holding the report)."""
+    ``source`` names the results folder in the footer (None: the folder holding the report).
+    What the report cannot show as it should (characters no chart font draws) is said in
+    the report and appended to ``notes`` for the terminal."""
     from . import __version__
 
     def step(name):
@@ -671,8 +750,9 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
               + (f" &middot; {_e(gain_unit)}" if gain_unit else "")),
         _card(f"equity ({s.get('equity_measure', '')})", num(s.get("equity"), 5),
               best_known(sp, "equity", lambda v: num(v, 5))),
-        _card("price of fairness", pct(s.get("price_of_fairness")),
-              f"this plan gives up {pct(s.get('efficiency_loss_vs_ideal'))} of the best efficiency"),
+        _card("price of fairness", _e(price_of_fairness_words(sp, pct)),
+              f"this plan gives up {_e(efficiency_loss_words(sp, pct))} of the best "
+              "efficiency"),
     ]
     if g0 is not None:
         cards.append(_card("Gini (outcome per person)", f"{g0:.4f} → {g1:.4f}",
@@ -689,6 +769,11 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
                      "and balance rules of one plan.</p>")
     if s.get("warnings"):
         parts.append("".join(f'<p class="note">warning: {_e(w)}</p>' for w in s["warnings"]))
+    fnote = font_note(chart_texts(res))
+    if fnote:
+        parts.append(f'<p class="note">Note: {_e(fnote)}.</p>')
+        if notes is not None:
+            notes.append(f"{REPORT_FILE}: {fnote}")
 
     plan = []  # the sections about the plan itself
     # ---- pairings
@@ -891,10 +976,13 @@ def _tradeoff_section(res: Results) -> str:
         ])
         tbl = table_html(rows, [("plan", "plan", "t"), ("efficiency", "efficiency", "n"),
                                 ("equity", "equity", "n")])
-        tbl += f'<p>Price of fairness: <b>{pct(s.get("price_of_fairness"))}</b>.'
+        tbl += f'<p>Price of fairness: <b>{_e(price_of_fairness_words(s, pct))}</b>.'
         if plan:
-            tbl += (f" This plan gives up {pct(s.get('efficiency_loss_vs_ideal'))} of the best "
+            tbl += (f" This plan gives up {_e(efficiency_loss_words(s, pct))} of the best "
                     f"efficiency. Method: {_e(_method_words(s))}.")
+        if s.get("status", "optimal") != "optimal":
+            tbl += (" A time or iteration limit stopped the solver before the payoff table "
+                    "was proven: its rows are the best plans found, not proven optima.")
         tbl += "</p>"
     else:
         tbl = '<p class="note">The payoff table was not computed.</p>'
@@ -1031,8 +1119,11 @@ def _run_section(s: dict) -> str:
         rows.append(("model size", ", ".join(f"{k.replace('_', ' ')} {num(v)}"
                                              for k, v in ms.items())))
     t = s.get("timings") or {}
-    if t:
-        rows.append(("time (s)", ", ".join(f"{k} {num(v, 3)}" for k, v in t.items())))
+    if t.get("total") is not None:
+        rows.append(("time (s)", f"{num(t['total'], 3)} in all: " + ", ".join(
+            f"{k} {num(v, 3)}" for k, v in time_parts(t))
+            + (f" (HiGHS's own clock: {num(t['highs_own'], 3)})"
+               if t.get("highs_own") is not None else "")))
     if s.get("why_resolves"):
         rows.append(("why this type", s["why_resolves"]))
     return ('<h2 id="run">About this run</h2><table><tbody>'
@@ -1042,21 +1133,22 @@ def _run_section(s: dict) -> str:
 
 # =========================================================================== writing
 def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None,
-                 progress=None) -> Path:
+                 progress=None, notes: list | None = None) -> Path:
     """Build ``report.html`` from the results in ``folder`` and return its path.
 
-    ``out`` is another file to write instead. The file is written beside its final name and
+    ``out`` is another file to write instead; ``notes`` gets what the report could not show
+    as it should (see :func:`build_html`). The file is written beside its final name and
     renamed into place, so a reader never sees half a report.
     """
     if not report_available():
-        raise ReportUnavailable("the report needs matplotlib: pip install 'regcollab[report]'")
+        raise ReportUnavailable()
     res = load_results(folder)
     target = Path(out) if out is not None else Path(folder) / REPORT_FILE
     # a report beside its results never names their folder: it is often written into a
     # temporary folder renamed at the end (solve --out), and may be moved
     beside = target.resolve().parent == Path(folder).resolve()
     text = build_html(res, progress=progress,  # four charts: four steps
-                      source=None if beside else str(folder))
+                      source=None if beside else str(folder), notes=notes)
     if progress is not None:
         progress("write")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")

@@ -156,18 +156,6 @@ def test_report_command_rejects_a_folder_without_results(tmp_path):
     assert "summary.json is missing" in r.output
 
 
-def test_solve_without_matplotlib_still_writes_results(monkeypatch, tmp_path):
-    import optimizer.report
-
-    monkeypatch.setattr(optimizer.report, "report_available", lambda: False)
-    out = tmp_path / "res"
-    r = invoke("solve", DEMO, "--out", out)
-    assert r.exit_code == 0, r.output
-    assert "report.html skipped" in r.output and "matplotlib" in r.output
-    names = {p.name for p in out.iterdir()}
-    assert "report.html" not in names and {"summary.json", "results.xlsx"} <= names
-
-
 def test_no_report_option(tmp_path):
     out = tmp_path / "res"
     r = invoke("solve", DEMO, "--out", out, "--no-report", "--quiet")
