@@ -267,3 +267,118 @@ def test_report_of_a_front_only_folder(tmp_path):
     assert "The 3 points of the Pareto front" in text and "8.21%" in text
     assert "Recommended pairings" not in text
     assert len(re.findall(r'<img src="data:image/png;base64,', text)) == 1
+
+
+# ------------------------------------------------------------------------------- hostile names
+HOSTILE_PARTNERS = ["$\\frac{a}$", "<script>alert(1)</script> &amp; $x$"]
+HOSTILE_RECIPIENTS = ["Hill\x0bCounty\x00", "מחוז האגם 🚀🌾 county", "Forest " * 30 + "广州"]
+
+
+def hostile_instance(tmp_path) -> Path:
+    """The demo with names that once broke the report: mathtext, HTML, control characters,
+    right-to-left text, emoji, a very long name; and a unit with dollar signs."""
+    dst = tmp_path / "hostile"
+    shutil.copytree(DEMO, dst)
+    p = pd.read_csv(dst / "partners.csv")
+    p["name"] = HOSTILE_PARTNERS
+    p.to_csv(dst / "partners.csv", index=False)
+    r = pd.read_csv(dst / "recipients.csv")
+    r["name"] = HOSTILE_RECIPIENTS
+    r.to_csv(dst / "recipients.csv", index=False)
+    toml = (dst / "instance.toml").read_text(encoding="utf-8")
+    (dst / "instance.toml").write_text(toml.replace('gain = "100m yuan"', 'gain = "$y$ yuan"'),
+                                       encoding="utf-8")
+    return dst
+
+
+def test_hostile_names_render_escaped(tmp_path):
+    inst = hostile_instance(tmp_path)
+    out = tmp_path / "res"
+    r = invoke("solve", inst, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "\x0b" not in r.output and "\x00" not in r.output
+    assert (out / REPORT_FILE).exists(), r.output
+    # drawn again here, outside the CLI's safety net: no exception, no warning (warnings are
+    # errors in the tests: a missing glyph or a mathtext problem fails)
+    write_report(out, tmp_path / "again.html")
+    for path in (out / REPORT_FILE, tmp_path / "again.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "<script" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; $x$" in text
+        assert "$\\frac{a}$" in text and "Hill County" in text
+        assert "מחוז האגם 🚀🌾 county" in text and ("Forest " * 29) in text
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text)
+        imgs = re.findall(r'<img src="data:image/png;base64,([^"]+)"', text)
+        assert len(imgs) >= 4
+        for b64 in imgs:
+            assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
+    # the emoji cannot be drawn by the chart fonts: said in the report and at the end of the run
+    assert "cannot draw the characters 🚀 🌾" in r.output
+    tail = r.output.strip().splitlines()[-2:]
+    assert any(line.startswith("note: report.html: the chart fonts") for line in tail)
+
+
+def test_a_report_that_fails_is_said_last_even_when_quiet(tmp_path, monkeypatch):
+    import optimizer.report
+
+    def broken(*a, **k):
+        raise ValueError("cannot draw this")
+
+    monkeypatch.setattr(optimizer.report, "fig_pairings", broken)
+    out = tmp_path / "res"
+    r = invoke("solve", DEMO, "--out", out, "-q")
+    assert r.exit_code == 0
+    assert r.output.strip().splitlines()[-1].startswith(
+        "note: report.html was not written: ValueError: cannot draw this")
+    assert (out / "pairings.csv").exists() and not (out / REPORT_FILE).exists()
+
+
+def test_chart_label_draws_ids_rather_than_boxes():
+    assert chart_label("🚀🌾", "R7") == "R7"
+    assert chart_label("Hill\x0bCounty") == "Hill County"
+    assert len(chart_label("x" * 100)) == 40
+
+
+# ------------------------------------------------------------------------------- fonts
+def test_packaged_cjk_font_draws_chinese_without_warning():
+    """The report extra's Noto Sans CJK font is registered with matplotlib from its file: a
+    Chinese label draws with no missing-glyph warning (warnings are errors here)."""
+    from matplotlib.figure import Figure
+
+    import optimizer.report as rep
+
+    path = rep._packaged_cjk_font()
+    assert path is not None and Path(path).is_file(), "pip install 'regcollab[report]'"
+    families, faces, cjk = rep._fonts()
+    assert cjk == "Noto Sans CJK SC" and cjk in families
+    assert chart_label("广州 Guangzhou") == "广州 Guangzhou"
+    assert rep.font_note(["广州 Guangzhou", "梅州 Meizhou"]) is None
+    with rep._rc():
+        fig = Figure()
+        ax = fig.subplots()
+        ax.set_title("广州 Guangzhou - 梅州 Meizhou")
+        ax.set_yticks([0, 1], ["清远 Qingyuan", "湛江 Zhanjiang"])
+        rep._png(fig)
+
+
+def test_without_a_cjk_font_names_fall_back_and_the_report_says_so(tmp_path, monkeypatch):
+    import optimizer.report as rep
+
+    monkeypatch.setattr(rep, "_packaged_cjk_font", lambda: None)
+    monkeypatch.setattr(rep, "SYSTEM_CJK_FONTS", ())
+    rep._fonts.cache_clear()
+    try:
+        assert rep._fonts()[2] is None
+        assert chart_label("广州 Guangzhou") == "Guangzhou"
+        assert chart_label("广州", "GZ") == "GZ"
+        out = tmp_path / "gd"
+        r = invoke("solve", GUANGDONG, "--out", out, "--no-why")
+        assert r.exit_code == 0, r.output
+        last = r.output.strip().splitlines()[-1]
+        assert last.startswith("note: report.html: no font for Chinese names was found")
+        assert "pip install 'regcollab[report]'" in last
+        text = (out / REPORT_FILE).read_text(encoding="utf-8")
+        assert "no font for Chinese names was found" in text
+        write_report(out, tmp_path / "again.html")  # no missing-glyph warning either
+    finally:
+        rep._fonts.cache_clear()

@@ -190,8 +190,10 @@ def echo_notes(notes) -> None:
     """Print notes (a file that could not be written, and how to get it) on standard error,
     one a line. Commands call it last, so the notes are not lost above a long output; they
     are printed even with --quiet."""
+    from optimizer.display import display_text
+
     for n in notes:
-        click.echo(paint("note:", sys.stderr, fg="cyan") + " " + n, err=True)
+        click.echo(paint("note:", sys.stderr, fg="cyan") + " " + display_text(n), err=True)
 
 
 def type_style(t: str) -> dict | None:
