@@ -551,14 +551,23 @@ nav a { color:#bcccdc; margin-right:14px; text-decoration:none; }
   font-weight:600; white-space:nowrap; }
 .ok { background:#2f8132; } .warn { background:#b44d12; }
 table { border-collapse:collapse; background:#fff; border:1px solid var(--line); margin:8px 0;
-  font-size:13px; }
-th, td { padding:4px 9px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
-th { background:#e4ecf4; font-weight:600; position:sticky; top:0; }
+  font-size:13px; max-width:100%; }
+th, td { padding:4px 7px; border-bottom:1px solid var(--line); text-align:left;
+  vertical-align:top; overflow-wrap:anywhere; }
+th { background:#e4ecf4; font-weight:600; position:sticky; top:0; overflow-wrap:normal; }
 td.n, th.n { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+th.n { white-space:normal; }
 tr:nth-child(even) td { background:#fafbfc; }
 tr.bind td { background:#fff4e5; }
-td.why { color:var(--muted); font-size:12px; max-width:460px; min-width:220px; }
+td.t { min-width:6.5em; }
+td.why { color:var(--muted); font-size:12px; min-width:14em; overflow-wrap:normal; }
 .scroll { overflow-x:auto; max-width:100%; }
+@media (max-width: 1100px) {
+  main { padding:18px 14px 48px; }
+  table { font-size:12px; }
+  th, td { padding:3px 5px; }
+  td.why { font-size:11.5px; min-width:11em; }
+}
 figure { margin:10px 0 4px; background:#fff; border:1px solid var(--line); border-radius:8px;
   padding:10px; }
 figure img { max-width:100%; height:auto; display:block; margin:0 auto; }
@@ -571,6 +580,30 @@ figcaption { color:var(--muted); font-size:12.5px; margin-top:6px; }
 details { margin:8px 0; } summary { cursor:pointer; color:#243b53; font-weight:600; }
 footer { color:var(--muted); font-size:12px; margin-top:40px; }
 code { background:#eef2f6; padding:0 4px; border-radius:3px; }
+/* paper: every column on the page (tables wrap instead of scrolling), colours kept, rows and
+   charts not split across pages; closed <details> stay closed */
+@page { size:A4; margin:12mm 10mm; }
+@media print {
+  * { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
+  body { background:#fff; font-size:10px; }
+  header { padding:0 0 8px; }
+  header .inner, main { max-width:none; padding:0; }
+  nav { display:none; }
+  h2 { margin:16px 0 4px; font-size:14px; break-after:avoid; }
+  h3 { break-after:avoid; }
+  .cards { gap:6px; } .card { padding:4px 8px; min-width:110px; } .card .v { font-size:15px; }
+  .scroll { overflow:visible; }
+  table { width:100%; max-width:100%; font-size:8px; table-layout:auto; }
+  th { position:static; }
+  th, td { padding:2px 3px; overflow-wrap:break-word; }
+  td.n, th.n { white-space:normal; overflow-wrap:normal; }
+  td.why { font-size:7.5px; min-width:0; }
+  .badge { font-size:7.5px; padding:0 4px; }
+  tr, figure, .card { break-inside:avoid; }
+  thead { display:table-header-group; }
+  .grid2 { display:block; }
+  figure img { max-height:240mm; width:auto; }
+}
 """
 
 
@@ -626,7 +659,9 @@ def table_html(df: pd.DataFrame, columns: list[tuple], row_class=None,
             elif kind == "why":
                 cells.append(f'<td class="why">{_e(v if _text(v) else "")}</td>')
             else:
-                cells.append(f"<td>{_e(v) if not (isinstance(v, float) and math.isnan(v)) else ''}</td>")
+                cells.append('<td class="t">' + (_e(v) if not (isinstance(v, float) and
+                                                               math.isnan(v)) else "")
+                             + "</td>")
         cls = row_class(row) if row_class else ""
         body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>" if cls else
                     "<tr>" + "".join(cells) + "</tr>")
