@@ -356,17 +356,80 @@ def fig_outcomes(res: Results) -> str:
         return _png(fig)
 
 
+def share_change(rec: pd.DataFrame) -> pd.DataFrame:
+    """Each recipient's share of the recipients' total outcome (outcome per person times
+    population) before and after the plan, and the change in percentage points, poorest
+    (by baseline outcome per person) first: where the two Lorenz curves differ."""
+    pop = rec["population"].to_numpy(float)
+    y0, y1 = rec["baseline"].to_numpy(float), rec["outcome"].to_numpy(float)
+    s0 = pop * y0 / max(float((pop * y0).sum()), 1e-300)
+    s1 = pop * y1 / max(float((pop * y1).sum()), 1e-300)
+    out = pd.DataFrame({"recipient": rec["recipient"].astype(str).to_numpy(),
+                        "name": rec["name"].to_numpy(), "baseline": y0,
+                        "share_before": s0, "share_after": s1,
+                        "change_pp": 100 * (s1 - s0),
+                        "relative_gain": np.where(y0 > 0, y1 / np.where(y0 > 0, y0, 1) - 1,
+                                                  np.nan)})
+    return out.sort_values("baseline", kind="stable").reset_index(drop=True)
+
+
+def gini_words(rec: pd.DataFrame, summary: dict) -> str:
+    """Why the Gini of outcome per person moves as it does, from the numbers: who gains most
+    in proportion (the recipients below or above the population-weighted mean outcome), and
+    that the plan's own equity measure is a different one."""
+    pop = rec["population"].to_numpy(float)
+    y0, y1 = rec["baseline"].to_numpy(float), rec["outcome"].to_numpy(float)
+    g0, g1 = gini(y0, pop), gini(y1, pop)
+    mean0 = float((pop * y0).sum() / pop.sum())
+    below = y0 < mean0
+    rel = np.where(y0 > 0, y1 / np.where(y0 > 0, y0, 1) - 1, 0.0)
+
+    def avg(mask):
+        return float((pop[mask] * rel[mask]).sum() / pop[mask].sum()) if mask.any() else None
+
+    gb, ga = avg(below), avg(~below)
+    d = g1 - g0
+    if abs(d) < 5e-5:
+        head = f"The Gini coefficient is about unchanged ({g0:.4f} to {g1:.4f})"
+    else:
+        head = (f"The Gini coefficient {'rises' if d > 0 else 'falls'} by {abs(d):.4f} "
+                f"({g0:.4f} to {g1:.4f})")
+    parts = [head]
+    if gb is not None and ga is not None:
+        parts.append(f"recipients below the mean outcome per person gain {pct(gb, 2)} on "
+                     f"average, those above it {pct(ga, 2)} (population weighted)"
+                     + ("; the plan lifts those above the mean more in proportion, so the "
+                        "shares move toward them" if d > 5e-5 else
+                        "; the plan lifts those below the mean more in proportion"
+                        if d < -5e-5 else ""))
+    none = int((y1 <= y0 * (1 + 1e-9)).sum())
+    if none:
+        parts.append(f"{none} recipient{'s gain' if none > 1 else ' gains'} nothing")
+    m = summary.get("equity_measure")
+    measure = ("the mean u of the worst-off " + pct(summary["beta"], 3) + " of recipients"
+               if m == "tail" and summary.get("beta") else
+               "the lowest u" if m == "maxmin" else "its equity measure")
+    u0, u1 = rec["u_before"].min(), rec["u"].min()
+    parts.append(f"the plan does not aim at the Gini: it raises {measure} (u = outcome / "
+                 f"target; the lowest u goes from {num(u0)} to {num(u1)})")
+    return "; ".join(parts) + "."
+
+
 def fig_lorenz(res: Results) -> tuple[str, float, float]:
-    """Lorenz curves of outcome per person (population weighted), before and after."""
+    """Lorenz curves of outcome per person (population weighted), before and after, and
+    beside them where they differ: each recipient's change of share of the total outcome."""
     from matplotlib.figure import Figure
 
     rec = res.recipients
     pop = rec["population"].to_numpy(float)
     before, after = rec["baseline"].to_numpy(float), rec["outcome"].to_numpy(float)
     g0, g1 = gini(before, pop), gini(after, pop)
+    sc = share_change(rec)
+    n = len(sc)
+    labelled = n <= MAX_LABELLED
     with _rc():
-        fig = Figure(figsize=(5.2, 4.6))
-        ax = fig.subplots()
+        fig = Figure(figsize=(10, max(4.6, min(14, 0.28 * n + 1.4)) if labelled else 4.6))
+        ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
         ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls=":", label="perfect equality")
         x0, y0 = lorenz(before, pop)
         x1, y1 = lorenz(after, pop)
@@ -380,6 +443,24 @@ def fig_lorenz(res: Results) -> tuple[str, float, float]:
         ax.set_ylabel("share of their total outcome")
         ax.set_title("Lorenz curves of outcome per person")
         ax.legend(loc="upper left", fontsize=8)
+        # the curves are often too close to tell apart: the change of each share, magnified
+        yy = np.arange(n)[::-1]  # poorest at the top
+        change = sc["change_pp"].to_numpy()
+        ax2.barh(yy, change, color=np.where(change >= 0, AFTER, TARGET), height=0.7)
+        ax2.axvline(0, color="#444444", lw=0.8)
+        lim = max(float(np.abs(change).max()) if n else 0.0, 1e-6) * 1.3
+        ax2.set_xlim(-lim, lim)
+        ax2.set_ylim(-0.6, n - 0.4)
+        if labelled:
+            ax2.set_yticks(yy, [chart_label(v, i) for v, i in zip(sc["name"], sc["recipient"])])
+            for yi, c in zip(yy, change):
+                ax2.text(c, yi, f" {c:+.3f} " if abs(c) >= 5e-4 else " 0 ", va="center",
+                         ha="left" if c >= 0 else "right", fontsize=7)
+        else:
+            ax2.set_yticks([])
+            ax2.set_ylabel(f"{n} recipients, poorest at the top")
+        ax2.set_xlabel("change of share of the total outcome, percentage points")
+        ax2.set_title("Where the curves differ: who gains share")
         fig.tight_layout()
         return _png(fig), g0, g1
 
@@ -473,9 +554,34 @@ def payoff(summary: dict) -> dict:
     return pt
 
 
+def tradeoff_spans(res: Results) -> dict:
+    """How far the plans in the trade-off chart spread, in % of the best value (the ideal):
+    {"efficiency": percent or None, "equity": percent or None}. A chart's axes zoom to the
+    plans, so a spread of 1 % fills them as a spread of 50 % would; the report says which."""
+    s, pt = res.summary, payoff(res.summary)
+    pts = {"efficiency": [], "equity": []}
+    for row in (pt.get("max_efficiency_first"), pt.get("max_equity_first"),
+                {"efficiency": s.get("efficiency"), "equity": s.get("equity")}):
+        for k in pts:
+            if row and row.get(k) is not None:
+                pts[k].append(float(row[k]))
+    F = res.pareto
+    if F is not None and len(F):
+        for k in pts:
+            if k in F:
+                pts[k] += [float(v) for v in F[k].dropna()]
+    ideal = pt.get("ideal") or {}
+    out = {}
+    for k, v in pts.items():
+        best = ideal.get(k) if ideal.get(k) is not None else (max(v) if v else None)
+        out[k] = (100 * (max(v) - min(v)) / abs(best)) if v and best else None
+    return out
+
+
 def fig_tradeoff(res: Results) -> str | None:
     """Efficiency against equity: the Pareto front (when computed), the payoff table's two
-    lexicographic optima and the recommended plan."""
+    lexicographic optima and the recommended plan. The axes zoom to the plans; a second pair
+    of axes gives each value in % of the best, and a note says how far the plans spread."""
     from matplotlib.figure import Figure
 
     s = res.summary
@@ -484,9 +590,12 @@ def fig_tradeoff(res: Results) -> str | None:
     has_front = F is not None and len(F) and {"efficiency", "equity"} <= set(F.columns)
     if not pt and not has_front:
         return None
+    plan = (s.get("efficiency"), s.get("equity"))
+    has_plan = None not in plan
     with _rc():
-        fig = Figure(figsize=(6.4, 4.4))
+        fig = Figure(figsize=(6.6, 5.4))
         ax = fig.subplots()
+        knee_xy = None
         if has_front:
             Fs = F.sort_values("efficiency")
             ax.plot(Fs["efficiency"], Fs["equity"], "-o", color="#555555", ms=4, lw=1.2,
@@ -494,8 +603,11 @@ def fig_tradeoff(res: Results) -> str | None:
             if "knee" in F:
                 knee = F[F["knee"].map(_truthy)]
                 if len(knee):
-                    ax.scatter(knee["efficiency"], knee["equity"], marker="*", s=220,
-                               color="#E69F00", edgecolors="black", zorder=4, label="knee")
+                    ax.scatter(knee["efficiency"], knee["equity"], marker="*", s=260,
+                               color="#E69F00", edgecolors="black", linewidths=0.6, zorder=4,
+                               label="knee of the front")
+                    knee_xy = (float(knee["efficiency"].iloc[0]),
+                               float(knee["equity"].iloc[0]))
         if pt:
             a, b = pt.get("max_efficiency_first", {}), pt.get("max_equity_first", {})
             if a:
@@ -509,17 +621,46 @@ def fig_tradeoff(res: Results) -> str | None:
                 ax.scatter([ide["efficiency"]], [ide["equity"]], marker="o", s=60,
                            facecolors="none", edgecolors="#999999", zorder=3,
                            label="ideal (not reachable)")
-        if s.get("efficiency") is not None and s.get("equity") is not None:
-            ax.scatter([s["efficiency"]], [s["equity"]], marker="D", s=70, color=TARGET,
-                       zorder=5, label="this plan")
+        if has_plan:
+            # hollow and on top: a knee under the plan still shows through
+            ax.scatter([plan[0]], [plan[1]], marker="D", s=150, facecolors="none",
+                       edgecolors=TARGET, linewidths=2.2, zorder=6, label="this plan")
+            same = knee_xy is not None and all(
+                abs(p - k) <= 1e-6 * max(1.0, abs(k)) for p, k in zip(plan, knee_xy))
+            ax.annotate("this plan = knee" if same else "this plan", plan,
+                        xytext=(-16, 16), textcoords="offset points", ha="right", color=TARGET,
+                        fontsize=8, fontweight="bold", zorder=7,
+                        arrowprops={"arrowstyle": "-", "color": TARGET, "lw": 0.8})
+            if knee_xy is not None and not same:
+                ax.annotate("knee", knee_xy, xytext=(16, -18), textcoords="offset points",
+                            color="#8a5a00", fontsize=8, fontweight="bold", zorder=7,
+                            arrowprops={"arrowstyle": "-", "color": "#8a5a00", "lw": 0.8})
         unit = (s.get("units") or {}).get("gain")
         ax.set_xlabel("efficiency (total gain net of setup" + (f", {chart_label(unit)}" if unit else "")
                       + ")")
         m = s.get("equity_measure")
         ax.set_ylabel("equity" + (f" ({m})" if m else ""))
-        ax.set_title("Efficiency against equity")
-        ax.legend(fontsize=8, loc="best")
         ax.ticklabel_format(useOffset=False)
+        ide = (pt or {}).get("ideal") or {}
+        e_best, q_best = ide.get("efficiency"), ide.get("equity")
+        if e_best:
+            sec = ax.secondary_xaxis("top", functions=(lambda v: 100 * v / e_best,
+                                                       lambda p: p * e_best / 100))
+            sec.set_xlabel("% of the best efficiency", fontsize=8)
+        if q_best:
+            sec = ax.secondary_yaxis("right", functions=(lambda v: 100 * v / q_best,
+                                                         lambda p: p * q_best / 100))
+            sec.set_ylabel("% of the best equity", fontsize=8)
+        spans = tradeoff_spans(res)
+        words = [f"{k} {num(v, 2)}%" for k, v in spans.items() if v is not None]
+        if words:
+            ax.text(0.01, 0.01, "axes zoomed to the plans: they differ by at most\n"
+                    + " and ".join(words) + " of the best", transform=ax.transAxes,
+                    fontsize=7.5, color="#52606d", va="bottom", ha="left",
+                    bbox={"facecolor": "white", "edgecolor": "#d9e2ec", "pad": 2})
+        ax.set_title("Efficiency against equity", pad=8)
+        ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3,
+                  frameon=False)  # below the axes: never over a plan
         fig.tight_layout()
         return _png(fig)
 
@@ -791,7 +932,8 @@ def build_html(res: Results, progress=None, source: str | None = None,
     ]
     if g0 is not None:
         cards.append(_card("Gini (outcome per person)", f"{g0:.4f} → {g1:.4f}",
-                           "among the recipients, population weighted"))
+                           "among the recipients, population weighted. "
+                           + _e(gini_words(rec, s)) + ' <a href="#equality">More</a>'))
     if s.get("violations"):
         cards.append(_card("soft rules broken", num(s["violations"]), "see Balance rules"))
     parts.append('<div class="cards">' + "".join(cards) + "</div>")
@@ -867,12 +1009,16 @@ def build_html(res: Results, progress=None, source: str | None = None,
     # ---- equality
     plan.append('<h2 id="equality">Equality among the recipients</h2>')
     if lorenz_png:
-        plan.append('<div class="grid2">' + _figure_html(
-            lorenz_png, "Lorenz curves before and after",
-            "The closer a curve is to the diagonal, the more equal the outcome per person across "
-            "the recipients' population. Gini coefficient: 0 is perfect equality, 1 the "
-            "greatest inequality.")
-            + '<div><table><thead><tr><th></th><th class="n">before</th><th class="n">after'
+        moved = float(share_change(rec)["change_pp"].abs().max()) if len(rec) else 0.0
+        plan.append(f'<p class="lead">{_e(gini_words(rec, s))}</p>')
+        plan.append(_figure_html(
+            lorenz_png, "Lorenz curves before and after, and the change of each share",
+            "Left: the closer a curve is to the diagonal, the more equal the outcome per person "
+            "across the recipients' population (Gini coefficient: 0 is perfect equality, 1 the "
+            "greatest inequality). The two curves are close: no recipient's share of the total "
+            f"outcome moves by more than {num(moved, 3)} percentage points. Right: that change "
+            "for each recipient, poorest first (blue: its share grows; red: it shrinks)."))
+        plan.append('<div><table><thead><tr><th></th><th class="n">before</th><th class="n">after'
               '</th></tr></thead><tbody>'
             + f'<tr><td>Gini coefficient</td><td class="n">{g0:.4f}</td><td class="n">{g1:.4f}'
               f"</td></tr>"
@@ -888,7 +1034,7 @@ def build_html(res: Results, progress=None, source: str | None = None,
             + (f" (the mean u of the worst-off {num(100 * s['beta'])}% of recipients)"
                if s.get("equity_measure") == "tail" and s.get("beta") else
                " (the lowest u)" if s.get("equity_measure") == "maxmin" else "")
-            + f": {num(s.get('equity'), 5)}.</p></div></div>")
+            + f": {num(s.get('equity'), 5)}.</p></div>")
 
     # ---- balance rules
     plan.append(_balance_section(res))
@@ -1028,7 +1174,14 @@ def _tradeoff_section(res: Results) -> str:
            if has_front else "The Pareto front was not computed for this run (it appears here "
            "when the results folder has <code>pareto.csv</code>). ")
     cap += "Squares: the two lexicographic optima" + (
-        "; red diamond: the recommended plan." if plan else ".")
+        "; red diamond: the recommended plan" if plan else "") + (
+        "; star: the knee of the front." if has_front and "knee" in F else ".")
+    spans = tradeoff_spans(res)
+    words = [f"{k} by {num(v, 2)}%" for k, v in spans.items() if v is not None]
+    if words:
+        cap += (" The axes are zoomed to the plans shown, which differ only in "
+                + " and ".join(words) + " of the best value: a small difference fills the "
+                "chart. The top and right axes give each value as a percentage of the best.")
     if png:
         out.append('<div class="grid2">' + _figure_html(png, "efficiency against equity", cap)
                    + f"<div>{tbl}</div></div>")
