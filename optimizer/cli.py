@@ -1,7 +1,9 @@
 """The ``regcollab`` command line (click).
 
 Exit status: 0 solved (a plan was found; see the status for whether it is proven optimal),
-2 bad input, 3 infeasible rules, 4 no plan within the limits, 1 anything else.
+2 bad input, 3 infeasible rules, 4 no plan within the limits, 5 an optional extra is not
+installed (the message names it: pip install 'regcollab[report]'), 130 interrupted,
+1 anything else (a bug).
 """
 
 from __future__ import annotations
