@@ -296,3 +296,19 @@ def test_missing_extra_is_exit_5_from_any_command(monkeypatch):
     with pytest.raises(MissingExtra) as exc:
         require("SALib", "global sensitivity (--gsa)")
     assert exc.value.exit_code == 5 and "regcollab[analysis]" in str(exc.value)
+
+
+def test_explain_rounds_its_alternatives():
+    """Delta City - Lake County, equity first: forcing project changes equity by 1.005e-07,
+    which is no change; `explain` says +0 in its table, its words and its JSON sentence."""
+    r = invoke("explain", DEMO, "--method", "lexicographic", "--first", "equity",
+               "--pair", "B:Y")
+    assert r.exit_code == 0, r.output
+    assert not NOISE.search(r.output), NOISE.search(r.output)
+    assert "+0" in r.output
+    r = invoke("explain", DEMO, "--method", "lexicographic", "--first", "equity",
+               "--pair", "B:Y", "--format", "json")
+    data = json.loads(r.stdout)
+    sentences = " ".join(a["sentence"] for p in data["pairs"] for a in p["alternatives"])
+    assert sentences and not NOISE.search(sentences)
+    assert all("scales" not in a for p in data["pairs"] for a in p["alternatives"])

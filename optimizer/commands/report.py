@@ -184,6 +184,7 @@ def explain(instance, pairs, method, weight, equity, beta, first, eps, soft, sol
     other eligible type forced, the pairing forbidden or forced: a re-solve each)."""
     from optimizer import load_instance
     from optimizer import solve as run
+    from optimizer.display import fmt_number
     from optimizer.explain import explain_pair, parse_pair, planned_resolves
     from optimizer.methods import Clock
 
@@ -212,8 +213,9 @@ def explain(instance, pairs, method, weight, equity, beta, first, eps, soft, sol
         click.echo(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False))
     elif not quiet:
         s = sol.summary
-        head = (f"{s.get('instance')}: {s.get('message')}; efficiency {sol.efficiency:.6g}, "
-                f"equity {sol.equity:.6g}, {len(sol.pairings)} pairings")
+        head = (f"{s.get('instance')}: {s.get('message')}; efficiency "
+                f"{fmt_number(sol.efficiency, 6)}, equity {fmt_number(sol.equity, 6)}, "
+                f"{len(sol.pairings)} pairings")
         click.echo(paint(head, bold=True))
         for e in out:
             click.echo("")
@@ -279,8 +281,9 @@ def render_explanation(e) -> str:
             elif a.loss is None:
                 rows.append([a.label, a.status, "-", "-"])
             else:
-                rows.append([a.label, f"{-a.loss:+.4g}", f"{a.d_efficiency:+.4g}",
-                             f"{a.d_equity:+.4g}"])
+                rows.append([a.label, a.words("objective", -a.loss, True),
+                             a.words("efficiency", a.d_efficiency, True),
+                             a.words("equity", a.d_equity, True)])
         lines.append(_indent(render_table(
             rows, ["alternative", "objective", "efficiency", "equity"], right={1, 2, 3},
             styles={1: lambda v: {"fg": "red"} if v.startswith("-") or v == "no plan" else None})))
