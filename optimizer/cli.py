@@ -118,8 +118,7 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
         if sol.status == "infeasible":  # why, in a few lines (exit status stays 3)
             from optimizer.commands.diagnose import explain_infeasible
 
-            diagnosis = explain_infeasible(sol, instance, soft, method, eps, time_limit,
-                                           echo=fmt != "json")
+            diagnosis = explain_infeasible(sol, instance, soft, method, eps, time_limit)
         if out:
             click.echo(f"nothing was written to {out}", err=True)
     if fmt == "json":

@@ -1308,9 +1308,9 @@ def _run_section(s: dict) -> str:
                                              for k, v in ms.items())))
     t = s.get("timings") or {}
     if t.get("total") is not None:
-        rows.append(("time (s)", f"{num(t['total'], 3)} in all: " + ", ".join(
+        rows.append(("time (s)", f"total {num(t['total'], 3)}, the sum of: " + ", ".join(
             f"{k} {num(v, 3)}" for k, v in time_parts(t))
-            + (f" (HiGHS's own clock: {num(t['highs_own'], 3)})"
+            + (f" (inside them, HiGHS's own clock {num(t['highs_own'], 3)})"
                if t.get("highs_own") is not None else "")))
     if s.get("why_resolves"):
         rows.append(("why this type", s["why_resolves"]))
