@@ -16,6 +16,7 @@ import click
 
 from optimizer.commands import register
 from optimizer.solution import (
+    UNPROVEN,
     best_known,
     efficiency_loss_words,
     price_of_fairness_words,
@@ -188,6 +189,7 @@ def render_solution(sol) -> str:
 
     def pct(v):
         return f"{fmt_num(100 * v, 3)}%"
+    pof = price_of_fairness_words(s, pct)
     status = (paint("optimal", fg="green") if s["status"] == "optimal" else
               paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
     lines += [
@@ -199,8 +201,9 @@ def render_solution(sol) -> str:
                                                  f", eps {s['eps']:g}" if s.get('eps') is not None else ""),
         f"  efficiency         {fmt_num(s['efficiency'], 6)}  ({best('efficiency')})",
         f"  equity ({eq})  {fmt_num(s['equity'], 6)}  ({best('equity')})",
-        f"  price of fairness  {price_of_fairness_words(s, pct)} of efficiency is lost when "
-        f"equity comes first; this plan loses {efficiency_loss_words(s, pct)}",
+        f"  price of fairness  {pof}"
+        + ("" if pof == UNPROVEN else " of efficiency is lost when equity comes first")
+        + f"; this plan loses {efficiency_loss_words(s, pct)}",
         "  types              " + ", ".join(f"{t} {n}" for t, n in s["types"].items()),
     ]
     if s.get("violations"):

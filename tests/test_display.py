@@ -117,7 +117,9 @@ def _limited_summary(**bounds):
 
 
 def test_unproven_price_of_fairness_is_unknown():
-    pct = lambda v: f"{fmt_number(100 * v, 3)}%"  # noqa: E731
+    def pct(v):
+        return f"{fmt_number(100 * v, 3)}%"
+
     s = _limited_summary(efficiency=100.0, equity=0.5)
     assert price_of_fairness_words(s, pct) == "unknown (not proven)"
     # the loss is proven to lie between the best plan found and the solver's bound
@@ -258,8 +260,8 @@ def test_report_without_matplotlib_exits_5(monkeypatch, tmp_path):
     r = invoke("report", out)
     assert r.exit_code == 5, r.output
     assert r.output.strip().splitlines() == [
-        "error: report.html needs the report extra (matplotlib): pip install "
-        "'regcollab[report]'"]
+        ("error: report.html needs the report extra (matplotlib): pip install "
+         "'regcollab[report]'")]
 
 
 def test_convert_without_openpyxl_exits_5(monkeypatch, tmp_path):
@@ -281,10 +283,10 @@ def test_solve_out_without_the_extra_says_so_last(monkeypatch, tmp_path, quiet):
     assert not {"report.html", "results.xlsx"} & names
     last = r.output.strip().splitlines()[-2:]
     assert last == [
-        "note: report.html was not written: it needs the report extra (matplotlib): pip "
-        "install 'regcollab[report]'",
-        "note: results.xlsx was not written: it needs the report extra (openpyxl): pip "
-        "install 'regcollab[report]'"]
+        ("note: report.html was not written: it needs the report extra (matplotlib): pip "
+         "install 'regcollab[report]'"),
+        ("note: results.xlsx was not written: it needs the report extra (openpyxl): pip "
+         "install 'regcollab[report]'")]
     if not quiet:
         assert "Pairings (4)" in r.output
 

@@ -18,8 +18,7 @@ from checker import check_solution
 from click.testing import CliRunner
 from conftest import DEMO, ROOT
 
-from optimizer import cli
-from optimizer import load_instance, solve
+from optimizer import cli, load_instance, solve
 from optimizer.commands.report import write_extras
 from optimizer.report import REPORT_FILE, chart_label, gini, lorenz, num, write_report
 
@@ -220,7 +219,7 @@ def browser(tmp_path_factory):
 def test_report_renders_in_a_real_browser(guangdong_results, browser, tmp_path):
     from PIL import Image
 
-    sol, out = guangdong_results
+    _, out = guangdong_results
     browser.set_window_size(1280, 1000)
     browser.get((out / REPORT_FILE).resolve().as_uri())
     assert browser.title.startswith("Collaboration plan: guangdong")
@@ -427,7 +426,7 @@ def test_packaged_cjk_font_draws_chinese_without_warning():
 
     path = rep._packaged_cjk_font()
     assert path is not None and Path(path).is_file(), "pip install 'regcollab[report]'"
-    families, faces, cjk = rep._fonts()
+    families, _faces, cjk = rep._fonts()
     assert cjk == "Noto Sans CJK SC" and cjk in families
     assert chart_label("广州 Guangzhou") == "广州 Guangzhou"
     assert rep.font_note(["广州 Guangzhou", "梅州 Meizhou"]) is None
