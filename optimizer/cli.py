@@ -1,7 +1,9 @@
 """The ``regcollab`` command line (click).
 
 Exit status: 0 solved (a plan was found; see the status for whether it is proven optimal),
-2 bad input, 3 infeasible rules, 4 no plan within the limits, 1 anything else.
+2 bad input, 3 infeasible rules, 4 no plan within the limits, 5 an optional extra is not
+installed (the message names it: pip install 'regcollab[report]'), 130 interrupted,
+1 anything else (a bug).
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ from pathlib import Path
 import click
 
 from optimizer.commands import register
-from optimizer.solution import best_known
+from optimizer.solution import (
+    UNPROVEN,
+    best_known,
+    efficiency_loss_words,
+    price_of_fairness_words,
+    time_parts,
+)
 from optimizer.commands.common import (
     EXIT,
     Commands,
     SolverProgressLine,
     check_model_file,
     check_out_dir,
+    echo_notes,
     fmt_num,
     handle_errors,
     method_options,
@@ -102,42 +111,54 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
                   progress=line if line.enabled else None)
     finally:
         line.close()
+    notes = []  # what could not be written, said last (even with --quiet)
     if out and sol.has_plan:
         from optimizer.commands.report import write_extras
 
         quiet_extras = quiet or fmt != "table"
-        sol.write(out, extra=(lambda tmp: write_extras(tmp, quiet=quiet_extras))
+        sol.write(out, extra=(lambda tmp: write_extras(tmp, quiet=quiet_extras, notes=notes))
                   if with_report else None)
+    diagnosis = None
+    if not sol.has_plan:
+        click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)
+        if sol.status == "infeasible":  # why, in a few lines (exit status stays 3)
+            from optimizer.commands.diagnose import explain_infeasible
+
+            diagnosis = explain_infeasible(sol, instance, soft, method, eps, time_limit)
+        if out:
+            click.echo(f"nothing was written to {out}", err=True)
     if fmt == "json":
-        click.echo(solution_json(sol))
+        click.echo(solution_json(sol, diagnosis=diagnosis))
     elif fmt == "csv":
         if sol.has_plan:
-            click.echo(sol.pairings.drop(columns=["reason"], errors="ignore")
-                       .to_csv(index=False, float_format="%.10g"), nl=False)
+            click.echo(sol.pairings.to_csv(index=False, float_format="%.10g"), nl=False)
     elif not quiet and sol.has_plan:
         click.echo(render_solution(sol))
         if out:
             click.echo(f"\nResults written to {out}/"
                        + (f" (open {out}/report.html in a browser)"
                           if with_report and (Path(out) / "report.html").exists() else ""))
-    if not sol.has_plan:
-        click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)
-        if sol.status == "infeasible":  # why, in a few lines (exit status stays 3)
-            from optimizer.commands.diagnose import explain_infeasible
-
-            explain_infeasible(sol, instance, soft, method, eps, time_limit)
-        if out:
-            click.echo(f"nothing was written to {out}", err=True)
+    echo_notes(notes)
     sys.exit(EXIT.get(sol.status, 1))
 
 
-def solution_json(sol) -> str:
+def solution_json(sol, diagnosis: dict | None = None) -> str:
+    """Everything as JSON: the summary and the tables (numbers at full precision), each
+    pairing's ``eligible_types`` as a list and its ``alternatives`` as an object; for an
+    infeasible run the ``diagnosis`` (which rules clash, what would resolve it)."""
     from optimizer.solution import _jsonable
 
     payload = {"summary": sol.summary}
     if sol.has_plan:
         for name, df in sol.tables().items():
             payload[name] = df.to_dict(orient="records")
+        for rec in payload["pairings"]:
+            if isinstance(rec.get("eligible_types"), str):
+                rec["eligible_types"] = [t for t in rec["eligible_types"].split("|") if t]
+            if isinstance(rec.get("alternatives"), str):
+                rec["alternatives"] = json.loads(rec["alternatives"])
+    if diagnosis is not None:
+        payload["diagnosis"] = diagnosis
     return json.dumps(_jsonable(payload), indent=2, ensure_ascii=False)
 
 
@@ -145,8 +166,13 @@ MAX_REASONS = 30  # reasons printed on the terminal; all of them go to pairings.
 
 
 def render_solution(sol) -> str:
+    """The terminal summary of a solve: pairings, headline numbers, times and reasons.
+    Numbers are rounded to the solver's tolerance (:func:`fmt_num`); names from the data are
+    printed without control characters."""
+    from optimizer.display import display_text
+
     s = sol.summary
-    lines = [paint(f"{s.get('instance')}: ", bold=True)
+    lines = [paint(f"{display_text(s.get('instance'))}: ", bold=True)
              + paint(str(s.get("message")), bold=True,
                      fg="green" if s.get("status") == "optimal" else "yellow")]
     if not sol.has_plan:
@@ -154,7 +180,7 @@ def render_solution(sol) -> str:
     inst = sol.instance
     P = sol.pairings
     K = list(inst.resources)
-    rows = [[r["partner_name"], r["recipient_name"], r["type"],
+    rows = [[display_text(r["partner_name"]), display_text(r["recipient_name"]), r["type"],
              *[fmt_num(r[k], 3) for k in K], fmt_num(r["gain"], 4)] for _, r in P.iterrows()]
     lines.append("")
     lines.append(paint(f"Pairings ({len(P)})", bold=True))
@@ -165,6 +191,10 @@ def render_solution(sol) -> str:
 
     def best(what):
         return best_known(s, what, lambda v: fmt_num(v, 6))
+
+    def pct(v):
+        return f"{fmt_num(100 * v, 3)}%"
+    pof = price_of_fairness_words(s, pct)
     status = (paint("optimal", fg="green") if s["status"] == "optimal" else
               paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
     lines += [
@@ -176,23 +206,24 @@ def render_solution(sol) -> str:
                                                  f", eps {s['eps']:g}" if s.get('eps') is not None else ""),
         f"  efficiency         {fmt_num(s['efficiency'], 6)}  ({best('efficiency')})",
         f"  equity ({eq})  {fmt_num(s['equity'], 6)}  ({best('equity')})",
-        f"  price of fairness  {fmt_num(100 * s['price_of_fairness'], 3) if s.get('price_of_fairness') is not None else '-'}% "
-        f"of efficiency is lost when equity comes first; this plan loses "
-        f"{fmt_num(100 * (s.get('efficiency_loss_vs_ideal') or 0), 3)}%",
+        f"  price of fairness  {pof}"
+        + ("" if pof == UNPROVEN else " of efficiency is lost when equity comes first")
+        + f"; this plan loses {efficiency_loss_words(s, pct)}",
         "  types              " + ", ".join(f"{t} {n}" for t, n in s["types"].items()),
     ]
     if s.get("violations"):
         lines.append(paint(f"  soft rules broken  {s['violations']} (see balance.csv)", fg="red"))
     t = s["timings"]
-    lines.append(f"  time               {fmt_num(t['total'], 3)} s (load {fmt_num(t['load'], 3)}, "
-                 f"build {fmt_num(t['build'], 3)}, solve {fmt_num(t['solve'], 3)}, "
-                 f"extract {fmt_num(t['extract'], 3)})")
+    lines.append(f"  time               {fmt_num(t['total'], 3)} s ("
+                 + ", ".join(f"{label} {fmt_num(v, 3)}" for label, v in time_parts(t)
+                             if round(v, 3) > 0) + ")")
     if "reason" in P:
         lines.append("")
         lines.append(paint("Why these types", bold=True))
         for _, r in P.head(MAX_REASONS).iterrows():
             t, _, rest = str(r["reason"]).partition(":")
-            lines.append(f"  {r['partner_name']} - {r['recipient_name']}: "
+            lines.append(f"  {display_text(r['partner_name'])} - "
+                         f"{display_text(r['recipient_name'])}: "
                          f"{paint(t, **(type_style(t) or {}))}:{rest}")
         if len(P) > MAX_REASONS:
             lines.append(f"  ... and {len(P) - MAX_REASONS} more: see the reason column of "

@@ -1,4 +1,6 @@
-"""Errors a planner can act on. The CLI turns each into one message and an exit status."""
+"""Errors a planner can act on. The CLI turns each into one message and an exit status:
+2 bad input (:class:`InputError`), 5 an optional extra is not installed
+(:class:`MissingExtra`), 1 anything else."""
 
 from __future__ import annotations
 
@@ -35,3 +37,48 @@ class InputError(RegcollabError):
 
 class InstanceError(InputError):
     """An instance that does not load or does not validate."""
+
+
+class MissingExtra(RegcollabError):
+    """An optional library is not installed (exit status 5): the message names the extra
+    that brings it, e.g. "report.html needs the report extra: pip install
+    'regcollab[report]'"."""
+
+    exit_code = 5
+
+    def __init__(self, what: str, extra: str, module: str | None = None):
+        self.what = what
+        self.extra = extra
+        self.module = module
+        super().__init__(f"{what} {self.need}")
+
+    @property
+    def need(self) -> str:
+        """"needs the report extra (matplotlib): pip install 'regcollab[report]'"."""
+        lib = f" ({self.module})" if self.module else ""
+        return f"needs the {self.extra} extra{lib}: pip install 'regcollab[{self.extra}]'"
+
+
+EXTRAS = {"matplotlib": "report", "openpyxl": "report", "tomli_w": "report",
+          "noto_cjk_sans_otc": "report", "SALib": "analysis", "distributed": "analysis"}
+"""The extra (pyproject.toml's optional-dependencies) that installs each optional module."""
+
+
+def require(module: str, what: str):
+    """Import the optional ``module`` (e.g. "matplotlib") or raise :class:`MissingExtra`
+    naming what needs it ("report.html") and the extra that installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(what, EXTRAS.get(module.split(".")[0], "report"), module) from None
+
+
+def available(module: str) -> bool:
+    """Whether the optional ``module`` can be imported."""
+    try:
+        require(module, module)
+    except MissingExtra:
+        return False
+    return True

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .display import fmt_number
 from .errors import InputError
 from .instance import scale_source
 from .solution import extract_tables
@@ -42,6 +43,12 @@ class Alternative:
     d_efficiency: float | None = None
     d_equity: float | None = None
     changes: list = field(default_factory=list)  # pairings that change, in words
+    # the sizes the changes are differences of (objective, efficiency, equity): the words
+    # round each change to the solver's tolerance at that size (optimizer.display)
+    scales: dict = field(default_factory=dict, repr=False)
+
+    def words(self, what: str, v: float, sign: bool = False) -> str:
+        return fmt_number(v, 4, self.scales.get(what), sign=sign)
 
     def sentence(self, units: str = "") -> str:
         if self.status == "infeasible":
@@ -52,9 +59,10 @@ class Alternative:
         what = ("the objective would drop by" if self.loss > 0 else
                 "the objective would not change" if self.loss == 0 else
                 "the objective would rise by")
-        s = (f"{self.label}: {what} {abs(self.loss):.4g}" if self.loss != 0 else
-             f"{self.label}: {what}")
-        s += f" (efficiency {self.d_efficiency:+.4g}{u}, equity {self.d_equity:+.4g})"
+        s = (f"{self.label}: {what} {self.words('objective', abs(self.loss))}"
+             if self.loss != 0 else f"{self.label}: {what}")
+        s += (f" (efficiency {self.words('efficiency', self.d_efficiency, True)}{u}, "
+              f"equity {self.words('equity', self.d_equity, True)})")
         if self.status != "optimal":
             s += " [not proven optimal]"
         return s
@@ -87,7 +95,8 @@ class PairExplanation:
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d["alternatives"] = [asdict(a) | {"sentence": a.sentence(self.units.get("gain", ""))}
+        d["alternatives"] = [{k: v for k, v in asdict(a).items() if k != "scales"}
+                             | {"sentence": a.sentence(self.units.get("gain", ""))}
                              for a in self.alternatives]
         return d
 
@@ -323,7 +332,9 @@ def _resolve(sol, label, kind, t, fix, clock, left, names, progress) -> Alternat
                             fix=fix, time_limit=clock.share(left) if clock is not None else None)
     if progress is not None:
         progress()
-    alt = Alternative(label=label, kind=kind, type=t, status=res.status)
+    alt = Alternative(label=label, kind=kind, type=t, status=res.status,
+                      scales={"objective": base, "efficiency": sol.efficiency,
+                              "equity": sol.equity})
     if res.ok:
         alt.loss = clean(base - res.objective, base)
         alt.d_efficiency = clean(float(cE @ res.x) - sol.efficiency, sol.efficiency)
@@ -381,8 +392,10 @@ def _cost_words(a: Alternative) -> str:
     if a.loss is None:
         return f"it was not evaluated ({a.status})"
     if a.loss > 0:
-        return (f"the objective would drop by {a.loss:.4g} (efficiency {a.d_efficiency:+.4g}, "
-                f"equity {a.d_equity:+.4g})")
+        return (f"the objective would drop by {a.words('objective', a.loss)} (efficiency "
+                f"{a.words('efficiency', a.d_efficiency, True)}, equity "
+                f"{a.words('equity', a.d_equity, True)})")
     if a.loss == 0:
         return "the objective would be the same (an equally good plan)"
-    return f"the objective would rise by {-a.loss:.4g} (the plan was not proven optimal)"
+    return (f"the objective would rise by {a.words('objective', -a.loss)} (the plan was not "
+            "proven optimal)")

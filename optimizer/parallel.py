@@ -35,12 +35,9 @@ def as_executor(executor):
 
 def connect(scheduler: str):
     """A Dask client for a scheduler address such as ``tcp://host:8786``."""
-    from .errors import InputError
+    from .errors import InputError, require
 
-    try:
-        from distributed import Client
-    except ImportError:
-        raise InputError("--scheduler needs Dask: pip install 'regcollab[dask]'") from None
+    Client = require("distributed", "--scheduler (a Dask cluster)").Client
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:

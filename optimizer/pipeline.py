@@ -204,6 +204,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     lm = am.lm
     cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
     log: list[StageLog] = []
+    extra = {"heuristics": 0.0, "polish": 0.0}  # seconds outside the logged stages
 
     summary = {
         "instance": inst_eff.name,
@@ -229,11 +230,13 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         summary.update(status=status, proven_optimal=status == "optimal", message=message)
         summary.setdefault("mip_gap", gap_)
         summary["timings"] = {"load": round(inst.load_seconds, 4), "build": round(t_build, 4),
-                              "transfer": round(t_transfer, 4), "solve": round(t_solve, 4),
+                              "transfer": round(t_transfer, 4),
+                              "heuristics": round(extra["heuristics"], 4),
+                              "solve": round(t_solve, 4), "polish": round(extra["polish"], 4),
                               "extract": round(t_extract, 4),
                               "highs_own": (round(backend.highs_seconds, 4)
-                                            if isinstance(backend, HighsBackend) else None),
-                              "total": round(time.perf_counter() - t_start + inst.load_seconds, 4)}
+                                            if isinstance(backend, HighsBackend) else None)}
+        _total_time(summary["timings"], t_start, inst.load_seconds)
         summary["stages"] = [s.as_dict() for s in log]
         sol = Solution(status=status, summary=summary, instance=inst_eff, model=am, x=x,
                        backend=backend, final_problem=problem, payoff=table, **(tables or {}))
@@ -259,6 +262,7 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         eq_start = construct_plan(am, backend, cQ - cP + tie * cE, time_limit=clock.share(2),
                                   info=q_info)
         lp_bounds = {"efficiency": e_info.get("lp_bound"), "equity": q_info.get("lp_bound")}
+        extra["heuristics"] += time.perf_counter() - t0
         summary["start_heuristic"] = {
             "seconds": round(t1 - t0, 4),
             "efficiency": None if start is None else float(cE @ start),
@@ -286,8 +290,10 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
         if pobj["method"] == "epsilon":
             starts = [s for s in starts if cQ @ s >= pobj["eps"] - 1e-9]
         if large:  # a start made for the final objective too
+            t0 = time.perf_counter()
             own = construct_plan(am, backend, problem.objective, rows=problem.rows,
                                  time_limit=clock.share(2))
+            extra["heuristics"] += time.perf_counter() - t0
             if own is not None:
                 starts.append(own)
         start = max(starts, key=lambda s: problem.objective @ s) if starts else None
@@ -303,7 +309,9 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
             return done(final.status, msg_, table=table, problem=problem)
 
     # polish: binaries fixed, LP re-solved; exact flows and duals of the fixed LP
+    t0 = time.perf_counter()
     pol = polish(backend, problem, am, final.x)
+    extra["polish"] = time.perf_counter() - t0
     x = pol.x if pol.ok and pol.objective >= final.objective - methods.hold_tolerance(
         final.objective) else final.x
     # every plan is cleaned to the model's bounds and checked against every rule before it
@@ -374,7 +382,21 @@ def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, firs
     sol.summary["why_resolves"] = "done" if run else (
         "skipped (a time limit is set, or the instance is large; ask with why=True / --why)")
     sol.summary["timings"]["explain"] = round(time.perf_counter() - t0, 4)
+    _total_time(sol.summary["timings"], t_start, inst.load_seconds)
     return sol
+
+
+TIME_PARTS = ("load", "build", "transfer", "heuristics", "solve", "polish", "extract", "explain")
+"""The timed parts of a run (``summary["timings"]``); with ``other`` they add up to ``total``.
+``highs_own`` is HiGHS's own clock inside the solves, not a part."""
+
+
+def _total_time(timings: dict, t_start: float, load_seconds: float) -> None:
+    """Set ``total`` (the run so far, loading included) and ``other`` (what no part accounts
+    for: option checks, the summary, ...), so that the parts add up to the total."""
+    timings["total"] = round(time.perf_counter() - t_start + load_seconds, 4)
+    parts = sum(timings[k] for k in TIME_PARTS if timings.get(k) is not None)
+    timings["other"] = round(max(0.0, timings["total"] - parts), 4)
 
 
 def _run_gap(final: StageResult, log: list, status: str) -> float | None:

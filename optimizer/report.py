@@ -9,7 +9,8 @@ are PNG images drawn with matplotlib and embedded as base64 ``data:`` URLs. It h
 The report only reads saved results, so ``regcollab report DIR`` rebuilds it at any time, for
 example after an analysis has added a Pareto front or a sensitivity report to the folder.
 matplotlib is an optional extra (``pip install 'regcollab[report]'``); without it
-:func:`write_report` raises :class:`ReportUnavailable`.
+:func:`write_report` raises :class:`ReportUnavailable` (a :class:`~optimizer.errors.MissingExtra`,
+exit status 5).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import io
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +29,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, RegcollabError
-from .solution import best_known
+from .errors import InputError, MissingExtra, available
+from .display import display_text, fmt_number
+from .solution import (
+    best_known,
+    efficiency_loss_words,
+    price_of_fairness_words,
+    time_parts,
+)
 
 REPORT_FILE = "report.html"
 
@@ -44,17 +52,17 @@ BINDING = 1e-7  # a balance row with slack below this (relative) binds
 OPTIONAL_FILES = ("pareto.csv", "sensitivity_constraints.csv", "sensitivity_variables.csv")
 
 
-class ReportUnavailable(RegcollabError):
-    """The report needs matplotlib (the ``report`` extra), which is not installed."""
+class ReportUnavailable(MissingExtra):
+    """The report needs matplotlib (the ``report`` extra), which is not installed (exit
+    status 5)."""
 
-    exit_code = 1
+    def __init__(self):
+        super().__init__(REPORT_FILE, "report", "matplotlib")
 
 
 def report_available() -> bool:
     """Whether the plotting library the report needs is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("matplotlib") is not None
+    return available("matplotlib")
 
 
 # =========================================================================== reading results
@@ -169,21 +177,51 @@ def balance_with_prices(res: Results) -> pd.DataFrame:
 
 
 # =========================================================================== plotting
+SYSTEM_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+                    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback",
+                    "AR PL UMing CN", "SimHei", "Microsoft YaHei", "PingFang SC")
+"""Installed fonts that draw Chinese, tried when the packaged one is missing."""
+MAX_LABEL = 40  # characters of a name drawn in a chart (the tables have the whole name)
+
+
+def _packaged_cjk_font() -> str | None:
+    """The path of the Noto Sans CJK font the ``report`` extra installs (the
+    ``noto-cjk-sans-otc`` package, SIL Open Font License), or None."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    return str(path) if path.is_file() else None
+
+
 @lru_cache(maxsize=1)
-def _fonts() -> tuple[list[str], list]:
-    """The font families for charts (a CJK font as fallback when one is installed) and
-    FT2Font objects to check glyphs with."""
+def _fonts() -> tuple[list[str], list, str | None]:
+    """The font families for charts, FT2Font objects to check glyphs with, and the CJK font's
+    family (None when there is none).
+
+    DejaVu Sans (matplotlib's own) draws Latin, Greek, Cyrillic, Hebrew and Arabic letters;
+    Chinese names take the Noto Sans CJK font of the ``report`` extra, registered with
+    matplotlib from its file, so no system font is needed; without it, an installed CJK font
+    if there is one."""
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    families = ["DejaVu Sans"]
-    for cand in ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
-                 "WenQuanYi Zen Hei", "Droid Sans Fallback", "AR PL UMing CN", "SimHei",
-                 "Microsoft YaHei", "PingFang SC"):
-        if cand in names:
-            families.append(cand)
-            break
+    families, paths = ["DejaVu Sans"], []
+    cjk = None
+    packaged = _packaged_cjk_font()
+    if packaged is not None:
+        try:
+            font_manager.fontManager.addfont(packaged)
+            cjk = "Noto Sans CJK SC"
+            paths.append(packaged)
+        except (OSError, RuntimeError, ValueError):  # an unreadable file: as if missing
+            cjk = None
+    if cjk is None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        cjk = next((c for c in SYSTEM_CJK_FONTS if c in names), None)
+    if cjk is not None:
+        families.append(cjk)
     faces = []
     for fam in families:
         try:
@@ -192,23 +230,62 @@ def _fonts() -> tuple[list[str], list]:
             faces.append(FT2Font(path))
         except Exception:  # a font that cannot be opened: its glyphs are not counted on
             continue
-    return families, faces
+    return families, faces, (cjk if len(faces) == len(families) else None)
 
 
-def chart_label(text) -> str:
-    """``text`` without the characters no chart font can draw (so matplotlib never warns of
-    a missing glyph): ``"广州 Guangzhou"`` stays whole with a CJK font and becomes
-    ``"Guangzhou"`` without one."""
-    s = str(text)
-    _, faces = _fonts()
+def _drawable(ch: str, faces) -> bool:
+    return ch == " " or any(f.get_char_index(ord(ch)) for f in faces)
 
-    def drawable(ch):
-        return ch.isspace() or any(f.get_char_index(ord(ch)) for f in faces)
 
-    if all(drawable(ch) for ch in s):
-        return s
-    kept = " ".join("".join(ch if drawable(ch) else " " for ch in s).split())
-    return kept or "?"
+def chart_label(text, fallback=None) -> str:
+    """``text`` as a chart can draw it: control characters as spaces, at most
+    :data:`MAX_LABEL` characters, and without the characters no chart font has (so
+    matplotlib never warns of a missing glyph, nor draws boxes): ``"广州 Guangzhou"`` stays
+    whole with a CJK font and becomes ``"Guangzhou"`` without one; a name with nothing left
+    becomes ``fallback`` (the region's id), else "?". Text is drawn as it is, never as
+    mathtext (see :func:`_rc`)."""
+    s = display_text(text)
+    _, faces, _ = _fonts()
+    if not all(_drawable(ch, faces) for ch in s):
+        s = " ".join("".join(ch if _drawable(ch, faces) else " " for ch in s).split())
+    if not s:
+        s = display_text(fallback) if fallback is not None else ""
+        if not all(_drawable(ch, faces) for ch in s):
+            s = "".join(ch for ch in s if _drawable(ch, faces))
+    return display_text(s, MAX_LABEL) or "?"
+
+
+def undrawable(texts) -> list[str]:
+    """The characters of ``texts`` that no chart font draws (left out of the charts)."""
+    _, faces, _ = _fonts()
+    out = {}
+    for t in texts:
+        for ch in display_text(t):
+            if ch not in out and not _drawable(ch, faces):
+                out[ch] = None
+    return list(out)
+
+
+def _is_cjk(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.name(ch, "").startswith(("CJK ", "HIRAGANA", "KATAKANA", "HANGUL"))
+
+
+def font_note(texts) -> str | None:
+    """One sentence when the charts leave characters of the names out, saying which and how
+    to get them drawn (None when every character is drawn)."""
+    chars = undrawable(texts)
+    if not chars:
+        return None
+    shown = " ".join(chars[:8]) + (" ..." if len(chars) > 8 else "")
+    if any(_is_cjk(c) for c in chars):
+        return (f"no font for Chinese names was found, so the charts show the Latin part of "
+                f"those names (or their ids) instead: characters {shown} are left out; the "
+                "report extra brings one (pip install 'regcollab[report]', the Noto Sans CJK "
+                "font)")
+    return (f"the chart fonts cannot draw the characters {shown} of some names: the charts "
+            "leave them out (the tables show the names whole)")
 
 
 def _png(fig) -> str:
@@ -225,8 +302,10 @@ def _rc():
 
     # a CJK fallback font often has no bold face; matplotlib logs each substitution
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    families, _ = _fonts()
+    families, _, _ = _fonts()
+    # text.parse_math False: a name with $ signs ($\\frac{a}$) is text, never mathtext
     return matplotlib.rc_context({"font.family": families, "font.size": 9,
+                                  "text.parse_math": False, "text.usetex": False,
                                   "axes.spines.top": False, "axes.spines.right": False,
                                   "axes.titlesize": 10, "axes.titleweight": "bold",
                                   "svg.fonttype": "path"})
@@ -260,7 +339,7 @@ def fig_outcomes(res: Results) -> str:
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_title("Outcome before and after, against the target")
         if labelled:
-            ax.set_yticks(y, [chart_label(v) for v in rec["name"]])
+            ax.set_yticks(y, [chart_label(v, i) for v, i in zip(rec["name"], rec["recipient"])])
         else:
             ax.set_yticks([])
             ax.set_ylabel(f"{n} recipients, worst-off at the bottom")
@@ -277,17 +356,80 @@ def fig_outcomes(res: Results) -> str:
         return _png(fig)
 
 
+def share_change(rec: pd.DataFrame) -> pd.DataFrame:
+    """Each recipient's share of the recipients' total outcome (outcome per person times
+    population) before and after the plan, and the change in percentage points, poorest
+    (by baseline outcome per person) first: where the two Lorenz curves differ."""
+    pop = rec["population"].to_numpy(float)
+    y0, y1 = rec["baseline"].to_numpy(float), rec["outcome"].to_numpy(float)
+    s0 = pop * y0 / max(float((pop * y0).sum()), 1e-300)
+    s1 = pop * y1 / max(float((pop * y1).sum()), 1e-300)
+    out = pd.DataFrame({"recipient": rec["recipient"].astype(str).to_numpy(),
+                        "name": rec["name"].to_numpy(), "baseline": y0,
+                        "share_before": s0, "share_after": s1,
+                        "change_pp": 100 * (s1 - s0),
+                        "relative_gain": np.where(y0 > 0, y1 / np.where(y0 > 0, y0, 1) - 1,
+                                                  np.nan)})
+    return out.sort_values("baseline", kind="stable").reset_index(drop=True)
+
+
+def gini_words(rec: pd.DataFrame, summary: dict) -> str:
+    """Why the Gini of outcome per person moves as it does, from the numbers: who gains most
+    in proportion (the recipients below or above the population-weighted mean outcome), and
+    that the plan's own equity measure is a different one."""
+    pop = rec["population"].to_numpy(float)
+    y0, y1 = rec["baseline"].to_numpy(float), rec["outcome"].to_numpy(float)
+    g0, g1 = gini(y0, pop), gini(y1, pop)
+    mean0 = float((pop * y0).sum() / pop.sum())
+    below = y0 < mean0
+    rel = np.where(y0 > 0, y1 / np.where(y0 > 0, y0, 1) - 1, 0.0)
+
+    def avg(mask):
+        return float((pop[mask] * rel[mask]).sum() / pop[mask].sum()) if mask.any() else None
+
+    gb, ga = avg(below), avg(~below)
+    d = g1 - g0
+    if abs(d) < 5e-5:
+        head = f"The Gini coefficient is about unchanged ({g0:.4f} to {g1:.4f})"
+    else:
+        head = (f"The Gini coefficient {'rises' if d > 0 else 'falls'} by {abs(d):.4f} "
+                f"({g0:.4f} to {g1:.4f})")
+    parts = [head]
+    if gb is not None and ga is not None:
+        parts.append(f"recipients below the mean outcome per person gain {pct(gb, 2)} on "
+                     f"average, those above it {pct(ga, 2)} (population weighted)"
+                     + ("; the plan lifts those above the mean more in proportion, so the "
+                        "shares move toward them" if d > 5e-5 else
+                        "; the plan lifts those below the mean more in proportion"
+                        if d < -5e-5 else ""))
+    none = int((y1 <= y0 * (1 + 1e-9)).sum())
+    if none:
+        parts.append(f"{none} recipient{'s gain' if none > 1 else ' gains'} nothing")
+    m = summary.get("equity_measure")
+    measure = ("the mean u of the worst-off " + pct(summary["beta"], 3) + " of recipients"
+               if m == "tail" and summary.get("beta") else
+               "the lowest u" if m == "maxmin" else "its equity measure")
+    u0, u1 = rec["u_before"].min(), rec["u"].min()
+    parts.append(f"the plan does not aim at the Gini: it raises {measure} (u = outcome / "
+                 f"target; the lowest u goes from {num(u0)} to {num(u1)})")
+    return "; ".join(parts) + "."
+
+
 def fig_lorenz(res: Results) -> tuple[str, float, float]:
-    """Lorenz curves of outcome per person (population weighted), before and after."""
+    """Lorenz curves of outcome per person (population weighted), before and after, and
+    beside them where they differ: each recipient's change of share of the total outcome."""
     from matplotlib.figure import Figure
 
     rec = res.recipients
     pop = rec["population"].to_numpy(float)
     before, after = rec["baseline"].to_numpy(float), rec["outcome"].to_numpy(float)
     g0, g1 = gini(before, pop), gini(after, pop)
+    sc = share_change(rec)
+    n = len(sc)
+    labelled = n <= MAX_LABELLED
     with _rc():
-        fig = Figure(figsize=(5.2, 4.6))
-        ax = fig.subplots()
+        fig = Figure(figsize=(10, max(4.6, min(14, 0.28 * n + 1.4)) if labelled else 4.6))
+        ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
         ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls=":", label="perfect equality")
         x0, y0 = lorenz(before, pop)
         x1, y1 = lorenz(after, pop)
@@ -301,6 +443,24 @@ def fig_lorenz(res: Results) -> tuple[str, float, float]:
         ax.set_ylabel("share of their total outcome")
         ax.set_title("Lorenz curves of outcome per person")
         ax.legend(loc="upper left", fontsize=8)
+        # the curves are often too close to tell apart: the change of each share, magnified
+        yy = np.arange(n)[::-1]  # poorest at the top
+        change = sc["change_pp"].to_numpy()
+        ax2.barh(yy, change, color=np.where(change >= 0, AFTER, TARGET), height=0.7)
+        ax2.axvline(0, color="#444444", lw=0.8)
+        lim = max(float(np.abs(change).max()) if n else 0.0, 1e-6) * 1.3
+        ax2.set_xlim(-lim, lim)
+        ax2.set_ylim(-0.6, n - 0.4)
+        if labelled:
+            ax2.set_yticks(yy, [chart_label(v, i) for v, i in zip(sc["name"], sc["recipient"])])
+            for yi, c in zip(yy, change):
+                ax2.text(c, yi, f" {c:+.3f} " if abs(c) >= 5e-4 else " 0 ", va="center",
+                         ha="left" if c >= 0 else "right", fontsize=7)
+        else:
+            ax2.set_yticks([])
+            ax2.set_ylabel(f"{n} recipients, poorest at the top")
+        ax2.set_xlabel("change of share of the total outcome, percentage points")
+        ax2.set_title("Where the curves differ: who gains share")
         fig.tight_layout()
         return _png(fig), g0, g1
 
@@ -359,16 +519,16 @@ def fig_pairings(res: Results) -> str:
                    zorder=3)
         if labelled:
             for d, yv in ypos_d.items():
-                ax.text(-0.04, yv, chart_label(names.get(d, d)), ha="right", va="center")
+                ax.text(-0.04, yv, chart_label(names.get(d, d), d), ha="right", va="center")
             for (r, yv), p in zip(ypos_r.items(), paired):
-                ax.text(1.04, yv, chart_label(names.get(r, r)) + ("" if p else " (unpaired)"),
+                ax.text(1.04, yv, chart_label(names.get(r, r), r) + ("" if p else " (unpaired)"),
                         ha="left", va="center")
         ax.set_xlim(-0.45 if labelled else -0.1, 1.45 if labelled else 1.1)
         ax.set_ylim(0, 1)
         ax.axis("off")
         ax.text(0, 1.01, "partners", ha="center", va="bottom", fontweight="bold")
         ax.text(1, 1.01, "recipients", ha="center", va="bottom", fontweight="bold")
-        handles = [Line2D([], [], color=c, lw=4, label=t) for t, c in colours.items()]
+        handles = [Line2D([], [], color=c, lw=4, label=chart_label(t)) for t, c in colours.items()]
         handles += [Line2D([], [], color="#777777", lw=0.8 + 7.2 * math.sqrt(f), label=lab)
                     for f, lab in ((0.1, f"value {0.1 * vmax:.3g}"), (1.0, f"value {vmax:.3g}"))]
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5,
@@ -394,9 +554,34 @@ def payoff(summary: dict) -> dict:
     return pt
 
 
+def tradeoff_spans(res: Results) -> dict:
+    """How far the plans in the trade-off chart spread, in % of the best value (the ideal):
+    {"efficiency": percent or None, "equity": percent or None}. A chart's axes zoom to the
+    plans, so a spread of 1 % fills them as a spread of 50 % would; the report says which."""
+    s, pt = res.summary, payoff(res.summary)
+    pts = {"efficiency": [], "equity": []}
+    for row in (pt.get("max_efficiency_first"), pt.get("max_equity_first"),
+                {"efficiency": s.get("efficiency"), "equity": s.get("equity")}):
+        for k in pts:
+            if row and row.get(k) is not None:
+                pts[k].append(float(row[k]))
+    F = res.pareto
+    if F is not None and len(F):
+        for k in pts:
+            if k in F:
+                pts[k] += [float(v) for v in F[k].dropna()]
+    ideal = pt.get("ideal") or {}
+    out = {}
+    for k, v in pts.items():
+        best = ideal.get(k) if ideal.get(k) is not None else (max(v) if v else None)
+        out[k] = (100 * (max(v) - min(v)) / abs(best)) if v and best else None
+    return out
+
+
 def fig_tradeoff(res: Results) -> str | None:
     """Efficiency against equity: the Pareto front (when computed), the payoff table's two
-    lexicographic optima and the recommended plan."""
+    lexicographic optima and the recommended plan. The axes zoom to the plans; a second pair
+    of axes gives each value in % of the best, and a note says how far the plans spread."""
     from matplotlib.figure import Figure
 
     s = res.summary
@@ -405,9 +590,12 @@ def fig_tradeoff(res: Results) -> str | None:
     has_front = F is not None and len(F) and {"efficiency", "equity"} <= set(F.columns)
     if not pt and not has_front:
         return None
+    plan = (s.get("efficiency"), s.get("equity"))
+    has_plan = None not in plan
     with _rc():
-        fig = Figure(figsize=(6.4, 4.4))
+        fig = Figure(figsize=(6.6, 5.4))
         ax = fig.subplots()
+        knee_xy = None
         if has_front:
             Fs = F.sort_values("efficiency")
             ax.plot(Fs["efficiency"], Fs["equity"], "-o", color="#555555", ms=4, lw=1.2,
@@ -415,8 +603,11 @@ def fig_tradeoff(res: Results) -> str | None:
             if "knee" in F:
                 knee = F[F["knee"].map(_truthy)]
                 if len(knee):
-                    ax.scatter(knee["efficiency"], knee["equity"], marker="*", s=220,
-                               color="#E69F00", edgecolors="black", zorder=4, label="knee")
+                    ax.scatter(knee["efficiency"], knee["equity"], marker="*", s=260,
+                               color="#E69F00", edgecolors="black", linewidths=0.6, zorder=4,
+                               label="knee of the front")
+                    knee_xy = (float(knee["efficiency"].iloc[0]),
+                               float(knee["equity"].iloc[0]))
         if pt:
             a, b = pt.get("max_efficiency_first", {}), pt.get("max_equity_first", {})
             if a:
@@ -430,17 +621,46 @@ def fig_tradeoff(res: Results) -> str | None:
                 ax.scatter([ide["efficiency"]], [ide["equity"]], marker="o", s=60,
                            facecolors="none", edgecolors="#999999", zorder=3,
                            label="ideal (not reachable)")
-        if s.get("efficiency") is not None and s.get("equity") is not None:
-            ax.scatter([s["efficiency"]], [s["equity"]], marker="D", s=70, color=TARGET,
-                       zorder=5, label="this plan")
+        if has_plan:
+            # hollow and on top: a knee under the plan still shows through
+            ax.scatter([plan[0]], [plan[1]], marker="D", s=150, facecolors="none",
+                       edgecolors=TARGET, linewidths=2.2, zorder=6, label="this plan")
+            same = knee_xy is not None and all(
+                abs(p - k) <= 1e-6 * max(1.0, abs(k)) for p, k in zip(plan, knee_xy))
+            ax.annotate("this plan = knee" if same else "this plan", plan,
+                        xytext=(-16, 16), textcoords="offset points", ha="right", color=TARGET,
+                        fontsize=8, fontweight="bold", zorder=7,
+                        arrowprops={"arrowstyle": "-", "color": TARGET, "lw": 0.8})
+            if knee_xy is not None and not same:
+                ax.annotate("knee", knee_xy, xytext=(16, -18), textcoords="offset points",
+                            color="#8a5a00", fontsize=8, fontweight="bold", zorder=7,
+                            arrowprops={"arrowstyle": "-", "color": "#8a5a00", "lw": 0.8})
         unit = (s.get("units") or {}).get("gain")
-        ax.set_xlabel("efficiency (total gain net of setup" + (f", {unit}" if unit else "")
+        ax.set_xlabel("efficiency (total gain net of setup" + (f", {chart_label(unit)}" if unit else "")
                       + ")")
         m = s.get("equity_measure")
         ax.set_ylabel("equity" + (f" ({m})" if m else ""))
-        ax.set_title("Efficiency against equity")
-        ax.legend(fontsize=8, loc="best")
         ax.ticklabel_format(useOffset=False)
+        ide = (pt or {}).get("ideal") or {}
+        e_best, q_best = ide.get("efficiency"), ide.get("equity")
+        if e_best:
+            sec = ax.secondary_xaxis("top", functions=(lambda v: 100 * v / e_best,
+                                                       lambda p: p * e_best / 100))
+            sec.set_xlabel("% of the best efficiency", fontsize=8)
+        if q_best:
+            sec = ax.secondary_yaxis("right", functions=(lambda v: 100 * v / q_best,
+                                                         lambda p: p * q_best / 100))
+            sec.set_ylabel("% of the best equity", fontsize=8)
+        spans = tradeoff_spans(res)
+        words = [f"{k} {num(v, 2)}%" for k, v in spans.items() if v is not None]
+        if words:
+            ax.text(0.01, 0.01, "axes zoomed to the plans: they differ by at most\n"
+                    + " and ".join(words) + " of the best", transform=ax.transAxes,
+                    fontsize=7.5, color="#52606d", va="bottom", ha="left",
+                    bbox={"facecolor": "white", "edgecolor": "#d9e2ec", "pad": 2})
+        ax.set_title("Efficiency against equity", pad=8)
+        ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3,
+                  frameon=False)  # below the axes: never over a plan
         fig.tight_layout()
         return _png(fig)
 
@@ -472,14 +692,23 @@ nav a { color:#bcccdc; margin-right:14px; text-decoration:none; }
   font-weight:600; white-space:nowrap; }
 .ok { background:#2f8132; } .warn { background:#b44d12; }
 table { border-collapse:collapse; background:#fff; border:1px solid var(--line); margin:8px 0;
-  font-size:13px; }
-th, td { padding:4px 9px; border-bottom:1px solid var(--line); text-align:left; vertical-align:top; }
-th { background:#e4ecf4; font-weight:600; position:sticky; top:0; }
+  font-size:13px; max-width:100%; }
+th, td { padding:4px 7px; border-bottom:1px solid var(--line); text-align:left;
+  vertical-align:top; overflow-wrap:anywhere; }
+th { background:#e4ecf4; font-weight:600; position:sticky; top:0; overflow-wrap:normal; }
 td.n, th.n { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+th.n { white-space:normal; }
 tr:nth-child(even) td { background:#fafbfc; }
 tr.bind td { background:#fff4e5; }
-td.why { color:var(--muted); font-size:12px; max-width:460px; min-width:220px; }
+td.t { min-width:6.5em; }
+td.why { color:var(--muted); font-size:12px; min-width:14em; overflow-wrap:normal; }
 .scroll { overflow-x:auto; max-width:100%; }
+@media (max-width: 1100px) {
+  main { padding:18px 14px 48px; }
+  table { font-size:12px; }
+  th, td { padding:3px 5px; }
+  td.why { font-size:11.5px; min-width:11em; }
+}
 figure { margin:10px 0 4px; background:#fff; border:1px solid var(--line); border-radius:8px;
   padding:10px; }
 figure img { max-width:100%; height:auto; display:block; margin:0 auto; }
@@ -492,11 +721,40 @@ figcaption { color:var(--muted); font-size:12.5px; margin-top:6px; }
 details { margin:8px 0; } summary { cursor:pointer; color:#243b53; font-weight:600; }
 footer { color:var(--muted); font-size:12px; margin-top:40px; }
 code { background:#eef2f6; padding:0 4px; border-radius:3px; }
+/* paper: every column on the page (tables wrap instead of scrolling), colours kept, rows and
+   charts not split across pages; closed <details> stay closed */
+@page { size:A4; margin:12mm 10mm; }
+@media print {
+  * { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
+  body { background:#fff; font-size:10px; }
+  header { padding:0 0 8px; }
+  header .inner, main { max-width:none; padding:0; }
+  nav { display:none; }
+  h2 { margin:16px 0 4px; font-size:14px; break-after:avoid; }
+  h3 { break-after:avoid; }
+  .cards { gap:6px; } .card { padding:4px 8px; min-width:110px; } .card .v { font-size:15px; }
+  .scroll { overflow:visible; }
+  table { width:100%; max-width:100%; font-size:8px; table-layout:auto; }
+  th { position:static; }
+  th, td { padding:2px 3px; overflow-wrap:break-word; }
+  td.n, th.n { white-space:normal; overflow-wrap:normal; }
+  td.why { font-size:7.5px; min-width:0; }
+  .badge { font-size:7.5px; padding:0 4px; }
+  tr, figure, .card { break-inside:avoid; }
+  thead { display:table-header-group; }
+  .grid2 { display:block; }
+  figure img { max-height:240mm; width:auto; }
+}
 """
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _e(v) -> str:
-    return html.escape("" if v is None else str(v), quote=True)
+    """Text from the data as HTML: escaped, and control characters (which HTML does not
+    allow) as spaces; line breaks and tabs are kept (for the README)."""
+    return html.escape(_CONTROL.sub(" ", "" if v is None else str(v)), quote=True)
 
 
 def _text(v) -> bool:
@@ -512,30 +770,10 @@ def _truthy(v) -> bool:
         return False
 
 
-def num(v, digits=4) -> str:
-    """A number for the report: ``digits`` significant figures, '-' for missing, inf as ∞."""
-    if v is None:
-        return "-"
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isnan(f):
-        return "-"
-    if math.isinf(f):
-        return "∞" if f > 0 else "−∞"
-    if f == 0:
-        return "0"
-    if abs(f) >= 1e6 or abs(f) < 1e-4:
-        return f"{f:.{digits}g}"
-    if float(f).is_integer():
-        return f"{int(f):,}" if abs(f) >= 1e4 else f"{int(f)}"
-    mag = math.floor(math.log10(abs(f)))
-    decimals = max(0, digits - 1 - mag)
-    text = f"{f:,.{decimals}f}" if abs(f) >= 1e4 else f"{f:.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def num(v, digits=4, scale=None) -> str:
+    """A number for the report: ``digits`` significant figures without the digits below the
+    solver's tolerance (:func:`optimizer.display.fmt_number`), '-' for missing, inf as ∞."""
+    return fmt_number(v, digits, scale, grouping=True)
 
 
 def pct(v, digits=3) -> str:
@@ -562,7 +800,9 @@ def table_html(df: pd.DataFrame, columns: list[tuple], row_class=None,
             elif kind == "why":
                 cells.append(f'<td class="why">{_e(v if _text(v) else "")}</td>')
             else:
-                cells.append(f"<td>{_e(v) if not (isinstance(v, float) and math.isnan(v)) else ''}</td>")
+                cells.append('<td class="t">' + (_e(v) if not (isinstance(v, float) and
+                                                               math.isnan(v)) else "")
+                             + "</td>")
         cls = row_class(row) if row_class else ""
         body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>" if cls else
                     "<tr>" + "".join(cells) + "</tr>")
@@ -614,9 +854,24 @@ def _instance_sources(summary: dict) -> tuple[str | None, pd.DataFrame | None]:
     return readme, prov
 
 
-def build_html(res: Results, progress=None, source: str | None = None) -> str:
+def chart_texts(res: Results) -> list[str]:
+    """The texts from the data that the charts draw: region names, types, units."""
+    texts = []
+    if len(res.recipients) and "name" in res.recipients:
+        texts += list(res.recipients["name"].astype(str))
+    if len(res.pairings):
+        texts += [str(v) for c in ("partner_name", "recipient_name", "type")
+                  if c in res.pairings for v in res.pairings[c]]
+    texts += [str(v) for v in (res.summary.get("units") or {}).values()]
+    return texts
+
+
+def build_html(res: Results, progress=None, source: str | None = None,
+               notes: list | None = None) -> str:
     """The report as one HTML string. ``progress(step_name)`` is called once per chart;
-    ``source`` names the results folder in the footer (None: the folder holding the report)."""
+    ``source`` names the results folder in the footer (None: the folder holding the report).
+    What the report cannot show as it should (characters no chart font draws) is said in
+    the report and appended to ``notes`` for the terminal."""
     from . import __version__
 
     def step(name):
@@ -671,12 +926,14 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
               + (f" &middot; {_e(gain_unit)}" if gain_unit else "")),
         _card(f"equity ({s.get('equity_measure', '')})", num(s.get("equity"), 5),
               best_known(sp, "equity", lambda v: num(v, 5))),
-        _card("price of fairness", pct(s.get("price_of_fairness")),
-              f"this plan gives up {pct(s.get('efficiency_loss_vs_ideal'))} of the best efficiency"),
+        _card("price of fairness", _e(price_of_fairness_words(sp, pct)),
+              f"this plan gives up {_e(efficiency_loss_words(sp, pct))} of the best "
+              "efficiency"),
     ]
     if g0 is not None:
         cards.append(_card("Gini (outcome per person)", f"{g0:.4f} → {g1:.4f}",
-                           "among the recipients, population weighted"))
+                           "among the recipients, population weighted. "
+                           + _e(gini_words(rec, s)) + ' <a href="#equality">More</a>'))
     if s.get("violations"):
         cards.append(_card("soft rules broken", num(s["violations"]), "see Balance rules"))
     parts.append('<div class="cards">' + "".join(cards) + "</div>")
@@ -689,6 +946,11 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
                      "and balance rules of one plan.</p>")
     if s.get("warnings"):
         parts.append("".join(f'<p class="note">warning: {_e(w)}</p>' for w in s["warnings"]))
+    fnote = font_note(chart_texts(res))
+    if fnote:
+        parts.append(f'<p class="note">Note: {_e(fnote)}.</p>')
+        if notes is not None:
+            notes.append(f"{REPORT_FILE}: {fnote}")
 
     plan = []  # the sections about the plan itself
     # ---- pairings
@@ -747,12 +1009,16 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
     # ---- equality
     plan.append('<h2 id="equality">Equality among the recipients</h2>')
     if lorenz_png:
-        plan.append('<div class="grid2">' + _figure_html(
-            lorenz_png, "Lorenz curves before and after",
-            "The closer a curve is to the diagonal, the more equal the outcome per person across "
-            "the recipients' population. Gini coefficient: 0 is perfect equality, 1 the "
-            "greatest inequality.")
-            + '<div><table><thead><tr><th></th><th class="n">before</th><th class="n">after'
+        moved = float(share_change(rec)["change_pp"].abs().max()) if len(rec) else 0.0
+        plan.append(f'<p class="lead">{_e(gini_words(rec, s))}</p>')
+        plan.append(_figure_html(
+            lorenz_png, "Lorenz curves before and after, and the change of each share",
+            "Left: the closer a curve is to the diagonal, the more equal the outcome per person "
+            "across the recipients' population (Gini coefficient: 0 is perfect equality, 1 the "
+            "greatest inequality). The two curves are close: no recipient's share of the total "
+            f"outcome moves by more than {num(moved, 3)} percentage points. Right: that change "
+            "for each recipient, poorest first (blue: its share grows; red: it shrinks)."))
+        plan.append('<div><table><thead><tr><th></th><th class="n">before</th><th class="n">after'
               '</th></tr></thead><tbody>'
             + f'<tr><td>Gini coefficient</td><td class="n">{g0:.4f}</td><td class="n">{g1:.4f}'
               f"</td></tr>"
@@ -768,7 +1034,7 @@ def build_html(res: Results, progress=None, source: str | None = None) -> str:
             + (f" (the mean u of the worst-off {num(100 * s['beta'])}% of recipients)"
                if s.get("equity_measure") == "tail" and s.get("beta") else
                " (the lowest u)" if s.get("equity_measure") == "maxmin" else "")
-            + f": {num(s.get('equity'), 5)}.</p></div></div>")
+            + f": {num(s.get('equity'), 5)}.</p></div>")
 
     # ---- balance rules
     plan.append(_balance_section(res))
@@ -891,10 +1157,13 @@ def _tradeoff_section(res: Results) -> str:
         ])
         tbl = table_html(rows, [("plan", "plan", "t"), ("efficiency", "efficiency", "n"),
                                 ("equity", "equity", "n")])
-        tbl += f'<p>Price of fairness: <b>{pct(s.get("price_of_fairness"))}</b>.'
+        tbl += f'<p>Price of fairness: <b>{_e(price_of_fairness_words(s, pct))}</b>.'
         if plan:
-            tbl += (f" This plan gives up {pct(s.get('efficiency_loss_vs_ideal'))} of the best "
+            tbl += (f" This plan gives up {_e(efficiency_loss_words(s, pct))} of the best "
                     f"efficiency. Method: {_e(_method_words(s))}.")
+        if s.get("status", "optimal") != "optimal":
+            tbl += (" A time or iteration limit stopped the solver before the payoff table "
+                    "was proven: its rows are the best plans found, not proven optima.")
         tbl += "</p>"
     else:
         tbl = '<p class="note">The payoff table was not computed.</p>'
@@ -905,7 +1174,14 @@ def _tradeoff_section(res: Results) -> str:
            if has_front else "The Pareto front was not computed for this run (it appears here "
            "when the results folder has <code>pareto.csv</code>). ")
     cap += "Squares: the two lexicographic optima" + (
-        "; red diamond: the recommended plan." if plan else ".")
+        "; red diamond: the recommended plan" if plan else "") + (
+        "; star: the knee of the front." if has_front and "knee" in F else ".")
+    spans = tradeoff_spans(res)
+    words = [f"{k} by {num(v, 2)}%" for k, v in spans.items() if v is not None]
+    if words:
+        cap += (" The axes are zoomed to the plans shown, which differ only in "
+                + " and ".join(words) + " of the best value: a small difference fills the "
+                "chart. The top and right axes give each value as a percentage of the best.")
     if png:
         out.append('<div class="grid2">' + _figure_html(png, "efficiency against equity", cap)
                    + f"<div>{tbl}</div></div>")
@@ -1031,8 +1307,11 @@ def _run_section(s: dict) -> str:
         rows.append(("model size", ", ".join(f"{k.replace('_', ' ')} {num(v)}"
                                              for k, v in ms.items())))
     t = s.get("timings") or {}
-    if t:
-        rows.append(("time (s)", ", ".join(f"{k} {num(v, 3)}" for k, v in t.items())))
+    if t.get("total") is not None:
+        rows.append(("time (s)", f"total {num(t['total'], 3)}, the sum of: " + ", ".join(
+            f"{k} {num(v, 3)}" for k, v in time_parts(t))
+            + (f" (inside them, HiGHS's own clock {num(t['highs_own'], 3)})"
+               if t.get("highs_own") is not None else "")))
     if s.get("why_resolves"):
         rows.append(("why this type", s["why_resolves"]))
     return ('<h2 id="run">About this run</h2><table><tbody>'
@@ -1042,21 +1321,22 @@ def _run_section(s: dict) -> str:
 
 # =========================================================================== writing
 def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None,
-                 progress=None) -> Path:
+                 progress=None, notes: list | None = None) -> Path:
     """Build ``report.html`` from the results in ``folder`` and return its path.
 
-    ``out`` is another file to write instead. The file is written beside its final name and
+    ``out`` is another file to write instead; ``notes`` gets what the report could not show
+    as it should (see :func:`build_html`). The file is written beside its final name and
     renamed into place, so a reader never sees half a report.
     """
     if not report_available():
-        raise ReportUnavailable("the report needs matplotlib: pip install 'regcollab[report]'")
+        raise ReportUnavailable()
     res = load_results(folder)
     target = Path(out) if out is not None else Path(folder) / REPORT_FILE
     # a report beside its results never names their folder: it is often written into a
     # temporary folder renamed at the end (solve --out), and may be moved
     beside = target.resolve().parent == Path(folder).resolve()
     text = build_html(res, progress=progress,  # four charts: four steps
-                      source=None if beside else str(folder))
+                      source=None if beside else str(folder), notes=notes)
     if progress is not None:
         progress("write")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, require
 from .limits import MAX_SCENARIOS, MAX_SEED
 from .parallel import run_tasks
 from .sweep import _decode, scenario_row
@@ -195,17 +195,15 @@ def global_sensitivity(inst, groups=DEFAULT_VARY, spread: float = 0.2, design: s
     coefficients. ``n`` is the number of Morris trajectories or the Sobol base sample (a power
     of two); the number of solves is n (k + 1) for Morris and n (2k + 2) for Sobol.
     """
-    try:
-        from SALib.analyze import morris as morris_analyze
-        from SALib.analyze import sobol as sobol_analyze
-        from SALib.sample import morris as morris_sample
-        from SALib.sample import sobol as sobol_sample
-    except ImportError:
-        raise InputError("global sensitivity needs SALib: pip install 'regcollab[analysis]'") \
-            from None
     groups = check_gsa(design, n, groups)
     _check_spread(spread)
     _check_seed(seed)
+    require("SALib", "global sensitivity (--gsa)")
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
     problem = {"num_vars": len(groups), "names": list(groups),
                "bounds": [[1 - spread, 1 + spread]] * len(groups)}
     if design == "morris":

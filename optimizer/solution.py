@@ -38,6 +38,56 @@ def best_known(summary: dict, what: str, fmt) -> str:
         "" if bound is None else f"; no plan exceeds {fmt(bound)}")
 
 
+UNPROVEN = "unknown (not proven)"
+
+
+def price_of_fairness_words(summary: dict, pct) -> str:
+    """The price of fairness as a planner should read it: ``pct(value)`` when the payoff table
+    was proven, else "unknown (not proven)" (it rests on both lexicographic optima, and a limit
+    stopped at least one of them). ``pct`` formats a fraction as a percentage."""
+    v = summary.get("price_of_fairness")
+    if v is None:
+        return "-"
+    return pct(v) if summary.get("status", "optimal") == "optimal" else UNPROVEN
+
+
+def efficiency_loss_words(summary: dict, pct) -> str:
+    """How much of the best efficiency this plan gives up: ``pct(loss)`` when the payoff table
+    was proven; else the range that is proven, from the best plan found (the least loss) to
+    the solver's bound on the best efficiency (``bounds``: the most), or "unknown (not
+    proven)" without a bound."""
+    if summary.get("status", "optimal") == "optimal":
+        v = summary.get("efficiency_loss_vs_ideal")
+        return "-" if v is None else pct(v)
+    E = summary.get("efficiency")
+    best = ((summary.get("payoff_table") or {}).get("ideal") or {}).get("efficiency")
+    bound = (summary.get("bounds") or {}).get("efficiency")
+    if E is None or best is None or bound is None or best <= 0 or bound <= 0:
+        return UNPROVEN
+    lo, hi = pct(max(0.0, (best - E) / best)), pct(max(0.0, (bound - E) / bound))
+    return f"{lo}, proven" if lo == hi else f"between {lo} and {hi} (not proven)"
+
+
+def time_parts(timings: dict) -> list[tuple[str, float]]:
+    """The parts of a run's time that add up to its total, as (label, seconds): loading,
+    building, passing the model to the solver, start heuristics, the solves, polishing,
+    extracting the tables, the why re-solves, and the rest ("other": checks, the summary).
+    ``highs_own`` (HiGHS's own clock, inside the solves) is not a part. A summary written
+    before the parts were all timed gets its unaccounted time as "other"."""
+    labels = (("load", "load"), ("build", "build"), ("transfer", "transfer"),
+              ("heuristics", "start heuristics"), ("solve", "solve"), ("polish", "polish"),
+              ("extract", "extract"), ("explain", "why this type"))
+    parts = [(label, float(timings[k])) for k, label in labels
+             if timings.get(k) is not None]
+    total = timings.get("total")
+    if total is not None:
+        other = timings.get("other")
+        if other is None:
+            other = max(0.0, float(total) - sum(v for _, v in parts))
+        parts.append(("other", float(other)))
+    return parts
+
+
 def _clean(v: np.ndarray) -> np.ndarray:
     v = np.where(np.abs(v) < ZERO, 0.0, v)
     return v

@@ -35,7 +35,7 @@ def eligibility_words(inst, d: int, r: int) -> tuple[list[str], str]:
         if ben < bmin - 1e-12:
             fails.append(f"ben {ben:.2f} < {bmin:.2f}")
         if fails:
-            parts.append(f"not {name} ({' and '.join(fails)})")
+            parts.append(f"{name} not eligible ({' and '.join(fails)})")
         else:
             ok.append(name)
     head = f"pot {pot:.2f}, ben {ben:.2f}: eligible for {', '.join(ok) if ok else 'no type'}"
@@ -56,19 +56,38 @@ def should_explain(sol, why) -> bool:
             and len(sol.model.z_pair) <= AUTO_BINARIES)
 
 
+NOT_ELIGIBLE = "not eligible"
+INFEASIBLE = "infeasible"
+CHOSEN = "chosen"
+NOT_COMPUTED = "not computed"
+
+
 def add_type_reasons(sol, clock=None, resolve=True) -> None:
-    """Add ``reason`` and ``loss_if_<type>`` columns to ``sol.pairings`` (in place).
+    """Add ``reason``, ``alternatives`` and ``loss_if_<type>`` columns to ``sol.pairings``
+    (in place).
 
     ``loss_if_<type>`` is how much the objective of the chosen method drops when the pairing
     is forced to take that type instead (``inf``: no feasible plan with it; empty: the chosen
-    or an ineligible type). ``delta_E_if_<type>``/``delta_Q_if_<type>`` give the change in
-    efficiency and equity.
+    type, an ineligible type, or not computed). ``delta_E_if_<type>``/``delta_Q_if_<type>``
+    give the change in efficiency and equity. ``alternatives`` says the same per type as JSON
+    text that tells the cases apart: ``{"project": 19.5, "platform": "chosen",
+    "institutional": "not eligible"}``, a number being the objective's drop (as
+    ``loss_if_<type>``), else ``"infeasible"`` (forcing the type leaves no plan that satisfies
+    the rules, or with the lexicographic method none that keeps the first optimum), ``"not
+    eligible"`` (pot or ben below the type's thresholds, or the pair not allowed),
+    ``"not computed"`` (the re-solves were skipped) or ``"not evaluated (<status>)"`` (a
+    re-solve stopped by a limit). The ``reason`` says it in words, numbers rounded to the
+    solver's tolerance (:func:`optimizer.display.fmt_number`).
     """
+    import json
+
+    from .display import fmt_number
+
     am, inst = sol.model, sol.instance
     P = sol.pairings
     T = list(inst.types)
     D, R = inst.partners.index, inst.recipients.index
-    reasons = []
+    reasons, alternatives = [], []
     loss = {t: np.full(len(P), np.nan) for t in T}
     dE = {t: np.full(len(P), np.nan) for t in T}
     dQ = {t: np.full(len(P), np.nan) for t in T}
@@ -81,6 +100,7 @@ def add_type_reasons(sol, clock=None, resolve=True) -> None:
     pair_index = {(int(d), int(r)): p for p, (d, r) in enumerate(zip(am.pair_d, am.pair_r))}
     todo = count_resolves(sol) if resolve else 0
     lexico = inst.params["objective"]["method"] == "lexicographic"
+    first = inst.params["objective"]["first"]
     for i, row in enumerate(P.itertuples(index=False)):
         d = D.get_loc(row.partner)
         r = R.get_loc(row.recipient)
@@ -88,6 +108,8 @@ def add_type_reasons(sol, clock=None, resolve=True) -> None:
         chosen = row.type
         text = f"{chosen}: {words}"
         alts = [t for t in ok if t != chosen]
+        alt = {t: (CHOSEN if t == chosen else NOT_ELIGIBLE if t not in ok else NOT_COMPUTED)
+               for t in T}
         if resolve and alts:
             p = pair_index[(d, r)]
             costs = []
@@ -103,20 +125,31 @@ def add_type_reasons(sol, clock=None, resolve=True) -> None:
                     loss[t][i] = _clean(base_obj - res.objective, base_obj)
                     dE[t][i] = _clean(float(cE @ res.x) - sol.efficiency, sol.efficiency)
                     dQ[t][i] = _clean(am.equity(res.x) - sol.equity, sol.equity)
-                    costs.append(f"as {t} the objective would drop by {loss[t][i]:.4g} "
-                                 f"(efficiency {dE[t][i]:+.4g}, equity {dQ[t][i]:+.4g})")
+                    alt[t] = float(loss[t][i])
+                    costs.append(
+                        f"as {t} the objective would drop by "
+                        f"{fmt_number(loss[t][i], 4, base_obj)} (efficiency "
+                        f"{fmt_number(dE[t][i], 4, sol.efficiency, sign=True)}, equity "
+                        f"{fmt_number(dQ[t][i], 4, sol.equity, sign=True)})")
                 elif res.status == "infeasible":
                     loss[t][i] = np.inf
+                    alt[t] = INFEASIBLE
                     costs.append(
-                        f"as {t} the {inst.params['objective']['first']} optimum could not be "
-                        f"kept" if lexico else f"as {t} no plan would satisfy the rules")
+                        f"as {t}: infeasible (the {first} optimum could not be kept)"
+                        if lexico else f"as {t}: infeasible (no plan would satisfy the rules)")
                 else:
+                    alt[t] = f"not evaluated ({res.status})"
                     costs.append(f"as {t}: not evaluated ({res.status})")
             text += "; " + "; ".join(costs)
         elif not alts:
             text += "; it is the only eligible type"
+        else:
+            text += (f"; what {', '.join(alts)} would cost was not computed (re-solves "
+                     "skipped on large instances and with a time limit; ask with --why)")
         reasons.append(text)
+        alternatives.append(json.dumps(alt, ensure_ascii=False))
     P["reason"] = reasons
+    P["alternatives"] = alternatives
     for t in T:
         P[f"loss_if_{t}"] = loss[t]
     for t in T:

@@ -94,7 +94,7 @@ def test_reasons_for_types(demo):
     # (kappa 0.2 < gamma 0.3 on every unit W would get), so the loss is infinite.
     assert P.loc[("B", "W"), "type"] == "platform"
     assert P.loc[("B", "W"), "loss_if_project"] == float("inf")
-    assert "not institutional (ben 0.50 < 0.60)" in P.loc[("B", "W"), "reason"]
+    assert "institutional not eligible (ben 0.50 < 0.60)" in P.loc[("B", "W"), "reason"]
     # every finite loss is non-negative: the chosen type is the best one
     for t in demo.types:
         col = P[f"loss_if_{t}"].dropna()

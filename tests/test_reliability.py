@@ -328,7 +328,8 @@ def test_keyboard_interrupt_inside_atomic_dir(tmp_path):
 
 
 # ================================================================================= determinism
-TIMING = re.compile(r"\b(load|build|transfer|solve|extract|highs_own|total|explain) [0-9][0-9.e+-]*")
+TIMING = re.compile(r"\b(load|build|transfer|heuristics|solve|polish|extract|highs_own|total|"
+                    r"explain|why this type|other|clock) [0-9][0-9.e+-]*")
 
 
 def comparable(path: Path):

@@ -270,7 +270,12 @@ def parse_soft(values) -> dict | None:
     return out or None
 
 
-def fmt_num(v, digits=4) -> str:
+def fmt_num(v, digits=4, scale=None) -> str:
+    """A number for the terminal: at most ``digits`` decimals (and 6 significant figures),
+    without the digits below the solver's tolerance (:func:`optimizer.display.planner_round`;
+    ``scale``: the size of what a difference was taken of)."""
+    from optimizer.display import planner_round
+
     if v is None:
         return "-"
     try:
@@ -281,9 +286,10 @@ def fmt_num(v, digits=4) -> str:
         return "-"
     if v in (float("inf"), float("-inf")):
         return "inf" if v > 0 else "-inf"
+    v = planner_round(v, scale)
     if abs(v) >= 1e5 or (abs(v) < 1e-3 and v != 0):
         return f"{v:.{digits}g}"
-    return f"{round(v, digits):g}"
+    return f"{round(v, digits) + 0.0:g}"
 
 
 def display_width(text: str) -> int:
@@ -341,6 +347,16 @@ def color_enabled(stream=None) -> bool:
 def paint(text: str, stream=None, **style) -> str:
     """``click.style(text, **style)`` where the terminal supports colour, else ``text``."""
     return click.style(text, **style) if style and color_enabled(stream) else text
+
+
+def echo_notes(notes) -> None:
+    """Print notes (a file that could not be written, and how to get it) on standard error,
+    one a line. Commands call it last, so the notes are not lost above a long output; they
+    are printed even with --quiet."""
+    from optimizer.display import display_text
+
+    for n in notes:
+        click.echo(paint("note:", sys.stderr, fg="cyan") + " " + display_text(n), err=True)
 
 
 def type_style(t: str) -> dict | None:

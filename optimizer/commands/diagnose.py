@@ -78,8 +78,10 @@ def diagnose(instance, soft, method, eps, max_conflicts, time_limit, threads, fm
 
 
 def explain_infeasible(sol, instance_arg=None, soft=(), method=None, eps=None,
-                       time_limit=None) -> None:
-    """After an infeasible ``regcollab solve``: print why, in a few lines, on stderr.
+                       time_limit=None, echo: bool = True) -> dict:
+    """After an infeasible ``regcollab solve``: say why, in a few lines, on stderr (with
+    ``echo``), and return the diagnosis as a dict (:meth:`Diagnosis.as_dict`, or
+    ``{"status": "error", "message": ...}`` when the diagnosis failed) for ``--format json``.
 
     Never raises (but Ctrl-C): a failed diagnosis must not hide the solve's own message."""
     from optimizer.diagnose import diagnose as run
@@ -90,18 +92,21 @@ def explain_infeasible(sol, instance_arg=None, soft=(), method=None, eps=None,
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # noqa: BLE001 - the solve's message stands; say so
-        click.echo(f"(the diagnosis failed: {type(exc).__name__}: {exc}; "
-                   "try regcollab diagnose)", err=True)
-        return
+        message = f"the diagnosis failed: {type(exc).__name__}: {exc}; try regcollab diagnose"
+        if echo:
+            click.echo(f"({message})", err=True)
+        return {"status": "error", "message": message}
     args = [] if instance_arg is None else [str(instance_arg)]
     args += [f"--soft {shlex.quote(s)}" for s in soft or ()]
     if method:
         args.append(f"--method {method}")
     if eps is not None:
         args.append(f"--eps {eps:g}")
+    command = "regcollab diagnose" + (" " + " ".join(args) if args else "")
     text = d.short(" ".join(args) or None)
-    if text:
+    if text and echo:
         click.echo(text, err=True)
+    return {**d.as_dict(), "full_report": command}
 
 
 COMMANDS = [diagnose]

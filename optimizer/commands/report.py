@@ -12,6 +12,7 @@ import click
 
 from .common import (
     EXIT,
+    echo_notes,
     handle_errors,
     method_options,
     paint,
@@ -25,43 +26,54 @@ from .common import (
 
 
 # ------------------------------------------------------------------------------ result extras
-def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool = False) -> list:
+def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool = False,
+                 notes: list | None = None) -> list:
     """Write ``report.html`` and ``results.xlsx`` into a results folder (``solve --out`` calls
-    this inside its atomic write). A missing optional library skips its file with a one-line
-    note; returns the names written."""
-    from optimizer.report import REPORT_FILE, report_available, write_report
+    this inside its atomic write); returns the names written.
+
+    A missing optional library skips its file, and a file that fails is skipped too (the
+    results matter more than their report): each gets a one-line note that says so and how to
+    get it, as do the report's own warnings (no font for Chinese names). The notes are
+    appended to ``notes`` for the caller to print at the end of its run; without ``notes``
+    they are printed at once (unless ``quiet``)."""
+    from optimizer.errors import MissingExtra, available
+    from optimizer.report import REPORT_FILE, write_report
     from optimizer.workbook import RESULTS_FILE, write_results_workbook
 
-    def note(text):
-        if not quiet:
-            click.echo(paint("note:", sys.stderr, fg="cyan") + " " + text, err=True)
-
+    found = []
     written = []
     if report:
-        if not report_available():
-            note(f"{REPORT_FILE} skipped: it needs matplotlib (pip install 'regcollab[report]')")
-        else:
-            try:
-                with progress(5, "writing report.html", quiet) as step:
-                    write_report(folder, progress=lambda name: step())
-                written.append(REPORT_FILE)
-            except Exception as exc:  # the results matter more than their report
-                if os.environ.get("REGCOLLAB_DEBUG"):
-                    raise
-                note(f"{REPORT_FILE} was not written: {type(exc).__name__}: {exc}")
+        try:
+            with progress(5, "writing report.html", quiet) as step:
+                write_report(folder, progress=lambda name: step(), notes=found)
+            written.append(REPORT_FILE)
+        except MissingExtra as exc:
+            found.append(f"{REPORT_FILE} was not written: it {exc.need}")
+        except Exception as exc:  # noqa: BLE001 - the results matter more than their report
+            if os.environ.get("REGCOLLAB_DEBUG"):
+                raise
+            found.append(f"{REPORT_FILE} was not written: {type(exc).__name__}: {exc} (this "
+                         "is a bug in regcollab; REGCOLLAB_DEBUG=1 shows the details)")
     if workbook:
-        import importlib.util
-
-        if importlib.util.find_spec("openpyxl") is None:
-            note(f"{RESULTS_FILE} skipped: it needs openpyxl (pip install 'regcollab[report]')")
+        if not available("openpyxl"):
+            found.append(f"{RESULTS_FILE} was not written: it "
+                         f"{MissingExtra(RESULTS_FILE, 'report', 'openpyxl').need}")
         else:
             try:
                 write_results_workbook(folder)
                 written.append(RESULTS_FILE)
-            except Exception as exc:
+            except MissingExtra as exc:
+                found.append(f"{RESULTS_FILE} was not written: it {exc.need}")
+            except Exception as exc:  # noqa: BLE001
                 if os.environ.get("REGCOLLAB_DEBUG"):
                     raise
-                note(f"{RESULTS_FILE} was not written: {type(exc).__name__}: {exc}")
+                found.append(f"{RESULTS_FILE} was not written: {type(exc).__name__}: {exc} "
+                             "(this is a bug in regcollab; REGCOLLAB_DEBUG=1 shows the "
+                             "details)")
+    if notes is not None:
+        notes.extend(found)
+    elif not quiet:
+        echo_notes(found)
     return written
 
 
@@ -77,11 +89,16 @@ def report(folder, xlsx, quiet):
 
     FOLDER is what 'regcollab solve INSTANCE --out FOLDER' wrote. The report shows files that
     analyses added to the folder since (pareto.csv, sensitivity_constraints.csv)."""
+    from optimizer.errors import require
     from optimizer.report import REPORT_FILE, load_results, write_report
 
     load_results(folder)  # a clear message for a folder that holds no results
+    require("matplotlib", REPORT_FILE)
+    if xlsx:
+        require("openpyxl", "results.xlsx")
+    notes = []
     with progress(5, "writing report.html", quiet) as step:
-        path = write_report(folder, progress=lambda name: step())
+        path = write_report(folder, progress=lambda name: step(), notes=notes)
     written = [path.name]
     if xlsx:
         from optimizer.workbook import write_results_workbook
@@ -90,6 +107,7 @@ def report(folder, xlsx, quiet):
     if not quiet:
         click.echo(f"wrote {', '.join(written)} in {folder}/ (open {Path(folder) / REPORT_FILE} "
                    f"in a browser)")
+    echo_notes(notes)
 
 
 # ----------------------------------------------------------------------------------- convert
@@ -106,12 +124,15 @@ def convert(source, target, force, quiet):
     SOURCE is a .xlsx workbook and TARGET a folder. Sheets: partners, recipients, pairs and
     parameters (what instance.toml holds), plus the folder's other CSV files and README. The
     conversion keeps every value: both give the same plans."""
-    from optimizer.errors import InputError, RegcollabError
+    from optimizer.errors import InputError, RegcollabError, require
     from optimizer.instance import load_instance
     from optimizer.workbook import folder_to_workbook, skipped_files, workbook_to_folder
 
+    require("openpyxl", "converting to or from .xlsx")
     src = resolve_instance(source)
     dst = Path(target)
+    if src.suffix.lower() == ".xlsx":
+        require("tomli_w", "writing instance.toml")
     if not src.exists():
         raise InputError(f"the instance '{source}' does not exist")
     if dst.exists() and not force:
@@ -167,6 +188,7 @@ def explain(instance, pairs, partner, recipient, method, weight, equity, beta, f
     other eligible type forced, the pairing forbidden or forced: a re-solve each)."""
     from optimizer import load_instance
     from optimizer import solve as run
+    from optimizer.display import fmt_number
     from optimizer.errors import InputError
     from optimizer.explain import explain_pair, find_region, parse_pair, planned_resolves
     from optimizer.methods import Clock
@@ -207,8 +229,9 @@ def explain(instance, pairs, partner, recipient, method, weight, equity, beta, f
         click.echo(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False))
     elif not quiet:
         s = sol.summary
-        head = (f"{s.get('instance')}: {s.get('message')}; efficiency {sol.efficiency:.6g}, "
-                f"equity {sol.equity:.6g}, {len(sol.pairings)} pairings")
+        head = (f"{s.get('instance')}: {s.get('message')}; efficiency "
+                f"{fmt_number(sol.efficiency, 6)}, equity {fmt_number(sol.equity, 6)}, "
+                f"{len(sol.pairings)} pairings")
         click.echo(paint(head, bold=True))
         for e in out:
             click.echo("")
@@ -274,8 +297,9 @@ def render_explanation(e) -> str:
             elif a.loss is None:
                 rows.append([a.label, a.status, "-", "-"])
             else:
-                rows.append([a.label, f"{-a.loss:+.4g}", f"{a.d_efficiency:+.4g}",
-                             f"{a.d_equity:+.4g}"])
+                rows.append([a.label, a.words("objective", -a.loss, True),
+                             a.words("efficiency", a.d_efficiency, True),
+                             a.words("equity", a.d_equity, True)])
         lines.append(_indent(render_table(
             rows, ["alternative", "objective", "efficiency", "equity"], right={1, 2, 3},
             styles={1: lambda v: {"fg": "red"} if v.startswith("-") or v == "no plan" else None})))

@@ -1,0 +1,99 @@
+"""How numbers and names are shown to planners (terminal, report, workbook, reason texts).
+
+A solver's numbers carry its tolerances: HiGHS accepts a plan whose rows hold to 1e-7
+(primal feasibility) and whose integers are within 1e-6 (MIP feasibility), so an optimum of
+385.5 comes back as 385.5000469, a gain of 97.5 as 97.49990951, a difference of two equal
+objectives as 1.005e-07 and a MIP gap as 1.47e-16. :func:`planner_round` drops the digits
+below that noise; :func:`fmt_number` writes the result with a number of significant figures.
+Files meant for programs (``summary.json``, the numeric CSV columns) keep full precision:
+only what a person reads is rounded.
+
+:func:`display_text` makes a name from the data safe to print or draw: control characters
+(a vertical tab, a NUL) become spaces. HTML escaping and the charts' math parsing are the
+report's business (``report.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+SOLVER_TOL = 1e-6
+"""Relative accuracy of a value the solver returns: HiGHS's MIP feasibility tolerance (1e-6;
+its primal feasibility tolerance is 1e-7), relative to the value's scale, at least 1."""
+
+
+def planner_round(v, scale=None) -> float:
+    """``v`` without the digits the solver's tolerance makes meaningless.
+
+    Rounds to the decimals at which half a unit of the last digit exceeds
+    ``SOLVER_TOL * max(1, |scale|)`` (``scale`` defaults to ``v`` itself; give the size of the
+    quantities a difference was taken of, e.g. the efficiency for a change of efficiency).
+    So a value within tolerance of 0 becomes 0, one within tolerance of an integer becomes the
+    integer (56.0000905 -> 56.0), 97.49990951 -> 97.5, and -0.0 -> 0.0. NaN and infinities
+    are returned as they are.
+    """
+    f = float(v)
+    if not math.isfinite(f):
+        return f
+    s = max(1.0, abs(f) if scale is None else abs(float(scale)))
+    if not math.isfinite(s):
+        return f
+    decimals = math.floor(-math.log10(2.0 * SOLVER_TOL * s))
+    return round(f, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def fmt_number(v, digits: int = 4, scale=None, *, decimals: int | None = None,
+               sign: bool = False, grouping: bool = False, inf: str = "∞",
+               missing: str = "-") -> str:
+    """A number for a planner: rounded to the solver's tolerance (:func:`planner_round`),
+    then to ``digits`` significant figures (or, with ``decimals``, to at most that many
+    decimals), trailing zeros dropped.
+
+    ``sign`` writes a plus sign on positive numbers (``+0`` for zero), ``grouping`` thousands
+    separators from 10,000 on; very large (>= 1e6) and very small (< 1e-4) numbers are written
+    in scientific notation. None and NaN give ``missing``; infinities ``inf`` (``"-" + inf``
+    when negative). Booleans give yes/no, text is returned as it is.
+    """
+    if v is None:
+        return missing
+    if isinstance(v, bool) or type(v).__name__ == "bool_":
+        return "yes" if v else "no"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(f):
+        return missing
+    if math.isinf(f):
+        return (("+" if sign else "") + inf) if f > 0 else "-" + inf.lstrip("+")
+    r = planner_round(f, scale)
+    plus = "+" if sign and r >= 0 else ""
+    if r == 0:
+        return plus + "0"
+    a = abs(r)
+    if a >= 1e6 or a < 1e-4:
+        return plus + f"{r:.{digits}g}"
+    if decimals is None:
+        decimals = max(0, digits - 1 - math.floor(math.log10(a)))
+    text = f"{r:,.{decimals}f}" if grouping and a >= 1e4 else f"{r:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "0"):  # rounded away by the decimals asked for
+        return plus + "0"
+    return plus + text
+
+
+def display_text(v, limit: int | None = None) -> str:
+    """A name or text from the data as a person can read it: control characters (vertical
+    tab, NUL, escape, ...) become a space, surrounding space is dropped, and with ``limit``
+    a longer text is cut with an ellipsis. Letters of any script, emoji and right-to-left text
+    are kept."""
+    s = "" if v is None else str(v)
+    if any(unicodedata.category(ch) == "Cc" for ch in s):
+        s = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in s)
+        s = " ".join(s.split())
+    s = s.strip()
+    if limit is not None and len(s) > limit:
+        s = s[:limit - 1].rstrip() + "…"
+    return s
