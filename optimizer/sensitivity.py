@@ -339,8 +339,8 @@ def _change(rule, entity, name_of: dict, hold_kind: str) -> tuple[str, str]:
         "coverage": (f"the number of partners required for {name()} (a soft rule)", ""),
         "access_floor": (f"{name()}'s access floor for {who(1)}", " unit"),
         "outcome_floor": (f"{name()}'s outcome floor", " (in u)"),
-        "outcome_spread": (f"the margin by which {name()}'s outcome must exceed rho times the "
-                           "mean outcome", " (in u)"),
+        "outcome_spread": ((f"the margin by which {name()}'s outcome must exceed rho times "
+                            "the mean outcome"), " (in u)"),
         "scale": (f"the smallest scale of the pairing {name(0)} - {name(1)} ({who(2)})",
                   " unit of value"),
         "pair_floor": (f"the smallest scale of the pairing {name(0)} - {name(1)} ({who(2)})",
@@ -409,7 +409,7 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
         raise InputError(f"the held-pairings LP did not solve to optimality "
                          f"({h.modelStatusToString(h.getModelStatus())})")
     s = h.getSolution()
-    status, rng = h.getRanging()
+    _, rng = h.getRanging()
     if not rng.valid:
         raise InputError("HiGHS could not compute ranging for this LP")
     basis = h.getBasis()

@@ -187,8 +187,8 @@ def check_data_prices(sol, rep, objective="plan") -> Counter:
     value = {k: v["value"] for k, v in inst.params["resources"].items()}
     for row in C.itertuples(index=False):
         ids = row.entity.split(",")
-        args = dict(name=row.name, price=row.shadow_price, inc=row.allowable_increase,
-                    dec=row.allowable_decrease)
+        args = {"name": row.name, "price": row.shadow_price,
+                "inc": row.allowable_increase, "dec": row.allowable_decrease}
         if row.rule == "supply":
             d, k = ids
             c.row_price(path=f"partners[{d}].supply.{k}", base=P.at[d, f"supply.{k}"],
@@ -217,18 +217,18 @@ def check_data_prices(sol, rep, objective="plan") -> Counter:
 
     # balance parameters: the report's prices summed as the docs say
     if alpha > 0:
-        s, n = price_sum("access_floor", lambda e: R.at[e.split(",")[0], f"need.{e.split(',')[1]}"])
+        s, _ = price_sum("access_floor", lambda e: R.at[e.split(",")[0], f"need.{e.split(',')[1]}"])
         c.parameter("balance.alpha", alpha, s, lo=0.0, hi=1.0)
     G, u = flows(sol, rep, objective)
     gpos = {r: i for i, r in enumerate(R.index)}
     if bal["gamma"] > 0:
-        s, n = price_sum("capacity", lambda e: G[gpos[e]])
+        s, _ = price_sum("capacity", lambda e: G[gpos[e]])
         c.parameter("balance.gamma", bal["gamma"], s, lo=0.0, hi=1.0, rhs=False)
     if bal["theta"] is not None:
-        s, n = price_sum("outcome_floor")
+        s, _ = price_sum("outcome_floor")
         c.parameter("balance.theta", bal["theta"], s, lo=0.0)
     if bal["rho"] is not None:
-        s, n = price_sum("outcome_spread", lambda e: u.mean())
+        s, _ = price_sum("outcome_spread", lambda e: u.mean())
         c.parameter("balance.rho", bal["rho"], s, lo=0.0, hi=1.0, rhs=False)
     types = inst.params["types"]
     for t, spec in types.items():

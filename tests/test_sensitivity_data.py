@@ -13,7 +13,7 @@ from sensitivity_checks import check_data_prices, check_rhs_prices
 from test_fuzz import build, fuzz, raw_instances
 from tiny import tiny_instance
 
-from optimizer import InstanceError, load_instance, solve
+from optimizer import InputError, InstanceError, load_instance, solve
 from optimizer.sensitivity import held_value
 
 ROW_KINDS = ("supply", "absorb", "access_floor", "coverage")
@@ -96,11 +96,11 @@ def test_bundled_prices_are_data_slopes_every_objective(name, kw, objective):
     check(solve(load_instance(name), why=False, **kw), objective, min_rows=40)
 
 
-TINY = [dict(seed=s) for s in range(3)] + [
-    dict(seed=4, theta=0.5), dict(seed=5, rho=0.6), dict(seed=10, theta=0.4, rho=0.5),
-    dict(seed=13, soft={"access_floor": 50.0, "capacity": 20.0}, theta=0.6),
-    dict(seed=8, soft={"outcome_floor": 30.0}, theta=0.9, rho=0.8),
-    dict(seed=11, soft={"access_floor": 40.0}, theta=0.6, rho=0.7)]
+TINY = [{"seed": s} for s in range(3)] + [
+    {"seed": 4, "theta": 0.5}, {"seed": 5, "rho": 0.6}, {"seed": 10, "theta": 0.4, "rho": 0.5},
+    {"seed": 13, "soft": {"access_floor": 50.0, "capacity": 20.0}, "theta": 0.6},
+    {"seed": 8, "soft": {"outcome_floor": 30.0}, "theta": 0.9, "rho": 0.8},
+    {"seed": 11, "soft": {"access_floor": 40.0}, "theta": 0.6, "rho": 0.7}]
 
 
 @pytest.mark.parametrize("objective", ["plan", pytest.param("efficiency", marks=SLOW)])
@@ -158,7 +158,9 @@ def range_ends(sol, rep, objective, rules=("supply", "absorb")):
             try:
                 beyond = (held_value(sol, inst.with_params({path: end + side * d}), objective)
                           - f_end) / (side * d)
-            except Exception:  # the held pairings cannot meet the rules there
+            except InstanceError:
+                raise
+            except InputError:  # the held pairings cannot meet the rules there
                 beyond = None
             out.append((r.name, side, f_end - f0, side * lim * r.shadow_price, beyond,
                         r.shadow_price))

@@ -181,8 +181,8 @@ def sensitivity(instance, objective, all_rows, method, weight, equity, beta, fir
     unit = ("" if rep.efficiency_per_unit is None else
             f" (one objective unit is about {rep.efficiency_per_unit:.4g} units of efficiency "
             f"at this plan's trade-off)")
-    text = [f"{inst.name}: sensitivity of {rep.objective_label} = "
-            f"{rep.objective_value:.6g}{unit}; pairings and types held at the plan", "",
+    text = [(f"{inst.name}: sensitivity of {rep.objective_label} = "
+             f"{rep.objective_value:.6g}{unit}; pairings and types held at the plan"), "",
             f"Binding constraints with a shadow price ({len(binding)} of {len(C)})",
             _df_text(binding, ["name", "final_value", "shadow_price", "rhs",
                                "allowable_increase", "allowable_decrease"]), "",
