@@ -77,8 +77,8 @@ class HeldObjective:
 
 def held_objective(am, sol, which: str = "plan") -> HeldObjective:
     """The objective ``which`` of ``sol`` over the columns of model ``am`` (``sol.model``, or
-    the model of a changed instance: the payoff table, weights and hold levels stay
-    ``sol``'s, so that only the data moves).
+    the model of a changed instance: the method's settings, such as eps, are ``am``'s; the
+    payoff table that normalises them and the lexicographic hold level stay ``sol``'s).
 
     For ``"plan"`` its value is the summary's ``objective``: the weighted method's score
     lambda (E - E_nad)/(E_ide - E_nad) + (1 - lambda)(Q - Q_nad)/(Q_ide - Q_nad) - penalty
@@ -97,7 +97,7 @@ def held_objective(am, sol, which: str = "plan") -> HeldObjective:
                                             "the flows reach with the pairings held")
     if which != "plan":
         raise InputError(f"the objective must be plan, efficiency or equity, not {which!r}")
-    pobj = sol.instance.params["objective"]
+    pobj = am.inst.params["objective"]
     table = sol.payoff
     if pobj["method"] == "weighted":
         lam = pobj["lambda"]

@@ -5,7 +5,8 @@ Two kinds of move, both with the plan's pairings and types held and the LP solve
 - ``check_rhs_prices``: each reported row's right-hand side in the report's own LP;
 - ``check_data_prices``: the instance's data (``Instance.with_params``: a partner's supply, a
   recipient's absorptive capacity or need, max/min partners, ``balance.alpha``, ``gamma``,
-  ``theta``, ``rho``, a type's ``min_scale``), the model rebuilt from the changed instance.
+  ``theta``, ``rho``, a type's ``min_scale``, the epsilon method's ``eps``), the model rebuilt
+  from the changed instance.
   Per-row data are checked against the row's price (times the factor by which the datum
   moves the right-hand side: alpha for a need); the balance parameters against the sums the
   report's prices imply (docs/analysis.md): d/d alpha = sum price * need, d/d theta =
@@ -206,6 +207,9 @@ def check_data_prices(sol, rep, objective="plan") -> Counter:
             tab, T = ("partners", P) if row.rule == "span_partner" else ("recipients", R)
             c.row_price(path=f"{tab}[{ids[0]}].max_partners", base=T.at[ids[0], "max_partners"],
                         factor=1.0, step=1.0, **args)
+        elif row.rule == "hold" and row.entity == "equity >= eps":
+            c.row_price(path="objective.eps", base=inst.params["objective"]["eps"],
+                        factor=1.0, floor=-INF, **args)
         elif row.rule == "coverage":
             c.row_price(path=f"recipients[{ids[0]}].min_partners",
                         base=R.at[ids[0], "min_partners"], factor=1.0, step=1.0, **args)

@@ -59,6 +59,8 @@ DEMO_CASES = [
 def test_demo_prices_are_data_slopes(demo, method, objective):
     counts = check(solve(demo, gap=0, why=False, **method), objective, min_rows=10)
     assert counts["balance.alpha"] == 1 and counts["balance.gamma"] == 1
+    if method.get("method") == "epsilon" and objective == "plan":
+        assert counts["hold"] == 1  # the price of eps
 
 
 def test_east_west_shanghai_labour_has_its_price(bundled):
