@@ -11,7 +11,9 @@ Two kinds of move, both with the plan's pairings and types held and the LP solve
   moves the right-hand side: alpha for a need); the balance parameters against the sums the
   report's prices imply (docs/analysis.md): d/d alpha = sum price * need, d/d theta =
   sum price, d/d gamma = sum price * G[r], d/d rho = sum price * mean u, d/d min_scale[t] =
-  sum of the prices of that type's scale rows.
+  sum of the prices of that type's scale rows (and, where the model has the pair floor of
+  MODEL.md 1.1, d/d pair_floor = sum price * value of r's need over the rows whose floor it
+  is; a need then moves those rows too).
 
 Inside the allowable range the objective is linear in the datum, so any step inside it gives
 the price exactly (central when the range extends both ways, else one-sided). A parameter that
@@ -186,6 +188,21 @@ def check_data_prices(sol, rep, objective="plan") -> Counter:
     # the rebuilt model of the same data gives the same objective
     assert close(c.f({}), c.f0, c.f0)
     value = {k: v["value"] for k, v in inst.params["resources"].items()}
+    need_value = {r: sum(value[k] * R.at[r, f"need.{k}"] for k in value) for r in R.index}
+    min_scale = {t: spec.get("min_scale", 0.0) or 0.0 for t, spec in inst.params["types"].items()}
+
+    def pair_floor_rows():
+        """The rows whose floor is pair_floor * (value of r's need): a pair_floor row, or a
+        scale row max(min_scale, pair floor) where the pair floor is the larger."""
+        rows = C[C["rule"].isin(["scale", "pair_floor"])]
+        if (rows["rule"] == "pair_floor").any():
+            return rows[rows["rule"] == "pair_floor"]
+        d_r_t = [e.split(",") for e in rows.entity]
+        return rows[[pair_floor * need_value[r] > min_scale[t] for _, r, t in d_r_t]]
+
+    def pair_floor_prices(r):
+        rows = pair_floor_rows() if pair_floor > 0 else C.iloc[:0]
+        return float(rows[[e.split(",")[1] == r for e in rows.entity]]["shadow_price"].sum())
     for row in C.itertuples(index=False):
         ids = row.entity.split(",")
         args = {"name": row.name, "price": row.shadow_price,
@@ -203,6 +220,12 @@ def check_data_prices(sol, rep, objective="plan") -> Counter:
             r, k = ids
             c.row_price(path=f"recipients[{r}].need.{k}", base=R.at[r, f"need.{k}"],
                         factor=alpha, **args)
+        elif row.rule == "access_floor":
+            # need also moves the pair floors of r's pairings: pair_floor * value[k] each
+            r, k = ids
+            c.parameter(f"recipients[{r}].need.{k}", R.at[r, f"need.{k}"],
+                        alpha * row.shadow_price
+                        + pair_floor * value[k] * pair_floor_prices(r), lo=0.0)
         elif row.rule in ("span_partner", "span_recipient"):
             tab, T = ("partners", P) if row.rule == "span_partner" else ("recipients", R)
             c.row_price(path=f"{tab}[{ids[0]}].max_partners", base=T.at[ids[0], "max_partners"],
@@ -234,14 +257,16 @@ def check_data_prices(sol, rep, objective="plan") -> Counter:
     if bal["rho"] is not None:
         s, _ = price_sum("outcome_spread", lambda e: u.mean())
         c.parameter("balance.rho", bal["rho"], s, lo=0.0, hi=1.0, rhs=False)
-    types = inst.params["types"]
-    for t, spec in types.items():
-        ms = spec.get("min_scale", 0.0) or 0.0
+    for t, ms in min_scale.items():
         rows = C[(C["rule"] == "scale") & C["entity"].str.endswith("," + t)]
         if ms <= 0 or len(rows) == 0:
             continue
         if pair_floor > 0:  # only the rows whose floor is min_scale move with it
-            need_value = {r: sum(value[k] * R.at[r, f"need.{k}"] for k in value) for r in R.index}
             rows = rows[[ms >= pair_floor * need_value[e.split(",")[1]] for e in rows.entity]]
         c.parameter(f"types.{t}.min_scale", ms, float(rows["shadow_price"].sum()), lo=0.0)
+    if pair_floor > 0:
+        rows = pair_floor_rows()
+        slope = sum(p * need_value[e.split(",")[1]] for p, e in zip(rows["shadow_price"],
+                                                                    rows["entity"]))
+        c.parameter("balance.pair_floor", pair_floor, slope, lo=0.0, hi=1.0)
     return c.count
