@@ -200,7 +200,8 @@ def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, thread
               default="plan", show_default=True,
               help="Whose shadow prices: the method's own objective, or efficiency or equity "
                    "with the plan's pairings fixed.")
-@click.option("--all-rows", is_flag=True, help="Also report the model's internal rows.")
+@click.option("--all-rows", is_flag=True,
+              help="Also report the model's internal rows (one type, equity auxiliaries).")
 @method_options
 @solver_options
 @_out("Write sensitivity_constraints.csv and sensitivity_variables.csv (atomically).")
@@ -226,14 +227,15 @@ def sensitivity(instance, objective, all_rows, method, weight, equity, beta, fir
     if out:
         _write(out, tables, {"instance": inst.name, "objective": objective,
                              "objective_value": rep.objective_value,
+                             "objective_label": rep.objective_label,
                              "efficiency_per_unit": rep.efficiency_per_unit})
     C = rep.constraints
     binding = C[C["binding"] & (C["shadow_price"].abs() > 1e-12)]
     unit = ("" if rep.efficiency_per_unit is None else
             f" (one objective unit is about {rep.efficiency_per_unit:.4g} units of efficiency "
             f"at this plan's trade-off)")
-    text = [f"{inst.name}: sensitivity of the {objective} objective = "
-            f"{rep.objective_value:.6g}{unit}, pairings fixed at the plan", "",
+    text = [(f"{inst.name}: sensitivity of {rep.objective_label} = "
+             f"{rep.objective_value:.6g}{unit}; pairings and types held at the plan"), "",
             f"Binding constraints with a shadow price ({len(binding)} of {len(C)})",
             _df_text(binding, ["name", "final_value", "shadow_price", "rhs",
                                "allowable_increase", "allowable_decrease"]), "",
