@@ -15,10 +15,39 @@ EXIT = {"optimal": 0, "time_limit": 0, "infeasible": 3, "no_solution": 4, "unbou
 
 
 def resolve_instance(path: str | None) -> Path:
-    """An instance path as given, or the name of a bundled instance (``guangdong``)."""
+    """An instance path as given, or the name of a bundled instance (``guangdong``); a folder
+    that a killed run left half replaced is repaired first (see optimizer.files)."""
+    from optimizer.files import recover
     from optimizer.instance import resolve_instance as resolve
 
-    return resolve(path)
+    p = resolve(path)
+    recover(p)
+    return p
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs (exit status 143)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While a command runs, SIGTERM (``kill``, a scheduler stopping a job) interrupts it the
+    way Ctrl-C does: staging folders are removed, workers stopped, the previous results kept."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def handle_errors(fn):
@@ -26,16 +55,22 @@ def handle_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from optimizer import files
         from optimizer.errors import RegcollabError
 
+        files.written.clear()
         try:
-            return fn(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                return fn(*args, **kwargs)
         except RegcollabError as exc:
             click.echo(f"{paint('error:', sys.stderr, fg='red', bold=True)} {exc}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing was written", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            done = (f"{files.written[-1]} had been written in full" if files.written
+                    else "nothing was written")
+            click.echo(f"{what}: {done}", err=True)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
         except click.exceptions.Exit:
             raise
         except (click.ClickException, click.Abort):

@@ -36,7 +36,16 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
         if not quiet:
             click.echo(paint("note:", sys.stderr, fg="cyan") + " " + text, err=True)
 
+    from optimizer.errors import InputError
+    from optimizer.results import check_results
+
     written = []
+    if report or workbook:
+        try:  # a folder edited by hand: say what is wrong rather than fail inside the report
+            check_results(folder)
+        except InputError as exc:
+            note(f"{REPORT_FILE} and {RESULTS_FILE} were not rebuilt: {exc}")
+            return written
     if report:
         if not report_available():
             note(f"{REPORT_FILE} skipped: it needs matplotlib (pip install 'regcollab[report]')")
@@ -77,16 +86,22 @@ def report(folder, xlsx, quiet):
 
     FOLDER is what 'regcollab solve INSTANCE --out FOLDER' wrote. The report shows files that
     analyses added to the folder since (pareto.csv, sensitivity_constraints.csv)."""
+    from optimizer.files import note_written, recover, writing
     from optimizer.report import REPORT_FILE, load_results, write_report
+    from optimizer.results import check_results
 
-    load_results(folder)  # a clear message for a folder that holds no results
-    with progress(5, "writing report.html", quiet) as step:
-        path = write_report(folder, progress=lambda name: step())
-    written = [path.name]
-    if xlsx:
-        from optimizer.workbook import write_results_workbook
+    recover(folder)  # a swap a killed run left half done
+    check_results(folder)  # a folder edited by hand: one line naming the file and the problem
+    load_results(folder)
+    written = []
+    with writing(folder):
+        with progress(5, "writing report.html", quiet) as step:
+            written.append(write_report(folder, progress=lambda name: step()).name)
+        if xlsx:
+            from optimizer.workbook import write_results_workbook
 
-        written.append(write_results_workbook(folder).name)
+            written.append(write_results_workbook(folder).name)
+        note_written(folder, written, "report")
     if not quiet:
         click.echo(f"wrote {', '.join(written)} in {folder}/ (open {Path(folder) / REPORT_FILE} "
                    f"in a browser)")
@@ -96,7 +111,9 @@ def report(folder, xlsx, quiet):
 @click.command()
 @click.argument("source")
 @click.argument("target", type=click.Path())
-@click.option("--force", is_flag=True, help="Replace TARGET when it exists.")
+@click.option("--force", is_flag=True,
+              help="Replace TARGET when it exists (a workbook, or a folder regcollab wrote; "
+                   "never a folder holding other files or SOURCE).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @handle_errors
 def convert(source, target, force, quiet):
@@ -110,22 +127,27 @@ def convert(source, target, force, quiet):
     from optimizer.instance import load_instance
     from optimizer.workbook import folder_to_workbook, skipped_files, workbook_to_folder
 
+    from optimizer.files import AtomicFile, atomic_dir, check_output
+
     src = resolve_instance(source)
     dst = Path(target)
     if not src.exists():
         raise InputError(f"the instance '{source}' does not exist")
-    if dst.exists() and not force:
-        raise InputError(f"'{target}' exists; add --force to replace it")
     if src.is_dir():
         if dst.suffix.lower() != ".xlsx":
             raise InputError(f"converting the folder '{source}' needs a TARGET ending in .xlsx")
-        folder_to_workbook(src, dst)
+        with AtomicFile(dst, what="the workbook", inputs=[src], replace=force) as f:
+            folder_to_workbook(src, f.tmp)
         skipped = skipped_files(src)
     elif src.suffix.lower() == ".xlsx":
         if dst.suffix:
             raise InputError(f"converting the workbook '{source}' needs a TARGET folder, not "
                              f"'{target}'")
-        workbook_to_folder(src, dst)
+        check_output(dst, "convert", inputs=[src], force=force)
+        if dst.exists() and not force:
+            raise InputError(f"'{target}' exists; add --force to replace it")
+        with atomic_dir(dst, command="convert", inputs=[src], force=force) as tmp:
+            workbook_to_folder(src, tmp)  # straight into the staging folder
         skipped = []
     else:
         raise InputError(f"'{source}' is neither an instance folder nor an .xlsx workbook")
