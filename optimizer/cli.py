@@ -62,7 +62,7 @@ def validate(instance):
 @click.argument("instance", required=False)
 @method_options
 @solver_options
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out", type=click.Path(), default=None,
               help="Write pairings.csv, allocations.csv, recipients.csv, balance.csv, "
                    "summary.json, report.html and results.xlsx into this folder (atomically; "
                    "a new or empty folder, or one solve wrote).")

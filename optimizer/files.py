@@ -65,7 +65,8 @@ ANALYSES = ("pareto", "sensitivity", "sweep", "robustness")
 """Commands whose ``--out`` into a solve's folder (same instance) adds to it."""
 FAULT_ENV = "REGCOLLAB_FAULT"
 """Test hook, read only here: ``between-renames`` or ``before-cleanup`` kills the process
-(SIGKILL) at that point of a swap, as a power cut would."""
+(SIGKILL) at that point of a swap, as a power cut would; with ``:term`` appended it sends
+itself SIGTERM there instead."""
 STALE_AFTER = 86400.0  # without flock or process ids: a staging folder this old is abandoned
 WRITE_FAILED = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG,
                           getattr(errno, "EDQUOT", errno.ENOSPC)})
@@ -367,7 +368,11 @@ def _signals_held():
 
 
 def _fault(point: str) -> None:
-    if os.environ.get(FAULT_ENV) == point:
+    where, _, how = os.environ.get(FAULT_ENV, "").partition(":")
+    if where == point:
+        if how == "term":
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
         time.sleep(10)
 
@@ -631,30 +636,35 @@ def _swap(tmp: Path, path: Path, shown: str, rules: tuple) -> None:
             return
         prev = parent / f"{PREV_PREFIX}{_key(path.name)}-{os.getpid()}-{secrets.token_hex(4)}"
         journal = _journal(path)
-        with _signals_held():
-            with open(journal, "w", encoding="utf-8") as f:
-                json.dump({"target": path.name, "prev": prev.name, "new": tmp.name,
-                           "pid": os.getpid(), "time": _now()}, f)
-                f.flush()
-                os.fsync(f.fileno())
-            _fsync(parent, directory=True)
-            try:
-                os.rename(path, prev)
-            except BaseException:
+        swapped = False
+        try:
+            with _signals_held():  # an interrupt held here acts once the swap is done
+                with open(journal, "w", encoding="utf-8") as f:
+                    json.dump({"target": path.name, "prev": prev.name, "new": tmp.name,
+                               "pid": os.getpid(), "time": _now()}, f)
+                    f.flush()
+                    os.fsync(f.fileno())
+                _fsync(parent, directory=True)
+                try:
+                    os.rename(path, prev)
+                except BaseException:
+                    journal.unlink(missing_ok=True)
+                    raise
+                _fault("between-renames")
+                try:
+                    os.rename(tmp, path)
+                except BaseException:
+                    os.rename(prev, path)
+                    journal.unlink(missing_ok=True)
+                    raise
+                swapped = True
+                written.append(path)
+                _fsync(parent, directory=True)
+        finally:
+            if swapped:  # (a second interrupt in here leaves it to the journal)
+                _fault("before-cleanup")
+                shutil.rmtree(prev, ignore_errors=True)
                 journal.unlink(missing_ok=True)
-                raise
-            _fault("between-renames")
-            try:
-                os.rename(tmp, path)
-            except BaseException:
-                os.rename(prev, path)
-                journal.unlink(missing_ok=True)
-                raise
-            written.append(path)
-            _fsync(parent, directory=True)
-        _fault("before-cleanup")
-        shutil.rmtree(prev, ignore_errors=True)
-        journal.unlink(missing_ok=True)
 
 
 class AtomicFile:

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
@@ -233,7 +234,7 @@ def check_table(path: Path, columns=None, resources=()) -> pd.DataFrame:
                 raise InputError(f"'{col[bad].iloc[0]}' is not a number", file=path.name,
                                  row=f"line {_line(df, bad)}", column=c.name)
             if c.finite:
-                bad = ~nums.map(lambda v: math.isfinite(v) if v == v else False)
+                bad = pd.Series(~np.isfinite(nums.to_numpy(dtype=float)), index=df.index)
                 if bad.any():
                     v = col[bad].iloc[0]
                     raise InputError(f"{'an empty cell' if pd.isna(v) else repr(str(v))} is not "
@@ -250,7 +251,8 @@ def check_table(path: Path, columns=None, resources=()) -> pd.DataFrame:
 def check_results(folder) -> None:
     """Check a results folder before a report is built from it: ``summary.json`` and every
     CSV file (the workbook takes them all) can be read, and the files the report reads have
-    the columns it needs with values of their kind. Raises :class:`InputError`."""
+    the columns it needs with values of their kind. (A missing file is not an error: the
+    report says which parts it leaves out.) Raises :class:`InputError`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"the results folder '{folder}' does not exist")
@@ -262,12 +264,6 @@ def check_results(folder) -> None:
     if not ((folder / "pairings.csv").is_file() or (folder / "pareto.csv").is_file()):
         raise InputError(f"'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
                          f"(pareto.csv): write one with: regcollab solve INSTANCE --out {folder}")
-    if (folder / "pairings.csv").is_file():
-        for name in ("recipients.csv", "balance.csv"):
-            if not (folder / name).is_file():
-                raise InputError(f"the file is missing from the results folder '{folder}' "
-                                 "(the report of a plan needs it; write the folder again with "
-                                 "regcollab solve)", file=name)
     resources = list(s.get("resources") or {})
     for f in sorted(folder.glob("*.csv")):
         check_table(f, resources=resources)

@@ -114,7 +114,7 @@ def _out(help_text):
         fn = click.option("--force", is_flag=True,
                           help="With --out: replace a folder another regcollab command wrote "
                                "(never other files).")(fn)
-        return click.option("--out", type=click.Path(file_okay=False), default=None,
+        return click.option("--out", type=click.Path(), default=None,
                             help=help_text + " Into a solve's folder of the same instance it "
                             "adds its files and rebuilds the report.")(fn)
     return deco

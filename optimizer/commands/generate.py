@@ -20,7 +20,7 @@ from .common import handle_errors
               help="Random seed: the same seed gives the same files.")
 @click.option("--candidates", type=int, default=6, show_default=True,
               help="Candidate partners per recipient (nearest in its mandated province).")
-@click.option("--out", type=click.Path(file_okay=False), required=True,
+@click.option("--out", type=click.Path(), required=True,
               help="Folder to write the instance into (a new or empty one, or one generate "
                    "wrote: replaced atomically).")
 @click.option("--force", is_flag=True,
