@@ -536,8 +536,8 @@ def note_written(folder, names, command: str) -> None:
     path = _absolute(folder)
     with _locked(path.parent):
         m = read_owner(path)
-        if m is None:
-            return
+        if m is None or (set(names) <= set(m["files"]) and not m.get("legacy")):
+            return  # not ours, or nothing new to record
         m.pop("legacy", None)
         m["files"] = sorted(set(m["files"]) | set(names))
         m["added"] = [*m.get("added", []), {"command": command, "time": _now(),

@@ -253,17 +253,11 @@ def check_results(folder) -> None:
     CSV file (the workbook takes them all) can be read, and the files the report reads have
     the columns it needs with values of their kind. (A missing file is not an error: the
     report says which parts it leaves out.) Raises :class:`InputError`."""
+    from .report import load_results
+
     folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"the results folder '{folder}' does not exist")
-    sp = folder / "summary.json"
-    if not sp.is_file():
-        raise InputError(f"'{folder}' is not a results folder: summary.json is missing (write "
-                         f"one with: regcollab solve INSTANCE --out {folder})")
-    s = check_summary(sp)
-    if not ((folder / "pairings.csv").is_file() or (folder / "pareto.csv").is_file()):
-        raise InputError(f"'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
-                         f"(pareto.csv): write one with: regcollab solve INSTANCE --out {folder}")
+    load_results(folder)  # the folder is there, with a summary and a plan or a Pareto front
+    s = check_summary(folder / "summary.json")
     resources = list(s.get("resources") or {})
     for f in sorted(folder.glob("*.csv")):
         check_table(f, resources=resources)

@@ -67,9 +67,8 @@ def handle_errors(fn):
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
             what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            done = (f"{files.written[-1]} had been written in full" if files.written
-                    else "nothing was written")
-            click.echo(f"{what}: {done}", err=True)
+            click.echo(f"{what} after {files.written[-1]} was written in full"
+                       if files.written else f"{what}: nothing was written", err=True)
             sys.exit(143 if isinstance(exc, Terminated) else 130)
         except click.exceptions.Exit:
             raise

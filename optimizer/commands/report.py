@@ -87,12 +87,11 @@ def report(folder, xlsx, quiet):
     FOLDER is what 'regcollab solve INSTANCE --out FOLDER' wrote. The report shows files that
     analyses added to the folder since (pareto.csv, sensitivity_constraints.csv)."""
     from optimizer.files import note_written, recover, writing
-    from optimizer.report import REPORT_FILE, load_results, write_report
+    from optimizer.report import REPORT_FILE, write_report
     from optimizer.results import check_results
 
     recover(folder)  # a swap a killed run left half done
     check_results(folder)  # a folder edited by hand: one line naming the file and the problem
-    load_results(folder)
     written = []
     with writing(folder):
         with progress(5, "writing report.html", quiet) as step:
