@@ -250,10 +250,10 @@ def check_output(target, command: str | None = None, inputs=(), force: bool = Fa
     ``can_add`` let an analysis add to a solve's folder of that instance. Raises
     :class:`InputError` (exit status 2) with what to do instead."""
     path, shown = _absolute(target), _shown(target)
-    _check_place(path, shown, inputs)
-    with writing(shown):
+    with writing(shown):  # (a place that cannot even be looked at says so in one line)
+        _check_place(path, shown, inputs)
         _recover_if_needed(path)
-    return _decide(path, shown, command, force, instance, can_add)
+        return _decide(path, shown, command, force, instance, can_add)
 
 
 # ================================================================================ locks
@@ -588,7 +588,8 @@ def atomic_dir(target, *, command: str | None = None, inputs=(), force: bool = F
         yield path
         return
     shown = _shown(target)
-    _check_place(path, shown, inputs)
+    with writing(shown):
+        _check_place(path, shown, inputs)
     parent = path.parent
     made = _make_parents(path, shown)
     fd, tmp = None, None
@@ -679,6 +680,15 @@ class AtomicFile:
                  replace: bool = True):
         path = _absolute(target)
         shown = _shown(target)
+        with writing(shown):
+            self._check(path, shown, suffixes, what, inputs, replace)
+        self.path, self.shown = path, shown
+        self.tmp: Path | None = None
+        self.committed = False
+        self._made: list[Path] = []
+
+    @staticmethod
+    def _check(path: Path, shown: str, suffixes, what: str, inputs, replace: bool) -> None:
         if suffixes and path.suffix.lower() not in suffixes:
             raise InputError(f"{what} '{shown}': the format is given by the ending, which must "
                              f"be {' or '.join(suffixes)}")
@@ -690,10 +700,6 @@ class AtomicFile:
         if os.path.lexists(path) and not replace:
             raise InputError(f"'{shown}' exists; add --force to replace it")
         _check_path(path, shown)
-        self.path, self.shown = path, shown
-        self.tmp: Path | None = None
-        self.committed = False
-        self._made: list[Path] = []
 
     def __enter__(self) -> "AtomicFile":
         self._made = _make_parents(self.path, self.shown)
