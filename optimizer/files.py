@@ -60,6 +60,9 @@ PREV_PREFIX = ".regcollab-prev-"
 JOURNAL_PREFIX = ".regcollab-swap-"
 LEGACY_OLD = re.compile(r"^\.regcollab-old-(?P<name>.+)-[a-z0-9_]{8}$")  # before journals
 STAGED_FILE = re.compile(r"^\..+\.tmp-(\d+)-[0-9a-f]{8}(\.[a-z]+)?$")  # AtomicFile.tmp
+IN_PLACE_TMP = re.compile(r"^\.(?P<name>.+)\.tmp-\d+(-[0-9a-f]{8})?$")
+"""A file being rewritten in place inside a results folder (report.html, results.xlsx, the
+manifest): what a run killed meanwhile leaves; it goes with the folder."""
 LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})  # what file managers leave
 ANALYSES = ("pareto", "sensitivity", "sweep", "robustness")
 """Commands whose ``--out`` into a solve's folder (same instance) adds to it."""
@@ -216,8 +219,13 @@ def _decide(path: Path, shown: str, command, force, instance, can_add) -> Target
     entries = _entries(path)
     if not entries:
         return Target(path, shown, "replace")
+    from .results import REPORT_FILES
+
+    mine = {MANIFEST, *REPORT_FILES}
+    entries = [e for e in entries if not (IN_PLACE_TMP.match(e)
+                                          and IN_PLACE_TMP.match(e)["name"] in mine)]
     owner = read_owner(path, entries)
-    ours = set(owner["files"]) | {MANIFEST} if owner else set()
+    ours = set(owner["files"]) | mine if owner else set()
     foreign = [e for e in entries if e not in ours
                or ((path / e).is_dir() and not (path / e).is_symlink())]
     if foreign:

@@ -282,6 +282,18 @@ def test_convert_never_deletes_its_source_or_a_users_folder(tmp_path, user_folde
     assert invoke("convert", book, out, "--force", "-q")[0] == 0
 
 
+def test_what_a_killed_report_leaves_is_not_a_users_file(solved):
+    """report.html is rewritten beside itself: a kill meanwhile leaves .report.html.tmp-PID,
+    which goes with the folder (a file of the user's would not)."""
+    out, _ = solved
+    (out / ".report.html.tmp-99999").write_text("<html>half")
+    code, text = invoke("solve", DEMO, "--out", out, "--no-why", "-q", "--no-report")
+    assert code == 0, text
+    assert not (out / ".report.html.tmp-99999").exists()
+    (out / ".notes.txt.tmp-99999").write_text("a user's")
+    assert invoke("solve", DEMO, "--out", out, "--no-why")[0] == 2
+
+
 def test_an_empty_folder_is_replaced(tmp_path):
     out = tmp_path / "res"
     out.mkdir()
