@@ -2,8 +2,8 @@
 
 Exit status: 0 solved (a plan was found; see the status for whether it is proven optimal),
 2 bad input, 3 infeasible rules, 4 no plan within the limits, 5 an optional extra is not
-installed (the message names it: pip install 'regcollab[report]'), 130 interrupted,
-1 anything else (a bug).
+installed (the message names it: pip install 'regcollab[report]'), 6 the results could not be
+written (disk full), 130 interrupted (143 terminated), 1 anything else (a bug).
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from optimizer.solution import (
 from optimizer.commands.common import (
     EXIT,
     Commands,
+    check_out_name,
     SolverProgressLine,
-    check_model_file,
-    check_out_dir,
     echo_notes,
     fmt_num,
     handle_errors,
@@ -73,10 +72,13 @@ def validate(instance):
 @click.argument("instance", required=False)
 @method_options
 @solver_options
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              callback=check_out_dir,
+@click.option("--out", "out", type=click.Path(), default=None, callback=check_out_name,
               help="Write pairings.csv, allocations.csv, recipients.csv, balance.csv, "
-                   "summary.json, report.html and results.xlsx into this folder (atomically).")
+                   "summary.json, report.html and results.xlsx into this folder (atomically; "
+                   "a new or empty folder, or one solve wrote).")
+@click.option("--force", is_flag=True,
+              help="With --out: replace a folder another regcollab command wrote (never other "
+                   "files, the instance or the current folder).")
 @click.option("--report/--no-report", "with_report", default=True, show_default=True,
               help="With --out: also write report.html and results.xlsx (needs the report "
                    "extra; skipped with a note without it).")
@@ -86,38 +88,53 @@ def validate(instance):
 @click.option("--why/--no-why", default=None,
               help="Re-solve each pairing with its other eligible types to say what they would "
                    "cost (default: on small instances).")
-@click.option("--write-model", type=click.Path(dir_okay=False), default=None,
-              callback=check_model_file,
-              help="Also write the model the method solves last (its objective and rows), as .mps or .lp.")
+@click.option("--write-model", type=click.Path(), default=None,
+              help="Also write the model the method solves last (its objective and rows), as "
+                   ".mps or .lp (by the file's ending).")
 @handle_errors
 def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time_limit, gap,
-          threads, quiet, out, with_report, fmt, why, write_model):
+          threads, quiet, out, force, with_report, fmt, why, write_model):
     """Solve an instance and print the recommended pairings, their types and a summary.
 
     INSTANCE is a folder (or a bundled instance's name); without it, the bundled default
     instance is solved."""
+    import contextlib
+
     from optimizer import load_instance
     from optimizer import solve as run
+    from optimizer.files import AtomicFile, check_output
+    from optimizer.solve import MODEL_FORMATS
 
-    inst = load_instance(resolve_instance(instance))
+    source = resolve_instance(instance)
+    if out:  # where the results go is checked before the work, not after it
+        check_output(out, "solve", inputs=[source], force=force)
+    model = (AtomicFile(write_model, suffixes=MODEL_FORMATS, what="--write-model")
+             if write_model else None)
+    inst = load_instance(source)
     if not quiet and fmt == "table":
         for w in inst.warnings:
             click.echo(f"warning: {w}", err=True)
     line = SolverProgressLine(enabled=not quiet and fmt == "table")
     try:
-        sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first,
-                  eps=eps, soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-                  threads=threads, why="auto" if why is None else why, write_model=write_model,
-                  progress=line if line.enabled else None)
+        with model or contextlib.nullcontext():
+            sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first,
+                      eps=eps, soft=parse_soft(soft), solver=solver, time_limit=time_limit,
+                      gap=gap, threads=threads, why="auto" if why is None else why,
+                      write_model=model and str(model.tmp),
+                      progress=line if line.enabled else None)
     finally:
         line.close()
+    if model and sol.has_plan and not model.committed:
+        from optimizer.errors import WriteError
+
+        raise WriteError(f"the model could not be written to '{write_model}'")
     notes = []  # what could not be written, said last (even with --quiet)
     if out and sol.has_plan:
         from optimizer.commands.report import write_extras
 
         quiet_extras = quiet or fmt != "table"
         sol.write(out, extra=(lambda tmp: write_extras(tmp, quiet=quiet_extras, notes=notes))
-                  if with_report else None)
+                  if with_report else None, force=force)
     diagnosis = None
     if not sol.has_plan:
         click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)

@@ -35,6 +35,14 @@ class InputError(RegcollabError):
         return (", ".join(where) + ": " if where else "") + self.message
 
 
+class WriteError(RegcollabError):
+    """The results could not be written (the disk is full, a write failed): exit status 6.
+
+    Nothing was changed: the previous results, if any, are still in place."""
+
+    exit_code = 6
+
+
 class InstanceError(InputError):
     """An instance that does not load or does not validate."""
 

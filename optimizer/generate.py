@@ -203,9 +203,10 @@ min_scale = 2.0
             "pairs.csv": pairs_df}
 
 
-def write_instance(tables: dict, out: str | Path) -> Path:
-    """Write generated tables as an instance folder, atomically."""
-    with atomic_dir(out) as tmp:
+def write_instance(tables: dict, out: str | Path, force: bool = False) -> Path:
+    """Write generated tables as an instance folder, atomically (the rules of
+    :func:`optimizer.files.atomic_dir`: another command's folder only with ``force``)."""
+    with atomic_dir(out, command="generate", force=force) as tmp:
         for name, content in tables.items():
             if isinstance(content, str):
                 (tmp / name).write_text(content, encoding="utf-8")

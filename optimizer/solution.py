@@ -297,8 +297,13 @@ class Solution:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLE_FILES}
 
-    def write(self, out: str | Path, extra=None, sensitivity: bool = True) -> Path:
+    def write(self, out: str | Path, extra=None, sensitivity: bool = True, force: bool = False,
+              command: str = "solve") -> Path:
         """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
+
+        ``out`` is checked first (:func:`optimizer.files.check_output`): it may replace only a
+        folder regcollab wrote (another command's with ``force``) or an empty one, and never
+        the instance or a folder containing it.
 
         With ``sensitivity`` (and a HiGHS-solvable plan) the Sensitivity Report is written too
         (``sensitivity_constraints.csv``, ``sensitivity_variables.csv``) and ``balance.csv``
@@ -320,7 +325,10 @@ class Solution:
             price = dict(zip(sens.constraints["row"], sens.constraints["shadow_price"]))
             bal["shadow_price"] = [price.get(r, float("nan")) for r in bal["row"]]
             tables["balance"] = bal
-        with atomic_dir(out) as tmp:
+        inst = self.instance
+        with atomic_dir(out, command=command, force=force,
+                        inputs=[getattr(inst, "path", None)],
+                        instance=getattr(inst, "name", None)) as tmp:
             for name, fname in TABLE_FILES.items():
                 tables[name].to_csv(tmp / fname, index=False, float_format="%.10g")
             if sens is not None:

@@ -29,6 +29,8 @@ INF = np.inf
 HAS_SOLUTION = ("optimal", "time_limit")
 TIGHT_OPTIONS = ("primal_feasibility_tolerance", "dual_feasibility_tolerance",
                  "mip_feasibility_tolerance")
+MODEL_FORMATS = (".mps", ".lp")
+"""The formats ``write_model`` writes, chosen by the file's ending."""
 
 
 @dataclass
@@ -306,9 +308,16 @@ class HighsBackend:
         m0 = self._stage_model(np.zeros(self.lm.n_cols) if objective is None else objective,
                                "max", extra_rows)
         try:
-            self.h.writeModel(str(path))
+            status = self.h.writeModel(str(path))
         finally:
             self._drop_rows_from(m0)
+        if status == self.hs.HighsStatus.kError:
+            from pathlib import PurePath
+
+            from .errors import WriteError
+
+            raise WriteError(f"HiGHS could not write the model as {PurePath(path).suffix} "
+                             "(is the disk full?); nothing was written")
 
     def solve(self, objective: np.ndarray, sense: str = "max", extra_rows=(), fix=None,
               start: np.ndarray | None = None, time_limit: float | None = None,

@@ -49,7 +49,8 @@ def produce(case: str, folder: Path) -> Path:
         summary.pop(key, None)
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
-    for extra in ("report.html", "results.xlsx"):
+    # not results: the report files, and the manifest (who wrote the folder, and when)
+    for extra in ("report.html", "results.xlsx", ".regcollab.json"):
         (folder / extra).unlink(missing_ok=True)
     return folder
 

@@ -45,11 +45,17 @@ def test_out_folder_has_every_file(tmp_path):
 
 
 def test_out_folder_replaced_whole(tmp_path):
+    """A folder solve wrote is replaced whole (a result file it no longer writes goes); a
+    folder holding a file regcollab did not write is never touched (test_output_safety.py)."""
     out = tmp_path / "res"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
     assert invoke("solve", DEMO, "--out", out).exit_code == 0
-    assert not (out / "stale.txt").exists()
+    assert (out / "report.html").exists()
+    assert invoke("solve", DEMO, "--out", out, "--no-report").exit_code == 0
+    assert not (out / "report.html").exists()
+    (out / "stale.txt").write_text("old")
+    r = invoke("solve", DEMO, "--out", out)
+    assert r.exit_code == 2 and "stale.txt" in r.output
+    assert (out / "stale.txt").read_text() == "old"
 
 
 def test_json_format_is_parseable():

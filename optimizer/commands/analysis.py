@@ -11,7 +11,7 @@ import pandas as pd
 from optimizer.limits import MAX_PARETO_POINTS, MAX_SCENARIOS, MAX_SEED
 
 from .common import (
-    check_out_dir,
+    check_out_name,
     check_soft,
     fmt_num,
     handle_errors,
@@ -49,16 +49,41 @@ def _progress(quiet: bool, label: str):
     return cb, close
 
 
-def _write(out, tables: dict, summary: dict | None = None):
+def _write(out, command: str, tables: dict, summary: dict | None = None, *, source=None,
+           instance: str | None = None, force: bool = False, quiet: bool = False):
+    """Write an analysis's tables (and summary) into ``out``, atomically.
+
+    Into a solve's folder of the same instance the analysis is added: the solve's files stay,
+    the analysis's summary goes to ``<command>_summary.json`` beside the solve's, and the
+    folder's report.html and results.xlsx are rebuilt to show what was added."""
     from optimizer.files import atomic_dir
+    from optimizer.results import REPORT_FILES, added_summary
     from optimizer.solution import _jsonable
 
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, command=command, inputs=[source], force=force, instance=instance,
+                    can_add=True) as tmp:
+        adding = any(tmp.iterdir())  # the staging folder starts as a copy of the solve's
         for name, df in tables.items():
             df.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
         if summary is not None:
-            (tmp / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2,
-                                                         ensure_ascii=False) + "\n")
+            name = added_summary(command) if adding else "summary.json"
+            (tmp / name).write_text(json.dumps(_jsonable(summary), indent=2,
+                                               ensure_ascii=False) + "\n", encoding="utf-8")
+        rebuild = [f for f in REPORT_FILES if adding and (tmp / f).exists()]
+        if rebuild:
+            from optimizer.commands.report import write_extras
+
+            write_extras(tmp, report="report.html" in rebuild,
+                         workbook="results.xlsx" in rebuild, quiet=quiet)
+
+
+def _check_out(out, command: str, source, force: bool, instance: str):
+    """Check ``--out`` before the work (exit 2 at once rather than after it)."""
+    if out:
+        from optimizer.files import check_output
+
+        check_output(out, command, inputs=[source], force=force, instance=instance,
+                     can_add=True)
 
 
 def _emit(fmt, tables: dict, quiet: bool, text: str, summary=None):
@@ -91,8 +116,14 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "cs
 
 
 def _out(help_text):
-    return click.option("--out", type=click.Path(file_okay=False), default=None,
-                        callback=check_out_dir, help=help_text)
+    def deco(fn):
+        fn = click.option("--force", is_flag=True,
+                          help="With --out: replace a folder another regcollab command wrote "
+                               "(never other files).")(fn)
+        return click.option("--out", type=click.Path(), default=None,
+                            callback=check_out_name, help=help_text + " Into a solve's folder of the same instance it "
+                            "adds its files and rebuilds the report.")(fn)
+    return deco
 
 
 def _executor_options(fn):
@@ -163,13 +194,15 @@ def check_vary(ctx, param, value):
 @FORMAT
 @handle_errors
 def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, threads, quiet, out,
-           fmt):
+           force, fmt):
     """The exact efficiency-equity Pareto front (AUGMECON2), with its knee and the price of
     fairness at every point."""
     from optimizer import load_instance
     from optimizer.pareto import pareto as run
 
-    inst = load_instance(resolve_instance(instance))
+    source = resolve_instance(instance)
+    inst = load_instance(source)
+    _check_out(out, "pareto", source, force, inst.name)
     cb, close = _progress(quiet or fmt != "table", "Pareto front")
     try:
         front = run(inst, points=points, solver=solver, gap=gap, threads=threads,
@@ -184,7 +217,8 @@ def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, thread
                "price_of_fairness": float(df["price_of_fairness"].max()) if len(df) else None,
                "knee": df[df["knee"]].drop(columns=["knee"]).to_dict(orient="records")}
     if out:
-        _write(out, {"pareto": df}, summary)
+        _write(out, "pareto", {"pareto": df}, summary, source=source, instance=inst.name,
+               force=force, quiet=quiet or fmt != "table")
     cols = ["efficiency", "equity", "price_of_fairness", "knee", "pairings", *inst.types]
     text = (f"{inst.name}: Pareto front, {len(df)} efficient points from {front.solves} solves "
             f"({front.seconds:.1f} s)\n\n" + _df_text(df, cols) +
@@ -208,14 +242,16 @@ def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, thread
 @FORMAT
 @handle_errors
 def sensitivity(instance, objective, all_rows, method, weight, equity, beta, first, eps, soft,
-                solver, time_limit, gap, threads, quiet, out, fmt):
+                solver, time_limit, gap, threads, quiet, out, force, fmt):
     """Shadow prices and ranging (Excel Solver's Sensitivity Report) of the recommended plan,
     with its pairings fixed."""
     from optimizer import load_instance
     from optimizer import solve as run
     from optimizer.commands.common import EXIT
 
-    inst = load_instance(resolve_instance(instance))
+    source = resolve_instance(instance)
+    inst = load_instance(source)
+    _check_out(out, "sensitivity", source, force, inst.name)
     sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
               soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
               threads=threads, why=False)
@@ -225,10 +261,11 @@ def sensitivity(instance, objective, all_rows, method, weight, equity, beta, fir
     rep = sol.sensitivity(objective=objective, all_rows=all_rows)
     tables = rep.tables()
     if out:
-        _write(out, tables, {"instance": inst.name, "objective": objective,
-                             "objective_value": rep.objective_value,
-                             "objective_label": rep.objective_label,
-                             "efficiency_per_unit": rep.efficiency_per_unit})
+        _write(out, "sensitivity", tables, {"instance": inst.name, "objective": objective,
+                                            "objective_value": rep.objective_value,
+                                            "objective_label": rep.objective_label,
+                                            "efficiency_per_unit": rep.efficiency_per_unit},
+               source=source, instance=inst.name, force=force, quiet=quiet or fmt != "table")
     C = rep.constraints
     binding = C[C["binding"] & (C["shadow_price"].abs() > 1e-12)]
     unit = ("" if rep.efficiency_per_unit is None else
@@ -269,7 +306,7 @@ def sensitivity(instance, objective, all_rows, method, weight, equity, beta, fir
 @FORMAT
 @handle_errors
 def sweep(instance, params, values, method, weight, equity, beta, first, eps, soft, solver,
-          time_limit, gap, threads, quiet, workers, scheduler, out, fmt):
+          time_limit, gap, threads, quiet, workers, scheduler, out, force, fmt):
     """Solve one scenario per parameter value (a grid when several --param are given), in
     parallel, and tabulate efficiency, equity, price of fairness and the changed pairings."""
     from optimizer import load_instance
@@ -282,7 +319,9 @@ def sweep(instance, params, values, method, weight, equity, beta, first, eps, so
         raise InputError(f"give one --values for each --param ({len(params)} --param, "
                          f"{len(values)} --values)")
     grid = {p: parse_values(v) for p, v in zip(params, values)}
-    inst = load_instance(resolve_instance(instance))
+    source = resolve_instance(instance)
+    inst = load_instance(source)
+    _check_out(out, "sweep", source, force, inst.name)
     client = connect(scheduler) if scheduler else None
     cb, close = _progress(quiet or fmt != "table", "Sweep")
     try:
@@ -295,7 +334,8 @@ def sweep(instance, params, values, method, weight, equity, beta, first, eps, so
         if client is not None:
             client.close()
     if out:
-        _write(out, {"sweep": df})
+        _write(out, "sweep", {"sweep": df}, source=source, instance=inst.name, force=force,
+               quiet=quiet or fmt != "table")
     cols = [*grid, "status", "efficiency", "equity", "price_of_fairness", "pairings",
             "n_changes"]
     cols = [c for c in cols if c in df.columns]
@@ -339,7 +379,7 @@ def sweep(instance, params, values, method, weight, equity, beta, first, eps, so
 @handle_errors
 def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, method, weight, equity,
                beta, first, eps, soft, solver, time_limit, gap, threads, quiet, workers,
-               scheduler, out, fmt):
+               scheduler, out, force, fmt):
     """How stable is each recommended pairing and type when productivity, supply and mutual
     benefit move? Solves perturbed copies and reports how often each pairing is chosen, and
     with which type."""
@@ -351,7 +391,9 @@ def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, method, 
     groups = [g.strip() for g in vary.split(",") if g.strip()]
     if gsa != "none":  # before any solve: a design too big is refused at once
         check_gsa(gsa, gsa_samples, groups)
-    inst = load_instance(resolve_instance(instance))
+    source = resolve_instance(instance)
+    inst = load_instance(source)
+    _check_out(out, "robustness", source, force, inst.name)
     kw = dict(method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
               soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
               **({"threads": threads} if threads else {}))
@@ -372,7 +414,8 @@ def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, method, 
         if client is not None:
             client.close()
     if out:
-        _write(out, tables)
+        _write(out, "robustness", tables, source=source, instance=inst.name, force=force,
+               quiet=quiet or fmt != "table")
     ok = res.samples["status"].isin(["optimal", "time_limit"]).sum()
     P = res.pairs
     cols = ["partner", "recipient", "recommended_type", "stability", "chosen_share",

@@ -15,10 +15,39 @@ EXIT = {"optimal": 0, "time_limit": 0, "infeasible": 3, "no_solution": 4, "unbou
 
 
 def resolve_instance(path: str | None) -> Path:
-    """An instance path as given, or the name of a bundled instance (``guangdong``)."""
+    """An instance path as given, or the name of a bundled instance (``guangdong``); a folder
+    that a killed run left half replaced is repaired first (see optimizer.files)."""
+    from optimizer.files import recover
     from optimizer.instance import resolve_instance as resolve
 
-    return resolve(path)
+    p = resolve(path)
+    recover(p)
+    return p
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs (exit status 143)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While a command runs, SIGTERM (``kill``, a scheduler stopping a job) interrupts it the
+    way Ctrl-C does: staging folders are removed, workers stopped, the previous results kept."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def handle_errors(fn):
@@ -26,16 +55,21 @@ def handle_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from optimizer import files
         from optimizer.errors import RegcollabError
 
+        files.written.clear()
         try:
-            return fn(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                return fn(*args, **kwargs)
         except RegcollabError as exc:
             click.echo(f"{paint('error:', sys.stderr, fg='red', bold=True)} {exc}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing was written", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            click.echo(f"{what} after {files.written[-1]} was written in full"
+                       if files.written else f"{what}: nothing was written", err=True)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
         except click.exceptions.Exit:
             raise
         except (click.ClickException, click.Abort):
@@ -186,22 +220,11 @@ def check_solver_option(ctx, param, value):
     return value
 
 
-def check_model_file(ctx, param, value):
-    """``--write-model FILE``: a file name ending in .mps or .lp."""
-    if value is not None and Path(value).suffix.lower() not in (".mps", ".lp"):
-        raise click.UsageError(f"{_name(param)} {value}: the file name must end in .mps or .lp")
-    return value
-
-
-def check_out_dir(ctx, param, value):
-    """``--out DIR``: a folder name (not empty, not an existing file)."""
-    if value is None:
-        return value
-    if not str(value).strip():
+def check_out_name(ctx, param, value):
+    """``--out``: a name, not an empty text (what may be written there is files.py's to say,
+    before any work: optimizer.files.check_output)."""
+    if value is not None and not str(value).strip():
         raise click.UsageError(f"{_name(param)} needs a folder name, not an empty text")
-    if Path(value).exists() and not Path(value).is_dir():
-        raise click.UsageError(f"{_name(param)} {value}: a file of that name exists; give a "
-                               "folder")
     return value
 
 

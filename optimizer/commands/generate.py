@@ -8,7 +8,7 @@ import click
 
 from optimizer.limits import MAX_CANDIDATES, MAX_GENERATED_RESOURCES, MAX_REGIONS, MAX_SEED
 
-from .common import check_out_dir, handle_errors, number_rule
+from .common import check_out_name, handle_errors, number_rule
 
 
 @click.command()
@@ -28,22 +28,27 @@ from .common import check_out_dir, handle_errors, number_rule
               callback=number_rule(1, MAX_CANDIDATES),
               help="Candidate partners per recipient (nearest in its mandated province), "
                    f"1..{MAX_CANDIDATES}.")
-@click.option("--out", type=click.Path(file_okay=False), required=True, callback=check_out_dir,
-              help="Folder to write the instance into (replaced atomically).")
+@click.option("--out", type=click.Path(), required=True, callback=check_out_name,
+              help="Folder to write the instance into (a new or empty one, or one generate "
+                   "wrote: replaced atomically).")
+@click.option("--force", is_flag=True,
+              help="Replace a folder another regcollab command wrote (never other files).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @handle_errors
-def generate(n_partners, n_recipients, n_resources, seed, candidates, out, quiet):
+def generate(n_partners, n_recipients, n_resources, seed, candidates, out, force, quiet):
     """Generate a synthetic instance with the structure of the East-West collaboration.
 
     Regions sit in provinces with coordinates; every western province is mandated to one
     eastern province; sizes and incomes are skewed. The defaults give the national county
     level (343 x 573, 6 resources). All numbers are synthetic."""
+    from optimizer.files import check_output
     from optimizer.generate import generate as make
     from optimizer.generate import write_instance
 
+    check_output(out, "generate", force=force)  # before the work
     t0 = time.perf_counter()
     tables = make(n_partners, n_recipients, n_resources, seed, candidates)
-    write_instance(tables, out)
+    write_instance(tables, out, force=force)
     if not quiet:
         click.echo(f"wrote {out}/: {n_partners} partners, {n_recipients} recipients, "
                    f"{n_resources} resources, {len(tables['pairs.csv'])} candidate pairs "

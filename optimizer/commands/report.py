@@ -40,8 +40,21 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
     from optimizer.report import REPORT_FILE, write_report
     from optimizer.workbook import RESULTS_FILE, write_results_workbook
 
+    from optimizer.errors import InputError
+    from optimizer.results import check_results
+
     found = []
     written = []
+    if report or workbook:
+        try:  # a folder edited by hand: say what is wrong rather than fail inside the report
+            check_results(folder)
+        except InputError as exc:
+            found.append(f"{REPORT_FILE} and {RESULTS_FILE} were not rebuilt: {exc}")
+            if notes is not None:
+                notes.extend(found)
+            elif not quiet:
+                echo_notes(found)
+            return written
     if report:
         try:
             with progress(5, "writing report.html", quiet) as step:
@@ -90,20 +103,25 @@ def report(folder, xlsx, quiet):
     FOLDER is what 'regcollab solve INSTANCE --out FOLDER' wrote. The report shows files that
     analyses added to the folder since (pareto.csv, sensitivity_constraints.csv)."""
     from optimizer.errors import require
-    from optimizer.report import REPORT_FILE, load_results, write_report
+    from optimizer.files import note_written, recover, writing
+    from optimizer.report import REPORT_FILE, write_report
+    from optimizer.results import check_results
 
-    load_results(folder)  # a clear message for a folder that holds no results
+    recover(folder)  # a swap a killed run left half done
+    check_results(folder)  # a folder edited by hand: one line naming the file and the problem
     require("matplotlib", REPORT_FILE)
     if xlsx:
         require("openpyxl", "results.xlsx")
     notes = []
-    with progress(5, "writing report.html", quiet) as step:
-        path = write_report(folder, progress=lambda name: step(), notes=notes)
-    written = [path.name]
-    if xlsx:
-        from optimizer.workbook import write_results_workbook
+    written = []
+    with writing(folder):
+        with progress(5, "writing report.html", quiet) as step:
+            written.append(write_report(folder, progress=lambda name: step(), notes=notes).name)
+        if xlsx:
+            from optimizer.workbook import write_results_workbook
 
-        written.append(write_results_workbook(folder).name)
+            written.append(write_results_workbook(folder).name)
+        note_written(folder, written, "report")
     if not quiet:
         click.echo(f"wrote {', '.join(written)} in {folder}/ (open {Path(folder) / REPORT_FILE} "
                    f"in a browser)")
@@ -114,7 +132,9 @@ def report(folder, xlsx, quiet):
 @click.command()
 @click.argument("source")
 @click.argument("target", type=click.Path())
-@click.option("--force", is_flag=True, help="Replace TARGET when it exists.")
+@click.option("--force", is_flag=True,
+              help="Replace TARGET when it exists (a workbook, or a folder regcollab wrote; "
+                   "never a folder holding other files or SOURCE).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @handle_errors
 def convert(source, target, force, quiet):
@@ -129,24 +149,29 @@ def convert(source, target, force, quiet):
     from optimizer.workbook import folder_to_workbook, skipped_files, workbook_to_folder
 
     require("openpyxl", "converting to or from .xlsx")
+    from optimizer.files import AtomicFile, atomic_dir, check_output
+
     src = resolve_instance(source)
     dst = Path(target)
     if src.suffix.lower() == ".xlsx":
         require("tomli_w", "writing instance.toml")
     if not src.exists():
         raise InputError(f"the instance '{source}' does not exist")
-    if dst.exists() and not force:
-        raise InputError(f"'{target}' exists; add --force to replace it")
     if src.is_dir():
         if dst.suffix.lower() != ".xlsx":
             raise InputError(f"converting the folder '{source}' needs a TARGET ending in .xlsx")
-        folder_to_workbook(src, dst)
+        with AtomicFile(dst, what="the workbook", inputs=[src], replace=force) as f:
+            folder_to_workbook(src, f.tmp)
         skipped = skipped_files(src)
     elif src.suffix.lower() == ".xlsx":
         if dst.suffix:
             raise InputError(f"converting the workbook '{source}' needs a TARGET folder, not "
                              f"'{target}'")
-        workbook_to_folder(src, dst)
+        check_output(dst, "convert", inputs=[src], force=force)
+        if dst.exists() and not force:
+            raise InputError(f"'{target}' exists; add --force to replace it")
+        with atomic_dir(dst, command="convert", inputs=[src], force=force) as tmp:
+            workbook_to_folder(src, tmp)  # straight into the staging folder
         skipped = []
     else:
         raise InputError(f"'{source}' is neither an instance folder nor an .xlsx workbook")

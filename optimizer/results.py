@@ -1,0 +1,263 @@
+"""A results folder as data: which files each command writes, the columns and summary keys the
+report and the workbook read, and the check that a folder (perhaps edited by hand) can still
+be read.
+
+``regcollab report`` (and every rebuild of a report) calls :func:`check_results` first, so a
+removed column, a broken ``summary.json`` or a word where a number belongs gives one line that
+names the file and what is wrong (exit status 2), as a bad instance does, never a traceback.
+:func:`legacy_command` recognises the folders of older versions, written before the manifest
+(:data:`optimizer.files.MANIFEST`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+REPORT_FILES = ("report.html", "results.xlsx")
+"""What ``regcollab report`` (re)writes in a results folder (the report and the workbook)."""
+
+COMMAND_FILES = {
+    "solve": ("pairings.csv", "allocations.csv", "recipients.csv", "balance.csv",
+              "summary.json", "sensitivity_constraints.csv", "sensitivity_variables.csv"),
+    "pareto": ("pareto.csv", "summary.json"),
+    "sensitivity": ("sensitivity_constraints.csv", "sensitivity_variables.csv", "summary.json"),
+    "sweep": ("sweep.csv",),
+    "robustness": ("robustness.csv", "samples.csv", "gsa.csv"),
+}
+"""The files each command writes into its ``--out`` folder (besides the report files)."""
+
+ANCHORS = (("pairings.csv", "solve"), ("pareto.csv", "pareto"),
+           ("sensitivity_constraints.csv", "sensitivity"), ("sweep.csv", "sweep"),
+           ("robustness.csv", "robustness"))
+"""The file that tells which command wrote a folder, first match wins."""
+
+
+def added_summary(command: str) -> str:
+    """Where an analysis added to a solve's folder keeps its summary (the solve's stays)."""
+    return f"{command}_summary.json"
+
+
+def legacy_command(folder: Path, entries) -> str | None:
+    """The command that wrote a folder of an older version (no manifest), or None when the
+    folder holds anything but result files (then regcollab did not write it)."""
+    known = {f for files in COMMAND_FILES.values() for f in files} | set(REPORT_FILES)
+    known |= {added_summary(c) for c in COMMAND_FILES}
+    entries = set(entries)
+    if not entries or not entries <= known:
+        return None
+    if any((Path(folder) / e).is_dir() for e in entries):
+        return None
+    for anchor, command in ANCHORS:
+        if anchor in entries:
+            if "summary.json" in COMMAND_FILES[command] and "summary.json" not in entries:
+                return None
+            return command
+    return None
+
+
+# ================================================================================ the schema
+@dataclass(frozen=True)
+class ResultColumn:
+    name: str
+    kind: str  # "text" | "number" | "bool"
+    needed: bool = False  # the report cannot do without it
+    finite: bool = False  # a finite number on every row (it is drawn)
+
+
+def _cols(spec: str, kind: str, needed=False, finite=False) -> tuple:
+    return tuple(ResultColumn(n, kind, needed, finite) for n in spec.split())
+
+
+COLUMNS = {
+    "pairings.csv": (
+        *_cols("partner recipient partner_name type", "text", needed=True),
+        *_cols("recipient_name eligible_types reason", "text"),
+        ResultColumn("value", "number", finite=True),
+        *_cols("gain capacity setup pot ben comp", "number"),
+        ResultColumn("fixed", "bool"),
+    ),
+    "recipients.csv": (
+        *_cols("recipient name", "text", needed=True),
+        *_cols("population baseline outcome u_before u", "number", needed=True, finite=True),
+        *_cols("target share_of_mean gain capacity partners", "number"),
+        ResultColumn("partner_ids", "text"),
+    ),
+    "balance.csv": (
+        *_cols("rule recipient resource", "text", needed=True),
+        *_cols("bound slack violation", "number", needed=True, finite=True),
+        ResultColumn("penalty", "number", needed=True),
+        ResultColumn("soft", "bool", needed=True),
+        *_cols("value shadow_price allowable_increase allowable_decrease", "number"),
+        ResultColumn("row", "number", finite=True),
+    ),
+    "allocations.csv": (
+        *_cols("partner recipient type resource", "text"),
+        *_cols("amount gain", "number"),
+    ),
+    "pareto.csv": (
+        *_cols("efficiency equity", "number", needed=True, finite=True),
+        ResultColumn("price_of_fairness", "number"),
+    ),
+    "sensitivity_constraints.csv": (
+        *_cols("name meaning", "text"),
+        ResultColumn("row", "number", finite=True),
+        *_cols("shadow_price final_value rhs allowable_increase allowable_decrease", "number"),
+    ),
+    "sensitivity_variables.csv": (
+        ResultColumn("name", "text"),
+        *_cols("row column", "number", finite=True),
+        *_cols("reduced_cost final_value objective_coefficient allowable_increase "
+               "allowable_decrease", "number"),
+    ),
+}
+"""The columns of the result files that the report and the workbook read: a column marked
+``needed`` must be there; any of them, when there, must hold values of its kind."""
+
+SUMMARY = {
+    **dict.fromkeys(("instance", "instance_path", "description", "method", "equity_measure",
+                     "first", "solver", "status", "message"), "text"),
+    **dict.fromkeys(("lambda", "beta", "eps", "price_of_fairness", "efficiency", "equity",
+                     "objective", "penalty", "mip_gap", "efficiency_loss_vs_ideal", "pairings",
+                     "violations", "points", "solves", "seconds"), "number"),
+    **dict.fromkeys(("units", "types", "soft_rules", "model_size", "bounds", "timings"),
+                    "object"),
+    "resources": "object of objects",
+    "payoff_table": "payoff table",
+    "types_used": "list",
+    "warnings": "list",
+    "stages": "list",
+    "proven_optimal": "bool",
+}
+"""The keys of ``summary.json`` the report reads, with their kind; each may also be null."""
+
+PAYOFF_ROWS = ("max_efficiency_first", "max_equity_first", "ideal", "nadir", "efficiency first",
+               "equity first")
+
+BOOL_WORDS = {"true", "false", "1", "0", "1.0", "0.0", "yes", "no"}
+
+
+# ================================================================================ the check
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _kind_problem(v, kind: str) -> str | None:
+    """What is wrong with a summary value of the given kind (None: nothing)."""
+    if v is None:
+        return None
+    if kind == "text" and not isinstance(v, str):
+        return "must be text"
+    if kind == "number" and not _is_number(v):
+        return "must be a number"
+    if kind == "bool" and not isinstance(v, bool):
+        return "must be true or false"
+    if kind == "list" and not isinstance(v, list):
+        return "must be a list"
+    if kind.startswith("object") and not isinstance(v, dict):
+        return "must be an object ({...})"
+    if kind == "object of objects":
+        bad = [k for k, x in v.items() if not isinstance(x, dict)]
+        if bad:
+            return f"'{bad[0]}' must be an object ({{...}})"
+    if kind == "payoff table":
+        if not isinstance(v, dict):
+            return "must be an object ({...})"
+        for row in PAYOFF_ROWS:
+            x = v.get(row)
+            if x is None or x == {}:
+                continue
+            if not isinstance(x, dict):
+                return f"'{row}' must be an object with efficiency and equity"
+            for what in ("efficiency", "equity"):
+                if not _is_number(x.get(what)) or not math.isfinite(x[what]):
+                    return f"'{row}' needs a finite number for {what}"
+    return None
+
+
+def check_summary(path: Path) -> dict:
+    """Read ``summary.json`` and check the keys the report reads; returns it."""
+    try:
+        s = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"is not valid JSON: {exc}", file=path.name) from None
+    if not isinstance(s, dict):
+        raise InputError("must be a JSON object ({...}), as regcollab writes it", file=path.name)
+    for key, kind in SUMMARY.items():
+        problem = _kind_problem(s.get(key), kind)
+        if problem:
+            raise InputError(f"'{key}' {problem}, not {json.dumps(s[key])[:40]}",
+                             file=path.name)
+    return s
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A result CSV file, or one line saying why it cannot be read."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise InputError("is empty (not even a header line)", file=path.name) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"cannot be read as CSV: {str(exc).strip().splitlines()[-1]}",
+                         file=path.name) from None
+
+
+def _line(df: pd.DataFrame, mask) -> int:
+    return int(mask.to_numpy().nonzero()[0][0]) + 2  # the header is line 1
+
+
+def check_table(path: Path, columns=None, resources=()) -> pd.DataFrame:
+    """Read a result CSV file and check its columns (``COLUMNS``; the resource columns of
+    ``pairings.csv`` are numbers)."""
+    df = read_table(path)
+    spec = COLUMNS.get(path.name, ()) if columns is None else columns
+    if path.name == "pairings.csv":
+        spec = (*spec, *(ResultColumn(k, "number") for k in resources))
+    for c in spec:
+        if c.name not in df.columns:
+            if c.needed:
+                raise InputError(f"the column '{c.name}' is missing (the report needs it)",
+                                 file=path.name)
+            continue
+        col = df[c.name]
+        if c.kind == "number":
+            nums = pd.to_numeric(col, errors="coerce")
+            bad = col.notna() & nums.isna()
+            if bad.any():
+                raise InputError(f"'{col[bad].iloc[0]}' is not a number", file=path.name,
+                                 row=f"line {_line(df, bad)}", column=c.name)
+            if c.finite:
+                bad = pd.Series(~np.isfinite(nums.to_numpy(dtype=float)), index=df.index)
+                if bad.any():
+                    v = col[bad].iloc[0]
+                    raise InputError(f"{'an empty cell' if pd.isna(v) else repr(str(v))} is not "
+                                     "a finite number", file=path.name,
+                                     row=f"line {_line(df, bad)}", column=c.name)
+        elif c.kind == "bool":
+            bad = col.notna() & ~col.astype(str).str.strip().str.lower().isin(BOOL_WORDS)
+            if bad.any():
+                raise InputError(f"'{col[bad].iloc[0]}' is not True or False", file=path.name,
+                                 row=f"line {_line(df, bad)}", column=c.name)
+    return df
+
+
+def check_results(folder) -> None:
+    """Check a results folder before a report is built from it: ``summary.json`` and every
+    CSV file (the workbook takes them all) can be read, and the files the report reads have
+    the columns it needs with values of their kind. (A missing file is not an error: the
+    report says which parts it leaves out.) Raises :class:`InputError`."""
+    from .report import load_results
+
+    folder = Path(folder)
+    load_results(folder)  # the folder is there, with a summary and a plan or a Pareto front
+    s = check_summary(folder / "summary.json")
+    resources = list(s.get("resources") or {})
+    for f in sorted(folder.glob("*.csv")):
+        check_table(f, resources=resources)
