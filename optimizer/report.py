@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, RegcollabError
-from .solution import best_known
+from .solution import best_known, read_result_csv
 
 REPORT_FILE = "report.html"
 
@@ -76,7 +76,7 @@ class Results:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, keep_default_na=True)
+        return read_result_csv(path)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
