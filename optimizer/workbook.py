@@ -236,24 +236,28 @@ def flatten_params(d: dict, prefix: str = "") -> list[tuple[str, object, str]]:
     return rows
 
 
+class _NotToml(ValueError):
+    """A value TOML cannot hold; its message is in the planner's words."""
+
+
 def _toml_value(v, depth: int = 0):
     """Check that a value read from a list cell is one TOML can hold (no null, 64-bit
     integers, not nested absurdly deep)."""
     if depth > MAX_LIST_DEPTH:
-        raise ValueError(f"lists nested more than {MAX_LIST_DEPTH} deep")
+        raise _NotToml(f"lists nested more than {MAX_LIST_DEPTH} deep")
     if v is None:
-        raise ValueError("null is not a value")
+        raise _NotToml("null is not a value")
     if isinstance(v, bool) or isinstance(v, (str, float)):
         return v
     if isinstance(v, int):
         if not -TOML_INT <= v < TOML_INT:
-            raise ValueError(f"{v} is beyond the 64-bit integers TOML holds")
+            raise _NotToml("beyond the 64-bit integers TOML holds")
         return v
     if isinstance(v, list):
         return [_toml_value(x, depth + 1) for x in v]
     if isinstance(v, dict):
         return {str(k): _toml_value(x, depth + 1) for k, x in v.items()}
-    raise ValueError(f"{v!r} is not a value")
+    raise _NotToml(f"{_short(v)!r} is not a value")
 
 
 def _param_value(value, typ: str, where: tuple[str, str]):
@@ -272,9 +276,11 @@ def _param_value(value, typ: str, where: tuple[str, str]):
         raise InstanceError(f"the type {typ!r} is not one of {', '.join(PARAM_TYPES)}",
                             file=where[0], row=where[1], column="type")
     if isinstance(value, bool) and typ not in ("", "bool", "list", "text"):
-        bad(f"is TRUE/FALSE (a logical value), not a {typ}; type the value")
+        bad(f"the cell is {'TRUE' if value else 'FALSE'} (a logical value), not a {typ}; "
+            f"type the value")
     if isinstance(value, _DATES) and typ not in ("", "date", "datetime", "time", "text"):
-        bad(f"is a date or time, not a {typ}; format the cell as a number or text")
+        bad(f"the cell is a date or time, not a {typ}; format the cell as Number or Text and "
+            f"type the value")
     try:
         if typ == "list":
             if not isinstance(value, str):
@@ -309,9 +315,9 @@ def _param_value(value, typ: str, where: tuple[str, str]):
         if typ == "text":
             return number_text(value) if isinstance(value, float) else text_of(value)
     except RecursionError:
-        bad(f"is not a valid {typ}: lists nested too deep")
+        bad(f"the list is nested too deep to be a valid {typ}")
     except (ValueError, TypeError, OverflowError) as exc:
-        detail = f" ({exc})" if typ == "list" and str(exc) != str(value) else ""
+        detail = f" ({exc})" if isinstance(exc, (_NotToml, json.JSONDecodeError)) else ""
         bad(f"{_short(value)!r} is not a valid {typ}{detail}")
     # no type given: what the cell holds (dates as ISO text, text stripped)
     if isinstance(value, str):
@@ -441,7 +447,8 @@ def _merged_error(sheet: Sheet, where: str, names: list[str] | None = None) -> N
     row = f"row {pos[0]}" if pos else None
     col = None
     if pos:
-        col = names[pos[1] - 1] if names and pos[1] <= len(names) else column_letter(pos[1])
+        col = (names[pos[1] - 1] if names and pos[1] <= len(names) and names[pos[1] - 1]
+               else column_letter(pos[1]))
     raise InstanceError(f"the cells {ref[:40]} are merged; a merged cell hides the values of "
                         f"all but its first cell: unmerge them and give each cell its value",
                         file=where, row=row, column=col)
@@ -484,8 +491,11 @@ def read_sheet(book: XlsxBook, name: str, where: str, table: str | None = None
     if sheet_name is None:
         return None
     sheet = book.read(sheet_name)
+    if sheet.merged:  # before anything else: a merge is why cells look empty
+        first = sheet.rows[0][1] if sheet.rows else []
+        _merged_error(sheet, where, [h.strip() if isinstance(h, str) and h.strip() else None
+                                     for h in first])
     hline, names = _header(sheet.rows, where)
-    _merged_error(sheet, where, names)
     data, lines = [], []
     for line, cells in sheet.rows[1:]:
         if len(cells) > len(names):

@@ -523,9 +523,11 @@ class XlsxBook:
         where = f"{self.label}, sheet {name}"
         kind, part = self.sheets[name]
         if kind != "worksheet":
+            if kind == "missing":
+                raise InstanceError("the sheet is listed but its part is missing from the file",
+                                    file=where)
             what = {"chartsheet": "a chart sheet", "dialogsheet": "a dialog sheet",
-                    "xlMacrosheet": "a macro sheet", "missing": "missing from the file"}.get(
-                kind, f"a {kind}")
+                    "xlMacrosheet": "a macro sheet"}.get(kind, f"a {kind}")
             raise InstanceError(f"the sheet is {what}, not a table of cells", file=where)
         sheet = Sheet(name)
         self._parse(part, _SheetTarget(self.budget, self, sheet, where), where=where)
@@ -625,13 +627,18 @@ def _joined(parts: list):
 
 
 def _what(exc: BaseException) -> str:
+    """What went wrong inside a damaged part, in a few words."""
+    kind = type(exc).__name__
+    defused = {"DTDForbidden": "it declares a DTD, which a workbook never needs",
+               "EntitiesForbidden": "it declares XML entities, which a workbook never needs",
+               "ExternalReferenceForbidden": "it refers to an external entity"}
+    if kind in defused:
+        return defused[kind]
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    name = {"ParseError": "the XML is malformed", "BadZipFile": "not a zip file",
-            "DTDForbidden": "it declares a DTD, which a workbook never needs",
-            "EntitiesForbidden": "it declares XML entities, which a workbook never needs",
-            "ExternalReferenceForbidden": "it refers to an external entity"}.get(
-        type(exc).__name__, type(exc).__name__)
-    return f"{name}: {text[:120]}" if text and name != text else name
+    name = {"ParseError": "the XML is malformed", "BadZipFile": "not a zip file"}.get(kind, kind)
+    if not text or name.lower() in text.lower():
+        return name if name.lower() not in text.lower() else text[:120]
+    return f"{name}: {text[:120]}"
 
 
 def need_reader() -> None:
