@@ -162,21 +162,20 @@ def append_row(ws, values, limit_text: bool = False) -> None:
     formula, an error value or a number, whatever it begins with), and text that Excel would
     read as something else if it were typed in gets Excel's quote prefix, so that editing the
     cell keeps it text. ``limit_text`` cuts text longer than a cell holds (results only)."""
+    from openpyxl.cell import Cell
+
     row = []
     for v in values:
-        if isinstance(v, str):
+        if isinstance(v, str) and v != "":
             if limit_text and len(v) > MAX_CELL_CHARS:
                 v = v[:MAX_CELL_CHARS - 1] + "…"
-            v = excel_text(v)
+            cell = Cell(ws, value=excel_text(v))
+            cell.data_type = "s"
+            if _typed_as_other(v):
+                cell.quotePrefix = True
+            v = cell
         row.append(v)
     ws.append(row)
-    r = ws.max_row
-    for j, v in enumerate(row, start=1):
-        if isinstance(v, str) and v != "":
-            c = ws.cell(row=r, column=j)
-            c.data_type = "s"
-            if _typed_as_other(v):
-                c.quotePrefix = True
 
 
 # =========================================================================== parameters
