@@ -511,7 +511,8 @@ def read_sheet(book: XlsxBook, name: str, where: str, table: str | None = None
         kind = _table_kind(table, c)
         col = df[c].tolist()
         for i, v in enumerate(col):
-            if v is None:
+            if v is None:  # an empty cell, as an empty field of a CSV file
+                col[i] = ""
                 continue
             if isinstance(v, str):
                 col[i] = v.strip()
@@ -665,6 +666,10 @@ def read_extra_sheets(path) -> dict[str, str]:
             if name.strip().lower() in known or book.sheets[name][0] != "worksheet":
                 continue
             where = f"{book.label}, sheet {name}"
+            if not _sheet_name_ok(name):  # it becomes a file name: no path, nothing Excel forbids
+                raise InstanceError(f"the sheet name {name[:40]!r} is not one Excel allows (1 "
+                                    f"to 31 characters, none of [ ] : * ? / \\)",
+                                    file=book.label)
             if name == README_SHEET:
                 sheet = book.read(name)
                 last = max((r for r, _ in sheet.rows), default=1)
@@ -683,6 +688,14 @@ def read_extra_sheets(path) -> dict[str, str]:
                 continue
             out[f"{name}.csv"] = _csv_text(df.drop(columns=[LINE]))
     return out
+
+
+def _sheet_name_ok(name: str) -> bool:
+    """A sheet name Excel allows (and so a safe file name): 1 to 31 characters, none of
+    ``[]:*?/\\`` or control characters, not starting or ending with an apostrophe."""
+    return (0 < len(name) <= 31 and not _BAD_SHEET_CHARS.search(name)
+            and not re.search(r"[\x00-\x1f\x7f]", name) and name[0] != "'" and name[-1] != "'"
+            and name.strip(". ") != "")
 
 
 def _csv_text(df: pd.DataFrame) -> str:

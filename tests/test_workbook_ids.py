@@ -43,16 +43,25 @@ def write_instance(folder):
                       "province": ["=cmd|' /C calc'!A0", "Guangdong", "", "-"],
                       "lat": ["23.16", "22.62", "", "1e-3"], "postcode": ["007", "510000", "", "0"]})
     n = len(RECIPIENTS)
+    # every optional column: min/max partners, absorptive capacity (some left empty)
     r = pd.DataFrame({"id": RECIPIENTS, "name": [NAMES.get(i, "") for i in RECIPIENTS],
                       "population": [str(10 + i) for i in range(n)],
                       "baseline": ["3"] * n, "target": ["6"] * n,
+                      "min_partners": ["1", "0"] + [""] * (n - 2),
+                      "max_partners": ["2", ""] + ["3"] * (n - 2),
                       "need.funds": ["20"] * n, "need.talent": ["2"] * n,
+                      "absorb.funds": ["30", ""] + ["25.5"] * (n - 2),
+                      "absorb.talent": [""] * n,
                       "prod.funds": ["1.0"] * n, "prod.talent": ["3.0"] * n,
                       "source": ["yearbook p. 3"] * (n - 1) + ["+notes"]})
     p.to_csv(folder / "partners.csv", index=False)
     r.to_csv(folder / "recipients.csv", index=False)
-    pairs = pd.DataFrame({"partner": ["NA", "=1+1", "@x"], "recipient": ["01", "N/A", "1e0"],
-                          "pot": ["0.9", "0.5", "0.7"], "ben": ["0.8", "0.5", "0.7"]})
+    pairs = pd.DataFrame({"partner": ["NA", "=1+1", "@x", "null"],
+                          "recipient": ["01", "N/A", "1e0", "-1"],
+                          "comp": ["0.2", "", "0.1", "0"], "pot": ["0.9", "0.5", "0.7", ""],
+                          "ben": ["0.8", "0.5", "0.7", "0.3"],
+                          "allowed": ["true", "", "TRUE", "false"],
+                          "fixed": ["true", "false", "", ""], "note": ["=A1", "", "", "-"]})
     pairs.to_csv(folder / "pairs.csv", index=False)
     return folder
 
@@ -83,8 +92,8 @@ def same_cell(u, v) -> bool:
 
     if empty(u) or empty(v):
         return empty(u) and empty(v)
-    if type(u) is type(v):
-        return u == v
+    if u == v:
+        return True
     try:
         return float(u) == float(v)
     except (TypeError, ValueError):
@@ -128,6 +137,9 @@ def test_convert_keeps_ids_names_and_extra_columns_as_text(hostile):
     assert ws["G2"].value == 23.16 and ws["H2"].value == "007"
     rec = [c.value for c in wb["recipients"]["A"][1:]]
     assert rec == RECIPIENTS
+    pairs = [[c.value for c in r] for r in wb["pairs"].iter_rows()]
+    assert pairs[0] == ["partner", "recipient", "comp", "pot", "ben", "allowed", "fixed", "note"]
+    assert pairs[1] == ["NA", "01", 0.2, 0.9, 0.8, True, True, "=A1"]
 
 
 def test_workbook_loads_as_the_same_instance(hostile, tmp_path):
@@ -146,7 +158,7 @@ def test_workbook_loads_as_the_same_instance(hostile, tmp_path):
         assert list(a.columns) == list(b.columns)
         for c in a.columns:
             for u, v in zip(a[c], b[c]):
-                assert u == v or float(u) == float(v), (f, c, u, v)
+                assert u == v or same_cell(u, v) or u.lower() == v.lower() == "true", (f, c, u, v)
     # and converting that folder again gives a workbook with the same cells
     again = tmp_path / "again.xlsx"
     assert invoke("convert", back, again).exit_code == 0
@@ -223,3 +235,26 @@ def test_numbers_typed_in_id_and_name_cells(tmp_path):
     assert list(inst.recipients.index) == ["1", "2.5", "W"]
     assert inst.recipients.loc["W", "name"] == "7"
     assert ("A", "1") in inst.pairs.index and ("B", "2.5") in inst.pairs.index
+
+
+def test_sheet_names_that_are_no_file_names(tmp_path):
+    """An extra sheet becomes a file of the folder: a name Excel does not allow (a path such
+    as ../x, written into a damaged or hostile file) is an error, nothing is written outside."""
+    from conftest import DEMO
+    from xlsx_tools import patched, sub_once
+
+    from optimizer.workbook import folder_to_workbook
+
+    wb = openpyxl.Workbook()
+    book = folder_to_workbook(DEMO, tmp_path / "d.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb.create_sheet("escape").append(["a"])
+    wb.save(tmp_path / "e.xlsx")
+    bad = patched(tmp_path / "e.xlsx", tmp_path / "bad.xlsx", "xl/workbook.xml",
+                  sub_once('name="escape"', 'name="../../escaped"'))
+    assert load_instance(bad).name == "demo"  # the instance itself is fine
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    r = invoke("convert", bad, tmp_path / "deep" / "er" / "out")
+    assert r.exit_code == 2, r.output
+    assert "bad.xlsx: the sheet name '../../escaped' is not one Excel allows" in r.output
+    assert not (tmp_path / "escaped.csv").exists() and not (tmp_path / "deep" / "er" / "out").exists()
