@@ -26,7 +26,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from xlsx_tools import demo_book, parts, shared_strings, write_parts
 
@@ -34,18 +34,9 @@ from optimizer import Instance, InstanceError, load_instance
 from optimizer.errors import InputError
 from optimizer.workbook import workbook_to_folder
 
-from test_fuzz import FUZZ
+from test_fuzz import fuzz
 
 SECONDS = 10  # the most one example may take (the limits make it well under a second)
-
-
-def fuzz(examples: int):
-    common = {"deadline": None,
-              "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large,
-                                        HealthCheck.function_scoped_fixture]}
-    if FUZZ:
-        return settings(max_examples=examples * FUZZ, **common)
-    return settings(max_examples=examples, derandomize=True, database=None, **common)
 
 
 _BASE: dict[str, bytes] = {}
@@ -134,24 +125,24 @@ def mutated_parts(draw):
 
 @fuzz(150)
 @given(mutated_parts(), st.booleans())
-def test_mutated_xml_never_crashes(tmp_path, content, convert):
-    d = Path(tempfile.mkdtemp(dir=tmp_path))
-    outcome(write_parts(d / "m.xlsx", content), convert=convert)
+def test_mutated_xml_never_crashes(content, convert):
+    with tempfile.TemporaryDirectory() as d:
+        outcome(write_parts(Path(d) / "m.xlsx", content), convert=convert)
 
 
 # ------------------------------------------------------------------------------ damaged bytes
 @fuzz(60)
 @given(st.lists(st.tuples(st.integers(0, 10**6), st.binary(min_size=1, max_size=8)),
                 min_size=1, max_size=5))
-def test_damaged_bytes_never_crash(tmp_path, edits):
-    d = Path(tempfile.mkdtemp(dir=tmp_path))
-    data = bytearray(write_parts(d / "ok.xlsx", base()).read_bytes())
-    for pos, chunk in edits:
-        pos %= len(data)
-        data[pos:pos + len(chunk)] = chunk
-    path = d / "b.xlsx"
-    path.write_bytes(bytes(data))
-    outcome(path)
+def test_damaged_bytes_never_crash(edits):
+    with tempfile.TemporaryDirectory() as d:
+        data = bytearray(write_parts(Path(d) / "ok.xlsx", base()).read_bytes())
+        for pos, chunk in edits:
+            pos %= len(data)
+            data[pos:pos + len(chunk)] = chunk
+        path = Path(d) / "b.xlsx"
+        path.write_bytes(bytes(data))
+        outcome(path)
 
 
 # ------------------------------------------------------------------------------ random books
@@ -184,13 +175,13 @@ def random_books(draw):
 
 @fuzz(80)
 @given(random_books(), st.booleans())
-def test_random_workbooks_never_crash(tmp_path, wb, convert):
-    d = Path(tempfile.mkdtemp(dir=tmp_path))
-    try:
-        wb.save(d / "r.xlsx")
-    except (ValueError, TypeError):  # openpyxl cannot write some of what was drawn
-        return
-    outcome(d / "r.xlsx", convert=convert)
+def test_random_workbooks_never_crash(wb, convert):
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            wb.save(Path(d) / "r.xlsx")
+        except (ValueError, TypeError):  # openpyxl cannot write some of what was drawn
+            return
+        outcome(Path(d) / "r.xlsx", convert=convert)
 
 
 @pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"])
