@@ -428,7 +428,8 @@ def _sheet_cell(v, kind: str | None):
         if kind is None:
             return (v.isoformat() if not isinstance(v, _dt.timedelta) else str(v)), None
         what = {"id": "an id", "text": "text", "bool": "true or false"}.get(kind, "a number")
-        return None, (f"the cell is a date or time ({text_of(v) if not isinstance(v, _dt.timedelta) else v}), "
+        shown = v if isinstance(v, _dt.timedelta) else text_of(v)
+        return None, (f"the cell is a date or time ({shown}), "
                       f"not {what} (Excel may have turned what was typed into a date); format "
                       f"the cell as {'Text' if kind in ('id', 'text') else 'Number'} and type "
                       f"the value")
@@ -1117,7 +1118,8 @@ def write_results_workbook(folder, path=None) -> Path:
         append_row(ws, r, limit_text=True)
     _style_header(ws, 2, [34, 60])
     csvs = {f.stem: f for f in folder.glob("*.csv")}
-    names = [n for n in RESULT_ORDER if n in csvs] + sorted(n for n in csvs if n not in RESULT_ORDER)
+    names = [n for n in RESULT_ORDER if n in csvs]
+    names += sorted(n for n in csvs if n not in RESULT_ORDER)
     frames = {}
     for n in names:
         if len(n) > 31 or _BAD_SHEET_CHARS.search(n) or n in (ANSWER_SHEET, SENSITIVITY_SHEET):

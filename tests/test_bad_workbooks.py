@@ -27,9 +27,10 @@ from optimizer import InstanceError, load_instance
 from optimizer import xlsx
 
 P, R, PAIRS, PRM = (SHEET_PART[s] for s in ("partners", "recipients", "pairs", "parameters"))
-BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
-                            for i in range(1, 10)) + "]>")
+BILLION_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+                  + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+                  + "]>")
+FUNDS = "bad.xlsx, sheet partners, row 2 (id A), column 'supply.funds': the cell "
 XXE = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
 
 
@@ -123,8 +124,8 @@ CASES = {
                                ["bad.xlsx: is damaged", "xl/workbook.xml"]),
     "malformed styles": (xml("xl/styles.xml", lambda t: t + "<x>"),
                          ["bad.xlsx: is damaged", "xl/styles.xml"]),
-    "malformed shared strings": (xml("xl/sharedStrings.xml", lambda t: t.replace("</si>", "<si>", 1),
-                                     shared=True),
+    "malformed shared strings": (xml("xl/sharedStrings.xml",
+                                     lambda t: t.replace("</si>", "<si>", 1), shared=True),
                                  ["bad.xlsx: is damaged", "sharedStrings"]),
     "not UTF-8": (xml(P, lambda t: t.encode("utf-8").replace(b"Harbour", b"Harb\xe9our")),
                   ["bad.xlsx, sheet partners: is damaged"]),
@@ -172,8 +173,7 @@ CASES = {
         xml("xl/workbook.xml", sub_once('name="pairs"', 'name="Recipients"')),
         ["bad.xlsx: has 2 sheets named 'recipients'"]),
     "sheet without a relationship": (
-        xml("xl/workbook.xml", sub_once('name="recipients" sheetId="2" state="visible" r:id="rId2"',
-                                        'name="recipients" sheetId="2" state="visible" r:id="rId99"')),
+        xml("xl/workbook.xml", sub_once('(name="recipients" [^>]*r:id=)"rId2"', r'\1"rId99"')),
         ["bad.xlsx, sheet recipients: the sheet is listed but its part is missing"]),
     # ---------------------------------------------------------------- limits
     "value far below": (setter("partners", "A600000", "x"),
@@ -191,19 +191,17 @@ CASES = {
         cell_xml("partners", "B2", '<c r="B2" t="inlineStr"><is><t>'
                  + "x" * (xlsx.MAX_CELL_CHARS + 1) + "</t></is></c>"),
         ["bad.xlsx, sheet partners, row 2 (id A), column 'name': the cell holds more than 32,767"]),
-    "number Excel cannot hold": (cell_xml("partners", "D2", '<c r="D2"><v>' + "9" * 400 + "</v></c>"),
-                                 ["bad.xlsx, sheet partners, row 2 (id A), column 'supply.funds': "
-                                  "the cell holds '999"]),
+    "number Excel cannot hold": (cell_xml("partners", "D2", f'<c r="D2"><v>{"9" * 400}</v></c>'),
+                                 [FUNDS + "holds '999"]),
     "NaN in a number cell": (cell_xml("partners", "D2", '<c r="D2"><v>NaN</v></c>'),
-                             ["bad.xlsx, sheet partners, row 2 (id A), column 'supply.funds': the cell holds "
-                              "'NaN', a number no cell"]),
+                             [FUNDS + "holds 'NaN', a number no cell"]),
     # ---------------------------------------------------------------- cell types
     "TRUE in a number cell": (setter("partners", "D3", True),
                               ["bad.xlsx, sheet partners, row 3 (id B), column 'supply.funds': the "
                                "cell is TRUE (a logical value), not a number"]),
     "FALSE in max_partners": (setter("partners", "C2", False),
-                              ["bad.xlsx, sheet partners, row 2 (id A), column 'max_partners': the cell is "
-                               "FALSE"]),
+                              ["bad.xlsx, sheet partners, row 2 (id A), column 'max_partners': "
+                               "the cell is FALSE"]),
     "TRUE as an id": (setter("recipients", "A3", True),
                       ["bad.xlsx, sheet recipients, row 3, column 'id': the cell is TRUE (a "
                        "logical value), not text"]),
@@ -217,7 +215,8 @@ CASES = {
                               "a date"]),
     "formula without a saved value": (setter("partners", "C2", "=1+1"),
                                       ["bad.xlsx, sheet partners, row 2 (id A), column "
-                                       "'max_partners': the cell is a formula with no saved value"]),
+                                       "'max_partners': the cell is a formula with no saved "
+                                       "value"]),
     "formula in an id": (setter("recipients", "A4", "=A3"),
                          ["bad.xlsx, sheet recipients, row 4, column 'id': the cell is a formula "
                           "with no saved value"]),
@@ -226,7 +225,8 @@ CASES = {
                      "holds the error value #DIV/0!"]),
     "error value from a formula": (
         cell_xml("recipients", "E3", '<c r="E3" t="e"><f>1/0</f><v>#DIV/0!</v></c>'),
-        ["bad.xlsx, sheet recipients, row 3 (id Y), column 'target': the cell holds the error value"]),
+        ["bad.xlsx, sheet recipients, row 3 (id Y), column 'target': the cell holds the error "
+         "value"]),
     "#N/A in an extra column": (edit(lambda wb: (wb["partners"].__setitem__("F1", "note"),
                                                  wb["partners"].__setitem__("F2", "=NA()"))),
                                 ["bad.xlsx, sheet partners, row 2 (id A), column 'note': the cell "
@@ -241,17 +241,13 @@ CASES = {
                           ["bad.xlsx, sheet parameters, row 2, column 'B': the cells B2:B3 are "
                            "merged"]),
     "bad boolean cell": (cell_xml("partners", "D2", '<c r="D2" t="b"><v>7</v></c>'),
-                         ["bad.xlsx, sheet partners, row 2 (id A), column 'supply.funds': the cell is a "
-                          "TRUE/FALSE cell holding '7'"]),
+                         [FUNDS + "is a TRUE/FALSE cell holding '7'"]),
     "junk in a number cell": (cell_xml("partners", "D2", '<c r="D2"><v>abc</v></c>'),
-                              ["bad.xlsx, sheet partners, row 2 (id A), column 'supply.funds': the cell is a "
-                               "number cell holding 'abc'"]),
+                              [FUNDS + "is a number cell holding 'abc'"]),
     "unknown cell type": (cell_xml("partners", "D2", '<c r="D2" t="zz"><v>1</v></c>'),
-                          ["bad.xlsx, sheet partners, row 2 (id A), column 'supply.funds': the cell has the "
-                           "unknown cell type 'zz'"]),
+                          [FUNDS + "has the unknown cell type 'zz'"]),
     "bad ISO date cell": (cell_xml("partners", "D2", '<c r="D2" t="d"><v>yesterday</v></c>'),
-                          ["bad.xlsx, sheet partners, row 2 (id A), column 'supply.funds': the cell is a "
-                           "date cell holding 'yesterday'"]),
+                          [FUNDS + "is a date cell holding 'yesterday'"]),
     "header formula": (setter("partners", "E1", "=D1"),
                        ["bad.xlsx, sheet partners, row 1, column 'E': the header cell is a "
                         "formula with no saved value"]),
@@ -378,8 +374,8 @@ def test_date_1904_and_east_asian_date_formats(tmp_path):
                             'applyNumberFormat="1"/></cellXfs>')
     n = styles.count("<xf ", styles.index("<cellXfs")) - 1
     content["xl/styles.xml"] = styles.encode()
-    content[P] = content[P].replace(b'<c r="D3" t="n"><v>60</v>', f'<c r="D3" s="{n}" t="n"><v>60</v>'
-                                    .encode())
+    content[P] = content[P].replace(b'<c r="D3" t="n"><v>60</v>',
+                                    f'<c r="D3" s="{n}" t="n"><v>60</v>'.encode())
     bad = write_parts(tmp_path / "d.xlsx", content)
     with pytest.raises(InstanceError, match=r"row 3 \(id B\), column 'supply.funds': the cell is "
                                             r"a date or time \(1900-02-28"):
@@ -414,8 +410,8 @@ def test_defusedxml_is_active():
     assert op.DEFUSEDXML
     import tomllib
 
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert any(d.startswith("defusedxml") for d in extras["report"])
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("defusedxml") for d in project["optional-dependencies"]["report"])
 
 
 HOSTILE_FOR_LIMITS = ("zip bomb", "billion laughs in a sheet", "value at the last cell of Excel")

@@ -41,7 +41,8 @@ def write_instance(folder):
                       "supply.talent": ["10", "12", "8", "9"],
                       # extra columns travel as they are
                       "province": ["=cmd|' /C calc'!A0", "Guangdong", "", "-"],
-                      "lat": ["23.16", "22.62", "", "1e-3"], "postcode": ["007", "510000", "", "0"]})
+                      "lat": ["23.16", "22.62", "", "1e-3"],
+                      "postcode": ["007", "510000", "", "0"]})
     n = len(RECIPIENTS)
     # every optional column: min/max partners, absorptive capacity (some left empty)
     r = pd.DataFrame({"id": RECIPIENTS, "name": [NAMES.get(i, "") for i in RECIPIENTS],
@@ -187,7 +188,8 @@ def test_results_keep_ids_as_text_everywhere(hostile):
     json.loads((out / "summary.json").read_text(encoding="utf-8"))
     # results.xlsx: every id cell is the same text, and no cell is a formula
     wb = no_formulas(out / "results.xlsx")
-    for n, cols in (("pairings", ("partner", "recipient")), ("allocations", ("partner", "recipient")),
+    for n, cols in (("pairings", ("partner", "recipient")),
+                    ("allocations", ("partner", "recipient")),
                     ("recipients", ("recipient",)), ("balance", ("recipient",)),
                     ("sensitivity_variables", ("partner", "recipient"))):
         ws = wb[n]
@@ -257,4 +259,5 @@ def test_sheet_names_that_are_no_file_names(tmp_path):
     r = invoke("convert", bad, tmp_path / "deep" / "er" / "out")
     assert r.exit_code == 2, r.output
     assert "bad.xlsx: the sheet name '../../escaped' is not one Excel allows" in r.output
-    assert not (tmp_path / "escaped.csv").exists() and not (tmp_path / "deep" / "er" / "out").exists()
+    assert not (tmp_path / "escaped.csv").exists()
+    assert not (tmp_path / "deep" / "er" / "out").exists()

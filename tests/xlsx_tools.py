@@ -75,10 +75,8 @@ def shared_strings(book: Path, out: Path) -> Path:
     for name in list(content):
         if name.startswith("xl/worksheets/"):
             xml = content[name].decode("utf-8")
-            xml = re.sub(r'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t>(.*?)</t></is></c>',
-                         ref, xml)
-            xml = re.sub(r'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t xml:space="preserve">'
-                         r"(.*?)</t></is></c>", ref, xml)
+            xml = re.sub(r'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is>'
+                         r'<t(?: xml:space="preserve")?>(.*?)</t></is></c>', ref, xml)
             content[name] = xml.encode("utf-8")
     si = "".join(f'<si><t xml:space="preserve">{t}</t></si>' for t in table)
     content["xl/sharedStrings.xml"] = (
