@@ -18,8 +18,9 @@ parts at most :data:`MAX_UNPACKED_BYTES` unpacked in all (checked from the zip d
 any part is read; a part never yields more than its declared size), at most
 :data:`MAX_PARTS` parts, :data:`MAX_XML_EVENTS` XML elements and text pieces in all, a value
 at most :data:`MAX_ROWS` rows down and :data:`MAX_COLUMNS` columns across, at most
-:data:`MAX_CELLS` non-empty cells, and a text cell at most :data:`MAX_CELL_CHARS` characters
-(Excel's own limit).
+:data:`MAX_CELLS` non-empty cells, a text cell at most :data:`MAX_CELL_CHARS` characters
+(Excel's own limit), and at most :data:`MAX_ENTRIES` sheets, relationships, number formats or
+cell styles.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ MAX_CELLS = 2_000_000
 """Most non-empty cells read from a workbook."""
 MAX_CELL_CHARS = 32_767
 """Longest text of a cell (Excel's own limit)."""
+MAX_ENTRIES = 100_000
+"""Most sheets, relationships, number formats or cell styles a workbook may list (Excel's own
+limit on cell styles is 64,000)."""
 
 _RAW_CAP = 7 * MAX_CELL_CHARS  # a cell's stored text (each character may be escaped as _xHHHH_)
 EXCEL_MAX_ROW, EXCEL_MAX_COLUMN = 1_048_576, 16_384
@@ -80,7 +84,8 @@ TOO_LONG = Unreadable(f"holds more than {MAX_CELL_CHARS:,} characters, more than
 @dataclass
 class Sheet:
     """The non-empty rows of a sheet: ``rows`` is ``[(row number, values)]`` with values from
-    column A (``None`` for an empty cell), ``merged`` the merged ranges (``"A3:A4"``)."""
+    column A (``None`` for an empty cell), ``merged`` the first merged ranges (``"A3:A4"``;
+    at most ten are kept)."""
 
     name: str
     rows: list = field(default_factory=list)
@@ -126,6 +131,12 @@ def unescape(text: str) -> str:
         return m.group(0) if code == 0 or 0xD800 <= code <= 0xDFFF else chr(code)
 
     return _ESCAPED.sub(sub, text)
+
+
+def _room(entries, where: str, what: str) -> None:
+    if len(entries) >= MAX_ENTRIES:
+        raise InstanceError(f"lists more than {MAX_ENTRIES:,} {what}; is it an instance "
+                            f"workbook?", file=where)
 
 
 def _local(tag: str) -> str:
@@ -203,6 +214,7 @@ class _Rels(_Target):
 
     def open(self, tag, attrib):
         if tag == "Relationship":
+            _room(self.rels, self.budget.where, "relationships")
             self.rels[attrib.get("Id", "")] = (attrib.get("Type", ""), attrib.get("Target", ""))
 
 
@@ -214,6 +226,7 @@ class _WorkbookPart(_Target):
 
     def open(self, tag, attrib):
         if tag == "sheet":
+            _room(self.sheets, self.budget.where, "sheets")
             self.sheets.append((attrib.get("name", ""), _attr(attrib, "id") or ""))
         elif tag == "workbookPr":
             self.date1904 = str(attrib.get("date1904", "")).lower() in ("1", "true")
@@ -259,6 +272,7 @@ class _Styles(_Target):
 
     def open(self, tag, attrib):
         if tag == "numFmt":
+            _room(self.formats, self.budget.where, "number formats")
             try:
                 self.formats[int(attrib.get("numFmtId", ""))] = attrib.get("formatCode", "")
             except ValueError:
@@ -266,6 +280,7 @@ class _Styles(_Target):
         elif tag == "cellXfs":
             self.in_xfs = True
         elif tag == "xf" and self.in_xfs:
+            _room(self.xf_formats, self.budget.where, "cell styles")
             try:
                 self.xf_formats.append(int(attrib.get("numFmtId", "0")))
             except ValueError:
@@ -339,7 +354,8 @@ class _SheetTarget(_Target):
                 self.row_no = n
             self.row_cells, self.col = [], 0
         elif tag == "mergeCell":
-            self.sheet.merged.append(str(attrib.get("ref", "")))
+            if len(self.sheet.merged) < 10:  # the first ones are all a message needs
+                self.sheet.merged.append(str(attrib.get("ref", "")))
 
     def shut(self, tag):
         if self.cell is not None:

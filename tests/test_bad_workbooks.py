@@ -102,6 +102,22 @@ def many_parts(tmp):
     return write_parts(tmp / "many.xlsx", content).read_bytes()
 
 
+def many_merges(tmp):
+    content = parts(demo_book(tmp))
+    merges = "".join(f'<mergeCell ref="G{2 * i + 1}:G{2 * i + 2}"/>' for i in range(500_000))
+    content[P] = content[P].replace(b"</sheetData>", f"</sheetData><mergeCells>{merges}"
+                                    "</mergeCells>".encode(), 1)
+    return write_parts(tmp / "merges.xlsx", content).read_bytes()
+
+
+def many_styles(tmp):
+    content = parts(demo_book(tmp))
+    xfs = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>' * (xlsx.MAX_ENTRIES + 1)
+    content["xl/styles.xml"] = content["xl/styles.xml"].replace(b"</cellXfs>",
+                                                                f"{xfs}</cellXfs>".encode(), 1)
+    return write_parts(tmp / "styles.xlsx", content).read_bytes()
+
+
 CASES = {
     # ---------------------------------------------------------------- not a workbook at all
     "text file": (raw(lambda t: b"id,name\nA,B\n"), ["bad.xlsx: is not a readable .xlsx"]),
@@ -112,6 +128,10 @@ CASES = {
                       ["bad.xlsx: is not a readable .xlsx"]),
     "zip bomb": (raw(bomb), ["bad.xlsx: would unpack to", "zip bomb"]),
     "too many parts": (raw(many_parts), ["bad.xlsx: has 2,0", "parts"]),
+    "half a million merged ranges": (raw(many_merges),
+                                     ["bad.xlsx, sheet partners, row 1, column 'G': the cells G1:G2 "
+                                      "are merged"]),
+    "too many cell styles": (raw(many_styles), ["bad.xlsx: lists more than 100,000 cell styles"]),
     "no workbook part": (xml("xl/workbook.xml", lambda t: None),
                          ["bad.xlsx: is not an .xlsx workbook (it has no workbook part)"]),
     "missing sheet part": (xml(R, lambda t: None),
@@ -414,7 +434,8 @@ def test_defusedxml_is_active():
     assert any(d.startswith("defusedxml") for d in project["optional-dependencies"]["report"])
 
 
-HOSTILE_FOR_LIMITS = ("zip bomb", "billion laughs in a sheet", "value at the last cell of Excel")
+HOSTILE_FOR_LIMITS = ("zip bomb", "billion laughs in a sheet", "value at the last cell of Excel",
+                      "half a million merged ranges")
 
 
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin",
