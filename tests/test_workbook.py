@@ -380,3 +380,20 @@ def test_summary_sheet_has_no_json(demo_results):
     assert summary["stages[1].stage"] == sol.summary["stages"][0]["stage"]
     assert summary["types_used[1]"] == sol.summary["types_used"][0]
     assert summary["resources.funds.unit"] == "100m yuan"
+
+
+def test_answer_report_marks_violated_soft_rules(tmp_path):
+    """A soft rule the plan breaks is 'Violated (soft rule)', with its (negative) slack."""
+    inst = load_instance(DEMO).with_params({"balance.alpha": 0.95})
+    sol = solve(inst, soft={"access_floor": 1000.0}, why=False)
+    check_solution(sol)
+    broken = sol.balance[sol.balance["violation"] > 1e-6]
+    assert len(broken)  # the partners cannot send 95% of every need
+    out = sol.write(tmp_path / "res")
+    rows = sheet_rows(openpyxl.load_workbook(write_results_workbook(out))["Answer Report"])
+    cons = {r["Cell"]: r for r in block(rows, "Constraints")}
+    for r in broken.itertuples():
+        row = cons[f"access_floor[{r.recipient},{r.resource}]"]
+        assert row["Status"] == "Violated (soft rule)"
+        assert row["Slack"] == pytest.approx(r.slack) and row["Slack"] < 0
+        assert row["Formula"].endswith("(soft)")
