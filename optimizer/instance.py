@@ -1391,9 +1391,9 @@ def load_instance(path: str | Path | None = None) -> Instance:
         raise InstanceError(f"the instance '{path}' does not exist{hint}")
     if folder.is_file():
         if folder.suffix.lower() == ".xlsx":
-            from .workbook import read_workbook  # optional extra (openpyxl)
-            raw, partners, recipients, pairs = read_workbook(folder)
-            inst = Instance.from_tables(raw, partners, recipients, pairs, path=str(folder))
+            from .workbook import load_workbook_instance  # optional extra (report)
+
+            inst = load_workbook_instance(folder)
             object.__setattr__(inst, "load_seconds", time.perf_counter() - t0)
             return inst
         raise InstanceError(f"the instance '{path}' must be a folder (or an .xlsx workbook)")

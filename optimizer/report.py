@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, MissingExtra, available
+from .errors import InputError, MissingExtra, RegcollabError, available
 from .display import display_text, fmt_number
 from .solution import (
     best_known,
+    read_result_csv,
     efficiency_loss_words,
     price_of_fairness_words,
     time_parts,
@@ -84,7 +85,7 @@ class Results:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, keep_default_na=True)
+        return read_result_csv(path)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -95,21 +95,25 @@ COLUMNS = {
         *_cols("bound slack violation", "number", needed=True, finite=True),
         ResultColumn("penalty", "number", needed=True),
         ResultColumn("soft", "bool", needed=True),
-        *_cols("value shadow_price allowable_increase allowable_decrease", "number"),
+        ResultColumn("value", "number", needed=True, finite=True),  # (the Answer Report)
+        *_cols("shadow_price allowable_increase allowable_decrease", "number"),
         ResultColumn("row", "number", finite=True),
     ),
-    "allocations.csv": (
-        *_cols("partner recipient type resource", "text"),
-        *_cols("amount gain", "number"),
+    "allocations.csv": (  # (results.xlsx's Answer Report lists every flow by these)
+        *_cols("partner recipient type resource", "text", needed=True),
+        *_cols("amount", "number", needed=True, finite=True),
+        *_cols("gain", "number"),
     ),
     "pareto.csv": (
         *_cols("efficiency equity", "number", needed=True, finite=True),
         ResultColumn("price_of_fairness", "number"),
     ),
-    "sensitivity_constraints.csv": (
-        *_cols("name meaning", "text"),
+    "sensitivity_constraints.csv": (  # (the Answer Report lists each row by these)
+        *_cols("name rule", "text", needed=True),
+        *_cols("entity sense meaning", "text"),
         ResultColumn("row", "number", finite=True),
-        *_cols("shadow_price final_value rhs allowable_increase allowable_decrease", "number"),
+        *_cols("final_value rhs", "number", needed=True, finite=True),
+        *_cols("shadow_price allowable_increase allowable_decrease", "number"),
     ),
     "sensitivity_variables.csv": (
         ResultColumn("name", "text"),

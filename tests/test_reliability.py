@@ -353,13 +353,10 @@ def comparable(path: Path):
         for ws in wb.worksheets:
             rows = []
             for row in ws.iter_rows(values_only=True):
-                if row and isinstance(row[0], str) and row[0].startswith("timings."):
-                    continue
-                if row and row[0] == "stages" and isinstance(row[1], str):
-                    stages = json.loads(row[1])
-                    for s in stages:
-                        s.pop("seconds", None)
-                    row = ("stages", stages)
+                if row and isinstance(row[0], str) and (
+                        row[0].startswith(("timings.", "Solver engine:"))
+                        or re.fullmatch(r"stages\[\d+\]\.seconds", row[0])):
+                    continue  # how long it took (summary rows, the Answer Report's header)
                 rows.append(row)
             sheets[ws.title] = rows
         with zipfile.ZipFile(path) as z:
