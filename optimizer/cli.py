@@ -60,8 +60,11 @@ def validate(instance):
     inst = load_instance(resolve_instance(instance))
     a = inst.arrays
     n_cand = int(a["eligible"].any(axis=2).sum())
-    click.echo(f"{inst.name}: valid. {len(inst.partners)} partners, {len(inst.recipients)} "
-               f"recipients, resources {', '.join(inst.resources)}, {n_cand} candidate pairs, "
+    from optimizer.display import counted
+
+    click.echo(f"{inst.name}: valid. {counted(len(inst.partners), 'partner')}, "
+               f"{counted(len(inst.recipients), 'recipient')}, resources "
+               f"{', '.join(inst.resources)}, {counted(n_cand, 'candidate pair')}, "
                f"types {', '.join(inst.types)}.")
     for w in inst.warnings:
         click.echo(f"warning: {w}", err=True)

@@ -97,3 +97,8 @@ def display_text(v, limit: int | None = None) -> str:
     if limit is not None and len(s) > limit:
         s = s[:limit - 1].rstrip() + "…"
     return s
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` with its noun in the right number: "1 partner", "3 partners"."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
