@@ -216,7 +216,9 @@ def render_solution(sol) -> str:
         return f"{fmt_num(100 * v, 3)}%"
     pof = price_of_fairness_words(s, pct)
     status = (paint("optimal", fg="green") if s["status"] == "optimal" else
-              paint("NOT PROVEN OPTIMAL (stopped by a limit)", fg="yellow", bold=True))
+              paint("NOT PROVEN OPTIMAL (" + ("the solver's precision could not prove it; see "
+                    "numerical_note in summary.json" if s.get("numerical_note") else
+                    "stopped by a limit") + ")", fg="yellow", bold=True))
     lines += [
         paint("Summary", bold=True),
         f"  status             {status}, MIP gap "

@@ -128,3 +128,12 @@ def test_instance_format_minimal_example_validates_and_solves(workdir):
     assert f"{words[counts.group(1)]} partners, {words[counts.group(2)]} recipients" in out, out
     code, out = run(["regcollab", "solve", str(folder), "--quiet"], workdir)
     assert code == 0, out
+
+
+def test_readme_python_example_runs(workdir):
+    """The README's Python block, as a planner would paste it into a script."""
+    block = README.split("From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)  # noqa: S102 - our own docs
+    assert scope["sol"].has_plan and len(scope["sol"].pairings) > 0
+    assert scope["inst2"].params["balance"]["alpha"] == 0.5

@@ -118,3 +118,27 @@ def test_pareto_points_are_cleaned_and_checked(seed):
     for x, kept in zip(front.solutions, front.points["rules_kept"]):
         assert kept == (verify.violations(front.model, x) == [])
         assert (x >= front.model.lm.col_lower).all() and (x <= front.model.lm.col_upper).all()
+
+
+def test_a_plan_beating_its_own_ideal_is_not_called_optimal(demo, monkeypatch):
+    """When the payoff table is beaten by the final plan even with tight tolerances, the plan
+    is reported, not proven optimal, and the terminal says why (not "stopped by a limit")."""
+    from click.testing import CliRunner
+
+    from optimizer import cli, pipeline
+
+    calls = []
+
+    def always(table, E, Q):
+        calls.append(1)
+        return True
+
+    monkeypatch.setattr(pipeline, "beats_ideal", always)
+    sol = solve(demo, why=False)
+    assert len(calls) == 2  # the run, then its repeat with tight tolerances
+    assert sol.status == "time_limit" and sol.has_plan
+    assert sol.summary["tolerances"].startswith("tight")
+    assert "numerical_note" in sol.summary and "precision" not in sol.summary["message"]
+    out = CliRunner().invoke(cli.main, ["solve", "demo", "--no-why"]).output
+    assert "NOT PROVEN OPTIMAL (the solver's precision could not prove it" in out
+    assert "stopped by a limit" not in out
