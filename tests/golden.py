@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -43,16 +44,33 @@ def produce(case: str, folder: Path) -> Path:
     sol = solve(load_instance(ROOT / "instances" / name), **kwargs)
     if folder.exists():
         shutil.rmtree(folder)
-    sol.write(folder)
+    from optimizer.commands.report import write_extras
+
+    sol.write(folder, extra=lambda tmp: write_extras(tmp, workbook=False, quiet=True))
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     for key in VOLATILE:
         summary.pop(key, None)
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
     # not results: the report files, and the manifest (who wrote the folder, and when)
-    for extra in ("report.html", "results.xlsx", ".regcollab.json"):
+    for extra in ("results.xlsx", ".regcollab.json"):
         (folder / extra).unlink(missing_ok=True)
+    report = folder / "report.html"
+    if report.exists():  # its text, without the pictures' bytes and the run's times
+        report.write_text(report_text(report.read_text(encoding="utf-8")), encoding="utf-8")
     return folder
+
+
+IMAGE = re.compile(r'src="data:image/png;base64,[^"]*"')
+TIMING = re.compile(r"\b(load|build|transfer|heuristics|solve|polish|extract|highs_own|total|"
+                    r"explain|why this type|other|clock) [0-9][0-9.e+-]*( s)?")
+
+
+def report_text(html: str) -> str:
+    """report.html as compared: the pictures' bytes and the timings taken out (they depend on
+    the machine and its matplotlib), every word, number and tag kept."""
+    html = html.replace(str(ROOT), "<root>")  # where the checkout is
+    return TIMING.sub(r"\1 <t>", IMAGE.sub('src="<png>"', html))
 
 
 def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
@@ -109,6 +127,13 @@ def compare(case: str, new: Path) -> list[str]:
     for n in set(names) & set(got):
         if n.endswith(".csv"):
             out += diff_csv(gold / n, new / n)
+        elif n.endswith(".html"):
+            a = (gold / n).read_text(encoding="utf-8").splitlines()
+            b = (new / n).read_text(encoding="utf-8").splitlines()
+            if a != b:
+                import difflib
+
+                out += list(difflib.unified_diff(a, b, "golden", "new", n=0, lineterm=""))[:40]
         elif n.endswith(".json"):
             out += diff_json(json.loads((gold / n).read_text(encoding="utf-8")),
                              json.loads((new / n).read_text(encoding="utf-8")))
