@@ -31,6 +31,24 @@ CASES = {
     "demo-soft": ("demo", {"soft": {"access_floor": 100}, "alpha": 0.9}),
 }
 
+# infeasible variants of the bundled instances: the diagnosis (conflicts, rules, words, fixes)
+DIAGNOSES = {
+    "demo-alpha1": ("demo", {"balance.alpha": 1.0}, {}),
+    "demo-coverage": ("demo", {"recipients[X].min_partners": 3}, {}),
+    "demo-gamma": ("demo", {"balance.gamma": 0.9}, {}),
+    "demo-theta": ("demo", {"balance.theta": 1.5}, {}),
+    "demo-epsilon": ("demo", {}, {"method": "epsilon", "eps": 0.9}),
+    "guangdong-meizhou": ("guangdong", {**{f"pairs[{d},MZ].allowed": False
+                                           for d in ("GZ", "SZ", "FS", "DG")},
+                                        "balance.alpha": 0.5}, {}),
+    "guangdong-coverage2": ("guangdong", {"recipients[*].min_partners": 2}, {}),
+}
+# pairs explained on the bundled instances (the words and numbers of `regcollab explain`)
+EXPLAINS = {
+    "demo": ("demo", [("A", "X"), ("A", "W"), ("B", "Y"), ("B", "X")]),
+    "guangdong": ("guangdong", [("GZ", "QY"), ("GZ", "ST"), ("SZ", "JY")]),
+}
+
 # summary keys that measure the run rather than its result
 VOLATILE = ("timings", "stages", "instance_path", "start_heuristic")
 
@@ -71,6 +89,38 @@ def report_text(html: str) -> str:
     the machine and its matplotlib), every word, number and tag kept."""
     html = html.replace(str(ROOT), "<root>")  # where the checkout is
     return TIMING.sub(r"\1 <t>", IMAGE.sub('src="<png>"', html))
+
+
+def produce_diagnosis(case: str, folder: Path) -> Path:
+    """The diagnosis of one infeasible variant, as JSON (without its time)."""
+    sys.path.insert(0, str(ROOT))
+    from optimizer import load_instance
+    from optimizer.diagnose import diagnose
+
+    name, changes, kwargs = DIAGNOSES[case]
+    d = diagnose(load_instance(ROOT / "instances" / name).with_params(changes), **kwargs)
+    data = d.as_dict()
+    data.pop("seconds", None)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "diagnosis.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+    return folder
+
+
+def produce_explanations(case: str, folder: Path) -> Path:
+    """The explanations of a few pairs, as JSON."""
+    sys.path.insert(0, str(ROOT))
+    from optimizer import load_instance, solve
+    from optimizer.explain import explain_pair
+    from optimizer.solution import _jsonable
+
+    name, pairs = EXPLAINS[case]
+    sol = solve(load_instance(ROOT / "instances" / name), why=False)
+    data = [_jsonable(explain_pair(sol, d, r).as_dict()) for d, r in pairs]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "explain.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    return folder
 
 
 def _close(a, b, rtol=1e-6, atol=1e-9) -> bool:
@@ -119,8 +169,8 @@ def diff_csv(gold: Path, new: Path) -> list[str]:
     return out
 
 
-def compare(case: str, new: Path) -> list[str]:
-    gold = GOLDEN / case
+def compare(case: str, new: Path, gold: Path | None = None) -> list[str]:
+    gold = gold or GOLDEN / case
     names = sorted(p.name for p in gold.iterdir())
     got = sorted(p.name for p in new.iterdir())
     out = [] if names == got else [f"files {names} vs {got}"]
@@ -144,3 +194,10 @@ if __name__ == "__main__":
     for case in (sys.argv[1:] or CASES):
         produce(case, GOLDEN / case)
         print(f"recorded {case}")
+    if not sys.argv[1:]:
+        for case in DIAGNOSES:
+            produce_diagnosis(case, GOLDEN / "diagnose" / case)
+            print(f"recorded diagnosis {case}")
+        for case in EXPLAINS:
+            produce_explanations(case, GOLDEN / "explain" / case)
+            print(f"recorded explanations {case}")
