@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .instance import Instance
+from .rules import RULES, Rows, Sets
 
 INF = np.inf
 
@@ -338,6 +339,18 @@ BALANCE_BLOCKS = {
 }
 
 
+def add_rule_rows(lm: LinearModel, name: str, rows: Rows, penalty: float | None) -> None:
+    """A rule's rows into the model; with a penalty (a soft rule) each row gets a slack
+    column (>= 0) that lets it bend, at that price per unit in every objective."""
+    r, c, v = rows.rows, rows.cols, rows.vals
+    if penalty is not None:
+        n = len(rows)
+        sl = lm.add_cols(f"slack_{name}", np.zeros(n), INF, labels=rows.labels)
+        r, c, v = np.r_[r, np.arange(n)], np.r_[c, sl.start + np.arange(n)], np.r_[v, np.ones(n)]
+    lm.add_rows(name, r, c, v, rows.lower, rows.upper, labels=rows.labels,
+                entity=rows.entity, **rows.data)
+
+
 def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     """Formulate MODEL.md for ``inst`` (settings from ``inst.params``)."""
     import time
@@ -347,14 +360,13 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     a = inst.arrays
     D, R, K, T = (list(inst.partners.index), list(inst.recipients.index), list(inst.resources),
                   list(inst.types))
-    nD, nR, nK = len(D), len(R), len(K)
+    nR = len(R)
     soft = dict(p["balance"]["soft"])
     lm = LinearModel()
 
     # ---- sets: candidate pairs, their eligible types, and the resources that can flow
     cand = a["eligible"].any(axis=2)
     pair_d, pair_r = np.nonzero(cand)
-    nP = len(pair_d)
     z_pair, z_type = np.nonzero(a["eligible"][pair_d, pair_r, :])
     cap = np.minimum(a["supply"][pair_d, :], a["absorb"][pair_r, :])  # (nP, nK)
     x_z, x_k = np.nonzero(cap[z_pair, :] > 0)
@@ -363,12 +375,8 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     gain = a["prod"][xr, x_k] * (1.0 + a["comp"][xd, xr]) * a["mult"][xt]
     u0 = a["y0"] / a["target"]
     ucoef = gain / (a["pop"][xr] * a["target"][xr])
-    kappa_x = a["kappa"][xt]
 
     # ---- columns
-    def pair_label(pp):
-        return [f"{D[pair_d[i]]},{R[pair_r[i]]}" for i in pp]
-
     xb = lm.add_cols("x", np.zeros(len(x_z)), cap[xp, x_k],
                      labels=lambda loc: [f"{D[xd[i]]},{R[xr[i]]},{K[x_k[i]]},{T[xt[i]]}" for i in loc])
     zb = lm.add_cols("z", np.zeros(len(z_pair)), np.ones(len(z_pair)), integer=True,
@@ -387,97 +395,18 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     X = xb.start + np.arange(len(xb))
     Z = zb.start + np.arange(len(zb))
 
-    # ---- capacity of the pairing itself
-    row = xd * nK + x_k
-    lm.add_rows("supply", row, X, np.ones(len(X)), np.full(nD * nK, -INF), a["supply"].ravel(),
-                labels=lambda loc: [f"{D[i // nK]},{K[i % nK]}" for i in loc])
-    row = xr * nK + x_k
-    lm.add_rows("absorb", row, X, np.ones(len(X)), np.full(nR * nK, -INF), a["absorb"].ravel(),
-                labels=lambda loc: [f"{R[i // nK]},{K[i % nK]}" for i in loc])
-    nX = len(X)
-    lm.add_rows("link", np.r_[np.arange(nX), np.arange(nX)], np.r_[X, Z[x_z]],
-                np.r_[np.ones(nX), -cap[xp, x_k]], np.full(nX, -INF), np.zeros(nX),
-                labels=xb.labels)
-    fixed = a["fixed"][pair_d, pair_r].astype(float)
-    lm.add_rows("one_type", z_pair, Z, np.ones(len(Z)), fixed, np.ones(nP), labels=pair_label)
-    ms = a["scale_floor"][pair_r[z_pair], z_type]  # min_scale or pair_floor x total need
-    zs = np.flatnonzero(ms > 0)
-    if len(zs):
-        pos = np.full(len(Z), -1)
-        pos[zs] = np.arange(len(zs))
-        xs_ = np.flatnonzero(pos[x_z] >= 0)
-        lm.add_rows("scale", np.r_[pos[x_z[xs_]], np.arange(len(zs))], np.r_[X[xs_], Z[zs]],
-                    np.r_[a["value"][x_k[xs_]], -ms[zs]], np.zeros(len(zs)), np.full(len(zs), INF),
-                    labels=lambda loc: zb.labels(zs[loc]), entity=zs, floor=ms[zs])
-    md = a["max_partners_d"]
-    dd = np.flatnonzero(np.isfinite(md))
-    if len(dd):
-        pos = np.full(nD, -1)
-        pos[dd] = np.arange(len(dd))
-        zd = pair_d[z_pair]
-        sel = np.flatnonzero(pos[zd] >= 0)
-        lm.add_rows("span_partner", pos[zd[sel]], Z[sel], np.ones(len(sel)), np.full(len(dd), -INF),
-                    md[dd], labels=lambda loc: [D[dd[i]] for i in loc])
-    mr = a["max_partners_r"]
-    rr = np.flatnonzero(np.isfinite(mr))
-    zr = pair_r[z_pair]
-    if len(rr):
-        pos = np.full(nR, -1)
-        pos[rr] = np.arange(len(rr))
-        sel = np.flatnonzero(pos[zr] >= 0)
-        lm.add_rows("span_recipient", pos[zr[sel]], Z[sel], np.ones(len(sel)),
-                    np.full(len(rr), -INF), mr[rr], labels=lambda loc: [R[rr[i]] for i in loc])
-
-    # ---- balance rules: each a block of ">= rhs" rows, soft ones with a slack column
+    # ---- the rules, from the registry, in its order (soft balance rules get a slack column)
+    s = Sets(inst=inst, a=a, p=p, D=D, R=R, K=K, T=T, pair_d=pair_d, pair_r=pair_r,
+             z_pair=z_pair, z_type=z_type, cap=cap, x_z=x_z, x_k=x_k, gain=gain, u0=u0,
+             ucoef=ucoef, lm=lm, X=X, Z=Z, blocks=lm.col_blocks)
     balance_rows = []
-
-    def balance(rule, ents, rows, cols, vals, rhs, labels):
-        n = len(ents)
-        if n == 0:
-            return
-        if rule in soft:
-            sl = lm.add_cols(f"slack_{rule}", np.zeros(n), INF, labels=labels)
-            rows = np.r_[rows, np.arange(n)]
-            cols = np.r_[cols, sl.start + np.arange(n)]
-            vals = np.r_[vals, np.ones(n)]
-        lm.add_rows(rule, rows, cols, vals, rhs, np.full(n, INF), labels=labels, entity=ents)
-        balance_rows.append(rule)
-
-    minp = a["min_partners_r"]
-    rc = np.flatnonzero(minp > 0)
-    pos = np.full(nR, -1)
-    pos[rc] = np.arange(len(rc))
-    sel = np.flatnonzero(pos[zr] >= 0)
-    balance("coverage", rc, pos[zr[sel]], Z[sel], np.ones(len(sel)), minp[rc],
-            labels=lambda loc: [R[rc[i]] for i in loc])
-
-    floor = p["balance"]["alpha"] * a["need"]  # (nR, nK)
-    ents = np.flatnonzero(floor.ravel() > 0)
-    pos = np.full(nR * nK, -1)
-    pos[ents] = np.arange(len(ents))
-    xi = xr * nK + x_k
-    sel = np.flatnonzero(pos[xi] >= 0)
-    balance("access_floor", ents, pos[xi[sel]], X[sel], np.ones(len(sel)), floor.ravel()[ents],
-            labels=lambda loc: [f"{R[ents[i] // nK]},{K[ents[i] % nK]}" for i in loc])
-
-    gamma = p["balance"]["gamma"]
-    if gamma > 0:
-        all_r = np.arange(nR)
-        balance("capacity", all_r, xr, X, (kappa_x - gamma) * gain, np.zeros(nR),
-                labels=lambda loc: [R[i] for i in loc])
-    theta = p["balance"]["theta"]
-    if theta is not None:
-        all_r = np.arange(nR)
-        balance("outcome_floor", all_r, xr, X, ucoef, theta - u0,
-                labels=lambda loc: [R[i] for i in loc])
-    if rho is not None:
-        # ubar = mean_r u[r]  (one row, so the spread rows stay sparse)
-        lm.add_rows("mean_outcome", np.r_[np.zeros(nX, int), 0], np.r_[X, ubar.start],
-                    np.r_[-ucoef / nR, 1.0], [u0.mean()], [u0.mean()],
-                    labels=lambda loc: ["" for _ in loc])
-        all_r = np.arange(nR)
-        balance("outcome_spread", all_r, np.r_[xr, all_r], np.r_[X, np.full(nR, ubar.start)],
-                np.r_[ucoef, np.full(nR, -rho)], -u0, labels=lambda loc: [R[i] for i in loc])
+    for rule in RULES:
+        rows = rule.build(s)
+        if rows is None or (rule.soft_ok and not len(rows)):
+            continue
+        add_rule_rows(lm, rule.name, rows, soft.get(rule.name) if rule.soft_ok else None)
+        if rule.soft_ok:
+            balance_rows.append(rule.name)
 
     # ---- equity: tail beta-mean (Ogryczak) or max-min, via eta (and s)
     if tail:

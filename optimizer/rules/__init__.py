@@ -1,0 +1,25 @@
+"""The rule registry: every rule of the model, each one object in one place.
+
+``RULES`` lists the rules whose rows the model builds, in that order (the order of the model's
+row blocks); ``BALANCE`` are the balance rules, which may be made soft; ``BY_NAME`` finds a
+rule by its name, including the two that are bounds rather than rows of their own (the
+capacity of one pairing, ``pair_cap``; a fixed pairing, ``fixed``). Adding a balance rule is
+one class here (see docs/architecture.md) plus its setting in ``optimizer/schema.py``.
+"""
+
+from __future__ import annotations
+
+from .balance import AccessFloor, Capacity, Coverage, OutcomeFloor, OutcomeSpread
+from .base import Rows, Rule, Sets, join_words, num, plural
+from .pairing import FIXED, Absorb, Link, OneType, PairCap, Scale, SpanPartner, SpanRecipient, Supply
+
+RULES: tuple[Rule, ...] = (
+    Supply(), Absorb(), Link(), OneType(), Scale(), SpanPartner(), SpanRecipient(),
+    Coverage(), AccessFloor(), Capacity(), OutcomeFloor(), OutcomeSpread(),
+)
+BALANCE: tuple[Rule, ...] = tuple(r for r in RULES if r.soft_ok)
+BALANCE_NAMES: tuple[str, ...] = tuple(r.name for r in BALANCE)
+BY_NAME: dict[str, Rule] = {r.name: r for r in (*RULES, PairCap(), FIXED)}
+
+__all__ = ["BALANCE", "BALANCE_NAMES", "BY_NAME", "RULES", "Rows", "Rule", "Sets",
+           "join_words", "num", "plural"]

@@ -1,0 +1,194 @@
+"""What every rule of the model shares: the sets it is built from, the rows it returns, and the
+interface each rule implements.
+
+A rule knows everything about itself in one place: how to build its rows from the instance's
+arrays (:meth:`Rule.build`), which entity each row belongs to (:meth:`Rule.entity`), its value
+and bound in a plan (:meth:`Rule.measure`, balance rules), and its words for the planner: a
+short name and a statement (reports), a sentence for the diagnosis and its part of a fix, the
+change one unit of it means (sensitivity), and what it says when it binds around a pairing
+(explain). ``optimizer.rules.RULES`` lists them in the order their rows are built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+INF = np.inf
+
+
+@dataclass
+class Sets:
+    """The instance's arrays and the model's index maps every rule builds from.
+
+    Candidate pairs ``p`` (``pair_d``, ``pair_r``), their eligible types (one ``z`` column
+    each: ``z_pair``, ``z_type``) and the resources that can flow in them (one ``x`` column
+    each: ``x_z``, ``x_k``); ``X`` and ``Z`` are the global column numbers of the x and z
+    columns, ``lm`` the LinearModel being built."""
+
+    inst: object
+    a: dict
+    p: dict
+    D: list
+    R: list
+    K: list
+    T: list
+    pair_d: np.ndarray
+    pair_r: np.ndarray
+    z_pair: np.ndarray
+    z_type: np.ndarray
+    cap: np.ndarray  # (pairs, resources): the most a pair can carry of each resource
+    x_z: np.ndarray
+    x_k: np.ndarray
+    gain: np.ndarray  # x columns: gain coefficient a[d,r,k,t]
+    u0: np.ndarray
+    ucoef: np.ndarray  # x columns: contribution to u[r] per unit
+    lm: object = None
+    X: np.ndarray = None
+    Z: np.ndarray = None
+    blocks: dict = field(default_factory=dict)  # column blocks by name (x, z, ubar, ...)
+
+    @property
+    def nD(self) -> int:
+        return len(self.D)
+
+    @property
+    def nR(self) -> int:
+        return len(self.R)
+
+    @property
+    def nK(self) -> int:
+        return len(self.K)
+
+    @property
+    def xp(self) -> np.ndarray:
+        return self.z_pair[self.x_z]
+
+    @property
+    def xd(self) -> np.ndarray:
+        return self.pair_d[self.xp]
+
+    @property
+    def xr(self) -> np.ndarray:
+        return self.pair_r[self.xp]
+
+    @property
+    def xt(self) -> np.ndarray:
+        return self.z_type[self.x_z]
+
+
+@dataclass
+class Rows:
+    """A block of rows in COO form with local row numbers, as ``LinearModel.add_rows`` takes
+    it; ``entity`` holds each row's entity (its index in the rule's own numbering)."""
+
+    entity: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    labels: Callable
+    data: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.entity)
+
+
+def greater_equal(entity, rows, cols, vals, rhs, labels, **data) -> Rows:
+    """Rows ``coefficients . x >= rhs`` (the form of every balance rule)."""
+    n = len(entity)
+    return Rows(np.asarray(entity), rows, cols, vals, np.asarray(rhs, float), np.full(n, INF),
+                labels, data)
+
+
+def select(keys: np.ndarray, wanted: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """For the terms with entity ``keys``: which of them belong to an entity in ``wanted``,
+    and the local row number of that entity (its position in ``wanted``)."""
+    pos = np.full(size, -1)
+    pos[wanted] = np.arange(len(wanted))
+    sel = np.flatnonzero(pos[keys] >= 0)
+    return sel, pos[keys[sel]]
+
+
+def num(v) -> str:
+    """A number for a sentence: 4 significant digits, no noise."""
+    if v is None:
+        return "-"
+    v = float(v)
+    if abs(v) < 1e-9:
+        return "0"
+    if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
+        return f"{round(v):d}" if abs(v) < 1e15 else f"{v:.4g}"
+    return f"{v:.4g}"
+
+
+def join_words(names: list[str], limit: int = 6) -> str:
+    """"a, b and c" (at most ``limit`` names, then "n more"; repeated names once)."""
+    names = list(dict.fromkeys(names))
+    if len(names) > limit:
+        names = names[:limit] + [f"{len(names) - limit} more"]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def plural(v: float, word: str) -> str:
+    """``word`` with an s unless ``v`` is 1."""
+    return word + ("s" if v != 1 else "")
+
+
+class Rule:
+    """One rule of the model. Subclasses set the class attributes and override what applies.
+
+    ``side``: which side of its rows holds the rule (``"lo"`` for ``>=``, ``"hi"`` for
+    ``<=``): the side the diagnosis may bend; ``None`` for rows that are definitions rather
+    than rules a planner sets. ``soft_ok``: it may be made soft (``[balance.soft]``).
+    ``reported``: listed in the sensitivity report. ``fix_verb``/``fix_many``: how a fix that
+    bends it starts, and what several of its rows are called in a fix."""
+
+    name = ""
+    short = ""  # a few words: "access floor (alpha)"
+    statement = ""  # one sentence: what the rule asks of every plan
+    group = "pairing"  # pairing | opportunity | capacity | outcome
+    parameter: str | None = None
+    soft_ok = False
+    side: str | None = None
+    reported = True
+    fix_verb = ""
+    fix_many = ""
+
+    # ------------------------------------------------------------------ the rows
+    def build(self, s: Sets) -> Rows | None:
+        """This rule's rows for the model (None: the rule does not apply)."""
+        return None
+
+    def entity(self, am, ent: int) -> dict:
+        """The row's entity as indices: ``d`` partner, ``r`` recipient, ``k`` resource,
+        ``t`` type, ``pair`` candidate pair, ``z``/``x`` column (local)."""
+        return {}
+
+    # ------------------------------------------------------------------ a plan
+    def measure(self, q, ents: np.ndarray):
+        """Balance rules: (recipient indices, resource names, value, bound) of each row."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ words
+    def sentence(self, w, e: dict, side: str) -> tuple[str, str, float | None, bool]:
+        """The diagnosis's sentence for a row: (kind, text, bound, context)."""
+        return self.name, f"{self.short or self.name}", None, True
+
+    def fix_parts(self, w, bent: list) -> list[str]:
+        """The diagnosis's fix for the rows ``bent`` [(entity, amount)] of this rule."""
+        return []
+
+    def change(self, name: Callable, who: Callable) -> tuple[str, str] | None:
+        """Sensitivity: what one unit more and one unit less of the row's right-hand side
+        mean, in words (None: the generic "the right-hand side")."""
+        return None
+
+    def binding(self, rn: str, row, alpha: float, fmt: Callable, paired: bool) -> str | None:
+        """explain: the sentence for this balance rule when it binds at a recipient."""
+        return None
