@@ -25,7 +25,7 @@ import numpy as np
 
 from .display import fmt_number
 from .errors import InputError
-from .instance import scale_source
+from .rules.pairing import scale_source
 from .solution import extract_tables
 
 REL = 1e-7  # a quantity within this (relative) of its bound is at the bound

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .rules import BY_NAME
+
 MIN_BINARIES = 1500  # below this HiGHS finds plans on its own at once; the LP is not worth it
 
 
@@ -137,10 +139,10 @@ def construct_plan(am, backend, objective: np.ndarray, rows=(), rounds: int = 3,
 def _elastic(am, backend):
     """The same model with every balance rule soft (unit penalties), and a backend for it."""
     from .model import build_model
-    from .schema import BALANCE_RULES
+    from .rules import BALANCE_NAMES
     from .solve import SolverOptions, make_backend
 
-    inst = am.inst.with_params({f"balance.soft.{rule}": 1.0 for rule in BALANCE_RULES})
+    inst = am.inst.with_params({f"balance.soft.{rule}": 1.0 for rule in BALANCE_NAMES})
     eam = build_model(inst)
     return eam, make_backend(eam.lm, SolverOptions(threads=backend.opts.threads))
 
@@ -148,14 +150,12 @@ def _elastic(am, backend):
 def _short_recipients(eam, x) -> np.ndarray:
     """Recipients with a positive slack on any of their balance rules."""
     lm = eam.lm
-    nR, nK = len(eam.u0), len(eam.inst.resources)
-    bad = np.zeros(nR, bool)
+    bad = np.zeros(len(eam.u0), bool)
     for rule in eam.balance_rows:
         blk = lm.col_blocks.get(f"slack_{rule}")
         if blk is None:
             continue
         slack = x[blk.start:blk.stop]
-        ents = lm.row_blocks[rule].data["entity"]
-        rr = ents // nK if rule == "access_floor" else ents
+        rr = BY_NAME[rule].recipients(eam, lm.row_blocks[rule].data["entity"])
         bad[rr[slack > 1e-7]] = True
     return np.flatnonzero(bad)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InstanceError
+from .rules.pairing import scale_source  # noqa: F401 (its home is the scale rule)
 from .limits import (
     BYTES_PER_CELL,
     MAX_FLOW_COLUMNS,
@@ -1221,17 +1222,6 @@ class Instance:
         if len(self.pairs) == 0:
             return pd.DataFrame(columns=["partner", "recipient"])
         return self.pairs.reset_index().astype(object)
-
-
-def scale_source(inst: "Instance", r: int, t: int) -> str:
-    """Where the scale rule's floor of a type-t pairing with recipient r comes from, in words:
-    the type's min_scale or the pair floor (a share of the recipient's total need)."""
-    a = inst.arrays
-    tname = inst.types[t]
-    if a["min_scale"][t] >= a["pair_floor_value"][r]:
-        return f"types.{tname}.min_scale"
-    return (f"balance.pair_floor {inst.params['balance']['pair_floor']:g} of "
-            f"{inst.recipients['name'].iat[r]}'s total need, worth {a['need_value'][r]:.4g}")
 
 
 def _grouped(names: list[str], one: str, many: str, what: str, show: int = 5) -> list[str]:

@@ -13,13 +13,15 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
+from .rules import BALANCE_NAMES
+
 INF = math.inf
 
 TYPES = ("project", "platform", "institutional")
 """The collaboration types of the paper, weakest to strongest integration."""
 
-BALANCE_RULES = ("coverage", "access_floor", "capacity", "outcome_floor", "outcome_spread")
-"""Balance rules that may be made soft (``[balance.soft]``)."""
+BALANCE_RULES = BALANCE_NAMES
+"""Balance rules that may be made soft (``[balance.soft]``): the rule registry's."""
 
 # Sensible limits: a value beyond them is almost surely a unit mistake (people instead of 10k
 # people, yuan instead of 100m yuan) and would also break the solver's numerics, whose

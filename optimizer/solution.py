@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import pandas as pd
 
 from .files import atomic_dir
 from .model import AllocationModel
+from .rules import BY_NAME
 
 ZERO = 1e-9  # flows below this are reported as 0
 
@@ -162,47 +164,40 @@ def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
     for k in range(nK):
         recipients[f"need.{K[k]}"] = a["need"][:, k]
 
-    # balance rules
-    p = inst.params["balance"]
-    rows = []
-    lm = am.lm
-    for rule in am.balance_rows:
-        blk = lm.row_blocks[rule]
-        ents = blk.data["entity"]
-        soft = rule in am.soft
-        slack_var = (x[lm.col_blocks[f"slack_{rule}"].start:lm.col_blocks[f"slack_{rule}"].stop]
-                     if soft else np.zeros(len(ents)))
-        if rule == "access_floor":
-            rr, kk = ents // nK, ents % nK
-            value, bound = recv[rr, kk], p["alpha"] * a["need"][rr, kk]
-            res = [K[k] for k in kk]
-        else:
-            rr = ents
-            res = [""] * len(ents)
-            if rule == "coverage":
-                value, bound = n_part[rr].astype(float), a["min_partners_r"][rr]
-            elif rule == "capacity":
-                value, bound = C[rr], p["gamma"] * G[rr]
-            elif rule == "outcome_floor":
-                value, bound = u[rr], np.full(len(rr), p["theta"])
-            elif rule == "outcome_spread":
-                value, bound = u[rr], p["rho"] * np.full(len(rr), u.mean())
-            else:
-                continue
-        for i in range(len(ents)):
-            rows.append({
-                "rule": rule, "recipient": str(R[rr[i]]), "resource": res[i],
-                "value": float(value[i]), "bound": float(bound[i]),
-                "slack": float(value[i] - bound[i]),
-                "violation": float(max(0.0, bound[i] - value[i])) if soft else 0.0,
-                "soft": soft, "penalty": am.soft.get(rule, np.nan),
-                "slack_variable": float(slack_var[i]), "row": blk.start + i,
-            })
-    balance = pd.DataFrame(rows, columns=["rule", "recipient", "resource", "value", "bound",
-                                          "slack", "violation", "soft", "penalty",
-                                          "slack_variable", "row"])
+    # balance rules: each rule's value and bound in the plan, row by row (the rule registry)
+    q = SimpleNamespace(a=a, p=inst.params["balance"], K=K, recv=recv, n_part=n_part, C=C,
+                        G=G, u=u)
+    balance = balance_table(am, x, q)
     return {"pairings": pairings, "allocations": allocations, "recipients": recipients,
             "balance": balance}
+
+
+BALANCE_COLUMNS = ["rule", "recipient", "resource", "value", "bound", "slack", "violation",
+                   "soft", "penalty", "slack_variable", "row"]
+
+
+def balance_table(am: AllocationModel, x: np.ndarray, q) -> pd.DataFrame:
+    """One row per balance-rule row of the model: its value and bound in the plan ``x`` (from
+    the rule's own :meth:`~optimizer.rules.Rule.measure`), slack and, if soft, violation."""
+    R, lm = am.inst.recipients.index, am.lm
+    parts = []
+    for name in am.balance_rows:
+        blk = lm.row_blocks[name]
+        rr, res, value, bound = BY_NAME[name].measure(q, blk.data["entity"])
+        soft = name in am.soft
+        sl = lm.col_blocks.get(f"slack_{name}")
+        value, bound = np.asarray(value, float), np.asarray(bound, float)
+        parts.append(pd.DataFrame({
+            "rule": name, "recipient": np.asarray(R[rr]).astype(str), "resource": res,
+            "value": value, "bound": bound, "slack": value - bound,
+            "violation": np.maximum(0.0, bound - value) if soft else np.zeros(len(value)),
+            "soft": soft, "penalty": am.soft.get(name, np.nan),
+            "slack_variable": x[sl.start:sl.stop] if soft else np.zeros(len(value)),
+            "row": blk.start + np.arange(len(value)),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=BALANCE_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[BALANCE_COLUMNS]
 
 
 def _jsonable(obj):

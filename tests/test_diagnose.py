@@ -19,7 +19,7 @@ from tiny import tiny_instance
 
 from optimizer import cli
 from optimizer import load_instance, solve
-from optimizer.diagnose import Diagnosis, _Words, diagnose
+from optimizer.diagnose import Diagnosis, Words, diagnose
 from optimizer.model import build_model
 
 GUANGDONG = ROOT / "instances" / "guangdong"
@@ -217,7 +217,7 @@ def test_row_names_map_back_to_entities():
             {"types.project.min_scale": 1.0, "partners[*].max_partners": 2,
              "recipients[*].max_partners": 2, "recipients[R0].min_partners": 1})
         am = build_model(inst)
-        w = _Words(am)
+        w = Words(am)
         names = am.lm.row_names()
         for i, name in enumerate(names):
             block, e = w.row_entity(i)
@@ -311,10 +311,10 @@ def test_large_model_routes_find_the_same_kind_of_conflict(demo, monkeypatch, ro
     and a deletion filter; the conflicts must be as sound as HiGHS's own IIS."""
     import importlib
 
-    D = importlib.import_module("optimizer.diagnose")
-    monkeypatch.setattr(D, "IIS_MAX", 0)
+    C = importlib.import_module("optimizer.conflicts")
+    monkeypatch.setattr(C, "IIS_MAX", 0)
     if route == "elastic LP":
-        monkeypatch.setattr(D._Search, "ray_support", lambda self, h, chi: [])
+        monkeypatch.setattr(C.ConflictSearch, "ray_support", lambda self, h, chi: [])
     for changes in ({"balance.alpha": 1.0}, {"balance.theta": 1.5},
                     {"recipients[X].min_partners": 3}):
         d = diagnose(demo.with_params(changes))

@@ -21,5 +21,16 @@ BALANCE: tuple[Rule, ...] = tuple(r for r in RULES if r.soft_ok)
 BALANCE_NAMES: tuple[str, ...] = tuple(r.name for r in BALANCE)
 BY_NAME: dict[str, Rule] = {r.name: r for r in (*RULES, PairCap(), FIXED)}
 
-__all__ = ["BALANCE", "BALANCE_NAMES", "BY_NAME", "RULES", "Rows", "Rule", "Sets",
-           "join_words", "num", "plural"]
+# the order in which the diagnosis lists a conflict's rules, tries its headlines, ranks its
+# fixes and suggests settings (what a planner should look at first)
+SENTENCE_ORDER = ("access_floor", "coverage", "capacity", "outcome_floor", "outcome_spread",
+                  "fixed", "scale", "supply", "pair_cap", "absorb", "span_partner",
+                  "span_recipient")
+HEADLINE_ORDER = ("access_floor", "coverage", "capacity", "outcome_floor", "fixed")
+FIX_ORDER = (*BALANCE_NAMES, "supply", "absorb", "span_partner", "span_recipient", "fixed",
+             "scale")
+SETTING_ORDER = ("access_floor", "outcome_floor", "capacity", "outcome_spread")
+
+__all__ = ["BALANCE", "BALANCE_NAMES", "BY_NAME", "FIX_ORDER", "HEADLINE_ORDER", "RULES",
+           "Rows", "Rule", "SENTENCE_ORDER", "SETTING_ORDER", "Sets", "join_words", "num",
+           "plural"]

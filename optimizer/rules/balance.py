@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Rows, Rule, Sets, greater_equal, num, plural, select
+from .base import Rows, Rule, Sets, greater_equal, join_words, num, plural, select
 
 
 def _recipient_names(s: Sets, ents: np.ndarray):
@@ -56,6 +56,40 @@ class Coverage(Rule):
         return (f"{rn} must have at least {int(row.bound)} {plural(row.bound, 'partner')} "
                 f"(coverage) and has exactly that")
 
+    def headline(self, h) -> str | None:
+        """Coverage against the partners that may pair, or against their spans."""
+        w, a = h.w, h.w.a
+        cover = h.of("coverage")
+        if not cover or not h.kinds <= {"coverage", "span_partner", "fixed"}:
+            return None
+        rs = [h.ri[m.entity["recipient"]] for m in cover]
+        cand = a["eligible"].any(axis=2)
+        ds = sorted({d for d in range(len(w.D)) for r in rs if cand[d, r]})
+        mins = sum(a["min_partners_r"][r] for r in rs)
+        spans = h.of("span_partner")
+        if not spans and len(rs) == 1:
+            r = rs[0]
+            if not ds:
+                return (f"{w.rname[r]} must get at least {num(mins)} {plural(mins, 'partner')}, "
+                        f"but no partner may pair with it (no allowed pair reaches a type's pot "
+                        f"and ben thresholds)")
+            return (f"{w.rname[r]} must get at least {num(mins)} partners, but only {len(ds)} "
+                    f"may pair with it ({join_words([w.dname[d] for d in ds])})")
+        if not spans:
+            return None
+        cap = sum(m.bound for m in spans)
+        sp_ds = [h.di[m.entity["partner"]] for m in spans]
+        fixed = h.of("fixed")
+        pairs = [w.dname[h.di[m.entity["partner"]]] + " - " + w.rname[h.ri[m.entity["recipient"]]]
+                 for m in fixed]
+        taken = (f", and {len(fixed)} of those places go to fixed pairings ({join_words(pairs)})"
+                 if fixed else "")
+        return (f"{join_words([w.rname[r] for r in rs])} must get at least {num(mins)} "
+                f"{plural(mins, 'partner')} in all, but the partners that may pair with "
+                f"{'it' if len(rs) == 1 else 'them'} ({join_words([w.dname[d] for d in sp_ds])}) "
+                f"may take at most {num(cap)} {plural(cap, 'recipient')} in all "
+                f"(max_partners){taken}")
+
 
 class AccessFloor(Rule):
     name = "access_floor"
@@ -79,6 +113,9 @@ class AccessFloor(Rule):
     def entity(self, am, ent):
         nK = len(am.inst.resources)
         return {"r": int(ent) // nK, "k": int(ent) % nK}
+
+    def recipients(self, am, ents):
+        return np.asarray(ents) // len(am.inst.resources)
 
     def measure(self, q, ents):
         nK = len(q.K)
@@ -107,6 +144,44 @@ class AccessFloor(Rule):
         return (f"{rn} gets exactly its access floor of {row.resource} ({alpha:g} x need = "
                 f"{fmt(row.bound)})")
 
+    def headline(self, h) -> str | None:
+        """Floors of one resource against what the partners can send (or the recipient can
+        use); "" when the numbers do not make the conflict plain."""
+        w, a, K = h.w, h.w.a, h.w.K
+        floors = h.of("access_floor")
+        if not floors or not h.kinds <= {"access_floor", "supply", "pair_cap", "absorb"}:
+            return None
+        res = {m.entity["resource"] for m in floors}
+        if len(res) != 1:
+            return None
+        k = K.index(res.pop())
+        rs = [h.ri[m.entity["recipient"]] for m in floors]
+        need = sum(m.bound for m in floors)
+        ds = sorted({d for d in range(len(w.D)) for r in rs if w.reach[d, r, k]})
+        who = w.rname[rs[0]] if len(rs) == 1 else "them"
+        if not ds:
+            return (f"{w.rname[rs[0]]}'s access floor for {K[k]} needs {num(need)} units, but "
+                    f"no partner that may pair with {w.rname[rs[0]]} has any {K[k]}")
+        sel = np.isin(h.am.x_r, rs) & (h.am.x_k == k)
+        most = h.most(sel, np.ones(int(sel.sum())), "access_floor")
+        if most is None or most >= need - 1e-9 * max(1.0, need):
+            return ""
+        subject = (f"{w.rname[rs[0]]}'s access floor for {K[k]} needs {num(need)} units"
+                   if len(rs) == 1 else
+                   f"the access floors for {K[k]} of {join_words([w.rname[r] for r in rs])} "
+                   f"need {num(need)} units together")
+        if "absorb" in h.kinds and len(rs) == 1 and a["absorb"][rs[0], k] < need:
+            return f"{subject}, but {who} can use at most {num(a['absorb'][rs[0], k])}"
+        return (f"{subject}, but the partners that may pair with {who} "
+                f"({join_words([w.dname[d] for d in ds])}) can send at most {num(most)}")
+
+    def largest_setting(self, s, w):
+        if not w.alpha > 0:
+            return None
+        b = s.lm.row_blocks[self.name]
+        need = w.a["need"].ravel()[b.data["entity"]]
+        return (self.parameter, w.alpha,
+                s.largest_param(self.name, need, np.zeros(len(b)), w.alpha))
 
 class Capacity(Rule):
     name = "capacity"
@@ -148,6 +223,30 @@ class Capacity(Rule):
         return (f"{rn}'s lasting capacity is exactly the capacity-balance minimum (gamma x "
                 f"gain = {fmt(row.bound)})")
 
+    def headline(self, h) -> str | None:
+        """Capacity balance that no eligible type can meet, against an access floor."""
+        w, a = h.w, h.w.a
+        caps, floors = h.of("capacity"), h.of("access_floor")
+        if len(caps) != 1 or not floors or not h.kinds <= {"capacity", "access_floor",
+                                                            "pair_cap", "supply", "absorb"}:
+            return None
+        r = h.ri[caps[0].entity["recipient"]]
+        types = sorted({int(t) for d in range(len(w.D)) for t in np.flatnonzero(a["eligible"][d, r])})
+        if not types:
+            return None
+        kmax = max(a["kappa"][t] for t in types)
+        if kmax >= w.gamma:
+            return None
+        kept = join_words([w.T[t] + " " + num(a["kappa"][t]) for t in types])
+        asks = join_words([num(m.bound) + " of " + m.entity["resource"] for m in floors])
+        return (f"at least {num(w.gamma)} of {w.rname[r]}'s gain must become lasting capacity, "
+                f"but the types its partners may take keep at most {num(kmax)} ({kept}), so "
+                f"{w.rname[r]} could receive nothing; yet its access floor asks for {asks}")
+
+    def largest_setting(self, s, w):
+        if not w.gamma > 0:
+            return None
+        return self.parameter, w.gamma, s.largest_by_bisection(self.parameter, w.gamma)
 
 class OutcomeFloor(Rule):
     name = "outcome_floor"
@@ -190,6 +289,32 @@ class OutcomeFloor(Rule):
     def binding(self, rn, row, alpha, fmt, paired):
         return f"{rn}'s outcome is at its outcome floor ({fmt(row.bound)})"
 
+    def headline(self, h) -> str | None:
+        """An outcome floor above what everything the partners can send reaches."""
+        w, a = h.w, h.w.a
+        ofl = h.of("outcome_floor")
+        if len(ofl) != 1 or not h.kinds <= {"outcome_floor", "pair_cap", "supply", "absorb"}:
+            return None
+        r = h.ri[ofl[0].entity["recipient"]]
+        sel = h.am.x_r == r
+        most = h.most(sel, h.am.ucoef[sel], "outcome_floor")
+        if most is None:
+            return None
+        u = h.am.u0[r] + most
+        if u >= w.theta - 1e-9:
+            return None
+        return (f"{w.rname[r]}'s outcome must reach {num(w.theta)} of its target "
+                f"({num(w.theta * a['target'][r])} per person, from {num(a['y0'][r])}), but "
+                f"everything the partners that may pair with it can send raises it to at most "
+                f"{u:.4g} of its target")
+
+    def largest_setting(self, s, w):
+        if w.theta is None:
+            return None
+        b = s.lm.row_blocks[self.name]
+        return (self.parameter, w.theta,
+                s.largest_param(self.name, np.ones(len(b)), -s.am.u0[b.data["entity"]],
+                                w.theta))
 
 class OutcomeSpread(Rule):
     name = "outcome_spread"
@@ -236,3 +361,8 @@ class OutcomeSpread(Rule):
 
     def binding(self, rn, row, alpha, fmt, paired):
         return f"{rn}'s outcome is at its outcome spread ({fmt(row.bound)})"
+
+    def largest_setting(self, s, w):
+        if w.rho is None:
+            return None
+        return self.parameter, w.rho, s.largest_by_bisection(self.parameter, w.rho)

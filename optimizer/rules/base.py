@@ -170,6 +170,10 @@ class Rule:
         ``t`` type, ``pair`` candidate pair, ``z``/``x`` column (local)."""
         return {}
 
+    def recipients(self, am, ents: np.ndarray) -> np.ndarray:
+        """Balance rules: the recipient of each row (by entity)."""
+        return np.asarray(ents)
+
     # ------------------------------------------------------------------ a plan
     def measure(self, q, ents: np.ndarray):
         """Balance rules: (recipient indices, resource names, value, bound) of each row."""
@@ -191,4 +195,15 @@ class Rule:
 
     def binding(self, rn: str, row, alpha: float, fmt: Callable, paired: bool) -> str | None:
         """explain: the sentence for this balance rule when it binds at a recipient."""
+        return None
+
+    def headline(self, h) -> str | None:
+        """The diagnosis's one sentence for a conflict this rule leads, with the numbers that
+        make it plain (``h``: the conflict, see optimizer.diagnose); None: not this rule's
+        kind of conflict; "": it is, but the numbers do not make it plain (no headline)."""
+        return None
+
+    def largest_setting(self, s, w):
+        """The diagnosis's suggestion for the rule's setting: (path, current value, largest
+        value that leaves a plan, None if none does, or "limit"), or None (no setting)."""
         return None

@@ -178,8 +178,36 @@ class Fixed(Rule):
         return [f"the pairing {w.dname[e['d']]} - {w.rname[e['r']]} (fixed = false)"
                 for e, v in bent]
 
+    def headline(self, h) -> str | None:
+        """A fixed pairing whose partner cannot send the least any type asks of it."""
+        w, a = h.w, h.w.a
+        fixed, scales = h.of("fixed"), h.of("scale")
+        if len(fixed) != 1 or not scales or not h.kinds <= {"fixed", "scale", "supply",
+                                                             "pair_cap", "absorb"}:
+            return None
+        m = fixed[0]
+        d, r = h.di[m.entity["partner"]], h.ri[m.entity["recipient"]]
+        least = min(sc.bound for sc in scales)
+        most = float(a["value"] @ np.minimum(a["supply"][d], a["absorb"][r]))
+        if most >= least:
+            return None
+        return (f"the fixed pairing {w.dname[d]} - {w.rname[r]} needs resources worth at least "
+                f"{num(least)} for any type it may take, but {w.dname[d]} can send "
+                f"{w.rname[r]} at most {num(most)}")
+
 
 FIXED = Fixed()
+
+
+def scale_source(inst, r: int, t: int) -> str:
+    """Where the scale rule's floor of a type-t pairing with recipient r comes from, in words:
+    the type's min_scale or the pair floor (a share of the recipient's total need)."""
+    a = inst.arrays
+    tname = inst.types[t]
+    if a["min_scale"][t] >= a["pair_floor_value"][r]:
+        return f"types.{tname}.min_scale"
+    return (f"balance.pair_floor {inst.params['balance']['pair_floor']:g} of "
+            f"{inst.recipients['name'].iat[r]}'s total need, worth {a['need_value'][r]:.4g}")
 
 
 class Scale(Rule):
@@ -210,8 +238,6 @@ class Scale(Rule):
                 "z": int(ent)}
 
     def sentence(self, w, e, side):
-        from ..instance import scale_source
-
         d, r, t = e["d"], e["r"], e["t"]
         v = w.a["scale_floor"][r, t]
         return (self.name, f"a {w.T[t]} pairing of {w.dname[d]} and {w.rname[r]} needs "

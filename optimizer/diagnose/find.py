@@ -1,0 +1,250 @@
+"""Finding the conflicts: :func:`diagnose`, the search over the allocation model, and one
+headline and sentence per conflict (the rules' own words, from the rule registry)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..conflicts import Constraint, Deadline, OutOfTime
+from ..errors import InputError
+from ..instance import Instance
+from ..model import build_model
+from ..pipeline import effective_instance
+from ..rules import BY_NAME, HEADLINE_ORDER, SENTENCE_ORDER, num
+from .fixes import fixes_for, suggestions
+from .results import Conflict, Diagnosis, Fix, Rule
+from .words import AllocationSearch
+
+
+def diagnose(inst: Instance, *, soft=None, time_limit: float | None = None,
+             max_conflicts: int = 5, threads: int | None = None, fixes: bool = True,
+             **overrides) -> Diagnosis:
+    """Explain why no plan satisfies the rules of ``inst`` (or say that one does).
+
+    ``soft`` and ``overrides`` (``alpha``, ``gamma``, ``theta``, ``rho``, ``method``, ``eps``
+    ...) are those of :func:`optimizer.solve`, so the rules diagnosed are the rules solved.
+    ``time_limit`` bounds the whole diagnosis; what was found by then is returned.
+    ``max_conflicts`` bounds how many conflicts are looked for; ``fixes`` computes by how
+    much each rule would have to give.
+    """
+    t0 = time.perf_counter()
+    if max_conflicts < 1:
+        raise InputError(f"max_conflicts must be at least 1, not {max_conflicts}")
+    if time_limit is not None and not time_limit > 0:
+        raise InputError(f"the time limit must be a positive number of seconds, not {time_limit}")
+    inst_eff = effective_instance(inst, soft=soft, **overrides)
+    am = build_model(inst_eff)
+    deadline = Deadline(time_limit)
+    s = AllocationSearch(am, deadline, threads)
+    diag = Diagnosis(status="unknown", instance=inst_eff.name)
+
+    try:
+        _find(s, diag, max_conflicts, fixes)
+    except OutOfTime:
+        diag.complete = False
+        diag.notes.append("the time limit ran out: the diagnosis is not complete")
+        if diag.conflicts:
+            diag.status = "infeasible"
+    diag.solves = s.lab.solves
+    diag.seconds = time.perf_counter() - t0
+    diag._search = s
+    return diag
+
+
+def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: bool) -> None:
+    # the LP relaxation first: it is fast, and when it has no plan neither has the MILP
+    first = s.lp_iis([])
+    if first is None:
+        status = s.feasible([], mip=True)
+        if status == "feasible":
+            diag.status = "feasible"
+            _check_epsilon(s, diag)
+            return
+        if status == "limit":
+            raise OutOfTime
+    dropped: list[Constraint] = []
+    conflicts: list[tuple[Conflict, list[Constraint]]] = []
+    cands = s.candidates()
+    diag.complete = False
+    pending, mip_known_infeasible = True, first is None
+    while True:
+        if pending:  # the IIS (or None) computed above
+            members, pending = first, False
+        else:
+            members = s.lp_iis(dropped)
+        method = "iis"
+        if members == []:  # HiGHS gave no IIS: search with the LP relaxation itself
+            members = s.quickxplain(dropped, cands, mip=False)
+            method = "deletion-lp"
+        if members is None:  # the LP relaxation has a plan
+            if len(conflicts) >= max_conflicts:
+                break
+            st = "infeasible" if mip_known_infeasible else \
+                s.feasible(dropped, mip=True, share=0.5 if conflicts else None)
+            mip_known_infeasible = False
+            if st == "feasible":
+                diag.complete = True
+                break
+            if st == "limit":
+                if conflicts:
+                    break  # report what was found
+                raise OutOfTime
+            members = s.quickxplain(dropped, cands)
+            method = "deletion"
+        elif len(conflicts) >= max_conflicts:
+            break
+        relaxable = [c for c in members if c.kind == "col" or
+                     (c.kind == "row" and s.droppable(c.index)
+                      and (s.words.row_block[c.index] != "one_type" or c.side == "lo"))]
+        minimal = True
+        if method == "iis" and len(relaxable) > 1:
+            shrunk = s.shrink(dropped, relaxable, mip=False)
+            if shrunk is None:
+                relaxable = list(s.quickxplain(dropped, cands, mip=False))
+                method = "deletion-lp"
+            else:
+                relaxable, minimal = shrunk
+            keys = {c.key() for c in relaxable}
+            members = relaxable + [c for c in members if c.key() not in keys
+                                   and c.kind == "row" and not s.droppable(c.index)]
+        if not relaxable:
+            diag.notes.append("the solver reported a conflict among the model's definitions "
+                              "alone; this is a bug, please report it")
+            break
+        conflict = _describe(s, members, method)
+        conflict.members = relaxable
+        if not minimal:
+            conflict.note = "the time ran out before this set was made minimal"
+        conflicts.append((conflict, relaxable))
+        diag.conflicts.append(conflict)
+        diag.status = "infeasible"
+        known = {d.key() for d in dropped}
+        dropped = dropped + [c for c in relaxable if c.key() not in known]
+    if not conflicts:
+        diag.status = "infeasible"
+        diag.notes.append("the solver says no plan exists but found no conflict to show")
+        return
+    if not with_fixes:
+        return
+    skipped = 0
+    for conflict, members in conflicts:
+        others = [c for cf, ms in conflicts if cf is not conflict for c in ms
+                  if c.key() not in {m.key() for m in members}]
+        conflict.fixes, n = fixes_for(s, members, others, partial=not diag.complete)
+        skipped += n
+    diag.suggestions, n = suggestions(s, diag, conflicts)
+    skipped += n
+    if skipped:
+        diag.notes.append(f"{skipped} change{'s' if skipped > 1 else ''} could not be measured "
+                          f"within the time limit")
+
+
+def _check_epsilon(s: AllocationSearch, diag: Diagnosis) -> None:
+    inst = s.am.inst
+    p = inst.params["objective"]
+    if p["method"] != "epsilon" or p["eps"] is None:
+        return
+    cQ = s.lm.objectives["equity"] - s.lm.objectives["penalty"]
+    status, x, _ = s.lab.solve(mip=True, cost=-cQ)
+    if status != "feasible" or x is None:
+        return
+    qmax = float(s.lm.objectives["equity"] @ x)
+    eps = p["eps"]
+    if eps > qmax + 1e-7 * max(1.0, abs(qmax)):
+        diag.status = "infeasible"
+        rule = Rule("epsilon", "equity >= eps", f"the plan must reach equity {num(eps)} "
+                    f"(--eps / objective.eps)", {}, eps)
+        diag.conflicts.append(Conflict(
+            headline=(f"the epsilon method asks for equity of at least {num(eps)}, but the most "
+                      f"equity any plan can reach under the rules is {qmax:.6g}"),
+            rules=[rule], method="epsilon",
+            fixes=[Fix("epsilon", f"lower --eps (objective.eps) to at most {qmax:.6g}",
+                       eps - qmax, f"objective.eps = {qmax:.6g}")]))
+
+
+# --------------------------------------------------------------------------- description
+def _describe(s: AllocationSearch, members: list[Constraint], method: str) -> Conflict:
+    w = s.words
+    rules = []
+    caps: dict[tuple[int, int], dict[int, list]] = {}  # (d, r) -> k -> [cap, col names]
+    for c in members:
+        if c.kind == "row":
+            side = c.side
+            if w.row_block[c.index] == "one_type" and c.index not in s.fixed_rows:
+                side = "hi"  # "at most one type" (x >= 0 sides are definitions too)
+            rules.append(w.row_rule(c.index, side))
+        else:
+            r = w.col_rule(c.index, c.side)
+            if r is not None:
+                e = w.x_entity(int(w.col_local[c.index]))
+                caps.setdefault((e["d"], e["r"]), {}).setdefault(e["k"], [r.bound, []])[1].append(
+                    r.row)
+    # one sentence per pairing for the capacity of its flows (the same for every type)
+    pair_cap = BY_NAME["pair_cap"]
+    for (d, r), per_k in caps.items():
+        names = [n for _, ns in per_k.values() for n in ns]
+        rules.append(Rule("pair_cap", names[0] + (f" (and {len(names) - 1} more)"
+                                                  if len(names) > 1 else ""),
+                          pair_cap.pairing_sentence(w, d, r, per_k),
+                          {"partner": w.D[d], "recipient": w.R[r],
+                           "resources": [w.K[k] for k in per_k]},
+                          float(sum(v for v, _ in per_k.values()))))
+    order = {k: i for i, k in enumerate(SENTENCE_ORDER)}
+    rules.sort(key=lambda m: (m.context, order.get(m.rule, 99)))
+    try:
+        headline = _headline(s, rules, members, method)
+    except OutOfTime:
+        raise
+    except Exception:  # noqa: BLE001 - a headline is a courtesy; the rules explain
+
+        headline = None
+    if not headline:
+        main = [m for m in rules if not m.context]
+        headline = (f"{main[0].text}, and no plan can do that under the other rules"
+                    if len(main) == 1 else
+                    f"these {len(main)} rules cannot all hold together")
+    return Conflict(headline=headline, rules=rules, method=method)
+
+
+@dataclass
+class Conflicted:
+    """What a rule's headline looks at: the conflict's rules and how to measure it."""
+
+    s: object  # the AllocationSearch
+    rules: list
+    members: list
+
+    def __post_init__(self):
+        self.w = self.s.words
+        self.am = self.s.am
+        self.main = [m for m in self.rules if not m.context]
+        self.kinds = {m.rule for m in self.main}
+        self.ri = {r: i for i, r in enumerate(self.w.R)}
+        self.di = {d: i for i, d in enumerate(self.w.D)}
+
+    def of(self, kind: str) -> list:
+        """The conflict's rules of one kind (not context)."""
+        return [m for m in self.main if m.rule == kind]
+
+    def most(self, sel: np.ndarray, coef: np.ndarray, kind: str) -> float | None:
+        """The most of coef . x[sel] (flow columns) any plan reaches under the conflict's own
+        rules, the rows of ``kind`` set aside: whole pairings (the plan's own bound)."""
+        obj = np.zeros(self.s.lm.n_cols)
+        obj[self.am.x.start + np.flatnonzero(sel)] = coef
+        rows = [c for c in self.members if c.kind == "row" and self.w.row_block[c.index] == kind]
+        return self.s.max_under(self.members, rows, obj, True, "deletion")
+
+
+def _headline(s: AllocationSearch, rules: list[Rule], members: list[Constraint],
+              method: str) -> str | None:
+    """One sentence for the conflict, with the numbers that make it plain: the headline of
+    the first rule (in the registry's HEADLINE_ORDER) that recognises the conflict."""
+    h = Conflicted(s, rules, members)
+    for name in HEADLINE_ORDER:
+        text = BY_NAME[name].headline(h)
+        if text is not None:
+            return text or None
+    return None
