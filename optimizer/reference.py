@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 import pulp
 
-from .methods import equity_value, hold_tolerance
+from .equity import equity_value
+from .methods import hold_tolerance
 
 
 def build(inst):

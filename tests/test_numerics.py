@@ -100,7 +100,7 @@ def test_tail_mean_with_a_tiny_beta_is_the_minimum(name, beta):
 
 
 def test_package_tail_mean_agrees_with_the_checkers_dual_formula():
-    from optimizer.methods import tail_mean as package_tail_mean
+    from optimizer.equity import tail_mean as package_tail_mean
 
     rng = np.random.default_rng(1)
     for n in (1, 2, 3, 7, 12, 40):

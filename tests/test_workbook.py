@@ -333,7 +333,7 @@ def test_answer_report(demo_results):
     """Excel Solver's Answer Report: objective cells (original = no pairings, final = the
     plan), variable cells, and every supply, absorb and balance-rule row with its status and
     slack."""
-    from optimizer.methods import equity_value
+    from optimizer.equity import equity_value
 
     sol, out, wb = demo_results
     rows = sheet_rows(wb["Answer Report"])

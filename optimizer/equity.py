@@ -1,0 +1,75 @@
+"""The equity measure Q of MODEL.md, in one place: its value for a plan's normalised outcomes
+(what every report states) and its formulation in the model (the auxiliary columns eta and s,
+their rows and the objective vector).
+
+- ``tail`` (Ogryczak's tail beta-mean): Q = eta - sum_r s[r] / (beta |R|), s[r] >= eta - u[r],
+  s >= 0. When beta |R| <= 1 it is the minimum, and is formulated as max-min (exactly equal,
+  without the coefficient 1/(beta |R|), which a tiny legal beta would make too large for the
+  solver's tolerances).
+- ``maxmin``: Q = eta with eta <= u[r] for every r.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INF = np.inf
+
+
+def tail_mean(u: np.ndarray, beta: float) -> float:
+    """Ogryczak's tail beta-mean: the mean of the worst beta share of ``u`` (CVaR-style
+    interpolation when beta * len(u) is fractional).
+
+    The i-th worst value (i = 0, 1, ...) has weight min(1, max(0, k - i)) with k = beta·n, and
+    the weights sum to k: no cut-off, so any beta in (0, 1] works, down to the smallest
+    (beta·n <= 1 gives the minimum)."""
+    u = np.sort(np.asarray(u, float))
+    k = beta * len(u)
+    if k <= 1.0:
+        return float(u[0])
+    w = np.clip(k - np.arange(len(u)), 0.0, 1.0)
+    return float(w @ u / w.sum())
+
+
+def equity_value(u: np.ndarray, measure: str, beta: float) -> float:
+    """The equity Q of normalised outcomes ``u`` (MODEL.md): tail beta-mean or minimum.
+
+    Reported values come from here, not from the LP's auxiliary variables, which are tight
+    only when equity carries weight in the objective being maximised."""
+    return tail_mean(u, beta) if measure == "tail" else float(np.min(u))
+
+
+def is_tail(params: dict, n_recipients: int) -> bool:
+    """Whether the model formulates the tail mean (else max-min, which it equals here)."""
+    obj = params["objective"]
+    return obj["equity"] == "tail" and obj["beta"] * n_recipients > 1.0
+
+
+def add_columns(lm, params: dict, R: list) -> bool:
+    """The measure's columns: eta, and s (one per recipient) for the tail mean. Returns
+    whether the tail mean is formulated."""
+    tail = is_tail(params, len(R))
+    lm.add_cols("eta", [-INF], [INF], labels=lambda loc: ["" for _ in loc])
+    lm.add_cols("s", np.zeros(len(R) if tail else 0), INF, labels=lambda loc: [R[i] for i in loc])
+    return tail
+
+
+def add_rows_and_objective(lm, s, tail: bool, beta: float) -> None:
+    """The measure's rows (``equity[r]``: s[r] - eta + u[r] >= 0, or u[r] - eta >= 0) and its
+    objective vector ``equity``; ``s`` holds the model's sets (optimizer.rules.Sets)."""
+    nR, R = s.nR, s.R
+    eta, sb = lm.col_blocks["eta"], lm.col_blocks["s"]
+    if tail:
+        rows = np.r_[s.xr, np.arange(nR), np.arange(nR)]
+        cols = np.r_[s.X, sb.start + np.arange(nR), np.full(nR, eta.start)]
+        vals = np.r_[s.ucoef, np.ones(nR), -np.ones(nR)]
+    else:
+        rows = np.r_[s.xr, np.arange(nR)]
+        cols = np.r_[s.X, np.full(nR, eta.start)]
+        vals = np.r_[s.ucoef, -np.ones(nR)]
+    lm.add_rows("equity", rows, cols, vals, -s.u0, np.full(nR, INF),
+                labels=lambda loc: [R[i] for i in loc])
+    if tail:
+        lm.set_objective("equity", {"eta": 1.0, "s": -1.0 / (beta * nR)})
+    else:
+        lm.set_objective("equity", {"eta": 1.0})
