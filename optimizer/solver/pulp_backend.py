@@ -87,8 +87,8 @@ class PulpBackend(Backend):
             warnings.simplefilter("ignore", DeprecationWarning)
             if str(path).endswith(".lp"):
                 prob.writeLP(str(path))
-            else:
-                prob.writeMPS(str(path))
+            else:  # with an OBJSENSE section: other readers take PuLP's "*SENSE" for a comment
+                prob.writeMPS(str(path), with_objsense=True)
 
     def solve(self, objective, sense="max", extra_rows=(), fix=None, start=None, time_limit=None,
               relax_integers=False, duals=False, label="", tight=False) -> StageResult:
