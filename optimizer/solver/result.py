@@ -43,9 +43,7 @@ class StageResult:
 
     @property
     def has_plan(self) -> bool:
-        return self.outcome.has_plan
-
-    @property
-    def ok(self) -> bool:
         """A plan is in hand (``x`` holds it)."""
         return self.outcome.has_plan
+
+    ok = has_plan
