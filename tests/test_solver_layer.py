@@ -177,10 +177,13 @@ def test_diagnosis_variants_through_the_builder_match_its_own_lab(demo):
     def via_layer(lm, rlo, rhi, clo, chi, mip, cost=None, extra=()):
         arr = LpArrays.of(lm, cost, "min", integrality=mip).but(
             row_lower=rlo, row_upper=rhi, col_lower=clo, col_upper=chi)
-        for entries, lo, hi, cst in extra:
-            col = sp.csc_array((list(entries.values()), (list(entries), [0] * len(entries))),
-                               shape=(lm.n_rows, 1))
-            arr = arr.with_cols(col, lo, hi, cst)
+        if extra:  # the elastic columns as one block
+            rows = [i for entries, *_ in extra for i in entries]
+            cols = [j for j, (entries, *_) in enumerate(extra) for _ in entries]
+            vals = [v for entries, *_ in extra for v in entries.values()]
+            block = sp.csc_array((vals, (rows, cols)), shape=(lm.n_rows, len(extra)))
+            lo, hi, cst = (np.array([e[k] for e in extra], float) for k in (1, 2, 3))
+            arr = arr.with_cols(block, lo, hi, cst)
         outcome, h = run_lp(arr.highs_lp(), {"mip_rel_gap": 1e-6})
         if outcome.termination.infeasible:
             return "infeasible", None
