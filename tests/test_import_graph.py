@@ -8,6 +8,7 @@ modules outside the package (numpy, highspy, optional extras such as matplotlib)
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,10 @@ def module_names() -> dict[str, Path]:
     return names
 
 
+@functools.cache
 def import_graph() -> dict[str, dict[str, int]]:
-    """importer -> {imported module of the package: first line}."""
+    """importer -> {imported module of the package: first line} (read once; not to be
+    changed by a test)."""
     names = module_names()
 
     def known(name: str) -> str | None:
