@@ -15,86 +15,35 @@ efficiency row of the payoff table, one for the equity row (with an efficiency t
    further candidate (upgraded to a capacity-building type) and try again, a few times.
 
 The result is only a start: the MIP keeps optimising from it, and its optimum does not depend
-on the start.
+on the start. The HiGHS backend takes starts only on models with at least
+``optimizer.solver.options.MIN_START_BINARIES`` binaries (below, HiGHS finds plans on its own at
+once and the LPs are not worth it).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .rules import BY_NAME
-
-MIN_BINARIES = 1500  # below this HiGHS finds plans on its own at once; the LP is not worth it
+from .model import build_model
+from .rules import BALANCE_NAMES, BY_NAME
+from .solver.factory import make_backend
+from .solver.options import SolverOptions
 
 
 def construct_plan(am, backend, objective: np.ndarray, rows=(), rounds: int = 3,
                    time_limit: float | None = None, info: dict | None = None) -> np.ndarray | None:
     """A feasible column vector of ``am`` (or None): see the module docstring."""
-    a = am.inst.arrays
-    z = am.z
-    nZ = len(am.z_pair)
     lp = backend.solve(objective, extra_rows=rows, relax_integers=True, time_limit=time_limit,
                        label="start: LP relaxation")
     if info is not None:
         info["lp_bound"] = lp.bound  # the LP optimum bounds every plan's objective
     if not lp.ok:
         return None
-    zlp = lp.x[z.start:z.stop]
-    gamma = am.inst.params["balance"]["gamma"]
-    kappa_ok = a["kappa"][am.z_type] >= gamma - 1e-12
-    # per pair: total LP value and the chosen type (a z column)
-    nP = len(am.pair_d)
-    score = np.bincount(am.z_pair, weights=zlp, minlength=nP)
-    best = np.full(nP, -1)
-    best_val = np.full(nP, -np.inf)
-    key = zlp + 1e-3 * kappa_ok  # prefer capacity-building types on ties
-    for j in np.argsort(key, kind="stable"):
-        best[am.z_pair[j]] = j  # last (largest) wins
-        best_val[am.z_pair[j]] = key[j]
-    upgrade = np.full(nP, -1)  # the best capacity-building type of each pair, if any
-    for j in np.argsort(key, kind="stable"):
-        if kappa_ok[j]:
-            upgrade[am.z_pair[j]] = j
-    choose = best.copy()
-    has_up = upgrade >= 0
-    choose[has_up & ~kappa_ok[np.maximum(best, 0)]] = upgrade[has_up & ~kappa_ok[np.maximum(best, 0)]]
-
-    cap_d = a["max_partners_d"].copy()
-    cap_r = a["max_partners_r"].copy()
-    need_r = a["min_partners_r"].copy()
-    cnt_d = np.zeros_like(cap_d)
-    cnt_r = np.zeros_like(cap_r)
-    selected = np.zeros(nP, bool)
-
-    def take(p) -> bool:
-        d, r = am.pair_d[p], am.pair_r[p]
-        if selected[p] or cnt_d[d] + 1 > cap_d[d] or cnt_r[r] + 1 > cap_r[r]:
-            return False
-        selected[p] = True
-        cnt_d[d] += 1
-        cnt_r[r] += 1
-        return True
-
-    fixed = a["fixed"][am.pair_d, am.pair_r]
-    for p in np.flatnonzero(fixed):
-        take(p)
-    order = np.argsort(-score, kind="stable")
-    for p in order:
-        if score[p] >= 0.5:
-            take(p)
-
-    def cover():
-        for p in order:
-            r = am.pair_r[p]
-            if cnt_r[r] < need_r[r]:
-                take(p)
-
-    cover()
-    cols = np.arange(z.start, z.stop)
+    plan = _Pairings(am, lp.x[am.z.start:am.z.stop])
+    cols = np.arange(am.z.start, am.z.stop)
     elastic = None
     for attempt in range(rounds + 1):
-        zval = np.zeros(nZ)
-        zval[choose[selected]] = 1.0
+        zval = plan.zval()
         res = backend.solve(objective, extra_rows=rows, fix=(cols, zval), relax_integers=True,
                             time_limit=time_limit, label="start: fixed pairings")
         if info is not None:
@@ -108,40 +57,110 @@ def construct_plan(am, backend, objective: np.ndarray, rows=(), rounds: int = 3,
         # preferring partners that still have supply and capacity-building types
         if elastic is None:
             elastic = _elastic(am, backend)
-        eam, ebe = elastic
-        # efficiency minus a large price on every unit of broken rule: a well-posed LP
-        # (pure feasibility, with no other objective, is very degenerate and slow)
-        cE = eam.lm.objectives["efficiency"]
-        big = 1e3 * max(1.0, float(np.abs(cE).max()))
-        er = ebe.solve(cE - big * eam.lm.objectives["penalty"], fix=(cols, zval),
-                       relax_integers=True, time_limit=time_limit, label="start: repair")
-        # HiGHS's time on the elastic copy counts as the run's solver time
-        backend.highs_seconds += er.info.get("highs_seconds", 0.0)
-        if not er.ok:
+        if not _repair(plan, elastic, backend, (cols, zval), time_limit):
             break
-        short = _short_recipients(eam, er.x)
-        if not len(short):
-            break  # the balance rules hold: the trouble is elsewhere (e.g. extra rows)
-        used = np.zeros(len(cap_d))
-        xv = er.x[eam.x.start:eam.x.stop]
-        np.add.at(used, eam.x_d, xv * a["value"][eam.x_k])
-        spare = a["supply"] @ a["value"] - used
-        choose[has_up] = upgrade[has_up]
-        for r in short:
-            cands = [p for p in np.flatnonzero(am.pair_r == r) if not selected[p]]
-            cands.sort(key=lambda p: (-int(upgrade[p] >= 0), -spare[am.pair_d[p]], -score[p]))
-            for p in cands:
-                if take(p):
-                    break
     return None
+
+
+class _Pairings:
+    """The pairings chosen so far (within the spans) and the type of each pair."""
+
+    def __init__(self, am, zlp: np.ndarray):
+        self.am = am
+        a = am.inst.arrays
+        gamma = am.inst.params["balance"]["gamma"]
+        kappa_ok = a["kappa"][am.z_type] >= gamma - 1e-12
+        # per pair: total LP value and the chosen type (a z column)
+        nP = len(am.pair_d)
+        self.score = np.bincount(am.z_pair, weights=zlp, minlength=nP)
+        best = np.full(nP, -1)
+        key = zlp + 1e-3 * kappa_ok  # prefer capacity-building types on ties
+        order = np.argsort(key, kind="stable")
+        for j in order:
+            best[am.z_pair[j]] = j  # last (largest) wins
+        self.upgrade = np.full(nP, -1)  # the best capacity-building type of each pair, if any
+        for j in order:
+            if kappa_ok[j]:
+                self.upgrade[am.z_pair[j]] = j
+        self.choose = best.copy()
+        self.has_up = self.upgrade >= 0
+        weak = self.has_up & ~kappa_ok[np.maximum(best, 0)]
+        self.choose[weak] = self.upgrade[weak]
+        self.cap_d = a["max_partners_d"].copy()
+        self.cap_r = a["max_partners_r"].copy()
+        self.cnt_d = np.zeros_like(self.cap_d)
+        self.cnt_r = np.zeros_like(self.cap_r)
+        self.selected = np.zeros(nP, bool)
+        # fixed pairs first, then by LP value, then every recipient up to its min_partners
+        for p in np.flatnonzero(a["fixed"][am.pair_d, am.pair_r]):
+            self.take(p)
+        self.order = np.argsort(-self.score, kind="stable")
+        for p in self.order:
+            if self.score[p] >= 0.5:
+                self.take(p)
+        need_r = a["min_partners_r"]
+        for p in self.order:
+            r = am.pair_r[p]
+            if self.cnt_r[r] < need_r[r]:
+                self.take(p)
+
+    def take(self, p) -> bool:
+        d, r = self.am.pair_d[p], self.am.pair_r[p]
+        if self.selected[p] or self.cnt_d[d] + 1 > self.cap_d[d] or \
+                self.cnt_r[r] + 1 > self.cap_r[r]:
+            return False
+        self.selected[p] = True
+        self.cnt_d[d] += 1
+        self.cnt_r[r] += 1
+        return True
+
+    def zval(self) -> np.ndarray:
+        """The chosen pairings and types as values of the z columns."""
+        zval = np.zeros(len(self.am.z_pair))
+        zval[self.choose[self.selected]] = 1.0
+        return zval
+
+    def add_for(self, short, spare: np.ndarray) -> None:
+        """One more pairing for each recipient in ``short``, every pair upgraded to a
+        capacity-building type where it has one; partners with ``spare`` value first."""
+        am = self.am
+        self.choose[self.has_up] = self.upgrade[self.has_up]
+        for r in short:
+            cands = [p for p in np.flatnonzero(am.pair_r == r) if not self.selected[p]]
+            cands.sort(key=lambda p: (-int(self.upgrade[p] >= 0), -spare[am.pair_d[p]],
+                                      -self.score[p]))
+            for p in cands:
+                if self.take(p):
+                    break
+
+
+def _repair(plan: _Pairings, elastic, backend, fix, time_limit) -> bool:
+    """Add pairings for the recipients whose rules fail with the pairings ``fix``; False when
+    there is nothing to add (the elastic LP fails, or every balance rule holds)."""
+    eam, ebe = elastic
+    a = plan.am.inst.arrays
+    # efficiency minus a large price on every unit of broken rule: a well-posed LP
+    # (pure feasibility, with no other objective, is very degenerate and slow)
+    cE = eam.lm.objectives["efficiency"]
+    big = 1e3 * max(1.0, float(np.abs(cE).max()))
+    er = ebe.solve(cE - big * eam.lm.objectives["penalty"], fix=fix, relax_integers=True,
+                   time_limit=time_limit, label="start: repair")
+    # HiGHS's time on the elastic copy counts as the run's solver time
+    backend.highs_seconds += er.info.get("highs_seconds", 0.0)
+    if not er.ok:
+        return False
+    short = _short_recipients(eam, er.x)
+    if not len(short):
+        return False  # the balance rules hold: the trouble is elsewhere (e.g. extra rows)
+    used = np.zeros(len(plan.cap_d))
+    xv = er.x[eam.x.start:eam.x.stop]
+    np.add.at(used, eam.x_d, xv * a["value"][eam.x_k])
+    plan.add_for(short, a["supply"] @ a["value"] - used)
+    return True
 
 
 def _elastic(am, backend):
     """The same model with every balance rule soft (unit penalties), and a backend for it."""
-    from .model import build_model
-    from .rules import BALANCE_NAMES
-    from .solve import SolverOptions, make_backend
-
     inst = am.inst.with_params({f"balance.soft.{rule}": 1.0 for rule in BALANCE_NAMES})
     eam = build_model(inst)
     return eam, make_backend(eam.lm, SolverOptions(threads=backend.opts.threads))

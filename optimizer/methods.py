@@ -12,13 +12,13 @@ Soft balance rules subtract their penalty from every objective that is maximised
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .budget import Budget
 from .equity import equity_value, tail_mean  # noqa: F401 (their home is optimizer.equity)
-from .solve import StageResult
+from .solver.result import StageResult
 
 AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
 
@@ -28,23 +28,8 @@ def hold_tolerance(value: float) -> float:
     return 1e-9 * abs(value) + 1e-7
 
 
-class Clock:
-    """A time budget shared by the stages of one run.
-
-    ``spent`` seconds (loading, before the clock started) count against the limit, and a
-    reserve of 5% (at least 0.2 s, at most 3 s) is kept for what follows the solves:
-    polishing the plan and building its tables."""
-
-    def __init__(self, limit: float | None, spent: float = 0.0):
-        self.limit = None if limit is None else max(
-            limit - spent - min(3.0, max(0.2, 0.05 * limit)), 0.01)
-        self.t0 = time.perf_counter()
-
-    def share(self, stages_left: int) -> float | None:
-        if self.limit is None:
-            return None
-        left = self.limit - (time.perf_counter() - self.t0)
-        return max(left, 0.01) / max(stages_left, 1)
+Clock = Budget.for_run
+"""The time budget of a run, shared by its stages (:meth:`optimizer.budget.Budget.for_run`)."""
 
 
 @dataclass
@@ -67,7 +52,7 @@ class StageLog:
                 "mip_gap": r.mip_gap, "seconds": round(r.seconds, 4)}
 
 
-def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Clock, stages_left: int,
+def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Budget, stages_left: int,
                   rows=(), label="", start=None, log=None) -> tuple[StageResult, StageResult, Problem]:
     """Maximise ``first``; then ``second`` with ``first`` held at its optimum.
 
@@ -159,7 +144,7 @@ class PayoffTable:
         }
 
 
-def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock: Clock,
+def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock: Budget,
                  stages_after: int = 1, log=None, equity=None,
                  start=None, equity_start=None) -> tuple[PayoffTable | None, str]:
     """Both lexicographic optima. Returns (table, status); table is None when none exists.

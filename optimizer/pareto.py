@@ -27,9 +27,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import verify
 from .errors import InputError
-from .model import LinearModel
-from .solve import SolverOptions, make_backend
+from .model import LinearModel, build_model
+from .pipeline import effective_instance
+from .solution import extract_tables
+from .solver.factory import make_backend
+from .solver.options import SolverOptions
 
 DELTA = 1e-3  # augmentation weight (GAMS epscmmip and pyaugmecon default)
 
@@ -109,13 +113,7 @@ def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
     progress : callable(done, total), optional
     """
     t0 = time.perf_counter()
-    if isinstance(model, LinearModel):
-        lm = model
-        vecs = [np.asarray(o, float) for o in objectives]
-        consts = [0.0] * len(vecs)
-    else:
-        lm, vecs = LinearModel.from_pulp(model, objectives)
-        consts = [lm.objective_constants[f"f{k + 1}"] for k in range(len(vecs))]
+    lm, vecs, consts = _as_vectors(model, objectives)
     p = len(vecs)
     if p < 2:
         raise InputError("a Pareto front needs at least two objectives")
@@ -140,53 +138,10 @@ def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
         for k, b in enumerate(lower_bounds, start=1):
             if b is not None:
                 lo[k] = sign[k] * (float(b) - consts[k]) if sign[k] > 0 else lo[k]
-    ranges = np.maximum(hi - lo, 0.0)
-    kk = list(range(1, p))
-    steps, counts = {}, {}
-    for i, k in enumerate(kk):
-        if step is not None:
-            s = step[i] if isinstance(step, (list, tuple)) else step
-            steps[k] = float(s)
-            counts[k] = int(math.floor(ranges[k] / s + 1e-9))
-        else:
-            g = grid[i] if isinstance(grid, (list, tuple)) else grid
-            g = max(int(g), 1)
-            counts[k] = g if ranges[k] > 0 else 0
-            steps[k] = ranges[k] / g if ranges[k] > 0 else 1.0
-    r_safe = {k: ranges[k] if ranges[k] > 1e-12 else 1.0 for k in kk}
-    aug = C[0] + delta * sum((10.0 ** -(i)) * C[k] / r_safe[k] for i, k in enumerate(kk))
-
-    found: dict[tuple, np.ndarray] = {}
-    status_count: dict[str, int] = {}
-    total = int(np.prod([counts[k] + 1 for k in kk]))
-    done = 0
-    outer = [range(counts[k] + 1) for k in reversed(kk[1:])]  # objectives p..3
-    for outer_idx in itertools.product(*outer) if outer else [()]:
-        e = {k: lo[k] + i * steps[k] for k, i in zip(reversed(kk[1:]), outer_idx)}
-        i2 = 0
-        k2 = kk[0]
-        while i2 <= counts[k2]:
-            e[k2] = lo[k2] + i2 * steps[k2]
-            rows = [(C[k], e[k] - 1e-9 * max(1.0, abs(e[k])), np.inf) for k in kk]
-            res = backend.solve(aug, extra_rows=rows, time_limit=time_limit)
-            solves += 1
-            status_count[res.status] = status_count.get(res.status, 0) + 1
-            if not res.ok:
-                done += counts[k2] + 1 - i2
-                break  # early exit: larger e_2 is only harder
-            vals = tuple(round(float(C[j] @ res.x), 9) for j in range(p))
-            found.setdefault(vals, res.x)
-            jump = 0
-            if bypass:
-                s2 = float(C[k2] @ res.x) - e[k2]
-                # the row allows f_2 a hair below e_2, so s2 may be slightly negative
-                jump = max(0, int(math.floor(s2 / steps[k2] + 1e-9))) if steps[k2] > 0 else 0
-            done += jump + 1
-            i2 += jump + 1
-            if progress is not None:
-                progress(min(done, total), total)
-    if progress is not None:
-        progress(total, total)
+    g = _Grid(lo, np.maximum(hi - lo, 0.0), grid, step)
+    aug = C[0] + delta * sum((10.0 ** -(i)) * C[k] / g.r_safe[k] for i, k in enumerate(g.kk))
+    found, status_count, n = _explore(backend, C, aug, g, time_limit, bypass, progress)
+    solves += n
 
     keys = list(found)
     values = np.array(keys, float) if keys else np.zeros((0, p))
@@ -200,6 +155,78 @@ def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
                              columns=names, index=[f"{n} first" for n in names])
     return ParetoFront(points=pts, solutions=[found[k] for k in kept], payoff=payoff_df,
                        solves=solves, seconds=time.perf_counter() - t0, statuses=status_count)
+
+
+def _as_vectors(model, objectives) -> tuple:
+    """``(LinearModel, objective vectors, their constants)`` of a LinearModel and vectors or
+    of a ``pulp.LpProblem`` and PuLP expressions."""
+    if isinstance(model, LinearModel):
+        vecs = [np.asarray(o, float) for o in objectives]
+        return model, vecs, [0.0] * len(vecs)
+    lm, vecs = LinearModel.from_pulp(model, objectives)
+    return lm, vecs, [lm.objective_constants[f"f{k + 1}"] for k in range(len(vecs))]
+
+
+class _Grid:
+    """The grid of the constrained objectives k = 1..p-1: from ``lo[k]``, ``counts[k]``
+    intervals of ``steps[k]`` (a given step, or the range split into ``grid`` intervals)."""
+
+    def __init__(self, lo, ranges, grid, step):
+        self.lo = lo
+        self.kk = list(range(1, len(lo)))
+        self.steps, self.counts = {}, {}
+        for i, k in enumerate(self.kk):
+            if step is not None:
+                s = step[i] if isinstance(step, (list, tuple)) else step
+                self.steps[k] = float(s)
+                self.counts[k] = int(math.floor(ranges[k] / s + 1e-9))
+            else:
+                g = grid[i] if isinstance(grid, (list, tuple)) else grid
+                g = max(int(g), 1)
+                self.counts[k] = g if ranges[k] > 0 else 0
+                self.steps[k] = ranges[k] / g if ranges[k] > 0 else 1.0
+        self.r_safe = {k: ranges[k] if ranges[k] > 1e-12 else 1.0 for k in self.kk}
+
+    def level(self, k, i) -> float:
+        return self.lo[k] + i * self.steps[k]
+
+
+def _explore(backend, C, aug, g: _Grid, time_limit, bypass: bool, progress) -> tuple:
+    """Solve the grid's sub-problems, innermost objective 2 with bypass and early exit.
+    Returns ``(objective values -> solution, status counts, solves)``."""
+    p = len(C)
+    found: dict[tuple, np.ndarray] = {}
+    status_count: dict[str, int] = {}
+    solves = 0
+    total = int(np.prod([g.counts[k] + 1 for k in g.kk]))
+    done = 0
+    outer = [range(g.counts[k] + 1) for k in reversed(g.kk[1:])]  # objectives p..3
+    k2 = g.kk[0]
+    for outer_idx in itertools.product(*outer) if outer else [()]:
+        e = {k: g.level(k, i) for k, i in zip(reversed(g.kk[1:]), outer_idx)}
+        i2 = 0
+        while i2 <= g.counts[k2]:
+            e[k2] = g.level(k2, i2)
+            rows = [(C[k], e[k] - 1e-9 * max(1.0, abs(e[k])), np.inf) for k in g.kk]
+            res = backend.solve(aug, extra_rows=rows, time_limit=time_limit)
+            solves += 1
+            status_count[res.status] = status_count.get(res.status, 0) + 1
+            if not res.ok:
+                done += g.counts[k2] + 1 - i2
+                break  # early exit: larger e_2 is only harder
+            found.setdefault(tuple(round(float(C[j] @ res.x), 9) for j in range(p)), res.x)
+            jump = 0
+            if bypass:
+                s2 = float(C[k2] @ res.x) - e[k2]
+                # the row allows f_2 a hair below e_2, so s2 may be slightly negative
+                jump = max(0, int(math.floor(s2 / g.steps[k2] + 1e-9))) if g.steps[k2] > 0 else 0
+            done += jump + 1
+            i2 += jump + 1
+            if progress is not None:
+                progress(min(done, total), total)
+    if progress is not None:
+        progress(total, total)
+    return found, status_count, solves
 
 
 # --------------------------------------------------------------------------- allocation front
@@ -222,11 +249,6 @@ def pareto(inst, points: int = 11, solver="highs", gap=None, threads=None, time_
     Returns a :class:`ParetoFront` whose ``points`` has the columns efficiency, equity,
     price_of_fairness ((E_ideal - E) / E_ideal), knee, pairings and the count of each type.
     """
-    from . import verify
-    from .model import build_model
-    from .pipeline import effective_instance
-    from .solution import extract_tables
-
     if points < 2:
         raise InputError(f"--points must be at least 2, not {points}")
     inst = effective_instance(inst, **overrides)

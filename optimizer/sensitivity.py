@@ -24,13 +24,19 @@ too. docs/analysis.md says how each kind of row is reported.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
+from . import methods
 from .errors import InputError
+from .model import build_model
+from .solver.highs import LpArrays, run_lp
+from .solver.status import Termination
 
 INF = math.inf
 REPORTED_ROWS = ("supply", "absorb", "coverage", "access_floor", "capacity", "outcome_floor",
@@ -85,8 +91,6 @@ def held_objective(am, sol, which: str = "plan") -> HeldObjective:
     (lambda 0 or 1 included), the epsilon method's augmented objective with its row
     Q >= eps, the lexicographic method's second objective with the first held at its optimum.
     """
-    from . import methods
-
     lm = am.lm
     cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
     if which == "efficiency":
@@ -161,12 +165,6 @@ def _closed_flows(am, zval: np.ndarray):
     The opened model is built from the same data with those zeros replaced by 1: it has the
     same rows (but links) and z columns, and its extra flow columns have the model's own
     coefficients; their supply and absorb rows keep am's right-hand side 0."""
-    import dataclasses
-
-    import scipy.sparse as sp
-
-    from .model import build_model
-
     a = am.inst.arrays
     held = np.flatnonzero(zval > 0.5)
     pd_, pr_ = am.pair_d[am.z_pair[held]], am.pair_r[am.z_pair[held]]
@@ -205,9 +203,6 @@ def held_lp(sol, am=None, which: str = "plan") -> HeldLP:
     are constants and leave the LP too. Rows that leave keep their place with free bounds, so
     that row i of the LP is row i of the model (then the method's rows), and column j of the
     model is column j of the LP (the closed flows come after)."""
-    import highspy
-    import scipy.sparse as sp
-
     am = sol.model if am is None else am
     zval = held_pairings(am, sol)
     obj = held_objective(am, sol, which)
@@ -217,7 +212,7 @@ def held_lp(sol, am=None, which: str = "plan") -> HeldLP:
     lo[zb.start:zb.stop] = hi[zb.start:zb.stop] = zval
     on = zval[am.x_z] > 0.5
     hi[xb.start:xb.stop] = np.where(on, INF, 0.0)
-    A, cost = lm.A, np.asarray(obj.vector, float)
+    arrays = LpArrays.of(lm, obj.vector, integrality=False).but(col_lower=lo, col_upper=hi)
     method_rows = [np.asarray(c, float) for c, _, _ in obj.rows]
     flows = {"column": xb.start + np.flatnonzero(on), "d": am.x_d[on], "r": am.x_r[on],
              "k": am.x_k[on], "t": am.x_type[on], "gain": am.gain[on], "ucoef": am.ucoef[on]}
@@ -225,76 +220,56 @@ def held_lp(sol, am=None, which: str = "plan") -> HeldLP:
     if closed is not None:
         am_o, cols, A_o = closed
         obj_o = held_objective(am_o, sol, which)
-        m = len(cols)
-        A = sp.hstack([A, A_o], format="csr")
-        cost = np.r_[cost, obj_o.vector[cols]]
+        arrays = arrays.with_cols(A_o, 0.0, INF, obj_o.vector[cols])
         method_rows = [np.r_[c, c_o[cols]] for c, (c_o, _, _) in zip(method_rows, obj_o.rows)]
-        lo, hi = np.r_[lo, np.zeros(m)], np.r_[hi, np.full(m, INF)]
         loc = cols - am_o.x.start
-        extra = {"column": lm.n_cols + np.arange(m), "d": am_o.x_d[loc], "r": am_o.x_r[loc],
-                 "k": am_o.x_k[loc], "t": am_o.x_type[loc], "gain": am_o.gain[loc],
-                 "ucoef": am_o.ucoef[loc]}
+        extra = {"column": lm.n_cols + np.arange(len(cols)), "d": am_o.x_d[loc],
+                 "r": am_o.x_r[loc], "k": am_o.x_k[loc], "t": am_o.x_type[loc],
+                 "gain": am_o.gain[loc], "ucoef": am_o.ucoef[loc]}
         flows = {k: np.r_[v, extra[k]] for k, v in flows.items()}
-    rlo, rhi = lm.row_lower.copy(), lm.row_upper.copy()
-    if obj.rows:
-        A = sp.vstack([A] + [sp.csr_array(c[None, :]) for c in method_rows], format="csr")
-        rlo = np.r_[rlo, [r[1] for r in obj.rows]]
-        rhi = np.r_[rhi, [r[2] for r in obj.rows]]
+    arrays = arrays.with_rows([(c, r[1], r[2]) for c, r in zip(method_rows, obj.rows)])
     # how many columns of each row are free to move (pattern only)
+    A = arrays.A
     pattern = sp.csr_array((np.ones(len(A.data)), A.indices, A.indptr), shape=A.shape)
-    constant = pattern @ (lo < hi).astype(float) == 0
+    constant = pattern @ (arrays.col_lower < arrays.col_upper).astype(float) == 0
     outside = constant.copy()
     for name in IMPLIED_ROWS:
         b = lm.row_blocks.get(name)
         if b is not None:
             outside[b.start:b.stop] = True
-    rlo[outside], rhi[outside] = -INF, INF
-    A = sp.csc_array(A)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = cost
-    lp.offset_ = float(obj.constant)
-    lp.col_lower_, lp.col_upper_ = lo, hi
-    lp.row_lower_, lp.row_upper_ = rlo, rhi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data
-    return HeldLP(lp=lp, objective=obj, zval=zval, outside=outside, constant=constant,
-                  n_model_rows=lm.n_rows, flows=flows)
+    arrays = arrays.but(row_lower=np.where(outside, -INF, arrays.row_lower),
+                        row_upper=np.where(outside, INF, arrays.row_upper),
+                        offset=float(obj.constant))
+    return HeldLP(lp=arrays.highs_lp(), objective=obj, zval=zval, outside=outside,
+                  constant=constant, n_model_rows=lm.n_rows, flows=flows)
 
 
 def held_problem(sol, inst=None, objective: str = "plan") -> HeldLP:
     """The held LP of ``sol``'s pairings on ``inst`` (default ``sol.instance``; give a changed
     copy, e.g. ``sol.instance.with_params({...})``, to see the objective move with the data),
     with ``sol``'s objective (the payoff table, weights and hold levels stay ``sol``'s)."""
-    from .model import build_model
-
     am = sol.model if inst is None or inst is sol.instance else build_model(inst)
     return held_lp(sol, am, objective)
 
 
 def solve_lp(lp):
     """Solve a HighsLp with simplex (a basis is needed for ranging); return the Highs object."""
-    from .solve import new_highs, run_highs
+    return run_lp(lp, {"solver": "simplex"})[1]
 
-    h = new_highs()
-    h.setOptionValue("solver", "simplex")
-    h.passModel(lp)
-    run_highs(h)
+
+def _solved(lp):
+    """The Highs object of the held LP ``lp`` solved to optimality (an InputError if not)."""
+    outcome, h = run_lp(lp, {"solver": "simplex"})
+    if outcome.termination is not Termination.OPTIMAL:
+        raise InputError(f"the held-pairings LP did not solve to optimality "
+                         f"({h.modelStatusToString(h.getModelStatus())})")
     return h
 
 
 def held_value(sol, inst=None, objective: str = "plan") -> float:
     """The objective of ``sol``'s held LP on ``inst`` (see :func:`held_problem`): what the
     shadow prices are derivatives of."""
-    import highspy
-
-    h = solve_lp(held_problem(sol, inst, objective).lp)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise InputError(f"the held-pairings LP did not solve to optimality "
-                         f"({h.modelStatusToString(h.getModelStatus())})")
+    h = _solved(held_problem(sol, inst, objective).lp)
     return float(h.getInfo().objective_function_value)
 
 
@@ -398,49 +373,25 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
     if not sol.has_plan or sol.x is None:
         raise InputError("a sensitivity report needs a plan; this solution has none "
                          f"(status {sol.status})")
-    import highspy
-
-    am = sol.model
-    lm = am.lm
-    held = held_lp(sol, am, objective)
-    obj, lp = held.objective, held.lp
-    h = solve_lp(lp)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise InputError(f"the held-pairings LP did not solve to optimality "
-                         f"({h.modelStatusToString(h.getModelStatus())})")
-    s = h.getSolution()
+    held = held_lp(sol, sol.model, objective)
+    h = _solved(held.lp)
     _, rng = h.getRanging()
     if not rng.valid:
         raise InputError("HiGHS could not compute ranging for this LP")
-    basis = h.getBasis()
-    S = highspy.HighsBasisStatus
-    rstat = np.array([int(st) for st in basis.row_status])
-    act = np.asarray(s.row_value)
-    dual = np.asarray(s.row_dual)
-    # the model's own bounds (the LP has free bounds on the rows that left it)
-    rlo = np.r_[lm.row_lower, [r[1] for r in obj.rows]]
-    rhi = np.r_[lm.row_upper, [r[2] for r in obj.rows]]
-    up_v = np.asarray(rng.row_bound_up.value_)
-    dn_v = np.asarray(rng.row_bound_dn.value_)
+    per_unit, unit_words, hold_kind = _units(sol, objective)
+    constraints = _constraint_table(sol, held, h, rng, all_rows,
+                                    (per_unit, unit_words, hold_kind))
+    return SensitivityReport(constraints=constraints, variables=_variable_table(sol, held, h, rng),
+                             objective=objective,
+                             objective_value=float(h.getInfo().objective_function_value),
+                             efficiency_per_unit=per_unit, lp=held.lp,
+                             objective_label=held.objective.label)
 
-    # which rows to report: the planner's rules (with all_rows every row but the implied
-    # links), less the rows of pairings that are not in the plan (a scale row of a pairing
-    # that is off: 0 >= 0 once it is held)
-    n_model = held.n_model_rows
-    report = np.zeros(n_model, bool)
-    zb = lm.col_blocks["z"]
-    for b in lm.row_blocks.values():
-        if b.name in IMPLIED_ROWS or not (all_rows or b.name in REPORTED_ROWS):
-            continue
-        report[b.start:b.stop] = True
-        if b.name in PAIRING_ROWS:
-            zpart = lm.A[b.start:b.stop][:, zb.start:zb.stop]
-            report[b.start:b.stop] = abs(zpart) @ held.zval > 0
-    rows = np.r_[np.flatnonzero(report), n_model + np.arange(len(obj.rows))]
-    rule, entity = _labels(lm, np.flatnonzero(report), obj.row_labels)
 
-    inst = sol.instance
-    pobj = inst.params["objective"]
+def _units(sol, objective: str) -> tuple:
+    """``(efficiency units per objective unit or None, the objective's unit in words, the
+    method whose hold rows are reported or "")``."""
+    pobj = sol.instance.params["objective"]
     per_unit = None
     unit_words = {"plan": "objective units", "efficiency": "units of efficiency",
                   "equity": "units of equity"}[objective]
@@ -451,64 +402,109 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
         per_unit = sol.payoff.E_range
     elif objective == "plan" and pobj["method"] == "lexicographic":
         unit_words = "units of " + ("equity" if pobj["first"] == "efficiency" else "efficiency")
-    hold_kind = pobj["method"] if objective == "plan" else ""
+    return per_unit, unit_words, pobj["method"] if objective == "plan" else ""
+
+
+def _reported(lm, held: HeldLP, all_rows: bool) -> np.ndarray:
+    """Which model rows to report: the planner's rules (with all_rows every row but the
+    implied links), less the rows of pairings that are not in the plan (a scale row of a
+    pairing that is off: 0 >= 0 once it is held)."""
+    report = np.zeros(held.n_model_rows, bool)
+    zb = lm.col_blocks["z"]
+    for b in lm.row_blocks.values():
+        if b.name in IMPLIED_ROWS or not (all_rows or b.name in REPORTED_ROWS):
+            continue
+        report[b.start:b.stop] = True
+        if b.name in PAIRING_ROWS:
+            zpart = lm.A[b.start:b.stop][:, zb.start:zb.stop]
+            report[b.start:b.stop] = abs(zpart) @ held.zval > 0
+    return report
+
+
+def _row_numbers(L, U, a, side, dual, up, dn, constant) -> tuple:
+    """``(shadow price, rhs, allowable increase, allowable decrease, state, binding)`` of a
+    row with bounds ``L``, ``U`` and activity ``a``. ``side``: "lower" or "upper" when the row
+    is nonbasic at that bound in the LP, else None; ``up``, ``dn``: HiGHS's row-bound ranging
+    limits; ``constant``: every column of the row is held. ``state`` as :func:`_meaning`."""
+    tol = TOL * max(1.0, abs(a))
+    at_up = math.isfinite(U) and abs(a - U) <= tol
+    at_lo = math.isfinite(L) and abs(a - L) <= tol
+    if side is not None:
+        # binding: the price holds between HiGHS's row-bound ranging limits
+        sh = float(dual) if abs(dual) > 1e-12 else 0.0
+        rhs = U if (side == "upper" and math.isfinite(U)) or not math.isfinite(L) else L
+        inc = max(up - rhs, 0.0) if up < INF else INF
+        dec = max(rhs - dn, 0.0) if dn > -INF else INF
+        state = "price" if sh != 0.0 else "zero"
+    else:
+        # basic (or a constant): price 0 on the open side, up to the slack on the other
+        sh = 0.0
+        if math.isfinite(U) and (at_up or not at_lo or not math.isfinite(L)):
+            rhs, inc, dec = U, INF, max(U - a, 0.0)
+        else:
+            rhs, inc, dec = L, max(a - L, 0.0), INF
+        state = "held" if constant else "degenerate" if at_up or at_lo else "slack"
+    return sh, rhs, inc, dec, state, bool(side is not None or at_up or at_lo)
+
+
+def _constraint_table(sol, held: HeldLP, h, rng, all_rows: bool, units: tuple) -> pd.DataFrame:
+    """The Constraints table: one row per reported rule row, then the method's rows."""
+    import highspy
+
+    per_unit, unit_words, hold_kind = units
+    lm = sol.model.lm
+    obj = held.objective
+    s = h.getSolution()
+    S = highspy.HighsBasisStatus
+    side_of = {int(S.kLower): "lower", int(S.kUpper): "upper"}
+    rstat = np.array([int(st) for st in h.getBasis().row_status])
+    act, dual = np.asarray(s.row_value), np.asarray(s.row_dual)
+    # the model's own bounds (the LP has free bounds on the rows that left it)
+    rlo = np.r_[lm.row_lower, [r[1] for r in obj.rows]]
+    rhi = np.r_[lm.row_upper, [r[2] for r in obj.rows]]
+    up_v, dn_v = np.asarray(rng.row_bound_up.value_), np.asarray(rng.row_bound_dn.value_)
+    report = np.flatnonzero(_reported(lm, held, all_rows))
+    rows = np.r_[report, held.n_model_rows + np.arange(len(obj.rows))]
+    rule, entity = _labels(lm, report, obj.row_labels)
+    name_of = _region_names(sol.instance)
     records = []
-    name_of = _region_names(inst)
     for j, i in enumerate(rows):
         L, U, a = rlo[i], rhi[i], float(act[i])
-        tol = TOL * max(1.0, abs(a))
-        at_up = math.isfinite(U) and abs(a - U) <= tol
-        at_lo = math.isfinite(L) and abs(a - L) <= tol
-        nonbasic = not held.outside[i] and rstat[i] in (int(S.kLower), int(S.kUpper))
-        if nonbasic:
-            # binding: the price holds between HiGHS's row-bound ranging limits
-            sh = float(dual[i]) if abs(dual[i]) > 1e-12 else 0.0
-            rhs = U if (rstat[i] == int(S.kUpper) and math.isfinite(U)) or not math.isfinite(L) else L
-            inc = max(up_v[i] - rhs, 0.0) if up_v[i] < INF else INF
-            dec = max(rhs - dn_v[i], 0.0) if dn_v[i] > -INF else INF
-            state = "price" if sh != 0.0 else "zero"
-        else:
-            # basic (or a constant): price 0 on the open side, up to the slack on the other
-            sh = 0.0
-            if math.isfinite(U) and (at_up or not at_lo or not math.isfinite(L)):
-                rhs, inc, dec = U, INF, max(U - a, 0.0)
-            else:
-                rhs, inc, dec = L, max(a - L, 0.0), INF
-            if held.constant[i]:
-                state = "held"
-            elif at_up or at_lo:
-                state = "degenerate"
-            else:
-                state = "slack"
+        side = None if held.outside[i] else side_of.get(rstat[i])
+        sh, rhs, inc, dec, state, binding = _row_numbers(L, U, a, side, dual[i], up_v[i],
+                                                         dn_v[i], held.constant[i])
         sense = "<=" if (math.isfinite(U) and not math.isfinite(L)) else (
             ">=" if not math.isfinite(U) else ("=" if L == U else "range"))
-        nm = f"{rule[j]}[{entity[j]}]"
         records.append({
-            "name": nm, "rule": rule[j], "entity": entity[j], "sense": sense,
-            "final_value": a, "shadow_price": sh, "rhs": float(rhs),
+            "name": f"{rule[j]}[{entity[j]}]", "rule": rule[j], "entity": entity[j],
+            "sense": sense, "final_value": a, "shadow_price": sh, "rhs": float(rhs),
             "allowable_increase": float(inc), "allowable_decrease": float(dec),
-            "binding": bool(nonbasic or at_up or at_lo),
+            "binding": binding,
             "shadow_price_efficiency": sh * per_unit if per_unit else np.nan,
             "meaning": _meaning(rule[j], entity[j], sh, rhs, inc, dec, unit_words, name_of,
                                 state, hold_kind),
             "row": int(i),
         })
-    constraints = pd.DataFrame(records, columns=[
+    return pd.DataFrame(records, columns=[
         "name", "rule", "entity", "sense", "final_value", "shadow_price", "rhs",
         "allowable_increase", "allowable_decrease", "binding", "shadow_price_efficiency",
         "meaning", "row"])
 
-    # variable cells: the flows of the plan's pairings (the others are fixed at 0)
+
+def _variable_table(sol, held: HeldLP, h, rng) -> pd.DataFrame:
+    """The Variable Cells table: the flows of the plan's pairings (the others are fixed at 0)."""
+    inst = sol.instance
+    s = h.getSolution()
     fl = held.flows
     cols = fl["column"]
     xv = np.asarray(s.col_value)[cols]
     rc = np.asarray(s.col_dual)[cols]
-    cost = np.asarray(lp.col_cost_, float)[cols]
+    cost = np.asarray(held.lp.col_cost_, float)[cols]
     cu = np.asarray(rng.col_cost_up.value_)[cols]
     cd = np.asarray(rng.col_cost_dn.value_)[cols]
     D, R, K, T = inst.partners.index, inst.recipients.index, list(inst.resources), list(inst.types)
     xd, xr, xk, xt = fl["d"], fl["r"], fl["k"], fl["t"]
-    variables = pd.DataFrame({
+    return pd.DataFrame({
         "name": [f"x[{D[d]},{R[r]},{K[k]},{T[t]}]" for d, r, k, t in zip(xd, xr, xk, xt)],
         "partner": D[xd].astype(str), "recipient": R[xr].astype(str),
         "resource": [K[k] for k in xk], "type": [T[t] for t in xt],
@@ -519,6 +515,3 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
         "allowable_decrease": np.where(cd > -INF, np.maximum(cost - cd, 0.0), INF),
         "column": cols,
     })
-    return SensitivityReport(constraints=constraints, variables=variables, objective=objective,
-                             objective_value=float(h.getInfo().objective_function_value),
-                             efficiency_per_unit=per_unit, lp=lp, objective_label=obj.label)

@@ -52,9 +52,9 @@ def test_start_plans_do_not_change_the_optima(name, tmp_path, monkeypatch):
     """Large instances start every payoff row and the final stage from constructed plans
     (efficiency, equity with an efficiency tie-break, the final objective); forced on here,
     the optima still equal the naive build's."""
-    import optimizer.heuristic
+    import optimizer.solver.options
 
-    monkeypatch.setattr(optimizer.heuristic, "MIN_BINARIES", 0)
+    monkeypatch.setattr(optimizer.solver.options, "MIN_START_BINARIES", 0)
     if name == "generated":
         write_instance(generate(5, 10, 3, seed=2, candidates=2), tmp_path / "g")
         inst = load_instance(tmp_path / "g")
@@ -79,13 +79,13 @@ def test_proven_bounds_are_upper_bounds(tmp_path, monkeypatch):
 
     import numpy as np
 
-    import optimizer.heuristic
+    import optimizer.solver.options
     from optimizer import build_model
     from optimizer.heuristic import construct_plan
     from optimizer.pipeline import equity_tie_break, proven_bounds
     from optimizer.solve import SolverOptions, make_backend
 
-    monkeypatch.setattr(optimizer.heuristic, "MIN_BINARIES", 0)
+    monkeypatch.setattr(optimizer.solver.options, "MIN_START_BINARIES", 0)
     write_instance(generate(6, 12, 3, seed=5, candidates=3), tmp_path / "g")
     inst = load_instance(tmp_path / "g")
     sol = solve(inst, gap=0, why=False)

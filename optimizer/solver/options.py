@@ -1,0 +1,70 @@
+"""What a solve is asked for (:class:`SolverOptions`), what it reports while it runs
+(:class:`SolveProgress`), and the solver layer's constants."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..limits import cores
+
+TIGHT_OPTIONS = ("primal_feasibility_tolerance", "dual_feasibility_tolerance",
+                 "mip_feasibility_tolerance")
+"""HiGHS's feasibility tolerances, made 1000 times tighter by ``tight``."""
+MIN_START_BINARIES = 1500
+"""Start plans (:mod:`optimizer.heuristic`) are built and handed to HiGHS only for models with
+at least this many binaries: below it HiGHS finds plans on its own at once and a start was
+measured to slow it down (bench/county_scale.py)."""
+
+
+@dataclass
+class SolverOptions:
+    solver: str = "highs"
+    time_limit: float | None = None  # seconds for the whole run
+    gap: float | None = None  # relative MIP gap; None: the solver's default (HiGHS: 1e-4)
+    threads: int | None = None
+    msg: bool = False
+    progress: object = None  # called with a SolveProgress as a MIP solve advances
+    # feasibility tolerances 1000 times tighter than HiGHS's defaults for every solve (a run
+    # whose plan failed the checks of optimizer.verify is repeated so)
+    tight: bool = False
+
+    def validate(self) -> "SolverOptions":
+        """Check the options; ``threads`` above the machine's cores is lowered to them (more
+        threads than cores only slow HiGHS down, and 100,000 of them hang it)."""
+
+        def number(v):
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+        if self.time_limit is not None and not (number(self.time_limit) and self.time_limit > 0):
+            raise InputError(f"--time-limit (time_limit) must be a positive, finite number of "
+                             f"seconds, not {self.time_limit!r}")
+        if self.gap is not None and not (number(self.gap) and 0 <= self.gap < 1):
+            raise InputError(f"--gap (gap) must be a relative gap with 0 <= gap < 1 (0.01 is "
+                             f"1%), not {self.gap!r}")
+        if self.threads is not None:
+            if not (isinstance(self.threads, int) and not isinstance(self.threads, bool)
+                    and self.threads >= 1):
+                raise InputError(f"--threads (threads) must be a whole number of at least 1, "
+                                 f"not {self.threads!r}")
+            self.threads = min(self.threads, cores())
+        return self
+
+
+@dataclass
+class SolveProgress:
+    """Where a MIP solve stands: stage label, seconds, best plan's objective, bound, gap."""
+
+    stage: str
+    seconds: float
+    incumbent: float
+    bound: float
+    gap: float
+
+    def line(self) -> str:
+        inc = "none yet" if not math.isfinite(self.incumbent) or abs(self.incumbent) >= 1e30 \
+            else f"{self.incumbent:.6g}"
+        gap = f"{100 * self.gap:.2f}%" if math.isfinite(self.gap) and self.gap < 1e10 else "-"
+        return (f"{self.stage}: {self.seconds:6.1f} s  best plan {inc}  bound "
+                f"{self.bound:.6g}  gap {gap}")
