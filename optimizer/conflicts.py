@@ -15,35 +15,20 @@ finds into the planner's words (from the rule registry).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from .solve import new_highs, run_highs
+import scipy.sparse as sp
+
+from .budget import Budget
+from .solver.highs import LpArrays, run_lp
+from .solver.status import Termination
 
 INF = math.inf
 IIS_MAX = 4_000  # rows + columns up to which HiGHS's own IIS is used (it cannot be stopped,
 # and takes seconds to minutes on larger models); above, a dual ray and a deletion filter
 MEASURE_SECONDS = 20.0  # at most this per solve that measures a fix, without a time limit
-
-
-class Deadline:
-    """A time budget for a whole search (None: no limit)."""
-
-    def __init__(self, limit: float | None):
-        self.limit = limit
-        self.t0 = time.perf_counter()
-
-    def left(self) -> float | None:
-        if self.limit is None:
-            return None
-        return max(self.limit - (time.perf_counter() - self.t0), 0.0)
-
-    @property
-    def over(self) -> bool:
-        left = self.left()
-        return left is not None and left <= 0.0
 
 
 class OutOfTime(Exception):
@@ -53,7 +38,7 @@ class OutOfTime(Exception):
 class Lab:
     """Solve variants of one model: rows dropped or bent, integrality on or off."""
 
-    def __init__(self, lm, deadline: Deadline, threads: int | None = None):
+    def __init__(self, lm, deadline: Budget, threads: int | None = None):
         self.lm = lm
         self.A = lm.A.tocsc()
         self.rlo0, self.rhi0 = lm.row_lower, lm.row_upper
@@ -65,80 +50,47 @@ class Lab:
 
     def solve(self, rlo=None, rhi=None, clo=None, chi=None, mip=True, cost=None, extra=None,
               iis=False, A=None, share=None):
-        """Solve one variant. ``extra`` = list of (column entries {row: coef}, lo, hi, cost).
-
-        Returns (status, x, h): status "feasible" | "infeasible" | "limit".
-        """
-        import highspy
-
+        """Solve one variant (minimised). ``extra`` = list of (column entries {row: coef}, lo,
+        hi, cost): continuous columns added for this solve (e.g. the slacks of an elastic
+        model). Returns (status, x, h): status "feasible" | "infeasible" | "limit"."""
         left = self.deadline.left()
         if left is not None and left <= 0:
             raise OutOfTime
-        rlo = self.rlo0 if rlo is None else rlo
-        rhi = self.rhi0 if rhi is None else rhi
-        clo = self.clo0 if clo is None else clo
-        chi = self.chi0 if chi is None else chi
-        n = self.lm.n_cols
-        A = self.A if A is None else A
-        c = np.zeros(n) if cost is None else np.asarray(cost, float)
-        integer = self.integer if mip else np.zeros(n, bool)
-        if extra:
-            cols = [A]
-            import scipy.sparse as sp
-
-            for entries, lo_, hi_, cst in extra:
-                rows = np.fromiter(entries.keys(), np.int64, len(entries))
-                vals = np.fromiter(entries.values(), float, len(entries))
-                cols.append(sp.csc_array((vals, (rows, np.zeros(len(rows), np.int64))),
-                                         shape=(self.lm.n_rows, 1)))
-                clo = np.r_[clo, lo_]
-                chi = np.r_[chi, hi_]
-                c = np.r_[c, cst]
-                integer = np.r_[integer, False]
-            A = sp.hstack(cols, format="csc")
-        h = new_highs()
-        if self.threads:
-            h.setOptionValue("threads", int(self.threads))
-        lp = highspy.HighsLp()
-        lp.num_col_ = A.shape[1]
-        lp.num_row_ = A.shape[0]
-        lp.sense_ = highspy.ObjSense.kMinimize
-        lp.col_cost_ = c
-        lp.col_lower_ = np.asarray(clo, float)
-        lp.col_upper_ = np.asarray(chi, float)
-        lp.row_lower_ = np.asarray(rlo, float)
-        lp.row_upper_ = np.asarray(rhi, float)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data
-        if integer.any():
-            lp.integrality_ = [highspy.HighsVarType.kInteger if i else
-                               highspy.HighsVarType.kContinuous for i in integer]
-        h.passModel(lp)
+        arr = LpArrays.of(self.lm, None if cost is None else np.asarray(cost, float), "min",
+                          integrality=mip).but(
+            A=self.A if A is None else A, row_lower=self.rlo0 if rlo is None else rlo,
+            row_upper=self.rhi0 if rhi is None else rhi,
+            col_lower=self.clo0 if clo is None else clo,
+            col_upper=self.chi0 if chi is None else chi)
+        if extra:  # the added columns as one block (rows x k)
+            rows = [i for entries, *_ in extra for i in entries]
+            cols = [j for j, (entries, *_) in enumerate(extra) for _ in entries]
+            vals = [v for entries, *_ in extra for v in entries.values()]
+            block = sp.csc_array((vals, (rows, cols)), shape=(self.lm.n_rows, len(extra)))
+            lo, hi, cst = (np.array([e[k] for e in extra], float) for k in (1, 2, 3))
+            arr = arr.with_cols(block, lo, hi, cst)
+        settings = {"mip_rel_gap": 1e-6}
         if left is not None:
-            h.setOptionValue("time_limit", max(left * (share or 1.0), 0.01))
+            settings["time_limit"] = max(left * (share or 1.0), 0.01)
         elif share is not None:
-            h.setOptionValue("time_limit", MEASURE_SECONDS)
-        h.setOptionValue("mip_rel_gap", 1e-6)
+            settings["time_limit"] = MEASURE_SECONDS
         if iis:
-            h.setOptionValue("iis_strategy", 6)  # from the LP, irreducible (HIGHSPY.md §4)
+            settings["iis_strategy"] = 6  # from the LP, irreducible (HIGHSPY.md §4)
         self.solves += 1
-        run_highs(h)
-        S = highspy.HighsModelStatus
-        ms = h.getModelStatus()
-        has = int(h.getInfo().primal_solution_status) == 2
-        if ms == S.kOptimal or (ms == S.kModelEmpty):
+        outcome, h = run_lp(arr.highs_lp(), settings, threads=self.threads)
+        t = outcome.termination
+        x = np.asarray(h.getSolution().col_value, float) if outcome.has_plan else None
+        if t is Termination.OPTIMAL:
             return "feasible", np.asarray(h.getSolution().col_value, float), h
-        if ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
+        if t.infeasible:
             return "infeasible", None, h
-        if ms == S.kUnbounded:
+        if t is Termination.UNBOUNDED:
             return "feasible", None, h
-        if has and cost is None and not extra:
-            return "feasible", np.asarray(h.getSolution().col_value, float), h
+        if outcome.has_plan and cost is None and not extra:
+            return "feasible", x, h
         if self.deadline.over and share is None:
             raise OutOfTime
-        return "limit", (np.asarray(h.getSolution().col_value, float) if has else None), h
+        return "limit", x, h
 
 
 
@@ -166,7 +118,7 @@ class ConflictSearch:
     bend, which column bounds and matrix entries move with them; returns a new matrix or
     None)."""
 
-    def __init__(self, lm, deadline: Deadline, candidates: list, bound_cols: range,
+    def __init__(self, lm, deadline: Budget, candidates: list, bound_cols: range,
                  group, relax=None, lift=None, threads=None):
         self.lm = lm
         self.lab = Lab(lm, deadline, threads)

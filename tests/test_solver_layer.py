@@ -11,7 +11,6 @@ import numpy as np
 import pulp
 import pytest
 
-from optimizer import build_model
 from optimizer.budget import MIN_SHARE, Budget, run_reserve
 from optimizer.model import LinearModel
 from optimizer.solve import (HAS_SOLUTION, STATUS_WORDS, HighsBackend, LpArrays, Outcome,
@@ -164,49 +163,6 @@ def test_the_backend_and_a_fresh_highs_solve_the_same_lp():
     outcome, h = run_lp(to_highs_lp(lm, C, extra_rows=[(np.array([1.0, 0.0, 0.0]), -INF, 1.0)]))
     assert res.status == outcome.status == "optimal"
     assert res.objective == pytest.approx(h.getInfo().objective_function_value)
-
-
-def test_diagnosis_variants_through_the_builder_match_its_own_lab(demo):
-    """diagnose._Lab builds its variants (row and column bounds changed, integrality on or off,
-    elastic columns, a cost, minimised) by hand; the builder and the status map give the same
-    answers, so the diagnosis can switch to them (as the solver layer's report says how)."""
-    import scipy.sparse as sp
-
-    from optimizer.diagnose import _Deadline, _Lab
-
-    def via_layer(lm, rlo, rhi, clo, chi, mip, cost=None, extra=()):
-        arr = LpArrays.of(lm, cost, "min", integrality=mip).but(
-            row_lower=rlo, row_upper=rhi, col_lower=clo, col_upper=chi)
-        if extra:  # the elastic columns as one block
-            rows = [i for entries, *_ in extra for i in entries]
-            cols = [j for j, (entries, *_) in enumerate(extra) for _ in entries]
-            vals = [v for entries, *_ in extra for v in entries.values()]
-            block = sp.csc_array((vals, (rows, cols)), shape=(lm.n_rows, len(extra)))
-            lo, hi, cst = (np.array([e[k] for e in extra], float) for k in (1, 2, 3))
-            arr = arr.with_cols(block, lo, hi, cst)
-        outcome, h = run_lp(arr.highs_lp(), {"mip_rel_gap": 1e-6})
-        if outcome.termination.infeasible:
-            return "infeasible", None
-        return "feasible", (h.getInfo().objective_function_value if outcome.has_plan else None)
-
-    for inst in (demo, demo.with_params({"balance.alpha": 1.0})):
-        lm = build_model(inst).lm
-        lab = _Lab(lm, _Deadline(None))
-        rlo, rhi, clo, chi = lm.row_lower, lm.row_upper, lm.col_lower, lm.col_upper
-        floor = lm.row_blocks["access_floor"]
-        bent = rlo.copy()
-        bent[floor.start:floor.stop] = -INF
-        extra = [({i: 1.0}, 0.0, INF, 1.0) for i in range(floor.start, floor.stop)]
-        for args in [(rlo, rhi, clo, chi, True, None, ()),
-                     (bent, rhi, clo, chi, False, None, ()),
-                     (rlo, rhi, clo, chi, True, -lm.objectives["efficiency"], ()),
-                     (rlo, rhi, clo, chi, False, np.zeros(lm.n_cols), extra)]:
-            status, x, h = lab.solve(*args[:4], mip=args[4], cost=args[5],
-                                     extra=list(args[6]) or None)
-            mine, value = via_layer(lm, *args)
-            assert status == mine
-            if x is not None and args[5] is not None:
-                assert value == pytest.approx(h.getInfo().objective_function_value, abs=1e-9)
 
 
 # =========================================================================== the budget

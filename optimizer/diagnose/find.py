@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..conflicts import Constraint, Deadline, OutOfTime
+from ..budget import Budget
+from ..conflicts import Constraint, OutOfTime
 from ..errors import InputError
 from ..instance import Instance
 from ..model import build_model
@@ -37,7 +38,7 @@ def diagnose(inst: Instance, *, soft=None, time_limit: float | None = None,
         raise InputError(f"the time limit must be a positive number of seconds, not {time_limit}")
     inst_eff = effective_instance(inst, soft=soft, **overrides)
     am = build_model(inst_eff)
-    deadline = Deadline(time_limit)
+    deadline = Budget(time_limit)
     s = AllocationSearch(am, deadline, threads)
     diag = Diagnosis(status="unknown", instance=inst_eff.name)
 

@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 
-from ..conflicts import ConflictSearch, Constraint, Deadline, Lab
+from ..budget import Budget
+from ..conflicts import ConflictSearch, Constraint, Lab
 from ..model import AllocationModel, build_model
 from ..rules import BY_NAME, RULES
 from .results import Rule, rule_words
@@ -122,7 +123,7 @@ class AllocationSearch(ConflictSearch):
     row blocks of the rules with a ``side`` (a fixed pairing is the lower side of its one-type
     row), and the capacity of one pairing (the flows' upper bounds)."""
 
-    def __init__(self, am: AllocationModel, deadline: Deadline, threads=None):
+    def __init__(self, am: AllocationModel, deadline: Budget, threads=None):
         lm = am.lm
         self.am = am
         self.words = Words(am)
