@@ -35,14 +35,17 @@ import scipy.sparse as sp
 from . import methods
 from .errors import InputError
 from .model import build_model
+from .rules import BY_NAME, RULES
 from .solver.highs import LpArrays, run_lp
 from .solver.status import Termination
 
 INF = math.inf
-REPORTED_ROWS = ("supply", "absorb", "coverage", "access_floor", "capacity", "outcome_floor",
-                 "outcome_spread", "scale", "pair_floor", "span_partner", "span_recipient")
-IMPLIED_ROWS = ("link",)  # implied by the supply and absorb rows once the pairings are held
-PAIRING_ROWS = ("scale", "pair_floor")  # one row per pairing and type (reported when on)
+# from the rule registry: the rules a planner reads in the report, those implied by supply and
+# absorb once the pairings are held (left out of the LP), those with a row per pairing and
+# type (reported only for the plan's pairings)
+REPORTED_ROWS = tuple(r.name for r in RULES if r.reported)
+IMPLIED_ROWS = tuple(r.name for r in RULES if r.implied_when_held)
+PAIRING_ROWS = tuple(r.name for r in RULES if r.per_pairing)
 TOL = 1e-7
 
 
@@ -296,7 +299,8 @@ def _region_names(inst) -> dict:
 
 
 def _change(rule, entity, name_of: dict, hold_kind: str) -> tuple[str, str]:
-    """How a row's right-hand side moves by one unit, up and down, in the planner's words."""
+    """How a row's right-hand side moves by one unit, up and down, in the planner's words:
+    the rule's own words (the rule registry), or those of the hold row of a method."""
     ids = entity.split(",")
 
     def who(i):
@@ -305,26 +309,13 @@ def _change(rule, entity, name_of: dict, hold_kind: str) -> tuple[str, str]:
     def name(i=0):
         return name_of.get(who(i), who(i))
 
-    noun = {"supply": f"{name()}'s {who(1)} supply",
-            "absorb": f"{name()}'s capacity to absorb {who(1)}",
-            "capacity": f"required lasting capacity in {name()}"}.get(rule)
-    if noun:
-        return f"one more unit of {noun}", f"one unit less of {noun}"
-    level, unit = {
-        "coverage": (f"the number of partners required for {name()} (a soft rule)", ""),
-        "access_floor": (f"{name()}'s access floor for {who(1)}", " unit"),
-        "outcome_floor": (f"{name()}'s outcome floor", " (in u)"),
-        "outcome_spread": ((f"the margin by which {name()}'s outcome must exceed rho times "
-                            "the mean outcome"), " (in u)"),
-        "scale": (f"the smallest scale of the pairing {name(0)} - {name(1)} ({who(2)})",
-                  " unit of value"),
-        "pair_floor": (f"the smallest scale of the pairing {name(0)} - {name(1)} ({who(2)})",
-                       " unit of value"),
-    }.get(rule, ("the right-hand side", " unit"))
     if rule == "hold":
         level, unit = (("the equity level eps", "") if hold_kind == "epsilon" else
                        (f"the level at which {entity} is held", " unit"))
-    return f"raising {level} by one{unit}", f"lowering {level} by one{unit}"
+        return f"raising {level} by one{unit}", f"lowering {level} by one{unit}"
+    words = BY_NAME[rule].change(name, who) if rule in BY_NAME else None
+    return words or ("raising the right-hand side by one unit",
+                     "lowering the right-hand side by one unit")
 
 
 def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, name_of: dict, state: str,

@@ -157,6 +157,8 @@ class Rule:
     soft_ok = False
     side: str | None = None
     reported = True
+    implied_when_held = False  # implied by other rows once the pairings are held
+    per_pairing = False  # one row per pairing and type
     fix_verb = ""
     fix_many = ""
 

@@ -92,6 +92,7 @@ class Link(Rule):
     name = "link"
     short = "flows need a pairing"
     reported = False
+    implied_when_held = True  # by supply and absorb: x <= min(supply, absorb) once z = 1
 
     def build(self, s: Sets) -> Rows:
         nX = len(s.X)
@@ -216,6 +217,7 @@ class Scale(Rule):
 
     name = "scale"
     short = "minimum scale"
+    per_pairing = True
     statement = ("scale: a pairing carries resources worth at least its type's min_scale and "
                  "pair_floor times its recipient's total need")
     side = "lo"
