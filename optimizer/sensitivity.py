@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .methods import get_method
 
 INF = math.inf
 REPORTED_ROWS = ("supply", "absorb", "coverage", "access_floor", "capacity", "outcome_floor",
@@ -85,8 +86,6 @@ def held_objective(am, sol, which: str = "plan") -> HeldObjective:
     (lambda 0 or 1 included), the epsilon method's augmented objective with its row
     Q >= eps, the lexicographic method's second objective with the first held at its optimum.
     """
-    from . import methods
-
     lm = am.lm
     cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
     if which == "efficiency":
@@ -98,27 +97,9 @@ def held_objective(am, sol, which: str = "plan") -> HeldObjective:
     if which != "plan":
         raise InputError(f"the objective must be plan, efficiency or equity, not {which!r}")
     pobj = am.inst.params["objective"]
-    table = sol.payoff
-    if pobj["method"] == "weighted":
-        lam = pobj["lambda"]
-        const = -(lam * table.E_nadir / table.E_range
-                  + (1.0 - lam) * table.Q_nadir / table.Q_range)
-        return HeldObjective(methods.weighted_objective(cE, cQ, cP, table, lam), const,
-                             label=f"the weighted score (lambda = {lam:g}), as in the summary")
-    if pobj["method"] == "epsilon":
-        prob = methods.epsilon_problem(cE, cQ, cP, table, pobj["eps"])
-        return HeldObjective(prob.objective, 0.0, list(prob.rows),
-                             ["equity >= eps"],
-                             label=f"the epsilon objective (equity >= {pobj['eps']:g}), as in "
-                                   "the summary")
-    if pobj["method"] == "lexicographic":
-        first = pobj["first"]
-        fvec, svec = (cE - cP, cQ - cP) if first == "efficiency" else (cQ - cP, cE - cP)
-        hold = float(sol.final_problem.rows[-1][1])
-        second = "equity" if first == "efficiency" else "efficiency"
-        return HeldObjective(svec, 0.0, [(fvec, hold, INF)], [first],
-                             label=f"{second} with {first} held at its best, as in the summary")
-    raise InputError(f"unknown method {pobj['method']!r}")
+    plan = get_method(pobj["method"]).plan_objective(am, pobj, sol.payoff, sol.final_problem)
+    return HeldObjective(plan.objective, plan.constant, list(plan.rows), plan.row_labels,
+                         label=plan.label)
 
 
 def held_pairings(am, sol) -> np.ndarray:
@@ -320,7 +301,7 @@ def _region_names(inst) -> dict:
             **dict(zip(inst.recipients.index, inst.recipients["name"]))}
 
 
-def _change(rule, entity, name_of: dict, hold_kind: str) -> tuple[str, str]:
+def _change(rule, entity, name_of: dict, hold_kind) -> tuple[str, str]:
     """How a row's right-hand side moves by one unit, up and down, in the planner's words."""
     ids = entity.split(",")
 
@@ -346,14 +327,13 @@ def _change(rule, entity, name_of: dict, hold_kind: str) -> tuple[str, str]:
         "pair_floor": (f"the smallest scale of the pairing {name(0)} - {name(1)} ({who(2)})",
                        " unit of value"),
     }.get(rule, ("the right-hand side", " unit"))
-    if rule == "hold":
-        level, unit = (("the equity level eps", "") if hold_kind == "epsilon" else
-                       (f"the level at which {entity} is held", " unit"))
+    if rule == "hold":  # a row the method adds: it says what its level is
+        level, unit = hold_kind.hold_words(entity)
     return f"raising {level} by one{unit}", f"lowering {level} by one{unit}"
 
 
 def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, name_of: dict, state: str,
-             hold_kind: str = "") -> str:
+             hold_kind=None) -> str:
     """The row in words. ``state``: "price" (binding with a price), "zero" (binding, price 0
     over its range), "degenerate" (at its limit but basic: price 0 on its open side only),
     "held" (a constant once the pairings are held), "slack" (not binding)."""
@@ -441,17 +421,11 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
 
     inst = sol.instance
     pobj = inst.params["objective"]
-    per_unit = None
-    unit_words = {"plan": "objective units", "efficiency": "units of efficiency",
-                  "equity": "units of equity"}[objective]
-    if objective == "plan" and pobj["method"] == "weighted" and pobj["lambda"] > 0:
-        per_unit = sol.payoff.E_range / pobj["lambda"]
-        unit_words = "points of the weighted score"
-    elif objective == "plan" and pobj["method"] == "epsilon":
-        per_unit = sol.payoff.E_range
-    elif objective == "plan" and pobj["method"] == "lexicographic":
-        unit_words = "units of " + ("equity" if pobj["first"] == "efficiency" else "efficiency")
-    hold_kind = pobj["method"] if objective == "plan" else ""
+    method = get_method(pobj["method"]) if objective == "plan" else None
+    per_unit = method and method.per_unit(pobj, sol.payoff)
+    unit_words = (method and method.unit_words(pobj)) or {
+        "plan": "objective units", "efficiency": "units of efficiency",
+        "equity": "units of equity"}[objective]
     records = []
     name_of = _region_names(inst)
     for j, i in enumerate(rows):
@@ -490,7 +464,7 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
             "binding": bool(nonbasic or at_up or at_lo),
             "shadow_price_efficiency": sh * per_unit if per_unit else np.nan,
             "meaning": _meaning(rule[j], entity[j], sh, rhs, inc, dec, unit_words, name_of,
-                                state, hold_kind),
+                                state, method),
             "row": int(i),
         })
     constraints = pd.DataFrame(records, columns=[

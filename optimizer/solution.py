@@ -7,13 +7,15 @@ Tables (pandas DataFrames):
 - ``allocations``: one row per (partner, recipient, resource) that flows;
 - ``recipients``: baseline, outcome, normalised outcome, gain, capacity, partners;
 - ``balance``: every balance rule row: value, bound, slack, whether soft and its violation;
-- ``summary``: a dict of the headline numbers (efficiency, equity, payoff table, ...).
+- ``summary``: the headline numbers (efficiency, equity, payoff table, ...), a
+  :class:`~optimizer.summary.Summary`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 from .files import atomic_dir
+from .methods import Method, get_method
 from .model import AllocationModel
+from .summary import Summary
 
 ZERO = 1e-9  # flows below this are reported as 0
 
@@ -206,7 +210,7 @@ def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
 
 
 def _jsonable(obj):
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
@@ -239,10 +243,14 @@ def read_result_csv(path) -> pd.DataFrame:
 
 @dataclass
 class Solution:
-    """The result of :func:`optimizer.solve`: tables, a summary, and what produced them."""
+    """The result of :func:`optimizer.solve`: tables, a summary, and what produced them.
+
+    ``summary`` is a :class:`~optimizer.summary.Summary`: typed fields
+    (``sol.summary.efficiency``) that also read as the mapping of ``summary.json``
+    (``sol.summary["price_of_fairness"]``)."""
 
     status: str
-    summary: dict
+    summary: Summary
     pairings: pd.DataFrame = field(default_factory=pd.DataFrame)
     allocations: pd.DataFrame = field(default_factory=pd.DataFrame)
     recipients: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -254,6 +262,11 @@ class Solution:
     final_problem: object = None
     payoff: object = None
     polish: object = None  # the fixed-binaries LP (duals for sensitivity)
+    options: object = None  # the optimizer.options.RunOptions of the run
+
+    def __post_init__(self):
+        if not isinstance(self.summary, Summary):  # a plain mapping (e.g. read from a file)
+            self.summary = Summary.from_dict(self.summary)
 
     # ------------------------------------------------------------- headline numbers
     @property
@@ -265,33 +278,38 @@ class Solution:
         return self.status == "optimal"
 
     @property
+    def method(self) -> Method:
+        """The method that made the plan (:mod:`optimizer.methods`)."""
+        return get_method(self.instance.params["objective"]["method"])
+
+    @property
     def efficiency(self) -> float | None:
-        return self.summary.get("efficiency")
+        return self.summary.efficiency
 
     @property
     def equity(self) -> float | None:
-        return self.summary.get("equity")
+        return self.summary.equity
 
     @property
     def objective(self) -> float | None:
-        return self.summary.get("objective")
+        return self.summary.objective
 
     @property
     def mip_gap(self) -> float | None:
-        return self.summary.get("mip_gap")
+        return self.summary.mip_gap
 
     @property
     def price_of_fairness(self) -> float | None:
-        return self.summary.get("price_of_fairness")
+        return self.summary.price_of_fairness
 
     @property
     def timings(self) -> dict:
-        return self.summary.get("timings", {})
+        return self.summary.timings
 
     @property
     def payoff_table(self) -> pd.DataFrame:
         """The lexicographic payoff table: rows = objective maximised first."""
-        pt = self.summary.get("payoff_table")
+        pt = self.summary.payoff_table
         if not pt:
             return pd.DataFrame(columns=["efficiency", "equity"])
         return pd.DataFrame([pt["max_efficiency_first"], pt["max_equity_first"]],
@@ -332,7 +350,7 @@ class Solution:
             try:
                 sens = self.sensitivity()
             except InputError as exc:  # e.g. ranging unavailable: the plan is still written
-                self.summary["sensitivity"] = f"not computed: {exc}"
+                self.summary.sensitivity = f"not computed: {exc}"
         if sens is not None:
             bal = tables["balance"].copy()
             price = dict(zip(sens.constraints["row"], sens.constraints["shadow_price"]))

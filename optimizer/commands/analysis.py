@@ -17,7 +17,6 @@ from .common import (
     handle_errors,
     method_options,
     number_rule,
-    parse_soft,
     render_table,
     resolve_instance,
     setting_rule,
@@ -193,8 +192,7 @@ def check_vary(ctx, param, value):
 @_out("Write pareto.csv and summary.json into this folder (atomically).")
 @FORMAT
 @handle_errors
-def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, threads, quiet, out,
-           force, fmt):
+def pareto(instance, points, options, quiet, out, force, fmt):
     """The exact efficiency-equity Pareto front (AUGMECON2), with its knee and the price of
     fairness at every point."""
     from optimizer import load_instance
@@ -205,9 +203,7 @@ def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, thread
     _check_out(out, "pareto", source, force, inst.name)
     cb, close = _progress(quiet or fmt != "table", "Pareto front")
     try:
-        front = run(inst, points=points, solver=solver, gap=gap, threads=threads,
-                    time_limit=time_limit, progress=cb, equity=equity, beta=beta,
-                    soft=parse_soft(soft))
+        front = run(inst, points=points, progress=cb, options=options)
     finally:
         close()
     df = front.points
@@ -241,8 +237,7 @@ def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, thread
 @_out("Write sensitivity_constraints.csv and sensitivity_variables.csv (atomically).")
 @FORMAT
 @handle_errors
-def sensitivity(instance, objective, all_rows, method, weight, equity, beta, first, eps, soft,
-                solver, time_limit, gap, threads, quiet, out, force, fmt):
+def sensitivity(instance, objective, all_rows, options, quiet, out, force, fmt):
     """Shadow prices and ranging (Excel Solver's Sensitivity Report) of the recommended plan,
     with its pairings fixed."""
     from optimizer import load_instance
@@ -252,11 +247,9 @@ def sensitivity(instance, objective, all_rows, method, weight, equity, beta, fir
     source = resolve_instance(instance)
     inst = load_instance(source)
     _check_out(out, "sensitivity", source, force, inst.name)
-    sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-              soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-              threads=threads, why=False)
+    sol = run(inst, options.replace(why=False))
     if not sol.has_plan:
-        click.echo(f"error: {sol.summary.get('message')}", err=True)
+        click.echo(f"error: {sol.summary.message}", err=True)
         sys.exit(EXIT.get(sol.status, 1))
     rep = sol.sensitivity(objective=objective, all_rows=all_rows)
     tables = rep.tables()
@@ -305,8 +298,7 @@ def sensitivity(instance, objective, all_rows, method, weight, equity, beta, fir
 @_out("Write sweep.csv (atomically).")
 @FORMAT
 @handle_errors
-def sweep(instance, params, values, method, weight, equity, beta, first, eps, soft, solver,
-          time_limit, gap, threads, quiet, workers, scheduler, out, force, fmt):
+def sweep(instance, params, values, options, quiet, workers, scheduler, out, force, fmt):
     """Solve one scenario per parameter value (a grid when several --param are given), in
     parallel, and tabulate efficiency, equity, price of fairness and the changed pairings."""
     from optimizer import load_instance
@@ -325,10 +317,7 @@ def sweep(instance, params, values, method, weight, equity, beta, first, eps, so
     client = connect(scheduler) if scheduler else None
     cb, close = _progress(quiet or fmt != "table", "Sweep")
     try:
-        df = run(inst, grid, executor=client, workers=workers, progress=cb, method=method,
-                 weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-                 soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-                 **({"threads": threads} if threads else {}))
+        df = run(inst, grid, executor=client, workers=workers, progress=cb, options=options)
     finally:
         close()
         if client is not None:
@@ -377,9 +366,8 @@ def sweep(instance, params, values, method, weight, equity, beta, first, eps, so
 @_out("Write robustness.csv, samples.csv (and gsa.csv) atomically.")
 @FORMAT
 @handle_errors
-def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, method, weight, equity,
-               beta, first, eps, soft, solver, time_limit, gap, threads, quiet, workers,
-               scheduler, out, force, fmt):
+def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, options, quiet,
+               workers, scheduler, out, force, fmt):
     """How stable is each recommended pairing and type when productivity, supply and mutual
     benefit move? Solves perturbed copies and reports how often each pairing is chosen, and
     with which type."""
@@ -394,21 +382,19 @@ def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, method, 
     source = resolve_instance(instance)
     inst = load_instance(source)
     _check_out(out, "robustness", source, force, inst.name)
-    kw = dict(method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-              soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-              **({"threads": threads} if threads else {}))
     client = connect(scheduler) if scheduler else None
     cb, close = _progress(quiet or fmt != "table", "Robustness")
     try:
         res = run(inst, samples=samples, spread=spread, vary=groups, seed=seed, executor=client,
-                  workers=workers, progress=cb, **kw)
+                  workers=workers, progress=cb, options=options)
         close()
         tables = {"robustness": res.pairs, "samples": res.samples}
         if gsa != "none":
             cb, close = _progress(quiet or fmt != "table", f"Global sensitivity ({gsa})")
             tables["gsa"] = global_sensitivity(inst, groups=groups, spread=spread, design=gsa,
                                                n=gsa_samples, seed=seed, executor=client,
-                                               workers=workers, progress=cb, **kw)
+                                               workers=workers, progress=cb,
+                                               options=options)
     finally:
         close()
         if client is not None:

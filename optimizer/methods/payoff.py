@@ -1,92 +1,23 @@
-"""Stage 3b: combine efficiency and equity (MODEL.md, "Methods").
+"""The payoff table: both lexicographic optima of efficiency (E) and equity (Q), which give
+the ideal and nadir values every method normalises by (MODEL.md, "Methods").
 
-Plain functions over a backend and objective vectors, so the analysis code (Pareto fronts,
-re-solves with a type forced) reuses them:
-
-- :func:`lexicographic`: one objective first, the other second, the first held at its optimum.
-- :func:`payoff_table`: both lexicographic optima; they give the ideal and nadir values.
-- :func:`weighted_objective` / :func:`epsilon_problem`: the scalarised problems.
-
-Soft balance rules subtract their penalty from every objective that is maximised.
+:func:`lexicographic` (one objective first, the other second, the first held at its optimum)
+is a plain function over a backend and objective vectors, so analysis code (Pareto fronts,
+re-solves with a type forced) reuses it. Soft balance rules subtract their penalty from every
+objective that is maximised.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .solve import StageResult
+from .base import Clock, Problem, StageLog, hold_tolerance
 
-AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
-
-
-def tail_mean(u: np.ndarray, beta: float) -> float:
-    """Ogryczak's tail beta-mean: the mean of the worst beta share of ``u`` (CVaR-style
-    interpolation when beta * len(u) is fractional).
-
-    The i-th worst value (i = 0, 1, ...) has weight min(1, max(0, k - i)) with k = beta·n, and
-    the weights sum to k: no cut-off, so any beta in (0, 1] works, down to the smallest
-    (beta·n <= 1 gives the minimum)."""
-    u = np.sort(np.asarray(u, float))
-    k = beta * len(u)
-    if k <= 1.0:
-        return float(u[0])
-    w = np.clip(k - np.arange(len(u)), 0.0, 1.0)
-    return float(w @ u / w.sum())
-
-
-def equity_value(u: np.ndarray, measure: str, beta: float) -> float:
-    """The equity Q of normalised outcomes ``u`` (MODEL.md): tail beta-mean or minimum.
-
-    Reported values come from here, not from the LP's auxiliary variables, which are tight
-    only when equity carries weight in the objective being maximised."""
-    return tail_mean(u, beta) if measure == "tail" else float(np.min(u))
-
-
-def hold_tolerance(value: float) -> float:
-    """How far below its optimum an objective may fall when it is held in a later stage."""
-    return 1e-9 * abs(value) + 1e-7
-
-
-class Clock:
-    """A time budget shared by the stages of one run.
-
-    ``spent`` seconds (loading, before the clock started) count against the limit, and a
-    reserve of 5% (at least 0.2 s, at most 3 s) is kept for what follows the solves:
-    polishing the plan and building its tables."""
-
-    def __init__(self, limit: float | None, spent: float = 0.0):
-        self.limit = None if limit is None else max(
-            limit - spent - min(3.0, max(0.2, 0.05 * limit)), 0.01)
-        self.t0 = time.perf_counter()
-
-    def share(self, stages_left: int) -> float | None:
-        if self.limit is None:
-            return None
-        left = self.limit - (time.perf_counter() - self.t0)
-        return max(left, 0.01) / max(stages_left, 1)
-
-
-@dataclass
-class Problem:
-    """One scalarised problem: maximise ``objective`` subject to the model and ``rows``."""
-
-    objective: np.ndarray
-    rows: list = field(default_factory=list)  # (coef, lower, upper)
-    label: str = ""
-
-
-@dataclass
-class StageLog:
-    label: str
-    result: StageResult
-
-    def as_dict(self) -> dict:
-        r = self.result
-        return {"stage": self.label, "status": r.status, "objective": r.objective,
-                "mip_gap": r.mip_gap, "seconds": round(r.seconds, 4)}
+if TYPE_CHECKING:  # annotations only
+    from ..solve import StageResult
 
 
 def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Clock, stages_left: int,
@@ -212,14 +143,3 @@ def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock:
         table = table.with_plan(float(cE @ xq), equity(xq), xq).with_plan(
             float(cE @ xe), equity(xe), xe)
     return table, status
-
-
-def weighted_objective(cE, cQ, cP, table: PayoffTable, lam: float) -> np.ndarray:
-    """lambda (E - E_nad)/(E_ide - E_nad) + (1 - lambda)(Q - Q_nad)/(Q_ide - Q_nad) - penalty."""
-    return lam * cE / table.E_range + (1.0 - lam) * cQ / table.Q_range - cP
-
-
-def epsilon_problem(cE, cQ, cP, table: PayoffTable, eps: float) -> Problem:
-    """max E/r_E + delta (Q - eps)/r_Q - penalty  s.t.  Q >= eps  (augmented epsilon-constraint)."""
-    objective = cE / table.E_range + AUGMENTATION * cQ / table.Q_range - cP
-    return Problem(objective, [(cQ, eps, np.inf)], f"epsilon (equity >= {eps:g})")
