@@ -61,11 +61,7 @@ def _run(inst: Instance, options: RunOptions) -> Solution:
     if table is None:
         return run.solution(status, _failure_message(status, "the payoff table (maximum "
                                                               "efficiency)"))
-    run.summary.payoff_table = table.as_dict()
-    run.summary.price_of_fairness = table.price_of_fairness
     problem = run.method.final_problem(run.am, table, run.settings)
-    if options.write_model:
-        run.backend.write_model(options.write_model, problem.objective, problem.rows)
     final = final_solve(run, problem, table, starts)
     if not final.ok:
         message = (run.method.failure_message(run.settings, table, final.status)
@@ -217,12 +213,17 @@ def start_plans(run: Run) -> StartPlans:
 
 
 def payoff(run: Run, starts: StartPlans) -> tuple[PayoffTable | None, str]:
-    """The payoff table (None when no plan exists) and its status."""
+    """The payoff table (None when no plan exists) and its status; the summary gets the
+    table and the price of fairness."""
     cE, cQ, cP = objective_vectors(run.am)
-    return payoff_table(run.backend, cE, cQ, cP, run.clock,
-                        stages_after=run.method.stages_after_payoff(run.settings), log=run.log,
-                        equity=run.am.equity, start=starts.efficiency,
-                        equity_start=starts.equity)
+    table, status = payoff_table(run.backend, cE, cQ, cP, run.clock,
+                                 stages_after=run.method.stages_after_payoff(run.settings),
+                                 log=run.log, equity=run.am.equity, start=starts.efficiency,
+                                 equity_start=starts.equity)
+    if table is not None:
+        run.summary.payoff_table = table.as_dict()
+        run.summary.price_of_fairness = table.price_of_fairness
+    return table, status
 
 
 def final_problem(am: AllocationModel, table: PayoffTable) -> Problem:
@@ -235,7 +236,10 @@ def final_solve(run: Run, problem: Problem, table: PayoffTable,
                 starts: StartPlans) -> StageResult:
     """Solve the final problem from the best start that satisfies its rows (the payoff rows'
     plans, and on large instances one constructed for it); a method whose plan is a payoff
-    row takes that row's plan and stage result."""
+    row takes that row's plan and stage result. With ``write_model`` the problem is written
+    first."""
+    if run.options.write_model:
+        run.backend.write_model(run.options.write_model, problem.objective, problem.rows)
     row = run.method.payoff_row(run.settings)
     if row is not None:
         x = table.x_eff if row == "efficiency" else table.x_eq
