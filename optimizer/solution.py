@@ -241,6 +241,11 @@ def read_result_csv(path) -> pd.DataFrame:
                        na_values=[""])
 
 
+def _from_summary(name: str, doc: str) -> property:
+    """A read-only attribute of Solution that is the summary's field ``name``."""
+    return property(lambda self: getattr(self.summary, name), doc=doc)
+
+
 @dataclass
 class Solution:
     """The result of :func:`optimizer.solve`: tables, a summary, and what produced them.
@@ -282,29 +287,12 @@ class Solution:
         """The method that made the plan (:mod:`optimizer.methods`)."""
         return get_method(self.instance.params["objective"]["method"])
 
-    @property
-    def efficiency(self) -> float | None:
-        return self.summary.efficiency
-
-    @property
-    def equity(self) -> float | None:
-        return self.summary.equity
-
-    @property
-    def objective(self) -> float | None:
-        return self.summary.objective
-
-    @property
-    def mip_gap(self) -> float | None:
-        return self.summary.mip_gap
-
-    @property
-    def price_of_fairness(self) -> float | None:
-        return self.summary.price_of_fairness
-
-    @property
-    def timings(self) -> dict:
-        return self.summary.timings
+    efficiency = _from_summary("efficiency", "E of the plan (None without one).")
+    equity = _from_summary("equity", "Q of the plan, from its outcomes (None without one).")
+    objective = _from_summary("objective", "The method's objective at the plan.")
+    mip_gap = _from_summary("mip_gap", "The gap a planner should read (summary.json's).")
+    price_of_fairness = _from_summary("price_of_fairness", "From the payoff table.")
+    timings = _from_summary("timings", "Seconds per part of the run.")
 
     @property
     def payoff_table(self) -> pd.DataFrame:

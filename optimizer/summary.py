@@ -14,16 +14,17 @@ import dataclasses
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 
-ALWAYS, OPTIONAL, PLAN, PAYOFF = "always", "optional", "plan", "payoff"
-
-
-def _f(when: str = ALWAYS, default=None, key: str | None = None, factory=None):
-    """A field of the summary: ``when`` it is written (ALWAYS; OPTIONAL: when not None; PLAN:
-    when the run has a plan; PAYOFF: with the payoff table) and its key in summary.json."""
-    meta = {"when": when, "key": key}
-    if factory is not None:
-        return field(default_factory=factory, metadata=meta)
-    return field(default=default, metadata=meta)
+OPTIONAL = frozenset({"start_heuristic", "payoff_table", "numerical_note", "payoff_table_note",
+                      "duals_available", "tolerances", "verification", "why_resolves",
+                      "sensitivity"})
+"""Keys written only when their value is not None."""
+PLAN = frozenset({"bounds", "efficiency", "equity", "objective", "penalty",
+                  "efficiency_loss_vs_ideal", "pairings", "types", "violations"})
+"""Keys written only when the run has a plan (then even when None)."""
+PAYOFF = frozenset({"price_of_fairness"})
+"""Keys written with the payoff table."""
+KEYS = {"lambda_": "lambda"}
+"""Field -> key where the key is not a Python name."""
 
 
 @dataclass(eq=False)
@@ -31,51 +32,51 @@ class Summary(MutableMapping):
     """What was solved, how, and the result's headline numbers (docs/cli.md lists the keys)."""
 
     # what was solved, and how
-    instance: str = _f()
-    instance_path: str | None = _f()
-    description: str = _f(default="")
-    sources: object = _f()
-    units: dict | None = _f()
-    resources: dict = _f(factory=dict)
-    types_used: list = _f(factory=list)
-    method: str = _f(default="")
-    equity_measure: str = _f(default="")
-    lambda_: float | None = _f(key="lambda")
-    beta: float | None = _f()  # the tail measure's share (None with maxmin)
-    first: str | None = _f()  # the lexicographic method's first objective
-    eps: float | None = _f()  # the epsilon method's bound
-    soft_rules: dict = _f(factory=dict)
-    solver: str = _f(default="")
-    model_size: dict = _f(factory=dict)
-    warnings: list = _f(factory=list)
-    start_heuristic: dict | None = _f(OPTIONAL)  # large instances: the start plans
+    instance: str | None = None
+    instance_path: str | None = None
+    description: str = ""
+    sources: object = None
+    units: dict | None = None
+    resources: dict = field(default_factory=dict)
+    types_used: list = field(default_factory=list)
+    method: str = ""
+    equity_measure: str = ""
+    lambda_: float | None = None  # key: lambda
+    beta: float | None = None  # the tail measure's share (None with maxmin)
+    first: str | None = None  # the lexicographic method's first objective
+    eps: float | None = None  # the epsilon method's bound
+    soft_rules: dict = field(default_factory=dict)
+    solver: str = ""
+    model_size: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    start_heuristic: dict | None = None  # large instances: the start plans
     # the payoff table and what it gives
-    payoff_table: dict | None = _f(OPTIONAL)
-    price_of_fairness: float | None = _f(PAYOFF)
-    numerical_note: str | None = _f(OPTIONAL)
-    payoff_table_note: str | None = _f(OPTIONAL)
+    payoff_table: dict | None = None
+    price_of_fairness: float | None = None
+    numerical_note: str | None = None
+    payoff_table_note: str | None = None
     # the plan
-    bounds: dict | None = _f(PLAN)
-    efficiency: float | None = _f(PLAN)
-    equity: float | None = _f(PLAN)
-    objective: float | None = _f(PLAN)
-    penalty: float | None = _f(PLAN)
-    mip_gap: float | None = _f()
-    efficiency_loss_vs_ideal: float | None = _f(PLAN)
-    pairings: int | None = _f(PLAN)
-    types: dict | None = _f(PLAN)
-    violations: int | None = _f(PLAN)
-    duals_available: bool | None = _f(OPTIONAL)
-    tolerances: str | None = _f(OPTIONAL)
-    verification: list | None = _f(OPTIONAL)  # the rules a rejected plan breaks
+    bounds: dict | None = None
+    efficiency: float | None = None
+    equity: float | None = None
+    objective: float | None = None
+    penalty: float | None = None
+    mip_gap: float | None = None
+    efficiency_loss_vs_ideal: float | None = None
+    pairings: int | None = None
+    types: dict | None = None
+    violations: int | None = None
+    duals_available: bool | None = None
+    tolerances: str | None = None
+    verification: list | None = None  # the rules a rejected plan breaks
     # the run
-    status: str = _f(default="")
-    proven_optimal: bool = _f(default=False)
-    message: str = _f(default="")
-    timings: dict = _f(factory=dict)
-    stages: list = _f(factory=list)
-    why_resolves: str | None = _f(OPTIONAL)
-    sensitivity: str | None = _f(OPTIONAL)  # why the sensitivity report is missing
+    status: str = ""
+    proven_optimal: bool = False
+    message: str = ""
+    timings: dict = field(default_factory=dict)
+    stages: list = field(default_factory=list)
+    why_resolves: str | None = None
+    sensitivity: str | None = None  # why the sensitivity report is missing
     extra: dict = field(default_factory=dict, repr=False)  # other keys, written last
 
     # ------------------------------------------------------------------ typed reading
@@ -97,23 +98,22 @@ class Summary(MutableMapping):
         return s
 
     # ------------------------------------------------------------------ the mapping
-    def _present(self, f: dataclasses.Field) -> bool:
-        when = f.metadata["when"]
-        if when == OPTIONAL:
-            return getattr(self, f.name) is not None
-        if when == PLAN:
+    def _present(self, name: str) -> bool:
+        if name in OPTIONAL:
+            return getattr(self, name) is not None
+        if name in PLAN:
             return self.has_plan
-        if when == PAYOFF:
+        if name in PAYOFF:
             return self.payoff_table is not None
         return True
 
     def __iter__(self) -> Iterator[str]:
-        for f in _FIELDS:
-            if f.name == "mip_gap" and not self.has_plan:
+        for name in _FIELDS:
+            if name == "mip_gap" and not self.has_plan:
                 continue  # without a plan it follows the message (summary.json as before)
-            if self._present(f):
-                yield f.metadata["key"] or f.name
-            if f.name == "message" and not self.has_plan:
+            if self._present(name):
+                yield KEYS.get(name, name)
+            if name == "message" and not self.has_plan:
                 yield "mip_gap"
         yield from self.extra
 
@@ -121,31 +121,31 @@ class Summary(MutableMapping):
         return sum(1 for _ in self)
 
     def __getitem__(self, key: str):
-        f = _BY_KEY.get(key)
-        if f is not None and self._present(f):
-            return getattr(self, f.name)
-        if f is None and key in self.extra:
+        name = _BY_KEY.get(key)
+        if name is not None and self._present(name):
+            return getattr(self, name)
+        if name is None and key in self.extra:
             return self.extra[key]
         raise KeyError(key)
 
     def __setitem__(self, key: str, value) -> None:
-        f = _BY_KEY.get(key)
-        if f is None:
+        name = _BY_KEY.get(key)
+        if name is None:
             self.extra[key] = value
         else:
-            setattr(self, f.name, value)
+            setattr(self, name, value)
 
     def __delitem__(self, key: str) -> None:
-        f = _BY_KEY.get(key)
-        if f is None:
+        name = _BY_KEY.get(key)
+        if name is None:
             del self.extra[key]
-        elif f.metadata["when"] == OPTIONAL and getattr(self, f.name) is not None:
-            setattr(self, f.name, None)
+        elif name in OPTIONAL and getattr(self, name) is not None:
+            setattr(self, name, None)
         else:
             raise KeyError(f"{key} cannot be removed from a summary")
 
 
-_FIELDS = tuple(f for f in dataclasses.fields(Summary) if f.name != "extra")
-_BY_KEY = {f.metadata["key"] or f.name: f for f in _FIELDS}
+_FIELDS = tuple(f.name for f in dataclasses.fields(Summary) if f.name != "extra")
+_BY_KEY = {KEYS.get(name, name): name for name in _FIELDS}
 SUMMARY_KEYS = tuple(_BY_KEY)
 """Every key summary.json can have, in its order."""

@@ -81,7 +81,6 @@ class Method:
     name: str = ""
     order: int = 100  # place among the methods (``--method`` choices, docs)
     settings: tuple[str, ...] = ()  # the objective.* settings it reads (the summary shows them)
-    help: str = ""  # one line for ``--help``
 
     # ------------------------------------------------------------------ solving
     def check(self, settings: Mapping) -> None:

@@ -21,7 +21,6 @@ class Epsilon(Method):
     name = "epsilon"
     order = 1
     settings = ("eps",)
-    help = "the most efficiency with equity at least objective.eps (--eps)"
 
     def check(self, settings: Mapping) -> None:
         if settings["eps"] is None:

@@ -14,7 +14,6 @@ class Lexicographic(Method):
     name = "lexicographic"
     order = 2
     settings = ("first",)
-    help = "one objective first (--first), the other second"
 
     def payoff_row(self, settings: Mapping) -> str | None:
         return settings["first"]

@@ -20,7 +20,6 @@ class Weighted(Method):
     name = "weighted"
     order = 0
     settings = ("lambda",)
-    help = "a weighted sum of normalised efficiency and equity (objective.lambda)"
 
     def payoff_row(self, settings: Mapping) -> str | None:
         # lambda 0 or 1 leaves one objective without weight: a weighted optimum could then be
