@@ -42,6 +42,8 @@ class RunOptions:
       ``rho``: its ``[balance]`` settings (None keeps the instance's own).
     - ``soft``: balance rules to make soft: a rule, a list of rules, or a dict rule ->
       penalty (None: the default penalty); ``"all"`` for every rule.
+    - ``settings``: other settings of instance.toml by path (``{"objective.x": 1}``), such as
+      those of a method's own command-line options (:class:`optimizer.methods.CliSetting`).
     - ``solver``, ``time_limit`` (seconds, shared by all the stages of the run), ``gap``,
       ``threads``, ``msg`` (the solver's log), ``progress`` (called with a
       :class:`~optimizer.solve.SolveProgress` as MIP solves advance, HiGHS only).
@@ -62,6 +64,7 @@ class RunOptions:
     theta: float | None = None
     rho: float | None = None
     soft: object = None
+    settings: dict | None = None
     solver: str = "highs"
     time_limit: float | None = None
     gap: float | None = None
@@ -96,6 +99,7 @@ class RunOptions:
                    if getattr(self, name) is not None}
         for rule, penalty in soft_penalties(self.soft).items():
             changes[f"balance.soft.{rule}"] = penalty
+        changes.update(self.settings or {})
         return changes
 
     def solver_options(self) -> SolverOptions:

@@ -127,6 +127,35 @@ def test_a_new_method_needs_nothing_but_its_object_and_schema_setting(demo, toy,
     assert _method_words(sol.summary) == "the toy sum of both objectives"
 
 
+def test_a_new_methods_command_line_setting_reaches_its_instance_setting(demo, toy,
+                                                                        monkeypatch):
+    """A method declares the options of its settings; every command with the method options
+    then has them, checked against the schema, and the run gets the setting."""
+    import click
+
+    from optimizer.commands.common import method_options, solver_options
+    from optimizer.methods import CliSetting
+
+    monkeypatch.setattr(Toy, "cli_settings", (
+        CliSetting("--toy-lambda", "objective.lambda", "The toy's lambda."),), raising=False)
+    seen = []
+
+    @click.command()
+    @method_options
+    @solver_options
+    def cmd(options, quiet):
+        seen.append(options)
+
+    r = CliRunner().invoke(cmd, ["--method", "toy", "--toy-lambda", "0.3"])
+    assert r.exit_code == 0, r.output
+    assert seen[0].method == "toy" and seen[0].settings == {"objective.lambda": 0.3}
+    assert solve(demo, seen[0], why=False).summary.lambda_ == 0.3
+    bad = CliRunner().invoke(cmd, ["--toy-lambda", "2"])
+    assert bad.exit_code == 2 and "--toy-lambda" in bad.output and "objective.lambda" in bad.output
+    CliRunner().invoke(cmd, [])
+    assert seen[-1].settings is None
+
+
 # =================================================================================== steps
 def test_the_steps_one_by_one_make_the_plan_solve_makes(demo):
     options = RunOptions(weight=0.7, why=False)

@@ -271,16 +271,23 @@ def _gather_run_options(fn):
     def wrapper(*args, **kwargs):
         from optimizer.options import RunOptions
 
+        from optimizer.methods import cli_settings
+
         given = {name: kwargs.pop(name) for name in RUN_OPTIONS if name in kwargs}
         if "soft" in given:
             given["soft"] = parse_soft(given["soft"])
-        return fn(*args, options=RunOptions(**given), **kwargs)
+        settings = {s.path: kwargs.pop(name) for name, s in cli_settings().items()
+                    if name in kwargs}
+        settings = {path: v for path, v in settings.items() if v is not None}
+        return fn(*args, options=RunOptions(settings=settings or None, **given), **kwargs)
 
     return wrapper
 
 
 def method_options(fn):
-    from optimizer.methods import method_names
+    """The options of the methods and their settings (with those the methods declare:
+    :class:`optimizer.methods.CliSetting`)."""
+    from optimizer.methods import cli_settings, method_names
 
     opts = [
         click.option("--method", type=click.Choice(method_names()),
@@ -300,6 +307,9 @@ def method_options(fn):
         click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
                      help="Make a balance rule soft (coverage, access_floor, capacity, "
                           "outcome_floor, outcome_spread, or all); repeatable."),
+        *(click.option(s.flag, s.name, type=s.type, default=None,
+                       callback=setting_rule(s.path), help=s.help)
+          for s in cli_settings().values()),
     ]
     for o in reversed(opts):
         fn = o(fn)

@@ -12,16 +12,17 @@
 Soft balance rules subtract their penalty from every objective that is maximised.
 """
 
-from .base import Clock, Method, Problem, StageLog, hold_tolerance, objective_vectors
+from .base import CliSetting, Clock, Method, Problem, StageLog, hold_tolerance
+from .base import objective_vectors
 from .epsilon import AUGMENTATION, epsilon_problem
 from .equity import equity_value, tail_mean
 from .payoff import MOVED_ROW, PayoffTable, lexicographic, payoff_table
-from .registry import METHODS, get_method, method_names
+from .registry import METHODS, cli_settings, get_method, method_names
 from .weighted import weighted_objective
 
 __all__ = [
-    "AUGMENTATION", "Clock", "METHODS", "MOVED_ROW", "Method", "PayoffTable", "Problem",
-    "StageLog", "epsilon_problem", "equity_value", "get_method", "hold_tolerance",
+    "AUGMENTATION", "CliSetting", "Clock", "METHODS", "MOVED_ROW", "Method", "PayoffTable", "Problem",
+    "StageLog", "cli_settings", "epsilon_problem", "equity_value", "get_method", "hold_tolerance",
     "lexicographic", "method_names", "objective_vectors", "payoff_table", "tail_mean",
     "weighted_objective",
 ]

@@ -62,6 +62,22 @@ class StageLog:
                 "mip_gap": r.mip_gap, "seconds": round(r.seconds, 4)}
 
 
+@dataclass(frozen=True)
+class CliSetting:
+    """A setting of a method that the command line sets: option ``flag`` (e.g.
+    ``--reference``) -> ``path`` of instance.toml (checked against the schema there)."""
+
+    flag: str
+    path: str
+    help: str
+    type: object = float  # the option's click type
+
+    @property
+    def name(self) -> str:
+        """The option's parameter name."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+
 def objective_vectors(am) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Efficiency, equity and the soft rules' penalty of model ``am``, as column vectors."""
     obj = am.lm.objectives
@@ -81,6 +97,7 @@ class Method:
     name: str = ""
     order: int = 100  # place among the methods (``--method`` choices, docs)
     settings: tuple[str, ...] = ()  # the objective.* settings it reads (the summary shows them)
+    cli_settings: tuple[CliSetting, ...] = ()  # options every method-taking command gets
 
     # ------------------------------------------------------------------ solving
     def check(self, settings: Mapping) -> None:

@@ -11,7 +11,7 @@ import pkgutil
 from pathlib import Path
 
 from ..errors import InputError
-from .base import Method
+from .base import CliSetting, Method
 
 
 def _discover() -> dict[str, Method]:
@@ -35,6 +35,11 @@ METHODS: dict[str, Method] = _discover()
 def method_names() -> tuple[str, ...]:
     """The names of the registered methods, in order (the ``--method`` choices)."""
     return tuple(METHODS)
+
+
+def cli_settings() -> dict[str, CliSetting]:
+    """Parameter name -> the command-line settings the methods declare (their options)."""
+    return {s.name: s for m in METHODS.values() for s in m.cli_settings}
 
 
 def get_method(name: str) -> Method:
