@@ -32,7 +32,6 @@ from optimizer.commands.common import (
     handle_errors,
     method_options,
     paint,
-    parse_soft,
     render_table,
     resolve_instance,
     solver_options,
@@ -95,8 +94,7 @@ def validate(instance):
               help="Also write the model the method solves last (its objective and rows), as "
                    ".mps or .lp (by the file's ending).")
 @handle_errors
-def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time_limit, gap,
-          threads, quiet, out, force, with_report, fmt, why, write_model):
+def solve(instance, options, quiet, out, force, with_report, fmt, why, write_model):
     """Solve an instance and print the recommended pairings, their types and a summary.
 
     INSTANCE is a folder (or a bundled instance's name); without it, the bundled default
@@ -120,11 +118,9 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
     line = SolverProgressLine(enabled=not quiet and fmt == "table")
     try:
         with model or contextlib.nullcontext():
-            sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first,
-                      eps=eps, soft=parse_soft(soft), solver=solver, time_limit=time_limit,
-                      gap=gap, threads=threads, why="auto" if why is None else why,
-                      write_model=model and str(model.tmp),
-                      progress=line if line.enabled else None)
+            sol = run(inst, options.replace(why="auto" if why is None else why,
+                                            write_model=model and str(model.tmp),
+                                            progress=line if line.enabled else None))
     finally:
         line.close()
     if model and sol.has_plan and not model.committed:
@@ -140,11 +136,11 @@ def solve(instance, method, weight, equity, beta, first, eps, soft, solver, time
                   if with_report else None, force=force)
     diagnosis = None
     if not sol.has_plan:
-        click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)
+        click.echo(f"error: {sol.summary.message or sol.status}", err=True)
         if sol.status == "infeasible":  # why, in a few lines (exit status stays 3)
             from optimizer.commands.diagnose import explain_infeasible
 
-            diagnosis = explain_infeasible(sol, instance, soft, method, eps, time_limit)
+            diagnosis = explain_infeasible(sol, instance, options)
         if out:
             click.echo(f"nothing was written to {out}", err=True)
     if fmt == "json":
@@ -192,9 +188,9 @@ def render_solution(sol) -> str:
     from optimizer.display import display_text
 
     s = sol.summary
-    lines = [paint(f"{display_text(s.get('instance'))}: ", bold=True)
-             + paint(str(s.get("message")), bold=True,
-                     fg="green" if s.get("status") == "optimal" else "yellow")]
+    lines = [paint(f"{display_text(s.instance)}: ", bold=True)
+             + paint(str(s.message), bold=True,
+                     fg="green" if s.status == "optimal" else "yellow")]
     if not sol.has_plan:
         return "\n".join(lines)
     inst = sol.instance
@@ -207,7 +203,7 @@ def render_solution(sol) -> str:
     lines.append(render_table(rows, ["partner", "recipient", "type", *K, "gain"],
                               right=set(range(3, 4 + len(K))), styles={2: type_style}))
     lines.append("")
-    eq = s["equity_measure"] + (f", beta {s['beta']:g}" if s.get("beta") else "")
+    eq = s.equity_measure + (f", beta {s.beta:g}" if s.beta else "")
 
     def best(what):
         return best_known(s, what, lambda v: fmt_num(v, 6))
@@ -215,27 +211,25 @@ def render_solution(sol) -> str:
     def pct(v):
         return f"{fmt_num(100 * v, 3)}%"
     pof = price_of_fairness_words(s, pct)
-    status = (paint("optimal", fg="green") if s["status"] == "optimal" else
+    status = (paint("optimal", fg="green") if s.status == "optimal" else
               paint("NOT PROVEN OPTIMAL (" + ("the solver's precision could not prove it; see "
-                    "numerical_note in summary.json" if s.get("numerical_note") else
+                    "numerical_note in summary.json" if s.numerical_note else
                     "stopped by a limit") + ")", fg="yellow", bold=True))
     lines += [
         paint("Summary", bold=True),
         f"  status             {status}, MIP gap "
-        f"{'unknown' if s.get('mip_gap') is None else fmt_num(s.get('mip_gap'), 3)}",
-        f"  method             {s['method']}" + (f", lambda {s['lambda']:g}" if s['method'] == 'weighted'
-                                                 else f", first {s['first']}" if s['first'] else
-                                                 f", eps {s['eps']:g}" if s.get('eps') is not None else ""),
-        f"  efficiency         {fmt_num(s['efficiency'], 6)}  ({best('efficiency')})",
-        f"  equity ({eq})  {fmt_num(s['equity'], 6)}  ({best('equity')})",
+        f"{'unknown' if s.mip_gap is None else fmt_num(s.mip_gap, 3)}",
+        f"  method             {sol.method.label(s)}",
+        f"  efficiency         {fmt_num(s.efficiency, 6)}  ({best('efficiency')})",
+        f"  equity ({eq})  {fmt_num(s.equity, 6)}  ({best('equity')})",
         f"  price of fairness  {pof}"
         + ("" if pof == UNPROVEN else " of efficiency is lost when equity comes first")
         + f"; this plan loses {efficiency_loss_words(s, pct)}",
-        "  types              " + ", ".join(f"{t} {n}" for t, n in s["types"].items()),
+        "  types              " + ", ".join(f"{t} {n}" for t, n in s.types.items()),
     ]
-    if s.get("violations"):
-        lines.append(paint(f"  soft rules broken  {s['violations']} (see balance.csv)", fg="red"))
-    t = s["timings"]
+    if s.violations:
+        lines.append(paint(f"  soft rules broken  {s.violations} (see balance.csv)", fg="red"))
+    t = s.timings
     lines.append(f"  time               {fmt_num(t['total'], 3)} s ("
                  + ", ".join(f"{label} {fmt_num(v, 3)}" for label, v in time_parts(t)
                              if round(v, 3) > 0) + ")")

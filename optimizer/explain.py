@@ -27,6 +27,7 @@ from .display import fmt_number
 from .errors import InputError
 from .rules.pairing import scale_source
 from .solution import extract_tables
+from .typology import pair_alternatives, pair_columns, type_thresholds
 
 REL = 1e-7  # a quantity within this (relative) of its bound is at the bound
 
@@ -197,94 +198,124 @@ def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
     """
     if not sol.has_plan:
         raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))
-    inst, am = sol.instance, sol.model
+    inst = sol.instance
+    d, r = inst.partners.index.get_loc(partner), inst.recipients.index.get_loc(recipient)
+    ex = _facts(sol, partner, recipient, d, r)
+    names = _names(inst)
+    binding = []
+    if ex.chosen is not None:
+        ex.contribution, binding = _contribution(sol, ex, d, r)
+    ex.binding = binding + _rules_at_bound(sol, ex, d, r)
+    if resolve and ex.candidate:
+        ex.alternatives = _alternatives(sol, ex, d, r, names, clock, progress)
+    ex.verdict = _verdict(ex)
+    return ex
+
+
+def _names(inst) -> dict:
+    """id -> name of every partner and recipient."""
+    return {**dict(zip(inst.partners.index.astype(str), inst.partners["name"].astype(str))),
+            **dict(zip(inst.recipients.index.astype(str), inst.recipients["name"].astype(str)))}
+
+
+def _facts(sol, partner: str, recipient: str, d: int, r: int) -> PairExplanation:
+    """The pair's data, its eligibility per type, and its type in the plan."""
+    inst = sol.instance
     a = inst.arrays
-    D, R, T, K = inst.partners.index, inst.recipients.index, list(inst.types), list(inst.resources)
-    d, r = D.get_loc(partner), R.get_loc(recipient)
-    pot, ben = float(a["pot"][d, r]), float(a["ben"][d, r])
-    allowed, fixed = bool(a["allowed"][d, r]), bool(a["fixed"][d, r])
-    thresholds, eligible = [], []
-    for t, name in enumerate(T):
-        pmin, bmin = float(a["pot_min"][t]), float(a["ben_min"][t])
-        fails = []
-        if pot < pmin - 1e-12:
-            fails.append(f"pot {pot:.2f} < {pmin:.2f}")
-        if ben < bmin - 1e-12:
-            fails.append(f"ben {ben:.2f} < {bmin:.2f}")
-        ok = allowed and not fails
-        thresholds.append({"type": name, "pot_min": pmin, "ben_min": bmin, "eligible": ok,
-                           "fails": fails})
-        if ok:
-            eligible.append(name)
+    thresholds = type_thresholds(inst, d, r)
+    eligible = [th["type"] for th in thresholds if th["eligible"]]
     P = sol.pairings
     row = P[(P["partner"] == partner) & (P["recipient"] == recipient)]
-    chosen = str(row["type"].iat[0]) if len(row) else None
-    units = dict(inst.params.get("units") or {})
-    names = {**dict(zip(D.astype(str), inst.partners["name"].astype(str))),
-             **dict(zip(R.astype(str), inst.recipients["name"].astype(str)))}
-    ex = PairExplanation(
+    names = _names(inst)
+    return PairExplanation(
         partner=partner, recipient=recipient, partner_name=names[partner],
-        recipient_name=names[recipient], allowed=allowed, fixed=fixed, pot=pot, ben=ben,
-        comp=float(a["comp"][d, r]), thresholds=thresholds, eligible=eligible, chosen=chosen,
-        candidate=bool(eligible), units=units)
-    pn, rn = names[partner], names[recipient]
+        recipient_name=names[recipient], allowed=bool(a["allowed"][d, r]),
+        fixed=bool(a["fixed"][d, r]), pot=float(a["pot"][d, r]), ben=float(a["ben"][d, r]),
+        comp=float(a["comp"][d, r]), thresholds=thresholds, eligible=eligible,
+        chosen=str(row["type"].iat[0]) if len(row) else None, candidate=bool(eligible),
+        units=dict(inst.params.get("units") or {}))
 
-    # ---- contribution and what binds
+
+def _flows(sol, partner: str, recipient: str):
+    """What the partner sends and the recipient gets in the whole plan, per resource."""
     alloc = sol.allocations
-    sent = alloc[alloc["partner"] == partner].groupby("resource")["amount"].sum()
-    got = alloc[alloc["recipient"] == recipient].groupby("resource")["amount"].sum()
-    n_d = int((P["partner"] == partner).sum())
-    n_r = int((P["recipient"] == recipient).sum())
-    rec = sol.recipients.set_index("recipient").loc[recipient]
+    return (alloc[alloc["partner"] == partner].groupby("resource")["amount"].sum(),
+            alloc[alloc["recipient"] == recipient].groupby("resource")["amount"].sum())
+
+
+def _contribution(sol, ex: PairExplanation, d: int, r: int) -> tuple[dict, list]:
+    """What the pairing contributes, and the capacities it uses up."""
+    inst = sol.instance
+    a, K = inst.arrays, list(inst.resources)
+    P = sol.pairings
+    rw = P[(P["partner"] == ex.partner) & (P["recipient"] == ex.recipient)].iloc[0]
+    rec = sol.recipients.set_index("recipient").loc[ex.recipient]
+    t = list(inst.types).index(ex.chosen)
+    amounts = {k: float(rw[k]) for k in K}
+    contrib = {
+        "type": ex.chosen, "resources": amounts, "value": float(rw["value"]),
+        "gain": float(rw["gain"]), "capacity": float(rw["capacity"]),
+        "setup": float(rw["setup"]),
+        "share_of_recipient_gain": float(rw["gain"] / rec["gain"]) if rec["gain"] else None,
+        "u_added": float(rw["gain"] / (a["pop"][r] * a["target"][r])),
+        "share_of_partner_supply": {k: (amounts[k] / a["supply"][d, i]
+                                        if a["supply"][d, i] > 0 else None)
+                                    for i, k in enumerate(K)},
+    }
+    sent, got = _flows(sol, ex.partner, ex.recipient)
+    pn, rn = ex.partner_name, ex.recipient_name
     binding = []
-    if chosen is not None:
-        rw = row.iloc[0]
-        t = T.index(chosen)
-        amounts = {k: float(rw[k]) for k in K}
-        contrib = {
-            "type": chosen, "resources": amounts, "value": float(rw["value"]),
-            "gain": float(rw["gain"]), "capacity": float(rw["capacity"]),
-            "setup": float(rw["setup"]),
-            "share_of_recipient_gain": float(rw["gain"] / rec["gain"]) if rec["gain"] else None,
-            "u_added": float(rw["gain"] / (a["pop"][r] * a["target"][r])),
-            "share_of_partner_supply": {k: (amounts[k] / a["supply"][d, i]
-                                            if a["supply"][d, i] > 0 else None)
-                                        for i, k in enumerate(K)},
-        }
-        ex.contribution = contrib
-        for i, k in enumerate(K):
-            if amounts[k] <= 0:
-                continue
-            if a["supply"][d, i] > 0 and _at(float(sent.get(k, 0.0)), a["supply"][d, i]):
-                binding.append(f"{pn}'s supply of {k} is used up ({_fmt(a['supply'][d, i])}, "
-                               f"{_fmt(amounts[k])} of it here)")
-            if _at(float(got.get(k, 0.0)), a["absorb"][r, i]):
-                binding.append(f"{rn} can absorb no more {k} (it gets all of its "
-                               f"{_fmt(a['absorb'][r, i])})")
-        ms = float(a["scale_floor"][r, t])
-        if ms > 0 and _at(contrib["value"], ms):
-            binding.append(f"the pairing is at the smallest scale of a {chosen} pairing "
-                           f"(value {_fmt(ms)}: {scale_source(inst, r, t)})")
-    else:
+    for i, k in enumerate(K):
+        if amounts[k] <= 0:
+            continue
+        if a["supply"][d, i] > 0 and _at(float(sent.get(k, 0.0)), a["supply"][d, i]):
+            binding.append(f"{pn}'s supply of {k} is used up ({_fmt(a['supply'][d, i])}, "
+                           f"{_fmt(amounts[k])} of it here)")
+        if _at(float(got.get(k, 0.0)), a["absorb"][r, i]):
+            binding.append(f"{rn} can absorb no more {k} (it gets all of its "
+                           f"{_fmt(a['absorb'][r, i])})")
+    ms = float(a["scale_floor"][r, t])
+    if ms > 0 and _at(contrib["value"], ms):
+        binding.append(f"the pairing is at the smallest scale of a {ex.chosen} pairing "
+                       f"(value {_fmt(ms)}: {scale_source(inst, r, t)})")
+    return contrib, binding
+
+
+def _rules_at_bound(sol, ex: PairExplanation, d: int, r: int) -> list[str]:
+    """The rules around the pair that hold at their bound (for a pair not paired, the
+    capacities its neighbours use up too)."""
+    inst = sol.instance
+    a, K, P = inst.arrays, list(inst.resources), sol.pairings
+    pn, rn, chosen = ex.partner_name, ex.recipient_name, ex.chosen
+    binding = []
+    if chosen is None:
+        sent, got = _flows(sol, ex.partner, ex.recipient)
         for i, k in enumerate(K):
             if a["supply"][d, i] > 0 and _at(float(sent.get(k, 0.0)), a["supply"][d, i]):
                 binding.append(f"{pn}'s supply of {k} is used up by its other pairings")
             if a["absorb"][r, i] > 0 and _at(float(got.get(k, 0.0)), a["absorb"][r, i]):
                 binding.append(f"{rn}'s absorptive capacity for {k} is filled by its other "
                                f"partners")
+    n_d, n_r = int((P["partner"] == ex.partner).sum()), int((P["recipient"] == ex.recipient).sum())
     md, mr = a["max_partners_d"][d], a["max_partners_r"][r]
     if np.isfinite(md) and n_d >= md:
         binding.append(f"{pn} pairs with its maximum of {int(md)} recipient"
                        f"{'s' if md != 1 else ''}")
     if np.isfinite(mr) and n_r >= mr:
         binding.append(f"{rn} has its maximum of {int(mr)} partner{'s' if mr != 1 else ''}")
+    return binding + _balance_at_bound(sol, ex)
+
+
+def _balance_at_bound(sol, ex: PairExplanation) -> list[str]:
+    """The recipient's balance rules that hold at their bound (or are broken, when soft)."""
     bal = sol.balance
-    mine = bal[bal["recipient"] == recipient] if len(bal) else bal
-    alpha = inst.params["balance"]["alpha"]
+    mine = bal[bal["recipient"] == ex.recipient] if len(bal) else bal
+    alpha = sol.instance.params["balance"]["alpha"]
+    rn, binding = ex.recipient_name, []
     for b in mine.itertuples(index=False):
         if not _at(b.value, b.bound) and not b.violation > 0:
             continue
-        if b.rule == "coverage" and chosen is not None:
+        if b.rule == "coverage" and ex.chosen is not None:
             binding.append(f"{rn} must have at least {int(b.bound)} partner"
                            f"{'s' if b.bound != 1 else ''} (coverage) and has exactly that")
         elif b.rule == "access_floor":
@@ -298,55 +329,34 @@ def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
                            f"({_fmt(b.bound)})")
         if b.violation > 0:
             binding[-1] += f"; the soft rule is broken by {_fmt(b.violation)}"
-    ex.binding = binding
-
-    # ---- alternatives
-    if resolve and ex.candidate:
-        p = np.flatnonzero((am.pair_d == d) & (am.pair_r == r))
-        if len(p):
-            p = int(p[0])
-            zcols = {T[int(t)]: am.z.start + int(j)
-                     for j, t in enumerate(am.z_type) if am.z_pair[j] == p}
-            plans = []
-            for t in eligible:
-                if t == chosen:
-                    continue
-                plans.append((f"as {t}" if chosen else f"paired as {t}",
-                              "type" if chosen else "force", t, ([zcols[t]], [1.0])))
-            if chosen is not None and not fixed:
-                cols = list(zcols.values())
-                plans.append(("without this pairing", "forbid", None, (cols, [0.0] * len(cols))))
-            ex.alternatives = [_resolve(sol, label, kind, t, fix, clock, len(plans) - i, names,
-                                        progress)
-                               for i, (label, kind, t, fix) in enumerate(plans)]
-    ex.verdict = _verdict(ex)
-    return ex
+    return binding
 
 
-def _resolve(sol, label, kind, t, fix, clock, left, names, progress) -> Alternative:
-    from .typology import _clean as clean
-
-    cE = sol.model.lm.objectives["efficiency"]
-    base = float(sol.final_problem.objective @ sol.x)
-    res = sol.backend.solve(sol.final_problem.objective, extra_rows=sol.final_problem.rows,
-                            fix=fix, time_limit=clock.share(left) if clock is not None else None)
-    if progress is not None:
-        progress()
-    alt = Alternative(label=label, kind=kind, type=t, status=res.status,
-                      scales={"objective": base, "efficiency": sol.efficiency,
-                              "equity": sol.equity})
-    if res.ok:
-        alt.loss = clean(base - res.objective, base)
-        alt.d_efficiency = clean(float(cE @ res.x) - sol.efficiency, sol.efficiency)
-        alt.d_equity = clean(sol.model.equity(res.x) - sol.equity, sol.equity)
-        P2 = extract_tables(sol.model, res.x)["pairings"]
-        base_set = dict(zip(zip(sol.pairings["partner"], sol.pairings["recipient"]),
-                            sol.pairings["type"]))
-        alt_set = dict(zip(zip(P2["partner"], P2["recipient"]), P2["type"]))
-        alt.changes = _changes(base_set, alt_set, names)
-    elif res.status == "infeasible":
-        alt.loss = float("inf")
-    return alt
+def _alternatives(sol, ex: PairExplanation, d: int, r: int, names: dict, clock,
+                  progress) -> list[Alternative]:
+    """Each other eligible type forced on the pair, and the pair forbidden (when paired and
+    not fixed): a re-solve of the plan's own problem each."""
+    columns = pair_columns(sol.model).get((d, r))
+    if not columns:
+        return []
+    types = [t for t in ex.eligible if t != ex.chosen]
+    forbid = ex.chosen is not None and not ex.fixed
+    P = sol.pairings
+    base_set = dict(zip(zip(P["partner"], P["recipient"]), P["type"]))
+    scales = {"objective": float(sol.final_problem.objective @ sol.x),
+              "efficiency": sol.efficiency, "equity": sol.equity}
+    out = []
+    for t, w in pair_alternatives(sol, columns, types, forbid, clock, progress=progress):
+        label, kind = (("without this pairing", "forbid") if t is None else
+                       (f"as {t}", "type") if ex.chosen else (f"paired as {t}", "force"))
+        alt = Alternative(label=label, kind=kind, type=t, status=w.status, loss=w.loss,
+                          d_efficiency=w.d_efficiency, d_equity=w.d_equity, scales=scales)
+        if w.x is not None:
+            P2 = extract_tables(sol.model, w.x)["pairings"]
+            alt.changes = _changes(base_set, dict(zip(zip(P2["partner"], P2["recipient"]),
+                                                      P2["type"])), names)
+        out.append(alt)
+    return out
 
 
 def _verdict(ex: PairExplanation) -> str:

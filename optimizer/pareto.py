@@ -30,6 +30,7 @@ import pandas as pd
 from . import verify
 from .errors import InputError
 from .model import LinearModel, build_model
+from .options import RunOptions
 from .pipeline import effective_instance
 from .solution import extract_tables
 from .solver.factory import make_backend
@@ -242,23 +243,26 @@ def knee_index(E: np.ndarray, Q: np.ndarray) -> int | None:
     return i if d[i] > 1e-9 else None
 
 
-def pareto(inst, points: int = 11, solver="highs", gap=None, threads=None, time_limit=None,
-           progress=None, **overrides):
+def pareto(inst, points: int = 11, progress=None, options=None, **kwargs):
     """The efficiency-equity front of an instance (AUGMECON2 with ``points`` grid points).
 
+    ``options`` (a :class:`~optimizer.options.RunOptions`) and the keywords (its fields:
+    ``solver``, ``gap``, ``threads``, ``time_limit``, ``equity``, ``beta``, ``soft``, ...)
+    are those of :func:`optimizer.solve`; ``progress(done, total)`` follows the front's solves.
     Returns a :class:`ParetoFront` whose ``points`` has the columns efficiency, equity,
     price_of_fairness ((E_ideal - E) / E_ideal), knee, pairings and the count of each type.
     """
     if points < 2:
         raise InputError(f"--points must be at least 2, not {points}")
-    inst = effective_instance(inst, **overrides)
+    opts = RunOptions.of(options, **kwargs)
+    inst = effective_instance(inst, opts)
     am = build_model(inst)
     lm = am.lm
     cE = lm.objectives["efficiency"] - lm.objectives["penalty"]
     cQ = lm.objectives["equity"]
     front = augmecon2(lm, [cE, cQ], names=["efficiency", "equity"], grid=points - 1,
-                      solver=solver, gap=gap, threads=threads, time_limit=time_limit,
-                      progress=progress)
+                      solver=opts.solver, gap=opts.gap, threads=opts.threads,
+                      time_limit=opts.time_limit, progress=progress)
     df = front.points
     # every point's plan cleaned to the model's bounds and checked against every rule, as a
     # solve's plan is (optimizer/verify.py); a point that still breaks one says so

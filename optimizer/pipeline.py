@@ -1,76 +1,344 @@
-"""The solve pipeline: instance -> model -> payoff table -> method -> polish -> tables -> reasons.
+"""The solve pipeline, as named steps that analysis code can call one by one:
 
-Each step is a public function so analysis code reuses it instead of copying it:
-:func:`effective_instance`, :func:`optimizer.model.build_model`,
-:func:`optimizer.solve.make_backend`, :func:`optimizer.methods.payoff_table`,
-:func:`final_problem`, :func:`polish`, :func:`optimizer.solution.extract_tables`.
+1. :func:`effective_instance`: the instance with the run's overrides applied;
+2. :func:`prepare`: the method checked, the model built and handed to the solver, the time
+   budget started, the summary's head (a :class:`Run` the later steps share);
+3. :func:`start_plans`: constructed plans to start from (large instances, HiGHS);
+4. :func:`payoff`: the payoff table (both lexicographic optima);
+5. :func:`final_problem` and :func:`final_solve`: what the method solves last, and its solve;
+6. :func:`polish_and_verify`: binaries fixed and the LP solved again, the plan cleaned and
+   checked against every rule (:mod:`optimizer.verify`);
+7. :func:`plan_solution`: the tables and the summary of the plan;
+8. :func:`add_reasons`: why each pairing has its type (:mod:`optimizer.typology`).
+
+:func:`solve` runs them in order, and the whole run once more with tight tolerances when the
+solver's default ones let a rule slip.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import methods, verify
-from .errors import InputError
-from .instance import Instance
-from .methods import Clock, Problem, StageLog
-from .model import AllocationModel, build_model
-from .schema import BALANCE_RULES, DEFAULT_SOFT_PENALTY
-from .solution import Solution, extract_tables
+from . import verify
 from .heuristic import construct_plan
-from .solve import HighsBackend, SolverOptions, StageResult, make_backend
+from .instance import Instance
+from .methods import Clock, Method, PayoffTable, Problem, StageLog, get_method, hold_tolerance
+from .methods import objective_vectors, payoff_table
+from .model import AllocationModel, build_model
+from .options import RunOptions
+from .solution import Solution, extract_tables
+from .solve import HighsBackend, StageResult, make_backend
+from .summary import Summary
+from .typology import add_type_reasons, should_explain
 
 
-def effective_instance(inst: Instance, method=None, weight=None, equity=None, beta=None,
-                       first=None, eps=None, soft=None, alpha=None, gamma=None, theta=None,
-                       rho=None) -> Instance:
-    """``inst`` with the run's overrides applied (None keeps the instance's own setting)."""
-    changes = {}
-    for path, value in (("objective.method", method), ("objective.lambda", weight),
-                        ("objective.equity", equity), ("objective.beta", beta),
-                        ("objective.first", first), ("objective.eps", eps),
-                        ("balance.alpha", alpha), ("balance.gamma", gamma),
-                        ("balance.theta", theta), ("balance.rho", rho)):
-        if value is not None:
-            changes[path] = value
-    if soft:
-        if isinstance(soft, str):
-            soft = [soft]
-        if not isinstance(soft, dict):
-            soft = {s: DEFAULT_SOFT_PENALTY for s in soft}
-        if "all" in soft:
-            pen = soft.pop("all")
-            soft = {**{r: pen for r in BALANCE_RULES}, **soft}
-        for rule, pen in soft.items():
-            if rule not in BALANCE_RULES:
-                raise InputError(f"'{rule}' is not a balance rule; the rules are "
-                                 f"{', '.join(BALANCE_RULES)} (or all)")
-            changes[f"balance.soft.{rule}"] = DEFAULT_SOFT_PENALTY if pen is None else pen
+def solve(inst: Instance, options: RunOptions | None = None, **kwargs) -> Solution:
+    """Solve ``inst`` and return a :class:`~optimizer.solution.Solution`.
+
+    The keywords are the fields of :class:`~optimizer.options.RunOptions` (or pass one as
+    ``options``; keywords then change it). Options left at None take the instance's settings
+    (``[objective]``, ``[balance]``). ``weight`` is lambda of the weighted method. ``soft``
+    names balance rules to make soft (a list, or a dict rule -> penalty; ``"all"`` for every
+    rule). ``why`` re-solves each pairing with its other eligible types forced ("auto": on
+    small instances only). ``write_model`` writes the final stage's model (its objective and
+    rows: what the method solves last) as MPS or LP; ``record_stages`` (a folder, HiGHS only)
+    writes the exact model of every solve there (MIP stages, and the LPs of start plans and
+    polishing), numbered in solve order (for benchmarks). ``time_limit`` (seconds) is shared by
+    all the stages of the run. ``progress`` is called with a
+    :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only).
+    """
+    return _run(inst, RunOptions.of(options, **kwargs))
+
+
+def _run(inst: Instance, options: RunOptions) -> Solution:
+    t_start = time.perf_counter()
+    run = prepare(inst, options, t_start)
+    starts = start_plans(run)
+    table, status = payoff(run, starts)
+    if table is None:
+        return run.solution(status, _failure_message(status, "the payoff table (maximum "
+                                                              "efficiency)"))
+    problem = run.method.final_problem(run.am, table, run.settings)
+    final = final_solve(run, problem, table, starts)
+    if not final.ok:
+        message = (run.method.failure_message(run.settings, table, final.status)
+                   or _failure_message(final.status, problem.label))
+        return run.solution(final.status, message, table=table, problem=problem)
+    x, broken, pol = polish_and_verify(run, problem, final.x, final.objective)
+    status = _overall([s.result.status for s in run.log])
+    beaten = (status == "optimal" and run.method.payoff_row(run.settings) is None
+              and beats_ideal(table, float(run.am.lm.objectives["efficiency"] @ x),
+                              run.am.equity(x)))
+    if (broken or beaten) and not options.tight and isinstance(run.backend, HighsBackend):
+        # the solver's default tolerances let something slip (a broken rule, or payoff rows
+        # that a later plan beats): the whole run once more with tighter ones
+        left = (None if options.time_limit is None
+                else options.time_limit - (time.perf_counter() - t_start))
+        if left is None or left > 0:
+            return _run(inst, options.replace(time_limit=left, tight=True))
+    if broken:
+        run.summary.verification = [b.__dict__ for b in broken]
+        return run.solution("error", unreliable_message(run.am, broken), table=table,
+                            problem=problem)
+    sol = plan_solution(run, x, pol, final, table, problem, starts,
+                        "time_limit" if beaten else status, beaten)
+    add_reasons(sol, run)
+    return sol
+
+
+# ------------------------------------------------------------------------------ the steps
+def effective_instance(inst: Instance, options: RunOptions | None = None, **kwargs) -> Instance:
+    """``inst`` with the run's overrides applied (None keeps the instance's own setting); the
+    keywords are those of :class:`~optimizer.options.RunOptions`."""
+    changes = RunOptions.of(options, **kwargs).instance_changes()
     return inst.with_params(changes) if changes else inst
 
 
-def final_problem(am: AllocationModel, table: methods.PayoffTable) -> Problem:
-    """The problem the chosen method solves last (its optimum is the recommended plan)."""
-    p = am.inst.params["objective"]
-    lm = am.lm
-    cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
-    if p["method"] == "weighted":
-        lam = p["lambda"]
-        return Problem(methods.weighted_objective(cE, cQ, cP, table, lam), [],
-                       f"weighted (lambda = {lam:g})")
-    if p["method"] == "epsilon":
-        if p["eps"] is None:
-            raise InputError("the epsilon method needs a lower bound on equity: give --eps "
-                             f"(equity ranges from {table.Q_nadir:.4g} to {table.Q_ideal:.4g} "
-                             "on this instance) or objective.eps in instance.toml")
-        return methods.epsilon_problem(cE, cQ, cP, table, p["eps"])
-    if p["method"] == "lexicographic":
-        return table.prob_eff if p["first"] == "efficiency" else table.prob_eq
-    raise InputError(f"unknown method {p['method']!r}")
+@dataclass
+class Run:
+    """One run in progress: what the steps share. ``seconds`` holds the timed parts outside
+    the logged solve stages."""
+
+    inst: Instance  # as given (its loading time counts against the limit)
+    options: RunOptions
+    inst_eff: Instance  # with the run's overrides
+    method: Method
+    settings: dict  # inst_eff's [objective]
+    am: AllocationModel
+    backend: object
+    clock: Clock
+    summary: Summary
+    t_start: float
+    log: list[StageLog] = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+    def solution(self, status: str, message: str, *, x=None, tables=None, table=None,
+                 problem=None, t_extract: float = 0.0) -> Solution:
+        """The run's :class:`Solution` with ``status``; the summary's status, times and
+        stages set."""
+        s, sec = self.summary, self.seconds
+        s.status, s.proven_optimal, s.message = status, status == "optimal", message
+        s.timings = {"load": round(self.inst.load_seconds, 4), "build": round(sec["build"], 4),
+                     "transfer": round(sec["transfer"], 4),
+                     "heuristics": round(sec["heuristics"], 4),
+                     "solve": round(sum(g.result.seconds for g in self.log), 4),
+                     "polish": round(sec["polish"], 4), "extract": round(t_extract, 4),
+                     "highs_own": (round(self.backend.highs_seconds, 4)
+                                   if isinstance(self.backend, HighsBackend) else None)}
+        _total_time(s.timings, self.t_start, self.inst.load_seconds)
+        s.stages = [g.as_dict() for g in self.log]
+        return Solution(status=status, summary=s, instance=self.inst_eff, model=self.am, x=x,
+                        backend=self.backend, final_problem=problem, payoff=table,
+                        options=self.options, **(tables or {}))
 
 
+def prepare(inst: Instance, options: RunOptions, t_start: float | None = None) -> Run:
+    """Check the options and the method's settings, build the model, hand it to the solver
+    and start the time budget (``t_start``: when the run began, default now)."""
+    t_start = time.perf_counter() if t_start is None else t_start
+    inst_eff = effective_instance(inst, options)
+    solver = options.solver_options()
+    settings = inst_eff.params["objective"]
+    method = get_method(settings["method"])
+    method.check(settings)
+    t0 = time.perf_counter()
+    am = build_model(inst_eff)
+    t1 = time.perf_counter()
+    backend = make_backend(am.lm, solver)
+    seconds = {"build": t1 - t0, "transfer": time.perf_counter() - t1, "heuristics": 0.0,
+               "polish": 0.0}
+    if options.record_stages:
+        backend.record(options.record_stages)
+    clock = Clock(options.time_limit, spent=inst.load_seconds + time.perf_counter() - t_start)
+    return Run(inst, options, inst_eff, method, settings, am, backend, clock,
+               new_summary(inst_eff, am, method, solver.solver), t_start, seconds=seconds)
+
+
+def new_summary(inst_eff: Instance, am: AllocationModel, method: Method, solver: str) -> Summary:
+    """The summary's head: what is solved, and how."""
+    p, lm = inst_eff.params, am.lm
+    s = p["objective"]
+    return Summary(
+        instance=inst_eff.name, instance_path=inst_eff.path,
+        description=p.get("description", ""), sources=p.get("sources"), units=p.get("units"),
+        resources={k: dict(v) for k, v in p["resources"].items()},
+        types_used=list(inst_eff.types), method=s["method"], equity_measure=s["equity"],
+        lambda_=s["lambda"], beta=s["beta"] if s["equity"] == "tail" else None,
+        first=s["first"] if "first" in method.settings else None,
+        eps=s["eps"] if "eps" in method.settings else None,
+        soft_rules=dict(am.soft), solver=solver,
+        model_size={"columns": lm.n_cols, "rows": lm.n_rows, "nonzeros": int(lm.A.nnz),
+                    "binaries": int(lm.integer.sum()), "candidate_pairs": int(len(am.pair_d))},
+        warnings=list(inst_eff.warnings))
+
+
+@dataclass
+class StartPlans:
+    """Constructed plans to start the payoff rows from (None: none), the bounds their LP
+    relaxations prove, and the tie-break of the equity start."""
+
+    efficiency: np.ndarray | None = None
+    equity: np.ndarray | None = None
+    lp_bounds: dict = field(default_factory=dict)
+    tie: float = 0.0
+    used: bool = False  # large instances on HiGHS: starts pay only there
+
+
+def start_plans(run: Run) -> StartPlans:
+    """Plans for the efficiency-first and equity-first rows, on large instances (HiGHS)."""
+    backend, am = run.backend, run.am
+    if not (isinstance(backend, HighsBackend) and backend.use_starts):
+        return StartPlans()
+    cE, cQ, cP = objective_vectors(am)
+    t0 = time.perf_counter()
+    e_info, q_info = {}, {}
+    start = construct_plan(am, backend, cE - cP, time_limit=run.clock.share(3), info=e_info)
+    t1 = time.perf_counter()
+    tie = equity_tie_break(cE, start)
+    # half the time left at most: at the county level its LP alone takes 9-12 s, and
+    # without this start the equity row stays at the efficiency row's plan
+    eq_start = construct_plan(am, backend, cQ - cP + tie * cE, time_limit=run.clock.share(2),
+                              info=q_info)
+    run.seconds["heuristics"] += time.perf_counter() - t0
+    run.summary.start_heuristic = {
+        "seconds": round(t1 - t0, 4),
+        "efficiency": None if start is None else float(cE @ start),
+        "equity_seconds": round(time.perf_counter() - t1, 4),
+        "equity": None if eq_start is None else am.equity(eq_start)}
+    return StartPlans(start, eq_start, {"efficiency": e_info.get("lp_bound"),
+                                        "equity": q_info.get("lp_bound")}, tie, True)
+
+
+def payoff(run: Run, starts: StartPlans) -> tuple[PayoffTable | None, str]:
+    """The payoff table (None when no plan exists) and its status; the summary gets the
+    table and the price of fairness."""
+    cE, cQ, cP = objective_vectors(run.am)
+    table, status = payoff_table(run.backend, cE, cQ, cP, run.clock,
+                                 stages_after=run.method.stages_after_payoff(run.settings),
+                                 log=run.log, equity=run.am.equity, start=starts.efficiency,
+                                 equity_start=starts.equity)
+    if table is not None:
+        run.summary.payoff_table = table.as_dict()
+        run.summary.price_of_fairness = table.price_of_fairness
+    return table, status
+
+
+def final_problem(am: AllocationModel, table: PayoffTable) -> Problem:
+    """The problem the instance's method solves last (its optimum is the recommended plan)."""
+    settings = am.inst.params["objective"]
+    return get_method(settings["method"]).final_problem(am, table, settings)
+
+
+def final_solve(run: Run, problem: Problem, table: PayoffTable,
+                starts: StartPlans) -> StageResult:
+    """Solve the final problem from the best start that satisfies its rows (the payoff rows'
+    plans, and on large instances one constructed for it); a method whose plan is a payoff
+    row takes that row's plan and stage result. With ``write_model`` the problem is written
+    first."""
+    if run.options.write_model:
+        run.backend.write_model(run.options.write_model, problem.objective, problem.rows)
+    row = run.method.payoff_row(run.settings)
+    if row is not None:
+        x = table.x_eff if row == "efficiency" else table.x_eq
+        stage = run.log[1 if row == "efficiency" else 3].result
+        return StageResult(stage.status, x, float(problem.objective @ x), stage.mip_gap,
+                           stage.seconds)
+    candidates = [s for s in (table.x_eff, table.x_eq) if _satisfies(problem.rows, s)]
+    if starts.used:  # a start made for the final objective too
+        t0 = time.perf_counter()
+        own = construct_plan(run.am, run.backend, problem.objective, rows=problem.rows,
+                             time_limit=run.clock.share(2))
+        run.seconds["heuristics"] += time.perf_counter() - t0
+        if own is not None:
+            candidates.append(own)
+    start = max(candidates, key=lambda s: problem.objective @ s) if candidates else None
+    final = run.backend.solve(problem.objective, extra_rows=problem.rows,
+                              time_limit=run.clock.share(1), start=start, label=problem.label)
+    run.log.append(StageLog(problem.label, final))
+    return final
+
+
+def _satisfies(rows, x: np.ndarray, tol: float = 1e-9) -> bool:
+    """Whether ``x`` meets every row ``(coefficients, lower, upper)`` (within ``tol``)."""
+    return all(lo - tol <= c @ x <= hi + tol for c, lo, hi in rows)
+
+
+def polish_and_verify(run: Run, problem: Problem, x: np.ndarray, objective: float
+                      ) -> tuple[np.ndarray, list, StageResult]:
+    """The final plan ``x`` (of value ``objective``) polished (binaries fixed, the LP solved
+    again: exact flows and duals), cleaned to the model's bounds and checked against every
+    rule: (plan, the rules it still breaks, the polish result)."""
+    t0 = time.perf_counter()
+    pol = polish(run.backend, problem, run.am, x)
+    run.seconds["polish"] = time.perf_counter() - t0
+    if pol.ok and pol.objective >= objective - hold_tolerance(objective):
+        x = pol.x
+    # every plan is cleaned to the model's bounds and checked against every rule before it
+    # is reported; one the solver's tolerances let slip is polished with tighter ones
+    return verified_plan(run.backend, problem, run.am, x, pol)
+
+
+def plan_solution(run: Run, x: np.ndarray, pol: StageResult, final: StageResult,
+                  table: PayoffTable, problem: Problem, starts: StartPlans, status: str,
+                  beaten: bool) -> Solution:
+    """The solution of plan ``x``: its tables and the summary's numbers."""
+    t0 = time.perf_counter()
+    am, s = run.am, run.summary
+    cE, _, cP = objective_vectors(am)
+    E, Q, pen = float(cE @ x), am.equity(x), float(cP @ x)
+    tables = extract_tables(am, x)
+    if beaten:  # still, with tighter tolerances: the plan is good, its optimality unproven
+        s.numerical_note = (
+            "the payoff table's optima were beaten by the final plan: the solver's tolerances "
+            "could not prove the ideals on this data (numbers far apart), so the plan is not "
+            "proven optimal; change the units so that values are nearer to 1")
+    if status != "optimal":  # a payoff stage stopped by a limit: the ideals are the best known
+        table = table.with_plan(E, Q, x)
+        s.payoff_table, s.price_of_fairness = table.as_dict(), table.price_of_fairness
+    if table.note:
+        s.payoff_table_note = table.note
+    s.bounds = proven_bounds(am, table, starts.lp_bounds, starts.tie)
+    s.efficiency, s.equity, s.penalty = E, Q, pen
+    s.objective = run.method.score(run.settings, table, E, Q, pen, problem, x)
+    s.mip_gap = _run_gap(final, run.log, status)
+    s.efficiency_loss_vs_ideal = (table.E_ideal - E) / table.E_ideal if table.E_ideal else None
+    s.pairings = int(len(tables["pairings"]))
+    s.types = {t: int((tables["pairings"]["type"] == t).sum()) for t in run.inst_eff.types}
+    s.violations = int((tables["balance"]["violation"] > 1e-9).sum())
+    if pol.ok:
+        s.duals_available = pol.row_dual is not None
+    t_extract = time.perf_counter() - t0
+    message = ("optimal plan found" if status == "optimal" else
+               "a plan was found but the solver's tolerances could not prove it optimal on "
+               "this data (numbers far apart; see numerical_note)" if beaten else
+               "a plan was found but a time or iteration limit stopped the solver before it "
+               "was proven optimal")
+    if run.options.tight:
+        s.tolerances = "tight (repeated: the default tolerances let a rule slip)"
+    sol = run.solution(status, message, x=x, table=table, problem=problem, tables=tables,
+                       t_extract=t_extract)
+    sol.polish = pol
+    return sol
+
+
+def add_reasons(sol: Solution, run: Run) -> None:
+    """Why each pairing has its type (:func:`optimizer.typology.add_type_reasons`), with the
+    re-solves when asked ("auto": on small instances without a time limit)."""
+    t0 = time.perf_counter()
+    why = run.options.why
+    resolve = should_explain(sol, why if not (run.options.time_limit and why == "auto")
+                             else False)
+    add_type_reasons(sol, clock=run.clock, resolve=resolve)
+    sol.summary.why_resolves = "done" if resolve else (
+        "skipped (a time limit is set, or the instance is large; ask with why=True / --why)")
+    sol.summary.timings["explain"] = round(time.perf_counter() - t0, 4)
+    _total_time(sol.summary.timings, run.t_start, run.inst.load_seconds)
+
+
+# ------------------------------------------------------------------------------ helpers
 TIE_BREAK = 1e-4  # efficiency's weight in the equity start's LP, relative to equity
 
 
@@ -84,7 +352,7 @@ def equity_tie_break(cE, start) -> float:
     return TIE_BREAK / scale
 
 
-def proven_bounds(am: AllocationModel, table: methods.PayoffTable, lp_bounds: dict,
+def proven_bounds(am: AllocationModel, table: PayoffTable, lp_bounds: dict,
                   tie: float) -> dict:
     """Upper bounds on the best efficiency and the best equity any plan can reach, from the
     payoff stages' dual bounds and the start plans' LP relaxations (None when unknown, and
@@ -135,11 +403,11 @@ def verified_plan(backend, problem: Problem, am: AllocationModel, x: np.ndarray,
     return x, broken, pol
 
 
-def beats_ideal(table: methods.PayoffTable, E: float, Q: float) -> bool:
+def beats_ideal(table: PayoffTable, E: float, Q: float) -> bool:
     """Whether a plan is better than a proven payoff row in either objective (beyond the
     tolerance a held objective may lose): then the rows were not optimal after all."""
-    return (E > table.E_ideal + methods.hold_tolerance(table.E_ideal) * 10
-            or Q > table.Q_ideal + methods.hold_tolerance(table.Q_ideal) * 10)
+    return (E > table.E_ideal + hold_tolerance(table.E_ideal) * 10
+            or Q > table.Q_ideal + hold_tolerance(table.Q_ideal) * 10)
 
 
 def unreliable_message(am: AllocationModel, broken: list) -> str:
@@ -160,230 +428,6 @@ def _overall(statuses: list[str]) -> str:
     if any(s == "time_limit" for s in statuses):
         return "time_limit"
     return "optimal"
-
-
-def solve(inst: Instance, method=None, weight=None, equity=None, beta=None, first=None, eps=None,
-          soft=None, solver="highs", time_limit=None, gap=None, threads=None, why="auto",
-          msg=False, progress=None, write_model=None, record_stages=None,
-          **overrides) -> Solution:
-    """Solve ``inst`` and return a :class:`~optimizer.solution.Solution`.
-
-    Options left at None take the instance's settings (``[objective]``, ``[balance]``).
-    ``weight`` is lambda of the weighted method. ``soft`` names balance rules to make soft
-    (a list, or a dict rule -> penalty; ``"all"`` for every rule). ``why`` re-solves each
-    pairing with its other eligible types forced ("auto": on small instances only).
-    ``write_model`` writes the final stage's model (its objective and rows: what the method
-    solves last) as MPS or LP; ``record_stages`` (a folder, HiGHS only) writes the exact
-    model of every solve there (MIP stages, and the LPs of start plans and polishing),
-    numbered in solve order (for benchmarks).
-    ``time_limit`` (seconds) is shared by all the stages of the run. ``progress`` is called
-    with a :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only).
-    """
-    t_start = time.perf_counter()
-    tight = overrides.pop("tight", False)  # internal: the repeat with tighter tolerances
-    again = dict(method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-                 soft=soft, solver=solver, time_limit=time_limit, gap=gap, threads=threads,
-                 why=why, msg=msg, progress=progress, write_model=write_model,
-                 record_stages=record_stages, **overrides)
-    inst_eff = effective_instance(inst, method, weight, equity, beta, first, eps, soft, **overrides)
-    opts = SolverOptions(solver=solver, time_limit=time_limit, gap=gap, threads=threads, msg=msg,
-                         progress=progress, tight=tight).validate()
-    pobj = inst_eff.params["objective"]
-    if pobj["method"] == "epsilon" and pobj["eps"] is None:
-        raise InputError("the epsilon method needs a lower bound on equity: give --eps or "
-                         "objective.eps in instance.toml")
-    t0 = time.perf_counter()
-    am = build_model(inst_eff)
-    t_build = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    backend = make_backend(am.lm, opts)
-    t_transfer = time.perf_counter() - t0
-    if record_stages:
-        backend.record(record_stages)
-    clock = Clock(time_limit, spent=inst.load_seconds + time.perf_counter() - t_start)
-    lm = am.lm
-    cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
-    log: list[StageLog] = []
-    extra = {"heuristics": 0.0, "polish": 0.0}  # seconds outside the logged stages
-
-    summary = {
-        "instance": inst_eff.name,
-        "instance_path": inst_eff.path,
-        "description": inst_eff.params.get("description", ""),
-        "sources": inst_eff.params.get("sources"),
-        "units": inst_eff.params.get("units"),
-        "resources": {k: dict(v) for k, v in inst_eff.params["resources"].items()},
-        "types_used": list(inst_eff.types),
-        "method": pobj["method"], "equity_measure": pobj["equity"], "lambda": pobj["lambda"],
-        "beta": pobj["beta"] if pobj["equity"] == "tail" else None,
-        "first": pobj["first"] if pobj["method"] == "lexicographic" else None,
-        "eps": pobj["eps"] if pobj["method"] == "epsilon" else None,
-        "soft_rules": dict(am.soft), "solver": opts.solver,
-        "model_size": {"columns": lm.n_cols, "rows": lm.n_rows, "nonzeros": int(lm.A.nnz),
-                       "binaries": int(lm.integer.sum()), "candidate_pairs": int(len(am.pair_d))},
-        "warnings": list(inst_eff.warnings),
-    }
-
-    def done(status, message, x=None, result=None, tables=None, table=None, problem=None,
-             gap_=None, t_extract=0.0):
-        t_solve = sum(s.result.seconds for s in log)
-        summary.update(status=status, proven_optimal=status == "optimal", message=message)
-        summary.setdefault("mip_gap", gap_)
-        summary["timings"] = {"load": round(inst.load_seconds, 4), "build": round(t_build, 4),
-                              "transfer": round(t_transfer, 4),
-                              "heuristics": round(extra["heuristics"], 4),
-                              "solve": round(t_solve, 4), "polish": round(extra["polish"], 4),
-                              "extract": round(t_extract, 4),
-                              "highs_own": (round(backend.highs_seconds, 4)
-                                            if isinstance(backend, HighsBackend) else None)}
-        _total_time(summary["timings"], t_start, inst.load_seconds)
-        summary["stages"] = [s.as_dict() for s in log]
-        sol = Solution(status=status, summary=summary, instance=inst_eff, model=am, x=x,
-                       backend=backend, final_problem=problem, payoff=table, **(tables or {}))
-        return sol
-
-    # lambda 0 or 1 leaves one objective without weight: a weighted optimum could then be
-    # dominated, so those two are the lexicographic optima of the payoff table
-    lexical = pobj["method"] == "lexicographic" or (
-        pobj["method"] == "weighted" and pobj["lambda"] in (0.0, 1.0))
-    first = pobj["first"] if pobj["method"] == "lexicographic" else (
-        "efficiency" if pobj["lambda"] == 1.0 else "equity")
-    start = eq_start = None
-    lp_bounds, tie = {}, 0.0
-    large = isinstance(backend, HighsBackend) and backend.use_starts  # starts pay only there
-    if large:
-        t0 = time.perf_counter()
-        e_info, q_info = {}, {}
-        start = construct_plan(am, backend, cE - cP, time_limit=clock.share(3), info=e_info)
-        t1 = time.perf_counter()
-        tie = equity_tie_break(cE, start)
-        # half the time left at most: at the county level its LP alone takes 9-12 s, and
-        # without this start the equity row stays at the efficiency row's plan
-        eq_start = construct_plan(am, backend, cQ - cP + tie * cE, time_limit=clock.share(2),
-                                  info=q_info)
-        lp_bounds = {"efficiency": e_info.get("lp_bound"), "equity": q_info.get("lp_bound")}
-        extra["heuristics"] += time.perf_counter() - t0
-        summary["start_heuristic"] = {
-            "seconds": round(t1 - t0, 4),
-            "efficiency": None if start is None else float(cE @ start),
-            "equity_seconds": round(time.perf_counter() - t1, 4),
-            "equity": None if eq_start is None else am.equity(eq_start)}
-    table, status = methods.payoff_table(backend, cE, cQ, cP, clock,
-                                         stages_after=0 if lexical else 1, log=log,
-                                         equity=am.equity, start=start, equity_start=eq_start)
-    if table is None:
-        return done(status, _failure_message(status, "the payoff table (maximum efficiency)"))
-    summary["payoff_table"] = table.as_dict()
-    summary["price_of_fairness"] = table.price_of_fairness
-
-    problem = final_problem(am, table) if not lexical else (
-        table.prob_eff if first == "efficiency" else table.prob_eq)
-    if write_model:
-        backend.write_model(write_model, problem.objective, problem.rows)
-    if lexical:
-        x = table.x_eff if first == "efficiency" else table.x_eq
-        final = log[1].result if first == "efficiency" else log[3].result
-        final = StageResult(final.status, x, float(problem.objective @ x), final.mip_gap,
-                            final.seconds)
-    else:
-        starts = [table.x_eff, table.x_eq]
-        if pobj["method"] == "epsilon":
-            starts = [s for s in starts if cQ @ s >= pobj["eps"] - 1e-9]
-        if large:  # a start made for the final objective too
-            t0 = time.perf_counter()
-            own = construct_plan(am, backend, problem.objective, rows=problem.rows,
-                                 time_limit=clock.share(2))
-            extra["heuristics"] += time.perf_counter() - t0
-            if own is not None:
-                starts.append(own)
-        start = max(starts, key=lambda s: problem.objective @ s) if starts else None
-        final = backend.solve(problem.objective, extra_rows=problem.rows,
-                              time_limit=clock.share(1), start=start, label=problem.label)
-        log.append(StageLog(problem.label, final))
-        if not final.ok:
-            what = problem.label
-            msg_ = _failure_message(final.status, what)
-            if pobj["method"] == "epsilon" and final.status == "infeasible":
-                msg_ = (f"no plan reaches equity {pobj['eps']:g}: the most equity any plan can "
-                        f"reach is {table.Q_ideal:.6g}")
-            return done(final.status, msg_, table=table, problem=problem)
-
-    # polish: binaries fixed, LP re-solved; exact flows and duals of the fixed LP
-    t0 = time.perf_counter()
-    pol = polish(backend, problem, am, final.x)
-    extra["polish"] = time.perf_counter() - t0
-    x = pol.x if pol.ok and pol.objective >= final.objective - methods.hold_tolerance(
-        final.objective) else final.x
-    # every plan is cleaned to the model's bounds and checked against every rule before it
-    # is reported; one the solver's tolerances let slip is re-solved with tighter ones
-    x, broken, pol = verified_plan(backend, problem, am, x, pol)
-    E, Q, pen = float(cE @ x), am.equity(x), float(cP @ x)
-    statuses = [s.result.status for s in log]
-    status = _overall(statuses)
-    beaten = status == "optimal" and not lexical and beats_ideal(table, E, Q)
-    if (broken or beaten) and not tight and isinstance(backend, HighsBackend):
-        # the solver's default tolerances let something slip (a broken rule, or payoff rows
-        # that a later plan beats): the whole run once more with tighter ones
-        left = None if time_limit is None else time_limit - (time.perf_counter() - t_start)
-        if left is None or left > 0:
-            return solve(inst, **{**again, "time_limit": left}, tight=True)
-    if broken:
-        summary["verification"] = [b.__dict__ for b in broken]
-        return done("error", unreliable_message(am, broken), table=table, problem=problem)
-    t0 = time.perf_counter()
-    tables = extract_tables(am, x)
-    if beaten:  # still, with tighter tolerances: the plan is good, its optimality unproven
-        status = "time_limit"
-        summary["numerical_note"] = (
-            "the payoff table's optima were beaten by the final plan: the solver's tolerances "
-            "could not prove the ideals on this data (numbers far apart), so the plan is not "
-            "proven optimal; change the units so that values are nearer to 1")
-    if status != "optimal":  # a payoff stage stopped by a limit: the ideals are the best known
-        table = table.with_plan(E, Q, x)
-        summary["payoff_table"] = table.as_dict()
-        summary["price_of_fairness"] = table.price_of_fairness
-    if table.note:
-        summary["payoff_table_note"] = table.note
-    summary["bounds"] = proven_bounds(am, table, lp_bounds, tie)
-    if pobj["method"] == "weighted":
-        lam = pobj["lambda"]
-        objective = (lam * (E - table.E_nadir) / table.E_range
-                     + (1 - lam) * (Q - table.Q_nadir) / table.Q_range - pen)
-    else:
-        objective = float(problem.objective @ x)
-    summary.update(
-        efficiency=E, equity=Q, objective=objective, penalty=pen,
-        mip_gap=_run_gap(final, log, status),
-        efficiency_loss_vs_ideal=(table.E_ideal - E) / table.E_ideal if table.E_ideal else None,
-        pairings=int(len(tables["pairings"])),
-        types={t: int((tables["pairings"]["type"] == t).sum()) for t in inst_eff.types},
-        violations=int((tables["balance"]["violation"] > 1e-9).sum()),
-    )
-    if pol.ok:
-        summary["duals_available"] = pol.row_dual is not None
-    t_extract = time.perf_counter() - t0
-    message = ("optimal plan found" if status == "optimal" else
-               "a plan was found but the solver's tolerances could not prove it optimal on "
-               "this data (numbers far apart; see numerical_note)" if beaten else
-               "a plan was found but a time or iteration limit stopped the solver before it "
-               "was proven optimal")
-    if tight:
-        summary["tolerances"] = "tight (repeated: the default tolerances let a rule slip)"
-    sol = done(status, message, x=x, table=table, problem=problem, tables=tables,
-               t_extract=t_extract)
-    sol.polish = pol
-
-    # why this type
-    from .typology import add_type_reasons, should_explain
-
-    t0 = time.perf_counter()
-    run = should_explain(sol, why if not (time_limit and why == "auto") else False)
-    add_type_reasons(sol, clock=clock, resolve=run)
-    sol.summary["why_resolves"] = "done" if run else (
-        "skipped (a time limit is set, or the instance is large; ask with why=True / --why)")
-    sol.summary["timings"]["explain"] = round(time.perf_counter() - t0, 4)
-    _total_time(sol.summary["timings"], t_start, inst.load_seconds)
-    return sol
 
 
 TIME_PARTS = ("load", "build", "transfer", "heuristics", "solve", "polish", "extract", "explain")

@@ -5,7 +5,8 @@ This is how the model reads when written the straightforward way with PuLP (one
 stage). It shares nothing with ``model.py`` but the validated instance, so the tests use it as
 an independent second build path (same optimal values on small and medium instances), and
 ``bench/county_scale.py`` uses it as the naive baseline the fast path is measured against.
-It supports the payoff table and the weighted method (enough for both uses).
+It supports the payoff table and the weighted method (enough for both uses); an instance set
+to another method is refused rather than silently solved as weighted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import numpy as np
 import pulp
 
 from .equity import equity_value
-from .methods import hold_tolerance
+from .errors import InputError
+from .methods import get_method, hold_tolerance
+from .methods.weighted import METHOD as WEIGHTED
 
 
 def build(inst):
@@ -168,6 +171,10 @@ class _Stopped(Exception):
 
 def solve_reference(inst, gap=None, time_limit=None) -> dict:
     """Payoff table and weighted plan, the plain way. Returns the headline values and timings."""
+    method = get_method(inst.params["objective"]["method"])
+    if method is not WEIGHTED:
+        raise InputError(f"the reference formulation solves the weighted method only, not "
+                         f"{method.name}")
     t0 = time.perf_counter()
     prob, v = build(inst)
     t_build = time.perf_counter() - t0

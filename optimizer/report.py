@@ -31,6 +31,7 @@ import pandas as pd
 
 from .errors import InputError, MissingExtra, RegcollabError, available
 from .display import display_text, fmt_number
+from .methods import METHODS
 from .solution import (
     best_known,
     read_result_csv,
@@ -1202,13 +1203,7 @@ def _tradeoff_section(res: Results) -> str:
 
 def _method_words(s: dict) -> str:
     m = s.get("method", "")
-    if m == "weighted":
-        return f"weighted sum, lambda {num(s.get('lambda'))} on efficiency"
-    if m == "lexicographic":
-        return f"lexicographic, {s.get('first')} first"
-    if m == "epsilon":
-        return f"epsilon-constraint, equity at least {num(s.get('eps'))}"
-    return str(m)
+    return METHODS[m].words(s, num) if isinstance(m, str) and m in METHODS else str(m)
 
 
 def _sensitivity_section(res: Results) -> str:

@@ -22,7 +22,9 @@ import pandas as pd
 from .errors import InputError, require
 from .limits import MAX_SCENARIOS, MAX_SEED
 from .parallel import run_tasks
-from .sweep import _decode, scenario_row
+from .options import RunOptions
+from .plan import Plan, pair_label
+from .sweep import scenario_row, solved
 
 GROUPS = {
     "prod": ("recipients", "prod."),
@@ -99,12 +101,12 @@ def _sample_factors(inst, vary, spread, rng) -> dict:
 
 
 def _sample_task(args):
-    inst, factors, kw = args
+    inst, factors, options = args
     try:
         inst2 = perturbed(inst, factors)
     except InputError as exc:
         return {"status": "bad input", "message": str(exc)}
-    return scenario_row(inst2, {}, kw)
+    return scenario_row(inst2, {}, options)
 
 
 @dataclass
@@ -116,35 +118,47 @@ class Robustness:
 
 def robustness(inst, samples: int = 50, spread: float = 0.2, vary=DEFAULT_VARY, seed: int = 0,
                executor=None, workers: int | None = None, progress=None,
-               **solve_kwargs) -> Robustness:
-    """Stability of each recommended pairing and type under random data perturbations."""
+               options: RunOptions | None = None, **solve_kwargs) -> Robustness:
+    """Stability of each recommended pairing and type under random data perturbations.
+
+    ``options`` and other keyword arguments are those of :func:`optimizer.solve` (as for
+    :func:`optimizer.sweep.sweep`)."""
     vary = _check_groups(vary)
     if not (isinstance(samples, (int, np.integer)) and 1 <= samples <= MAX_SCENARIOS):
         raise InputError(f"--samples must be a whole number from 1 to {MAX_SCENARIOS}, not "
                          f"{samples!r}")
     _check_spread(spread)
     _check_seed(seed)
-    kw = {"why": False, "threads": 1, **solve_kwargs}
+    opts = RunOptions.of(options, **solve_kwargs).for_scenarios()
     rng = np.random.default_rng(seed)
-    tasks = [(inst, {}, kw)]
-    tasks += [(inst, _sample_factors(inst, vary, spread, rng), kw) for _ in range(samples)]
+    tasks = [(inst, {}, opts)]
+    tasks += [(inst, _sample_factors(inst, vary, spread, rng), opts) for _ in range(samples)]
     rows = run_tasks(_sample_task, tasks, executor=executor, workers=workers, progress=progress)
     base, rows = rows[0], rows[1:]
-    base_plan = _decode(base.get("plan"))
-    solved = [r for r in rows if r.get("status") in ("optimal", "time_limit")]
-    n = len(solved)
+    base_plan = (base.get("plan") or Plan()).types()
+    plans = [r["plan"].types() for r in rows if solved(r)]
+    table = _stability(inst, base_plan, plans)
+    samp = pd.DataFrame([{"sample": i, **{k: v for k, v in r.items() if k != "plan"}}
+                         for i, r in enumerate(rows)])
+    baseline = {**base, "plan": base["plan"].text()} if "plan" in base else base
+    return Robustness(pairs=table, samples=samp, baseline=baseline)
+
+
+def _stability(inst, base_plan: dict, plans: list[dict]) -> pd.DataFrame:
+    """One row per pair recommended or ever chosen: how often, with which type, and the share
+    of samples that make the recommendation's decision; least stable recommendations first."""
+    n = len(plans)
     counts: dict = {}
-    for r in solved:
-        for pair, t in _decode(r.get("plan")).items():
+    for plan in plans:
+        for pair, t in plan.items():
             counts.setdefault(pair, {}).setdefault(t, 0)
             counts[pair][t] += 1
-    pairs = sorted(set(counts) | set(base_plan))
     recs = []
-    for pair in pairs:
-        d, r = pair.split("-", 1)
+    for pair in sorted(set(counts) | set(base_plan), key=lambda p: (pair_label(*p), p)):
         c = counts.get(pair, {})
         chosen = sum(c.values())
-        rec = {"partner": d, "recipient": r, "recommended_type": base_plan.get(pair, ""),
+        rec = {"partner": pair[0], "recipient": pair[1],
+               "recommended_type": base_plan.get(pair, ""),
                "chosen_share": chosen / n if n else np.nan}
         for t in inst.types:
             rec[f"share_{t}"] = c.get(t, 0) / n if n else np.nan
@@ -156,9 +170,7 @@ def robustness(inst, samples: int = 50, spread: float = 0.2, vary=DEFAULT_VARY, 
         table["_rec"] = table["recommended_type"] == ""
         table = table.sort_values(["_rec", "stability", "partner", "recipient"],
                                   kind="stable").drop(columns="_rec").reset_index(drop=True)
-    samp = pd.DataFrame([{"sample": i, **{k: v for k, v in r.items() if k != "plan"}}
-                         for i, r in enumerate(rows)])
-    return Robustness(pairs=table, samples=samp, baseline=base)
+    return table
 
 
 # --------------------------------------------------------------------------- SALib
@@ -178,17 +190,17 @@ def check_gsa(design: str, n, groups) -> tuple:
 
 
 def _gsa_task(args):
-    inst, groups, values, kw = args
+    inst, groups, values, options = args
     try:
         inst2 = perturbed(inst, dict(zip(groups, values)))
     except InputError as exc:
         return {"status": "bad input", "message": str(exc)}
-    return scenario_row(inst2, {}, kw)
+    return scenario_row(inst2, {}, options)
 
 
 def global_sensitivity(inst, groups=DEFAULT_VARY, spread: float = 0.2, design: str = "morris",
                        n: int = 8, seed: int = 0, executor=None, workers=None, progress=None,
-                       **solve_kwargs) -> pd.DataFrame:
+                       options: RunOptions | None = None, **solve_kwargs) -> pd.DataFrame:
     """Morris (mu*, sigma) or Sobol (S1, ST) indices of efficiency and equity (``design``).
 
     Each group is one factor: a common multiplier in [1 - spread, 1 + spread] of all its
@@ -212,10 +224,10 @@ def global_sensitivity(inst, groups=DEFAULT_VARY, spread: float = 0.2, design: s
         X = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     else:
         raise InputError(f"unknown design {design!r}: use morris or sobol")
-    kw = {"why": False, "threads": 1, **solve_kwargs}
-    rows = run_tasks(_gsa_task, [(inst, groups, x, kw) for x in X], executor=executor,
+    opts = RunOptions.of(options, **solve_kwargs).for_scenarios()
+    rows = run_tasks(_gsa_task, [(inst, groups, x, opts) for x in X], executor=executor,
                      workers=workers, progress=progress)
-    bad = [r for r in rows if r.get("status") not in ("optimal", "time_limit")]
+    bad = [r for r in rows if not solved(r)]
     if bad:
         raise InputError(f"{len(bad)} of {len(rows)} perturbed instances have no plan "
                          f"(first: {bad[0].get('status')}: {bad[0].get('message')}); "

@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import methods
 from .errors import InputError
 from .model import build_model
 from .rules import BY_NAME, RULES
 from .solver.highs import LpArrays, run_lp
 from .solver.status import Termination
+from .methods import get_method
 
 INF = math.inf
 # from the rule registry: the rules a planner reads in the report, those implied by supply and
@@ -105,27 +105,9 @@ def held_objective(am, sol, which: str = "plan") -> HeldObjective:
     if which != "plan":
         raise InputError(f"the objective must be plan, efficiency or equity, not {which!r}")
     pobj = am.inst.params["objective"]
-    table = sol.payoff
-    if pobj["method"] == "weighted":
-        lam = pobj["lambda"]
-        const = -(lam * table.E_nadir / table.E_range
-                  + (1.0 - lam) * table.Q_nadir / table.Q_range)
-        return HeldObjective(methods.weighted_objective(cE, cQ, cP, table, lam), const,
-                             label=f"the weighted score (lambda = {lam:g}), as in the summary")
-    if pobj["method"] == "epsilon":
-        prob = methods.epsilon_problem(cE, cQ, cP, table, pobj["eps"])
-        return HeldObjective(prob.objective, 0.0, list(prob.rows),
-                             ["equity >= eps"],
-                             label=f"the epsilon objective (equity >= {pobj['eps']:g}), as in "
-                                   "the summary")
-    if pobj["method"] == "lexicographic":
-        first = pobj["first"]
-        fvec, svec = (cE - cP, cQ - cP) if first == "efficiency" else (cQ - cP, cE - cP)
-        hold = float(sol.final_problem.rows[-1][1])
-        second = "equity" if first == "efficiency" else "efficiency"
-        return HeldObjective(svec, 0.0, [(fvec, hold, INF)], [first],
-                             label=f"{second} with {first} held at its best, as in the summary")
-    raise InputError(f"unknown method {pobj['method']!r}")
+    plan = get_method(pobj["method"]).plan_objective(am, pobj, sol.payoff, sol.final_problem)
+    return HeldObjective(plan.objective, plan.constant, list(plan.rows), plan.row_labels,
+                         label=plan.label)
 
 
 def held_pairings(am, sol) -> np.ndarray:
@@ -298,9 +280,9 @@ def _region_names(inst) -> dict:
             **dict(zip(inst.recipients.index, inst.recipients["name"]))}
 
 
-def _change(rule, entity, name_of: dict, hold_kind: str) -> tuple[str, str]:
+def _change(rule, entity, name_of: dict, hold_kind) -> tuple[str, str]:
     """How a row's right-hand side moves by one unit, up and down, in the planner's words:
-    the rule's own words (the rule registry), or those of the hold row of a method."""
+    the rule's own words (the rule registry), or those the method gives its hold rows."""
     ids = entity.split(",")
 
     def who(i):
@@ -309,9 +291,8 @@ def _change(rule, entity, name_of: dict, hold_kind: str) -> tuple[str, str]:
     def name(i=0):
         return name_of.get(who(i), who(i))
 
-    if rule == "hold":
-        level, unit = (("the equity level eps", "") if hold_kind == "epsilon" else
-                       (f"the level at which {entity} is held", " unit"))
+    if rule == "hold":  # a row the method adds: it says what its level is
+        level, unit = hold_kind.hold_words(entity)
         return f"raising {level} by one{unit}", f"lowering {level} by one{unit}"
     words = BY_NAME[rule].change(name, who) if rule in BY_NAME else None
     return words or ("raising the right-hand side by one unit",
@@ -319,7 +300,7 @@ def _change(rule, entity, name_of: dict, hold_kind: str) -> tuple[str, str]:
 
 
 def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, name_of: dict, state: str,
-             hold_kind: str = "") -> str:
+             hold_kind=None) -> str:
     """The row in words. ``state``: "price" (binding with a price), "zero" (binding, price 0
     over its range), "degenerate" (at its limit but basic: price 0 on its open side only),
     "held" (a constant once the pairings are held), "slack" (not binding)."""
@@ -381,19 +362,14 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
 
 def _units(sol, objective: str) -> tuple:
     """``(efficiency units per objective unit or None, the objective's unit in words, the
-    method whose hold rows are reported or "")``."""
+    method whose hold rows are reported or "")``: the plan's objective is the method's."""
     pobj = sol.instance.params["objective"]
-    per_unit = None
-    unit_words = {"plan": "objective units", "efficiency": "units of efficiency",
-                  "equity": "units of equity"}[objective]
-    if objective == "plan" and pobj["method"] == "weighted" and pobj["lambda"] > 0:
-        per_unit = sol.payoff.E_range / pobj["lambda"]
-        unit_words = "points of the weighted score"
-    elif objective == "plan" and pobj["method"] == "epsilon":
-        per_unit = sol.payoff.E_range
-    elif objective == "plan" and pobj["method"] == "lexicographic":
-        unit_words = "units of " + ("equity" if pobj["first"] == "efficiency" else "efficiency")
-    return per_unit, unit_words, pobj["method"] if objective == "plan" else ""
+    method = get_method(pobj["method"]) if objective == "plan" else None
+    per_unit = method and method.per_unit(pobj, sol.payoff)
+    unit_words = (method and method.unit_words(pobj)) or {
+        "plan": "objective units", "efficiency": "units of efficiency",
+        "equity": "units of equity"}[objective]
+    return per_unit, unit_words, method or ""
 
 
 def _reported(lm, held: HeldLP, all_rows: bool) -> np.ndarray:

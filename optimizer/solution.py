@@ -7,13 +7,15 @@ Tables (pandas DataFrames):
 - ``allocations``: one row per (partner, recipient, resource) that flows;
 - ``recipients``: baseline, outcome, normalised outcome, gain, capacity, partners;
 - ``balance``: every balance rule row: value, bound, slack, whether soft and its violation;
-- ``summary``: a dict of the headline numbers (efficiency, equity, payoff table, ...).
+- ``summary``: the headline numbers (efficiency, equity, payoff table, ...), a
+  :class:`~optimizer.summary.Summary`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from pathlib import Path
@@ -22,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from .files import atomic_dir
+from .methods import Method, get_method
 from .model import AllocationModel
 from .rules import BY_NAME
+from .summary import Summary
 
 ZERO = 1e-9  # flows below this are reported as 0
 
@@ -201,7 +205,7 @@ def balance_table(am: AllocationModel, x: np.ndarray, q) -> pd.DataFrame:
 
 
 def _jsonable(obj):
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
@@ -232,12 +236,21 @@ def read_result_csv(path) -> pd.DataFrame:
                        na_values=[""])
 
 
+def _from_summary(name: str, doc: str) -> property:
+    """A read-only attribute of Solution that is the summary's field ``name``."""
+    return property(lambda self: getattr(self.summary, name), doc=doc)
+
+
 @dataclass
 class Solution:
-    """The result of :func:`optimizer.solve`: tables, a summary, and what produced them."""
+    """The result of :func:`optimizer.solve`: tables, a summary, and what produced them.
+
+    ``summary`` is a :class:`~optimizer.summary.Summary`: typed fields
+    (``sol.summary.efficiency``) that also read as the mapping of ``summary.json``
+    (``sol.summary["price_of_fairness"]``)."""
 
     status: str
-    summary: dict
+    summary: Summary
     pairings: pd.DataFrame = field(default_factory=pd.DataFrame)
     allocations: pd.DataFrame = field(default_factory=pd.DataFrame)
     recipients: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -249,6 +262,11 @@ class Solution:
     final_problem: object = None
     payoff: object = None
     polish: object = None  # the fixed-binaries LP (duals for sensitivity)
+    options: object = None  # the optimizer.options.RunOptions of the run
+
+    def __post_init__(self):
+        if not isinstance(self.summary, Summary):  # a plain mapping (e.g. read from a file)
+            self.summary = Summary.from_dict(self.summary)
 
     # ------------------------------------------------------------- headline numbers
     @property
@@ -260,33 +278,21 @@ class Solution:
         return self.status == "optimal"
 
     @property
-    def efficiency(self) -> float | None:
-        return self.summary.get("efficiency")
+    def method(self) -> Method:
+        """The method that made the plan (:mod:`optimizer.methods`)."""
+        return get_method(self.instance.params["objective"]["method"])
 
-    @property
-    def equity(self) -> float | None:
-        return self.summary.get("equity")
-
-    @property
-    def objective(self) -> float | None:
-        return self.summary.get("objective")
-
-    @property
-    def mip_gap(self) -> float | None:
-        return self.summary.get("mip_gap")
-
-    @property
-    def price_of_fairness(self) -> float | None:
-        return self.summary.get("price_of_fairness")
-
-    @property
-    def timings(self) -> dict:
-        return self.summary.get("timings", {})
+    efficiency = _from_summary("efficiency", "E of the plan (None without one).")
+    equity = _from_summary("equity", "Q of the plan, from its outcomes (None without one).")
+    objective = _from_summary("objective", "The method's objective at the plan.")
+    mip_gap = _from_summary("mip_gap", "The gap a planner should read (summary.json's).")
+    price_of_fairness = _from_summary("price_of_fairness", "From the payoff table.")
+    timings = _from_summary("timings", "Seconds per part of the run.")
 
     @property
     def payoff_table(self) -> pd.DataFrame:
         """The lexicographic payoff table: rows = objective maximised first."""
-        pt = self.summary.get("payoff_table")
+        pt = self.summary.payoff_table
         if not pt:
             return pd.DataFrame(columns=["efficiency", "equity"])
         return pd.DataFrame([pt["max_efficiency_first"], pt["max_equity_first"]],
@@ -327,7 +333,7 @@ class Solution:
             try:
                 sens = self.sensitivity()
             except InputError as exc:  # e.g. ranging unavailable: the plan is still written
-                self.summary["sensitivity"] = f"not computed: {exc}"
+                self.summary.sensitivity = f"not computed: {exc}"
         if sens is not None:
             bal = tables["balance"].copy()
             price = dict(zip(sens.constraints["row"], sens.constraints["shadow_price"]))

@@ -17,7 +17,10 @@ import pandas as pd
 
 from .errors import InputError, RegcollabError
 from .limits import MAX_SCENARIOS
+from .options import RunOptions
 from .parallel import run_tasks
+from .pipeline import solve
+from .plan import Plan
 from .solution import _jsonable
 
 
@@ -85,56 +88,64 @@ def grid(params: dict) -> list[dict]:
     return [dict(zip(keys, combo)) for combo in itertools.product(*(params[k] for k in keys))]
 
 
-def plan_of(sol) -> dict:
-    if not sol.has_plan:
-        return {}
-    P = sol.pairings
-    return {f"{d}-{r}": t for d, r, t in zip(P["partner"], P["recipient"], P["type"])}
-
-
-def scenario_row(inst, changes: dict, solve_kwargs: dict) -> dict:
-    """Solve one scenario (runs in a worker); never raises for bad data or no plan."""
-    from .pipeline import solve
-
+def scenario_row(inst, changes: dict, options: RunOptions | None = None) -> dict:
+    """Solve one scenario (runs in a worker); never raises for bad data or no plan. The
+    row's ``plan`` is a :class:`~optimizer.plan.Plan` (data: the sweep makes its text)."""
     t0 = time.perf_counter()
     row = {"status": None, "message": ""}
     try:
-        sol = solve(inst.with_params(changes) if changes else inst, **solve_kwargs)
+        sol = solve(inst.with_params(changes) if changes else inst, options)
     except RegcollabError as exc:
         row.update(status="bad input", message=str(exc))
         row["seconds"] = time.perf_counter() - t0
         return row
     s = sol.summary
-    row.update(status=sol.status, message="" if sol.has_plan else s.get("message", ""),
-               efficiency=s.get("efficiency"), equity=s.get("equity"),
-               objective=s.get("objective"), price_of_fairness=s.get("price_of_fairness"),
-               mip_gap=s.get("mip_gap"), pairings=s.get("pairings"),
-               plan=";".join(f"{k}:{v}" for k, v in sorted(plan_of(sol).items())))
-    for t, n in (s.get("types") or {}).items():
+    row.update(status=sol.status, message="" if sol.has_plan else s.message,
+               efficiency=s.efficiency, equity=s.equity, objective=s.objective,
+               price_of_fairness=s.price_of_fairness, mip_gap=s.mip_gap,
+               pairings=s.pairings, plan=Plan.of(sol))
+    for t, n in (s.types or {}).items():
         row[f"n_{t}"] = n
     row["seconds"] = time.perf_counter() - t0
     return row
 
 
 def _task(args):
-    inst, changes, kw = args
-    return scenario_row(inst, changes, kw)
+    inst, changes, options = args
+    return scenario_row(inst, changes, options)
 
 
-def _decode(plan: str) -> dict:
-    if not isinstance(plan, str) or not plan:
-        return {}
-    return dict(item.split(":", 1) for item in plan.split(";"))
+def solved(row: dict) -> bool:
+    """Whether a scenario's row has a plan."""
+    return row.get("status") in ("optimal", "time_limit")
+
+
+def _check_paths(inst, scenarios: list[dict]) -> None:
+    """Fail early, in the caller, on a parameter that does not exist (a bad *value* only
+    fails its own scenario, which is reported as "bad input")."""
+    first = {}
+    for changes in scenarios:
+        for path, value in changes.items():
+            first.setdefault(path, value)
+    for path, value in first.items():
+        try:
+            inst.with_params({path: value})
+        except InputError as exc:
+            if "not a parameter" in str(exc) or "have no column" in str(exc) or "no such" in \
+                    str(exc) or "there is no" in str(exc):
+                raise
 
 
 def sweep(inst, params: dict | list, executor=None, workers: int | None = None, progress=None,
-          **solve_kwargs) -> pd.DataFrame:
+          options: RunOptions | None = None, **solve_kwargs) -> pd.DataFrame:
     """Solve every scenario of ``params`` and return one row per scenario.
 
     ``params``: ``{path: [values]}`` (a grid) or a list of change dicts. ``executor``: any
     ``concurrent.futures.Executor`` or a ``dask.distributed.Client``; without one, a local
-    process pool of ``workers`` processes (default: all cores). Other keyword arguments go
-    to :func:`optimizer.solve` (``why`` defaults to False, ``threads`` to 1 per solve).
+    process pool of ``workers`` processes (default: all cores). ``options`` (a
+    :class:`~optimizer.options.RunOptions`) and other keyword arguments are those of
+    :func:`optimizer.solve`; each scenario is solved without the why re-solves and, unless
+    ``threads`` is given, with one thread.
     """
     if isinstance(params, dict):
         n = math.prod(len(v) for v in params.values())
@@ -147,40 +158,29 @@ def sweep(inst, params: dict | list, executor=None, workers: int | None = None, 
     scenarios = grid(params) if isinstance(params, dict) else [dict(c) for c in params]
     if not scenarios:
         raise InputError("the sweep has no scenarios")
-    # fail early, in the caller, on a parameter that does not exist (a bad *value* only
-    # fails its own scenario, which is reported as "bad input")
-    first = {}
-    for changes in scenarios:
-        for path, value in changes.items():
-            first.setdefault(path, value)
-    for path, value in first.items():
-        try:
-            inst.with_params({path: value})
-        except InputError as exc:
-            if "not a parameter" in str(exc) or "have no column" in str(exc) or "no such" in \
-                    str(exc) or "there is no" in str(exc):
-                raise
-    kw = {"why": False, "threads": 1, **solve_kwargs}
-    tasks = [(inst, {}, kw)] + [(inst, c, kw) for c in scenarios]
+    _check_paths(inst, scenarios)
+    opts = RunOptions.of(options, **solve_kwargs).for_scenarios()
+    tasks = [(inst, {}, opts)] + [(inst, c, opts) for c in scenarios]
     rows = run_tasks(_task, tasks, executor=executor, workers=workers, progress=progress)
     base, rows = rows[0], rows[1:]
-    base_plan = _decode(base.get("plan"))
+    base_plan = base.get("plan") or Plan()
     keys = sorted({k for c in scenarios for k in c})
     out = []
     for i, (changes, row) in enumerate(zip(scenarios, rows)):
-        rec = {"scenario": i, **{k: changes.get(k) for k in keys}, **row}
-        plan = _decode(row.get("plan"))
-        if row.get("status") in ("optimal", "time_limit"):
-            added = sorted(f"{k}:{plan[k]}" for k in set(plan) - set(base_plan))
-            removed = sorted(f"{k}:{base_plan[k]}" for k in set(base_plan) - set(plan))
-            retyped = sorted(f"{k}:{base_plan[k]}->{plan[k]}" for k in set(plan) & set(base_plan)
-                             if plan[k] != base_plan[k])
-            rec.update(added=";".join(added), removed=";".join(removed),
-                       type_changes=";".join(retyped),
-                       n_changes=len(added) + len(removed) + len(retyped))
+        rec = {"scenario": i, **{k: changes.get(k) for k in keys}, **_as_text(row)}
+        if solved(row):
+            change = row["plan"].changes(base_plan)
+            rec.update({what: ";".join(items) for what, items in change.items()},
+                       n_changes=sum(len(items) for items in change.values()))
         out.append(rec)
     df = pd.DataFrame(out)
     # DataFrame.attrs travel through pandas operations and are compared by pd.concat: plain
     # values only (a numpy array there made concatenating two results raise)
-    df.attrs["baseline"] = _jsonable(base)
+    df.attrs["baseline"] = _jsonable(_as_text(base))
     return df
+
+
+def _as_text(row: dict) -> dict:
+    """A scenario's row for the table: its plan as text."""
+    plan = row.get("plan")
+    return {**row, "plan": plan.text()} if isinstance(plan, Plan) else row

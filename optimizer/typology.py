@@ -4,12 +4,19 @@ The paper (seed/paper-abstract.txt) names two forces: top-down political potenti
 (pot) and horizontal mutual benefit (ben). A type is *eligible* for a pair when pot and ben reach
 its thresholds (MODEL.md, eligibility); among the eligible types the optimizer picks the one the
 plan gains most from. This module says both in words, and measures the second by re-solving
-with each other eligible type forced on the pairing.
+with each other eligible type forced on the pairing (:func:`pair_alternatives`, the re-solve
+loop that ``explain.py`` uses too).
 """
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
+
 import numpy as np
+
+from .display import fmt_number
 
 AUTO_RESOLVES = 60  # "why" re-solves run by default up to this many
 AUTO_BINARIES = 5000  # ... and on models with at most this many binaries
@@ -20,25 +27,35 @@ def _clean(delta: float, scale: float) -> float:
     return 0.0 if abs(delta) <= 1e-9 * max(1.0, abs(scale)) else delta
 
 
-def eligibility_words(inst, d: int, r: int) -> tuple[list[str], str]:
-    """(eligible types, a sentence on pot and ben against each type's thresholds)."""
+def type_thresholds(inst, d: int, r: int) -> list[dict]:
+    """Per type: its pot and ben thresholds, whether pair (d, r) meets them (and is allowed),
+    and what fails (``"pot 0.40 < 0.60"``)."""
     a = inst.arrays
-    pot, ben = a["pot"][d, r], a["ben"][d, r]
-    ok, parts = [], []
-    if not a["allowed"][d, r]:
-        return [], "the pairing is not allowed"
+    pot, ben, allowed = a["pot"][d, r], a["ben"][d, r], bool(a["allowed"][d, r])
+    out = []
     for t, name in enumerate(inst.types):
-        pmin, bmin = a["pot_min"][t], a["ben_min"][t]
+        pmin, bmin = float(a["pot_min"][t]), float(a["ben_min"][t])
         fails = []
         if pot < pmin - 1e-12:
             fails.append(f"pot {pot:.2f} < {pmin:.2f}")
         if ben < bmin - 1e-12:
             fails.append(f"ben {ben:.2f} < {bmin:.2f}")
-        if fails:
-            parts.append(f"{name} not eligible ({' and '.join(fails)})")
-        else:
-            ok.append(name)
-    head = f"pot {pot:.2f}, ben {ben:.2f}: eligible for {', '.join(ok) if ok else 'no type'}"
+        out.append({"type": name, "pot_min": pmin, "ben_min": bmin,
+                    "eligible": allowed and not fails, "fails": fails})
+    return out
+
+
+def eligibility_words(inst, d: int, r: int) -> tuple[list[str], str]:
+    """(eligible types, a sentence on pot and ben against each type's thresholds)."""
+    a = inst.arrays
+    if not a["allowed"][d, r]:
+        return [], "the pairing is not allowed"
+    ths = type_thresholds(inst, d, r)
+    ok = [th["type"] for th in ths if th["eligible"]]
+    parts = [f"{th['type']} not eligible ({' and '.join(th['fails'])})" for th in ths
+             if th["fails"]]
+    head = (f"pot {a['pot'][d, r]:.2f}, ben {a['ben'][d, r]:.2f}: eligible for "
+            f"{', '.join(ok) if ok else 'no type'}")
     return ok, head + ("; " + "; ".join(parts) if parts else "")
 
 
@@ -56,6 +73,65 @@ def should_explain(sol, why) -> bool:
             and len(sol.model.z_pair) <= AUTO_BINARIES)
 
 
+
+# --------------------------------------------------------------------------- re-solves
+@dataclass
+class WhatIf:
+    """One re-solve of the plan's own problem with some pairing decisions fixed."""
+
+    status: str  # "optimal", "infeasible", "time_limit", ...
+    x: np.ndarray | None = None  # its plan (None: none)
+    loss: float | None = None  # drop of the method's objective (inf: no plan; None: unknown)
+    d_efficiency: float | None = None
+    d_equity: float | None = None
+
+
+def what_if(sol, fix, time_limit: float | None = None) -> WhatIf:
+    """Re-solve ``sol``'s final problem with ``fix`` = (columns, values) and compare."""
+    am, problem = sol.model, sol.final_problem
+    base = float(problem.objective @ sol.x)
+    res = sol.backend.solve(problem.objective, extra_rows=problem.rows, fix=fix,
+                            time_limit=time_limit)
+    if res.ok:
+        return WhatIf(res.status, res.x, _clean(base - res.objective, base),
+                      _clean(float(am.lm.objectives["efficiency"] @ res.x) - sol.efficiency,
+                             sol.efficiency),
+                      _clean(am.equity(res.x) - sol.equity, sol.equity))
+    return WhatIf(res.status, loss=math.inf if res.status == "infeasible" else None)
+
+
+def pair_columns(am) -> dict[tuple[int, int], dict[str, int]]:
+    """(partner, recipient) positions -> {type: its z column} of every candidate pair."""
+    T = list(am.inst.types)
+    out: dict = {}
+    for j, (p, t) in enumerate(zip(am.z_pair, am.z_type)):
+        key = (int(am.pair_d[p]), int(am.pair_r[p]))
+        out.setdefault(key, {})[T[int(t)]] = am.z.start + j
+    return out
+
+
+def pair_alternatives(sol, columns: dict[str, int], types, forbid: bool = False, clock=None,
+                      left: int | None = None, progress=None) -> list[tuple[str | None, WhatIf]]:
+    """Re-solve the plan's own problem once with each type of ``types`` forced on a pair
+    (``columns``: its z column per type, :func:`pair_columns`) and, with ``forbid``, once with
+    the pair forbidden; [(type or None for forbidden, result)].
+
+    ``clock`` shares the time budget; ``left`` is how many re-solves the caller still has to
+    run, these included (default: these). ``progress()`` is called after each."""
+    plans = [(t, ([columns[t]], [1.0])) for t in types]
+    if forbid:
+        cols = list(columns.values())
+        plans.append((None, (cols, [0.0] * len(cols))))
+    left = len(plans) if left is None else left
+    out = []
+    for i, (t, fix) in enumerate(plans):
+        out.append((t, what_if(sol, fix, clock.share(left - i) if clock is not None else None)))
+        if progress is not None:
+            progress()
+    return out
+
+
+# --------------------------------------------------------------------------- reasons
 NOT_ELIGIBLE = "not eligible"
 INFEASIBLE = "infeasible"
 CHOSEN = "chosen"
@@ -79,79 +155,65 @@ def add_type_reasons(sol, clock=None, resolve=True) -> None:
     re-solve stopped by a limit). The ``reason`` says it in words, numbers rounded to the
     solver's tolerance (:func:`optimizer.display.fmt_number`).
     """
-    import json
-
-    from .display import fmt_number
-
-    am, inst = sol.model, sol.instance
-    P = sol.pairings
+    inst, P = sol.instance, sol.pairings
     T = list(inst.types)
     D, R = inst.partners.index, inst.recipients.index
-    reasons, alternatives = [], []
-    loss = {t: np.full(len(P), np.nan) for t in T}
-    dE = {t: np.full(len(P), np.nan) for t in T}
-    dQ = {t: np.full(len(P), np.nan) for t in T}
-    cE = am.lm.objectives["efficiency"]
-    base_obj = float(sol.final_problem.objective @ sol.x)
-    # z column of (pair, type)
-    zcol = {}
-    for j, (p, t) in enumerate(zip(am.z_pair, am.z_type)):
-        zcol[(int(p), int(t))] = j
-    pair_index = {(int(d), int(r)): p for p, (d, r) in enumerate(zip(am.pair_d, am.pair_r))}
+    columns = pair_columns(sol.model)
     todo = count_resolves(sol) if resolve else 0
-    lexico = inst.params["objective"]["method"] == "lexicographic"
-    first = inst.params["objective"]["first"]
+    unkept = sol.method.unkept_words(inst.params["objective"])
+    numbers = {(what, t): np.full(len(P), np.nan) for what in ("loss", "dE", "dQ") for t in T}
+    reasons, alternatives = [], []
     for i, row in enumerate(P.itertuples(index=False)):
-        d = D.get_loc(row.partner)
-        r = R.get_loc(row.recipient)
+        d, r = D.get_loc(row.partner), R.get_loc(row.recipient)
         ok, words = eligibility_words(inst, d, r)
-        chosen = row.type
-        text = f"{chosen}: {words}"
-        alts = [t for t in ok if t != chosen]
-        alt = {t: (CHOSEN if t == chosen else NOT_ELIGIBLE if t not in ok else NOT_COMPUTED)
-               for t in T}
+        alts = [t for t in ok if t != row.type]
+        results = []
         if resolve and alts:
-            p = pair_index[(d, r)]
-            costs = []
-            for t in alts:
-                j = zcol[(p, T.index(t))]
-                col = am.z.start + j
-                share = clock.share(todo) if clock is not None else None
-                todo -= 1
-                res = sol.backend.solve(sol.final_problem.objective,
-                                        extra_rows=sol.final_problem.rows,
-                                        fix=([col], [1.0]), time_limit=share)
-                if res.ok:
-                    loss[t][i] = _clean(base_obj - res.objective, base_obj)
-                    dE[t][i] = _clean(float(cE @ res.x) - sol.efficiency, sol.efficiency)
-                    dQ[t][i] = _clean(am.equity(res.x) - sol.equity, sol.equity)
-                    alt[t] = float(loss[t][i])
-                    costs.append(
-                        f"as {t} the objective would drop by "
-                        f"{fmt_number(loss[t][i], 4, base_obj)} (efficiency "
-                        f"{fmt_number(dE[t][i], 4, sol.efficiency, sign=True)}, equity "
-                        f"{fmt_number(dQ[t][i], 4, sol.equity, sign=True)})")
-                elif res.status == "infeasible":
-                    loss[t][i] = np.inf
-                    alt[t] = INFEASIBLE
-                    costs.append(
-                        f"as {t}: infeasible (the {first} optimum could not be kept)"
-                        if lexico else f"as {t}: infeasible (no plan would satisfy the rules)")
-                else:
-                    alt[t] = f"not evaluated ({res.status})"
-                    costs.append(f"as {t}: not evaluated ({res.status})")
-            text += "; " + "; ".join(costs)
-        elif not alts:
-            text += "; it is the only eligible type"
-        else:
-            text += (f"; what {', '.join(alts)} would cost was not computed (re-solves "
-                     "skipped on large instances and with a time limit; ask with --why)")
+            results = pair_alternatives(sol, columns[(d, r)], alts, clock=clock, left=todo)
+            todo -= len(results)
+        text, alt = _reason(sol, row.type, ok, words, alts, results, resolve, unkept)
+        for t, w in results:
+            if w.loss is not None:
+                numbers["loss", t][i] = w.loss
+            if w.d_efficiency is not None:
+                numbers["dE", t][i], numbers["dQ", t][i] = w.d_efficiency, w.d_equity
         reasons.append(text)
         alternatives.append(json.dumps(alt, ensure_ascii=False))
     P["reason"] = reasons
     P["alternatives"] = alternatives
     for t in T:
-        P[f"loss_if_{t}"] = loss[t]
+        P[f"loss_if_{t}"] = numbers["loss", t]
     for t in T:
-        P[f"delta_E_if_{t}"] = dE[t]
-        P[f"delta_Q_if_{t}"] = dQ[t]
+        P[f"delta_E_if_{t}"] = numbers["dE", t]
+        P[f"delta_Q_if_{t}"] = numbers["dQ", t]
+
+
+def _reason(sol, chosen: str, ok: list, words: str, alts: list, results: list, resolve: bool,
+            unkept: str) -> tuple[str, dict]:
+    """A pairing's reason in words, and its alternatives per type (see add_type_reasons)."""
+    base = float(sol.final_problem.objective @ sol.x)
+    alt = {t: (CHOSEN if t == chosen else NOT_ELIGIBLE if t not in ok else NOT_COMPUTED)
+           for t in sol.instance.types}
+    text = f"{chosen}: {words}"
+    if results:
+        costs = []
+        for t, w in results:
+            if w.x is not None:
+                alt[t] = float(w.loss)
+                costs.append(
+                    f"as {t} the objective would drop by {fmt_number(w.loss, 4, base)} "
+                    f"(efficiency {fmt_number(w.d_efficiency, 4, sol.efficiency, sign=True)}, "
+                    f"equity {fmt_number(w.d_equity, 4, sol.equity, sign=True)})")
+            elif w.status == "infeasible":
+                alt[t] = INFEASIBLE
+                costs.append(f"as {t}: infeasible ({unkept})")
+            else:
+                alt[t] = f"not evaluated ({w.status})"
+                costs.append(f"as {t}: not evaluated ({w.status})")
+        text += "; " + "; ".join(costs)
+    elif not alts:
+        text += "; it is the only eligible type"
+    else:
+        text += (f"; what {', '.join(alts)} would cost was not computed (re-solves "
+                 "skipped on large instances and with a time limit; ask with --why)")
+    return text, alt

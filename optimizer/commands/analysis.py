@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -17,7 +18,6 @@ from .common import (
     handle_errors,
     method_options,
     number_rule,
-    parse_soft,
     render_table,
     resolve_instance,
     setting_rule,
@@ -25,10 +25,13 @@ from .common import (
 )
 
 
+@contextlib.contextmanager
 def _progress(quiet: bool, label: str):
-    """A progress callback drawing a bar on stderr (nothing when quiet)."""
+    """A progress callback drawing a bar on stderr (None when quiet); the bar is closed at
+    the end of the block."""
     if quiet or not sys.stderr.isatty():
-        return None, lambda: None
+        yield None
+        return
     state = {}
 
     def cb(done, total):
@@ -42,11 +45,34 @@ def _progress(quiet: bool, label: str):
         bar.update(done - state["pos"])
         state["pos"] = done
 
-    def close():
+    try:
+        yield cb
+    finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
 
-    return cb, close
+
+@contextlib.contextmanager
+def _cluster(scheduler: str | None):
+    """The Dask client of ``--scheduler`` (None without it), closed at the end of the block."""
+    from optimizer.parallel import connect
+
+    client = connect(scheduler) if scheduler else None
+    try:
+        yield client
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _load(instance, command: str, out, force: bool):
+    """(source, instance) of an analysis, with ``--out`` checked before the work."""
+    from optimizer import load_instance
+
+    source = resolve_instance(instance)
+    inst = load_instance(source)
+    _check_out(out, command, source, force, inst.name)
+    return source, inst
 
 
 def _write(out, command: str, tables: dict, summary: dict | None = None, *, source=None,
@@ -193,23 +219,14 @@ def check_vary(ctx, param, value):
 @_out("Write pareto.csv and summary.json into this folder (atomically).")
 @FORMAT
 @handle_errors
-def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, threads, quiet, out,
-           force, fmt):
+def pareto(instance, points, options, quiet, out, force, fmt):
     """The exact efficiency-equity Pareto front (AUGMECON2), with its knee and the price of
     fairness at every point."""
-    from optimizer import load_instance
     from optimizer.pareto import pareto as run
 
-    source = resolve_instance(instance)
-    inst = load_instance(source)
-    _check_out(out, "pareto", source, force, inst.name)
-    cb, close = _progress(quiet or fmt != "table", "Pareto front")
-    try:
-        front = run(inst, points=points, solver=solver, gap=gap, threads=threads,
-                    time_limit=time_limit, progress=cb, equity=equity, beta=beta,
-                    soft=parse_soft(soft))
-    finally:
-        close()
+    source, inst = _load(instance, "pareto", out, force)
+    with _progress(quiet or fmt != "table", "Pareto front") as cb:
+        front = run(inst, points=points, progress=cb, options=options)
     df = front.points
     summary = {"instance": inst.name, "points": len(df), "solves": front.solves,
                "seconds": round(front.seconds, 3),
@@ -241,22 +258,16 @@ def pareto(instance, points, equity, beta, soft, solver, time_limit, gap, thread
 @_out("Write sensitivity_constraints.csv and sensitivity_variables.csv (atomically).")
 @FORMAT
 @handle_errors
-def sensitivity(instance, objective, all_rows, method, weight, equity, beta, first, eps, soft,
-                solver, time_limit, gap, threads, quiet, out, force, fmt):
+def sensitivity(instance, objective, all_rows, options, quiet, out, force, fmt):
     """Shadow prices and ranging (Excel Solver's Sensitivity Report) of the recommended plan,
     with its pairings fixed."""
-    from optimizer import load_instance
     from optimizer import solve as run
     from optimizer.commands.common import EXIT
 
-    source = resolve_instance(instance)
-    inst = load_instance(source)
-    _check_out(out, "sensitivity", source, force, inst.name)
-    sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-              soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-              threads=threads, why=False)
+    source, inst = _load(instance, "sensitivity", out, force)
+    sol = run(inst, options.replace(why=False))
     if not sol.has_plan:
-        click.echo(f"error: {sol.summary.get('message')}", err=True)
+        click.echo(f"error: {sol.summary.message}", err=True)
         sys.exit(EXIT.get(sol.status, 1))
     rep = sol.sensitivity(objective=objective, all_rows=all_rows)
     tables = rep.tables()
@@ -305,13 +316,10 @@ def sensitivity(instance, objective, all_rows, method, weight, equity, beta, fir
 @_out("Write sweep.csv (atomically).")
 @FORMAT
 @handle_errors
-def sweep(instance, params, values, method, weight, equity, beta, first, eps, soft, solver,
-          time_limit, gap, threads, quiet, workers, scheduler, out, force, fmt):
+def sweep(instance, params, values, options, quiet, workers, scheduler, out, force, fmt):
     """Solve one scenario per parameter value (a grid when several --param are given), in
     parallel, and tabulate efficiency, equity, price of fairness and the changed pairings."""
-    from optimizer import load_instance
     from optimizer.errors import InputError
-    from optimizer.parallel import connect
     from optimizer.sweep import parse_values
     from optimizer.sweep import sweep as run
 
@@ -319,20 +327,9 @@ def sweep(instance, params, values, method, weight, equity, beta, first, eps, so
         raise InputError(f"give one --values for each --param ({len(params)} --param, "
                          f"{len(values)} --values)")
     grid = {p: parse_values(v) for p, v in zip(params, values)}
-    source = resolve_instance(instance)
-    inst = load_instance(source)
-    _check_out(out, "sweep", source, force, inst.name)
-    client = connect(scheduler) if scheduler else None
-    cb, close = _progress(quiet or fmt != "table", "Sweep")
-    try:
-        df = run(inst, grid, executor=client, workers=workers, progress=cb, method=method,
-                 weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-                 soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-                 **({"threads": threads} if threads else {}))
-    finally:
-        close()
-        if client is not None:
-            client.close()
+    source, inst = _load(instance, "sweep", out, force)
+    with _cluster(scheduler) as client, _progress(quiet or fmt != "table", "Sweep") as cb:
+        df = run(inst, grid, executor=client, workers=workers, progress=cb, options=options)
     if out:
         _write(out, "sweep", {"sweep": df}, source=source, instance=inst.name, force=force,
                quiet=quiet or fmt != "table")
@@ -377,42 +374,30 @@ def sweep(instance, params, values, method, weight, equity, beta, first, eps, so
 @_out("Write robustness.csv, samples.csv (and gsa.csv) atomically.")
 @FORMAT
 @handle_errors
-def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, method, weight, equity,
-               beta, first, eps, soft, solver, time_limit, gap, threads, quiet, workers,
-               scheduler, out, force, fmt):
+def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, options, quiet,
+               workers, scheduler, out, force, fmt):
     """How stable is each recommended pairing and type when productivity, supply and mutual
     benefit move? Solves perturbed copies and reports how often each pairing is chosen, and
     with which type."""
-    from optimizer import load_instance
-    from optimizer.parallel import connect
     from optimizer.robustness import check_gsa, global_sensitivity
     from optimizer.robustness import robustness as run
 
     groups = [g.strip() for g in vary.split(",") if g.strip()]
     if gsa != "none":  # before any solve: a design too big is refused at once
         check_gsa(gsa, gsa_samples, groups)
-    source = resolve_instance(instance)
-    inst = load_instance(source)
-    _check_out(out, "robustness", source, force, inst.name)
-    kw = dict(method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-              soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-              **({"threads": threads} if threads else {}))
-    client = connect(scheduler) if scheduler else None
-    cb, close = _progress(quiet or fmt != "table", "Robustness")
-    try:
-        res = run(inst, samples=samples, spread=spread, vary=groups, seed=seed, executor=client,
-                  workers=workers, progress=cb, **kw)
-        close()
+    source, inst = _load(instance, "robustness", out, force)
+    quiet_bars = quiet or fmt != "table"
+    with _cluster(scheduler) as client:
+        with _progress(quiet_bars, "Robustness") as cb:
+            res = run(inst, samples=samples, spread=spread, vary=groups, seed=seed,
+                      executor=client, workers=workers, progress=cb, options=options)
         tables = {"robustness": res.pairs, "samples": res.samples}
         if gsa != "none":
-            cb, close = _progress(quiet or fmt != "table", f"Global sensitivity ({gsa})")
-            tables["gsa"] = global_sensitivity(inst, groups=groups, spread=spread, design=gsa,
-                                               n=gsa_samples, seed=seed, executor=client,
-                                               workers=workers, progress=cb, **kw)
-    finally:
-        close()
-        if client is not None:
-            client.close()
+            with _progress(quiet_bars, f"Global sensitivity ({gsa})") as cb:
+                tables["gsa"] = global_sensitivity(inst, groups=groups, spread=spread,
+                                                   design=gsa, n=gsa_samples, seed=seed,
+                                                   executor=client, workers=workers,
+                                                   progress=cb, options=options)
     if out:
         _write(out, "robustness", tables, source=source, instance=inst.name, force=force,
                quiet=quiet or fmt != "table")

@@ -235,7 +235,9 @@ TIME_LIMIT_RULE = number_rule(lo=0, lo_open=True, rule="a positive, finite numbe
 
 
 def solver_options(fn):
-    """The options every solving command shares."""
+    """The options every solving command shares. The command gets them, with the method
+    options (:func:`method_options`) when it has them, as one argument ``options`` (a
+    :class:`~optimizer.options.RunOptions`), and ``quiet`` on its own."""
     opts = [
         click.option("--solver", default="highs", show_default=True,
                      callback=check_solver_option, help="highs (direct, default) or any PuLP solver by name, e.g. cbc."),
@@ -250,14 +252,45 @@ def solver_options(fn):
         click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors and the "
                      "requested json/csv output."),
     ]
+    fn = _gather_run_options(fn)
     for o in reversed(opts):
         fn = o(fn)
     return fn
 
 
+RUN_OPTIONS = ("method", "weight", "equity", "beta", "first", "eps", "soft", "solver",
+               "time_limit", "gap", "threads")
+"""The command-line options that make a command's RunOptions (by their parameter names)."""
+
+
+def _gather_run_options(fn):
+    """Call ``fn`` with one ``options`` (RunOptions) made of the run options it was given
+    (``--soft`` parsed) instead of one argument each."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from optimizer.options import RunOptions
+
+        from optimizer.methods import cli_settings
+
+        given = {name: kwargs.pop(name) for name in RUN_OPTIONS if name in kwargs}
+        if "soft" in given:
+            given["soft"] = parse_soft(given["soft"])
+        settings = {s.path: kwargs.pop(name) for name, s in cli_settings().items()
+                    if name in kwargs}
+        settings = {path: v for path, v in settings.items() if v is not None}
+        return fn(*args, options=RunOptions(settings=settings or None, **given), **kwargs)
+
+    return wrapper
+
+
 def method_options(fn):
+    """The options of the methods and their settings (with those the methods declare:
+    :class:`optimizer.methods.CliSetting`)."""
+    from optimizer.methods import cli_settings, method_names
+
     opts = [
-        click.option("--method", type=click.Choice(["weighted", "epsilon", "lexicographic"]),
+        click.option("--method", type=click.Choice(method_names()),
                      default=None, help="How efficiency and equity are combined "
                      "(default: the instance's, usually weighted)."),
         click.option("--weight", "--lambda", "weight", type=float, default=None,
@@ -274,6 +307,9 @@ def method_options(fn):
         click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
                      help="Make a balance rule soft (coverage, access_floor, capacity, "
                           "outcome_floor, outcome_spread, or all); repeatable."),
+        *(click.option(s.flag, s.name, type=s.type, default=None,
+                       callback=setting_rule(s.path), help=s.help)
+          for s in cli_settings().values()),
     ]
     for o in reversed(opts):
         fn = o(fn)

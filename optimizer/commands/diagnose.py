@@ -12,6 +12,8 @@ import sys
 
 import click
 
+from optimizer.methods import method_names
+
 from .common import (
     THREADS,
     TIME_LIMIT_RULE,
@@ -34,7 +36,7 @@ DIAGNOSE_BUDGET = 120.0  # default --time-limit of regcollab diagnose
               help="Diagnose with these balance rules soft, as 'regcollab solve --soft' would "
                    "solve (coverage, access_floor, capacity, outcome_floor, outcome_spread, or "
                    "all); repeatable.")
-@click.option("--method", type=click.Choice(["weighted", "epsilon", "lexicographic"]),
+@click.option("--method", type=click.Choice(method_names()),
               default=None, help="As for solve; with epsilon, --eps is checked against the "
                                  "most equity any plan can reach.")
 @click.option("--eps", type=float, default=None, callback=setting_rule("objective.eps"),
@@ -77,15 +79,18 @@ def diagnose(instance, soft, method, eps, max_conflicts, time_limit, threads, fm
     sys.exit(EXIT_DIAGNOSE.get(d.status, 1))
 
 
-def explain_infeasible(sol, instance_arg=None, soft=(), method=None, eps=None,
-                       time_limit=None, echo: bool = True) -> dict:
+def explain_infeasible(sol, instance_arg=None, options=None, echo: bool = True) -> dict:
     """After an infeasible ``regcollab solve``: say why, in a few lines, on stderr (with
     ``echo``), and return the diagnosis as a dict (:meth:`Diagnosis.as_dict`, or
     ``{"status": "error", "message": ...}`` when the diagnosis failed) for ``--format json``.
+    ``options`` are the solve's (a RunOptions): the full report's command repeats them.
 
     Never raises (but Ctrl-C): a failed diagnosis must not hide the solve's own message."""
     from optimizer.diagnose import diagnose as run
+    from optimizer.options import RunOptions
 
+    options = options or RunOptions()
+    time_limit = options.time_limit
     budget = min(time_limit, SOLVE_BUDGET) if time_limit else SOLVE_BUDGET
     try:
         d = run(sol.instance, time_limit=budget, max_conflicts=3)
@@ -97,16 +102,28 @@ def explain_infeasible(sol, instance_arg=None, soft=(), method=None, eps=None,
             click.echo(f"({message})", err=True)
         return {"status": "error", "message": message}
     args = [] if instance_arg is None else [str(instance_arg)]
-    args += [f"--soft {shlex.quote(s)}" for s in soft or ()]
-    if method:
-        args.append(f"--method {method}")
-    if eps is not None:
-        args.append(f"--eps {eps:g}")
+    args += [f"--soft {shlex.quote(s)}" for s in _soft_args(options.soft)]
+    if options.method:
+        args.append(f"--method {options.method}")
+    if options.eps is not None:
+        args.append(f"--eps {options.eps:g}")
     command = "regcollab diagnose" + (" " + " ".join(args) if args else "")
     text = d.short(" ".join(args) or None)
     if text and echo:
         click.echo(text, err=True)
     return {**d.as_dict(), "full_report": command}
+
+
+def _soft_args(soft) -> list[str]:
+    """``--soft`` values (RULE or RULE=PENALTY) that give ``soft`` (as RunOptions has it)."""
+    if not soft:
+        return []
+    if isinstance(soft, str):
+        return [soft]
+    if not isinstance(soft, dict):
+        return [str(s) for s in soft]
+    return [rule if pen is None else f"{rule}={int(pen) if float(pen).is_integer() else pen!r}"
+            for rule, pen in soft.items()]
 
 
 COMMANDS = [diagnose]

@@ -16,7 +16,6 @@ from .common import (
     handle_errors,
     method_options,
     paint,
-    parse_soft,
     progress,
     render_table,
     resolve_instance,
@@ -204,8 +203,7 @@ def convert(source, target, force, quiet):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Plain words, or everything as JSON.")
 @handle_errors
-def explain(instance, pairs, partner, recipient, method, weight, equity, beta, first, eps, soft,
-            solver, time_limit, gap, threads, quiet, fmt):
+def explain(instance, pairs, partner, recipient, options, quiet, fmt):
     """Say in plain words why a pairing got its type, or why a pair is not paired.
 
     Solves INSTANCE (default: the bundled default instance) with the given options, then for
@@ -234,13 +232,11 @@ def explain(instance, pairs, partner, recipient, method, weight, equity, beta, f
                 from None
     if not quiet and fmt == "text" and sys.stderr.isatty():
         click.echo(f"solving {inst.name} ...", err=True)
-    sol = run(inst, method=method, weight=weight, equity=equity, beta=beta, first=first, eps=eps,
-              soft=parse_soft(soft), solver=solver, time_limit=time_limit, gap=gap,
-              threads=threads, why=False)
+    sol = run(inst, options.replace(why=False))
     if not sol.has_plan:
-        click.echo(f"error: {sol.summary.get('message', sol.status)}", err=True)
+        click.echo(f"error: {sol.summary.message or sol.status}", err=True)
         sys.exit(EXIT.get(sol.status, 1))
-    clock = Clock(time_limit)
+    clock = Clock(options.time_limit)
     total = sum(planned_resolves(sol, d, r) for d, r in wanted)
     out = []
     with progress(total, "re-solving alternatives", quiet or fmt == "json") as step:
@@ -249,13 +245,13 @@ def explain(instance, pairs, partner, recipient, method, weight, equity, beta, f
     if fmt == "json":
         from optimizer.solution import _jsonable
 
-        payload = {"instance": sol.summary.get("instance"), "status": sol.status,
+        payload = {"instance": sol.summary.instance, "status": sol.status,
                    "efficiency": sol.efficiency, "equity": sol.equity,
                    "pairs": [e.as_dict() for e in out]}
         click.echo(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False))
     elif not quiet:
         s = sol.summary
-        head = (f"{s.get('instance')}: {s.get('message')}; efficiency "
+        head = (f"{s.instance}: {s.message}; efficiency "
                 f"{fmt_number(sol.efficiency, 6)}, equity {fmt_number(sol.equity, 6)}, "
                 f"{len(sol.pairings)} pairings")
         click.echo(paint(head, bold=True))

@@ -1,55 +1,21 @@
-"""Stage 3b: combine efficiency and equity (MODEL.md, "Methods").
+"""The payoff table: both lexicographic optima of efficiency (E) and equity (Q), which give
+the ideal and nadir values every method normalises by (MODEL.md, "Methods").
 
-Plain functions over a backend and objective vectors, so the analysis code (Pareto fronts,
-re-solves with a type forced) reuses them:
-
-- :func:`lexicographic`: one objective first, the other second, the first held at its optimum.
-- :func:`payoff_table`: both lexicographic optima; they give the ideal and nadir values.
-- :func:`weighted_objective` / :func:`epsilon_problem`: the scalarised problems.
-
-Soft balance rules subtract their penalty from every objective that is maximised.
+:func:`lexicographic` (one objective first, the other second, the first held at its optimum)
+is a plain function over a backend and objective vectors, so analysis code (Pareto fronts,
+re-solves with a type forced) reuses it. Soft balance rules subtract their penalty from every
+objective that is maximised.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .budget import Budget
-from .equity import equity_value, tail_mean  # noqa: F401 (their home is optimizer.equity)
-from .solver.result import StageResult
-
-AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
-
-
-def hold_tolerance(value: float) -> float:
-    """How far below its optimum an objective may fall when it is held in a later stage."""
-    return 1e-9 * abs(value) + 1e-7
-
-
-Clock = Budget.for_run
-"""The time budget of a run, shared by its stages (:meth:`optimizer.budget.Budget.for_run`)."""
-
-
-@dataclass
-class Problem:
-    """One scalarised problem: maximise ``objective`` subject to the model and ``rows``."""
-
-    objective: np.ndarray
-    rows: list = field(default_factory=list)  # (coef, lower, upper)
-    label: str = ""
-
-
-@dataclass
-class StageLog:
-    label: str
-    result: StageResult
-
-    def as_dict(self) -> dict:
-        r = self.result
-        return {"stage": self.label, "status": r.status, "objective": r.objective,
-                "mip_gap": r.mip_gap, "seconds": round(r.seconds, 4)}
+from ..budget import Budget
+from ..solver.result import StageResult
+from .base import Problem, StageLog, hold_tolerance
 
 
 def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Budget, stages_left: int,
@@ -175,14 +141,3 @@ def payoff_table(backend, cE: np.ndarray, cQ: np.ndarray, cP: np.ndarray, clock:
         table = table.with_plan(float(cE @ xq), equity(xq), xq).with_plan(
             float(cE @ xe), equity(xe), xe)
     return table, status
-
-
-def weighted_objective(cE, cQ, cP, table: PayoffTable, lam: float) -> np.ndarray:
-    """lambda (E - E_nad)/(E_ide - E_nad) + (1 - lambda)(Q - Q_nad)/(Q_ide - Q_nad) - penalty."""
-    return lam * cE / table.E_range + (1.0 - lam) * cQ / table.Q_range - cP
-
-
-def epsilon_problem(cE, cQ, cP, table: PayoffTable, eps: float) -> Problem:
-    """max E/r_E + delta (Q - eps)/r_Q - penalty  s.t.  Q >= eps  (augmented epsilon-constraint)."""
-    objective = cE / table.E_range + AUGMENTATION * cQ / table.Q_range - cP
-    return Problem(objective, [(cQ, eps, np.inf)], f"epsilon (equity >= {eps:g})")

@@ -1,0 +1,158 @@
+"""What every method shares: the problem it hands the solver, the stage log, the time budget,
+and :class:`Method`, the interface a method implements (one module per method beside this one;
+``registry.py`` finds them)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..budget import Budget
+
+INF = math.inf
+
+
+def hold_tolerance(value: float) -> float:
+    """How far below its optimum an objective may fall when it is held in a later stage."""
+    return 1e-9 * abs(value) + 1e-7
+
+
+Clock = Budget.for_run
+"""The time budget of a run, shared by its stages (:meth:`optimizer.budget.Budget.for_run`)."""
+
+
+@dataclass
+class Problem:
+    """One scalarised problem: maximise ``objective`` (+ ``constant``) subject to the model and
+    ``rows`` (each ``(coefficients, lower, upper)``). ``row_labels`` name the rows for the
+    planner (sensitivity's hold rows); ``label`` says what is maximised."""
+
+    objective: np.ndarray
+    rows: list = field(default_factory=list)  # (coef, lower, upper)
+    label: str = ""
+    constant: float = 0.0
+    row_labels: list = field(default_factory=list)
+
+
+@dataclass
+class StageLog:
+    label: str
+    result: object  # optimizer.solver.result.StageResult
+
+    def as_dict(self) -> dict:
+        r = self.result
+        return {"stage": self.label, "status": r.status, "objective": r.objective,
+                "mip_gap": r.mip_gap, "seconds": round(r.seconds, 4)}
+
+
+@dataclass(frozen=True)
+class CliSetting:
+    """A setting of a method that the command line sets: option ``flag`` (e.g.
+    ``--reference``) -> ``path`` of instance.toml (checked against the schema there)."""
+
+    flag: str
+    path: str
+    help: str
+    type: object = float  # the option's click type
+
+    @property
+    def name(self) -> str:
+        """The option's parameter name."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+def objective_vectors(am) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Efficiency, equity and the soft rules' penalty of model ``am``, as column vectors."""
+    obj = am.lm.objectives
+    return obj["efficiency"], obj["equity"], obj["penalty"]
+
+
+class Method:
+    """One way to combine efficiency (E) and equity (Q) into the problem solved last.
+
+    ``settings`` is any mapping with the ``objective.*`` keys a method reads (``lambda``,
+    ``first``, ``eps``): the instance's ``params["objective"]`` or a run's summary. ``table`` is
+    the run's :class:`~optimizer.methods.payoff.PayoffTable` (ideal and nadir values).
+    Subclasses set ``name`` and implement :meth:`final_problem`, :meth:`plan_objective`,
+    :meth:`label` and :meth:`words`; the other hooks have defaults that suit most methods.
+    """
+
+    name: str = ""
+    order: int = 100  # place among the methods (``--method`` choices, docs)
+    settings: tuple[str, ...] = ()  # the objective.* settings it reads (the summary shows them)
+    cli_settings: tuple[CliSetting, ...] = ()  # options every method-taking command gets
+
+    # ------------------------------------------------------------------ solving
+    def check(self, settings: Mapping) -> None:
+        """Refuse settings the method cannot run with (an InputError in the planner's
+        words), before any model is built."""
+
+    def payoff_row(self, settings: Mapping) -> str | None:
+        """``"efficiency"`` or ``"equity"`` when the plan is that row of the payoff table (no
+        solve after the table), else None."""
+        return None
+
+    def stages_after_payoff(self, settings: Mapping) -> int:
+        """How many solves the method adds after the payoff table (for the time budget)."""
+        return 0 if self.payoff_row(settings) else 1
+
+    def bound_rows(self, am, settings: Mapping) -> list:
+        """Rows the method adds to the model whatever the payoff table
+        (``(coefficients, lower, upper)``): they can leave the run without a plan, so a
+        diagnosis checks them too."""
+        return []
+
+    def final_problem(self, am, table, settings: Mapping) -> Problem:
+        """The problem solved last; its optimum is the recommended plan. Its ``label`` names
+        the stage in the summary's ``stages``."""
+        raise NotImplementedError
+
+    def score(self, settings: Mapping, table, E: float, Q: float, penalty: float,
+              problem: Problem, x: np.ndarray) -> float:
+        """The summary's ``objective`` of plan ``x`` (efficiency ``E``, equity ``Q`` from
+        the outcomes)."""
+        return float(problem.objective @ x)
+
+    def failure_message(self, settings: Mapping, table, status: str) -> str | None:
+        """What to tell the planner when the final problem has no plan (None: the general
+        message)."""
+        return None
+
+    # ------------------------------------------------------------------ sensitivity
+    def plan_objective(self, am, settings: Mapping, table, final: Problem) -> Problem:
+        """The objective the plan maximised, over the columns of model ``am`` (the run's or a
+        changed instance's), with its constant so that its value is the summary's
+        ``objective``, the rows the method adds and their labels, and its ``label`` in words
+        for the sensitivity report. ``final`` is the run's final problem."""
+        raise NotImplementedError
+
+    def per_unit(self, settings: Mapping, table) -> float | None:
+        """Units of efficiency per unit of the plan's objective (None: not a fixed rate)."""
+        return None
+
+    def unit_words(self, settings: Mapping) -> str | None:
+        """The unit of the plan's objective in words (None: "objective units")."""
+        return None
+
+    def hold_words(self, entity: str) -> tuple[str, str]:
+        """(what a hold row's level is, its unit) for the sensitivity report's sentences."""
+        return f"the level at which {entity} is held", " unit"
+
+    # ------------------------------------------------------------------ words
+    def label(self, settings: Mapping) -> str:
+        """The method and its settings, short (the terminal's summary)."""
+        raise NotImplementedError
+
+    def words(self, settings: Mapping, num) -> str:
+        """The method and its settings in words (the report); ``num`` formats a number."""
+        raise NotImplementedError
+
+    def unkept_words(self, settings: Mapping) -> str:
+        """Why forcing a type on a pairing can leave no plan (the reasons of pairings.csv)."""
+        return "no plan would satisfy the rules"
+
+    def __repr__(self) -> str:
+        return f"<method {self.name}>"

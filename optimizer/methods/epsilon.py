@@ -1,0 +1,62 @@
+"""``epsilon``: maximise efficiency subject to equity >= eps, augmented (AUGMECON, Mavrotas
+2009) so that the plan is not only weakly efficient."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..errors import InputError
+from .base import INF, Method, Problem, objective_vectors
+
+AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
+
+
+def epsilon_problem(cE, cQ, cP, table, eps: float) -> Problem:
+    """max E/r_E + delta (Q - eps)/r_Q - penalty  s.t.  Q >= eps  (augmented epsilon-constraint)."""
+    objective = cE / table.E_range + AUGMENTATION * cQ / table.Q_range - cP
+    return Problem(objective, [(cQ, eps, INF)], f"epsilon (equity >= {eps:g})")
+
+
+class Epsilon(Method):
+    name = "epsilon"
+    order = 1
+    settings = ("eps",)
+
+    def check(self, settings: Mapping) -> None:
+        if settings["eps"] is None:
+            raise InputError("the epsilon method needs a lower bound on equity: give --eps or "
+                             "objective.eps in instance.toml")
+
+    def bound_rows(self, am, settings: Mapping) -> list:
+        return [(objective_vectors(am)[1], settings["eps"], INF)]
+
+    def final_problem(self, am, table, settings: Mapping) -> Problem:
+        return epsilon_problem(*objective_vectors(am), table, settings["eps"])
+
+    def failure_message(self, settings: Mapping, table, status: str) -> str | None:
+        if status != "infeasible":
+            return None
+        return (f"no plan reaches equity {settings['eps']:g}: the most equity any plan can "
+                f"reach is {table.Q_ideal:.6g}")
+
+    def plan_objective(self, am, settings: Mapping, table, final: Problem) -> Problem:
+        prob = self.final_problem(am, table, settings)
+        return Problem(prob.objective, list(prob.rows),
+                       f"the epsilon objective (equity >= {settings['eps']:g}), as in the "
+                       "summary", row_labels=["equity >= eps"])
+
+    def per_unit(self, settings: Mapping, table) -> float | None:
+        return table.E_range
+
+    def hold_words(self, entity: str) -> tuple[str, str]:
+        return "the equity level eps", ""
+
+    def label(self, settings: Mapping) -> str:
+        eps = settings.get("eps")
+        return "epsilon" if eps is None else f"epsilon, eps {eps:g}"
+
+    def words(self, settings: Mapping, num) -> str:
+        return f"epsilon-constraint, equity at least {num(settings.get('eps'))}"
+
+
+METHOD = Epsilon()

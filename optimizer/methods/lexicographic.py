@@ -1,0 +1,47 @@
+"""``lexicographic``: one objective first (objective.first), the other second with the first
+held at its optimum: a row of the payoff table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .base import INF, Method, Problem, objective_vectors
+
+OTHER = {"efficiency": "equity", "equity": "efficiency"}
+
+
+class Lexicographic(Method):
+    name = "lexicographic"
+    order = 2
+    settings = ("first",)
+
+    def payoff_row(self, settings: Mapping) -> str | None:
+        return settings["first"]
+
+    def final_problem(self, am, table, settings: Mapping) -> Problem:
+        return table.prob_eff if settings["first"] == "efficiency" else table.prob_eq
+
+    def plan_objective(self, am, settings: Mapping, table, final: Problem) -> Problem:
+        # over the columns of ``am``, at the level the run held its first objective
+        first = settings["first"]
+        cE, cQ, cP = objective_vectors(am)
+        fvec, svec = (cE - cP, cQ - cP) if first == "efficiency" else (cQ - cP, cE - cP)
+        hold = float(final.rows[-1][1])
+        return Problem(svec, [(fvec, hold, INF)],
+                       f"{OTHER[first]} with {first} held at its best, as in the summary",
+                       row_labels=[first])
+
+    def unit_words(self, settings: Mapping) -> str | None:
+        return "units of " + OTHER[settings["first"]]
+
+    def label(self, settings: Mapping) -> str:
+        return f"lexicographic, first {settings['first']}"
+
+    def words(self, settings: Mapping, num) -> str:
+        return f"lexicographic, {settings.get('first')} first"
+
+    def unkept_words(self, settings: Mapping) -> str:
+        return f"the {settings['first']} optimum could not be kept"
+
+
+METHOD = Lexicographic()
