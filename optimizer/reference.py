@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections import defaultdict
 
 import numpy as np
 import pulp
@@ -23,125 +24,152 @@ from .methods import get_method, hold_tolerance
 from .methods.weighted import METHOD as WEIGHTED
 
 
-def build(inst):
-    """The PuLP problem and its variables (dicts keyed by ids)."""
-    a = inst.arrays
-    p = inst.params
-    D, R, K, T = (list(map(str, inst.partners.index)), list(map(str, inst.recipients.index)),
-                  list(inst.resources), list(inst.types))
-    prob = pulp.LpProblem("regcollab_reference", pulp.LpMaximize)
-    add = getattr(prob, "add_variable", None)
+class _Builder:
+    """The PuLP problem of one instance, built term by term (see :func:`build`)."""
 
-    def var(name, lo=0.0, hi=None, cat=pulp.LpContinuous):
-        return add(name, lo, hi, cat=cat) if add else pulp.LpVariable(name, lo, hi, cat)
+    def __init__(self, inst):
+        self.inst, self.a, self.p = inst, inst.arrays, inst.params
+        self.D, self.R = list(map(str, inst.partners.index)), list(map(str, inst.recipients.index))
+        self.K, self.T = list(inst.resources), list(inst.types)
+        self.prob = pulp.LpProblem("regcollab_reference", pulp.LpMaximize)
+        self.add = getattr(self.prob, "add_variable", None)
+        self.soft = self.p["balance"]["soft"]
+        self.slacks: list = []
+        self.idx = {"d": {d: i for i, d in enumerate(self.D)},
+                    "r": {r: i for i, r in enumerate(self.R)},
+                    "k": {k: i for i, k in enumerate(self.K)},
+                    "t": {t: i for i, t in enumerate(self.T)}}
 
-    x, z = {}, {}
-    for di, d in enumerate(D):
-        for ri, r in enumerate(R):
-            for ti, t in enumerate(T):
-                if not a["eligible"][di, ri, ti]:
-                    continue
-                z[d, r, t] = var(f"z_{di}_{ri}_{ti}", 0, 1, pulp.LpBinary)
-                for ki, k in enumerate(K):
-                    x[d, r, k, t] = var(f"x_{di}_{ri}_{ki}_{ti}", 0)
-    idx = {"d": {d: i for i, d in enumerate(D)}, "r": {r: i for i, r in enumerate(R)},
-           "k": {k: i for i, k in enumerate(K)}, "t": {t: i for i, t in enumerate(T)}}
+    def var(self, name, lo=0.0, hi=None, cat=pulp.LpContinuous):
+        return (self.add(name, lo, hi, cat=cat) if self.add
+                else pulp.LpVariable(name, lo, hi, cat))
 
-    def coef(d, r, k, t):
+    def coef(self, d, r, k, t):
+        a, idx = self.a, self.idx
         return (a["prod"][idx["r"][r], idx["k"][k]] * (1 + a["comp"][idx["d"][d], idx["r"][r]])
                 * a["mult"][idx["t"][t]])
 
-    soft = p["balance"]["soft"]
-    slacks = []
-
-    def balance(rule, expr, rhs, name):
-        if rule in soft:
-            s = var(f"slack_{name}", 0)
-            slacks.append((s, soft[rule]))
-            prob.addConstraint(expr + s >= rhs, name)
+    def balance(self, rule, expr, rhs, name):
+        if rule in self.soft:
+            s = self.var(f"slack_{name}", 0)
+            self.slacks.append((s, self.soft[rule]))
+            self.prob.addConstraint(expr + s >= rhs, name)
         else:
-            prob.addConstraint(expr >= rhs, name)
+            self.prob.addConstraint(expr >= rhs, name)
 
-    # index the variables once (as a careful modeller would), then one lpSum per constraint
-    from collections import defaultdict
+    def variables(self):
+        """x (flows) and z (pairings) of every eligible pair and type."""
+        x, z = {}, {}
+        for di, d in enumerate(self.D):
+            for ri, r in enumerate(self.R):
+                for ti, t in enumerate(self.T):
+                    if not self.a["eligible"][di, ri, ti]:
+                        continue
+                    z[d, r, t] = self.var(f"z_{di}_{ri}_{ti}", 0, 1, pulp.LpBinary)
+                    for ki, k in enumerate(self.K):
+                        x[d, r, k, t] = self.var(f"x_{di}_{ri}_{ki}_{ti}", 0)
+        self.x, self.z = x, z
+        # index the variables once (as a careful modeller would), then one lpSum per row
+        self.by_dk, self.by_rk, self.by_r, self.z_d, self.z_r = (
+            defaultdict(list) for _ in range(5))
+        for (d, r, k, t), v in x.items():
+            self.by_dk[d, k].append(v)
+            self.by_rk[r, k].append(v)
+            self.by_r[r].append((self.coef(d, r, k, t), t, v))
+        for (d, r, t), v in z.items():
+            self.z_d[d].append(v)
+            self.z_r[r].append(v)
 
-    by_dk, by_rk, by_r, z_d, z_r = (defaultdict(list) for _ in range(5))
-    for (d, r, k, t), v in x.items():
-        by_dk[d, k].append(v)
-        by_rk[r, k].append(v)
-        by_r[r].append((coef(d, r, k, t), t, v))
-    for (d, r, t), v in z.items():
-        z_d[d].append(v)
-        z_r[r].append(v)
+    def pairings(self):
+        """Capacity of the pairings: supply, absorptive capacity, links, one type a pair,
+        fixed pairs, the scale rule and the partners' spans."""
+        a, idx, prob, x, z = self.a, self.idx, self.prob, self.x, self.z
+        for di, d in enumerate(self.D):
+            for ki, k in enumerate(self.K):
+                prob.addConstraint(pulp.lpSum(self.by_dk[d, k]) <= a["supply"][di, ki],
+                                   f"supply_{di}_{ki}")
+        for ri, r in enumerate(self.R):
+            for ki, k in enumerate(self.K):
+                prob.addConstraint(pulp.lpSum(self.by_rk[r, k]) <= a["absorb"][ri, ki],
+                                   f"absorb_{ri}_{ki}")
+        for (d, r, k, t), v in x.items():
+            cap = min(a["supply"][idx["d"][d], idx["k"][k]], a["absorb"][idx["r"][r], idx["k"][k]])
+            prob.addConstraint(v <= cap * z[d, r, t], f"link_{v.name}")
+        for d, r in sorted({(d, r) for d, r, t in z}):
+            types = pulp.lpSum(z[d, r, t] for t in self.T if (d, r, t) in z)
+            prob.addConstraint(types <= 1, f"one_{idx['d'][d]}_{idx['r'][r]}")
+            if a["fixed"][idx["d"][d], idx["r"][r]]:
+                prob.addConstraint(types >= 1, f"fixed_{idx['d'][d]}_{idx['r'][r]}")
+        for (d, r, t), zv in z.items():
+            ri = idx["r"][r]
+            floor = self.p["balance"]["pair_floor"] * sum(
+                a["value"][ki] * a["need"][ri, ki] for ki in range(len(self.K)))
+            ms = max(a["min_scale"][idx["t"][t]], floor)  # MODEL.md 1.1: the pair floor
+            if ms > 0:
+                prob.addConstraint(pulp.lpSum(a["value"][idx["k"][k]] * x[d, r, k, t]
+                                              for k in self.K) >= ms * zv, f"scale_{zv.name}")
+        for di, d in enumerate(self.D):
+            if np.isfinite(a["max_partners_d"][di]):
+                prob.addConstraint(pulp.lpSum(self.z_d[d]) <= a["max_partners_d"][di],
+                                   f"span_d_{di}")
 
-    # capacity of the pairing itself
-    for di, d in enumerate(D):
-        for ki, k in enumerate(K):
-            prob.addConstraint(pulp.lpSum(by_dk[d, k]) <= a["supply"][di, ki],
-                               f"supply_{di}_{ki}")
-    for ri, r in enumerate(R):
-        for ki, k in enumerate(K):
-            prob.addConstraint(pulp.lpSum(by_rk[r, k]) <= a["absorb"][ri, ki],
-                               f"absorb_{ri}_{ki}")
-    for (d, r, k, t), v in x.items():
-        cap = min(a["supply"][idx["d"][d], idx["k"][k]], a["absorb"][idx["r"][r], idx["k"][k]])
-        prob.addConstraint(v <= cap * z[d, r, t], f"link_{v.name}")
-    pairs = sorted({(d, r) for d, r, t in z})
-    for d, r in pairs:
-        types = pulp.lpSum(z[d, r, t] for t in T if (d, r, t) in z)
-        prob.addConstraint(types <= 1, f"one_{idx['d'][d]}_{idx['r'][r]}")
-        if a["fixed"][idx["d"][d], idx["r"][r]]:
-            prob.addConstraint(types >= 1, f"fixed_{idx['d'][d]}_{idx['r'][r]}")
-    for (d, r, t), zv in z.items():
-        ri = idx["r"][r]
-        floor = inst.params["balance"]["pair_floor"] * sum(
-            a["value"][ki] * a["need"][ri, ki] for ki in range(len(K)))
-        ms = max(a["min_scale"][idx["t"][t]], floor)  # MODEL.md 1.1: the pair floor
-        if ms > 0:
-            prob.addConstraint(pulp.lpSum(a["value"][idx["k"][k]] * x[d, r, k, t] for k in K)
-                               >= ms * zv, f"scale_{zv.name}")
-    for di, d in enumerate(D):
-        if np.isfinite(a["max_partners_d"][di]):
-            prob.addConstraint(pulp.lpSum(z_d[d]) <= a["max_partners_d"][di], f"span_d_{di}")
-    G, C, U = {}, {}, {}
-    gamma = p["balance"]["gamma"]
-    for ri, r in enumerate(R):
-        zr = pulp.lpSum(z_r[r])
-        if np.isfinite(a["max_partners_r"][ri]):
-            prob.addConstraint(zr <= a["max_partners_r"][ri], f"span_r_{ri}")
-        if a["min_partners_r"][ri] > 0:
-            balance("coverage", zr, a["min_partners_r"][ri], f"coverage_{ri}")
-        for ki, k in enumerate(K):
-            floor = p["balance"]["alpha"] * a["need"][ri, ki]
-            if floor > 0:
-                balance("access_floor", pulp.lpSum(by_rk[r, k]), floor, f"access_{ri}_{ki}")
-        terms = by_r[r]
-        G[r] = pulp.lpSum(c * v for c, t, v in terms)
-        C[r] = pulp.lpSum(a["kappa"][idx["t"][t]] * c * v for c, t, v in terms)
-        U[r] = (a["y0"][ri] + (1.0 / a["pop"][ri]) * G[r]) * (1.0 / a["target"][ri])
-        if gamma > 0:
-            balance("capacity", C[r] - gamma * G[r], 0.0, f"capacity_{ri}")
-        if p["balance"]["theta"] is not None:
-            balance("outcome_floor", U[r], p["balance"]["theta"], f"floor_{ri}")
-    if p["balance"]["rho"] is not None:
-        mean_u = (1.0 / len(R)) * pulp.lpSum(U.values())
-        for ri, r in enumerate(R):
-            balance("outcome_spread", U[r] - p["balance"]["rho"] * mean_u, 0.0, f"spread_{ri}")
-    # equity
-    eta = var("eta", None, None)
-    if p["objective"]["equity"] == "tail":
-        s = {r: var(f"s_{ri}", 0) for ri, r in enumerate(R)}
-        for ri, r in enumerate(R):
-            prob.addConstraint(s[r] >= eta - U[r], f"tail_{ri}")
-        Q = eta - (1.0 / (p["objective"]["beta"] * len(R))) * pulp.lpSum(s.values())
-    else:
-        for ri, r in enumerate(R):
-            prob.addConstraint(eta <= U[r], f"min_{ri}")
-        Q = 1.0 * eta
-    E = pulp.lpSum(G.values()) - pulp.lpSum(a["setup"][idx["t"][t]] * v
-                                             for (d, r, t), v in z.items())
-    pen = pulp.lpSum(w * s for s, w in slacks)
-    return prob, {"x": x, "z": z, "E": E, "Q": Q, "penalty": pen, "U": U}
+    def recipients(self):
+        """Spans, coverage, access floors, capacity, outcome floor and spread of the
+        recipients. Returns their gains G and normalised outcomes U."""
+        a, p, prob = self.a, self.p, self.prob
+        G, C, U = {}, {}, {}
+        gamma = p["balance"]["gamma"]
+        for ri, r in enumerate(self.R):
+            zr = pulp.lpSum(self.z_r[r])
+            if np.isfinite(a["max_partners_r"][ri]):
+                prob.addConstraint(zr <= a["max_partners_r"][ri], f"span_r_{ri}")
+            if a["min_partners_r"][ri] > 0:
+                self.balance("coverage", zr, a["min_partners_r"][ri], f"coverage_{ri}")
+            for ki, k in enumerate(self.K):
+                floor = p["balance"]["alpha"] * a["need"][ri, ki]
+                if floor > 0:
+                    self.balance("access_floor", pulp.lpSum(self.by_rk[r, k]), floor,
+                                 f"access_{ri}_{ki}")
+            terms = self.by_r[r]
+            G[r] = pulp.lpSum(c * v for c, t, v in terms)
+            C[r] = pulp.lpSum(a["kappa"][self.idx["t"][t]] * c * v for c, t, v in terms)
+            U[r] = (a["y0"][ri] + (1.0 / a["pop"][ri]) * G[r]) * (1.0 / a["target"][ri])
+            if gamma > 0:
+                self.balance("capacity", C[r] - gamma * G[r], 0.0, f"capacity_{ri}")
+            if p["balance"]["theta"] is not None:
+                self.balance("outcome_floor", U[r], p["balance"]["theta"], f"floor_{ri}")
+        if p["balance"]["rho"] is not None:
+            mean_u = (1.0 / len(self.R)) * pulp.lpSum(U.values())
+            for ri, r in enumerate(self.R):
+                self.balance("outcome_spread", U[r] - p["balance"]["rho"] * mean_u, 0.0,
+                             f"spread_{ri}")
+        return G, U
+
+    def equity(self, U):
+        """The equity measure of the outcomes U: the tail mean or the minimum."""
+        obj = self.p["objective"]
+        eta = self.var("eta", None, None)
+        if obj["equity"] == "tail":
+            s = {r: self.var(f"s_{ri}", 0) for ri, r in enumerate(self.R)}
+            for ri, r in enumerate(self.R):
+                self.prob.addConstraint(s[r] >= eta - U[r], f"tail_{ri}")
+            return eta - (1.0 / (obj["beta"] * len(self.R))) * pulp.lpSum(s.values())
+        for ri, r in enumerate(self.R):
+            self.prob.addConstraint(eta <= U[r], f"min_{ri}")
+        return 1.0 * eta
+
+
+def build(inst):
+    """The PuLP problem and its variables (dicts keyed by ids)."""
+    b = _Builder(inst)
+    b.variables()
+    b.pairings()
+    G, U = b.recipients()
+    Q = b.equity(U)
+    E = pulp.lpSum(G.values()) - pulp.lpSum(b.a["setup"][b.idx["t"][t]] * v
+                                             for (d, r, t), v in b.z.items())
+    pen = pulp.lpSum(w * s for s, w in b.slacks)
+    return b.prob, {"x": b.x, "z": b.z, "E": E, "Q": Q, "penalty": pen, "U": U}
 
 
 def _solve(prob, objective, gap, time_limit, limited=None):
@@ -211,8 +239,8 @@ def solve_reference(inst, gap=None, time_limit=None) -> dict:
         out.update(status=stop.args[0], solve=time.perf_counter() - t1)
         return out
     Ev, Qv = pulp.value(E), true_equity()
-    out.update(status="time_limit" if limited else "optimal", E_ideal=E_ide, Q_nadir=Q_nad, E_nadir=E_nad, Q_ideal=Q_ide,
-               efficiency=Ev, equity=Qv,
+    out.update(status="time_limit" if limited else "optimal", E_ideal=E_ide, Q_nadir=Q_nad,
+               E_nadir=E_nad, Q_ideal=Q_ide, efficiency=Ev, equity=Qv,
                objective=lam * (Ev - E_nad) / rE + (1 - lam) * (Qv - Q_nad) / rQ
                - (pulp.value(P) or 0.0),
                solve=time.perf_counter() - t1)

@@ -1,7 +1,8 @@
 """The instance schema as data: every column and every parameter, once.
 
-Validation (``instance.py``), defaults and the user docs (``docs/instance-format.md``,
-checked by a test) all read these tables, so a new column is added here and nowhere else.
+Validation (``instance/settings.py``, ``instance/tables.py``), defaults and the user docs
+(``docs/instance-format.md``, checked by a test) all read these tables, so a new column is
+added here and nowhere else.
 A column whose name ends in ``.<resource>`` is written with a ``{k}`` placeholder and exists
 once per resource kind.
 """

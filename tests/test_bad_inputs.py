@@ -404,14 +404,14 @@ def test_api_raises_instance_error(tmp_path):
 def test_sizes_are_checked_before_the_model_is_built(tmp_path, monkeypatch):
     """The limits of docs/performance.md, lowered so that the demo hits them: partners x
     recipients (dense pair arrays) and flow columns (the model), each with its memory."""
-    import optimizer.instance as instance
+    import optimizer.limits as limits
 
     inst = make(tmp_path)
-    monkeypatch.setattr(instance, "MAX_PAIR_CELLS", 5)
+    monkeypatch.setattr(limits, "MAX_PAIR_CELLS", 5)
     code, out = run_cli("validate", inst)
     assert code == 2 and "2 partners x 3 recipients make 6 possible pairs, more than the 5" in out
-    monkeypatch.setattr(instance, "MAX_PAIR_CELLS", 100)
-    monkeypatch.setattr(instance, "MAX_FLOW_COLUMNS", 10)
+    monkeypatch.setattr(limits, "MAX_PAIR_CELLS", 100)
+    monkeypatch.setattr(limits, "MAX_FLOW_COLUMNS", 10)
     code, out = run_cli("solve", inst)
     assert code == 2 and out.startswith("error: pairs.csv") and "flow columns" in out
     assert "GB of memory" in out and out.count("\n") == 1

@@ -405,11 +405,11 @@ def test_date_1904_and_east_asian_date_formats(tmp_path):
 def test_limits_are_enforced_while_reading(tmp_path, monkeypatch):
     """The XML-event budget and the cell count stop a reading at the limit."""
     book = demo_book(tmp_path)
-    monkeypatch.setattr(xlsx, "MAX_XML_EVENTS", 50)
+    monkeypatch.setattr(xlsx.limits, "MAX_XML_EVENTS", 50)
     with pytest.raises(InstanceError, match="more XML content than the reader takes"):
         load_instance(book)
-    monkeypatch.setattr(xlsx, "MAX_XML_EVENTS", 12_000_000)
-    monkeypatch.setattr(xlsx, "MAX_CELLS", 20)
+    monkeypatch.setattr(xlsx.limits, "MAX_XML_EVENTS", 12_000_000)
+    monkeypatch.setattr(xlsx.limits, "MAX_CELLS", 20)
     with pytest.raises(InstanceError, match="more than 20 non-empty cells"):
         load_instance(book)
 

@@ -1,0 +1,144 @@
+"""Checks that need the whole validated instance: the size of the model it makes, fixed
+pairings that no plan can keep, and numbers that combine into a model no solver takes.
+
+They run after :func:`.tables.validate_tables` on a load, and after every
+:meth:`Instance.with_params` (:func:`settle` runs them and collects the data warnings).
+Messages are located by the instance's origin and the lines its rows came from.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import limits
+from ..errors import InstanceError
+from ..schema import MAX_COEFFICIENT, MAX_TOTAL_GAIN, fmt_limit
+from .data_warnings import collect_warnings, threshold_words
+from .reach import Reach, candidates, reach
+
+
+def line_of(inst, table: str, i: int) -> str:
+    """Row ``i`` of the partners or recipients table as its file (or sheet) numbers it."""
+    rows = inst.lines.get(table)
+    line = rows[i] if rows and i < len(rows) else None
+    df = inst.partners if table == "partners" else inst.recipients
+    return inst.origin.row(line, i, f"id {df.index[i]}")
+
+
+def flow_columns(inst) -> int:
+    """Flow columns of the model: eligible (pair, type) x resources that can flow (the
+    partner supplies it and the recipient can absorb it), as ``model.py`` makes them."""
+    a = inst.arrays
+    eligible = a["eligible"]
+    n_types = sum(eligible[:, :, t].astype(float) for t in range(eligible.shape[2]))
+    supplies, absorbs = (a["supply"] > 0).astype(float), (a["absorb"] > 0).astype(float)
+    # over resources k: the eligible types of the pairs whose partner supplies k and whose
+    # recipient absorbs it (whole numbers, exact in floats; einsum's own loop, as a threaded
+    # BLAS call on such thin matrices is slower on a busy machine)
+    return int(round(float(np.einsum("dr,rk,dk->", n_types, absorbs, supplies))))
+
+
+def check_size(inst) -> None:
+    n = flow_columns(inst)
+    if n > limits.MAX_FLOW_COLUMNS:
+        cells = len(inst.partners) * len(inst.recipients)
+        raise InstanceError(
+            f"the model would have {n:,} flow columns (candidate pairs x eligible types x "
+            f"resources), more than the {limits.MAX_FLOW_COLUMNS:,} regcollab solves (about "
+            f"{limits.gigabytes(limits.memory_estimate(cells, n))} of memory); list only the "
+            f"candidate pairs in {inst.origin.ref('pairs')} with [pairs] allowed = false, or "
+            "split the instance", file=inst.origin.file("pairs"))
+
+
+def _pair_line(inst, key) -> str | None:
+    rows = inst.lines.get("pairs")
+    if key not in inst.pairs.index:
+        return None
+    i = inst.pairs.index.get_loc(key)
+    return inst.origin.row(rows[i] if i < len(rows) else None, i, f"pair {key[0]}-{key[1]}")
+
+
+def check_fixed(inst) -> None:
+    """Fixed pairs must be able to take a type, and fit the spans of their regions."""
+    a = inst.arrays
+    fixed_no_type = a["fixed"] & ~candidates(inst)
+    if fixed_no_type.any():
+        d, r = (int(v[0]) for v in np.nonzero(fixed_no_type))
+        key = (inst.partners.index[d], inst.recipients.index[r])
+        raise InstanceError(
+            f"the pair {key[0]}-{key[1]} is fixed but can take no collaboration type: "
+            f"pot {a['pot'][d, r]:g} and ben {a['ben'][d, r]:g} are below every type's "
+            f"thresholds ({threshold_words(inst)})", file=inst.origin.file("pairs"),
+            row=_pair_line(inst, key), column="fixed")
+    # fixed pairings must fit the spans: no plan can keep more than max_partners of them
+    for axis, table, col, who in ((1, "partners", "max_partners_d", "partner"),
+                                  (0, "recipients", "max_partners_r", "recipient")):
+        n_fixed = a["fixed"].sum(axis=axis)
+        over = np.flatnonzero(n_fixed > a[col])
+        if len(over):
+            i = int(over[0])
+            ids = getattr(inst, table).index
+            keys = [k for k, f in zip(inst.pairs.index, inst.pairs["fixed"])
+                    if f and k[0 if who == "partner" else 1] == ids[i]]
+            raise InstanceError(
+                f"the {who} {ids[i]} has {int(n_fixed[i])} fixed pairings "
+                f"({', '.join(f'{d}-{r}' for d, r in keys)}) but max_partners is "
+                f"{a[col][i]:g}: no plan can keep them all", file=inst.origin.file(table),
+                row=line_of(inst, table, i), column="max_partners")
+
+
+def check_numerics(inst, reached: Reach | None = None) -> None:
+    """Values each within its range can still combine into a model no solver takes: one
+    unit of a resource raising an outcome by more than MAX_COEFFICIENT times its target,
+    an outcome that could reach more than MAX_COEFFICIENT times the target, or gains
+    that could add up to more than MAX_TOTAL_GAIN (HiGHS then rejects the model or
+    loses itself in round-off, e.g. calls it unbounded)."""
+    _, r_supply, (_, hi) = reached or reach(inst)
+    if not np.isfinite(hi).any():
+        return
+    R, file = inst.recipients, inst.origin.file("recipients")
+    hi0 = np.where(np.isfinite(hi), hi, 0.0)
+    r, k = np.unravel_index(int(np.argmax(hi0)), hi0.shape)
+    K = inst.resources[k]
+    units = (f"(prod.{K} {R[f'prod.{K}'].iat[r]:g} x (1 + comp) x mult / (population "
+             f"{R['population'].iat[r]:g} x target {R['target'].iat[r]:g}))")
+    if hi0[r, k] > MAX_COEFFICIENT:
+        raise InstanceError(
+            f"one unit of {K} would raise the outcome of {R.index[r]} by {hi0[r, k]:.3g} "
+            f"times its target {units}; the solver cannot work with coefficients above "
+            f"{fmt_limit(MAX_COEFFICIENT)}: express population, target or prod.{K} in "
+            f"other units", file=file, row=line_of(inst, "recipients", int(r)),
+            column=f"prod.{K}")
+    a = inst.arrays
+    reachable = np.minimum(a["absorb"], r_supply)  # (r, k)
+    with np.errstate(over="ignore", invalid="ignore"):
+        u_max = a["y0"] / a["target"] + (hi0 * reachable).sum(axis=1)
+        gain = (hi0 * (a["pop"] * a["target"])[:, None] * reachable).sum()
+    r = int(np.argmax(u_max))
+    if not u_max[r] <= MAX_COEFFICIENT:
+        raise InstanceError(
+            f"the outcome of {R.index[r]} could reach {u_max[r]:.3g} times its target "
+            f"(baseline / target plus what it can absorb times its prod x (1 + comp) x "
+            f"mult / (population x target)); the solver cannot work with numbers above "
+            f"{fmt_limit(MAX_COEFFICIENT)}: check the units of population, baseline, "
+            f"target, absorb and prod", file=file, row=line_of(inst, "recipients", r))
+    if not gain <= MAX_TOTAL_GAIN:
+        raise InstanceError(
+            f"the gains of a plan could add up to {gain:.3g} (prod x (1 + comp) x mult "
+            f"times what the recipients can absorb); the solver cannot work with numbers "
+            f"above {fmt_limit(MAX_TOTAL_GAIN)}: express prod, supply or absorb in larger "
+            f"units", file=file)
+
+
+def settle(inst, t0: float):
+    """``inst`` checked as a whole (size, fixed pairs, numerics), with its data warnings and
+    the seconds since ``t0``. Returns it."""
+    check_size(inst)
+    check_fixed(inst)
+    reached = reach(inst)
+    check_numerics(inst, reached)
+    object.__setattr__(inst, "warnings", tuple(collect_warnings(inst, reached)))
+    object.__setattr__(inst, "load_seconds", time.perf_counter() - t0)
+    return inst

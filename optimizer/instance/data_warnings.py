@@ -1,0 +1,136 @@
+"""Warnings about the data of a valid instance: what the planner should look at before
+solving (regions that can never be paired, pairs that can never be chosen, rules that the
+data alone already break, coefficients the solver cannot resolve)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..schema import INF, MAX_COEFFICIENT_SPREAD, MIN_COEFFICIENT, fmt_limit
+from .reach import Reach, reach
+
+
+def grouped(names: list[str], one: str, many: str, what: str, show: int = 5) -> list[str]:
+    """One warning for one name, one summarising warning for many."""
+    if not names:
+        return []
+    if len(names) == 1:
+        return [f"{one.format(names[0])} {what}"]
+    listed = ", ".join(names[:show]) + (f" and {len(names) - show} more" if len(names) > show
+                                        else "")
+    return [f"{many.format(n=len(names))} {what}: {listed}"]
+
+
+def _who(table, i) -> str:
+    """A region by its id, and its name when it has another one."""
+    name = str(table["name"].iat[i]) if "name" in table else ""
+    return f"{table.index[i]} ({name})" if name and name != str(table.index[i]) \
+        else str(table.index[i])
+
+
+def threshold_words(inst) -> str:
+    """The thresholds of pot and ben each type needs, in words."""
+    return "; ".join(f"{t} needs pot >= {p['pot_min']:g} and ben >= {p['ben_min']:g}"
+                     for t, p in inst.params["types"].items())
+
+
+def _unreachable(inst, cand: np.ndarray) -> list[str]:
+    """Regions and pairs that can take no part in any plan."""
+    a, R, D = inst.arrays, inst.recipients, inst.partners
+    has_partner = cand.any(axis=0)
+    out = grouped([_who(R, r) for r in np.flatnonzero(~has_partner)],
+                  "recipient {} has", "{n} recipients have",
+                  "no partner that may pair with it (every pair is not allowed or below "
+                  "every type's thresholds)")
+    out += grouped([_who(D, d) for d in np.flatnonzero(a["supply"].sum(axis=1) == 0)],
+                   "partner {} has", "{n} partners have", "no supply of any resource")
+    out += grouped([_who(R, r) for r in np.flatnonzero((a["prod"] == 0).all(axis=1))],
+                   "recipient {} gains", "{n} recipients gain",
+                   "nothing from any resource (every prod.* is 0)")
+    # pairs listed as allowed that can take no type: they silently drop out of the plan
+    if len(inst.pairs):
+        di = D.index.get_indexer(inst.pairs.index.get_level_values(0))
+        ri = R.index.get_indexer(inst.pairs.index.get_level_values(1))
+        dead = a["allowed"][di, ri] & ~cand[di, ri]
+        out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])],
+                       "the pair {} is", "{n} pairs are",
+                       f"allowed in {inst.origin.ref('pairs')} but below every type's "
+                       f"thresholds, so it can never be chosen ({threshold_words(inst)})")
+    # pairs whose partner cannot send the recipient enough to reach the scale rule's floor
+    # (the pair floor or min_scale) in any type they may take: never chosen
+    cd, cr = np.nonzero(cand)
+    carry = np.einsum("pk,k->p", np.minimum(a["supply"][cd], a["absorb"][cr]), a["value"])
+    floor = np.where(a["eligible"][cd, cr], a["scale_floor"][cr], np.inf).min(axis=1)
+    short = np.flatnonzero((floor > 0) & (carry < floor * (1 - 1e-9)))
+    out += grouped([f"{D.index[cd[i]]}-{R.index[cr[i]]} (can carry {carry[i]:.4g}, floor "
+                    f"{floor[i]:.4g})" for i in short],
+                   "the pair {} is", "{n} pairs are",
+                   "below the scale rule's floor: the partner cannot send the recipient "
+                   "resources worth the floor (balance.pair_floor of the recipient's total "
+                   "need, or the type's min_scale), so the pair can never be chosen")
+    return out
+
+
+def _rules_broken_by_data(inst, reached: Reach) -> list[str]:
+    """Rules that cannot hold, seen from the data alone (the solve would be infeasible)."""
+    a, R = inst.arrays, inst.recipients
+    cand, reachable = reached.cand, reached.supply
+    soft = inst.params["balance"]["soft"]
+    has_partner = cand.any(axis=0)
+    n_cand = cand.sum(axis=0)
+    out = []
+    if "coverage" not in soft:
+        short = np.flatnonzero(has_partner & (a["min_partners_r"] > n_cand))
+        out += [f"recipient {_who(R, r)} must get at least {a['min_partners_r'][r]:g} partners "
+                f"but only {int(n_cand[r])} may pair with it (min_partners); no plan can "
+                f"meet that unless the coverage rule is soft" for r in short[:5]]
+    if "access_floor" not in soft:
+        floor = inst.params["balance"]["alpha"] * a["need"]
+        can = np.minimum(a["absorb"], reachable)
+        tol = 1e-9 * np.maximum(1.0, floor)
+        rr, kk = np.nonzero(has_partner[:, None] & (floor > can + tol))
+        for r, k in list(zip(rr, kk))[:5]:
+            why = (f"it can absorb only {a['absorb'][r, k]:g}" if a["absorb"][r, k] < floor[r, k]
+                   else f"the partners that may pair with it can send only "
+                        f"{reachable[r, k]:g}")
+            out.append(f"recipient {_who(R, r)}'s access floor for {inst.resources[k]} is "
+                       f"{floor[r, k]:g} (alpha x need) but {why}; no plan can meet it unless "
+                       f"the access_floor rule is soft (regcollab diagnose explains)")
+    return out
+
+
+def numeric_warnings(inst, coefficients) -> list[str]:
+    """Coefficients the solver drops as zero, or spread wider than its tolerances
+    (``coefficients``: the least and largest, from :func:`.reach.outcome_coefficients`)."""
+    lo, hi = coefficients
+    ok = np.isfinite(lo)
+    if not ok.any():
+        return []
+    out = []
+    R = inst.recipients
+    small = np.where(ok, lo, INF)
+    r, k = np.unravel_index(int(np.argmin(small)), small.shape)
+    if small[r, k] < MIN_COEFFICIENT:
+        out.append(
+            f"one unit of {inst.resources[k]} raises the outcome of {R.index[r]} by only "
+            f"{small[r, k]:.3g} times its target; the solver treats coefficients below "
+            f"{fmt_limit(MIN_COEFFICIENT)} as zero, so such outcomes (and equity) would not "
+            f"move: express population or target in larger units (e.g. 10k people)")
+    with np.errstate(over="ignore", divide="ignore"):
+        spread = float(np.max(hi[ok]) / np.min(lo[ok]))  # lo > 0 where ok (prod > 0)
+    if spread > MAX_COEFFICIENT_SPREAD:
+        out.append(
+            f"the rises of outcomes per unit of resource span a factor of {spread:.3g} "
+            f"(prod x (1 + comp) x mult / (population x target) over recipients and "
+            f"resources), more than the solver's tolerances allow "
+            f"({fmt_limit(MAX_COEFFICIENT_SPREAD)}): results may be inaccurate; check the "
+            f"units of population, target and prod")
+    return out
+
+
+def collect_warnings(inst, reached: Reach | None = None) -> list[str]:
+    """Every warning about the data of ``inst``, in the order a planner reads them
+    (``reached``: its :class:`~.reach.Reach`, computed when not given)."""
+    reached = reached or reach(inst)
+    return (_unreachable(inst, reached.cand) + _rules_broken_by_data(inst, reached)
+            + numeric_warnings(inst, reached.coefficients))

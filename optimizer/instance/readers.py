@@ -1,0 +1,224 @@
+"""Readers of an instance folder: ``instance.toml`` and the CSV tables, as they are written.
+
+A reader checks only what reading needs (the encoding, the CSV and TOML syntax, absurd sizes
+and shapes) and returns the raw settings and tables (every cell as text) with their
+:class:`~.origin.Origin`; the values are validated once, by :func:`.tables.validate_tables`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import limits
+from ..errors import InstanceError
+from ..schema import MAX_KEY_PARTS, MAX_TOML_BYTES, MAX_TOML_DEPTH, MAX_TOML_KEYS
+from .origin import FILES, FOLDER, LINE, SETTINGS_FILE, Origin
+
+
+@dataclass(frozen=True)
+class RawInstance:
+    """An instance as read, before validation: the settings as parsed (nested dicts), the
+    tables as cells (text, or numbers and booleans from a workbook) with their ``_line``
+    column, ``pairs`` None when there are none, and where each came from."""
+
+    settings: dict
+    partners: pd.DataFrame
+    recipients: pd.DataFrame
+    pairs: pd.DataFrame | None
+    origin: Origin = FOLDER
+    path: str | None = None
+
+
+BOMS = ((b"\x00\x00\xfe\xff", "UTF-32 BE"), (b"\xff\xfe\x00\x00", "UTF-32 LE"),
+        (b"\xfe\xff", "UTF-16 BE"), (b"\xff\xfe", "UTF-16 LE"))
+"""Byte-order marks of the encodings other than UTF-8 (UTF-32 first: its LE mark begins
+with UTF-16's)."""
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    try:
+        if limit is not None:
+            size = path.stat().st_size
+            if size > limit:
+                raise InstanceError(f"the file has {size:,} bytes, more than the {limit:,} "
+                                    f"this file may have", file=path.name)
+        return path.read_bytes()
+    except OSError as exc:
+        raise InstanceError(f"the file cannot be read ({exc.strerror or exc})",
+                            file=path.name) from None
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """The text of a file that must be UTF-8 (a UTF-8 byte-order mark is fine)."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            raise InstanceError(f"the file is {encoding} encoded (it starts with the {encoding} "
+                                "byte-order mark); save it as UTF-8 (CSV UTF-8 in Excel)",
+                                file=name)
+    head = data[:400]
+    if len(head) >= 8 and head.count(0) >= len(head) // 3:
+        raise InstanceError("the file looks UTF-16 or UTF-32 encoded (every second or fourth "
+                            "byte is zero) but has no byte-order mark; save it as UTF-8",
+                            file=name)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InstanceError(f"line {line} is not valid UTF-8 text; save the file as UTF-8",
+                            file=name) from None
+
+
+def _read_text(path: Path, limit: int | None = None) -> str:
+    return decode_text(_read_bytes(path, limit), path.name)
+
+
+def read_csv_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
+    """Read a CSV as strings, keeping each row's line number in the ``_line`` column.
+    ``max_rows``: refuse a file with more lines than that before reading its values."""
+    data = _read_bytes(path)
+    if max_rows is not None:
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        if lines - 1 > max_rows:
+            raise InstanceError(f"the file has {lines - 1:,} lines of data, more than the "
+                                f"{max_rows:,} regcollab takes (docs/performance.md)",
+                                file=path.name)
+    text = decode_text(data, path.name)
+    # strict: an unclosed quote is an error, not the rest of the file read as one value
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InstanceError("the file is empty (it needs a header line)", file=path.name) from None
+    except csv.Error as exc:
+        raise InstanceError(f"line 1 is not valid CSV: {exc}", file=path.name) from None
+    header = [h.strip() for h in header]
+    if any(h == "" for h in header):
+        pos = header.index("") + 1
+        raise InstanceError(f"the header has an empty column name (column {pos})", file=path.name,
+                            row="line 1")
+    seen = set()
+    for h in header:
+        if h in seen:
+            raise InstanceError(f"the column '{h}' appears twice in the header", file=path.name,
+                                row="line 1")
+        seen.add(h)
+    rows, lines = [], []
+    start = reader.line_num + 1  # the line a record starts on (a quoted value may span lines)
+    try:
+        for fields in reader:
+            line, start = start, reader.line_num + 1
+            if not fields or all(f.strip() == "" for f in fields):
+                continue
+            if len(fields) != len(header):
+                raise InstanceError(
+                    f"has {len(fields)} fields but the header has {len(header)}",
+                    file=path.name, row=f"line {line}")
+            rows.append([f.strip() for f in fields])
+            lines.append(line)
+    except csv.Error as exc:
+        what = ("a quoted value is never closed (a '\"' is missing)"
+                if "unexpected end of data" in str(exc) else str(exc))
+        raise InstanceError(f"line {start} is not valid CSV: {what}", file=path.name) from None
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    df[LINE] = lines
+    return df
+
+
+_TOML_TOKENS = re.compile("|".join((
+    r'"""(?:[^\\]|\\.)*?"""',  # multi-line basic string
+    r"'''.*?'''",  # multi-line literal string
+    r'"(?:[^"\\\n]|\\.)*"',  # basic string
+    r"'[^'\n]*'",  # literal string
+    r"#[^\n]*",  # comment
+    r"[\[\]{}=.\n]",  # what the shape is made of
+)), re.S)
+_KEY_GAP = re.compile(r"[A-Za-z0-9_\- \t]*")
+
+
+def check_toml_shape(text: str, name: str = "instance.toml") -> None:
+    """Refuse, before parsing, TOML whose shape alone is absurd: nesting deeper than
+    MAX_TOML_DEPTH, a dotted key of more than MAX_KEY_PARTS parts, more than MAX_TOML_KEYS keys.
+
+    ``tomllib`` fails on such text with a RecursionError (deep nesting) or takes memory that
+    grows with the square of a dotted key's length (a 10,000-part key: 0.4 GB; 100,000 parts:
+    over 20 GB), so the text is scanned first: strings and comments skipped, brackets counted,
+    the dots of each run of key parts counted."""
+    depth = keys = dots = 0
+    line, last = 1, 0
+    for m in _TOML_TOKENS.finditer(text):
+        if not _KEY_GAP.fullmatch(text, last, m.start()):
+            dots = 0  # something else than key parts and dots between the tokens
+        last = m.end()
+        tok = m.group()
+        if tok in "[{":
+            depth += 1
+            dots = 0
+            if depth > MAX_TOML_DEPTH:
+                raise InstanceError(f"line {line} nests arrays or tables more than "
+                                    f"{MAX_TOML_DEPTH} deep", file=name)
+        elif tok in "]}":
+            depth = max(0, depth - 1)
+            dots = 0
+        elif tok == ".":
+            dots += 1
+            if dots >= MAX_KEY_PARTS:
+                raise InstanceError(f"line {line} has a dotted key of more than "
+                                    f"{MAX_KEY_PARTS} parts", file=name)
+        elif tok == "=":
+            keys += 1
+            dots = 0
+            if keys > MAX_TOML_KEYS:
+                raise InstanceError(f"the file has more than {MAX_TOML_KEYS:,} keys (line "
+                                    f"{line})", file=name)
+        elif tok == "\n":
+            line += 1
+            dots = 0
+        else:  # a string (part of a key or a value) or a comment
+            line += tok.count("\n")
+            if tok.startswith("#"):
+                dots = 0
+
+
+def parse_toml(text: str, name: str = "instance.toml") -> dict:
+    """``tomllib.loads`` with every failure an InstanceError naming the file."""
+    check_toml_shape(text, name)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InstanceError(f"is not valid TOML: {exc}", file=name) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise InstanceError(f"is not valid TOML: a number is too long ({exc})".split(";")[0]
+                            + ")", file=name) from None
+    except (RecursionError, MemoryError):
+        raise InstanceError("is too deeply nested or too large to read", file=name) from None
+
+
+def read_toml(path: Path) -> dict:
+    return parse_toml(_read_text(path, MAX_TOML_BYTES), path.name)
+
+
+def read_folder(folder: Path) -> RawInstance:
+    """The raw settings and tables of an instance folder (``pairs.csv`` may be missing)."""
+    toml_path = folder / SETTINGS_FILE
+    if not toml_path.is_file():
+        raise InstanceError("the file is missing from the instance folder", file=SETTINGS_FILE)
+    settings = read_toml(toml_path)
+    tables = {}
+    for key, fname in FILES.items():
+        fpath = folder / fname
+        if not fpath.is_file():
+            if key == "pairs":
+                tables[key] = None
+                continue
+            raise InstanceError("the file is missing from the instance folder", file=fname)
+        tables[key] = read_csv_table(fpath, limits.MAX_PAIR_ROWS if key == "pairs"
+                                     else limits.MAX_REGIONS)
+    return RawInstance(settings, tables["partners"], tables["recipients"], tables["pairs"],
+                       FOLDER, str(folder))

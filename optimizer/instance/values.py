@@ -1,0 +1,123 @@
+"""Checks of single values (a number in its range, text, an id or a name), and how messages
+quote a value. Every check raises :class:`InstanceError` with the location it is given
+(``file=``, ``row=``, ``column=``)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import reprlib
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..errors import InstanceError
+from ..schema import (
+    ID_FORBIDDEN,
+    INF,
+    bad_name_char,
+    bad_text_char,
+    char_words,
+    fmt_limit,
+    range_problem,
+)
+
+TRUE_WORDS = {"true", "yes", "1", "y", "t"}
+FALSE_WORDS = {"false", "no", "0", "n", "f"}
+TEXT_BREAKS = "\n\r\t"
+"""Control characters a text setting may hold (a multi-line description)."""
+
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+_SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxdict = 3, 5, 5
+
+
+def shown(value) -> str:
+    """A value as a message quotes it: short, whatever its size or depth."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a whole number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        return _SHOW.repr(value)
+    except (RecursionError, ValueError):  # absurdly deep, or an integer too long to print
+        return f"a {type(value).__name__}"
+
+
+def what(value) -> str:
+    """A value with its kind, for 'must be a number, not ...'."""
+    if isinstance(value, Mapping):
+        return f"a table ({shown(dict(value))})"
+    if isinstance(value, (list, tuple)):
+        return f"a list ({shown(list(value))})"
+    if isinstance(value, str):
+        return f"the text {shown(value)}"
+    return shown(value)
+
+
+def check_number(value, where: str, lo=-INF, hi=INF, lo_open=False, integer=False,
+                 **loc) -> float:
+    """``value`` as a float if it is a finite number in the range (whole if ``integer``);
+    ``where`` names it in the message, ``loc`` locates it (``file``, ``row``, ``column``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InstanceError(f"{where} must be a number, not {what(value)}", **loc)
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise InstanceError(f"{where} is {shown(value)}; it is too large for a number"
+                            + (f" (at most {fmt_limit(hi)})" if hi < INF else ""),
+                            **loc) from None
+    if not math.isfinite(v):
+        raise InstanceError(f"{where} must be a finite number, not {shown(value)}", **loc)
+    problem = range_problem(v, lo, hi, lo_open)
+    if problem:
+        raise InstanceError(f"{where} is {shown(value)}; {problem}", **loc)
+    if integer and v != int(v):
+        raise InstanceError(f"{where} must be a whole number, not {shown(value)}", **loc)
+    return v
+
+
+def check_text(value, where: str, allow: str = "", **loc) -> str:
+    """``value`` if it is text without control characters (but those in ``allow``)."""
+    if not isinstance(value, str):
+        raise InstanceError(f"{where} must be text (in quotes), not {what(value)}", **loc)
+    ch = bad_text_char(value, allow)
+    if ch is not None:
+        raise InstanceError(f"{where} contains {char_words(ch)}, an invisible control "
+                            "character; remove it", **loc)
+    return value
+
+
+def check_name(name: str, kind: str, **loc) -> None:
+    """Ids, resource and type names: no separators of row names, no invisible characters."""
+    ch = bad_name_char(name)
+    if ch is not None:
+        raise InstanceError(f"{kind} {shown(name)} contains {char_words(ch)}; ids and names may "
+                            f"not contain {' '.join(ID_FORBIDDEN)}, control characters or other "
+                            f"invisible characters", **loc)
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with a region's name (free text, but no control characters), or None."""
+    ch = bad_text_char(name)
+    if ch is None:
+        return None
+    return (f"the name {shown(name)} contains {char_words(ch)}, a control character; names may "
+            "hold any text but no control characters")
+
+
+def as_bool(v) -> bool | None:
+    """A true/false cell (a bool, or a word such as yes, no, 1, 0), or None when it is none."""
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    s = str(v).strip().lower()
+    if s in TRUE_WORDS:
+        return True
+    if s in FALSE_WORDS:
+        return False
+    return None
+
+
+def is_blank(v) -> bool:
+    """An empty cell: None, empty text or a pandas missing value (a float NaN; the text
+    "NaN" in a file is not empty, it is an error)."""
+    return v is None or (isinstance(v, str) and v.strip() == "") or (
+        isinstance(v, float) and math.isnan(v))
