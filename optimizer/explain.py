@@ -25,6 +25,7 @@ import numpy as np
 
 from .display import fmt_number
 from .errors import InputError
+from .rules import BY_NAME
 from .rules.pairing import scale_source
 from .solution import extract_tables
 from .typology import pair_alternatives, pair_columns, type_thresholds
@@ -315,18 +316,11 @@ def _balance_at_bound(sol, ex: PairExplanation) -> list[str]:
     for b in mine.itertuples(index=False):
         if not _at(b.value, b.bound) and not b.violation > 0:
             continue
-        if b.rule == "coverage" and ex.chosen is not None:
-            binding.append(f"{rn} must have at least {int(b.bound)} partner"
-                           f"{'s' if b.bound != 1 else ''} (coverage) and has exactly that")
-        elif b.rule == "access_floor":
-            binding.append(f"{rn} gets exactly its access floor of {b.resource} "
-                           f"({alpha:g} x need = {_fmt(b.bound)})")
-        elif b.rule == "capacity":
-            binding.append(f"{rn}'s lasting capacity is exactly the capacity-balance minimum "
-                           f"(gamma x gain = {_fmt(b.bound)})")
-        elif b.rule in ("outcome_floor", "outcome_spread"):
-            binding.append(f"{rn}'s outcome is at its {b.rule.replace('_', ' ')} "
-                           f"({_fmt(b.bound)})")
+        rule = BY_NAME.get(b.rule)
+        words = rule.binding(rn, b, alpha, _fmt, ex.chosen is not None) if rule else None
+        if words is None:
+            continue
+        binding.append(words)
         if b.violation > 0:
             binding[-1] += f"; the soft rule is broken by {_fmt(b.violation)}"
     return binding

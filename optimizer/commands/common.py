@@ -10,8 +10,13 @@ from pathlib import Path
 
 import click
 
+from optimizer.rules import BALANCE_NAMES
+
 EXIT = {"optimal": 0, "time_limit": 0, "infeasible": 3, "no_solution": 4, "unbounded": 1,
         "error": 1}
+
+SOFT_RULES = ", ".join(BALANCE_NAMES)
+"""The rules ``--soft`` takes, from the rule registry (the rules that may be made soft)."""
 
 
 def resolve_instance(path: str | None) -> Path:
@@ -305,8 +310,7 @@ def method_options(fn):
         click.option("--eps", type=float, default=None, callback=setting_rule("objective.eps"),
                      help="For --method epsilon: the least equity the plan must reach."),
         click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
-                     help="Make a balance rule soft (coverage, access_floor, capacity, "
-                          "outcome_floor, outcome_spread, or all); repeatable."),
+                     help=f"Make a balance rule soft ({SOFT_RULES}, or all); repeatable."),
         *(click.option(s.flag, s.name, type=s.type, default=None,
                        callback=setting_rule(s.path), help=s.help)
           for s in cli_settings().values()),

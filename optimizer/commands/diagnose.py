@@ -15,6 +15,7 @@ import click
 from optimizer.methods import method_names
 
 from .common import (
+    SOFT_RULES,
     THREADS,
     TIME_LIMIT_RULE,
     check_soft,
@@ -34,8 +35,7 @@ DIAGNOSE_BUDGET = 120.0  # default --time-limit of regcollab diagnose
 @click.argument("instance", required=False)
 @click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
               help="Diagnose with these balance rules soft, as 'regcollab solve --soft' would "
-                   "solve (coverage, access_floor, capacity, outcome_floor, outcome_spread, or "
-                   "all); repeatable.")
+                   f"solve ({SOFT_RULES}, or all); repeatable.")
 @click.option("--method", type=click.Choice(method_names()),
               default=None, help="As for solve; with epsilon, --eps is checked against the "
                                  "most equity any plan can reach.")

@@ -12,6 +12,7 @@ from ..budget import Budget
 from ..conflicts import Constraint, OutOfTime
 from ..errors import InputError
 from ..instance import Instance
+from ..methods import get_method
 from ..model import build_model
 from ..pipeline import effective_instance
 from ..rules import BY_NAME, HEADLINE_ORDER, SENTENCE_ORDER, num
@@ -62,7 +63,7 @@ def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: 
         status = s.feasible([], mip=True)
         if status == "feasible":
             diag.status = "feasible"
-            _check_epsilon(s, diag)
+            _check_method_rows(s, diag)
             return
         if status == "limit":
             raise OutOfTime
@@ -97,20 +98,7 @@ def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: 
             method = "deletion"
         elif len(conflicts) >= max_conflicts:
             break
-        relaxable = [c for c in members if c.kind == "col" or
-                     (c.kind == "row" and s.droppable(c.index)
-                      and (s.words.row_block[c.index] != "one_type" or c.side == "lo"))]
-        minimal = True
-        if method == "iis" and len(relaxable) > 1:
-            shrunk = s.shrink(dropped, relaxable, mip=False)
-            if shrunk is None:
-                relaxable = list(s.quickxplain(dropped, cands, mip=False))
-                method = "deletion-lp"
-            else:
-                relaxable, minimal = shrunk
-            keys = {c.key() for c in relaxable}
-            members = relaxable + [c for c in members if c.key() not in keys
-                                   and c.kind == "row" and not s.droppable(c.index)]
+        members, relaxable, method, minimal = _minimal(s, dropped, cands, members, method)
         if not relaxable:
             diag.notes.append("the solver reported a conflict among the model's definitions "
                               "alone; this is a bug, please report it")
@@ -128,8 +116,13 @@ def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: 
         diag.status = "infeasible"
         diag.notes.append("the solver says no plan exists but found no conflict to show")
         return
-    if not with_fixes:
-        return
+    if with_fixes:
+        _add_fixes(s, diag, conflicts)
+
+
+def _add_fixes(s: AllocationSearch, diag: Diagnosis, conflicts: list) -> None:
+    """Each conflict's fixes (how far each of its rules must give, the others kept) and the
+    suggestions that resolve them all."""
     skipped = 0
     for conflict, members in conflicts:
         others = [c for cf, ms in conflicts if cf is not conflict for c in ms
@@ -143,27 +136,52 @@ def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: 
                           f"within the time limit")
 
 
-def _check_epsilon(s: AllocationSearch, diag: Diagnosis) -> None:
-    inst = s.am.inst
-    p = inst.params["objective"]
-    if p["method"] != "epsilon" or p["eps"] is None:
-        return
-    cQ = s.lm.objectives["equity"] - s.lm.objectives["penalty"]
-    status, x, _ = s.lab.solve(mip=True, cost=-cQ)
-    if status != "feasible" or x is None:
-        return
-    qmax = float(s.lm.objectives["equity"] @ x)
-    eps = p["eps"]
-    if eps > qmax + 1e-7 * max(1.0, abs(qmax)):
+def _minimal(s: AllocationSearch, dropped, cands, members, method: str):
+    """The members of a conflict that a planner could relax, made minimal when they came
+    from an IIS: (members, relaxable, method, minimal)."""
+    relaxable = [c for c in members if c.kind == "col" or
+                 (c.kind == "row" and s.droppable(c.index)
+                  and (s.words.row_block[c.index] != "one_type" or c.side == "lo"))]
+    minimal = True
+    if method == "iis" and len(relaxable) > 1:
+        shrunk = s.shrink(dropped, relaxable, mip=False)
+        if shrunk is None:
+            relaxable = list(s.quickxplain(dropped, cands, mip=False))
+            method = "deletion-lp"
+        else:
+            relaxable, minimal = shrunk
+        keys = {c.key() for c in relaxable}
+        members = relaxable + [c for c in members if c.key() not in keys
+                               and c.kind == "row" and not s.droppable(c.index)]
+    return members, relaxable, method, minimal
+
+
+def _check_method_rows(s: AllocationSearch, diag: Diagnosis) -> None:
+    """The rows the method adds whatever the payoff table (the epsilon method's equity
+    bound): when the most any plan under the rules reaches is below such a row's bound, that
+    row alone is the conflict, in the method's own words."""
+    settings = s.am.inst.params["objective"]
+    method = get_method(settings["method"])
+    try:
+        rows = method.bound_rows(s.am, settings)
+    except (KeyError, TypeError):
+        return  # the method's settings are incomplete: the method's own check says so
+    for coef, lower, _ in rows:
+        if lower is None or not np.isfinite(lower):
+            continue
+        status, x, _ = s.lab.solve(mip=True, cost=-(coef - s.lm.objectives["penalty"]))
+        if status != "feasible" or x is None:
+            return
+        reach = float(coef @ x)
+        words = method.bound_conflict(settings, reach, num)
+        if lower <= reach + 1e-7 * max(1.0, abs(reach)) or words is None:
+            continue
         diag.status = "infeasible"
-        rule = Rule("epsilon", "equity >= eps", f"the plan must reach equity {num(eps)} "
-                    f"(--eps / objective.eps)", {}, eps)
+        rule = Rule(method.name, words["row"], words["text"], {}, lower)
         diag.conflicts.append(Conflict(
-            headline=(f"the epsilon method asks for equity of at least {num(eps)}, but the most "
-                      f"equity any plan can reach under the rules is {qmax:.6g}"),
-            rules=[rule], method="epsilon",
-            fixes=[Fix("epsilon", f"lower --eps (objective.eps) to at most {qmax:.6g}",
-                       eps - qmax, f"objective.eps = {qmax:.6g}")]))
+            headline=words["headline"], rules=[rule], method=method.name,
+            fixes=[Fix(method.name, words["fix"], lower - reach, words["setting"])]))
+        return
 
 
 # --------------------------------------------------------------------------- description

@@ -105,6 +105,13 @@ class Method:
         diagnosis checks them too."""
         return []
 
+    def bound_conflict(self, settings: Mapping, reach: float, num) -> dict | None:
+        """The diagnosis's words when the first of :meth:`bound_rows` asks for more than
+        ``reach``, the most any plan under the rules attains of its left-hand side: a dict
+        with ``row`` (the model's name), ``text`` (the rule), ``headline``, ``fix`` and
+        ``setting`` (None: this method adds no such row)."""
+        return None
+
     def final_problem(self, am, table, settings: Mapping) -> Problem:
         """The problem solved last; its optimum is the recommended plan. Its ``label`` names
         the stage in the summary's ``stages``."""

@@ -30,6 +30,16 @@ class Epsilon(Method):
     def bound_rows(self, am, settings: Mapping) -> list:
         return [(objective_vectors(am)[1], settings["eps"], INF)]
 
+    def bound_conflict(self, settings: Mapping, reach: float, num) -> dict | None:
+        eps = settings["eps"]
+        return {"row": "equity >= eps",
+                "text": f"the plan must reach equity {num(eps)} (--eps / objective.eps)",
+                "headline": (f"the epsilon method asks for equity of at least {num(eps)}, but "
+                             f"the most equity any plan can reach under the rules is "
+                             f"{reach:.6g}"),
+                "fix": f"lower --eps (objective.eps) to at most {reach:.6g}",
+                "setting": f"objective.eps = {reach:.6g}"}
+
     def final_problem(self, am, table, settings: Mapping) -> Problem:
         return epsilon_problem(*objective_vectors(am), table, settings["eps"])
 

@@ -17,6 +17,7 @@ def _recipient_names(s: Sets, ents: np.ndarray):
 class Coverage(Rule):
     name = "coverage"
     short = "coverage (min_partners)"
+    label = "{A} coverage (fewest partners)"
     statement = "coverage (opportunity): every recipient gets at least min_partners partners"
     group = "opportunity"
     soft_ok = True
@@ -94,6 +95,7 @@ class Coverage(Rule):
 class AccessFloor(Rule):
     name = "access_floor"
     short = "access floor (alpha)"
+    label = "{A} {b} access floor"
     statement = ("access floor (opportunity): every recipient gets at least alpha times its "
                  "need of each resource")
     group = "opportunity"
@@ -186,6 +188,7 @@ class AccessFloor(Rule):
 class Capacity(Rule):
     name = "capacity"
     short = "capacity balance (gamma)"
+    label = "{A} lasting capacity"
     statement = "capacity balance: lasting capacity is at least gamma times the gain"
     group = "capacity"
     parameter = "balance.gamma"
@@ -251,6 +254,7 @@ class Capacity(Rule):
 class OutcomeFloor(Rule):
     name = "outcome_floor"
     short = "outcome floor (theta)"
+    label = "{A} outcome floor"
     statement = "outcome floor: every normalised outcome u is at least theta"
     group = "outcome"
     parameter = "balance.theta"
@@ -319,6 +323,7 @@ class OutcomeFloor(Rule):
 class OutcomeSpread(Rule):
     name = "outcome_spread"
     short = "outcome spread (rho)"
+    label = "{A} outcome spread"
     statement = "outcome spread: every u is at least rho times the mean u"
     group = "outcome"
     parameter = "balance.rho"

@@ -11,6 +11,7 @@ change one unit of it means (sensitivity), and what it says when it binds around
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -161,6 +162,9 @@ class Rule:
     per_pairing = False  # one row per pairing and type
     fix_verb = ""
     fix_many = ""
+    label = ""  # a row in a table's Name column (Excel Solver's): "{A} {b} supply"; a, b, c
+    # are the row's ids (partner, resource ...), A, B, C their names
+
 
     # ------------------------------------------------------------------ the rows
     def build(self, s: Sets) -> Rows | None:
@@ -182,6 +186,18 @@ class Rule:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ words
+    def row_label(self, ids: list[str], names: Callable) -> str | None:
+        """The row with ids ``ids`` (``"SZ,funds"`` split) in the words of :attr:`label`,
+        ``names`` giving an id's name (None: no label, or too few ids for it)."""
+        fields = [f for _, f, _, _ in string.Formatter().parse(self.label) if f]
+        if not fields or any(ord(f.lower()) - ord("a") >= len(ids) for f in fields):
+            return None
+        values = {}
+        for f in fields:
+            i = ord(f.lower()) - ord("a")
+            values[f] = names(ids[i]) if f.isupper() else ids[i]
+        return self.label.format(**values)
+
     def sentence(self, w, e: dict, side: str) -> tuple[str, str, float | None, bool]:
         """The diagnosis's sentence for a row: (kind, text, bound, context)."""
         return self.name, f"{self.short or self.name}", None, True

@@ -19,6 +19,7 @@ def _rk(am, ent: int) -> tuple[int, int]:
 class Supply(Rule):
     name = "supply"
     short = "supply"
+    label = "{A} {b} supply"
     statement = "supply: a partner sends at most its supply of each resource"
     side = "hi"
     fix_verb, fix_many = "raise", "the supplies above"
@@ -51,6 +52,7 @@ class Supply(Rule):
 class Absorb(Rule):
     name = "absorb"
     short = "absorptive capacity"
+    label = "{A} {b} absorptive capacity"
     statement = "absorptive capacity: a recipient uses at most its absorptive capacity"
     side = "hi"
     fix_verb, fix_many = "raise", "the absorptive capacities above"
@@ -217,6 +219,7 @@ class Scale(Rule):
 
     name = "scale"
     short = "minimum scale"
+    label = "{A} - {B} {c} smallest scale"
     per_pairing = True
     statement = ("scale: a pairing carries resources worth at least its type's min_scale and "
                  "pair_floor times its recipient's total need")
@@ -277,6 +280,7 @@ class Scale(Rule):
 class SpanPartner(Rule):
     name = "span_partner"
     short = "partner span (max_partners)"
+    label = "{A} most recipients"
     statement = "partner span: a partner pairs with at most max_partners recipients"
     side = "hi"
     fix_verb, fix_many = "raise", "max_partners above"
@@ -308,6 +312,7 @@ class SpanPartner(Rule):
 class SpanRecipient(Rule):
     name = "span_recipient"
     short = "recipient span (max_partners)"
+    label = "{A} most partners"
     statement = "recipient span: a recipient gets at most max_partners partners"
     side = "hi"
     fix_verb, fix_many = "raise", "max_partners above"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..rules import BY_NAME
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
 
 EXCEL_INF = 1e30  # Excel Solver's "infinity"
@@ -75,24 +76,12 @@ def constraint_label(rule: str, entity: str, names) -> str:
     """A row of the model in the planner's words, as Excel Solver's Name column shows it
     (``supply[SZ,funds]``: "Shenzhen funds supply")."""
     parts = str(entity).split(",") if entity else []
-    p = [names(x) for x in parts]
-    one = p[0] if p else ""
-    words = {
-        "supply": lambda: f"{one} {parts[1]} supply" if len(parts) > 1 else None,
-        "absorb": lambda: f"{one} {parts[1]} absorptive capacity" if len(parts) > 1 else None,
-        "access_floor": lambda: f"{one} {parts[1]} access floor" if len(parts) > 1 else None,
-        "coverage": lambda: f"{one} coverage (fewest partners)",
-        "capacity": lambda: f"{one} lasting capacity",
-        "outcome_floor": lambda: f"{one} outcome floor",
-        "outcome_spread": lambda: f"{one} outcome spread",
-        "span_partner": lambda: f"{one} most recipients",
-        "span_recipient": lambda: f"{one} most partners",
-        "scale": lambda: (f"{p[0]} - {p[1]} {parts[2]} smallest scale" if len(parts) > 2
-                          else None),
-        "hold": lambda: f"first objective held ({entity})",
-    }
-    label = words.get(rule, lambda: None)()
-    return label if label else f"{rule} {', '.join(p)}".strip()
+    known = BY_NAME.get(rule)
+    if known is not None:
+        label = known.row_label(parts, names)
+    else:
+        label = f"first objective held ({entity})" if rule == "hold" else None
+    return label if label else f"{rule} {', '.join(names(x) for x in parts)}".strip()
 
 
 def variable_label(partner, recipient, resource, typ, names) -> str:
