@@ -15,6 +15,11 @@ import scipy.sparse as sp
 INF = np.inf
 
 
+def _joined(parts: list, dtype=float) -> np.ndarray:
+    """The blocks' arrays end to end (an empty array of ``dtype`` when there are none)."""
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+
 @dataclass
 class Block:
     """A contiguous group of columns or rows of one rule, with labels for its entities."""
@@ -87,25 +92,11 @@ class LinearModel:
         return block
 
     # -------------------------------------------------------------- arrays
-    @property
-    def col_lower(self) -> np.ndarray:
-        return np.concatenate(self._lo) if self._lo else np.zeros(0)
-
-    @property
-    def col_upper(self) -> np.ndarray:
-        return np.concatenate(self._hi) if self._hi else np.zeros(0)
-
-    @property
-    def integer(self) -> np.ndarray:
-        return np.concatenate(self._int) if self._int else np.zeros(0, bool)
-
-    @property
-    def row_lower(self) -> np.ndarray:
-        return np.concatenate(self._rlo) if self._rlo else np.zeros(0)
-
-    @property
-    def row_upper(self) -> np.ndarray:
-        return np.concatenate(self._rhi) if self._rhi else np.zeros(0)
+    col_lower = property(lambda self: _joined(self._lo), doc="columns' lower bounds")
+    col_upper = property(lambda self: _joined(self._hi), doc="columns' upper bounds")
+    integer = property(lambda self: _joined(self._int, bool), doc="which columns are integer")
+    row_lower = property(lambda self: _joined(self._rlo), doc="rows' lower bounds")
+    row_upper = property(lambda self: _joined(self._rhi), doc="rows' upper bounds")
 
     @property
     def A(self) -> sp.csr_array:

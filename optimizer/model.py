@@ -24,13 +24,14 @@ from . import equity
 from .instance import Instance
 from .linear import Block, LinearModel  # noqa: F401 (imported from here by others)
 from .rules import RULES, Rows, Sets
+from .rules.base import FlowIndex
 
 INF = np.inf
 
 
 # =========================================================================== the allocation model
 @dataclass
-class AllocationModel:
+class AllocationModel(FlowIndex):
     """The MILP of MODEL.md for one instance, with the index maps to read a solution back."""
 
     inst: Instance
@@ -69,22 +70,6 @@ class AllocationModel:
     @property
     def z(self) -> Block:
         return self.lm.col_blocks["z"]
-
-    @property
-    def x_pair(self) -> np.ndarray:
-        return self.z_pair[self.x_z]
-
-    @property
-    def x_type(self) -> np.ndarray:
-        return self.z_type[self.x_z]
-
-    @property
-    def x_d(self) -> np.ndarray:
-        return self.pair_d[self.x_pair]
-
-    @property
-    def x_r(self) -> np.ndarray:
-        return self.pair_r[self.x_pair]
 
 
 def add_rule_rows(lm: LinearModel, name: str, rows: Rows, penalty: float | None) -> None:

@@ -32,7 +32,6 @@ from .bundled import (
     resolve_instance,
 )
 from .checks import settle
-from ..rules.pairing import scale_source  # its home is the scale rule
 from .core import Instance
 from .origin import FILES, LINE, Origin
 from .paths import CELL_PATH, check_param_syntax
@@ -71,7 +70,6 @@ __all__ = [
     "read_instance",
     "read_toml",
     "resolve_instance",
-    "scale_source",
     "setting_param",
     "settle",
     "shown",

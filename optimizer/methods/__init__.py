@@ -7,7 +7,7 @@
   :class:`Method` found by :mod:`.registry`: ask :func:`get_method` for the one an instance
   names, never compare names;
 - :mod:`.base`: the interface, the problem handed to the solver, the stage log and the run's
-  time budget; :mod:`.equity`: the equity value of a plan's outcomes.
+  time budget (the equity measure itself lives in :mod:`optimizer.equity`).
 
 Soft balance rules subtract their penalty from every objective that is maximised.
 """
@@ -15,14 +15,12 @@ Soft balance rules subtract their penalty from every objective that is maximised
 from .base import CliSetting, Clock, Method, Problem, StageLog, hold_tolerance
 from .base import objective_vectors
 from .epsilon import AUGMENTATION, epsilon_problem
-from ..equity import equity_value, tail_mean
 from .payoff import MOVED_ROW, PayoffTable, lexicographic, payoff_table
 from .registry import METHODS, cli_settings, get_method, method_names
 from .weighted import weighted_objective
 
 __all__ = [
     "AUGMENTATION", "CliSetting", "Clock", "METHODS", "MOVED_ROW", "Method", "PayoffTable", "Problem",
-    "StageLog", "cli_settings", "epsilon_problem", "equity_value", "get_method", "hold_tolerance",
-    "lexicographic", "method_names", "objective_vectors", "payoff_table", "tail_mean",
-    "weighted_objective",
+    "StageLog", "cli_settings", "epsilon_problem", "get_method", "hold_tolerance",
+    "lexicographic", "method_names", "objective_vectors", "payoff_table", "weighted_objective",
 ]

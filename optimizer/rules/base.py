@@ -20,8 +20,21 @@ import numpy as np
 INF = np.inf
 
 
+class FlowIndex:
+    """What each x column (a flow) belongs to, for an object with the index maps ``z_pair``,
+    ``z_type``, ``x_z``, ``pair_d`` and ``pair_r`` (the model being built, and the model
+    built): its candidate pair, type, partner and recipient."""
+
+    x_pair = property(lambda self: self.z_pair[self.x_z], doc="each flow's candidate pair")
+    x_type = property(lambda self: self.z_type[self.x_z], doc="each flow's type")
+    x_d = property(lambda self: self.pair_d[self.x_pair], doc="each flow's partner")
+    x_r = property(lambda self: self.pair_r[self.x_pair], doc="each flow's recipient")
+
+    xp, xt, xd, xr = x_pair, x_type, x_d, x_r  # the short names the rules use
+
+
 @dataclass
-class Sets:
+class Sets(FlowIndex):
     """The instance's arrays and the model's index maps every rule builds from.
 
     Candidate pairs ``p`` (``pair_d``, ``pair_r``), their eligible types (one ``z`` column
@@ -51,33 +64,9 @@ class Sets:
     Z: np.ndarray = None
     blocks: dict = field(default_factory=dict)  # column blocks by name (x, z, ubar, ...)
 
-    @property
-    def nD(self) -> int:
-        return len(self.D)
-
-    @property
-    def nR(self) -> int:
-        return len(self.R)
-
-    @property
-    def nK(self) -> int:
-        return len(self.K)
-
-    @property
-    def xp(self) -> np.ndarray:
-        return self.z_pair[self.x_z]
-
-    @property
-    def xd(self) -> np.ndarray:
-        return self.pair_d[self.xp]
-
-    @property
-    def xr(self) -> np.ndarray:
-        return self.pair_r[self.xp]
-
-    @property
-    def xt(self) -> np.ndarray:
-        return self.z_type[self.x_z]
+    nD = property(lambda self: len(self.D), doc="how many partners")
+    nR = property(lambda self: len(self.R), doc="how many recipients")
+    nK = property(lambda self: len(self.K), doc="how many resources")
 
 
 @dataclass

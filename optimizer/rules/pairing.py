@@ -16,70 +16,72 @@ def _rk(am, ent: int) -> tuple[int, int]:
     return int(ent) // nK, int(ent) % nK
 
 
-class Supply(Rule):
+class _ResourceLimit(Rule):
+    """At most the data's amount of each resource per partner (supply) or per recipient
+    (absorb): one row per region and resource. Subclasses say which side (``who``: ``d`` or
+    ``r``) and the words."""
+
+    who = "d"
+    side = "hi"
+    fix_verb = "raise"
+
+    def build(self, s: Sets) -> Rows:
+        nK, K = s.nK, s.K
+        ids, of = (s.D, s.xd) if self.who == "d" else (s.R, s.xr)
+        n = len(ids) * nK
+        return Rows(np.arange(n), of * nK + s.x_k, s.X, np.ones(len(s.X)), np.full(n, -INF),
+                    s.a[self.name].ravel(), lambda loc: [f"{ids[i // nK]},{K[i % nK]}"
+                                                          for i in loc])
+
+    def entity(self, am, ent):
+        i, k = _rk(am, ent)
+        return {self.who: i, "k": k}
+
+    # the words, filled in by the methods below: {region} {amount} {resource} {unit} {by} {to}
+    says = ""
+    fix_words = ""
+    change_noun = ""  # {name} the region, {resource} the resource
+
+    def _fill(self, w, e, **more) -> dict:
+        d_or_r, k = e[self.who], e["k"]
+        region = w.dname[d_or_r] if self.who == "d" else w.rname[d_or_r]
+        return {"region": region, "amount": w.a[self.name][d_or_r, k], "resource": w.K[k],
+                "unit": w.unit(k), **more}
+
+    def sentence(self, w, e, side):
+        f = self._fill(w, e)
+        return self.name, self.says.format(**{**f, "amount": num(f["amount"])}), f["amount"], False
+
+    def fix_parts(self, w, bent):
+        return [self.fix_words.format(**self._fill(w, e, by=num(v), to=num(
+            self._fill(w, e)["amount"] + v))) for e, v in bent]
+
+    def change(self, name, who):
+        noun = self.change_noun.format(name=name(), resource=who(1))
+        return f"one more unit of {noun}", f"one unit less of {noun}"
+
+
+class Supply(_ResourceLimit):
     name = "supply"
     short = "supply"
     label = "{A} {b} supply"
     statement = "supply: a partner sends at most its supply of each resource"
-    side = "hi"
-    fix_verb, fix_many = "raise", "the supplies above"
-
-    def build(self, s: Sets) -> Rows:
-        nK, D, K = s.nK, s.D, s.K
-        n = s.nD * nK
-        return Rows(np.arange(n), s.xd * nK + s.x_k, s.X, np.ones(len(s.X)), np.full(n, -INF),
-                    s.a["supply"].ravel(), lambda loc: [f"{D[i // nK]},{K[i % nK]}" for i in loc])
-
-    def entity(self, am, ent):
-        d, k = _rk(am, ent)
-        return {"d": d, "k": k}
-
-    def sentence(self, w, e, side):
-        d, k = e["d"], e["k"]
-        v = w.a["supply"][d, k]
-        return (self.name, f"{w.dname[d]} can send at most {num(v)} of {w.K[k]}{w.unit(k)} in "
-                f"all (its supply)", v, False)
-
-    def fix_parts(self, w, bent):
-        return [f"{w.dname[e['d']]}'s supply of {w.K[e['k']]} by {num(v)} (to "
-                f"{num(w.a['supply'][e['d'], e['k']] + v)})" for e, v in bent]
-
-    def change(self, name, who):
-        noun = f"{name()}'s {who(1)} supply"
-        return f"one more unit of {noun}", f"one unit less of {noun}"
+    fix_many = "the supplies above"
+    says = "{region} can send at most {amount} of {resource}{unit} in all (its supply)"
+    fix_words = "{region}'s supply of {resource} by {by} (to {to})"
+    change_noun = "{name}'s {resource} supply"
 
 
-class Absorb(Rule):
+class Absorb(_ResourceLimit):
     name = "absorb"
     short = "absorptive capacity"
     label = "{A} {b} absorptive capacity"
     statement = "absorptive capacity: a recipient uses at most its absorptive capacity"
-    side = "hi"
-    fix_verb, fix_many = "raise", "the absorptive capacities above"
-
-    def build(self, s: Sets) -> Rows:
-        nK, R, K = s.nK, s.R, s.K
-        n = s.nR * nK
-        return Rows(np.arange(n), s.xr * nK + s.x_k, s.X, np.ones(len(s.X)), np.full(n, -INF),
-                    s.a["absorb"].ravel(), lambda loc: [f"{R[i // nK]},{K[i % nK]}" for i in loc])
-
-    def entity(self, am, ent):
-        r, k = _rk(am, ent)
-        return {"r": r, "k": k}
-
-    def sentence(self, w, e, side):
-        r, k = e["r"], e["k"]
-        v = w.a["absorb"][r, k]
-        return (self.name, f"{w.rname[r]} can use at most {num(v)} of {w.K[k]} (its absorptive "
-                f"capacity)", v, False)
-
-    def fix_parts(self, w, bent):
-        return [f"{w.rname[e['r']]}'s absorptive capacity for {w.K[e['k']]} by {num(v)} (to "
-                f"{num(w.a['absorb'][e['r'], e['k']] + v)})" for e, v in bent]
-
-    def change(self, name, who):
-        noun = f"{name()}'s capacity to absorb {who(1)}"
-        return f"one more unit of {noun}", f"one unit less of {noun}"
+    who = "r"
+    fix_many = "the absorptive capacities above"
+    says = "{region} can use at most {amount} of {resource} (its absorptive capacity)"
+    fix_words = "{region}'s absorptive capacity for {resource} by {by} (to {to})"
+    change_noun = "{name}'s capacity to absorb {resource}"
 
 
 def _x_entity(am, loc: int) -> dict:
@@ -277,65 +279,66 @@ class Scale(Rule):
         return f"raising {level} by one unit of value", f"lowering {level} by one unit of value"
 
 
-class SpanPartner(Rule):
+class _Span(Rule):
+    """At most max_partners pairings per partner (``who = "d"``) or per recipient (``"r"``):
+    one row per region with a finite span."""
+
+    who = "d"
+    side = "hi"
+    fix_verb, fix_many = "raise", "max_partners above"
+
+    def _of(self, s_or_w):
+        """(the spans, the region ids) on this rule's side."""
+        if self.who == "d":
+            return s_or_w.a["max_partners_d"], s_or_w.D
+        return s_or_w.a["max_partners_r"], s_or_w.R
+
+    def build(self, s: Sets) -> Rows | None:
+        span, ids = self._of(s)
+        rows = np.flatnonzero(np.isfinite(span))
+        if not len(rows):
+            return None
+        owner = s.pair_d if self.who == "d" else s.pair_r
+        sel, local = select(owner[s.z_pair], rows, len(ids))
+        return Rows(rows, local, s.Z[sel], np.ones(len(sel)), np.full(len(rows), -INF),
+                    span[rows], lambda loc: [ids[rows[i]] for i in loc])
+
+    def entity(self, am, ent):
+        return {self.who: int(ent)}
+
+    def _region(self, w, e) -> tuple[str, float]:
+        i = e[self.who]
+        return (w.dname if self.who == "d" else w.rname)[i], self._of(w)[0][i]
+
+    def sentence(self, w, e, side):
+        name, v = self._region(w, e)
+        return (self.name, self.says.format(region=name, amount=num(v),
+                                            others=plural(v, self.others)), v, False)
+
+    def fix_parts(self, w, bent):
+        parts = []
+        for e, v in bent:
+            name, span = self._region(w, e)
+            parts.append(f"{name}'s max_partners from {num(span)} to {num(span + round(v))}")
+        return parts
+
+
+class SpanPartner(_Span):
     name = "span_partner"
     short = "partner span (max_partners)"
     label = "{A} most recipients"
     statement = "partner span: a partner pairs with at most max_partners recipients"
-    side = "hi"
-    fix_verb, fix_many = "raise", "max_partners above"
 
-    def build(self, s: Sets) -> Rows | None:
-        md = s.a["max_partners_d"]
-        dd = np.flatnonzero(np.isfinite(md))
-        if not len(dd):
-            return None
-        sel, local = select(s.pair_d[s.z_pair], dd, s.nD)
-        D = s.D
-        return Rows(dd, local, s.Z[sel], np.ones(len(sel)), np.full(len(dd), -INF), md[dd],
-                    lambda loc: [D[dd[i]] for i in loc])
-
-    def entity(self, am, ent):
-        return {"d": int(ent)}
-
-    def sentence(self, w, e, side):
-        d = e["d"]
-        v = w.a["max_partners_d"][d]
-        return (self.name, f"{w.dname[d]} may pair with at most {num(v)} "
-                f"{plural(v, 'recipient')} (max_partners)", v, False)
-
-    def fix_parts(self, w, bent):
-        return [f"{w.dname[e['d']]}'s max_partners from {num(w.a['max_partners_d'][e['d']])} to "
-                f"{num(w.a['max_partners_d'][e['d']] + round(v))}" for e, v in bent]
+    says = "{region} may pair with at most {amount} {others} (max_partners)"
+    others = "recipient"
 
 
-class SpanRecipient(Rule):
+class SpanRecipient(_Span):
     name = "span_recipient"
     short = "recipient span (max_partners)"
     label = "{A} most partners"
     statement = "recipient span: a recipient gets at most max_partners partners"
-    side = "hi"
-    fix_verb, fix_many = "raise", "max_partners above"
+    who = "r"
 
-    def build(self, s: Sets) -> Rows | None:
-        mr = s.a["max_partners_r"]
-        rr = np.flatnonzero(np.isfinite(mr))
-        if not len(rr):
-            return None
-        sel, local = select(s.pair_r[s.z_pair], rr, s.nR)
-        R = s.R
-        return Rows(rr, local, s.Z[sel], np.ones(len(sel)), np.full(len(rr), -INF), mr[rr],
-                    lambda loc: [R[rr[i]] for i in loc])
-
-    def entity(self, am, ent):
-        return {"r": int(ent)}
-
-    def sentence(self, w, e, side):
-        r = e["r"]
-        v = w.a["max_partners_r"][r]
-        return (self.name, f"{w.rname[r]} may get at most {num(v)} {plural(v, 'partner')} "
-                f"(max_partners)", v, False)
-
-    def fix_parts(self, w, bent):
-        return [f"{w.rname[e['r']]}'s max_partners from {num(w.a['max_partners_r'][e['r']])} to "
-                f"{num(w.a['max_partners_r'][e['r']] + round(v))}" for e, v in bent]
+    says = "{region} may get at most {amount} {others} (max_partners)"
+    others = "partner"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..equity import equity_value
 from ..rules import BY_NAME
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
 
@@ -169,8 +170,6 @@ def _status(slack: float, bound: float, violation: float = 0.0) -> str:
 
 def _objective_cells(summary: dict, frames: dict) -> list[list]:
     """Efficiency, equity (and the penalty): "Original" is the baseline with no pairings."""
-    from ..methods import equity_value
-
     rec = frames.get("recipients")
     before = None
     measure, beta = summary.get("equity_measure"), summary.get("beta")
