@@ -45,20 +45,23 @@ def is_tail(params: dict, n_recipients: int) -> bool:
     return obj["equity"] == "tail" and obj["beta"] * n_recipients > 1.0
 
 
-def add_columns(lm, params: dict, R: list) -> bool:
-    """The measure's columns: eta, and s (one per recipient) for the tail mean. Returns
-    whether the tail mean is formulated."""
+def add_columns(lm, params: dict, R: list, suffix: str = "") -> bool:
+    """The measure's columns: eta, and s (one per recipient) for the tail mean (named with
+    ``suffix``: one pair per round when equity is measured every round). Returns whether the
+    tail mean is formulated."""
     tail = is_tail(params, len(R))
-    lm.add_cols("eta", [-INF], [INF], labels=lambda loc: ["" for _ in loc])
-    lm.add_cols("s", np.zeros(len(R) if tail else 0), INF, labels=lambda loc: [R[i] for i in loc])
+    lm.add_cols("eta" + suffix, [-INF], [INF], labels=lambda loc: ["" for _ in loc])
+    lm.add_cols("s" + suffix, np.zeros(len(R) if tail else 0), INF,
+                labels=lambda loc: [R[i] for i in loc])
     return tail
 
 
-def add_rows_and_objective(lm, s, tail: bool, beta: float) -> None:
+def add_rows(lm, s, tail: bool, beta: float, suffix: str = "", weight: float = 1.0) -> dict:
     """The measure's rows (``equity[r]``: s[r] - eta + u[r] >= 0, or u[r] - eta >= 0) and its
-    objective vector ``equity``; ``s`` holds the model's sets (optimizer.rules.Sets)."""
+    terms of the objective vector ``equity`` (``weight`` times the measure), returned;
+    ``s`` holds the model's sets (optimizer.rules.Sets)."""
     nR, R = s.nR, s.R
-    eta, sb = lm.col_blocks["eta"], lm.col_blocks["s"]
+    eta, sb = lm.col_blocks["eta" + suffix], lm.col_blocks["s" + suffix]
     if tail:
         rows = np.r_[s.xr, np.arange(nR), np.arange(nR)]
         cols = np.r_[s.X, sb.start + np.arange(nR), np.full(nR, eta.start)]
@@ -67,9 +70,13 @@ def add_rows_and_objective(lm, s, tail: bool, beta: float) -> None:
         rows = np.r_[s.xr, np.arange(nR)]
         cols = np.r_[s.X, np.full(nR, eta.start)]
         vals = np.r_[s.ucoef, -np.ones(nR)]
-    lm.add_rows("equity", rows, cols, vals, -s.u0, np.full(nR, INF),
+    lm.add_rows("equity" + suffix, rows, cols, vals, -s.u0, np.full(nR, INF),
                 labels=lambda loc: [R[i] for i in loc])
     if tail:
-        lm.set_objective("equity", {"eta": 1.0, "s": -1.0 / (beta * nR)})
-    else:
-        lm.set_objective("equity", {"eta": 1.0})
+        return {"eta" + suffix: weight, "s" + suffix: -weight / (beta * nR)}
+    return {"eta" + suffix: weight}
+
+
+def add_rows_and_objective(lm, s, tail: bool, beta: float) -> None:
+    """:func:`add_rows` for one measure, set as the objective ``equity``."""
+    lm.set_objective("equity", add_rows(lm, s, tail, beta))

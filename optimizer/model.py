@@ -16,14 +16,15 @@ Exactness of the reductions (same feasible plans, same optimum as MODEL.md):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import equity
+from . import equity, rounds
 from .instance import Instance
 from .linear import Block, LinearModel  # noqa: F401 (imported from here by others)
-from .rules import RULES, Rows, Sets
+from .rules import ROUND_RULES, RULES, Rows, Sets
 from .rules.base import FlowIndex
 
 INF = np.inf
@@ -48,16 +49,24 @@ class AllocationModel(FlowIndex):
     balance_rows: list  # names of the row blocks that are balance rules
     soft: dict  # rule -> penalty
     build_seconds: float = 0.0
+    rounds: int = 1  # rounds of the plan (MODEL-v2 section A); x, z are the first round's
 
-    def outcomes(self, x: np.ndarray) -> np.ndarray:
-        """Normalised outcomes u[r] = (y0 + G/pop) / target of a column vector."""
-        xv = x[self.x.start:self.x.stop]
-        return self.u0 + np.bincount(self.x_r, weights=self.ucoef * xv,
-                                     minlength=len(self.u0))
+    def outcomes(self, x: np.ndarray, upto: int | None = None) -> np.ndarray:
+        """Normalised outcomes u[r] = (y0 + G/pop) / target of a column vector, after the
+        last round (or after round ``upto``, 0-based)."""
+        u = self.u0.copy()
+        for n in range(self.rounds if upto is None else upto + 1):
+            xb = self.lm.col_blocks["x" + rounds.suffix(n)]
+            u += np.bincount(self.x_r, weights=self.ucoef * x[xb.start:xb.stop],
+                             minlength=len(self.u0))
+        return u
 
     def equity(self, x: np.ndarray) -> float:
         """Q of a column vector, computed from the outcomes (see equity.equity_value)."""
         p = self.inst.params["objective"]
+        if self.rounds > 1 and rounds.settings(self.inst.params)["equity_at"] == "every":
+            return float(np.mean([equity.equity_value(self.outcomes(x, n), p["equity"],
+                                                      p["beta"]) for n in range(self.rounds)]))
         return equity.equity_value(self.outcomes(x), p["equity"], p["beta"])
 
     def efficiency(self, x: np.ndarray) -> float:
@@ -70,6 +79,17 @@ class AllocationModel(FlowIndex):
     @property
     def z(self) -> Block:
         return self.lm.col_blocks["z"]
+
+    def round_blocks(self) -> list[tuple[Block, Block]]:
+        """(x, z) blocks of every round, first to last."""
+        cb = self.lm.col_blocks
+        return [(cb["x" + rounds.suffix(n)], cb["z" + rounds.suffix(n)])
+                for n in range(self.rounds)]
+
+    @property
+    def binary_columns(self) -> np.ndarray:
+        """The z columns of every round (the model's binaries)."""
+        return np.concatenate([np.arange(z.start, z.stop) for _, z in self.round_blocks()])
 
 
 def add_rule_rows(lm: LinearModel, name: str, rows: Rows, penalty: float | None) -> None:
@@ -85,7 +105,8 @@ def add_rule_rows(lm: LinearModel, name: str, rows: Rows, penalty: float | None)
 
 
 def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
-    """Formulate MODEL.md for ``inst`` (settings from ``inst.params``)."""
+    """Formulate MODEL.md for ``inst`` (settings from ``inst.params``); with ``[rounds]``,
+    one copy of it per round tied by trust capital and outcomes (MODEL-v2 section A)."""
     import time
 
     t0 = time.perf_counter()
@@ -95,6 +116,7 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
                   list(inst.types))
     soft = dict(p["balance"]["soft"])
     lm = LinearModel()
+    N = rounds.count(p)
 
     # ---- sets: candidate pairs, their eligible types, and the resources that can flow
     cand = a["eligible"].any(axis=2)
@@ -108,41 +130,115 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     u0 = a["y0"] / a["target"]
     ucoef = gain / (a["pop"][xr] * a["target"][xr])
 
-    # ---- columns
-    xb = lm.add_cols("x", np.zeros(len(x_z)), cap[xp, x_k],
-                     labels=lambda loc: [f"{D[xd[i]]},{R[xr[i]]},{K[x_k[i]]},{T[xt[i]]}" for i in loc])
-    zb = lm.add_cols("z", np.zeros(len(z_pair)), np.ones(len(z_pair)), integer=True,
-                     labels=lambda loc: [f"{D[pair_d[z_pair[i]]]},{R[pair_r[z_pair[i]]]},"
-                                         f"{T[z_type[i]]}" for i in loc])
-    tail = equity.add_columns(lm, p, R)
+    # ---- columns: flows and pairings of every round, the equity measure's, the mean outcome
+    ss = []
+    for n in range(N):
+        an, sfx = rounds.arrays(a, p, n), rounds.suffix(n)
+        cap_n = np.minimum(an["supply"][pair_d, :], an["absorb"][pair_r, :])
+        xb = lm.add_cols("x" + sfx, np.zeros(len(x_z)), cap_n[xp, x_k],
+                         labels=lambda loc, sfx=sfx: [f"{D[xd[i]]},{R[xr[i]]},{K[x_k[i]]},"
+                                                      f"{T[xt[i]]}{sfx}" for i in loc])
+        zb = lm.add_cols("z" + sfx, np.zeros(len(z_pair)), np.ones(len(z_pair)), integer=True,
+                         labels=lambda loc, sfx=sfx: [f"{D[pair_d[z_pair[i]]]},"
+                                                      f"{R[pair_r[z_pair[i]]]},{T[z_type[i]]}{sfx}"
+                                                      for i in loc])
+        ss.append(Sets(inst=inst, a=an, p=p, D=D, R=R, K=K, T=T, pair_d=pair_d, pair_r=pair_r,
+                       z_pair=z_pair, z_type=z_type, cap=cap_n, x_z=x_z, x_k=x_k, gain=gain,
+                       u0=u0, ucoef=ucoef, lm=lm, X=xb.start + np.arange(len(xb)),
+                       Z=zb.start + np.arange(len(zb)), suffix=sfx))
+    every = N > 1 and rounds.settings(p)["equity_at"] == "every"
+    measured = list(range(N)) if every else [N - 1]
+    for n in measured:
+        tail = equity.add_columns(lm, p, R, rounds.suffix(n) if every else "")
     rho = p["balance"]["rho"]
-    lm.add_cols("ubar", [-INF] if rho is not None else [], INF,
-                       labels=lambda loc: ["" for _ in loc])
-    X = xb.start + np.arange(len(xb))
-    Z = zb.start + np.arange(len(zb))
+    for n in range(N):
+        lm.add_cols("ubar" + rounds.suffix(n), [-INF] if rho is not None else [], INF,
+                    labels=lambda loc: ["" for _ in loc])
+    for n, s in enumerate(ss):
+        s.blocks = {**lm.col_blocks, "x": lm.col_blocks["x" + s.suffix],
+                    "z": lm.col_blocks["z" + s.suffix], "ubar": lm.col_blocks["ubar" + s.suffix]}
 
     # ---- the rules, from the registry, in its order (soft balance rules get a slack column)
-    s = Sets(inst=inst, a=a, p=p, D=D, R=R, K=K, T=T, pair_d=pair_d, pair_r=pair_r,
-             z_pair=z_pair, z_type=z_type, cap=cap, x_z=x_z, x_k=x_k, gain=gain, u0=u0,
-             ucoef=ucoef, lm=lm, X=X, Z=Z, blocks=lm.col_blocks)
     balance_rows = []
     for rule in RULES:
-        rows = rule.build(s)
+        parts = [(n, rule.build(_cumulative(ss, n) if rule.cumulative else s))
+                 for n, s in enumerate(ss)]
+        rows = rounds_rows(parts)
         if rows is None or (rule.soft_ok and not len(rows)):
             continue
         add_rule_rows(lm, rule.name, rows, soft.get(rule.name) if rule.soft_ok else None)
         if rule.soft_ok:
             balance_rows.append(rule.name)
+    for rule in ROUND_RULES:
+        rows = rule.build_rounds(ss)
+        if rows is not None and len(rows):
+            add_rule_rows(lm, rule.name, rows, None)
 
     # ---- the equity measure's rows, and the objectives
-    lm.set_objective("efficiency", {"x": gain, "z": -a["setup"][z_type]})
-    equity.add_rows_and_objective(lm, s, tail, p["objective"]["beta"])
+    lm.set_objective("efficiency", _efficiency_terms(lm, ss, p, gain, a["setup"][z_type]))
+    terms: dict = {}
+    for n in measured:
+        sfx = rounds.suffix(n) if every else ""
+        terms.update(equity.add_rows(lm, _cumulative(ss, n), tail, p["objective"]["beta"],
+                                     sfx, 1.0 / len(measured)))
+    lm.set_objective("equity", terms)
     pen = {f"slack_{rule}": pen for rule, pen in soft.items() if f"slack_{rule}" in lm.col_blocks}
     lm.set_objective("penalty", pen)
 
     am = AllocationModel(inst=inst, lm=lm, pair_d=pair_d, pair_r=pair_r, z_pair=z_pair,
                          z_type=z_type, x_z=x_z, x_k=x_k, gain=gain, ucoef=ucoef, u0=u0,
-                         balance_rows=balance_rows, soft=soft)
+                         balance_rows=balance_rows, soft=soft, rounds=N)
     lm.A  # assemble once, inside the build timing
     am.build_seconds = time.perf_counter() - t0
     return am
+
+
+def _cumulative(ss: list[Sets], n: int) -> Sets:
+    """Round ``n``'s sets with the flows of every round up to it: the outcomes so far."""
+    if n == 0:
+        return ss[0]
+    s = ss[n]
+    return dataclasses.replace(
+        s, X=np.concatenate([t.X for t in ss[:n + 1]]), x_z=np.tile(s.x_z, n + 1),
+        x_k=np.tile(s.x_k, n + 1), gain=np.tile(s.gain, n + 1), ucoef=np.tile(s.ucoef, n + 1))
+
+
+def rounds_rows(parts: list[tuple[int, Rows | None]]) -> Rows | None:
+    """One block of rows from a rule's rows in each round (round ``n``'s row names end in its
+    suffix, and ``data["round"]`` says which round each row is); one round's rows as built."""
+    parts = [(n, r) for n, r in parts if r is not None]
+    if not parts:
+        return None
+    if len(parts) == 1 and parts[0][0] == 0:
+        return parts[0][1]
+    sizes = np.array([len(r) for _, r in parts])
+    offs = np.r_[0, np.cumsum(sizes)]
+
+    def labels(loc):
+        loc = np.asarray(loc)
+        which = np.searchsorted(offs, loc, side="right") - 1
+        return [parts[w][1].labels(np.array([i - offs[w]]))[0] + rounds.suffix(parts[w][0])
+                for i, w in zip(loc, which)]
+
+    data = {k: np.concatenate([r.data[k] for _, r in parts]) for k in parts[0][1].data}
+    data["round"] = np.repeat([n for n, _ in parts], sizes)
+    return Rows(np.concatenate([r.entity for _, r in parts]),
+                np.concatenate([r.rows + off for (_, r), off in zip(parts, offs)]),
+                np.concatenate([r.cols for _, r in parts]),
+                np.concatenate([r.vals for _, r in parts]),
+                np.concatenate([r.lower for _, r in parts]),
+                np.concatenate([r.upper for _, r in parts]), labels, data)
+
+
+def _efficiency_terms(lm: LinearModel, ss: list[Sets], p: dict, gain, setup) -> dict:
+    """Efficiency: every round's gain less its setup costs, discounted, less the cost of the
+    pairings dropped between rounds."""
+    weight = rounds.discounts(p)
+    terms = {}
+    for n, s in enumerate(ss):
+        terms["x" + s.suffix] = weight[n] * gain
+        terms["z" + s.suffix] = -weight[n] * setup
+    if "switch" in lm.col_blocks:
+        nP = len(ss[0].pair_d)
+        terms["switch"] = -rounds.settings(p)["switch_cost"] * np.repeat(weight[:-1], nP)
+    return terms

@@ -190,8 +190,8 @@ class StartPlans:
 def start_plans(run: Run) -> StartPlans:
     """Plans for the efficiency-first and equity-first rows, on large instances (HiGHS)."""
     backend, am = run.backend, run.am
-    if not (isinstance(backend, HighsBackend) and backend.use_starts):
-        return StartPlans()
+    if not (isinstance(backend, HighsBackend) and backend.use_starts) or am.rounds > 1:
+        return StartPlans()  # the start heuristic plans one round
     cE, cQ, cP = objective_vectors(am)
     t0 = time.perf_counter()
     e_info, q_info = {}, {}
@@ -378,9 +378,8 @@ def proven_bounds(am: AllocationModel, table: PayoffTable, lp_bounds: dict,
 def polish(backend, problem: Problem, am: AllocationModel, x: np.ndarray, duals=True,
            tight=False) -> StageResult:
     """Fix every binary at its value in ``x`` and solve the LP: clean flows (and duals)."""
-    z = am.lm.col_blocks["z"]
-    cols = np.arange(z.start, z.stop)
-    vals = np.round(x[z.start:z.stop])
+    cols = am.binary_columns
+    vals = np.round(x[cols])
     return backend.solve(problem.objective, extra_rows=problem.rows, fix=(cols, vals),
                          relax_integers=True, duals=duals, label="polish: binaries fixed",
                          tight=tight)

@@ -67,6 +67,11 @@ outcome coefficient below it is warned about (outcomes would not move)."""
 MAX_COEFFICIENT_SPREAD = 1e9
 """Widest ratio of the largest to the smallest outcome coefficient before a warning: beyond it
 the solver's relative tolerances (1e-7 to 1e-9) lose the small ones."""
+MAX_TRUST = 1e6
+"""Largest trust capital (trust0, trust_gain, trust_min): trust is a count of earned rounds
+weighted by type, so anything near this is a unit mistake."""
+MAX_ROUNDS = 50
+"""Most rounds of a plan (a round is a whole copy of the model)."""
 MIN_YEAR, MAX_YEAR = 1000, 9999
 """The year of the data: four digits."""
 
@@ -196,7 +201,11 @@ PAIR_COLUMNS = (
            description="Horizontal mutual benefit in [0, 1]."),
     Column("allowed", "bool", False, True, description="false forbids the pairing."),
     Column("fixed", "bool", False, False,
-           description="true: policy already set this pairing; it must be kept (type still chosen)."),
+           description="true: policy already set this pairing; it must be kept (type still chosen; "
+                       "with rounds, in the first round)."),
+    Column("trust0", "number", False, 0.0, lo=0, hi=MAX_TRUST,
+           description="Trust capital of the pair at the start of the first round (rounds only; "
+                       "earned in earlier real rounds)."),
 )
 
 TABLES = {
@@ -206,9 +215,12 @@ TABLES = {
 }
 
 TYPE_DEFAULTS = {
-    "project": dict(mult=1.0, kappa=0.2, setup=0.0, min_scale=0.0, pot_min=0.0, ben_min=0.0),
-    "platform": dict(mult=1.3, kappa=0.5, setup=0.0, min_scale=0.0, pot_min=0.0, ben_min=0.4),
-    "institutional": dict(mult=1.6, kappa=0.8, setup=0.0, min_scale=0.0, pot_min=0.6, ben_min=0.6),
+    "project": dict(mult=1.0, kappa=0.2, setup=0.0, min_scale=0.0, pot_min=0.0, ben_min=0.0,
+                    trust_gain=0.3, trust_min=0.0),
+    "platform": dict(mult=1.3, kappa=0.5, setup=0.0, min_scale=0.0, pot_min=0.0, ben_min=0.4,
+                     trust_gain=0.5, trust_min=0.0),
+    "institutional": dict(mult=1.6, kappa=0.8, setup=0.0, min_scale=0.0, pot_min=0.6, ben_min=0.6,
+                          trust_gain=0.7, trust_min=0.0),
 }
 
 TYPE_PARAMS = (
@@ -222,6 +234,12 @@ TYPE_PARAMS = (
           description="Smallest total value of resources for a pairing of the type."),
     Param("pot_min", "number", None, lo=0, hi=1, description="Political potential needed for the type."),
     Param("ben_min", "number", None, lo=0, hi=1, description="Mutual benefit needed for the type."),
+    Param("trust_gain", "number", None, lo=0, hi=MAX_TRUST,
+          description="Trust capital a pairing of the type earns in a round (rounds only; "
+                      "defaults 0.3, 0.5, 0.7)."),
+    Param("trust_min", "number", None, lo=0, hi=MAX_TRUST,
+          description="Trust capital a pair needs at the start of a round to take the type "
+                      "(rounds only; default 0)."),
 )
 
 PARAMS = (
@@ -269,6 +287,25 @@ PARAMS = (
           description="Outcome floor: every normalised outcome u is at least theta (off by default)."),
     Param("balance.rho", "number-or-off", None, lo=0, hi=1,
           description="Outcome spread: every u is at least rho times the mean u (off by default)."),
+    Param("rounds.count", "integer", 1, lo=1, hi=MAX_ROUNDS,
+          description="Rounds the plan covers (1: one round, model version 1); trust capital "
+                      "carries from round to round (MODEL-v2 section A)."),
+    Param("rounds.labels", "labels", None,
+          description="Names of the rounds, one per round (a list, or text separated by ';'), "
+                      "e.g. [\"2023\", \"2026\", \"2029\"]; default 1, 2, ..."),
+    Param("rounds.supply_growth", "number", 0.0, lo=-1, lo_open=True, hi=10,
+          description="Growth of every supply from one round to the next (0.1: 10 % more)."),
+    Param("rounds.need_growth", "number", 0.0, lo=-1, lo_open=True, hi=10,
+          description="Growth of every need and absorptive capacity from one round to the next."),
+    Param("rounds.discount", "number", 1.0, lo=0, lo_open=True, hi=1,
+          description="Weight of round n's efficiency is discount^(n-1)."),
+    Param("rounds.trust_decay", "number", 0.5, lo=0, hi=1,
+          description="Share of a pair's trust capital lost from one round to the next."),
+    Param("rounds.switch_cost", "number", 0.0, lo=0, hi=MAX_QUANTITY,
+          description="Cost (outcome units) of dropping a pairing held in the round before."),
+    Param("rounds.equity_at", "choice", "final", choices=("final", "every"),
+          description="Equity of the outcomes after the last round (final), or the mean over "
+                      "the rounds of each round's equity (every)."),
     Param("pairs.comp", "number", 0.0, lo=0, hi=1, description="Default complementarity of a pair."),
     Param("pairs.pot", "number", 0.0, lo=0, hi=1, description="Default political potential of a pair."),
     Param("pairs.ben", "number", 0.0, lo=0, hi=1, description="Default mutual benefit of a pair."),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import rounds
 from .model import AllocationModel
 
 FEAS_REL = 1e-6
@@ -49,14 +50,16 @@ def clean(am: AllocationModel, x: np.ndarray) -> np.ndarray:
     slacks set to what their rows define."""
     lm = am.lm
     x = np.clip(np.asarray(x, float).copy(), lm.col_lower, lm.col_upper)
-    z, xb = am.z, am.x
-    zv = np.round(x[z.start:z.stop])
-    x[z.start:z.stop] = zv
-    flows = x[xb.start:xb.stop]
-    flows[zv[am.x_z] < 0.5] = 0.0
-    x[xb.start:xb.stop] = flows
-    if "ubar" in lm.col_blocks and len(lm.col_blocks["ubar"]):
-        x[lm.col_blocks["ubar"].start] = float(am.outcomes(x).mean())
+    for xb, z in am.round_blocks():
+        zv = np.round(x[z.start:z.stop])
+        x[z.start:z.stop] = zv
+        flows = x[xb.start:xb.stop]
+        flows[zv[am.x_z] < 0.5] = 0.0
+        x[xb.start:xb.stop] = flows
+    for n in range(am.rounds):
+        ubar = lm.col_blocks.get("ubar" + rounds.suffix(n))
+        if ubar is not None and len(ubar):
+            x[ubar.start] = float(am.outcomes(x, n).mean())
     A = lm.A
     for rule in am.balance_rows:
         name = f"slack_{rule}"

@@ -13,7 +13,7 @@ import pytest
 
 import optimizer.model
 from optimizer import load_instance, schema, solve
-from optimizer.rules import (BALANCE, BALANCE_NAMES, BY_NAME, FIX_ORDER, HEADLINE_ORDER, RULES,
+from optimizer.rules import (BALANCE, BALANCE_NAMES, BY_NAME, FIX_ORDER, HEADLINE_ORDER, ROUND_RULES, RULES,
                              SENTENCE_ORDER, Rows)
 from optimizer.rules.base import INF, Rule
 from optimizer.workbook.results_book import constraint_label
@@ -22,9 +22,11 @@ from conftest import DEMO
 
 
 def test_names_are_unique_and_the_orders_name_known_rules():
-    names = [r.name for r in RULES]
+    names = [r.name for r in (*RULES, *ROUND_RULES)]
     assert len(names) == len(set(names))
     assert set(BY_NAME) == set(names) | {"pair_cap", "fixed"}  # the two bounds, not rows
+    assert all(r.across_rounds for r in ROUND_RULES)
+    assert not any(r.across_rounds for r in RULES)
     for order in (SENTENCE_ORDER, HEADLINE_ORDER, FIX_ORDER):
         unknown = [n for n in order if n not in BY_NAME]
         assert not unknown, f"{order} names rules the registry lacks: {unknown}"

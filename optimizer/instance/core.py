@@ -97,7 +97,8 @@ class Instance:
             "max_partners_r": R["max_partners"].to_numpy(float),
             "value": np.array([self.params["resources"][k]["value"] for k in K], float),
         }
-        for name in ("mult", "kappa", "setup", "min_scale", "pot_min", "ben_min"):
+        for name in ("mult", "kappa", "setup", "min_scale", "pot_min", "ben_min", "trust_gain",
+                     "trust_min"):
             out[name] = np.array([tp[t][name] for t in self.types], float)
         # the scale rule's floor of a pairing of type t with recipient r: the type's min_scale
         # or pair_floor of the recipient's total need in value, the larger (MODEL.md 1.1)
@@ -127,6 +128,9 @@ class Instance:
                 out[c][di, ri] = self.pairs[c].to_numpy(float)
             for c in ("allowed", "fixed"):
                 out[c][di, ri] = self.pairs[c].to_numpy(bool)
+        out["trust0"] = np.zeros(shape)
+        if "trust0" in self.pairs:
+            out["trust0"][di, ri] = self.pairs["trust0"].to_numpy(float)
         return out
 
     # ----------------------------------------------------------------- convenience

@@ -36,7 +36,7 @@ from ..schema import (
 from .checks import settle
 from .origin import CHANGES
 from .settings import check_setting, get_path, set_path, setting_param, type_settings
-from .tables import PAIR_VALUES, span_problem
+from .tables import OPTIONAL_PAIR_VALUES, PAIR_VALUES, span_problem
 from .values import as_bool, check_number, is_blank, name_problem, shown
 
 CELL_PATH = r"(partners|recipients|pairs)\[([^\]]+)\]\.(.+)"
@@ -119,7 +119,7 @@ def cell_value(table: str, row: str, column: str, value):
 def _cell_change(inst, table: str, row: str, column: str, value) -> tuple:
     """(table, row key, column, typed value) of a change to a cell, its target checked."""
     if table == "pairs":
-        if column not in PAIR_VALUES:
+        if column not in PAIR_VALUES and column not in OPTIONAL_PAIR_VALUES:
             raise InstanceError(f"'pairs[{row}].{column}': pairs have no column '{column}'")
         if row == "*":
             raise InstanceError(f"'pairs[*]' is not supported; set 'pairs.{column}' for the "
@@ -307,13 +307,16 @@ def _pairs_table(inst, params: dict, changes: list[tuple]) -> tuple[pd.DataFrame
     a listed pair) and checked; and how many pairs were added."""
     new = list(dict.fromkeys(key for _, key, _, _ in changes if key not in inst.pairs.index))
     PP = _add_pairs(inst.pairs, new) if new else inst.pairs
+    for c, default in OPTIONAL_PAIR_VALUES.items():  # a column the file did not have
+        if c not in PP.columns and any(column == c for _, _, column, _ in changes):
+            PP = PP.assign(**{c: np.full(len(PP), default)})
     edit = _Edit(PP)
     for c in ("comp", "pot", "ben"):  # the added pairs' values not given: the defaults
         for key in new:
             edit.set(c, PP.index.get_loc(key), BLANK)
     for _, key, column, typed in changes:
         edit.set(column, PP.index.get_loc(key), typed)
-    defaults = {**params["pairs"], "allowed": True, "fixed": False}
+    defaults = {**params["pairs"], "allowed": True, "fixed": False, **OPTIONAL_PAIR_VALUES}
     for column in list(edit.cols):
         edit.fill(column, defaults[column])
     out = edit.table()

@@ -72,6 +72,14 @@ def validate_param(p, value, where: str | None = None, **loc):
                                 f"{', '.join(p.choices)}"
                                 + (f" (did you mean '{near}'?)" if near else ""), **loc)
         return value
+    if p.kind == "labels":
+        items = value.split(";") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not items:
+            raise InstanceError(f"{where} must be a list of names (or names separated by ';'), "
+                                f"not {what(value)}", **loc)
+        return [check_text(str(v).strip() if isinstance(v, str) else v,
+                           f"{where} item {i + 1}", TEXT_BREAKS, **loc)
+                for i, v in enumerate(items)]
     if p.kind == "number-or-off":
         if value is None or value is False or value == "off":
             return None

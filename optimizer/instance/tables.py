@@ -19,6 +19,9 @@ from .settings import normalise_params
 from .values import as_bool, check_name, is_blank, name_problem
 
 PAIR_VALUES = ("comp", "pot", "ben", "allowed", "fixed")
+OPTIONAL_PAIR_VALUES = {"trust0": 0.0}
+"""Pair columns that exist in the typed table only when the file has them (with rounds), so
+that an instance without them reads exactly as before; an empty cell takes the default."""
 
 
 def _blank(series: pd.Series) -> np.ndarray:
@@ -273,6 +276,9 @@ def pair_table(pairs, params: dict, p_ids: set, r_ids: set, origin: Origin) -> p
     defaults = {**params["pairs"], "allowed": True, "fixed": False}
     for c in PAIR_VALUES:
         out[c] = parse_column(pairs, c, spec[c], "pairs", origin, None, default=defaults[c])
+    for c, default in OPTIONAL_PAIR_VALUES.items():
+        if c in pairs.columns:
+            out[c] = parse_column(pairs, c, spec[c], "pairs", origin, None, default=default)
     bad = np.flatnonzero(out["fixed"].to_numpy() & ~out["allowed"].to_numpy())
     if len(bad):
         raise InstanceError("the pair is fixed (must be kept) but not allowed",

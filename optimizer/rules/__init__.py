@@ -12,14 +12,17 @@ from __future__ import annotations
 from .balance import AccessFloor, Capacity, Coverage, OutcomeFloor, OutcomeSpread
 from .base import Rows, Rule, Sets, join_words, num, plural
 from .pairing import FIXED, Absorb, Link, OneType, PairCap, Scale, SpanPartner, SpanRecipient, Supply
+from .rounds import Switching, TrustGate
 
 RULES: tuple[Rule, ...] = (
     Supply(), Absorb(), Link(), OneType(), Scale(), SpanPartner(), SpanRecipient(),
     Coverage(), AccessFloor(), Capacity(), OutcomeFloor(), OutcomeSpread(),
 )
+ROUND_RULES: tuple[Rule, ...] = (TrustGate(), Switching())
+"""Rules built once over all rounds of a plan (MODEL-v2 section A), after ``RULES``."""
 BALANCE: tuple[Rule, ...] = tuple(r for r in RULES if r.soft_ok)
 BALANCE_NAMES: tuple[str, ...] = tuple(r.name for r in BALANCE)
-BY_NAME: dict[str, Rule] = {r.name: r for r in (*RULES, PairCap(), FIXED)}
+BY_NAME: dict[str, Rule] = {r.name: r for r in (*RULES, *ROUND_RULES, PairCap(), FIXED)}
 
 # the order in which the diagnosis lists a conflict's rules, tries its headlines, ranks its
 # fixes and suggests settings (what a planner should look at first)
@@ -31,6 +34,6 @@ FIX_ORDER = (*BALANCE_NAMES, "supply", "absorb", "span_partner", "span_recipient
              "scale")
 SETTING_ORDER = ("access_floor", "outcome_floor", "capacity", "outcome_spread")
 
-__all__ = ["BALANCE", "BALANCE_NAMES", "BY_NAME", "FIX_ORDER", "HEADLINE_ORDER", "RULES",
+__all__ = ["BALANCE", "BALANCE_NAMES", "BY_NAME", "FIX_ORDER", "HEADLINE_ORDER", "ROUND_RULES", "RULES",
            "Rows", "Rule", "SENTENCE_ORDER", "SETTING_ORDER", "Sets", "join_words", "num",
            "plural"]

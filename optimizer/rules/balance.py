@@ -255,6 +255,7 @@ class OutcomeFloor(Rule):
     name = "outcome_floor"
     short = "outcome floor (theta)"
     label = "{A} outcome floor"
+    cumulative = True
     statement = "outcome floor: every normalised outcome u is at least theta"
     group = "outcome"
     parameter = "balance.theta"
@@ -324,6 +325,7 @@ class OutcomeSpread(Rule):
     name = "outcome_spread"
     short = "outcome spread (rho)"
     label = "{A} outcome spread"
+    cumulative = True
     statement = "outcome spread: every u is at least rho times the mean u"
     group = "outcome"
     parameter = "balance.rho"
@@ -338,7 +340,7 @@ class OutcomeSpread(Rule):
         nR, nX = s.nR, len(s.X)
         ubar = s.blocks["ubar"].start
         # ubar = mean_r u[r]: one row, so that each spread row stays sparse
-        s.lm.add_rows("mean_outcome", np.r_[np.zeros(nX, int), 0], np.r_[s.X, ubar],
+        s.lm.add_rows("mean_outcome" + s.suffix, np.r_[np.zeros(nX, int), 0], np.r_[s.X, ubar],
                       np.r_[-s.ucoef / nR, 1.0], [s.u0.mean()], [s.u0.mean()],
                       labels=lambda loc: ["" for _ in loc])
         all_r = np.arange(nR)

@@ -63,6 +63,7 @@ class Sets(FlowIndex):
     X: np.ndarray = None
     Z: np.ndarray = None
     blocks: dict = field(default_factory=dict)  # column blocks by name (x, z, ubar, ...)
+    suffix: str = ""  # the round's suffix of block names ("" in the first round, "@2" ...)
 
     nD = property(lambda self: len(self.D), doc="how many partners")
     nR = property(lambda self: len(self.R), doc="how many recipients")
@@ -149,6 +150,8 @@ class Rule:
     reported = True
     implied_when_held = False  # implied by other rows once the pairings are held
     per_pairing = False  # one row per pairing and type
+    cumulative = False  # rows on the outcomes so far (every round's flows up to this one)
+    across_rounds = False  # built once over all rounds (build_rounds), not once per round
     fix_verb = ""
     fix_many = ""
     label = ""  # a row in a table's Name column (Excel Solver's): "{A} {b} supply"; a, b, c
@@ -158,6 +161,10 @@ class Rule:
     # ------------------------------------------------------------------ the rows
     def build(self, s: Sets) -> Rows | None:
         """This rule's rows for the model (None: the rule does not apply)."""
+        return None
+
+    def build_rounds(self, ss: list) -> Rows | None:
+        """Rules across rounds: the rows over the sets of every round (None: none)."""
         return None
 
     def entity(self, am, ent: int) -> dict:
