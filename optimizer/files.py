@@ -46,7 +46,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._version import __version__
 from .errors import InputError, WriteError
+from .results import REPORT_FILES, legacy_command
 
 try:
     import fcntl
@@ -197,8 +199,6 @@ def read_owner(folder: Path, entries=None) -> dict | None:
     but result files, what they imply (``legacy``); None when regcollab did not write it."""
     m = read_manifest(folder)
     if m is None:
-        from .results import legacy_command
-
         entries = [e for e in (_entries(folder) if entries is None else entries) if e != MANIFEST]
         cmd = legacy_command(folder, entries)
         if cmd is None:
@@ -219,8 +219,6 @@ def _decide(path: Path, shown: str, command, force, instance, can_add) -> Target
     entries = _entries(path)
     if not entries:
         return Target(path, shown, "replace")
-    from .results import REPORT_FILES
-
     mine = {MANIFEST, *REPORT_FILES}
     entries = [e for e in entries if not (IN_PLACE_TMP.match(e)
                                           and IN_PLACE_TMP.match(e)["name"] in mine)]
@@ -522,8 +520,6 @@ def _now() -> str:
 
 
 def _write_manifest(tmp: Path, plan: Target, command, instance, copied: dict) -> None:
-    from . import __version__
-
     files = sorted(e for e in _entries(tmp) if e != MANIFEST)
     if plan.mode == "add":
         m = {k: v for k, v in plan.owner.items() if k != "legacy"}

@@ -32,9 +32,10 @@ import pandas as pd
 from .errors import InputError, MissingExtra, RegcollabError, available
 from .display import display_text, fmt_number
 from .methods import METHODS
+from .results import read_folder
+from .rules import BINDING
 from .solution import (
     best_known,
-    read_result_csv,
     efficiency_loss_words,
     price_of_fairness_words,
     time_parts,
@@ -49,9 +50,6 @@ BEFORE, AFTER, TARGET = "#9ecae1", "#08519c", "#d62728"
 
 MAX_TABLE_ROWS = 1000  # longer tables are cut in the report (the CSV files have every row)
 MAX_LABELLED = 60  # regions per side of a chart that still get a label each
-BINDING = 1e-7  # a balance row with slack below this (relative) binds
-
-OPTIONAL_FILES = ("pareto.csv", "sensitivity_constraints.csv", "sensitivity_variables.csv")
 
 
 class ReportUnavailable(MissingExtra):
@@ -84,46 +82,13 @@ class Results:
     missing: list = field(default_factory=list)  # result files the folder does not have
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return read_result_csv(path)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read as CSV: {exc}", file=path.name) from None
-
-
 def load_results(folder: str | os.PathLike) -> Results:
     """Read a results folder written by ``regcollab solve --out``."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"the results folder '{folder}' does not exist")
-    sp = folder / "summary.json"
-    if not sp.is_file():
-        raise InputError(f"'{folder}' is not a results folder: summary.json is missing (write "
-                         f"one with: regcollab solve INSTANCE --out {folder})")
-    try:
-        summary = json.loads(sp.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"is not valid JSON: {exc}", file="summary.json") from None
-    tables, missing = {}, []
-    for name in ("pairings", "recipients", "balance", "allocations"):
-        p = folder / f"{name}.csv"
-        if p.is_file():
-            tables[name] = _read_csv(p)
-        else:  # e.g. a folder of 'regcollab pareto --out': the report shows what there is
-            tables[name] = None if name == "allocations" else pd.DataFrame()
-            missing.append(p.name)
-    opt = {}
-    for fname in OPTIONAL_FILES:
-        p = folder / fname
-        opt[fname] = _read_csv(p) if p.is_file() else None
-    if "pairings.csv" in missing and opt["pareto.csv"] is None:
-        raise InputError(f"'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
-                         f"(pareto.csv): write one with: regcollab solve INSTANCE --out {folder}")
-    return Results(folder=folder, summary=summary, pareto=opt["pareto.csv"],
-                   sens_constraints=opt["sensitivity_constraints.csv"],
-                   sens_variables=opt["sensitivity_variables.csv"], missing=missing, **tables)
+    summary, tables, missing = read_folder(folder)
+    return Results(folder=Path(folder), summary=summary, pareto=tables.pop("pareto.csv"),
+                   sens_constraints=tables.pop("sensitivity_constraints.csv"),
+                   sens_variables=tables.pop("sensitivity_variables.csv"), missing=missing,
+                   **tables)
 
 
 # =========================================================================== measures
@@ -874,7 +839,7 @@ def build_html(res: Results, progress=None, source: str | None = None,
     ``source`` names the results folder in the footer (None: the folder holding the report).
     What the report cannot show as it should (characters no chart font draws) is said in
     the report and appended to ``notes`` for the terminal."""
-    from . import __version__
+    from ._version import __version__
 
     def step(name):
         if progress is not None:

@@ -63,6 +63,68 @@ def legacy_command(folder: Path, entries) -> str | None:
     return None
 
 
+TEXT_COLUMNS = ("id", "partner", "partner_name", "recipient", "recipient_name", "name", "type",
+                "resource", "rule", "entity", "sense", "partner_ids", "eligible_types", "reason",
+                "meaning")
+"""Columns of the result files that hold ids, names and words: read back as text, exactly."""
+
+
+def read_result_csv(path) -> pd.DataFrame:
+    """A result file as written: ids and names as text exactly (``NA``, ``None``, ``01``,
+    ``1e0`` stay what they are; pandas would otherwise read ``NA`` as missing and ``01`` as 1),
+    numbers as numbers, an empty field as missing."""
+    return pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
+                       na_values=[""])
+
+
+OPTIONAL_FILES = ("pareto.csv", "sensitivity_constraints.csv", "sensitivity_variables.csv")
+"""Result files an analysis may add to a solve's folder (the report shows them when there)."""
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return read_result_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot be read as CSV: {exc}", file=path.name) from None
+
+
+def read_folder(folder) -> tuple[dict, dict, list]:
+    """Read a results folder written by ``regcollab solve --out``: (summary, tables, missing).
+
+    ``tables`` maps pairings, recipients, balance, allocations and the optional files
+    (:data:`OPTIONAL_FILES`, by file name) to DataFrames (None for a missing optional one, an
+    empty frame for a missing table); ``missing`` lists the result files the folder lacks.
+    A folder that is not a results folder raises :class:`InputError`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"the results folder '{folder}' does not exist")
+    sp = folder / "summary.json"
+    if not sp.is_file():
+        raise InputError(f"'{folder}' is not a results folder: summary.json is missing (write "
+                         f"one with: regcollab solve INSTANCE --out {folder})")
+    try:
+        summary = json.loads(sp.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"is not valid JSON: {exc}", file="summary.json") from None
+    tables, missing = {}, []
+    for name in ("pairings", "recipients", "balance", "allocations"):
+        p = folder / f"{name}.csv"
+        if p.is_file():
+            tables[name] = _read_csv(p)
+        else:  # e.g. a folder of 'regcollab pareto --out': the report shows what there is
+            tables[name] = None if name == "allocations" else pd.DataFrame()
+            missing.append(p.name)
+    for fname in OPTIONAL_FILES:
+        p = folder / fname
+        tables[fname] = _read_csv(p) if p.is_file() else None
+    if "pairings.csv" in missing and tables["pareto.csv"] is None:
+        raise InputError(f"'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
+                         f"(pareto.csv): write one with: regcollab solve INSTANCE --out {folder}")
+    return summary, tables, missing
+
+
 # ================================================================================ the schema
 @dataclass(frozen=True)
 class ResultColumn:
@@ -257,10 +319,8 @@ def check_results(folder) -> None:
     CSV file (the workbook takes them all) can be read, and the files the report reads have
     the columns it needs with values of their kind. (A missing file is not an error: the
     report says which parts it leaves out.) Raises :class:`InputError`."""
-    from .report import load_results
-
     folder = Path(folder)
-    load_results(folder)  # the folder is there, with a summary and a plan or a Pareto front
+    read_folder(folder)  # the folder is there, with a summary and a plan or a Pareto front
     s = check_summary(folder / "summary.json")
     resources = list(s.get("resources") or {})
     for f in sorted(folder.glob("*.csv")):

@@ -222,20 +222,6 @@ def _jsonable(obj):
 TABLE_FILES = {"pairings": "pairings.csv", "allocations": "allocations.csv",
                "recipients": "recipients.csv", "balance": "balance.csv"}
 
-TEXT_COLUMNS = ("id", "partner", "partner_name", "recipient", "recipient_name", "name", "type",
-                "resource", "rule", "entity", "sense", "partner_ids", "eligible_types", "reason",
-                "meaning")
-"""Columns of the result files that hold ids, names and words: read back as text, exactly."""
-
-
-def read_result_csv(path) -> pd.DataFrame:
-    """A result file as written: ids and names as text exactly (``NA``, ``None``, ``01``,
-    ``1e0`` stay what they are; pandas would otherwise read ``NA`` as missing and ``01`` as 1),
-    numbers as numbers, an empty field as missing."""
-    return pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
-                       na_values=[""])
-
-
 def _from_summary(name: str, doc: str) -> property:
     """A read-only attribute of Solution that is the summary's field ``name``."""
     return property(lambda self: getattr(self.summary, name), doc=doc)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..results import read_result_csv
+from ..rules.base import BINDING
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
 
 EXCEL_INF = 1e30  # Excel Solver's "infinity"
@@ -171,8 +173,6 @@ def _slack(value: float, rhs: float, sense: str) -> float:
 
 
 def _status(slack: float, bound: float, violation: float = 0.0) -> str:
-    from ..report import BINDING
-
     if violation > BINDING * max(1.0, abs(bound)):
         return "Violated (soft rule)"
     return "Binding" if abs(slack) <= BINDING * max(1.0, abs(bound)) else "Not Binding"
@@ -285,8 +285,6 @@ def _answer_sheet(wb, summary: dict, frames: dict, names) -> None:
 
 
 def _read_result(path: Path) -> pd.DataFrame:
-    from ..solution import read_result_csv
-
     try:
         return read_result_csv(path)
     except pd.errors.EmptyDataError:
