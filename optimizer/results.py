@@ -90,13 +90,26 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError(f"cannot be read as CSV: {exc}", file=path.name) from None
 
 
-def read_folder(folder) -> tuple[dict, dict, list]:
-    """Read a results folder written by ``regcollab solve --out``: (summary, tables, missing).
+@dataclass
+class ResultFiles:
+    """A results folder as data: ``summary.json`` as a dict and each CSV table by its file's
+    stem (``pairings``, ``balance``, ``sensitivity_constraints``, ...). A solve builds it in
+    memory and writes the folder from it (the report and the workbook take it as it is);
+    :func:`read_folder` reads it back from a folder (``regcollab report DIR``)."""
 
-    ``tables`` maps pairings, recipients, balance, allocations and the optional files
-    (:data:`OPTIONAL_FILES`, by file name) to DataFrames (None for a missing optional one, an
-    empty frame for a missing table); ``missing`` lists the result files the folder lacks.
-    A folder that is not a results folder raises :class:`InputError`."""
+    summary: dict
+    tables: dict
+
+
+PLAN_TABLES = ("pairings", "recipients", "balance", "allocations")
+"""The tables of a plan (``regcollab solve``), in the order a report asks for them."""
+
+
+def read_folder(folder) -> ResultFiles:
+    """Read a results folder written by ``regcollab solve --out``: its summary, the plan's
+    tables it has (:data:`PLAN_TABLES`) and the files an analysis may add
+    (:data:`OPTIONAL_FILES`). A folder that is not a results folder, or a file that cannot be
+    read, raises :class:`InputError`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"the results folder '{folder}' does not exist")
@@ -108,21 +121,15 @@ def read_folder(folder) -> tuple[dict, dict, list]:
         summary = json.loads(sp.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"is not valid JSON: {exc}", file="summary.json") from None
-    tables, missing = {}, []
-    for name in ("pairings", "recipients", "balance", "allocations"):
-        p = folder / f"{name}.csv"
-        if p.is_file():
-            tables[name] = _read_csv(p)
-        else:  # e.g. a folder of 'regcollab pareto --out': the report shows what there is
-            tables[name] = None if name == "allocations" else pd.DataFrame()
-            missing.append(p.name)
-    for fname in OPTIONAL_FILES:
+    tables = {}
+    for fname in (*(f"{n}.csv" for n in PLAN_TABLES), *OPTIONAL_FILES):
         p = folder / fname
-        tables[fname] = _read_csv(p) if p.is_file() else None
-    if "pairings.csv" in missing and tables["pareto.csv"] is None:
+        if p.is_file():  # (a folder of 'regcollab pareto --out' has no plan)
+            tables[p.stem] = _read_csv(p)
+    if "pairings" not in tables and "pareto" not in tables:
         raise InputError(f"'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
                          f"(pareto.csv): write one with: regcollab solve INSTANCE --out {folder}")
-    return summary, tables, missing
+    return ResultFiles(summary, tables)
 
 
 # ================================================================================ the schema

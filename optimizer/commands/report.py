@@ -109,6 +109,7 @@ def report(folder, xlsx, quiet):
     recover(folder)  # a swap a killed run left half done
     check_results(folder)  # a folder edited by hand: one line naming the file and the problem
     require("matplotlib", REPORT_FILE)
+    require("jinja2", REPORT_FILE)
     if xlsx:
         require("openpyxl", "results.xlsx")
     notes = []
