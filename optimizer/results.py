@@ -261,13 +261,17 @@ def check_summary(path: Path) -> dict:
         s = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"is not valid JSON: {exc}", file=path.name) from None
+    return check_summary_data(s, path.name)
+
+
+def check_summary_data(s, name: str = "summary.json") -> dict:
+    """Check the keys of a summary that the report reads; returns it."""
     if not isinstance(s, dict):
-        raise InputError("must be a JSON object ({...}), as regcollab writes it", file=path.name)
+        raise InputError("must be a JSON object ({...}), as regcollab writes it", file=name)
     for key, kind in SUMMARY.items():
         problem = _kind_problem(s.get(key), kind)
         if problem:
-            raise InputError(f"'{key}' {problem}, not {json.dumps(s[key])[:40]}",
-                             file=path.name)
+            raise InputError(f"'{key}' {problem}, not {json.dumps(s[key])[:40]}", file=name)
     return s
 
 
@@ -287,36 +291,40 @@ def _line(df: pd.DataFrame, mask) -> int:
 
 
 def check_table(path: Path, columns=None, resources=()) -> pd.DataFrame:
-    """Read a result CSV file and check its columns (``COLUMNS``; the resource columns of
-    ``pairings.csv`` are numbers)."""
-    df = read_table(path)
-    spec = COLUMNS.get(path.name, ()) if columns is None else columns
-    if path.name == "pairings.csv":
+    """Read a result CSV file and check its columns (:func:`check_frame`)."""
+    return check_frame(read_table(path), path.name, columns, resources)
+
+
+def check_frame(df: pd.DataFrame, name: str, columns=None, resources=()) -> pd.DataFrame:
+    """Check the columns of the result table ``name`` (a file name: ``COLUMNS``; the resource
+    columns of ``pairings.csv`` are numbers); returns it."""
+    spec = COLUMNS.get(name, ()) if columns is None else columns
+    if name == "pairings.csv":
         spec = (*spec, *(ResultColumn(k, "number") for k in resources))
     for c in spec:
         if c.name not in df.columns:
             if c.needed:
                 raise InputError(f"the column '{c.name}' is missing (the report needs it)",
-                                 file=path.name)
+                                 file=name)
             continue
         col = df[c.name]
         if c.kind == "number":
             nums = pd.to_numeric(col, errors="coerce")
             bad = col.notna() & nums.isna()
             if bad.any():
-                raise InputError(f"'{col[bad].iloc[0]}' is not a number", file=path.name,
+                raise InputError(f"'{col[bad].iloc[0]}' is not a number", file=name,
                                  row=f"line {_line(df, bad)}", column=c.name)
             if c.finite:
                 bad = pd.Series(~np.isfinite(nums.to_numpy(dtype=float)), index=df.index)
                 if bad.any():
                     v = col[bad].iloc[0]
                     raise InputError(f"{'an empty cell' if pd.isna(v) else repr(str(v))} is not "
-                                     "a finite number", file=path.name,
+                                     "a finite number", file=name,
                                      row=f"line {_line(df, bad)}", column=c.name)
         elif c.kind == "bool":
             bad = col.notna() & ~col.astype(str).str.strip().str.lower().isin(BOOL_WORDS)
             if bad.any():
-                raise InputError(f"'{col[bad].iloc[0]}' is not True or False", file=path.name,
+                raise InputError(f"'{col[bad].iloc[0]}' is not True or False", file=name,
                                  row=f"line {_line(df, bad)}", column=c.name)
     return df
 
@@ -332,3 +340,12 @@ def check_results(folder) -> None:
     resources = list(s.get("resources") or {})
     for f in sorted(folder.glob("*.csv")):
         check_table(f, resources=resources)
+
+
+def check_files(files: ResultFiles) -> None:
+    """:func:`check_results` for results in memory, before the folder is written from them:
+    the summary and the tables the report reads have what it needs."""
+    s = check_summary_data(files.summary)
+    resources = list(s.get("resources") or {})
+    for name in sorted(files.tables):
+        check_frame(files.tables[name], f"{name}.csv", resources=resources)

@@ -64,7 +64,7 @@ def demo_results(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "demo"
     sol = solve(load_instance(DEMO), gap=0)
     check_solution(sol)
-    sol.write(out, extra=lambda tmp: write_extras(tmp, quiet=True))
+    sol.write(out, extra=lambda tmp, files: write_extras(tmp, quiet=True, files=files))
     return sol, out
 
 
