@@ -83,3 +83,24 @@ def test_a_hand_edited_result_in_memory_is_checked_as_a_file_would_be(written, t
     assert write_extras(tmp_path, notes=notes, files=broken) == []
     assert notes == ["report.html and results.xlsx were not rebuilt: recipients.csv: the "
                      "column 'u' is missing (the report needs it)"]
+
+
+def test_balance_rules_are_named_by_the_rule_registry():
+    from optimizer.report import rule_words
+    from optimizer.rules import BALANCE
+
+    for rule in BALANCE:
+        assert rule_words(rule.name) == rule.statement
+    assert rule_words("a_rule_of_an_older_version") == "a_rule_of_an_older_version"
+
+
+def test_the_templates_escape_every_value_they_print():
+    from optimizer.report.html import environment
+
+    env = environment()
+    assert env.autoescape is True
+    text = env.from_string("<p title=\"{{ v }}\">{{ v }}</p>").render(
+        v="<script>'a' & \"b\"\x07</script>")
+    assert text == ('<p title="&lt;script&gt;&#x27;a&#x27; &amp; &quot;b&quot; &lt;/script&gt;">'
+                    "&lt;script&gt;&#x27;a&#x27; &amp; &quot;b&quot; &lt;/script&gt;</p>")
+    assert env.from_string("{{ missing }}|{{ half }}").render(missing=None, half=0.5) == "|0.5"

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..display import display_text
-from .results import Results
 from .measures import gini, lorenz, num, payoff, share_change, tradeoff_spans, truthy, type_colours
+from .results import Results
 
 BEFORE, AFTER, TARGET = "#9ecae1", "#08519c", "#d62728"
 MAX_LABELLED = 60  # regions per side of a chart that still get a label each

@@ -4,7 +4,7 @@ The template (``templates/report.html.j2`` and the files it includes, ``report.c
 styles) holds the words and the markup; :mod:`optimizer.report.sections` the data. jinja2
 escapes every value the template prints (``autoescape``), so a name from the data can never
 become markup; the escaping is that of :func:`html.escape`, and control characters, which
-HTML does not allow, become spaces (:func:`_finalize`).
+HTML does not allow, become spaces (:func:`_finalizer`).
 """
 
 from __future__ import annotations
@@ -37,26 +37,30 @@ def report_available() -> bool:
     return available("matplotlib") and available("jinja2")
 
 
-def _finalize(value):
-    """Every value the template prints, as HTML: missing as nothing, text escaped as
-    :func:`html.escape` does and control characters as spaces (line breaks and tabs kept,
-    for the README). Markup (a macro's output) passes as it is."""
-    from markupsafe import Markup
+def _finalizer(markup):
+    """The function through which the template prints every value, as HTML: missing as
+    nothing, text escaped as :func:`html.escape` does and control characters as spaces (line
+    breaks and tabs kept, for the README). ``markup`` (markupsafe's Markup: a macro's output)
+    passes as it is."""
 
-    if isinstance(value, Markup):
-        return value
-    text = "" if value is None else str(value)
-    return Markup(html.escape(_CONTROL.sub(" ", text), quote=True))
+    def finalize(value):
+        if isinstance(value, markup):
+            return value
+        text = "" if value is None else str(value)
+        return markup(html.escape(_CONTROL.sub(" ", text), quote=True))
+
+    return finalize
 
 
 @lru_cache(maxsize=1)
 def environment():
     """The jinja2 environment of the report's templates (autoescaping on)."""
     import jinja2
+    from markupsafe import Markup
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-        autoescape=True, finalize=_finalize, undefined=jinja2.StrictUndefined,
+        autoescape=True, finalize=_finalizer(Markup), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
