@@ -23,41 +23,14 @@ without them :func:`write_report` raises :class:`ReportUnavailable` (a
 
 from __future__ import annotations
 
-from .charts import (
-    MAX_LABEL,
-    MAX_LABELLED,
-    SYSTEM_CJK_FONTS,
-    chart_label,
-    chart_texts,
-    fig_lorenz,
-    fig_outcomes,
-    fig_pairings,
-    fig_tradeoff,
-    font_note,
-    undrawable,
-)
+from .charts import (chart_label, chart_texts, fig_lorenz, fig_outcomes, fig_pairings,
+                     fig_tradeoff, font_note)
 from .html import ReportUnavailable, build_html, report_available, write_report
-from .measures import (
-    TYPE_COLOURS,
-    balance_with_prices,
-    gini,
-    gini_words,
-    lorenz,
-    method_words,
-    num,
-    payoff,
-    pct,
-    share_change,
-    tradeoff_spans,
-    type_colours,
-)
+from .measures import gini, gini_words, lorenz, method_words, num, share_change, tradeoff_spans
 from .results import REPORT_FILE, Results, load_results
-from .sections import MAX_TABLE_ROWS, rule_words
+from .sections import rule_words
 
-__all__ = ["MAX_LABEL", "MAX_LABELLED", "MAX_TABLE_ROWS", "REPORT_FILE", "SYSTEM_CJK_FONTS",
-           "TYPE_COLOURS", "ReportUnavailable", "Results", "balance_with_prices",
-           "build_html", "chart_label", "chart_texts", "fig_lorenz", "fig_outcomes",
-           "fig_pairings", "fig_tradeoff", "font_note", "gini", "gini_words", "load_results",
-           "lorenz", "method_words", "num", "pct", "payoff", "report_available",
-           "rule_words", "share_change", "tradeoff_spans", "type_colours", "undrawable",
-           "write_report"]
+__all__ = ["REPORT_FILE", "ReportUnavailable", "Results", "build_html", "chart_label",
+           "chart_texts", "fig_lorenz", "fig_outcomes", "fig_pairings", "fig_tradeoff",
+           "font_note", "gini", "gini_words", "load_results", "lorenz", "method_words", "num",
+           "report_available", "rule_words", "share_change", "tradeoff_spans", "write_report"]
