@@ -9,6 +9,7 @@ Typical use from a script::
     inst2 = inst.with_params({"balance.alpha": 0.5})   # a changed copy; inst is untouched
 """
 
+from ._version import __version__  # noqa: F401 (re-exported: optimizer.__version__)
 from .errors import InputError, InstanceError, RegcollabError
 from .instance import DEFAULT_INSTANCE, Instance, bundled_instances_dir, load_instance
 from .model import AllocationModel, LinearModel, build_model
@@ -20,4 +21,3 @@ __all__ = [
     "AllocationModel", "InputError", "Instance", "InstanceError", "LinearModel",
     "RegcollabError", "Solution", "build_model", "load_instance", "solve",
 ]
-__version__ = "0.1.0"

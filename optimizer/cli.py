@@ -132,7 +132,8 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
         from optimizer.commands.report import write_extras
 
         quiet_extras = quiet or fmt != "table"
-        sol.write(out, extra=(lambda tmp: write_extras(tmp, quiet=quiet_extras, notes=notes))
+        sol.write(out, extra=(lambda tmp, files: write_extras(tmp, quiet=quiet_extras,
+                                                              notes=notes, files=files))
                   if with_report else None, force=force)
     diagnosis = None
     if not sol.has_plan:

@@ -10,7 +10,7 @@ only what a person reads is rounded.
 
 :func:`display_text` makes a name from the data safe to print or draw: control characters
 (a vertical tab, a NUL) become spaces. HTML escaping and the charts' math parsing are the
-report's business (``report.py``).
+report's business (``optimizer/report/``).
 """
 
 from __future__ import annotations

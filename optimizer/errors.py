@@ -67,7 +67,7 @@ class MissingExtra(RegcollabError):
         return f"needs the {self.extra} extra{lib}: pip install 'regcollab[{self.extra}]'"
 
 
-EXTRAS = {"matplotlib": "report", "openpyxl": "report", "tomli_w": "report",
+EXTRAS = {"matplotlib": "report", "jinja2": "report", "openpyxl": "report", "tomli_w": "report",
           "noto_cjk_sans_otc": "report", "SALib": "analysis", "distributed": "analysis"}
 """The extra (pyproject.toml's optional-dependencies) that installs each optional module."""
 

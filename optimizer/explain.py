@@ -26,11 +26,11 @@ import numpy as np
 from .display import fmt_number
 from .errors import InputError
 from .rules import BY_NAME
+from .rules.base import BINDING
 from .rules.pairing import scale_source
 from .solution import extract_tables
 from .typology import pair_alternatives, pair_columns, type_thresholds
 
-REL = 1e-7  # a quantity within this (relative) of its bound is at the bound
 
 
 @dataclass
@@ -153,7 +153,7 @@ def parse_pair(inst, text: str) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------- explaining
 def _at(value: float, bound: float) -> bool:
-    return abs(value - bound) <= REL * max(1.0, abs(bound))
+    return abs(value - bound) <= BINDING * max(1.0, abs(bound))
 
 
 def _fmt(v: float) -> str:

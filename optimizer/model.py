@@ -131,21 +131,9 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     ucoef = gain / (a["pop"][xr] * a["target"][xr])
 
     # ---- columns: flows and pairings of every round, the equity measure's, the mean outcome
-    ss = []
-    for n in range(N):
-        an, sfx = rounds.arrays(a, p, n), rounds.suffix(n)
-        cap_n = np.minimum(an["supply"][pair_d, :], an["absorb"][pair_r, :])
-        xb = lm.add_cols("x" + sfx, np.zeros(len(x_z)), cap_n[xp, x_k],
-                         labels=lambda loc, sfx=sfx: [f"{D[xd[i]]},{R[xr[i]]},{K[x_k[i]]},"
-                                                      f"{T[xt[i]]}{sfx}" for i in loc])
-        zb = lm.add_cols("z" + sfx, np.zeros(len(z_pair)), np.ones(len(z_pair)), integer=True,
-                         labels=lambda loc, sfx=sfx: [f"{D[pair_d[z_pair[i]]]},"
-                                                      f"{R[pair_r[z_pair[i]]]},{T[z_type[i]]}{sfx}"
-                                                      for i in loc])
-        ss.append(Sets(inst=inst, a=an, p=p, D=D, R=R, K=K, T=T, pair_d=pair_d, pair_r=pair_r,
-                       z_pair=z_pair, z_type=z_type, cap=cap_n, x_z=x_z, x_k=x_k, gain=gain,
-                       u0=u0, ucoef=ucoef, lm=lm, X=xb.start + np.arange(len(xb)),
-                       Z=zb.start + np.arange(len(zb)), suffix=sfx))
+    ss = _round_sets(lm, inst, p, dict(D=D, R=R, K=K, T=T, pair_d=pair_d, pair_r=pair_r,
+                                       z_pair=z_pair, z_type=z_type, x_z=x_z, x_k=x_k,
+                                       gain=gain, u0=u0, ucoef=ucoef))
     every = N > 1 and rounds.settings(p)["equity_at"] == "every"
     measured = list(range(N)) if every else [N - 1]
     for n in measured:
@@ -191,6 +179,31 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     lm.A  # assemble once, inside the build timing
     am.build_seconds = time.perf_counter() - t0
     return am
+
+
+def _round_sets(lm: LinearModel, inst: Instance, p: dict, base: dict) -> list[Sets]:
+    """The flow and pairing columns of every round, and each round's sets (its arrays, the
+    most each flow can carry, its columns)."""
+    a = inst.arrays
+    D, R, K, T = base["D"], base["R"], base["K"], base["T"]
+    pair_d, pair_r, z_pair, z_type = base["pair_d"], base["pair_r"], base["z_pair"], base["z_type"]
+    x_z, x_k = base["x_z"], base["x_k"]
+    xp = z_pair[x_z]
+    xd, xr, xt = pair_d[xp], pair_r[xp], z_type[x_z]
+    ss = []
+    for n in range(rounds.count(p)):
+        an, sfx = rounds.arrays(a, p, n), rounds.suffix(n)
+        cap_n = np.minimum(an["supply"][pair_d, :], an["absorb"][pair_r, :])
+        xb = lm.add_cols("x" + sfx, np.zeros(len(x_z)), cap_n[xp, x_k],
+                         labels=lambda loc, sfx=sfx: [f"{D[xd[i]]},{R[xr[i]]},{K[x_k[i]]},"
+                                                      f"{T[xt[i]]}{sfx}" for i in loc])
+        zb = lm.add_cols("z" + sfx, np.zeros(len(z_pair)), np.ones(len(z_pair)), integer=True,
+                         labels=lambda loc, sfx=sfx: [f"{D[pair_d[z_pair[i]]]},"
+                                                      f"{R[pair_r[z_pair[i]]]},{T[z_type[i]]}{sfx}"
+                                                      for i in loc])
+        ss.append(Sets(inst=inst, a=an, p=p, cap=cap_n, lm=lm, X=xb.start + np.arange(len(xb)),
+                       Z=zb.start + np.arange(len(zb)), suffix=sfx, **base))
+    return ss
 
 
 def _cumulative(ss: list[Sets], n: int) -> Sets:

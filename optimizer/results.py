@@ -63,6 +63,75 @@ def legacy_command(folder: Path, entries) -> str | None:
     return None
 
 
+TEXT_COLUMNS = ("id", "partner", "partner_name", "recipient", "recipient_name", "name", "type",
+                "resource", "rule", "entity", "sense", "partner_ids", "eligible_types", "reason",
+                "meaning")
+"""Columns of the result files that hold ids, names and words: read back as text, exactly."""
+
+
+def read_result_csv(path) -> pd.DataFrame:
+    """A result file as written: ids and names as text exactly (``NA``, ``None``, ``01``,
+    ``1e0`` stay what they are; pandas would otherwise read ``NA`` as missing and ``01`` as 1),
+    numbers as numbers, an empty field as missing."""
+    return pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
+                       na_values=[""])
+
+
+OPTIONAL_FILES = ("pareto.csv", "sensitivity_constraints.csv", "sensitivity_variables.csv")
+"""Result files an analysis may add to a solve's folder (the report shows them when there)."""
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return read_result_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot be read as CSV: {exc}", file=path.name) from None
+
+
+@dataclass
+class ResultFiles:
+    """A results folder as data: ``summary.json`` as a dict and each CSV table by its file's
+    stem (``pairings``, ``balance``, ``sensitivity_constraints``, ...). A solve builds it in
+    memory and writes the folder from it (the report and the workbook take it as it is);
+    :func:`read_folder` reads it back from a folder (``regcollab report DIR``)."""
+
+    summary: dict
+    tables: dict
+
+
+PLAN_TABLES = ("pairings", "recipients", "balance", "allocations")
+"""The tables of a plan (``regcollab solve``), in the order a report asks for them."""
+
+
+def read_folder(folder) -> ResultFiles:
+    """Read a results folder written by ``regcollab solve --out``: its summary, the plan's
+    tables it has (:data:`PLAN_TABLES`) and the files an analysis may add
+    (:data:`OPTIONAL_FILES`). A folder that is not a results folder, or a file that cannot be
+    read, raises :class:`InputError`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"the results folder '{folder}' does not exist")
+    sp = folder / "summary.json"
+    if not sp.is_file():
+        raise InputError(f"'{folder}' is not a results folder: summary.json is missing (write "
+                         f"one with: regcollab solve INSTANCE --out {folder})")
+    try:
+        summary = json.loads(sp.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"is not valid JSON: {exc}", file="summary.json") from None
+    tables = {}
+    for fname in (*(f"{n}.csv" for n in PLAN_TABLES), *OPTIONAL_FILES):
+        p = folder / fname
+        if p.is_file():  # (a folder of 'regcollab pareto --out' has no plan)
+            tables[p.stem] = _read_csv(p)
+    if "pairings" not in tables and "pareto" not in tables:
+        raise InputError(f"'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
+                         f"(pareto.csv): write one with: regcollab solve INSTANCE --out {folder}")
+    return ResultFiles(summary, tables)
+
+
 # ================================================================================ the schema
 @dataclass(frozen=True)
 class ResultColumn:
@@ -192,13 +261,17 @@ def check_summary(path: Path) -> dict:
         s = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"is not valid JSON: {exc}", file=path.name) from None
+    return check_summary_data(s, path.name)
+
+
+def check_summary_data(s, name: str = "summary.json") -> dict:
+    """Check the keys of a summary that the report reads; returns it."""
     if not isinstance(s, dict):
-        raise InputError("must be a JSON object ({...}), as regcollab writes it", file=path.name)
+        raise InputError("must be a JSON object ({...}), as regcollab writes it", file=name)
     for key, kind in SUMMARY.items():
         problem = _kind_problem(s.get(key), kind)
         if problem:
-            raise InputError(f"'{key}' {problem}, not {json.dumps(s[key])[:40]}",
-                             file=path.name)
+            raise InputError(f"'{key}' {problem}, not {json.dumps(s[key])[:40]}", file=name)
     return s
 
 
@@ -218,36 +291,40 @@ def _line(df: pd.DataFrame, mask) -> int:
 
 
 def check_table(path: Path, columns=None, resources=()) -> pd.DataFrame:
-    """Read a result CSV file and check its columns (``COLUMNS``; the resource columns of
-    ``pairings.csv`` are numbers)."""
-    df = read_table(path)
-    spec = COLUMNS.get(path.name, ()) if columns is None else columns
-    if path.name == "pairings.csv":
+    """Read a result CSV file and check its columns (:func:`check_frame`)."""
+    return check_frame(read_table(path), path.name, columns, resources)
+
+
+def check_frame(df: pd.DataFrame, name: str, columns=None, resources=()) -> pd.DataFrame:
+    """Check the columns of the result table ``name`` (a file name: ``COLUMNS``; the resource
+    columns of ``pairings.csv`` are numbers); returns it."""
+    spec = COLUMNS.get(name, ()) if columns is None else columns
+    if name == "pairings.csv":
         spec = (*spec, *(ResultColumn(k, "number") for k in resources))
     for c in spec:
         if c.name not in df.columns:
             if c.needed:
                 raise InputError(f"the column '{c.name}' is missing (the report needs it)",
-                                 file=path.name)
+                                 file=name)
             continue
         col = df[c.name]
         if c.kind == "number":
             nums = pd.to_numeric(col, errors="coerce")
             bad = col.notna() & nums.isna()
             if bad.any():
-                raise InputError(f"'{col[bad].iloc[0]}' is not a number", file=path.name,
+                raise InputError(f"'{col[bad].iloc[0]}' is not a number", file=name,
                                  row=f"line {_line(df, bad)}", column=c.name)
             if c.finite:
                 bad = pd.Series(~np.isfinite(nums.to_numpy(dtype=float)), index=df.index)
                 if bad.any():
                     v = col[bad].iloc[0]
                     raise InputError(f"{'an empty cell' if pd.isna(v) else repr(str(v))} is not "
-                                     "a finite number", file=path.name,
+                                     "a finite number", file=name,
                                      row=f"line {_line(df, bad)}", column=c.name)
         elif c.kind == "bool":
             bad = col.notna() & ~col.astype(str).str.strip().str.lower().isin(BOOL_WORDS)
             if bad.any():
-                raise InputError(f"'{col[bad].iloc[0]}' is not True or False", file=path.name,
+                raise InputError(f"'{col[bad].iloc[0]}' is not True or False", file=name,
                                  row=f"line {_line(df, bad)}", column=c.name)
     return df
 
@@ -257,11 +334,18 @@ def check_results(folder) -> None:
     CSV file (the workbook takes them all) can be read, and the files the report reads have
     the columns it needs with values of their kind. (A missing file is not an error: the
     report says which parts it leaves out.) Raises :class:`InputError`."""
-    from .report import load_results
-
     folder = Path(folder)
-    load_results(folder)  # the folder is there, with a summary and a plan or a Pareto front
+    read_folder(folder)  # the folder is there, with a summary and a plan or a Pareto front
     s = check_summary(folder / "summary.json")
     resources = list(s.get("resources") or {})
     for f in sorted(folder.glob("*.csv")):
         check_table(f, resources=resources)
+
+
+def check_files(files: ResultFiles) -> None:
+    """:func:`check_results` for results in memory, before the folder is written from them:
+    the summary and the tables the report reads have what it needs."""
+    s = check_summary_data(files.summary)
+    resources = list(s.get("resources") or {})
+    for name in sorted(files.tables):
+        check_frame(files.tables[name], f"{name}.csv", resources=resources)

@@ -26,6 +26,7 @@ import pandas as pd
 from .files import atomic_dir
 from .methods import Method, get_method
 from .model import AllocationModel
+from .results import ResultFiles
 from .rules import BY_NAME
 from .summary import Summary
 
@@ -222,20 +223,6 @@ def _jsonable(obj):
 TABLE_FILES = {"pairings": "pairings.csv", "allocations": "allocations.csv",
                "recipients": "recipients.csv", "balance": "balance.csv"}
 
-TEXT_COLUMNS = ("id", "partner", "partner_name", "recipient", "recipient_name", "name", "type",
-                "resource", "rule", "entity", "sense", "partner_ids", "eligible_types", "reason",
-                "meaning")
-"""Columns of the result files that hold ids, names and words: read back as text, exactly."""
-
-
-def read_result_csv(path) -> pd.DataFrame:
-    """A result file as written: ids and names as text exactly (``NA``, ``None``, ``01``,
-    ``1e0`` stay what they are; pandas would otherwise read ``NA`` as missing and ``01`` as 1),
-    numbers as numbers, an empty field as missing."""
-    return pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
-                       na_values=[""])
-
-
 def _from_summary(name: str, doc: str) -> property:
     """A read-only attribute of Solution that is the summary's field ``name``."""
     return property(lambda self: getattr(self.summary, name), doc=doc)
@@ -311,20 +298,12 @@ class Solution:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLE_FILES}
 
-    def write(self, out: str | Path, extra=None, sensitivity: bool = True, force: bool = False,
-              command: str = "solve") -> Path:
-        """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
+    def result_tables(self, sensitivity: bool = True) -> dict[str, pd.DataFrame]:
+        """The tables of the results folder, by file stem, as :meth:`write` writes them.
 
-        ``out`` is checked first (:func:`optimizer.files.check_output`): it may replace only a
-        folder regcollab wrote (another command's with ``force``) or an empty one, and never
-        the instance or a folder containing it.
-
-        With ``sensitivity`` (and a HiGHS-solvable plan) the Sensitivity Report is written too
-        (``sensitivity_constraints.csv``, ``sensitivity_variables.csv``) and ``balance.csv``
-        gets each rule's shadow price. ``extra`` is an optional callable ``f(folder)`` that
-        writes more files (e.g. a report) into the temporary folder before it is renamed into
-        place.
-        """
+        With ``sensitivity`` (and a HiGHS-solvable plan) the Sensitivity Report is among them
+        (``sensitivity_constraints``, ``sensitivity_variables``) and ``balance`` gets each
+        rule's shadow price; when it cannot be computed the summary says why."""
         tables = self.tables()
         sens = None
         if sensitivity and self.has_plan:
@@ -339,18 +318,38 @@ class Solution:
             price = dict(zip(sens.constraints["row"], sens.constraints["shadow_price"]))
             bal["shadow_price"] = [price.get(r, float("nan")) for r in bal["row"]]
             tables["balance"] = bal
+            tables.update(sens.tables())
+        return tables
+
+    def result_files(self, sensitivity: bool = True) -> ResultFiles:
+        """The results folder as data: the summary as ``summary.json`` holds it and
+        :meth:`result_tables`. The report and the workbook are built from it, in memory."""
+        tables = self.result_tables(sensitivity)
+        return ResultFiles(summary=json.loads(self.summary_json()), tables=tables)
+
+    def write(self, out: str | Path, extra=None, sensitivity: bool = True, force: bool = False,
+              command: str = "solve") -> Path:
+        """Write every table as CSV plus ``summary.json`` into ``out``, atomically.
+
+        ``out`` is checked first (:func:`optimizer.files.check_output`): it may replace only a
+        folder regcollab wrote (another command's with ``force``) or an empty one, and never
+        the instance or a folder containing it.
+
+        The files are :meth:`result_files` (with ``sensitivity``, the Sensitivity Report
+        too). ``extra`` is an optional callable ``f(folder, files)`` that writes more files
+        (e.g. a report) into the temporary folder before it is renamed into place; ``files``
+        is the :class:`~optimizer.results.ResultFiles` written, so it need not read them back.
+        """
+        files = self.result_files(sensitivity)
         inst = self.instance
         with atomic_dir(out, command=command, force=force,
                         inputs=[getattr(inst, "path", None)],
                         instance=getattr(inst, "name", None)) as tmp:
-            for name, fname in TABLE_FILES.items():
-                tables[name].to_csv(tmp / fname, index=False, float_format="%.10g")
-            if sens is not None:
-                for name, df in sens.tables().items():
-                    df.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+            for name, df in files.tables.items():
+                df.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
             (tmp / "summary.json").write_text(self.summary_json() + "\n", encoding="utf-8")
             if extra is not None:
-                extra(tmp)
+                extra(tmp, files)
         return Path(out)
 
 

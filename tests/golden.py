@@ -64,7 +64,10 @@ def produce(case: str, folder: Path) -> Path:
         shutil.rmtree(folder)
     from optimizer.commands.report import write_extras
 
-    sol.write(folder, extra=lambda tmp: write_extras(tmp, workbook=False, quiet=True))
+    # the report of a solve is built from its tables in memory (test_report_layer.py checks
+    # that a rebuild from the folder, 'regcollab report DIR', gives the same report)
+    sol.write(folder, extra=lambda tmp, files: write_extras(tmp, workbook=False, quiet=True,
+                                                             files=files))
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     for key in VOLATILE:
         summary.pop(key, None)

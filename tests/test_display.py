@@ -253,15 +253,27 @@ def _without(monkeypatch, *modules):
         monkeypatch.setitem(sys.modules, name, None)
 
 
-def test_report_without_matplotlib_exits_5(monkeypatch, tmp_path):
+@pytest.mark.parametrize("module", ["matplotlib", "jinja2"])
+def test_report_without_matplotlib_exits_5(monkeypatch, tmp_path, module):
     out = tmp_path / "res"
     assert invoke("solve", DEMO, "--out", out, "--no-report", "-q").exit_code == 0
-    _without(monkeypatch, "matplotlib")
+    _without(monkeypatch, module)
     r = invoke("report", out)
     assert r.exit_code == 5, r.output
     assert r.output.strip().splitlines() == [
-        ("error: report.html needs the report extra (matplotlib): pip install "
+        (f"error: report.html needs the report extra ({module}): pip install "
          "'regcollab[report]'")]
+
+
+def test_solve_out_without_jinja2_says_so_last(monkeypatch, tmp_path):
+    _without(monkeypatch, "jinja2")
+    out = tmp_path / "res"
+    r = invoke("solve", DEMO, "--out", out, "-q")
+    assert r.exit_code == 0, r.output
+    assert not (out / "report.html").exists() and (out / "results.xlsx").exists()
+    assert r.output.strip().splitlines()[-1] == (
+        "note: report.html was not written: it needs the report extra (jinja2): pip "
+        "install 'regcollab[report]'")
 
 
 def test_convert_without_openpyxl_exits_5(monkeypatch, tmp_path):

@@ -15,13 +15,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "optimizer"
 
-KNOWN_CYCLE_EDGES = {
-    # importer -> imported: each closes a cycle in another part of issue 13; the test fails
-    # when one of them no longer closes a cycle, so that this list stays true (and empties)
-    ("optimizer.report", "optimizer.workbook"): "report <-> workbook (report, workbook)",
-    ("optimizer.files", "optimizer"): "files imports __version__ from the package",
-    ("optimizer.report", "optimizer"): "report imports __version__ from the package",
-    ("optimizer.files", "optimizer.results"): "files -> results -> report -> solution -> files",
+KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
+    # importer -> imported: an import known to close a cycle, with why it is still there;
+    # the test fails when one of them no longer closes a cycle, so that this list stays true
+    # (issue 13 emptied it)
 }
 
 

@@ -111,7 +111,7 @@ def test_a_new_method_needs_nothing_but_its_object_and_schema_setting(demo, toy,
     """Pipeline, summary, reasons, sensitivity, terminal and report ask the method: a method
     registered with the schema's choice works everywhere without another change."""
     from optimizer.cli import render_solution
-    from optimizer.report import _method_words
+    from optimizer.report import method_words as _method_words
 
     sol = solve(demo, method="toy", why=True)
     assert sol.status == "optimal" and sol.summary.method == "toy"

@@ -1,4 +1,4 @@
-"""No command ever deletes or half-writes a user's files (optimizer/files.py).
+"""No command ever deletes or half-writes a user's files (optimizer/files/).
 
 In the order of what is at stake:
 

@@ -44,6 +44,16 @@ def test_every_module_of_the_package_is_in_the_wheel(wheel):
         assert rel in wheel["names"], rel
 
 
+def test_the_report_templates_are_in_the_wheel(wheel):
+    """report.html is rendered from jinja2 templates: package data, not modules."""
+    templates = ROOT / "optimizer" / "report" / "templates"
+    found = sorted(p.name for p in templates.iterdir() if p.suffix in (".j2", ".css"))
+    assert "report.html.j2" in found and "report.css" in found
+    for name in found:
+        rel = f"optimizer/report/templates/{name}"
+        assert rel in wheel["names"], f"template missing from the wheel: {rel}"
+
+
 def test_no_top_level_cli_module_is_installed(wheel):
     tops = {n.split("/")[0] for n in wheel["names"] if not n.startswith("regcollab-")}
     assert tops == {"optimizer"}, tops

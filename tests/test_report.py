@@ -64,7 +64,7 @@ def demo_results(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "demo"
     sol = solve(load_instance(DEMO), gap=0)
     check_solution(sol)
-    sol.write(out, extra=lambda tmp: write_extras(tmp, quiet=True))
+    sol.write(out, extra=lambda tmp, files: write_extras(tmp, quiet=True, files=files))
     return sol, out
 
 
@@ -403,12 +403,12 @@ def test_hostile_names_render_escaped(tmp_path):
 
 
 def test_a_report_that_fails_is_said_last_even_when_quiet(tmp_path, monkeypatch):
-    import optimizer.report
+    import optimizer.report.charts
 
     def broken(*a, **k):
         raise ValueError("cannot draw this")
 
-    monkeypatch.setattr(optimizer.report, "fig_pairings", broken)
+    monkeypatch.setattr(optimizer.report.charts, "fig_pairings", broken)
     out = tmp_path / "res"
     r = invoke("solve", DEMO, "--out", out, "-q")
     assert r.exit_code == 0
@@ -429,7 +429,7 @@ def test_packaged_cjk_font_draws_chinese_without_warning():
     Chinese label draws with no missing-glyph warning (warnings are errors here)."""
     from matplotlib.figure import Figure
 
-    import optimizer.report as rep
+    import optimizer.report.charts as rep
 
     path = rep._packaged_cjk_font()
     assert path is not None and Path(path).is_file(), "pip install 'regcollab[report]'"
@@ -446,7 +446,7 @@ def test_packaged_cjk_font_draws_chinese_without_warning():
 
 
 def test_without_a_cjk_font_names_fall_back_and_the_report_says_so(tmp_path, monkeypatch):
-    import optimizer.report as rep
+    import optimizer.report.charts as rep
 
     monkeypatch.setattr(rep, "_packaged_cjk_font", lambda: None)
     monkeypatch.setattr(rep, "SYSTEM_CJK_FONTS", ())

@@ -208,7 +208,7 @@ def test_results_keep_ids_as_text_everywhere(hostile):
     assert list(res.recipients["recipient"]) == RECIPIENTS
     assert set(res.pairings["partner"]) <= set(PARTNERS)
     assert set(res.sens_variables["recipient"]) <= set(RECIPIENTS)
-    # (report.html itself is report.py's; its charts warn about the 300-character label)
+    # (report.html itself is optimizer/report/'s; its charts warn about the 300-character label)
     write_results_workbook(out)
     no_formulas(out / "results.xlsx")
 

@@ -26,27 +26,29 @@ from .common import (
 
 # ------------------------------------------------------------------------------ result extras
 def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool = False,
-                 notes: list | None = None) -> list:
+                 notes: list | None = None, files=None) -> list:
     """Write ``report.html`` and ``results.xlsx`` into a results folder (``solve --out`` calls
     this inside its atomic write); returns the names written.
+
+    ``files`` (a :class:`~optimizer.results.ResultFiles`) are the results a solve is writing,
+    in memory: the report and the workbook are built from them and nothing is read back.
+    Without them the folder is read (an analysis added to a solve's folder).
 
     A missing optional library skips its file, and a file that fails is skipped too (the
     results matter more than their report): each gets a one-line note that says so and how to
     get it, as do the report's own warnings (no font for Chinese names). The notes are
     appended to ``notes`` for the caller to print at the end of its run; without ``notes``
     they are printed at once (unless ``quiet``)."""
-    from optimizer.errors import MissingExtra, available
-    from optimizer.report import REPORT_FILE, write_report
+    from optimizer.errors import InputError, MissingExtra, available
+    from optimizer.report import REPORT_FILE, Results, write_report
+    from optimizer.results import check_files, check_results
     from optimizer.workbook import RESULTS_FILE, write_results_workbook
-
-    from optimizer.errors import InputError
-    from optimizer.results import check_results
 
     found = []
     written = []
     if report or workbook:
         try:  # a folder edited by hand: say what is wrong rather than fail inside the report
-            check_results(folder)
+            check_results(folder) if files is None else check_files(files)
         except InputError as exc:
             found.append(f"{REPORT_FILE} and {RESULTS_FILE} were not rebuilt: {exc}")
             if notes is not None:
@@ -57,7 +59,9 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
     if report:
         try:
             with progress(5, "writing report.html", quiet) as step:
-                write_report(folder, progress=lambda name: step(), notes=found)
+                write_report(folder, progress=lambda name: step(), notes=found,
+                             results=None if files is None else Results.from_files(folder,
+                                                                                  files))
             written.append(REPORT_FILE)
         except MissingExtra as exc:
             found.append(f"{REPORT_FILE} was not written: it {exc.need}")
@@ -72,7 +76,7 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
                          f"{MissingExtra(RESULTS_FILE, 'report', 'openpyxl').need}")
         else:
             try:
-                write_results_workbook(folder)
+                write_results_workbook(folder, files=files)
                 written.append(RESULTS_FILE)
             except MissingExtra as exc:
                 found.append(f"{RESULTS_FILE} was not written: it {exc.need}")
@@ -109,6 +113,7 @@ def report(folder, xlsx, quiet):
     recover(folder)  # a swap a killed run left half done
     check_results(folder)  # a folder edited by hand: one line naming the file and the problem
     require("matplotlib", REPORT_FILE)
+    require("jinja2", REPORT_FILE)
     if xlsx:
         require("openpyxl", "results.xlsx")
     notes = []

@@ -10,7 +10,7 @@ one class here (see docs/architecture.md) plus its setting in ``optimizer/schema
 from __future__ import annotations
 
 from .balance import AccessFloor, Capacity, Coverage, OutcomeFloor, OutcomeSpread
-from .base import Rows, Rule, Sets, join_words, num, plural
+from .base import BINDING, Rows, Rule, Sets, join_words, num, plural
 from .pairing import FIXED, Absorb, Link, OneType, PairCap, Scale, SpanPartner, SpanRecipient, Supply
 from .rounds import Switching, TrustGate
 
@@ -34,6 +34,7 @@ FIX_ORDER = (*BALANCE_NAMES, "supply", "absorb", "span_partner", "span_recipient
              "scale")
 SETTING_ORDER = ("access_floor", "outcome_floor", "capacity", "outcome_spread")
 
-__all__ = ["BALANCE", "BALANCE_NAMES", "BY_NAME", "FIX_ORDER", "HEADLINE_ORDER", "ROUND_RULES", "RULES",
+__all__ = ["BALANCE", "BALANCE_NAMES", "BINDING", "BY_NAME", "FIX_ORDER", "HEADLINE_ORDER",
+           "ROUND_RULES", "RULES",
            "Rows", "Rule", "SENTENCE_ORDER", "SETTING_ORDER", "Sets", "join_words", "num",
            "plural"]

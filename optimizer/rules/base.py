@@ -19,6 +19,10 @@ import numpy as np
 
 INF = np.inf
 
+BINDING = 1e-7
+"""A balance row binds when its slack is at most this times max(1, |bound|): the one tolerance
+the report, the workbook's Answer Report and explain use to call a rule binding."""
+
 
 class FlowIndex:
     """What each x column (a flow) belongs to, for an object with the index maps ``z_pair``,

@@ -13,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..equity import equity_value
+from ..results import read_result_csv
 from ..rules import BY_NAME
+from ..rules.base import BINDING
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
 
 EXCEL_INF = 1e30  # Excel Solver's "infinity"
@@ -161,8 +163,6 @@ def _slack(value: float, rhs: float, sense: str) -> float:
 
 
 def _status(slack: float, bound: float, violation: float = 0.0) -> str:
-    from ..report import BINDING
-
     if violation > BINDING * max(1.0, abs(bound)):
         return "Violated (soft rule)"
     return "Binding" if abs(slack) <= BINDING * max(1.0, abs(bound)) else "Not Binding"
@@ -273,40 +273,47 @@ def _answer_sheet(wb, summary: dict, frames: dict, names) -> None:
 
 
 def _read_result(path: Path) -> pd.DataFrame:
-    from ..solution import read_result_csv
-
     try:
         return read_result_csv(path)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
 
 
-def write_results_workbook(folder, path=None) -> Path:
+def _results_of(folder: Path) -> tuple[dict, dict]:
+    """The summary of a results folder and its CSV tables by stem (each read when its sheet
+    is written: a table a sheet cannot hold is never read)."""
+    summary = {}
+    sp = folder / "summary.json"
+    if sp.is_file():
+        summary = json.loads(sp.read_text(encoding="utf-8"))
+    return summary, {f.stem: (lambda f=f: _read_result(f)) for f in folder.glob("*.csv")}
+
+
+def write_results_workbook(folder, path=None, files=None) -> Path:
     """``results.xlsx`` of a results folder: the summary, one sheet per CSV table, Excel
     Solver's Answer Report (for a plan) and Sensitivity Report (when the folder has one).
-    Ids and names stay text exactly as in the CSV files. Returns its path."""
+    Ids and names stay text exactly as in the CSV files. Returns its path.
+
+    ``files`` (a :class:`~optimizer.results.ResultFiles`) are the folder's results as a solve
+    holds them in memory; without them the folder's files are read."""
     openpyxl = need_openpyxl()
     folder = Path(folder)
     path = Path(path) if path is not None else folder / RESULTS_FILE
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "summary"
-    summary = {}
-    sp = folder / "summary.json"
-    if sp.is_file():
-        summary = json.loads(sp.read_text(encoding="utf-8"))
+    summary, tables = _results_of(folder) if files is None else (files.summary, files.tables)
     append_row(ws, ["key", "value"])
     for r in summary_rows(summary):
         append_row(ws, r, limit_text=True)
     style_header(ws, 2, [34, 60])
-    csvs = {f.stem: f for f in folder.glob("*.csv")}
-    names = [n for n in RESULT_ORDER if n in csvs]
-    names += sorted(n for n in csvs if n not in RESULT_ORDER)
+    names = [n for n in RESULT_ORDER if n in tables]
+    names += sorted(n for n in tables if n not in RESULT_ORDER)
     frames = {}
     for n in names:
         if len(n) > 31 or BAD_SHEET_CHARS.search(n) or n in (ANSWER_SHEET, SENSITIVITY_SHEET):
             continue
-        df = _read_result(csvs[n])
+        df = tables[n]() if callable(tables[n]) else tables[n]
         frames[n] = df
         rows = [[_result_cell(v) for v in r] for r in df.itertuples(index=False)]
         add_table(wb, n, [str(c) for c in df.columns], rows, limit_text=True)
