@@ -187,6 +187,8 @@ def render_solution(sol) -> str:
     Numbers are rounded to the solver's tolerance (:func:`fmt_num`); names from the data are
     printed without control characters."""
     from optimizer.display import display_text
+    from optimizer.roadmap import ladder
+    from optimizer.rounds import labels as rounds_labels
 
     s = sol.summary
     lines = [paint(f"{display_text(s.instance)}: ", bold=True)
@@ -234,6 +236,12 @@ def render_solution(sol) -> str:
     lines.append(f"  time               {fmt_num(t['total'], 3)} s ("
                  + ", ".join(f"{label} {fmt_num(v, 3)}" for label, v in time_parts(t)
                              if round(v, 3) > 0) + ")")
+    if sol.roadmap is not None:
+        lines += ["", paint("Roadmap (rounds " + ", ".join(
+            display_text(v) for v in rounds_labels(inst.params)) + ")", bold=True)]
+        names = dict(zip(inst.partners.index.astype(str), inst.partners["name"]))
+        names.update(zip(inst.recipients.index.astype(str), inst.recipients["name"]))
+        lines += ["  " + display_text(line) for line in ladder(sol.roadmap, names.get)]
     if "reason" in P:
         lines.append("")
         lines.append(paint("Why these types", bold=True))

@@ -27,7 +27,7 @@ INSTANCE_SETTINGS = {
     "method": "objective.method", "weight": "objective.lambda", "equity": "objective.equity",
     "beta": "objective.beta", "first": "objective.first", "eps": "objective.eps",
     "alpha": "balance.alpha", "gamma": "balance.gamma", "theta": "balance.theta",
-    "rho": "balance.rho",
+    "rho": "balance.rho", "rounds": "rounds.count",
 }
 """Options that override a setting of instance.toml (None keeps the instance's own)."""
 
@@ -39,7 +39,8 @@ class RunOptions:
 
     - ``method``, ``weight`` (lambda of the weighted method), ``equity``, ``beta``, ``first``,
       ``eps``: the instance's ``[objective]`` settings; ``alpha``, ``gamma``, ``theta``,
-      ``rho``: its ``[balance]`` settings (None keeps the instance's own).
+      ``rho``: its ``[balance]`` settings; ``rounds``: how many rounds the plan covers
+      (``[rounds] count``; None keeps the instance's own).
     - ``soft``: balance rules to make soft: a rule, a list of rules, or a dict rule ->
       penalty (None: the default penalty); ``"all"`` for every rule.
     - ``settings``: other settings of instance.toml by path (``{"objective.x": 1}``), such as
@@ -63,6 +64,7 @@ class RunOptions:
     gamma: float | None = None
     theta: float | None = None
     rho: float | None = None
+    rounds: int | None = None
     soft: object = None
     settings: dict | None = None
     solver: str = "highs"

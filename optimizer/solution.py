@@ -27,6 +27,7 @@ from .files import atomic_dir
 from .methods import Method, get_method
 from .model import AllocationModel
 from .results import ResultFiles
+from .roadmap import add_rounds
 from .rules import BY_NAME
 from .summary import Summary
 
@@ -172,37 +173,46 @@ def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
     # balance rules: each rule's value and bound in the plan, row by row (the rule registry)
     q = SimpleNamespace(a=a, p=inst.params["balance"], K=K, recv=recv, n_part=n_part, C=C,
                         G=G, u=u)
-    balance = balance_table(am, x, q)
-    return {"pairings": pairings, "allocations": allocations, "recipients": recipients,
-            "balance": balance}
+    tables = {"pairings": pairings, "allocations": allocations, "recipients": recipients}
+    qs = [q]
+    if am.rounds > 1:  # MODEL-v2 section A: the roadmap, outcomes after the last round
+        tables = add_rounds(tables, am, x)
+        qs = tables.pop("quantities")
+    tables["balance"] = balance_table(am, x, qs)
+    return tables
 
 
 BALANCE_COLUMNS = ["rule", "recipient", "resource", "value", "bound", "slack", "violation",
                    "soft", "penalty", "slack_variable", "row"]
 
 
-def balance_table(am: AllocationModel, x: np.ndarray, q) -> pd.DataFrame:
+def balance_table(am: AllocationModel, x: np.ndarray, qs: list) -> pd.DataFrame:
     """One row per balance-rule row of the model: its value and bound in the plan ``x`` (from
-    the rule's own :meth:`~optimizer.rules.Rule.measure`), slack and, if soft, violation."""
+    the rule's own :meth:`~optimizer.rules.Rule.measure`, with ``qs[n]`` what round ``n``
+    measures), slack and, if soft, violation; with rounds, the round of each row."""
     R, lm = am.inst.recipients.index, am.lm
+    columns = BALANCE_COLUMNS + (["round"] if am.rounds > 1 else [])
     parts = []
     for name in am.balance_rows:
         blk = lm.row_blocks[name]
-        rr, res, value, bound = BY_NAME[name].measure(q, blk.data["entity"])
+        which = blk.data.get("round", np.zeros(len(blk), int))
         soft = name in am.soft
         sl = lm.col_blocks.get(f"slack_{name}")
-        value, bound = np.asarray(value, float), np.asarray(bound, float)
-        parts.append(pd.DataFrame({
-            "rule": name, "recipient": np.asarray(R[rr]).astype(str), "resource": res,
-            "value": value, "bound": bound, "slack": value - bound,
-            "violation": np.maximum(0.0, bound - value) if soft else np.zeros(len(value)),
-            "soft": soft, "penalty": am.soft.get(name, np.nan),
-            "slack_variable": x[sl.start:sl.stop] if soft else np.zeros(len(value)),
-            "row": blk.start + np.arange(len(value)),
-        }))
+        for n in np.unique(which):
+            sel = np.flatnonzero(which == n)
+            rr, res, value, bound = BY_NAME[name].measure(qs[n], blk.data["entity"][sel])
+            value, bound = np.asarray(value, float), np.asarray(bound, float)
+            parts.append(pd.DataFrame({
+                "rule": name, "recipient": np.asarray(R[rr]).astype(str), "resource": res,
+                "value": value, "bound": bound, "slack": value - bound,
+                "violation": np.maximum(0.0, bound - value) if soft else np.zeros(len(value)),
+                "soft": soft, "penalty": am.soft.get(name, np.nan),
+                "slack_variable": x[sl.start + sel] if soft else np.zeros(len(value)),
+                "row": blk.start + sel, "round": n + 1,
+            }))
     if not parts:
-        return pd.DataFrame(columns=BALANCE_COLUMNS)
-    return pd.concat(parts, ignore_index=True)[BALANCE_COLUMNS]
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def _jsonable(obj):
@@ -242,6 +252,7 @@ class Solution:
     allocations: pd.DataFrame = field(default_factory=pd.DataFrame)
     recipients: pd.DataFrame = field(default_factory=pd.DataFrame)
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roadmap: pd.DataFrame | None = None  # plans of several rounds (MODEL-v2 section A)
     instance: object = None
     model: AllocationModel | None = None
     x: np.ndarray | None = None
@@ -296,7 +307,10 @@ class Solution:
         return json.dumps(_jsonable(self.summary), indent=2, ensure_ascii=False, sort_keys=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {name: getattr(self, name) for name in TABLE_FILES}
+        out = {name: getattr(self, name) for name in TABLE_FILES}
+        if self.roadmap is not None:
+            out["roadmap"] = self.roadmap
+        return out
 
     def result_tables(self, sensitivity: bool = True) -> dict[str, pd.DataFrame]:
         """The tables of the results folder, by file stem, as :meth:`write` writes them.

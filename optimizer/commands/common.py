@@ -263,7 +263,7 @@ def solver_options(fn):
     return fn
 
 
-RUN_OPTIONS = ("method", "weight", "equity", "beta", "first", "eps", "soft", "solver",
+RUN_OPTIONS = ("method", "weight", "equity", "beta", "first", "eps", "soft", "rounds", "solver",
                "time_limit", "gap", "threads")
 """The command-line options that make a command's RunOptions (by their parameter names)."""
 
@@ -309,6 +309,9 @@ def method_options(fn):
                      help="For --method lexicographic: the objective optimised first."),
         click.option("--eps", type=float, default=None, callback=setting_rule("objective.eps"),
                      help="For --method epsilon: the least equity the plan must reach."),
+        click.option("--rounds", type=int, default=None, callback=setting_rule("rounds.count"),
+                     help="Plan this many rounds, trust capital carried from round to round "
+                          "(default: the instance's [rounds] count, usually 1)."),
         click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
                      help=f"Make a balance rule soft ({SOFT_RULES}, or all); repeatable."),
         *(click.option(s.flag, s.name, type=s.type, default=None,

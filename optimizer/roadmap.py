@@ -1,0 +1,114 @@
+"""The tables of a plan of several rounds (MODEL-v2 section A): the roadmap, the later rounds'
+types beside the first round's pairings, the outcomes after the last round, and the balance
+rules measured round by round.
+
+``pairings.csv`` stays the first round's decision (the one a planner signs now);
+``roadmap.csv`` has one row per pair that is paired in some round and per round: its type
+(empty when not paired that round), resources, gain and trust at the start of the round.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from . import rounds
+
+ZERO = 1e-9
+
+
+def round_flows(am, x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Round ``n``'s (0-based) flows (below 1e-9 as 0) and chosen pairings (bool)."""
+    xb, zb = am.round_blocks()[n]
+    xv = x[xb.start:xb.stop]
+    return np.where(np.abs(xv) < ZERO, 0.0, xv), x[zb.start:zb.stop] > 0.5
+
+
+def quantities(am, x: np.ndarray, n: int) -> SimpleNamespace:
+    """What the balance rules measure in round ``n``: its arrays, what each recipient
+    receives, its partners, lasting capacity and gain in the round, and the outcomes so far."""
+    inst = am.inst
+    a = rounds.arrays(inst.arrays, inst.params, n)
+    K = list(inst.resources)
+    nR = len(inst.recipients)
+    xv, zv = round_flows(am, x, n)
+    gain_x = am.gain * xv
+    recv = np.zeros((nR, len(K)))
+    np.add.at(recv, (am.x_r, am.x_k), xv)
+    paired = np.flatnonzero(zv)
+    return SimpleNamespace(
+        a=a, p=inst.params["balance"], K=K, recv=recv,
+        n_part=np.bincount(am.pair_r[am.z_pair[paired]], minlength=nR),
+        C=np.bincount(am.x_r, weights=a["kappa"][am.x_type] * gain_x, minlength=nR),
+        G=np.bincount(am.x_r, weights=gain_x, minlength=nR), u=am.outcomes(x, n))
+
+
+def roadmap_table(am, x: np.ndarray) -> pd.DataFrame:
+    """One row per pair paired in some round and per round (see the module's docstring)."""
+    inst = am.inst
+    D, R, K, T = inst.partners.index, inst.recipients.index, list(inst.resources), inst.types
+    labels = rounds.labels(inst.params)
+    trust = rounds.trust_at_start(am, x)
+    nP, nK = len(am.pair_d), len(K)
+    per_round = []
+    for n in range(am.rounds):
+        xv, zv = round_flows(am, x, n)
+        typ = np.full(nP, -1)
+        typ[am.z_pair[zv]] = am.z_type[zv]
+        amt = np.zeros((nP, nK))
+        np.add.at(amt, (am.x_pair, am.x_k), xv)
+        per_round.append((typ, amt, np.bincount(am.x_pair, weights=am.gain * xv, minlength=nP)))
+    ever = np.flatnonzero(np.any([t >= 0 for t, _, _ in per_round], axis=0))
+    rows = []
+    for p in ever:
+        d, r = am.pair_d[p], am.pair_r[p]
+        for n, (typ, amt, gain) in enumerate(per_round):
+            rows.append({"partner": str(D[d]), "recipient": str(R[r]), "round": n + 1,
+                         "round_label": labels[n], "type": T[typ[p]] if typ[p] >= 0 else "",
+                         **{K[k]: amt[p, k] for k in range(nK)}, "gain": gain[p],
+                         "trust": trust[n, p]})
+    cols = ["partner", "recipient", "round", "round_label", "type", *K, "gain", "trust"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def type_column(n: int) -> str:
+    """The pairings table's column of round ``n``'s (0-based) type."""
+    return f"type.round{n + 1}"
+
+
+def add_rounds(tables: dict, am, x: np.ndarray) -> dict:
+    """The one-round tables of the first round made into those of a plan of several rounds:
+    later rounds' types beside the pairings, outcomes and totals after the last round in the
+    recipients table, the roadmap."""
+    road = roadmap_table(am, x)
+    P = tables["pairings"].copy()
+    key = list(zip(P["partner"], P["recipient"]))
+    for n in range(1, am.rounds):
+        this = road[road["round"] == n + 1]
+        typ = dict(zip(zip(this["partner"], this["recipient"]), this["type"]))
+        P[type_column(n)] = [typ.get(k, "") for k in key]
+    rec = tables["recipients"].copy()
+    qs = [quantities(am, x, n) for n in range(am.rounds)]
+    a = am.inst.arrays
+    G = np.sum([q.G for q in qs], axis=0)
+    rec["outcome"] = a["y0"] + G / a["pop"]
+    rec["u"] = qs[-1].u
+    rec["share_of_mean"] = rec["u"] / rec["u"].mean() if rec["u"].mean() != 0 else np.nan
+    rec["gain"] = G
+    rec["capacity"] = np.sum([q.C for q in qs], axis=0)
+    for k, name in enumerate(qs[0].K):
+        rec[f"received.{name}"] = np.sum([q.recv[:, k] for q in qs], axis=0)
+    return {**tables, "pairings": P, "recipients": rec, "roadmap": road, "quantities": qs}
+
+
+def ladder(road: pd.DataFrame, names=None) -> list[str]:
+    """One line per pair of the roadmap: ``SZ–SW  platform → institutional → institutional``
+    (``-`` for a round it is not paired)."""
+    out = []
+    for (d, r), g in road.groupby(["partner", "recipient"], sort=False):
+        steps = [t if t else "-" for t in g.sort_values("round")["type"]]
+        who = f"{names(d) if names else d}–{names(r) if names else r}"
+        out.append(f"{who}  " + " → ".join(steps))
+    return out

@@ -1,0 +1,160 @@
+"""Plans of several rounds with trust capital (MODEL-v2 section A, issue 14).
+
+The checks recompute section A from the result tables alone (the roadmap's types, resources
+and gains): trust from trust0, trust_gain and trust_decay, the trust gate, fixed pairings in
+the first round, the outcomes after the last round, the discounted efficiency. The property
+tests: one round is the plan of version 1; with nothing tying the rounds the best efficiency
+is N times one round's; more trust never lowers the best efficiency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DEMO
+from tiny import tiny_instance
+
+from optimizer import load_instance, solve
+from optimizer.errors import InstanceError
+
+
+def ideal_efficiency(sol) -> float:
+    return sol.summary.payoff_table["ideal"]["efficiency"]
+
+
+def check_rounds(sol, tol=1e-6):
+    """Every rule of MODEL-v2 section A, from the solution's tables and instance alone."""
+    inst, road = sol.instance, sol.roadmap
+    a, st = inst.arrays, inst.params["rounds"]
+    T, D, R = list(inst.types), list(inst.partners.index), list(inst.recipients.index)
+    N = st["count"]
+    keep = 1 - st["trust_decay"]
+    gain_t = dict(zip(T, a["trust_gain"]))
+    min_t = dict(zip(T, a["trust_min"]))
+    for (d, r), g in road.groupby(["partner", "recipient"]):
+        g = g.sort_values("round")
+        assert list(g["round"]) == list(range(1, N + 1))
+        trust = a["trust0"][D.index(d), R.index(r)]
+        for _, row in g.iterrows():
+            assert row["trust"] == pytest.approx(trust, abs=tol)
+            if row["type"]:
+                assert trust >= min_t[row["type"]] - tol, (d, r, row["round"])
+            trust = keep * trust + (gain_t[row["type"]] if row["type"] else 0.0)
+    # fixed pairings are paired in the first round
+    first = road[(road["round"] == 1) & (road["type"] != "")]
+    held = set(zip(first["partner"], first["recipient"]))
+    for d, r in zip(*np.nonzero(a["fixed"])):
+        assert (D[d], R[r]) in held
+    # outcomes after the last round: every round's gain counts
+    G = road.groupby("recipient")["gain"].sum()
+    rec = sol.recipients.set_index("recipient")
+    for r in R:
+        y = a["y0"][R.index(r)] + G.get(r, 0.0) / a["pop"][R.index(r)]
+        assert rec.loc[r, "u"] == pytest.approx(y / a["target"][R.index(r)], rel=1e-7, abs=1e-9)
+    # efficiency: discounted gains less setup costs less the cost of dropped pairings
+    disc = st["discount"] ** (road["round"] - 1)
+    setup = road["type"].map(lambda t: a["setup"][T.index(t)] if t else 0.0)
+    E = float((disc * (road["gain"] - setup)).sum())
+    dropped = 0.0
+    for _, g in road.groupby(["partner", "recipient"]):
+        on = (g.sort_values("round")["type"] != "").to_numpy()
+        dropped += sum(st["discount"] ** n for n in range(N - 1) if on[n] and not on[n + 1])
+    E -= st["switch_cost"] * dropped
+    assert sol.efficiency == pytest.approx(E, rel=1e-7, abs=1e-6)
+
+
+def test_one_round_is_the_plan_of_version_1():
+    inst = load_instance(DEMO)
+    base = solve(inst)
+    for one in (solve(inst, rounds=1), solve(inst.with_params({"rounds.count": 1}))):
+        assert one.roadmap is None
+        assert one.efficiency == base.efficiency and one.equity == base.equity
+        pd.testing.assert_frame_equal(one.pairings, base.pairings)
+        pd.testing.assert_frame_equal(one.balance, base.balance)
+
+
+@pytest.mark.parametrize("N", [2, 3])
+def test_untied_rounds_give_n_times_the_best_efficiency(N):
+    """trust_min 0, no switching cost, no growth, no discount, no outcome floor or spread:
+    the rounds are independent copies, so the best efficiency is N times one round's."""
+    inst = load_instance(DEMO)
+    one = solve(inst)
+    many = solve(inst, rounds=N)
+    assert ideal_efficiency(many) == pytest.approx(N * ideal_efficiency(one), rel=1e-7)
+    check_rounds(many)
+
+
+def gated(inst, **more):
+    return inst.with_params({"rounds.count": 3, "types.institutional.trust_min": 0.5,
+                             **more})
+
+
+def test_the_ladder_a_pair_climbs_as_trust_builds():
+    sol = solve(gated(load_instance(DEMO)))
+    assert sol.has_plan
+    check_rounds(sol)
+    road = sol.roadmap
+    first = road[road["round"] == 1]
+    assert "institutional" not in set(first["type"])  # no pair has the trust in round 1
+    assert "institutional" in set(road[road["round"] == 2]["type"])  # earned in round 1
+    assert list(sol.pairings.columns).count("type.round2") == 1
+    assert sol.efficiency < 3 * solve(load_instance(DEMO)).efficiency + 1e-6
+
+
+def test_more_trust_never_lowers_the_best_efficiency():
+    inst = gated(load_instance(DEMO))
+    low = ideal_efficiency(solve(inst))
+    keys = [f"pairs[{d},{r}].trust0" for d, r in inst.pairs.index]
+    high = solve(inst.with_params({k: 1.0 for k in keys}))
+    check_rounds(high)
+    assert ideal_efficiency(high) >= low - 1e-6
+
+
+@pytest.mark.parametrize("settings", [
+    {"rounds.switch_cost": 50.0, "rounds.discount": 0.9},
+    {"rounds.supply_growth": 0.1, "rounds.need_growth": 0.05, "rounds.equity_at": "every"},
+    {"rounds.trust_decay": 0.0, "types.platform.trust_min": 0.2},
+])
+def test_settings_of_the_rounds_hold_in_the_plan(settings):
+    sol = solve(gated(load_instance(DEMO), **settings))
+    if sol.has_plan:
+        check_rounds(sol)
+    else:
+        assert sol.status == "infeasible"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tiny_instances_over_rounds(seed):
+    inst = tiny_instance(seed).with_params({"rounds.count": 2, "rounds.switch_cost": 1.0,
+                                             "types.platform.trust_min": 0.3})
+    sol = solve(inst)
+    if sol.has_plan:
+        check_rounds(sol)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"rounds.count": 0}, "rounds.count"),
+    ({"rounds.count": 2.5}, "rounds.count"),
+    ({"rounds.discount": 0}, "rounds.discount"),
+    ({"rounds.trust_decay": 1.5}, "rounds.trust_decay"),
+    ({"rounds.equity_at": "last"}, "rounds.equity_at"),
+    ({"types.platform.trust_min": -1}, "trust_min"),
+    ({"rounds.labels": 3}, "rounds.labels"),
+])
+def test_bad_round_settings_are_refused_with_their_name(change, words):
+    with pytest.raises(InstanceError, match=words.replace(".", r"\.")):
+        load_instance(DEMO).with_params(change)
+
+
+def test_round_labels_name_the_rounds(tmp_path):
+    from optimizer.rounds import labels
+
+    inst = load_instance(DEMO).with_params({"rounds.count": 3,
+                                             "rounds.labels": "2023;2026;2029"})
+    assert labels(inst.params) == ["2023", "2026", "2029"]
+    sol = solve(inst)
+    assert list(sol.roadmap["round_label"].unique()) == ["2023", "2026", "2029"]
+    out = sol.write(tmp_path / "out", sensitivity=False)
+    road = pd.read_csv(out / "roadmap.csv")
+    assert list(road.columns[:5]) == ["partner", "recipient", "round", "round_label", "type"]
