@@ -85,6 +85,10 @@ class TrustGate(Rule):
     def fix_parts(self, w, bent):
         return [f"the trust {w.T[e['t']]} needs by {num(v)}" for e, v in bent]
 
+    def change(self, name, who):
+        noun = f"the trust capital of {name(0)} - {name(1)} for {who(2)}"
+        return f"one unit less of {noun}", f"one unit more of {noun}"
+
 
 class Switching(Rule):
     """w[p,n] >= sum_t z[p,t,n] - sum_t z[p,t,n+1]: a pairing dropped after round n costs
