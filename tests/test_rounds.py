@@ -203,3 +203,31 @@ def test_the_tutorials_ladder():
                                                  "types.institutional.trust_min": 0.6}))
     check_rounds(sol)
     assert "A–X  platform → platform → institutional" in ladder(sol.roadmap)
+
+
+def test_rounds_settings_and_trust0_survive_the_workbook(tmp_path):
+    """[rounds], trust_min and the trust0 column go into the .xlsx workbook and back."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from optimizer import cli
+
+    folder = tmp_path / "rt"
+    shutil.copytree(DEMO, folder)
+    with open(folder / "instance.toml", "a", encoding="utf-8") as f:
+        f.write('\n[rounds]\ncount = 3\nlabels = ["2023", "2026", "2029"]\n'
+                "\n[types.institutional]\ntrust_min = 0.6\n")
+    pairs = pd.read_csv(folder / "pairs.csv")
+    pairs["trust0"] = [0.4] + [None] * (len(pairs) - 1)
+    pairs.to_csv(folder / "pairs.csv", index=False)
+    runner = CliRunner()
+    for args in (["convert", str(folder), str(tmp_path / "rt.xlsx")],
+                 ["convert", str(tmp_path / "rt.xlsx"), str(tmp_path / "back")]):
+        result = runner.invoke(cli.main, args)
+        assert result.exit_code == 0, result.output
+    plans = [solve(load_instance(p)) for p in (folder, tmp_path / "rt.xlsx", tmp_path / "back")]
+    for sol in plans:
+        assert sol.instance.params["rounds"]["labels"] == ["2023", "2026", "2029"]
+        assert sol.instance.arrays["trust0"].max() == 0.4
+        pd.testing.assert_frame_equal(sol.roadmap, plans[0].roadmap)
