@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import verify
+from . import rounds, verify
 from .heuristic import construct_plan
 from .instance import Instance
 from .methods import Clock, Method, PayoffTable, Problem, StageLog, get_method, hold_tolerance
@@ -170,6 +170,7 @@ def new_summary(inst_eff: Instance, am: AllocationModel, method: Method, solver:
         first=s["first"] if "first" in method.settings else None,
         eps=s["eps"] if "eps" in method.settings else None,
         soft_rules=dict(am.soft), solver=solver,
+        rounds=({**rounds.settings(p), "labels": rounds.labels(p)} if am.rounds > 1 else None),
         model_size={"columns": lm.n_cols, "rows": lm.n_rows, "nonzeros": int(lm.A.nnz),
                     "binaries": int(lm.integer.sum()), "candidate_pairs": int(len(am.pair_d))},
         warnings=list(inst_eff.warnings))

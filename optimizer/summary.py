@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 OPTIONAL = frozenset({"start_heuristic", "payoff_table", "numerical_note", "payoff_table_note",
                       "duals_available", "tolerances", "verification", "why_resolves",
-                      "sensitivity"})
+                      "sensitivity", "rounds"})
 """Keys written only when their value is not None."""
 PLAN = frozenset({"bounds", "efficiency", "equity", "objective", "penalty",
                   "efficiency_loss_vs_ideal", "pairings", "types", "violations"})
@@ -46,6 +46,7 @@ class Summary(MutableMapping):
     first: str | None = None  # the lexicographic method's first objective
     eps: float | None = None  # the epsilon method's bound
     soft_rules: dict = field(default_factory=dict)
+    rounds: dict | None = None  # plans of several rounds: [rounds] with the rounds' labels
     solver: str = ""
     model_size: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
