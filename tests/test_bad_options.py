@@ -27,6 +27,7 @@ BAD = {
     ("solve", "--gap"): ["1", "1.5", "1e30"],
     ("solve", "--time-limit"): ["0"],
     ("solve", "--threads"): ["0", "1.5"],
+    ("solve", "--rounds"): ["0", "1.5", "51", "1e30"],
     ("solve", "--soft"): {"values": ["fairness", "coverage=-1", "coverage=abc", "coverage=nan",
                                      "coverage=1e30", "=5", ""]},
     ("solve", "--method"): {"values": ["best", ""]},
@@ -68,7 +69,7 @@ BAD = {
 }
 
 # options shared by several commands: the same bad values for each of them
-SHARED = ("--weight", "--beta", "--eps", "--gap", "--time-limit", "--threads", "--soft",
+SHARED = ("--weight", "--beta", "--eps", "--rounds", "--gap", "--time-limit", "--threads", "--soft",
           "--method", "--equity", "--first", "--solver", "--workers", "--seed", "--spread")
 NEEDS = {"sweep": ["--param", "balance.alpha", "--values", "0.1"], "explain": ["--pair", "A:X"]}
 ARGUMENTS = {"generate": [], "report": None, "convert": None}  # None: no instance argument
