@@ -41,6 +41,8 @@ DIAGNOSE_BUDGET = 120.0  # default --time-limit of regcollab diagnose
                                  "most equity any plan can reach.")
 @click.option("--eps", type=float, default=None, callback=setting_rule("objective.eps"),
               help="For --method epsilon: the least equity the plan must reach.")
+@click.option("--rounds", type=int, default=None, callback=setting_rule("rounds.count"),
+              help="As for solve: diagnose the plan of this many rounds.")
 @click.option("--max-conflicts", type=int, default=10, show_default=True,
               callback=number_rule(1, 1000), help="Look for at most this many conflicts (1..1000).")
 @click.option("--time-limit", type=float, default=DIAGNOSE_BUDGET, show_default=True,
@@ -50,7 +52,7 @@ DIAGNOSE_BUDGET = 120.0  # default --time-limit of regcollab diagnose
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A readable report, or JSON for scripts.")
 @handle_errors
-def diagnose(instance, soft, method, eps, max_conflicts, time_limit, threads, fmt):
+def diagnose(instance, soft, method, eps, rounds, max_conflicts, time_limit, threads, fmt):
     """Explain why no plan satisfies the rules of an instance, and what to relax.
 
     Finds minimal sets of conflicting rules (an irreducible infeasible subset of the LP
@@ -70,8 +72,8 @@ def diagnose(instance, soft, method, eps, max_conflicts, time_limit, threads, fm
     if fmt == "text":
         for w in inst.warnings:
             click.echo(f"warning: {w}", err=True)
-    d = run(inst, soft=parse_soft(soft), method=method, eps=eps, time_limit=time_limit,
-            max_conflicts=max_conflicts, threads=threads)
+    d = run(inst, soft=parse_soft(soft), method=method, eps=eps, rounds=rounds,
+            time_limit=time_limit, max_conflicts=max_conflicts, threads=threads)
     if fmt == "json":
         click.echo(json.dumps(d.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -107,6 +109,8 @@ def explain_infeasible(sol, instance_arg=None, options=None, echo: bool = True) 
         args.append(f"--method {options.method}")
     if options.eps is not None:
         args.append(f"--eps {options.eps:g}")
+    if options.rounds is not None:
+        args.append(f"--rounds {options.rounds}")
     command = "regcollab diagnose" + (" " + " ".join(args) if args else "")
     text = d.short(" ".join(args) or None)
     if text and echo:
