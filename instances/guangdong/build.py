@@ -40,10 +40,24 @@ BEN_W_DIST, BEN_W_SIZE = 0.7, 0.3
 COMP_SCALE = 0.5
 POT_2023, POT_EARLIER, POT_EARLIER_LOW, POT_NONE = 1.0, 0.5, 0.3, 0.1
 GZ_RECIPIENTS_2023 = 3    # Guangzhou pairs Meizhou, Zhanjiang, Qingyuan in 2023
+# trust capital at the start of the 2023 round (MODEL-v2 A), from the real earlier rounds
+EARLIER_ROUNDS = ("2013", "2017", "2021")
+TRUST_DECAY = 0.5         # the model's default rounds.trust_decay (instance.toml keeps it)
+TRUST_GAIN_EARLIER = 0.3  # assumption: every earlier pairing counts as a project (its trust_gain)
 
 STATS = "data/stats.csv"
 COORDS = "data/coords.csv"
 PAIRINGS = "data/pairings.csv"
+
+
+def trust_before_2023(rounds_paired) -> float:
+    """Trust at the start of the 2023 round of a pair paired in ``rounds_paired`` (labels):
+    MODEL-v2 A's trust[n + 1] = (1 - trust_decay) trust[n] + trust_gain over the earlier
+    rounds, from 0 before the first, every earlier pairing counted as a project."""
+    trust = 0.0
+    for label in EARLIER_ROUNDS:
+        trust = (1 - TRUST_DECAY) * trust + (TRUST_GAIN_EARLIER if label in rounds_paired else 0.0)
+    return trust
 
 
 def build(out: Path) -> None:
@@ -223,7 +237,7 @@ def build(out: Path) -> None:
     for p in pairings:
         rounds.setdefault((p["partner"], p["recipient"]), []).append(p)
     max_gdp_r = max(gdp[r] for r in R)
-    head = ["partner", "recipient", "dist_km", "comp", "pot", "ben", "allowed", "rounds"]
+    head = ["partner", "recipient", "dist_km", "comp", "pot", "ben", "allowed", "rounds", "trust0"]
     rows = []
     F = "pairs.csv"
     for d in D:
@@ -253,10 +267,31 @@ def build(out: Path) -> None:
                          "for 2023", "data/pairings.csv", "medium" if good else "low")
             else:
                 pot = POT_NONE
+            trust0 = C.rnd(trust_before_2023(rs), 4)
+            if trust0 > 0:
+                used = [h for h in hist if h["round"] in EARLIER_ROUNDS]
+                prov.add(F, f"{d},{r}", "trust0", "derivation",
+                         " | ".join(h["source"] for h in used),
+                         "paired (as a project, assumed) in " +
+                         ", ".join(x for x in EARLIER_ROUNDS if x in rs) + " of the rounds "
+                         + ", ".join(EARLIER_ROUNDS) + "; see the column's formula",
+                         "data/pairings.csv rows of the earlier rounds", "low")
             rows.append([d, r, C.fmt(dist, 1), C.fmt(comp, 4), C.fmt(pot, 2), C.fmt(ben, 4),
-                         "true", ";".join(rs)])
+                         "true", ";".join(rs), C.fmt(trust0, 4)])
     C.write_csv(out / "pairs.csv", head, rows)
     prov.add(F, "*", "rounds", "source", "data/pairings.csv (copied from /work/shared/data/pairings_guangdong.csv); each row there has its own citation", "", "", "medium")
+    prov.add(F, "*", "trust0", "derivation", "",
+             "trust capital at the start of the 2023 round, by the model's own trust dynamics "
+             "(MODEL-v2 A) over the real rounds " + ", ".join(EARLIER_ROUNDS) + ": trust = 0 "
+             f"before 2013; after each round trust = (1 - {TRUST_DECAY}) * trust + "
+             f"{TRUST_GAIN_EARLIER} if the pair is listed in that round of data/pairings.csv "
+             "(any level or confidence), else (1 - {0}) * trust. Assumptions: trust_decay "
+             "{0} and the project's trust_gain {1} are the model's defaults; every earlier "
+             "pairing counts as a project (pairings.csv does not record the type, so this is "
+             "the weakest step); a pair not listed in a round counts as not paired, although "
+             "the 2017 and 2021 lists are partial: trust0 is a lower bound"
+             .format(TRUST_DECAY, TRUST_GAIN_EARLIER),
+             "data/pairings.csv rows of rounds " + ", ".join(EARLIER_ROUNDS), "low")
     prov.add(F, "*", "dist_km", "derivation", f"{COORDS}: " + coords["GZ"]["source"],
              "great-circle (haversine) distance between the city coordinates, Earth radius "
              f"{C.EARTH_RADIUS_KM} km", "lat, lon of partner and recipient (partners.csv, "
