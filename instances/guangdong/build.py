@@ -397,8 +397,8 @@ def roadmap_section() -> str:
                  first_default.get((str(d), str(r)), "-")]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("A type per round (`-`: not paired that round); gain = the pairing's gain over all "
-                 "rounds (100m yuan of GDP, undiscounted); default plan = the type in the "
+    lines.append("A type per round (`-`: not paired that round); gain = the pairing's gain over "
+                 "all rounds (100m yuan of GDP, undiscounted); default plan = the type in the "
                  "one-round plan above.")
     lines.append("")
     lines.append(f"- efficiency E = {C.fmt(s['efficiency'], 3)} over {len(labels)} rounds "
@@ -414,7 +414,8 @@ def roadmap_section() -> str:
     lines.append("")
     lines.append(f"**The first round ({labels[0]}) against the one-round plan:** "
                  f"{len(now)} pairings ({len(first_default)} in the one-round plan), "
-                 f"{len(now & set(first_default))} of them in both, {len(same)} with the same type. "
+                 f"{len(now & set(first_default))} of them in both, {len(same)} with the same "
+                 "type. "
                  f"The trust gate allows a platform in {labels[0]} only where trust0 ≥ "
                  f"{C.fmt(changes.get('types.platform.trust_min', 0), 3)} and an institutional "
                  "pairing only where it is ≥ "
