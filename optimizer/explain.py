@@ -25,6 +25,7 @@ import numpy as np
 
 from .display import fmt_number
 from .errors import InputError
+from .roadmap import pair_rounds
 from .rules import BY_NAME
 from .rules.base import BINDING
 from .rules.pairing import scale_source
@@ -88,6 +89,7 @@ class PairExplanation:
     contribution: dict = field(default_factory=dict)
     binding: list = field(default_factory=list)  # sentences
     alternatives: list = field(default_factory=list)  # Alternative
+    rounds: list = field(default_factory=list)  # per round: type, trust, types it lacks trust for
     verdict: str = ""
     units: dict = field(default_factory=dict)
 
@@ -100,6 +102,8 @@ class PairExplanation:
         d["alternatives"] = [{k: v for k, v in asdict(a).items() if k != "scales"}
                              | {"sentence": a.sentence(self.units.get("gain", ""))}
                              for a in self.alternatives]
+        if not d["rounds"]:  # one round: as before rounds existed
+            del d["rounds"]
         return d
 
 
@@ -209,6 +213,7 @@ def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
     ex.binding = binding + _rules_at_bound(sol, ex, d, r)
     if resolve and ex.candidate:
         ex.alternatives = _alternatives(sol, ex, d, r, names, clock, progress)
+    ex.rounds = pair_rounds(sol, partner, recipient, ex.eligible)
     ex.verdict = _verdict(ex)
     return ex
 

@@ -112,3 +112,70 @@ def ladder(road: pd.DataFrame, names=None) -> list[str]:
         who = f"{names(d) if names else d}–{names(r) if names else r}"
         out.append(f"{who}  " + " → ".join(steps))
     return out
+
+
+MAX_LOOKAHEAD = 50  # rounds looked ahead for when a pair would have the trust a type needs
+
+
+def qualifies_in(trust: float, need: float, keep: float, gain: float) -> int | None:
+    """Rounds from now until trust reaches ``need`` if it keeps earning ``gain`` a round and
+    keeping ``keep`` of itself (0: it has it now; None: never, or not within 50 rounds)."""
+    for m in range(MAX_LOOKAHEAD + 1):
+        if trust >= need - 1e-9:
+            return m
+        trust = keep * trust + gain
+    return None
+
+
+def pair_rounds(sol, partner: str, recipient: str, eligible: list[str]) -> list[dict]:
+    """Per round, why the pair has its type as far as trust goes: its type, its trust at the
+    start, and each eligible type whose trust_min it lacks, with the round in which it would
+    qualify if it went on as planned (after the last round: as in the last round)."""
+    if sol.roadmap is None:
+        return []
+    inst = sol.instance
+    a, T = inst.arrays, list(inst.types)
+    keep = 1.0 - rounds.settings(inst.params)["trust_decay"]
+    labels = rounds.labels(inst.params)
+    road = sol.roadmap
+    mine = road[(road["partner"] == partner) & (road["recipient"] == recipient)]
+    if len(mine):
+        steps = list(zip(mine["type"], mine["trust"]))
+    else:  # never paired: its trust only decays from trust0
+        d, r = inst.partners.index.get_loc(partner), inst.recipients.index.get_loc(recipient)
+        t0 = float(a["trust0"][d, r])
+        steps = [("", t0 * keep ** n) for n in range(len(labels))]
+    out = []
+    for n, (typ, trust) in enumerate(steps):
+        lacking = []
+        for t in eligible:
+            need = float(a["trust_min"][T.index(t)])
+            if trust >= need - 1e-9:
+                continue
+            when = None
+            for m in range(n + 1, len(steps)):
+                if steps[m][1] >= need - 1e-9:
+                    when = labels[m]
+                    break
+            if when is None:
+                last = steps[-1][0]
+                gain = float(a["trust_gain"][T.index(last)]) if last else 0.0
+                ahead = keep * steps[-1][1] + gain
+                more = qualifies_in(ahead, need, keep, gain)
+                when = None if more is None else f"{len(steps) + 1 + more} (after the plan)"
+            lacking.append({"type": t, "needs": need, "when": when})
+        out.append({"round": n + 1, "label": labels[n], "type": typ, "trust": float(trust),
+                    "lacking": lacking})
+    return out
+
+
+def round_sentence(step: dict) -> str:
+    """One round of :func:`pair_rounds` in words."""
+    head = (f"round {step['label']}: " + (step["type"] or "not paired")
+            + f" (trust at the start {step['trust']:.3g})")
+    for lack in step["lacking"]:
+        head += (f"; {lack['type']} needs trust {lack['needs']:.3g}, it has "
+                 f"{step['trust']:.3g}: " + (f"it would qualify in round {lack['when']}"
+                                              if lack["when"] else
+                                              "it would not qualify as planned"))
+    return head

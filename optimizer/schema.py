@@ -67,6 +67,9 @@ outcome coefficient below it is warned about (outcomes would not move)."""
 MAX_COEFFICIENT_SPREAD = 1e9
 """Widest ratio of the largest to the smallest outcome coefficient before a warning: beyond it
 the solver's relative tolerances (1e-7 to 1e-9) lose the small ones."""
+OTHER_TYPE_DEFAULTS = {"trust_gain": 0.3, "trust_min": 0.0}
+"""Type settings a type other than the paper's three may leave out (rounds only: a new type
+earns trust as a project does and needs none)."""
 MAX_TRUST = 1e6
 """Largest trust capital (trust0, trust_gain, trust_min): trust is a count of earned rounds
 weighted by type, so anything near this is a unit mistake."""
@@ -463,6 +466,8 @@ def markdown_tables() -> str:
             allowed = " \\| ".join(p.choices)
         elif p.kind == "text":
             allowed = "text"
+        elif p.kind == "labels":
+            allowed = "a list of names, or names separated by `;`"
         elif p.kind == "bool":
             allowed = "true/false"
         else:

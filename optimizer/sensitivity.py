@@ -34,7 +34,7 @@ import scipy.sparse as sp
 
 from .errors import InputError
 from .model import build_model
-from .rules import BY_NAME, RULES
+from .rules import BY_NAME, ROUND_RULES, RULES
 from .solver.highs import LpArrays, run_lp
 from .solver.status import Termination
 from .methods import get_method
@@ -43,9 +43,9 @@ INF = math.inf
 # from the rule registry: the rules a planner reads in the report, those implied by supply and
 # absorb once the pairings are held (left out of the LP), those with a row per pairing and
 # type (reported only for the plan's pairings)
-REPORTED_ROWS = tuple(r.name for r in RULES if r.reported)
-IMPLIED_ROWS = tuple(r.name for r in RULES if r.implied_when_held)
-PAIRING_ROWS = tuple(r.name for r in RULES if r.per_pairing)
+REPORTED_ROWS = tuple(r.name for r in (*RULES, *ROUND_RULES) if r.reported)
+IMPLIED_ROWS = tuple(r.name for r in (*RULES, *ROUND_RULES) if r.implied_when_held)
+PAIRING_ROWS = tuple(r.name for r in (*RULES, *ROUND_RULES) if r.per_pairing)
 TOL = 1e-7
 
 

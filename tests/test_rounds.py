@@ -158,3 +158,76 @@ def test_round_labels_name_the_rounds(tmp_path):
     out = sol.write(tmp_path / "out", sensitivity=False)
     road = pd.read_csv(out / "roadmap.csv")
     assert list(road.columns[:5]) == ["partner", "recipient", "round", "round_label", "type"]
+
+
+def test_explain_says_per_round_when_a_pair_would_qualify():
+    from optimizer.explain import explain_pair
+    from optimizer.roadmap import round_sentence
+
+    sol = solve(load_instance(DEMO).with_params({"rounds.count": 3,
+                                                 "types.institutional.trust_min": 0.6}))
+    ex = explain_pair(sol, "A", "X", resolve=False)
+    assert [s["round"] for s in ex.rounds] == [1, 2, 3]
+    road = sol.roadmap[(sol.roadmap["partner"] == "A") & (sol.roadmap["recipient"] == "X")]
+    assert [s["trust"] for s in ex.rounds] == pytest.approx(list(road["trust"]))
+    first = ex.rounds[0]
+    assert first["lacking"] and first["lacking"][0]["type"] == "institutional"
+    # it qualifies in the first round whose trust at the start reaches 0.6, as planned
+    when = next(s["label"] for s in ex.rounds if s["trust"] >= 0.6 - 1e-9)
+    assert first["lacking"][0]["when"] == when
+    assert f"would qualify in round {when}" in round_sentence(first)
+    assert "rounds" in ex.as_dict()
+    assert "rounds" not in explain_pair(solve(load_instance(DEMO)), "A", "X",
+                                        resolve=False).as_dict()
+
+
+def test_the_diagnosis_names_the_round_and_the_trust_gate():
+    from optimizer.diagnose import diagnose
+
+    inst = load_instance(DEMO).with_params({"rounds.count": 2,
+                                             "types.institutional.trust_min": 0.6,
+                                             "types.platform.trust_min": 0.6})
+    diag = diagnose(inst, time_limit=60, max_conflicts=2)
+    assert diag.status == "infeasible"
+    rules = [m for c in diag.conflicts for m in c.rules]
+    assert any(m.rule == "trust_gate" and "trust_min" in m.text for m in rules)
+    assert all("(in round " in m.text for m in rules if not m.context)
+
+
+def test_the_tutorials_ladder():
+    """docs/tutorial.md, section 7: with trust_min 0.6 for institutions, a pair without
+    history starts as a platform and becomes an institution in round 3."""
+    from optimizer.roadmap import ladder
+
+    sol = solve(load_instance(DEMO).with_params({"rounds.count": 3,
+                                                 "types.institutional.trust_min": 0.6}))
+    check_rounds(sol)
+    assert "A–X  platform → platform → institutional" in ladder(sol.roadmap)
+
+
+def test_rounds_settings_and_trust0_survive_the_workbook(tmp_path):
+    """[rounds], trust_min and the trust0 column go into the .xlsx workbook and back."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from optimizer import cli
+
+    folder = tmp_path / "rt"
+    shutil.copytree(DEMO, folder)
+    with open(folder / "instance.toml", "a", encoding="utf-8") as f:
+        f.write('\n[rounds]\ncount = 3\nlabels = ["2023", "2026", "2029"]\n'
+                "\n[types.institutional]\ntrust_min = 0.6\n")
+    pairs = pd.read_csv(folder / "pairs.csv")
+    pairs["trust0"] = [0.4] + [None] * (len(pairs) - 1)
+    pairs.to_csv(folder / "pairs.csv", index=False)
+    runner = CliRunner()
+    for args in (["convert", str(folder), str(tmp_path / "rt.xlsx")],
+                 ["convert", str(tmp_path / "rt.xlsx"), str(tmp_path / "back")]):
+        result = runner.invoke(cli.main, args)
+        assert result.exit_code == 0, result.output
+    plans = [solve(load_instance(p)) for p in (folder, tmp_path / "rt.xlsx", tmp_path / "back")]
+    for sol in plans:
+        assert sol.instance.params["rounds"]["labels"] == ["2023", "2026", "2029"]
+        assert sol.instance.arrays["trust0"].max() == 0.4
+        pd.testing.assert_frame_equal(sol.roadmap, plans[0].roadmap)

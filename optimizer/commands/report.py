@@ -309,6 +309,12 @@ def render_explanation(e) -> str:
                if v]
         if sup:
             lines.append(f"  partner    {e.partner_name} gives here {', '.join(sup)}")
+    if e.rounds:
+        from optimizer.roadmap import round_sentence
+
+        lines += ["", paint("Round by round", bold=True)
+                  + " (trust capital earned by earlier rounds)"]
+        lines += [_wrap("- " + round_sentence(step), "  ") for step in e.rounds]
     lines += ["", paint("What binds it", bold=True)]
     if e.binding:
         lines += [_wrap("- " + b, "  ") for b in e.binding]

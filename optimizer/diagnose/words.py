@@ -17,6 +17,7 @@ import numpy as np
 from ..budget import Budget
 from ..conflicts import ConflictSearch, Constraint, Lab
 from ..model import AllocationModel, build_model
+from ..rounds import labels as rounds_labels
 from ..rules import BY_NAME, RULES
 from .results import Rule, rule_words
 
@@ -107,7 +108,17 @@ class Words:
             return Rule(block, name, f"{rule_words(block)} ({name})", self.ids(e), None,
                         context=True)
         kind, text, bound, context = rule.sentence(self, e, side)
-        return Rule(kind, name, text, self.ids(e), bound, context=context)
+        when = self.am.lm.row_blocks[block].data.get("round")
+        ids = self.ids(e)
+        if when is not None and self.am.rounds > 1:  # a plan of several rounds
+            n = int(when[int(self.row_local[i])])
+            text += f" (in round {self.round_labels[n]})"
+            ids["round"] = self.round_labels[n]
+        return Rule(kind, name, text, ids, bound, context=context)
+
+    @property
+    def round_labels(self) -> list[str]:
+        return rounds_labels(self.am.inst.params)
 
     def col_rule(self, j: int, side: str) -> Rule | None:
         """A column bound in a conflict: only the capacity of one pairing is a rule."""

@@ -23,6 +23,7 @@ from ..schema import (
     SECTIONS,
     SOFT_PENALTY,
     TOP_LEVEL,
+    OTHER_TYPE_DEFAULTS,
     TYPE_DEFAULTS,
     TYPE_PARAMS,
     TYPE_TEXT_PARAMS,
@@ -254,7 +255,7 @@ def type_settings(raw: Mapping, origin: Origin = FOLDER) -> tuple[tuple, dict]:
         spec = type_section.get(t, {})
         vals = {}
         for tp in TYPE_PARAMS:
-            v = spec.get(tp.path, TYPE_DEFAULTS.get(t, {}).get(tp.path))
+            v = spec.get(tp.path, TYPE_DEFAULTS.get(t, OTHER_TYPE_DEFAULTS).get(tp.path))
             if v is None:
                 near = suggest(t, TYPE_DEFAULTS)
                 raise InstanceError(

@@ -31,6 +31,7 @@ class TrustGate(Rule):
                  "earlier rounds reaches the type's trust_min")
     side = "lo"
     per_pairing = True
+    implied_when_held = True  # only binaries: a constant once the pairings are held
     fix_verb = "lower"
     across_rounds = True
 
@@ -77,13 +78,18 @@ class TrustGate(Rule):
         return _z_entity(am, ent)
 
     def sentence(self, w, e, side):
-        t = e["t"]
+        t, d, r = e["t"], e["d"], e["r"]
         need = w.a["trust_min"][t]
-        return (self.name, f"{w.dname[e['d']]} and {w.rname[e['r']]} may take {w.T[t]} only "
-                f"with trust capital of at least {num(need)} (trust_min)", need, False)
+        return (self.name, f"{w.dname[d]} and {w.rname[r]} may take {w.T[t]} only with trust "
+                f"capital of at least {num(need)} (trust_min); the pair starts the first round "
+                f"with {num(w.a['trust0'][d, r])} (trust0)", need, False)
 
     def fix_parts(self, w, bent):
         return [f"the trust {w.T[e['t']]} needs by {num(v)}" for e, v in bent]
+
+    def change(self, name, who):
+        noun = f"the trust capital of {name(0)} - {name(1)} for {who(2)}"
+        return f"one unit less of {noun}", f"one unit more of {noun}"
 
 
 class Switching(Rule):
@@ -95,6 +101,7 @@ class Switching(Rule):
     label = "{A} - {B} dropped"
     statement = "switching: a pairing held in one round and dropped in the next costs switch_cost"
     reported = False
+    implied_when_held = True  # w is set by the held pairings
     across_rounds = True
 
     def build_rounds(self, ss: list[Sets]) -> Rows | None:
