@@ -3,6 +3,8 @@
     python instances/guangdong/build.py              # rewrite the CSVs of this folder
     python instances/guangdong/build.py --out DIR    # write them to DIR instead
     python instances/guangdong/build.py --readme     # also re-solve and rewrite README results
+                                                     # (the default plan and the roadmap of
+                                                     # the rounds variant, rounds.toml)
 
 Inputs: data/stats.csv (GDP, population, calibration facts, each with its source),
 data/coords.csv (city coordinates), data/pairings.csv (official pairings by round).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import math
 import sys
+import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -40,10 +43,27 @@ BEN_W_DIST, BEN_W_SIZE = 0.7, 0.3
 COMP_SCALE = 0.5
 POT_2023, POT_EARLIER, POT_EARLIER_LOW, POT_NONE = 1.0, 0.5, 0.3, 0.1
 GZ_RECIPIENTS_2023 = 3    # Guangzhou pairs Meizhou, Zhanjiang, Qingyuan in 2023
+# trust capital at the start of the 2023 round (MODEL-v2 A), from the real earlier rounds
+EARLIER_ROUNDS = ("2013", "2017", "2021")
+TRUST_DECAY = 0.5         # the model's default rounds.trust_decay (instance.toml keeps it)
+TRUST_GAIN_EARLIER = 0.3  # assumption: every earlier pairing counts as a project (its trust_gain)
+
+VARIANT = "rounds.toml"   # the rounds variant: changes applied with Instance.with_params
+ROADMAP_BEGIN, ROADMAP_END = "<!-- roadmap:begin -->", "<!-- roadmap:end -->"
 
 STATS = "data/stats.csv"
 COORDS = "data/coords.csv"
 PAIRINGS = "data/pairings.csv"
+
+
+def trust_before_2023(rounds_paired) -> float:
+    """Trust at the start of the 2023 round of a pair paired in ``rounds_paired`` (labels):
+    MODEL-v2 A's trust[n + 1] = (1 - trust_decay) trust[n] + trust_gain over the earlier
+    rounds, from 0 before the first, every earlier pairing counted as a project."""
+    trust = 0.0
+    for label in EARLIER_ROUNDS:
+        trust = (1 - TRUST_DECAY) * trust + (TRUST_GAIN_EARLIER if label in rounds_paired else 0.0)
+    return trust
 
 
 def build(out: Path) -> None:
@@ -223,7 +243,7 @@ def build(out: Path) -> None:
     for p in pairings:
         rounds.setdefault((p["partner"], p["recipient"]), []).append(p)
     max_gdp_r = max(gdp[r] for r in R)
-    head = ["partner", "recipient", "dist_km", "comp", "pot", "ben", "allowed", "rounds"]
+    head = ["partner", "recipient", "dist_km", "comp", "pot", "ben", "allowed", "rounds", "trust0"]
     rows = []
     F = "pairs.csv"
     for d in D:
@@ -253,10 +273,31 @@ def build(out: Path) -> None:
                          "for 2023", "data/pairings.csv", "medium" if good else "low")
             else:
                 pot = POT_NONE
+            trust0 = C.rnd(trust_before_2023(rs), 4)
+            if trust0 > 0:
+                used = [h for h in hist if h["round"] in EARLIER_ROUNDS]
+                prov.add(F, f"{d},{r}", "trust0", "derivation",
+                         " | ".join(h["source"] for h in used),
+                         "paired (as a project, assumed) in " +
+                         ", ".join(x for x in EARLIER_ROUNDS if x in rs) + " of the rounds "
+                         + ", ".join(EARLIER_ROUNDS) + "; see the column's formula",
+                         "data/pairings.csv rows of the earlier rounds", "low")
             rows.append([d, r, C.fmt(dist, 1), C.fmt(comp, 4), C.fmt(pot, 2), C.fmt(ben, 4),
-                         "true", ";".join(rs)])
+                         "true", ";".join(rs), C.fmt(trust0, 4)])
     C.write_csv(out / "pairs.csv", head, rows)
     prov.add(F, "*", "rounds", "source", "data/pairings.csv (copied from /work/shared/data/pairings_guangdong.csv); each row there has its own citation", "", "", "medium")
+    prov.add(F, "*", "trust0", "derivation", "",
+             "trust capital at the start of the 2023 round, by the model's own trust dynamics "
+             "(MODEL-v2 A) over the real rounds " + ", ".join(EARLIER_ROUNDS) + ": trust = 0 "
+             f"before 2013; after each round trust = (1 - {TRUST_DECAY}) * trust + "
+             f"{TRUST_GAIN_EARLIER} if the pair is listed in that round of data/pairings.csv "
+             "(any level or confidence), else (1 - {0}) * trust. Assumptions: trust_decay "
+             "{0} and the project's trust_gain {1} are the model's defaults; every earlier "
+             "pairing counts as a project (pairings.csv does not record the type, so this is "
+             "the weakest step); a pair not listed in a round counts as not paired, although "
+             "the 2017 and 2021 lists are partial: trust0 is a lower bound"
+             .format(TRUST_DECAY, TRUST_GAIN_EARLIER),
+             "data/pairings.csv rows of rounds " + ", ".join(EARLIER_ROUNDS), "low")
     prov.add(F, "*", "dist_km", "derivation", f"{COORDS}: " + coords["GZ"]["source"],
              "great-circle (haversine) distance between the city coordinates, Earth radius "
              f"{C.EARTH_RADIUS_KM} km", "lat, lon of partner and recipient (partners.csv, "
@@ -313,5 +354,86 @@ def build(out: Path) -> None:
     prov.write(out / "provenance.csv")
 
 
+# ----------------------------------------------------------------------------- README roadmap
+
+def variant_changes() -> dict:
+    """rounds.toml's settings as the dotted paths ``Instance.with_params`` takes."""
+    def flat(d, prefix=""):
+        out = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+    with open(HERE / VARIANT, "rb") as f:
+        return flat(tomllib.load(f))
+
+
+def roadmap_section() -> str:
+    """Markdown of the rounds variant's plan: the ladder of every pair, with its trust."""
+    from optimizer import load_instance, solve
+
+    changes = variant_changes()
+    sol = solve(load_instance(HERE).with_params(changes), why=False)
+    s, road = sol.summary, sol.roadmap
+    labels = list(dict.fromkeys(road["round_label"]))
+    official = C.official_pairs(HERE / PAIRINGS, "2023")
+    one = solve(load_instance(HERE), why=False)
+    first_default = {(str(d), str(r)): t for d, r, t in
+                     zip(one.pairings["partner"], one.pairings["recipient"], one.pairings["type"])}
+    lines = [f"Solver status: **{s['status']}** (the default instance with the changes of "
+             f"`{VARIANT}`: " + ", ".join(f"`{k} = {v}`" for k, v in changes.items()) +
+             f"). Generated by `python instances/{HERE.name}/build.py --readme`; do not edit by "
+             "hand.", ""]
+    head = ["partner", "recipient", *labels, "trust at the start of each round", "gain",
+            "official 2023", "default plan"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
+    firsts = {}
+    for (d, r), g in road.groupby(["partner", "recipient"], sort=True):
+        g = g.sort_values("round")
+        steps = [t if t else "-" for t in g["type"]]
+        firsts[(str(d), str(r))] = steps[0]
+        cells = [str(d), str(r), *steps, " → ".join(C.fmt(t, 3) for t in g["trust"]),
+                 C.fmt(g["gain"].sum(), 2), "yes" if (d, r) in official else "no",
+                 first_default.get((str(d), str(r)), "-")]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("A type per round (`-`: not paired that round); gain = the pairing's gain over "
+                 "all rounds (100m yuan of GDP, undiscounted); default plan = the type in the "
+                 "one-round plan above.")
+    lines.append("")
+    lines.append(f"- efficiency E = {C.fmt(s['efficiency'], 3)} over {len(labels)} rounds "
+                 f"(the one-round plan: {C.fmt(one.summary['efficiency'], 3)})")
+    lines.append(f"- equity Q ({s['equity_measure']}, after the last round) = "
+                 f"{C.fmt(s['equity'], 5)}")
+    for n, lab in enumerate(labels, start=1):
+        on = road[(road["round"] == n) & (road["type"] != "")]
+        lines.append(f"- {lab}: " + ", ".join(f"{t} {int((on['type'] == t).sum())}"
+                                              for t in ("project", "platform", "institutional")))
+    now = {k for k, t in firsts.items() if t != "-"}
+    same = {k for k in now if first_default.get(k) == firsts[k]}
+    lines.append("")
+    lines.append(f"**The first round ({labels[0]}) against the one-round plan:** "
+                 f"{len(now)} pairings ({len(first_default)} in the one-round plan), "
+                 f"{len(now & set(first_default))} of them in both, {len(same)} with the same "
+                 "type. "
+                 f"The trust gate allows a platform in {labels[0]} only where trust0 ≥ "
+                 f"{C.fmt(changes.get('types.platform.trust_min', 0), 3)} and an institutional "
+                 "pairing only where it is ≥ "
+                 f"{C.fmt(changes.get('types.institutional.trust_min', 0), 3)}.")
+    return "\n".join(lines)
+
+
+def update_section(readme: Path, begin: str, end: str, md: str) -> None:
+    """Replace the text between ``begin`` and ``end`` (as _build_common.update_readme does)."""
+    text = readme.read_text(encoding="utf-8")
+    if begin not in text or end not in text:
+        raise SystemExit(f"{readme}: the markers {begin} / {end} are missing")
+    pre, rest = text.split(begin, 1)
+    post = rest.split(end, 1)[1]
+    readme.write_text(pre + begin + "\n" + md + "\n" + end + post, encoding="utf-8")
+
+
 if __name__ == "__main__":
     C.main(build, HERE, "2023", "2023")
+    if "--readme" in sys.argv[1:]:  # C.main has put the checkout on sys.path
+        update_section(HERE / "README.md", ROADMAP_BEGIN, ROADMAP_END, roadmap_section())
