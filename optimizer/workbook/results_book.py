@@ -19,7 +19,7 @@ from ..rules.base import BINDING
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
 
 EXCEL_INF = 1e30  # Excel Solver's "infinity"
-RESULT_ORDER = ("pairings", "allocations", "recipients", "balance", "pareto",
+RESULT_ORDER = ("pairings", "allocations", "recipients", "balance", "roadmap", "pareto",
                 "sensitivity_constraints", "sensitivity_variables")
 RESULTS_FILE = "results.xlsx"
 ANSWER_SHEET = "Answer Report"
