@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
+from click.testing import CliRunner
 from conftest import DEMO
 from golden import report_text
 
-from optimizer import load_instance, solve
+from optimizer import cli, load_instance, solve
 from optimizer.commands.report import write_extras
 from optimizer.errors import InputError
+from optimizer.report import REPORT_FILE, build_html, charts, load_results, sections
+from optimizer.report.measures import type_colours
+from optimizer.report.rounds import outcomes_by_round, roadmap_grid
 from optimizer.results import check_results, read_result_csv
+from optimizer.roadmap import ladder
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -107,3 +113,93 @@ def test_the_workbook_from_the_folder_is_the_workbook_from_memory(rounds_written
                 assert v == pytest.approx(w, rel=1e-12), (x, y)
             else:
                 assert (v or None) == (w or None), (x, y)
+
+
+# ------------------------------------------------------------------------------ the report
+def test_the_report_has_a_roadmap_section_for_rounds_only(rounds_written, tmp_path):
+    _, out, _ = rounds_written
+    text = (out / REPORT_FILE).read_text(encoding="utf-8")
+    assert '<h2 id="roadmap">' in text and '<a href="#roadmap">Roadmap</a>' in text
+    assert text.index('id="picture"') < text.index('id="roadmap"') < text.index('id="outcomes"')
+    assert "The ladder of each pair" in text and "Outcomes round by round" in text
+    one = solve(load_instance(DEMO))
+    assert one.roadmap is None
+    plain = one.write(tmp_path / "one", extra=lambda tmp, files: write_extras(
+        tmp, workbook=False, quiet=True, files=files))
+    text = (plain / REPORT_FILE).read_text(encoding="utf-8")
+    assert "roadmap" not in text.lower()
+
+
+def test_the_report_of_a_solve_is_the_report_rebuilt_from_its_folder(rounds_written, tmp_path):
+    _, out, _ = rounds_written
+    from_memory = report_text((out / REPORT_FILE).read_text(encoding="utf-8"))
+    assert from_memory == report_text(build_html(load_results(out)))
+    folder = tmp_path / "res"  # regcollab report DIR rebuilds it from the files alone
+    shutil.copytree(out, folder)
+    (folder / REPORT_FILE).unlink()
+    result = CliRunner().invoke(cli.main, ["report", str(folder), "-q"])
+    assert result.exit_code == 0, result.output
+    assert report_text((folder / REPORT_FILE).read_text(encoding="utf-8")) == from_memory
+
+
+def test_the_figure_draws_the_roadmaps_types_and_trust(rounds_written, monkeypatch):
+    """The data the roadmap figure is drawn from, cell by cell, is roadmap.csv's."""
+    _, out, _ = rounds_written
+    drawn = []
+    real = charts.fig_roadmap
+    monkeypatch.setattr(charts, "fig_roadmap",
+                        lambda grid, colours: drawn.append((grid, colours)) or real(grid, colours))
+    build_html(load_results(out))
+    (grid, colours), = drawn
+    road = read_result_csv(out / "roadmap.csv")
+    assert grid["rounds"] == ["1", "2", "3"]
+    assert len(grid["pairs"]) == len(road) // 3
+    seen = 0
+    for r in road.itertuples(index=False):
+        i = grid["pairs"].index((r.partner, r.recipient))
+        typ = r.type if isinstance(r.type, str) else ""
+        assert grid["types"][i][r.round - 1] == typ
+        assert grid["trust"][i][r.round - 1] == pytest.approx(r.trust, abs=1e-12)
+        seen += 1
+    assert seen == sum(len(row) for row in grid["types"])
+    # the report's own type colours, the same as in the pairings table and picture
+    assert colours == type_colours(["project", "platform", "institutional"])
+    assert grid["labels"][grid["pairs"].index(("A", "X"))] == "Harbour City – Hill County"
+
+
+def test_the_ladder_table_shows_each_pairs_types_and_trust(rounds_written):
+    sol, out, _ = rounds_written
+    res = load_results(out)
+    colours = type_colours(["project", "platform", "institutional"])
+    sec = sections.roadmap(res, roadmap_grid(res), colours)
+    head = [h["text"] for h in sec["ladder"]["head"]]
+    assert head[:4] == ["partner", "recipient", "round 1", "trust, start of round 1"]
+    lines = ladder(sol.roadmap)  # what the terminal prints, one line per pair
+    assert len(sec["ladder"]["rows"]) == len(lines)
+    for row, line in zip(sec["ladder"]["rows"], lines):
+        steps = [c["text"] for c in row["cells"][2::2]]
+        assert " → ".join(steps) == line.split("  ", 1)[1]
+        for c in row["cells"][2::2]:
+            assert c["badge"] == colours.get(c["text"])  # '-': not paired, no badge
+
+
+def test_outcomes_per_round_are_the_models(rounds_written):
+    """Mean and lowest u after each round, recomputed from roadmap.csv and recipients.csv,
+    are those of the model's cumulative outcomes u[r, n]."""
+    sol, out, _ = rounds_written
+    table = outcomes_by_round(load_results(out))
+    assert list(table["when"]) == ["before the plan", "after round 1", "after round 2",
+                                   "after round 3"]
+    am = sol.model
+    names = list(sol.recipients["name"])
+    for n, row in enumerate(table.iloc[1:].itertuples(index=False)):
+        u = am.outcomes(sol.x, n)
+        assert row.mean_u == pytest.approx(u.mean(), rel=1e-9)
+        assert row.lowest_u == pytest.approx(u.min(), rel=1e-9)
+        assert row.worst_off == names[int(np.argmin(u))]
+        assert row.at_target == int((u >= 1 - 1e-9).sum())
+    first = table.iloc[0]
+    assert first.lowest_u == pytest.approx(sol.recipients["u_before"].min())
+    last = table.iloc[-1]
+    assert last.lowest_u == pytest.approx(sol.recipients["u"].min(), rel=1e-9)
+    assert last.lowest_u == pytest.approx(sol.equity, rel=1e-9)  # (maxmin: the lowest u)
