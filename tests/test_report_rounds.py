@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import DEMO
@@ -45,7 +46,7 @@ def rounds_written(tmp_path_factory):
 
 def test_the_plan_climbs_the_ladder(rounds_written):
     """(What the other tests rely on: the gate holds institutions back to the second round.)"""
-    sol, out, _ = rounds_written
+    _, out, _ = rounds_written
     road = read_result_csv(out / "roadmap.csv")
     first = road[road["round"] == 1]["type"].fillna("")
     assert "institutional" not in set(first)
@@ -92,7 +93,7 @@ def test_the_workbook_has_the_roadmap_as_its_csv_file(rounds_written):
     for cells, (_, r) in zip(rows[1:], road.iterrows()):
         for v, c in zip(cells, road.columns):
             want = r[c]
-            if c == "type" and want != want:  # not paired that round: an empty cell
+            if c == "type" and pd.isna(want):  # not paired that round: an empty cell
                 assert v in (None, ""), (c, cells)
             elif isinstance(want, str):
                 assert v == want, (c, cells)
@@ -122,12 +123,13 @@ def test_the_report_has_a_roadmap_section_for_rounds_only(rounds_written, tmp_pa
     assert '<h2 id="roadmap">' in text and '<a href="#roadmap">Roadmap</a>' in text
     assert text.index('id="picture"') < text.index('id="roadmap"') < text.index('id="outcomes"')
     assert "The ladder of each pair" in text and "Outcomes round by round" in text
+    assert '<th>rule</th><th class="n">round</th>' in text  # balance rows measured per round
     one = solve(load_instance(DEMO))
     assert one.roadmap is None
     plain = one.write(tmp_path / "one", extra=lambda tmp, files: write_extras(
         tmp, workbook=False, quiet=True, files=files))
     text = (plain / REPORT_FILE).read_text(encoding="utf-8")
-    assert "roadmap" not in text.lower()
+    assert "roadmap" not in text.lower() and '<th class="n">round</th>' not in text
 
 
 def test_the_report_of_a_solve_is_the_report_rebuilt_from_its_folder(rounds_written, tmp_path):
@@ -203,3 +205,31 @@ def test_outcomes_per_round_are_the_models(rounds_written):
     last = table.iloc[-1]
     assert last.lowest_u == pytest.approx(sol.recipients["u"].min(), rel=1e-9)
     assert last.lowest_u == pytest.approx(sol.equity, rel=1e-9)  # (maxmin: the lowest u)
+
+
+def test_the_solver_reports_name_each_round_s_rows_apart(rounds_written):
+    """The Answer Report's balance rows of a later round are named as the model names them
+    (``coverage[X@2]``), so no two rows share a cell; both reports say the round in words."""
+    _, out, _ = rounds_written
+    wb = openpyxl.load_workbook(out / "results.xlsx")
+    rows = sheet_frame(wb["Answer Report"])
+    start = next(i for i, r in enumerate(rows) if r[0] == "Constraints") + 2
+    cells = [r[0] for r in rows[start:] if r and r[0]]
+    assert len(cells) == len(set(cells))
+    named = {r[0]: r[1] for r in rows[start:] if r and r[0]}
+    assert named["coverage[X]"] == "Hill County coverage (fewest partners)"
+    assert named["coverage[X@2]"] == "Hill County coverage (fewest partners), round 2"
+    assert named["access_floor[W,funds@3]"].endswith(", round 3")
+    sens = {r[0]: r[1] for r in sheet_frame(wb["Sensitivity Report"]) if r and r[0]}
+    assert sens["coverage[Y@3]"] == "Lake County coverage (fewest partners), round 3"
+
+
+def test_a_round_suffix_is_read_only_in_a_plan_of_rounds():
+    from optimizer.workbook import constraint_label
+
+    names = {"X": "Hill County", "a@2": "Odd Id"}.get
+    assert constraint_label("coverage", "X@2", lambda i: names(i, i), rounds=True).endswith(
+        ", round 2")
+    # one round: an id with @ in it is an id
+    assert "Odd Id" in constraint_label("coverage", "a@2", lambda i: names(i, i))
+    assert "round" not in constraint_label("coverage", "a@2", lambda i: names(i, i))

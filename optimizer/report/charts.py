@@ -19,8 +19,17 @@ import numpy as np
 import pandas as pd
 
 from ..display import display_text
-from .measures import (gini, lorenz, num, payoff, region_names, share_change, tradeoff_spans,
-                       truthy, type_colours)
+from .measures import (
+    gini,
+    lorenz,
+    num,
+    payoff,
+    region_names,
+    share_change,
+    tradeoff_spans,
+    truthy,
+    type_colours,
+)
 from .results import Results
 
 BEFORE, AFTER, TARGET = "#9ecae1", "#08519c", "#d62728"

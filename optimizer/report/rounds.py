@@ -57,7 +57,8 @@ def roadmap_grid(res: Results) -> dict | None:
         i, j = row[(d, r)], col[int(n)]
         types[i][j] = paired_type(t)
         trust[i][j] = float(tau)
-    return {"pairs": pairs, "labels": [f"{names.get(d, d)} – {names.get(r, r)}" for d, r in pairs],
+    return {"pairs": pairs,
+            "labels": [f"{names.get(d, d)} – {names.get(r, r)}" for d, r in pairs],
             "rounds": [lab for _, lab in rounds], "types": types, "trust": trust}
 
 

@@ -225,7 +225,8 @@ def balance(res: Results) -> dict:
     if has_price:
         cols.append(("largest |shadow price|", "largest |shadow price|", "n"))
     summary = table(pd.DataFrame(rows), cols)
-    cols = [("rule", "rule", "t"), ("recipient", "recipient", "t"),
+    cols = [("rule", "rule", "t"), *([("round", "round", "n")] if "round" in bal else []),
+            ("recipient", "recipient", "t"),
             ("resource", lambda r: r["resource"] if is_text(r["resource"]) else "", "t"),
             ("value", "value", "n"), ("bound", "bound", "n"), ("slack", "slack", "n"),
             ("violation", "violation", "n")]
