@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import DEMO
 from golden import report_text
+from test_report import browser  # noqa: F401 - the headless Chromium fixture
 
 from optimizer import cli, load_instance, solve
 from optimizer.commands.report import write_extras
@@ -233,3 +234,27 @@ def test_a_round_suffix_is_read_only_in_a_plan_of_rounds():
     # one round: an id with @ in it is an id
     assert "Odd Id" in constraint_label("coverage", "a@2", lambda i: names(i, i))
     assert "round" not in constraint_label("coverage", "a@2", lambda i: names(i, i))
+
+
+def test_the_roadmap_renders_in_a_real_browser(rounds_written, request):
+    """The report of a plan of rounds in Chromium: every image drawn (the roadmap's too), and
+    at 1024 px neither a table nor the page scrolls sideways."""
+    _, out, _ = rounds_written
+    driver = request.getfixturevalue("browser")  # test_report.py's headless Chromium
+    driver.set_window_size(1024, 900)
+    driver.get((out / REPORT_FILE).resolve().as_uri())
+    images = driver.execute_script(
+        "return Array.from(document.images).map(i => "
+        "[i.alt, i.complete, i.naturalWidth, i.naturalHeight])")
+    assert any(alt.startswith("roadmap") for alt, *_ in images), images
+    for alt, complete, w, h in images:
+        assert complete and w > 100 and h > 100, f"image '{alt}' did not render: {w}x{h}"
+    wide = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.scroll')).filter(e => "
+        "e.scrollWidth > e.clientWidth + 1).map(e => e.scrollWidth)")
+    assert wide == []
+    page = driver.execute_script("return [document.documentElement.scrollWidth, "
+                                  "document.documentElement.clientWidth]")
+    assert page[0] <= page[1], page
+    errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    assert errors == [], errors
