@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import DEMO
 from golden import report_text
 from test_report import browser  # noqa: F401 - the headless Chromium fixture
+from test_report_layer import write_solve
 
 from optimizer import cli, load_instance, solve
 from optimizer.commands.report import write_extras
@@ -35,14 +36,7 @@ def rounds_written(tmp_path_factory):
     workbook from memory, and the results it was written from."""
     sol = solve(load_instance(DEMO).with_params(GATED))
     out = tmp_path_factory.mktemp("rounds") / "res"
-    kept = {}
-
-    def extra(tmp, files):
-        kept["files"] = files
-        write_extras(tmp, quiet=True, files=files)
-
-    sol.write(out, extra=extra)
-    return sol, out, kept["files"]
+    return sol, out, write_solve(sol, out)
 
 
 def test_the_plan_climbs_the_ladder(rounds_written):
