@@ -252,3 +252,18 @@ def test_the_roadmap_renders_in_a_real_browser(rounds_written, request):
     assert page[0] <= page[1], page
     errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert errors == [], errors
+
+
+def test_rounds_are_shown_by_their_labels_from_memory_and_folder(tmp_path):
+    """Labels such as years stay text through roadmap.csv (never the number 2023.0)."""
+    sol = solve(load_instance(DEMO).with_params(
+        {**GATED, "rounds.labels": ["2023", "2026", "2029"]}))
+    out = tmp_path / "res"
+    files = write_solve(sol, out)
+    res = load_results(out)
+    assert roadmap_grid(res)["rounds"] == ["2023", "2026", "2029"]
+    text = (out / REPORT_FILE).read_text(encoding="utf-8")
+    assert "<th>round 2026</th>" in text and "after round 2029" in text
+    assert report_text(text) == report_text(build_html(load_results(out)))
+    assert files.tables["roadmap"]["round_label"].tolist() == read_result_csv(
+        out / "roadmap.csv")["round_label"].tolist()

@@ -372,13 +372,12 @@ def fig_roadmap(grid: dict, colours: dict) -> str:
         else:
             ax.set_yticks([])
             ax.set_ylabel(f"{n} pairs")
-        used = dict.fromkeys(t for row in types for t in row if t)
-        handles = [Patch(color=colours.get(t, "#777777"), label=chart_label(t)) for t in used]
+        used = {t for row in types for t in row if t}
+        handles = [Patch(color=c, label=chart_label(t)) for t, c in colours.items() if t in used]
         handles.append(Patch(facecolor="white", edgecolor="#999999", label="not paired"))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.04),
                   ncol=len(handles), fontsize=8, frameon=False)
-        ax.set_title("Each pair's type round by round, and its trust at the start of the round",
-                     pad=8)
+        ax.set_title("Each pair's type round by round, and its trust at the start", pad=8)
         fig.tight_layout()
         return _png(fig)
 
