@@ -267,3 +267,29 @@ def test_rounds_are_shown_by_their_labels_from_memory_and_folder(tmp_path):
     assert report_text(text) == report_text(build_html(load_results(out)))
     assert files.tables["roadmap"]["round_label"].tolist() == read_result_csv(
         out / "roadmap.csv")["round_label"].tolist()
+
+
+def test_a_roadmap_without_pairings_says_so(rounds_written, tmp_path):
+    """A plan of rounds with no pairing in any round (an empty roadmap.csv) still builds."""
+    _, out, _ = rounds_written
+    folder = tmp_path / "res"
+    shutil.copytree(out, folder)
+    road = read_result_csv(folder / "roadmap.csv")
+    road.iloc[:0].to_csv(folder / "roadmap.csv", index=False)
+    check_results(folder)
+    text = build_html(load_results(folder))
+    assert '<h2 id="roadmap">' in text and "No pair is paired in any round." in text
+    assert 'alt="roadmap' not in text
+    assert "The plan covers 3 rounds (1, 2, 3)" in text and "after round 3" in text
+
+
+def test_a_hand_edited_rounds_summary_is_checked(rounds_written, tmp_path):
+    import json
+
+    _, out, _ = rounds_written
+    folder = tmp_path / "res"
+    shutil.copytree(out, folder)
+    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    (folder / "summary.json").write_text(json.dumps({**s, "rounds": 3}), encoding="utf-8")
+    with pytest.raises(InputError, match=r"summary.json: 'rounds' must be an object"):
+        check_results(folder)

@@ -25,9 +25,21 @@ def paired_type(v) -> str:
     return str(v) if is_text(v) else ""
 
 
-def rounds_of(road: pd.DataFrame) -> list[tuple[int, str]]:
-    """(round number, label) of every round of a roadmap, first to last (the label is the
-    number when the roadmap has none)."""
+def _summary_rounds(summary: dict) -> list[tuple[int, str]]:
+    """(round number, label) of the rounds ``summary.json`` lists (none in older folders)."""
+    st = summary.get("rounds") if isinstance(summary.get("rounds"), dict) else {}
+    labels = st.get("labels") if isinstance(st.get("labels"), list) else []
+    count = st.get("count") if isinstance(st.get("count"), int) else len(labels)
+    return [(n + 1, str(labels[n]) if n < len(labels) else str(n + 1)) for n in range(count)]
+
+
+def rounds_of(res: Results) -> list[tuple[int, str]]:
+    """(round number, label) of every round of the plan, first to last, from its roadmap
+    (the label is the number when the roadmap has none), or from the summary when the
+    roadmap is empty (no pair paired in any round)."""
+    road = res.roadmap
+    if road is None or not len(road):
+        return _summary_rounds(res.summary)
     numbers = sorted({int(n) for n in road["round"]})
     labels = {}
     if "round_label" in road:
@@ -45,7 +57,7 @@ def roadmap_grid(res: Results) -> dict | None:
     road = res.roadmap
     if road is None:
         return None
-    rounds = rounds_of(road) if len(road) else []
+    rounds = rounds_of(res)
     col = {n: j for j, (n, _) in enumerate(rounds)}
     names = region_names(res)
     pairs = list(dict.fromkeys(zip(road["partner"].astype(str), road["recipient"].astype(str))))
@@ -67,14 +79,14 @@ def outcomes_by_round(res: Results) -> pd.DataFrame:
     per round with its label, the mean u, the lowest u and whose it is, and how many
     recipients reach their target (u >= 1)."""
     rec, road = res.recipients, res.roadmap
-    rounds = rounds_of(road) if road is not None and len(road) else []
+    rounds = rounds_of(res) if road is not None else []
     u0 = rec["u_before"].to_numpy(float)
     target = (rec["target"].to_numpy(float) if "target" in rec
               else rec["baseline"].to_numpy(float) / u0)
     scale = rec["population"].to_numpy(float) * target
     ids = rec["recipient"].astype(str).tolist()
     gain = np.zeros((len(ids), len(rounds)))
-    if rounds:
+    if rounds and len(road):
         where = {r: i for i, r in enumerate(ids)}
         col = {n: j for j, (n, _) in enumerate(rounds)}
         for r, n, g in zip(road["recipient"].astype(str), road["round"], road["gain"]):
