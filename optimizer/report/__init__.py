@@ -3,9 +3,10 @@
 :func:`write_report` builds ``report.html`` from what ``regcollab solve --out DIR`` wrote
 (``summary.json``, ``pairings.csv``, ``recipients.csv``, ``balance.csv``, ``roadmap.csv`` for
 a plan of several rounds, and, when an analysis added them, ``pareto.csv``,
-``sensitivity_constraints.csv``, ``sensitivity_variables.csv``): from the solve's tables in memory while the folder is
-written, or read from the folder (``regcollab report DIR`` rebuilds it at any time, for
-example after an analysis has added a Pareto front or a sensitivity report). The file needs
+``sensitivity_constraints.csv``, ``sensitivity_variables.csv``): from the solve's tables in
+memory while the folder is written, or read from the folder (``regcollab report DIR``
+rebuilds it at any time, for example after an analysis has added a Pareto front or a
+sensitivity report). The file needs
 no network: its styles are inline and its charts are PNG images drawn with matplotlib and
 embedded as base64 ``data:`` URLs. It holds no script.
 
