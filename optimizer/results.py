@@ -26,7 +26,8 @@ REPORT_FILES = ("report.html", "results.xlsx")
 
 COMMAND_FILES = {
     "solve": ("pairings.csv", "allocations.csv", "recipients.csv", "balance.csv",
-              "summary.json", "sensitivity_constraints.csv", "sensitivity_variables.csv"),
+              "roadmap.csv", "summary.json", "sensitivity_constraints.csv",
+              "sensitivity_variables.csv"),
     "pareto": ("pareto.csv", "summary.json"),
     "sensitivity": ("sensitivity_constraints.csv", "sensitivity_variables.csv", "summary.json"),
     "sweep": ("sweep.csv",),
@@ -65,7 +66,7 @@ def legacy_command(folder: Path, entries) -> str | None:
 
 TEXT_COLUMNS = ("id", "partner", "partner_name", "recipient", "recipient_name", "name", "type",
                 "resource", "rule", "entity", "sense", "partner_ids", "eligible_types", "reason",
-                "meaning")
+                "meaning", "round_label")
 """Columns of the result files that hold ids, names and words: read back as text, exactly."""
 
 
@@ -77,8 +78,10 @@ def read_result_csv(path) -> pd.DataFrame:
                        na_values=[""])
 
 
-OPTIONAL_FILES = ("pareto.csv", "sensitivity_constraints.csv", "sensitivity_variables.csv")
-"""Result files an analysis may add to a solve's folder (the report shows them when there)."""
+OPTIONAL_FILES = ("roadmap.csv", "pareto.csv", "sensitivity_constraints.csv",
+                  "sensitivity_variables.csv")
+"""Result files a solve of several rounds writes (``roadmap.csv``) or an analysis may add to a
+solve's folder (the report shows them when there)."""
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -167,6 +170,14 @@ COLUMNS = {
         ResultColumn("value", "number", needed=True, finite=True),  # (the Answer Report)
         *_cols("shadow_price allowable_increase allowable_decrease", "number"),
         ResultColumn("row", "number", finite=True),
+        ResultColumn("round", "number", finite=True),  # (plans of several rounds)
+    ),
+    "roadmap.csv": (  # plans of several rounds; its resource columns are numbers too
+        *_cols("partner recipient", "text", needed=True),
+        ResultColumn("round", "number", needed=True, finite=True),
+        ResultColumn("type", "text", needed=True),  # (empty: not paired that round)
+        ResultColumn("round_label", "text"),
+        *_cols("gain trust", "number", needed=True, finite=True),
     ),
     "allocations.csv": (  # (results.xlsx's Answer Report lists every flow by these)
         *_cols("partner recipient type resource", "text", needed=True),
@@ -200,8 +211,8 @@ SUMMARY = {
     **dict.fromkeys(("lambda", "beta", "eps", "price_of_fairness", "efficiency", "equity",
                      "objective", "penalty", "mip_gap", "efficiency_loss_vs_ideal", "pairings",
                      "violations", "points", "solves", "seconds"), "number"),
-    **dict.fromkeys(("units", "types", "soft_rules", "model_size", "bounds", "timings"),
-                    "object"),
+    **dict.fromkeys(("units", "types", "soft_rules", "model_size", "bounds", "timings",
+                     "rounds"), "object"),
     "resources": "object of objects",
     "payoff_table": "payoff table",
     "types_used": "list",
@@ -297,9 +308,9 @@ def check_table(path: Path, columns=None, resources=()) -> pd.DataFrame:
 
 def check_frame(df: pd.DataFrame, name: str, columns=None, resources=()) -> pd.DataFrame:
     """Check the columns of the result table ``name`` (a file name: ``COLUMNS``; the resource
-    columns of ``pairings.csv`` are numbers); returns it."""
+    columns of ``pairings.csv`` and ``roadmap.csv`` are numbers); returns it."""
     spec = COLUMNS.get(name, ()) if columns is None else columns
-    if name == "pairings.csv":
+    if name in ("pairings.csv", "roadmap.csv"):
         spec = (*spec, *(ResultColumn(k, "number") for k in resources))
     for c in spec:
         if c.name not in df.columns:

@@ -13,12 +13,9 @@ from optimizer.commands.report import write_extras
 from optimizer.report import REPORT_FILE, build_html, load_results
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory):
-    """A solve of the bundled Guangdong instance written with its report, and the results
-    it was written from."""
-    sol = solve(load_instance(ROOT / "instances" / "guangdong"))
-    out = tmp_path_factory.mktemp("gd") / "res"
+def write_solve(sol, out):
+    """Write a solve's folder with its report and workbook, as ``solve --out`` does (from
+    memory); returns the results it was written from (a ResultFiles)."""
     kept = {}
 
     def extra(tmp, files):
@@ -26,7 +23,16 @@ def written(tmp_path_factory):
         write_extras(tmp, quiet=True, files=files)
 
     sol.write(out, extra=extra)
-    return out, kept["files"]
+    return kept["files"]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """A solve of the bundled Guangdong instance written with its report, and the results
+    it was written from."""
+    sol = solve(load_instance(ROOT / "instances" / "guangdong"))
+    out = tmp_path_factory.mktemp("gd") / "res"
+    return out, write_solve(sol, out)
 
 
 def test_the_report_of_a_solve_is_the_report_rebuilt_from_its_folder(written):

@@ -1,17 +1,20 @@
 """Stage 7: the planner's report, one self-contained HTML file built from results.
 
 :func:`write_report` builds ``report.html`` from what ``regcollab solve --out DIR`` wrote
-(``summary.json``, ``pairings.csv``, ``recipients.csv``, ``balance.csv``, and, when an
-analysis added them, ``pareto.csv``, ``sensitivity_constraints.csv``,
-``sensitivity_variables.csv``): from the solve's tables in memory while the folder is
-written, or read from the folder (``regcollab report DIR`` rebuilds it at any time, for
-example after an analysis has added a Pareto front or a sensitivity report). The file needs
+(``summary.json``, ``pairings.csv``, ``recipients.csv``, ``balance.csv``, ``roadmap.csv`` for
+a plan of several rounds, and, when an analysis added them, ``pareto.csv``,
+``sensitivity_constraints.csv``, ``sensitivity_variables.csv``): from the solve's tables in
+memory while the folder is written, or read from the folder (``regcollab report DIR``
+rebuilds it at any time, for example after an analysis has added a Pareto front or a
+sensitivity report). The file needs
 no network: its styles are inline and its charts are PNG images drawn with matplotlib and
 embedded as base64 ``data:`` URLs. It holds no script.
 
 - ``results.py``: :class:`Results`, from a folder (:func:`load_results`) or from memory;
 - ``measures.py``: Lorenz curves, Gini, shares, the payoff table, number formats, colours;
 - ``charts.py``: the matplotlib figures, their fonts and labels;
+- ``rounds.py``: what the Roadmap section shows of a plan of several rounds (the pairs x
+  rounds grid of types and trust, the outcomes after each round);
 - ``sections.py``: the data each section of the report shows;
 - ``html.py``: the jinja2 templates (``templates/``) rendered with autoescaping, and
   :func:`write_report`.

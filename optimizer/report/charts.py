@@ -19,7 +19,17 @@ import numpy as np
 import pandas as pd
 
 from ..display import display_text
-from .measures import gini, lorenz, num, payoff, share_change, tradeoff_spans, truthy, type_colours
+from .measures import (
+    gini,
+    lorenz,
+    num,
+    payoff,
+    region_names,
+    share_change,
+    tradeoff_spans,
+    truthy,
+    type_colours,
+)
 from .results import Results
 
 BEFORE, AFTER, TARGET = "#9ecae1", "#08519c", "#d62728"
@@ -159,15 +169,6 @@ def _rc():
                                   "svg.fonttype": "path"})
 
 
-def _names(res: Results) -> dict:
-    rec = res.recipients
-    names = dict(zip(rec["recipient"].astype(str), rec["name"].astype(str))) if len(rec) else {}
-    P = res.pairings
-    if len(P):
-        names.update(zip(P["partner"].astype(str), P["partner_name"].astype(str)))
-    return names
-
-
 def fig_outcomes(res: Results) -> str:
     """Each recipient's normalised outcome before and after, against its target (= 1)."""
     from matplotlib.figure import Figure
@@ -271,7 +272,7 @@ def fig_pairings(res: Results) -> str:
     P = res.pairings.copy()
     P["partner"] = P["partner"].astype(str)
     P["recipient"] = P["recipient"].astype(str)
-    names = _names(res)
+    names = region_names(res)
     partners = list(dict.fromkeys(P["partner"]))
     all_r = [str(r) for r in res.recipients["recipient"]] if len(res.recipients) else []
     recipients = _order_recipients(P, partners, all_r or list(dict.fromkeys(P["recipient"])))
@@ -324,6 +325,59 @@ def fig_pairings(res: Results) -> str:
                   fontsize=8, frameon=False)
         ax.set_title("Who pairs with whom: colour = collaboration type, width = value of "
                      "resources", pad=26)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def _ink(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (a #rrggbb background)."""
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#1f2933" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
+
+
+def fig_roadmap(grid: dict, colours: dict) -> str:
+    """The roadmap of a plan of several rounds: one row per pair, one column per round, each
+    cell coloured by the pair's type in that round (white: not paired) with the pair's trust
+    at the start of the round written in it. ``grid`` is
+    :func:`optimizer.report.rounds.roadmap_grid`'s."""
+    from matplotlib.colors import to_rgb
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    types, trust, rounds = grid["types"], grid["trust"], grid["rounds"]
+    n, m = len(types), len(rounds)
+    labelled = n <= MAX_LABELLED
+    rgb = np.ones((max(n, 1), max(m, 1), 3))
+    for i, row in enumerate(types):
+        for j, t in enumerate(row):
+            if t:
+                rgb[i, j] = to_rgb(colours.get(t, "#777777"))
+    with _rc():
+        fig = Figure(figsize=(min(10, 2.6 + 1.3 * m), min(16, max(2.4, 0.3 * n + 1.4))))
+        ax = fig.subplots()
+        ax.imshow(rgb, aspect="auto", interpolation="nearest")
+        ax.set_xticks(np.arange(m) - 0.5, minor=True)
+        ax.set_yticks(np.arange(n) - 0.5, minor=True)
+        ax.grid(which="minor", color="#d9e2ec", lw=1.5 if labelled else 0.3)
+        ax.tick_params(which="minor", length=0)
+        ax.set_xticks(np.arange(m), [f"round {chart_label(r)}" for r in rounds])
+        ax.xaxis.tick_top()
+        if labelled:
+            ax.set_yticks(np.arange(n), [chart_label(v) for v in grid["labels"]])
+            for i, row in enumerate(types):
+                for j, t in enumerate(row):
+                    if not math.isnan(trust[i][j]):
+                        ax.text(j, i, f"trust {trust[i][j]:.2f}", ha="center", va="center",
+                                fontsize=7.5, color=_ink(colours.get(t, "#ffffff")))
+        else:
+            ax.set_yticks([])
+            ax.set_ylabel(f"{n} pairs")
+        used = {t for row in types for t in row if t}
+        handles = [Patch(color=c, label=chart_label(t)) for t, c in colours.items() if t in used]
+        handles.append(Patch(facecolor="white", edgecolor="#999999", label="not paired"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.04),
+                  ncol=len(handles), fontsize=8, frameon=False)
+        ax.set_title("Each pair's type round by round, and its trust at the start", pad=8)
         fig.tight_layout()
         return _png(fig)
 
@@ -441,5 +495,7 @@ def chart_texts(res: Results) -> list[str]:
         texts += [str(v) for c in ("partner_name", "recipient_name", "type")
                   if c in res.pairings for v in res.pairings[c]]
     texts += [str(v) for v in (res.summary.get("units") or {}).values()]
+    if res.roadmap is not None and "round_label" in res.roadmap:
+        texts += [str(v) for v in res.roadmap["round_label"].dropna()]
     return texts
 

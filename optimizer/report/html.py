@@ -20,6 +20,7 @@ from ..errors import MissingExtra, available
 from . import charts, sections
 from .measures import type_colours
 from .results import REPORT_FILE, Results, load_results
+from .rounds import paired_type, roadmap_grid
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -69,6 +70,9 @@ def _types(res: Results) -> list:
     types = list(s.get("types_used") or (s.get("types") or {}).keys())
     if len(P):
         types += [t for t in dict.fromkeys(P["type"]) if t not in types]
+    if res.roadmap is not None and len(res.roadmap):  # types taken only in later rounds
+        types += [t for t in dict.fromkeys(map(paired_type, res.roadmap["type"]))
+                  if t and t not in types]
     return types
 
 
@@ -94,13 +98,17 @@ def build_html(res: Results, progress=None, source: str | None = None,
         notes.append(f"{REPORT_FILE}: {fnote}")
     step("pairings picture")
     pairings_png = charts.fig_pairings(res) if len(P) else None
+    colours = type_colours(_types(res))
+    grid = roadmap_grid(res) if has_plan else None
+    roadmap_png = charts.fig_roadmap(grid, colours) if grid and grid["pairs"] else None
     step("efficiency vs equity")
     context = {
         "head": sections.header(res), "has_plan": has_plan, "missing": res.missing,
         "cards": sections.cards(res, (g0, g1) if g0 is not None else None),
         "warnings": res.summary.get("warnings"), "font_note": fnote,
-        "pairings": sections.pairings(res, type_colours(_types(res))),
-        "pairings_png": pairings_png, "outcomes": sections.outcomes(res),
+        "pairings": sections.pairings(res, colours), "pairings_png": pairings_png,
+        "roadmap": sections.roadmap(res, grid, colours),
+        "roadmap_png": roadmap_png, "outcomes": sections.outcomes(res),
         "outcomes_png": outcomes_png, "lorenz_png": lorenz_png,
         "equality": sections.equality(res, g0, g1) if lorenz_png else None,
         "balance": sections.balance(res), "tradeoff": sections.tradeoff(res),

@@ -70,6 +70,17 @@ def type_colours(types) -> dict:
     return out
 
 
+def region_names(res) -> dict:
+    """The names of the regions of results, by id: the recipients' and the partners' of the
+    pairings (a partner in no pairing goes by its id)."""
+    rec = res.recipients
+    names = dict(zip(rec["recipient"].astype(str), rec["name"].astype(str))) if len(rec) else {}
+    P = res.pairings
+    if len(P):
+        names.update(zip(P["partner"].astype(str), P["partner_name"].astype(str)))
+    return names
+
+
 def balance_with_prices(res) -> pd.DataFrame:
     """balance.csv with the shadow price (and ranges) of each row, when a sensitivity report
     was computed: joined by the model row index ``row``, else by the row name."""

@@ -28,6 +28,7 @@ class Results:
     recipients: pd.DataFrame
     balance: pd.DataFrame
     allocations: pd.DataFrame | None = None
+    roadmap: pd.DataFrame | None = None  # plans of several rounds
     pareto: pd.DataFrame | None = None
     sens_constraints: pd.DataFrame | None = None
     sens_variables: pd.DataFrame | None = None
@@ -41,6 +42,7 @@ class Results:
         missing = [f"{n}.csv" for n in PLAN_TABLES if n not in t]
         plan = {n: t.get(n, None if n == "allocations" else pd.DataFrame()) for n in PLAN_TABLES}
         return cls(folder=Path(folder), summary=files.summary, pareto=t.get("pareto"),
+                   roadmap=t.get("roadmap"),
                    sens_constraints=t.get("sensitivity_constraints"),
                    sens_variables=t.get("sensitivity_variables"), missing=missing, **plan)
 

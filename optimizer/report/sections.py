@@ -25,11 +25,13 @@ from .measures import (
     num,
     payoff,
     pct,
+    region_names,
     share_change,
     tradeoff_spans,
     truthy,
 )
 from .results import Results
+from .rounds import outcomes_by_round
 
 MAX_TABLE_ROWS = 1000  # longer tables are cut in the report (the CSV files have every row)
 
@@ -65,6 +67,7 @@ def table(df: pd.DataFrame, columns: list[tuple], row_class=None,
 # =========================================================================== the header
 NAV = (("pairings", "Pairings"), ("picture", "Picture"), ("outcomes", "Outcomes"),
        ("equality", "Equality"), ("balance", "Balance rules"))
+NAV_ROADMAP = ("roadmap", "Roadmap")  # after the picture, for a plan of several rounds
 NAV_ALWAYS = (("tradeoff", "Efficiency vs equity"), ("sensitivity", "Sensitivity"),
               ("sources", "Data sources"), ("run", "Run"))
 
@@ -74,12 +77,15 @@ def header(res: Results) -> dict:
     s = res.summary
     has_plan = "pairings.csv" not in res.missing
     name = s.get("instance", res.folder.name)
+    nav = list(NAV if has_plan else ())
+    if has_plan and res.roadmap is not None:
+        nav.insert(2, NAV_ROADMAP)
     return {"title": (f"Collaboration plan: {name}" if has_plan
                       else f"Efficiency against equity: {name}"),
             "description": s.get("description") or "", "has_status": "status" in s,
             "proven": s.get("status") == "optimal", "status": s.get("status"),
             "message": s.get("message", ""),
-            "nav": [*(NAV if has_plan else ()), *NAV_ALWAYS]}
+            "nav": [*nav, *NAV_ALWAYS]}
 
 
 def _card(k: str, v, s: str, unit: str = "", more: str | None = None) -> dict:
@@ -136,6 +142,27 @@ def pairings(res: Results, colours: dict) -> dict:
              if v.get("unit")]
     return {"table": table(P, cols, colours=colours), "units": units,
             "gain_unit": (s.get("units") or {}).get("gain", "")}
+
+
+def roadmap(res: Results, grid: dict | None, colours: dict) -> dict | None:
+    """A plan of several rounds: its rounds, the ladder of each pair (its type and trust at
+    the start of each round, from ``grid``: :func:`~optimizer.report.rounds.roadmap_grid`'s)
+    and the outcomes after each round (None: one round, no grid)."""
+    if grid is None:
+        return None
+    cols = [("partner", lambda r: r["pair"][0], "t"), ("recipient", lambda r: r["pair"][1], "t")]
+    for j, lab in enumerate(grid["rounds"]):
+        cols += [(f"round {lab}", lambda r, j=j: r["types"][j] or "-", "badge"),
+                 (f"trust, start of round {lab}", lambda r, j=j: r["trust"][j], "n")]
+    names = region_names(res)
+    pairs = pd.DataFrame({"pair": [(names.get(d, d), names.get(r, r)) for d, r in grid["pairs"]],
+                          "types": grid["types"], "trust": grid["trust"]})
+    outcomes_cols = [("", "when", "t"), ("mean u", "mean_u", "n"), ("lowest u", "lowest_u", "n"),
+                     ("worst-off recipient", "worst_off", "t"),
+                     ("recipients at their target", "at_target", "n")]
+    return {"rounds": grid["rounds"], "n_pairs": len(grid["pairs"]),
+            "ladder": table(pairs, cols, colours={**colours, "-": None}) if len(pairs) else None,
+            "outcomes": table(outcomes_by_round(res), outcomes_cols)}
 
 
 def outcomes(res: Results) -> dict:
@@ -198,7 +225,8 @@ def balance(res: Results) -> dict:
     if has_price:
         cols.append(("largest |shadow price|", "largest |shadow price|", "n"))
     summary = table(pd.DataFrame(rows), cols)
-    cols = [("rule", "rule", "t"), ("recipient", "recipient", "t"),
+    cols = [("rule", "rule", "t"), *([("round", "round", "n")] if "round" in bal else []),
+            ("recipient", "recipient", "t"),
             ("resource", lambda r: r["resource"] if is_text(r["resource"]) else "", "t"),
             ("value", "value", "n"), ("bound", "bound", "n"), ("slack", "slack", "n"),
             ("violation", "violation", "n")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ from ..rules.base import BINDING
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
 
 EXCEL_INF = 1e30  # Excel Solver's "infinity"
-RESULT_ORDER = ("pairings", "allocations", "recipients", "balance", "pareto",
+RESULT_ORDER = ("pairings", "allocations", "recipients", "balance", "roadmap", "pareto",
                 "sensitivity_constraints", "sensitivity_variables")
 RESULTS_FILE = "results.xlsx"
 ANSWER_SHEET = "Answer Report"
@@ -75,16 +76,27 @@ class _Names:
         return self.of.get(ident, ident)
 
 
-def constraint_label(rule: str, entity: str, names) -> str:
+LATER_ROUND = re.compile(r"^(.*)@([0-9]+)$")
+"""The model's suffix of a later round's row (``X@2``, ``X,funds@3``: optimizer.rounds)."""
+
+
+def constraint_label(rule: str, entity: str, names, rounds: bool = False) -> str:
     """A row of the model in the planner's words, as Excel Solver's Name column shows it
-    (``supply[SZ,funds]``: "Shenzhen funds supply")."""
-    parts = str(entity).split(",") if entity else []
+    (``supply[SZ,funds]``: "Shenzhen funds supply"). In a plan of several rounds
+    (``rounds``) a later round's row says its round (``supply[SZ,funds@2]``: "Shenzhen funds
+    supply, round 2")."""
+    entity = str(entity) if entity else ""
+    later = LATER_ROUND.match(entity) if rounds else None
+    if later:
+        entity = later.group(1)
+    parts = entity.split(",") if entity else []
     known = BY_NAME.get(rule)
     if known is not None:
         label = known.row_label(parts, names)
     else:
         label = f"first objective held ({entity})" if rule == "hold" else None
-    return label if label else f"{rule} {', '.join(names(x) for x in parts)}".strip()
+    label = label if label else f"{rule} {', '.join(names(x) for x in parts)}".strip()
+    return f"{label}, round {later.group(2)}" if later else label
 
 
 def variable_label(partner, recipient, resource, typ, names) -> str:
@@ -123,7 +135,7 @@ def _widths(ws, widths) -> None:
 
 
 def _sensitivity_sheet(wb, summary: dict, cons: pd.DataFrame | None,
-                       var: pd.DataFrame | None, names) -> None:
+                       var: pd.DataFrame | None, names, rounds: bool = False) -> None:
     ws = wb.create_sheet(SENSITIVITY_SHEET)
     _report_title(ws, "regcollab Sensitivity Report (in the layout of Excel Solver's)", [
         f"Instance: {summary.get('instance', '')}",
@@ -144,8 +156,8 @@ def _sensitivity_sheet(wb, summary: dict, cons: pd.DataFrame | None,
     if cons is not None and len(cons):
         rows = []
         for r in cons.to_dict("records"):
-            label = (constraint_label(r["rule"], r.get("entity", ""), names) if "rule" in r
-                     else r.get("name"))
+            label = (constraint_label(r["rule"], r.get("entity", ""), names, rounds)
+                     if "rule" in r else r.get("name"))
             rows.append([r.get("name"), label, r.get("final_value"), r.get("shadow_price"),
                          r.get("rhs"), r.get("allowable_increase"), r.get("allowable_decrease")])
         _block(ws, "Constraints", ["Cell", "Name", "Final Value", "Shadow Price",
@@ -209,17 +221,22 @@ def _variable_cells(frames: dict, names) -> list[list]:
 
 
 def _balance_row(r: dict, names) -> list:
-    """A row of balance.csv as a constraint of the Answer Report."""
+    """A row of balance.csv as a constraint of the Answer Report (a later round's row named
+    as the model names it: ``coverage[X@2]``)."""
     res = r.get("resource")
     res = "" if res is None or (isinstance(res, float) and math.isnan(res)) else str(res)
     entity = f"{r['recipient']},{res}" if res else str(r["recipient"])
+    n = r.get("round")
+    rounds = n is not None and not (isinstance(n, float) and math.isnan(n))
+    if rounds and int(n) > 1:
+        entity += f"@{int(n)}"
     cell = f"{r['rule']}[{entity}]"
     value, bound = float(r["value"]), float(r["bound"])
     violation = float(r.get("violation") or 0.0)
     if isinstance(r.get("violation"), float) and math.isnan(r["violation"]):
         violation = 0.0
     soft = str(r.get("soft")).lower() == "true"
-    return [cell, constraint_label(r["rule"], entity, names), value,
+    return [cell, constraint_label(r["rule"], entity, names, rounds), value,
             f"{cell} >= {bound:.10g}" + (" (soft)" if soft else ""),
             _status(value - bound, bound, violation), value - bound]
 
@@ -228,6 +245,7 @@ def _constraint_rows(frames: dict, names) -> list[list]:
     """The model's rows with their status and slack: supply and absorptive capacity from the
     sensitivity report, the balance rules in the planner's terms from balance.csv."""
     constraints = []
+    rounds = frames.get("roadmap") is not None
     cons = frames.get("sensitivity_constraints")
     bal = frames.get("balance")
     balance_rules = set(bal["rule"]) if bal is not None and len(bal) else set()
@@ -238,8 +256,8 @@ def _constraint_rows(frames: dict, names) -> list[list]:
             sense = r.get("sense", "<=")
             value, rhs = float(r["final_value"]), float(r["rhs"])
             slack = _slack(value, rhs, sense)
-            constraints.append([r["name"], constraint_label(r["rule"], r.get("entity", ""), names),
-                                value, f"{r['name']} {sense} {rhs:.10g}",
+            label = constraint_label(r["rule"], r.get("entity", ""), names, rounds)
+            constraints.append([r["name"], label, value, f"{r['name']} {sense} {rhs:.10g}",
                                 _status(slack, rhs), slack])
     if bal is not None and len(bal):
         constraints += [_balance_row(r, names) for r in bal.to_dict("records")]
@@ -322,5 +340,6 @@ def write_results_workbook(folder, path=None, files=None) -> Path:
         _answer_sheet(wb, summary, frames, region)
     if "sensitivity_constraints" in frames or "sensitivity_variables" in frames:
         _sensitivity_sheet(wb, summary, frames.get("sensitivity_constraints"),
-                           frames.get("sensitivity_variables"), region)
+                           frames.get("sensitivity_variables"), region,
+                           rounds="roadmap" in frames)
     return save(wb, path)
