@@ -231,3 +231,28 @@ def test_rounds_settings_and_trust0_survive_the_workbook(tmp_path):
         assert sol.instance.params["rounds"]["labels"] == ["2023", "2026", "2029"]
         assert sol.instance.arrays["trust0"].max() == 0.4
         pd.testing.assert_frame_equal(sol.roadmap, plans[0].roadmap)
+
+
+@pytest.mark.parametrize("method, extra", [
+    ("weighted", {}), ("lexicographic", {"first": "equity"}),
+    ("lexicographic", {"first": "efficiency"}), ("epsilon", {}),
+])
+@pytest.mark.parametrize("equity", ["tail", "maxmin"])
+def test_every_method_and_equity_measure_over_rounds(method, extra, equity):
+    """MODEL-v2 section A under every method and both equity measures, with a soft rule:
+    the plan keeps every rule of section A, and its efficiency and equity lie within the
+    payoff table."""
+    inst = gated(load_instance(DEMO), **{"rounds.count": 2})
+    kw = dict(method=method, equity=equity, soft={"access_floor": 50.0}, why=False, **extra)
+    if method == "epsilon":
+        table = solve(inst, method="weighted", equity=equity, why=False).summary.payoff_table
+        kw["eps"] = 0.5 * (table["ideal"]["equity"] + table["nadir"]["equity"])
+    sol = solve(inst, **kw)
+    assert sol.status == "optimal", sol.summary.message
+    check_rounds(sol)
+    pt = sol.summary.payoff_table
+    assert sol.efficiency <= pt["ideal"]["efficiency"] + 1e-6
+    assert sol.equity <= pt["ideal"]["equity"] + 1e-9
+    if method == "epsilon":
+        assert sol.equity >= kw["eps"] - 1e-7
+    assert sol.summary.price_of_fairness is not None
