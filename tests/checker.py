@@ -2,7 +2,8 @@
 
 It reads only the instance's tables and parameters (not the model's arrays or index maps) and
 the solution's ``pairings``, ``allocations``, ``recipients``, ``balance`` and ``summary``.
-Every test that solves something calls :func:`check_solution`.
+Every test that solves something calls :func:`check_solution`; a plan of several rounds
+(MODEL-v2 section A) is checked by :func:`check_rounds` from its roadmap.
 """
 
 from __future__ import annotations
@@ -29,8 +30,86 @@ def tail_mean(u: np.ndarray, beta: float) -> float:
     return float(max(eta - np.maximum(0.0, eta - u).sum() / k for eta in u))
 
 
+def _approx(v, abs_tol, rel_tol=0.0):
+    import pytest
+
+    return pytest.approx(v, abs=abs_tol, rel=rel_tol)
+
+
+def check_rounds(sol, tol=1e-6):
+    """Every rule of MODEL-v2 section A, from the solution's tables and instance alone."""
+    inst, road = sol.instance, sol.roadmap
+    a, st = inst.arrays, inst.params["rounds"]
+    T, D, R = list(inst.types), list(inst.partners.index), list(inst.recipients.index)
+    N = st["count"]
+    keep = 1 - st["trust_decay"]
+    gain_t = dict(zip(T, a["trust_gain"]))
+    min_t = dict(zip(T, a["trust_min"]))
+    for (d, r), g in road.groupby(["partner", "recipient"]):
+        g = g.sort_values("round")
+        assert list(g["round"]) == list(range(1, N + 1))
+        trust = a["trust0"][D.index(d), R.index(r)]
+        for _, row in g.iterrows():
+            assert row["trust"] == _approx(trust, tol)
+            if row["type"]:
+                assert trust >= min_t[row["type"]] - tol, (d, r, row["round"])
+            trust = keep * trust + (gain_t[row["type"]] if row["type"] else 0.0)
+    # fixed pairings are paired in the first round
+    first = road[(road["round"] == 1) & (road["type"] != "")]
+    held = set(zip(first["partner"], first["recipient"]))
+    for d, r in zip(*np.nonzero(a["fixed"])):
+        assert (D[d], R[r]) in held
+    # outcomes after the last round: every round's gain counts
+    G = road.groupby("recipient")["gain"].sum()
+    rec = sol.recipients.set_index("recipient")
+    for r in R:
+        y = a["y0"][R.index(r)] + G.get(r, 0.0) / a["pop"][R.index(r)]
+        assert rec.loc[r, "u"] == _approx(y / a["target"][R.index(r)], 1e-9, 1e-7)
+    # efficiency: discounted gains less setup costs less the cost of dropped pairings
+    disc = st["discount"] ** (road["round"] - 1)
+    setup = road["type"].map(lambda t: a["setup"][T.index(t)] if t else 0.0)
+    E = float((disc * (road["gain"] - setup)).sum())
+    dropped = 0.0
+    for _, g in road.groupby(["partner", "recipient"]):
+        on = (g.sort_values("round")["type"] != "").to_numpy()
+        dropped += sum(st["discount"] ** n for n in range(N - 1) if on[n] and not on[n + 1])
+    E -= st["switch_cost"] * dropped
+    assert sol.efficiency == _approx(E, 1e-6, 1e-7)
+    # every version 1 rule of the flows in every round, with that round's grown data
+    K = list(inst.resources)
+    for n in range(N):
+        g = road[(road["round"] == n + 1) & (road["type"] != "")]
+        gs, gn = (1 + st["supply_growth"]) ** n, (1 + st["need_growth"]) ** n
+        for k, name in enumerate(K):
+            sent = g.groupby("partner")[name].sum()
+            got = g.groupby("recipient")[name].sum()
+            for d in D:
+                assert sent.get(d, 0.0) <= a["supply"][D.index(d), k] * gs * (1 + tol) + tol
+            for r in R:
+                i = R.index(r)
+                assert got.get(r, 0.0) <= a["absorb"][i, k] * gn * (1 + tol) + tol
+                if "access_floor" not in inst.params["balance"]["soft"]:
+                    floor = inst.params["balance"]["alpha"] * a["need"][i, k] * gn
+                    assert got.get(r, 0.0) >= floor * (1 - tol) - tol, (n, r, name)
+        for side, ids, span in (("partner", D, a["max_partners_d"]),
+                                ("recipient", R, a["max_partners_r"])):
+            counts = g[side].value_counts()
+            for x in ids:
+                assert counts.get(x, 0) <= span[ids.index(x)], (n, x)
+    # equity on the outcomes after the last round (or their mean over the rounds)
+    if st["equity_at"] == "final":
+        obj = inst.params["objective"]
+        u = rec.loc[R, "u"].to_numpy(float)
+        Q = tail_mean(u, obj["beta"]) if obj["equity"] == "tail" else float(u.min())
+        assert sol.equity == _approx(Q, 1e-9, 1e-7)
+
+
 def check_solution(sol, tol: float = TOL) -> list[str]:
-    """Return nothing, or raise AssertionError listing every violated rule."""
+    """Return nothing, or raise AssertionError listing every violated rule (a plan of several
+    rounds: :func:`check_rounds`)."""
+    if getattr(sol, "roadmap", None) is not None:
+        check_rounds(sol)
+        return []
     inst = sol.instance
     params = inst.params
     types = params["types"]

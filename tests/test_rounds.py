@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from checker import check_rounds
 from conftest import DEMO
 from tiny import tiny_instance
 
@@ -21,47 +22,6 @@ from optimizer.errors import InstanceError
 
 def ideal_efficiency(sol) -> float:
     return sol.summary.payoff_table["ideal"]["efficiency"]
-
-
-def check_rounds(sol, tol=1e-6):
-    """Every rule of MODEL-v2 section A, from the solution's tables and instance alone."""
-    inst, road = sol.instance, sol.roadmap
-    a, st = inst.arrays, inst.params["rounds"]
-    T, D, R = list(inst.types), list(inst.partners.index), list(inst.recipients.index)
-    N = st["count"]
-    keep = 1 - st["trust_decay"]
-    gain_t = dict(zip(T, a["trust_gain"]))
-    min_t = dict(zip(T, a["trust_min"]))
-    for (d, r), g in road.groupby(["partner", "recipient"]):
-        g = g.sort_values("round")
-        assert list(g["round"]) == list(range(1, N + 1))
-        trust = a["trust0"][D.index(d), R.index(r)]
-        for _, row in g.iterrows():
-            assert row["trust"] == pytest.approx(trust, abs=tol)
-            if row["type"]:
-                assert trust >= min_t[row["type"]] - tol, (d, r, row["round"])
-            trust = keep * trust + (gain_t[row["type"]] if row["type"] else 0.0)
-    # fixed pairings are paired in the first round
-    first = road[(road["round"] == 1) & (road["type"] != "")]
-    held = set(zip(first["partner"], first["recipient"]))
-    for d, r in zip(*np.nonzero(a["fixed"])):
-        assert (D[d], R[r]) in held
-    # outcomes after the last round: every round's gain counts
-    G = road.groupby("recipient")["gain"].sum()
-    rec = sol.recipients.set_index("recipient")
-    for r in R:
-        y = a["y0"][R.index(r)] + G.get(r, 0.0) / a["pop"][R.index(r)]
-        assert rec.loc[r, "u"] == pytest.approx(y / a["target"][R.index(r)], rel=1e-7, abs=1e-9)
-    # efficiency: discounted gains less setup costs less the cost of dropped pairings
-    disc = st["discount"] ** (road["round"] - 1)
-    setup = road["type"].map(lambda t: a["setup"][T.index(t)] if t else 0.0)
-    E = float((disc * (road["gain"] - setup)).sum())
-    dropped = 0.0
-    for _, g in road.groupby(["partner", "recipient"]):
-        on = (g.sort_values("round")["type"] != "").to_numpy()
-        dropped += sum(st["discount"] ** n for n in range(N - 1) if on[n] and not on[n + 1])
-    E -= st["switch_cost"] * dropped
-    assert sol.efficiency == pytest.approx(E, rel=1e-7, abs=1e-6)
 
 
 def test_one_round_is_the_plan_of_version_1():
