@@ -18,7 +18,7 @@ import numpy as np
 
 from .display import fmt_number
 
-AUTO_RESOLVES = 60  # "why" re-solves run by default up to this many
+AUTO_RESOLVES = 60  # "why" re-solves run by default up to this many (x rounds)
 AUTO_BINARIES = 5000  # ... and on models with at most this many binaries
 
 
@@ -69,8 +69,10 @@ def should_explain(sol, why) -> bool:
         return True
     if why in (False, "never", "no", None):
         return False
-    return (count_resolves(sol) <= AUTO_RESOLVES
-            and len(sol.model.z_pair) <= AUTO_BINARIES)
+    # a re-solve of a plan of N rounds is a MIP N times the size: it counts N times
+    rounds = getattr(sol.model, "rounds", 1)
+    return (count_resolves(sol) * rounds <= AUTO_RESOLVES
+            and len(sol.model.z_pair) * rounds <= AUTO_BINARIES)
 
 
 

@@ -216,3 +216,14 @@ def test_every_method_and_equity_measure_over_rounds(method, extra, equity):
     if method == "epsilon":
         assert sol.equity >= kw["eps"] - 1e-7
     assert sol.summary.price_of_fairness is not None
+
+
+def test_auto_why_counts_a_re_solve_of_n_rounds_n_times(monkeypatch):
+    import optimizer.typology as typology
+
+    one = solve(load_instance(DEMO), why=False)
+    three = solve(load_instance(DEMO), rounds=3, why=False)
+    monkeypatch.setattr(typology, "AUTO_RESOLVES", typology.count_resolves(one))
+    assert typology.should_explain(one, "auto")
+    assert typology.count_resolves(three) == typology.count_resolves(one)
+    assert not typology.should_explain(three, "auto")
