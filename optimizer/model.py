@@ -230,8 +230,13 @@ def rounds_rows(parts: list[tuple[int, Rows | None]]) -> Rows | None:
     def labels(loc):
         loc = np.asarray(loc)
         which = np.searchsorted(offs, loc, side="right") - 1
-        return [parts[w][1].labels(np.array([i - offs[w]]))[0] + rounds.suffix(parts[w][0])
-                for i, w in zip(loc, which)]
+        out = [""] * len(loc)
+        for w in np.unique(which):  # one call per round, not per row
+            sel = np.flatnonzero(which == w)
+            sfx = rounds.suffix(parts[w][0])
+            for i, name in zip(sel, parts[w][1].labels(loc[sel] - offs[w])):
+                out[i] = name + sfx
+        return out
 
     data = {k: np.concatenate([r.data[k] for _, r in parts]) for k in parts[0][1].data}
     data["round"] = np.repeat([n for n, _ in parts], sizes)

@@ -17,12 +17,9 @@ import numpy as np
 
 
 def settings(params: dict) -> dict:
-    """The ``[rounds]`` settings with their defaults (params made before rounds existed have
-    none)."""
-    out = {"count": 1, "supply_growth": 0.0, "need_growth": 0.0, "discount": 1.0,
-           "trust_decay": 0.5, "switch_cost": 0.0, "equity_at": "final"}
-    out.update(params.get("rounds") or {})
-    return out
+    """The ``[rounds]`` settings, with the schema's defaults (``optimizer/schema.py``): every
+    validated instance has them."""
+    return params["rounds"]
 
 
 def count(params: dict) -> int:

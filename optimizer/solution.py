@@ -17,7 +17,6 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ from .files import atomic_dir
 from .methods import Method, get_method
 from .model import AllocationModel
 from .results import ResultFiles
-from .roadmap import add_rounds
+from .roadmap import add_rounds, quantities
 from .rules import BY_NAME
 from .summary import Summary
 
@@ -147,14 +146,11 @@ def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
         "amount": xv[flow], "gain": gain_x[flow],
     })
 
-    # recipients
-    G = np.bincount(xr, weights=gain_x, minlength=nR)
-    C = np.bincount(xr, weights=cap_x, minlength=nR)
-    recv = np.zeros((nR, nK))
-    np.add.at(recv, (xr, xk), xv)
+    # recipients: what the first round gives them (the balance rules measure the same)
+    q = quantities(am, x, 0)
+    G, C, recv, n_part = q.G, q.C, q.recv, q.n_part
     y = a["y0"] + G / a["pop"]
-    u = y / a["target"]
-    n_part = np.bincount(pr_, minlength=nR)
+    u = q.u = y / a["target"]
     partner_lists = [[] for _ in range(nR)]
     for d, r in zip(pd_, pr_):
         partner_lists[r].append(str(D[d]))
@@ -171,8 +167,6 @@ def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
         recipients[f"need.{K[k]}"] = a["need"][:, k]
 
     # balance rules: each rule's value and bound in the plan, row by row (the rule registry)
-    q = SimpleNamespace(a=a, p=inst.params["balance"], K=K, recv=recv, n_part=n_part, C=C,
-                        G=G, u=u)
     tables = {"pairings": pairings, "allocations": allocations, "recipients": recipients}
     qs = [q]
     if am.rounds > 1:  # MODEL-v2 section A: the roadmap, outcomes after the last round

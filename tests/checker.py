@@ -8,7 +8,6 @@ Every test that solves something calls :func:`check_solution`; a plan of several
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd

@@ -9,7 +9,6 @@ is N times one round's; more trust never lowers the best efficiency.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from checker import check_rounds

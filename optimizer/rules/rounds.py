@@ -45,7 +45,6 @@ class TrustGate(Rule):
         keep = 1.0 - rounds_.settings(p)["trust_decay"]
         trust0 = a["trust0"][s0.pair_d, s0.pair_r]
         # the z columns of the same pair as each gated column (z columns are grouped by pair)
-        nZ = len(s0.z_pair)
         first = np.searchsorted(s0.z_pair, np.arange(len(s0.pair_d)))
         last = np.searchsorted(s0.z_pair, np.arange(len(s0.pair_d)), side="right")
         sib_i, sib_j = [], []
