@@ -211,10 +211,29 @@ PAIR_COLUMNS = (
                        "earned in earlier real rounds)."),
 )
 
+CLUSTER_COLUMNS = (
+    Column("id", "id", True, description="Short unique identifier of the cluster."),
+    Column("name", "text", False, "", description="Name shown in reports (defaults to the id)."),
+    Column("partners", "text", True,
+           description="The partner ids of its members, separated by ';' (at least one)."),
+    Column("recipients", "text", True,
+           description="The recipient ids of its members, separated by ';' (at least one)."),
+    Column("setup", "number", False, 0.0, lo=0, hi=MAX_QUANTITY, unit="outcome units",
+           description="Cost of forming the cluster (subtracted from efficiency)."),
+    Column("synergy", "number", False, 0.0, lo=0, hi=MAX_MULT,
+           description="Gain bonus: platform and institutional flows between members of a formed "
+                       "cluster gain this share more per unit."),
+    Column("min_links", "integer", False, 1, lo=1, hi=MAX_COUNT,
+           description="Fewest platform or institutional pairings among its members for the "
+                       "cluster to be formed."),
+)
+"""The optional ``clusters.csv`` (virtual industrial clusters, MODEL-v2 section C)."""
+
 TABLES = {
     "partners": PARTNER_COLUMNS,
     "recipients": RECIPIENT_COLUMNS,
     "pairs": PAIR_COLUMNS,
+    "clusters": CLUSTER_COLUMNS,
 }
 
 TYPE_DEFAULTS = {
@@ -309,6 +328,15 @@ PARAMS = (
     Param("rounds.equity_at", "choice", "final", choices=("final", "every"),
           description="Equity of the outcomes after the last round (final), or the mean over "
                       "the rounds of each round's equity (every)."),
+    Param("sharing.levels", "levels", (),
+          description="Income shares credited to the partner a sharing pairing may choose from "
+                      "(a list in [0, 1), e.g. [0.25, 0.5]; 0 is always one of them); empty: no "
+                      "sharing (MODEL-v2 section B)."),
+    Param("sharing.types", "types", ("platform", "institutional"),
+          description="The collaboration types whose pairings share income (a list of types)."),
+    Param("sharing.spillover", "number", 0.0, lo=0, hi=MAX_MULT,
+          description="What a partner counts as its return per unit of mutual benefit x gain "
+                      "of a pairing, beside its credited share (participation rule)."),
     Param("pairs.comp", "number", 0.0, lo=0, hi=1, description="Default complementarity of a pair."),
     Param("pairs.pot", "number", 0.0, lo=0, hi=1, description="Default political potential of a pair."),
     Param("pairs.ben", "number", 0.0, lo=0, hi=1, description="Default mutual benefit of a pair."),
@@ -325,6 +353,10 @@ RESOURCE_VALUE = Param("value", "number", 1.0, lo=MIN_VALUE, hi=MAX_VALUE,
 RESOURCE_PARAMS = (
     Param("unit", "text", "", description="Unit of the resource, e.g. \"100m yuan\"."),
     RESOURCE_VALUE,
+    Param("return_min", "number", 0.0, lo=0, hi=MAX_VALUE,
+          description="Return a partner requires per unit of value of the resource it sends "
+                      "(participation rule, with sharing; e.g. guided investment needs one, "
+                      "fiscal funds do not)."),
     Param("description", "text", None, description="What the resource is."),
     Param("source", "text", None, description="Where its numbers come from."),
 )
@@ -468,6 +500,10 @@ def markdown_tables() -> str:
             allowed = "text"
         elif p.kind == "labels":
             allowed = "a list of names, or names separated by `;`"
+        elif p.kind == "levels":
+            allowed = "a list of distinct numbers in [0, 1)"
+        elif p.kind == "types":
+            allowed = "a list of the instance's types"
         elif p.kind == "bool":
             allowed = "true/false"
         else:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import paths
 from .checks import flow_columns, settle
+from .clusters import WAIVED_TYPE, cluster_arrays, waived
 from .origin import FOLDER, Origin
 from .reach import outcome_coefficients
 from .readers import RawInstance
@@ -42,6 +43,7 @@ class Instance:
     pairs: pd.DataFrame
     resources: tuple
     types: tuple
+    clusters: pd.DataFrame | None = None  # virtual industrial clusters (optional)
     path: str | None = None
     warnings: tuple = ()
     load_seconds: float = 0.0
@@ -96,6 +98,11 @@ class Instance:
             "min_partners_r": R["min_partners"].to_numpy(float),
             "max_partners_r": R["max_partners"].to_numpy(float),
             "value": np.array([self.params["resources"][k]["value"] for k in K], float),
+            "return_min": np.array([self.params["resources"][k].get("return_min", 0.0)
+                                    for k in K], float),
+            "share_levels": np.array(self.params["sharing"]["levels"], float),
+            "share_type": np.array([t in self.params["sharing"]["types"] for t in self.types],
+                                   bool),
         }
         for name in ("mult", "kappa", "setup", "min_scale", "pot_min", "ben_min", "trust_gain",
                      "trust_min"):
@@ -107,9 +114,13 @@ class Instance:
         out["scale_floor"] = np.maximum(out["min_scale"][None, :],
                                         out["pair_floor_value"][:, None])
         out.update(self._pair_arrays())
+        out.update(cluster_arrays(self.clusters, P.index, R.index))
         out["eligible"] = (out["allowed"][:, :, None]
                            & (out["pot"][:, :, None] >= out["pot_min"][None, None, :] - 1e-12)
                            & (out["ben"][:, :, None] >= out["ben_min"][None, None, :] - 1e-12))
+        out["waived"] = waived(out, self.types)  # platform only inside a formed cluster
+        if out["waived"].any():
+            out["eligible"][:, :, self.types.index(WAIVED_TYPE)] |= out["waived"]
         for v in out.values():
             v.setflags(write=False)
         return out

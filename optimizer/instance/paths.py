@@ -35,7 +35,14 @@ from ..schema import (
 )
 from .checks import settle
 from .origin import CHANGES
-from .settings import check_setting, get_path, set_path, setting_param, type_settings
+from .settings import (
+    check_setting,
+    get_path,
+    set_path,
+    setting_param,
+    sharing_types,
+    type_settings,
+)
 from .tables import OPTIONAL_PAIR_VALUES, PAIR_VALUES, span_problem
 from .values import as_bool, check_number, is_blank, name_problem, shown
 
@@ -180,8 +187,8 @@ def _resource_setting(resources: dict, key: str, typed) -> None:
     _, k, name = key.split(".")
     if typed is not None:
         resources[k][name] = typed
-    elif name in ("unit", "value"):
-        resources[k][name] = "" if name == "unit" else RESOURCE_VALUE.default
+    elif name in ("unit", "value", "return_min"):
+        resources[k][name] = {"unit": "", "value": RESOURCE_VALUE.default, "return_min": 0.0}[name]
     else:
         resources[k].pop(name, None)
 
@@ -218,6 +225,7 @@ def apply_settings(inst, changes: list[tuple]) -> tuple[dict, dict, tuple]:
     types = inst.types
     if new_type:  # a new type needs every setting of a type: the section is checked whole
         types, params["types"] = type_settings(raw, CHANGES)
+    sharing_types(params, types, CHANGES)
     return raw, params, types
 
 

@@ -81,12 +81,59 @@ def validate_param(p, value, where: str | None = None, **loc):
         return [check_text(str(v).strip() if isinstance(v, str) else v,
                            f"{where} item {i + 1}", TEXT_BREAKS, **loc)
                 for i, v in enumerate(items)]
+    if p.kind == "levels":
+        return share_levels(value, where, **loc)
+    if p.kind == "types":
+        items = value.split(";") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise InstanceError(f"{where} must be a list of types, not {what(value)}", **loc)
+        return [check_text(str(v).strip() if isinstance(v, str) else v, f"{where} item {i + 1}",
+                           **loc) for i, v in enumerate(items)]
     if p.kind == "number-or-off":
         if value is None or value is False or value == "off":
             return None
     if p.kind == "integer":
         return int(check_number(value, where, p.lo, p.hi, p.lo_open, integer=True, **loc))
     return check_number(value, where, p.lo, p.hi, p.lo_open, **loc)
+
+
+def share_levels(value, where: str, **loc) -> list[float]:
+    """``[sharing] levels``: distinct shares in [0, 1), sorted, with 0 added (a pairing may
+    always share nothing); empty: no sharing."""
+    if value is None:
+        return []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = [value]
+    if isinstance(value, str):  # a workbook cell: shares separated by ';'
+        items = [v.strip() for v in value.split(";") if v.strip()]
+        try:
+            value = [float(v) for v in items]
+        except ValueError:
+            raise InstanceError(f"{where} must be shares in [0, 1) separated by ';' (e.g. "
+                                f"0.25;0.5), not {what(value)}", **loc) from None
+    if not isinstance(value, (list, tuple)):
+        raise InstanceError(f"{where} must be a list of shares in [0, 1) (e.g. [0.25, 0.5]), "
+                            f"not {what(value)}", **loc)
+    levels = [check_number(v, f"{where} item {i + 1}", 0.0, 1.0, **loc)
+              for i, v in enumerate(value)]
+    for i, v in enumerate(levels):
+        if v >= 1.0:
+            raise InstanceError(f"{where} item {i + 1} is {shown(v)}; a share must be less than 1 "
+                                f"(the recipient keeps part of the gain)", **loc)
+        if v in levels[:i]:
+            raise InstanceError(f"{where} lists the share {shown(v)} twice", **loc)
+    return sorted({0.0, *levels}) if levels else []
+
+
+def sharing_types(params: dict, types: tuple, origin: Origin) -> None:
+    """``[sharing] types`` must name types of the instance (checked once the types are)."""
+    for t in params["sharing"]["types"]:
+        if t not in types:
+            near = suggest(t, types)
+            raise InstanceError(f"'sharing.types' names the type {shown(t)}, which the instance "
+                                f"does not have; its types are {', '.join(types)}"
+                                + (f" (did you mean '{near}'?)" if near else ""),
+                                **origin.setting("sharing.types"))
 
 
 def setting_param(path: str):
@@ -289,4 +336,5 @@ def normalise_params(raw: Mapping, resource_columns: list[str],
     params["balance"]["soft"] = soft_rules(get_path(raw, "balance.soft", {}), origin)
     resources, params["resources"] = resource_settings(raw, resource_columns, origin)
     types, params["types"] = type_settings(raw, origin)
+    sharing_types(params, types, origin)
     return params, resources, types

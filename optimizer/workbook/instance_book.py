@@ -126,6 +126,8 @@ def setting_rows(raw: dict, resources) -> list[list]:
     known: list[tuple[str, str, object]] = []  # (key, type, default)
     for p in PARAMS:
         default = "off" if p.kind == "number-or-off" and p.default is None else p.default
+        if isinstance(default, (list, tuple)):  # a list setting: its items separated by ';'
+            default = ";".join(str(v) for v in default)
         known.append((p.path, kind_type.get(p.kind, "text"), default))
     soft = (raw.get("balance") or {}).get("soft") if isinstance(raw.get("balance"), dict) else None
     if not isinstance(soft, list):
@@ -135,6 +137,7 @@ def setting_rows(raw: dict, resources) -> list[list]:
     for k in resources:
         known.append((f"resources.{key_part(k)}.unit", "text", ""))
         known.append((f"resources.{key_part(k)}.value", "number", RESOURCE_VALUE.default))
+        known.append((f"resources.{key_part(k)}.return_min", "number", 0.0))
     defaults = {key: d for key, _, d in known}
     rows, given = [], set()
     for key, value, typ in flatten_params(raw):
