@@ -62,14 +62,15 @@ def add_rows(lm, s, tail: bool, beta: float, suffix: str = "", weight: float = 1
     ``s`` holds the model's sets (optimizer.rules.Sets)."""
     nR, R = s.nR, s.R
     eta, sb = lm.col_blocks["eta" + suffix], lm.col_blocks["s" + suffix]
+    ur, uc, uv = s.outcome_terms()
     if tail:
-        rows = np.r_[s.xr, np.arange(nR), np.arange(nR)]
-        cols = np.r_[s.X, sb.start + np.arange(nR), np.full(nR, eta.start)]
-        vals = np.r_[s.ucoef, np.ones(nR), -np.ones(nR)]
+        rows = np.r_[ur, np.arange(nR), np.arange(nR)]
+        cols = np.r_[uc, sb.start + np.arange(nR), np.full(nR, eta.start)]
+        vals = np.r_[uv, np.ones(nR), -np.ones(nR)]
     else:
-        rows = np.r_[s.xr, np.arange(nR)]
-        cols = np.r_[s.X, np.full(nR, eta.start)]
-        vals = np.r_[s.ucoef, -np.ones(nR)]
+        rows = np.r_[ur, np.arange(nR)]
+        cols = np.r_[uc, np.full(nR, eta.start)]
+        vals = np.r_[uv, -np.ones(nR)]
     lm.add_rows("equity" + suffix, rows, cols, vals, -s.u0, np.full(nR, INF),
                 labels=lambda loc: [R[i] for i in loc])
     if tail:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import equity, rounds
+from . import clusters, equity, rounds, sharing
 from .instance import Instance
 from .linear import Block, LinearModel  # noqa: F401 (imported from here by others)
-from .rules import ROUND_RULES, RULES, Rows, Sets
+from .rules import BALANCE_GROUPS, ROUND_RULES, RULES, Rows, Sets
 from .rules.base import FlowIndex
 
 INF = np.inf
@@ -50,6 +50,9 @@ class AllocationModel(FlowIndex):
     soft: dict  # rule -> penalty
     build_seconds: float = 0.0
     rounds: int = 1  # rounds of the plan (MODEL-v2 section A); x, z are the first round's
+    share_columns: list = None  # each round's income-sharing columns (MODEL-v2 B), or None
+    cluster_columns: list = None  # each round's cluster columns (MODEL-v2 C), or None
+    ext: list = None  # each round's outcome terms beyond the flows (Sets.ext)
 
     def outcomes(self, x: np.ndarray, upto: int | None = None) -> np.ndarray:
         """Normalised outcomes u[r] = (y0 + G/pop) / target of a column vector, after the
@@ -59,6 +62,8 @@ class AllocationModel(FlowIndex):
             xb = self.lm.col_blocks["x" + rounds.suffix(n)]
             u += np.bincount(self.x_r, weights=self.ucoef * x[xb.start:xb.stop],
                              minlength=len(self.u0))
+            for r, cols, per_unit in (self.ext[n] if self.ext else ()):
+                u += np.bincount(r, weights=per_unit * x[cols], minlength=len(self.u0))
         return u
 
     def equity(self, x: np.ndarray) -> float:
@@ -88,8 +93,12 @@ class AllocationModel(FlowIndex):
 
     @property
     def binary_columns(self) -> np.ndarray:
-        """The z columns of every round (the model's binaries)."""
-        return np.concatenate([np.arange(z.start, z.stop) for _, z in self.round_blocks()])
+        """The model's binaries: the z columns of every round, and the share levels and
+        clusters' (MODEL-v2 B, C) when the instance has them."""
+        parts = [np.arange(z.start, z.stop) for _, z in self.round_blocks()]
+        parts += [c.W.ravel() for c in self.share_columns or ()]
+        parts += [c.C for c in self.cluster_columns or ()]
+        return np.concatenate(parts)
 
 
 def add_rule_rows(lm: LinearModel, name: str, rows: Rows, penalty: float | None) -> None:
@@ -134,6 +143,8 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     ss = _round_sets(lm, inst, p, dict(D=D, R=R, K=K, T=T, pair_d=pair_d, pair_r=pair_r,
                                        z_pair=z_pair, z_type=z_type, x_z=x_z, x_k=x_k,
                                        gain=gain, u0=u0, ucoef=ucoef))
+    for s in ss:  # the mechanisms' columns of every round (off: none)
+        s.share, s.cluster = sharing.add_columns(lm, s), clusters.add_columns(lm, s)
     every = N > 1 and rounds.settings(p)["equity_at"] == "every"
     measured = list(range(N)) if every else [N - 1]
     for n in measured:
@@ -155,7 +166,7 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
         if rows is None or (rule.soft_ok and not len(rows)):
             continue
         add_rule_rows(lm, rule.name, rows, soft.get(rule.name) if rule.soft_ok else None)
-        if rule.soft_ok:
+        if rule.soft_ok and rule.group in BALANCE_GROUPS:
             balance_rows.append(rule.name)
     for rule in ROUND_RULES:
         rows = rule.build_rounds(ss)
@@ -175,7 +186,10 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
 
     am = AllocationModel(inst=inst, lm=lm, pair_d=pair_d, pair_r=pair_r, z_pair=z_pair,
                          z_type=z_type, x_z=x_z, x_k=x_k, gain=gain, ucoef=ucoef, u0=u0,
-                         balance_rows=balance_rows, soft=soft, rounds=N)
+                         balance_rows=balance_rows, soft=soft, rounds=N,
+                         share_columns=[s.share for s in ss] if ss[0].share else None,
+                         cluster_columns=[s.cluster for s in ss] if ss[0].cluster else None,
+                         ext=[s.ext for s in ss])
     lm.A  # assemble once, inside the build timing
     am.build_seconds = time.perf_counter() - t0
     return am
@@ -213,7 +227,8 @@ def _cumulative(ss: list[Sets], n: int) -> Sets:
     s = ss[n]
     return dataclasses.replace(
         s, X=np.concatenate([t.X for t in ss[:n + 1]]), x_z=np.tile(s.x_z, n + 1),
-        x_k=np.tile(s.x_k, n + 1), gain=np.tile(s.gain, n + 1), ucoef=np.tile(s.ucoef, n + 1))
+        x_k=np.tile(s.x_k, n + 1), gain=np.tile(s.gain, n + 1), ucoef=np.tile(s.ucoef, n + 1),
+        ext=tuple(e for t in ss[:n + 1] for e in t.ext))
 
 
 def rounds_rows(parts: list[tuple[int, Rows | None]]) -> Rows | None:
@@ -256,6 +271,8 @@ def _efficiency_terms(lm: LinearModel, ss: list[Sets], p: dict, gain, setup) -> 
     for n, s in enumerate(ss):
         terms["x" + s.suffix] = weight[n] * gain
         terms["z" + s.suffix] = -weight[n] * setup
+        if s.cluster is not None:
+            terms.update(clusters.efficiency_terms(s, s.cluster, weight[n]))
     if "switch" in lm.col_blocks:
         nP = len(ss[0].pair_d)
         terms["switch"] = -rounds.settings(p)["switch_cost"] * np.repeat(weight[:-1], nP)

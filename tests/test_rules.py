@@ -13,7 +13,7 @@ import pytest
 
 import optimizer.model
 from optimizer import load_instance, schema, solve
-from optimizer.rules import (BALANCE, BALANCE_NAMES, BY_NAME, FIX_ORDER, HEADLINE_ORDER, ROUND_RULES, RULES,
+from optimizer.rules import (BALANCE, BALANCE_GROUPS, BALANCE_NAMES, BY_NAME, FIX_ORDER, HEADLINE_ORDER, ROUND_RULES, RULES,
                              SENTENCE_ORDER, Rows)
 from optimizer.rules.base import INF, Rule
 from optimizer.workbook.results_book import constraint_label
@@ -34,11 +34,12 @@ def test_names_are_unique_and_the_orders_name_known_rules():
 
 def test_the_balance_rules_are_the_schema_soft_rules_with_their_words():
     assert BALANCE_NAMES == tuple(schema.BALANCE_RULES)
+    # the paper's balance rules, and the participation rule of income sharing (MODEL-v2 B)
     assert BALANCE_NAMES == ("coverage", "access_floor", "capacity", "outcome_floor",
-                             "outcome_spread")
+                             "outcome_spread", "participation")
     for rule in BALANCE:
         assert rule.soft_ok and rule.statement and rule.short and rule.label
-        assert rule.group in ("opportunity", "capacity", "outcome")
+        assert rule.group in (*BALANCE_GROUPS, "participation")
 
 
 NAMES = {"SZ": "Shenzhen", "SW": "Shanwei"}.get

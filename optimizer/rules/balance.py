@@ -268,7 +268,8 @@ class OutcomeFloor(Rule):
         if theta is None:
             return None
         all_r = np.arange(s.nR)
-        return greater_equal(all_r, s.xr, s.X, s.ucoef, theta - s.u0, _recipient_names(s, all_r))
+        r, c, v = s.outcome_terms()
+        return greater_equal(all_r, r, c, v, theta - s.u0, _recipient_names(s, all_r))
 
     def entity(self, am, ent):
         return {"r": int(ent)}
@@ -337,15 +338,16 @@ class OutcomeSpread(Rule):
         rho = s.p["balance"]["rho"]
         if rho is None:
             return None
-        nR, nX = s.nR, len(s.X)
+        nR = s.nR
+        r, c, v = s.outcome_terms()
         ubar = s.blocks["ubar"].start
         # ubar = mean_r u[r]: one row, so that each spread row stays sparse
-        s.lm.add_rows("mean_outcome" + s.suffix, np.r_[np.zeros(nX, int), 0], np.r_[s.X, ubar],
-                      np.r_[-s.ucoef / nR, 1.0], [s.u0.mean()], [s.u0.mean()],
+        s.lm.add_rows("mean_outcome" + s.suffix, np.r_[np.zeros(len(c), int), 0], np.r_[c, ubar],
+                      np.r_[-v / nR, 1.0], [s.u0.mean()], [s.u0.mean()],
                       labels=lambda loc: ["" for _ in loc])
         all_r = np.arange(nR)
-        return greater_equal(all_r, np.r_[s.xr, all_r], np.r_[s.X, np.full(nR, ubar)],
-                             np.r_[s.ucoef, np.full(nR, -rho)], -s.u0, _recipient_names(s, all_r))
+        return greater_equal(all_r, np.r_[r, all_r], np.r_[c, np.full(nR, ubar)],
+                             np.r_[v, np.full(nR, -rho)], -s.u0, _recipient_names(s, all_r))
 
     def entity(self, am, ent):
         return {"r": int(ent)}

@@ -68,6 +68,23 @@ class Sets(FlowIndex):
     Z: np.ndarray = None
     blocks: dict = field(default_factory=dict)  # column blocks by name (x, z, ubar, ...)
     suffix: str = ""  # the round's suffix of block names ("" in the first round, "@2" ...)
+    share: object = None  # the round's income-sharing columns (optimizer.sharing), or None
+    cluster: object = None  # the round's cluster columns (optimizer.clusters), or None
+    ext: tuple = ()  # outcome terms beyond the flows: (recipient, column, per unit) arrays
+
+    def add_outcome_terms(self, r: np.ndarray, cols: np.ndarray, per_unit: np.ndarray) -> None:
+        """Terms of the normalised outcomes u[r] beyond the flows' (a credited income share,
+        a cluster's synergy)."""
+        self.ext = (*self.ext, (np.asarray(r), np.asarray(cols), np.asarray(per_unit, float)))
+
+    def outcome_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(recipient, column, coefficient) of every term of u[r] - u0[r]: the flows', then
+        any other (MODEL-v2 sections B and C)."""
+        if not self.ext:
+            return self.xr, self.X, self.ucoef
+        return (np.concatenate([self.xr, *(e[0] for e in self.ext)]),
+                np.concatenate([self.X, *(e[1] for e in self.ext)]),
+                np.concatenate([self.ucoef, *(e[2] for e in self.ext)]))
 
     nD = property(lambda self: len(self.D), doc="how many partners")
     nR = property(lambda self: len(self.R), doc="how many recipients")

@@ -1,0 +1,61 @@
+"""Virtual industrial clusters (MODEL-v2 section C): the columns of a round.
+
+Binary c[g] (cluster g is formed) and, for every platform or institutional flow between two
+members of g, e[x,g] in [0, cap]: the part of the flow that gains the cluster's synergy
+(e <= x, e <= cap c[g]). Efficiency gains synergy[g] a e and pays setup[g] c[g]; the
+recipient's outcome gains synergy[g] a e / (pop target). The rows are the rules of
+:mod:`optimizer.rules.clusters`; who belongs to which cluster is read by
+:mod:`optimizer.instance.clusters`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .instance.clusters import CLUSTER_TYPES
+
+
+@dataclass
+class ClusterColumns:
+    """The cluster columns of one round: c (one per cluster, global column numbers ``C``) and
+    e (``E``: one per member flow ``ex`` (local x column) and cluster ``eg``)."""
+
+    C: np.ndarray
+    ex: np.ndarray
+    eg: np.ndarray
+    E: np.ndarray
+
+
+def cluster_type_mask(types) -> np.ndarray:
+    """Which of the instance's types form clusters (platform, institutional)."""
+    return np.array([t in CLUSTER_TYPES for t in types], bool)
+
+
+def add_columns(lm, s) -> ClusterColumns | None:
+    """The c and e columns of round ``s`` and the outcome terms of e; None: no cluster."""
+    a = s.a
+    G = len(a["cluster_setup"])
+    if not G:
+        return None
+    ids = list(s.inst.clusters.index)
+    cb = lm.add_cols("c" + s.suffix, np.zeros(G), np.ones(G), integer=True,
+                     labels=lambda loc: [f"{ids[g]}{s.suffix}" for g in loc])
+    member = a["cluster_pair"][s.xd, s.xr, :] & cluster_type_mask(s.T)[s.xt][:, None]
+    ex, eg = np.nonzero(member)
+    cap = s.cap[s.xp[ex], s.x_k[ex]]
+    D, R, K, T = s.D, s.R, s.K, s.T
+    eb = lm.add_cols("e" + s.suffix, np.zeros(len(ex)), cap,
+                     labels=lambda loc: [f"{D[s.xd[ex[i]]]},{R[s.xr[ex[i]]]},{K[s.x_k[ex[i]]]},"
+                                         f"{T[s.xt[ex[i]]]},{ids[eg[i]]}{s.suffix}" for i in loc])
+    cols = ClusterColumns(cb.start + np.arange(G), ex, eg, eb.start + np.arange(len(ex)))
+    s.add_outcome_terms(s.xr[ex], cols.E, a["cluster_synergy"][eg] * s.ucoef[ex])
+    return cols
+
+
+def efficiency_terms(s, cols: ClusterColumns, weight: float) -> dict:
+    """The cluster columns' terms of the efficiency objective in round ``s``."""
+    a = s.a
+    return {"c" + s.suffix: -weight * a["cluster_setup"],
+            "e" + s.suffix: weight * a["cluster_synergy"][cols.eg] * s.gain[cols.ex]}

@@ -1,0 +1,161 @@
+"""The rules of separated management and income rights (MODEL-v2 section B): one share level
+per sharing pairing, the split of its gain by level, and the partner's participation (its
+credited return covers what it requires). The columns are made by :mod:`optimizer.sharing`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import INF, Rows, Rule, Sets, join_words, num
+
+
+def _pair_entity(am, ent: int) -> dict:
+    return {"d": int(am.pair_d[ent]), "r": int(am.pair_r[ent]), "pair": int(ent)}
+
+
+def _pair_names(s: Sets, pairs: np.ndarray):
+    D, R = s.D, s.R
+    return lambda loc: [f"{D[s.pair_d[pairs[i]]]},{R[s.pair_r[pairs[i]]]}" for i in loc]
+
+
+class ShareLevel(Rule):
+    """sum_l w[p,l] = sum_{t in sharing types} z[p,t]: a held sharing pairing has one level."""
+
+    name = "share_level"
+    short = "one income share per pairing"
+    label = "{A} - {B} one share level"
+    statement = "income sharing: a pairing of a sharing type takes exactly one share level"
+    reported = False
+    implied_when_held = True  # binaries only
+
+    def build(self, s: Sets) -> Rows | None:
+        c = s.share
+        if c is None:
+            return None
+        nS, L = c.W.shape
+        pos = np.full(len(s.pair_d), -1)
+        pos[c.pairs] = np.arange(nS)
+        zs = np.flatnonzero(s.a["share_type"][s.z_type] & (pos[s.z_pair] >= 0))
+        rows = np.r_[np.repeat(np.arange(nS), L), pos[s.z_pair[zs]]]
+        cols = np.r_[c.W.ravel(), s.Z[zs]]
+        vals = np.r_[np.ones(nS * L), -np.ones(len(zs))]
+        return Rows(c.pairs, rows, cols, vals, np.zeros(nS), np.zeros(nS),
+                    _pair_names(s, c.pairs))
+
+    def entity(self, am, ent):
+        return _pair_entity(am, ent)
+
+
+class ShareSplit(Rule):
+    """sum_l v[p,l] = sum_{k, t in sharing types} a[p,k,t] x[p,k,t]: the gain split by level."""
+
+    name = "share_split"
+    short = "gain split by share level"
+    label = "{A} - {B} gain by share level"
+    statement = "income sharing: a sharing pairing's gain is credited at its share level"
+    reported = False
+
+    def build(self, s: Sets) -> Rows | None:
+        c = s.share
+        if c is None:
+            return None
+        nS, L = c.V.shape
+        pos = np.full(len(s.pair_d), -1)
+        pos[c.pairs] = np.arange(nS)
+        xs = np.flatnonzero(s.a["share_type"][s.xt] & (pos[s.xp] >= 0))
+        rows = np.r_[np.repeat(np.arange(nS), L), pos[s.xp[xs]]]
+        cols = np.r_[c.V.ravel(), s.X[xs]]
+        vals = np.r_[np.ones(nS * L), -s.gain[xs]]
+        return Rows(c.pairs, rows, cols, vals, np.zeros(nS), np.zeros(nS),
+                    _pair_names(s, c.pairs))
+
+    def entity(self, am, ent):
+        return _pair_entity(am, ent)
+
+
+class ShareCap(Rule):
+    """v[p,l] <= Gmax[p] w[p,l]: only the chosen level carries the gain."""
+
+    name = "share_cap"
+    short = "gain only at the chosen share"
+    reported = False
+
+    def build(self, s: Sets) -> Rows | None:
+        c = s.share
+        if c is None:
+            return None
+        n = c.V.size
+        L = c.V.shape[1]
+        levels = c.levels
+        names = _pair_names(s, c.pairs)
+        return Rows(np.repeat(c.pairs, L), np.r_[np.arange(n), np.arange(n)],
+                    np.r_[c.V.ravel(), c.W.ravel()], np.r_[np.ones(n), -np.repeat(c.gmax, L)],
+                    np.full(n, -INF), np.zeros(n),
+                    lambda loc: [f"{nm},{levels[i % L]:g}" for nm, i in
+                                 zip(names(np.asarray(loc) // L), loc)])
+
+    def entity(self, am, ent):
+        return _pair_entity(am, ent)
+
+
+class Participation(Rule):
+    """sum_r (S[d,r] + spillover ben[d,r] G_all[d,r]) >= sum_{r,k,t} return_min[k] value[k]
+    x[d,r,k,t]: a partner takes part when its return covers what it requires."""
+
+    name = "participation"
+    short = "participation (return_min)"
+    label = "{A} participation (return)"
+    statement = ("participation: a partner's credited income share and spillover cover the "
+                 "return it requires on the resources it sends (return_min)")
+    group = "participation"
+    parameter = "resources.*.return_min"
+    soft_ok = True
+    side = "lo"
+    fix_verb = "lower"
+    fix_many = "the returns required above"
+
+    def build(self, s: Sets) -> Rows | None:
+        a, p = s.a, s.p
+        need = a["return_min"] * a["value"]
+        if not (need > 0).any():
+            return None
+        spill = p["sharing"]["spillover"]
+        coef = spill * a["ben"][s.xd, s.xr] * s.gain - need[s.x_k]
+        ds = np.unique(s.xd[need[s.x_k] > 0])
+        pos = np.full(s.nD, -1)
+        pos[ds] = np.arange(len(ds))
+        xs = np.flatnonzero((pos[s.xd] >= 0) & (coef != 0))
+        rows, cols, vals = [pos[s.xd[xs]]], [s.X[xs]], [coef[xs]]
+        c = s.share
+        if c is not None:
+            L = c.V.shape[1]
+            pd_ = np.repeat(s.pair_d[c.pairs], L)
+            vs = np.flatnonzero((pos[pd_] >= 0) & (np.tile(c.levels, len(c.pairs)) > 0))
+            rows.append(pos[pd_[vs]])
+            cols.append(c.V.ravel()[vs])
+            vals.append(np.tile(c.levels, len(c.pairs))[vs])
+        D = s.D
+        return Rows(ds, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+                    np.zeros(len(ds)), np.full(len(ds), INF), lambda loc: [D[ds[i]] for i in loc])
+
+    def entity(self, am, ent):
+        return {"d": int(ent)}
+
+    def _required(self, w, d: int) -> str:
+        a = w.a
+        ks = [k for k in range(len(w.K)) if a["return_min"][k] > 0]
+        return join_words([f"{num(a['return_min'][k])} per unit of value of {w.K[k]}"
+                           for k in ks])
+
+    def sentence(self, w, e, side):
+        d = e["d"]
+        return (self.name, f"{w.dname[d]} sends resources only for a return of "
+                f"{self._required(w, d)} (return_min), from its credited income share and "
+                f"spillover", None, False)
+
+    def fix_parts(self, w, bent):
+        return [f"the return {w.dname[e['d']]} requires, by {num(v)} in all" for e, v in bent]
+
+    def change(self, name, who):
+        noun = f"return required by {name()}"
+        return f"one unit more of {noun}", f"one unit less of {noun}"
