@@ -242,6 +242,7 @@ def render_solution(sol) -> str:
         names = dict(zip(inst.partners.index.astype(str), inst.partners["name"]))
         names.update(zip(inst.recipients.index.astype(str), inst.recipients["name"]))
         lines += ["  " + display_text(line) for line in ladder(sol.roadmap, names.get)]
+    lines += mechanism_lines(sol)
     if "reason" in P:
         lines.append("")
         lines.append(paint("Why these types", bold=True))
@@ -254,6 +255,27 @@ def render_solution(sol) -> str:
             lines.append(f"  ... and {len(P) - MAX_REASONS} more: see the reason column of "
                          f"pairings.csv (--out DIR)")
     return "\n".join(lines)
+
+
+def mechanism_lines(sol) -> list[str]:
+    """The terminal summary's lines on income sharing and clusters (MODEL-v2 B, C)."""
+    s, lines = sol.summary, []
+    if s.sharing:
+        sh = s.sharing
+        chosen = ", ".join(f"{n} at {lv}" for lv, n in sh["levels_chosen"].items()) or "none"
+        lines += ["", paint("Income sharing", bold=True),
+                  f"  shares chosen      {chosen} (of the sharing pairings)",
+                  f"  credited to partners {fmt_num(sh['credited'], 4)}, required "
+                  f"{fmt_num(sh['required'], 4)} (see partners.csv)"]
+    if s.clusters:
+        cl = s.clusters
+        lines += ["", paint("Clusters", bold=True),
+                  "  formed             " + (", ".join(cl["formed"]) or "none"),
+                  f"  synergy gain       {fmt_num(cl['synergy_gain'], 4)}, setup "
+                  f"{fmt_num(cl['setup'], 4)} (see clusters.csv)"]
+        if cl["not_formed"]:
+            lines.append("  not formed         " + ", ".join(cl["not_formed"]))
+    return lines
 
 
 register(main)  # the other commands live in optimizer/commands/, one module each

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from . import rounds
 from .instance.clusters import CLUSTER_TYPES
 
 
@@ -59,3 +61,50 @@ def efficiency_terms(s, cols: ClusterColumns, weight: float) -> dict:
     a = s.a
     return {"c" + s.suffix: -weight * a["cluster_setup"],
             "e" + s.suffix: weight * a["cluster_synergy"][cols.eg] * s.gain[cols.ex]}
+
+
+def formed(am, x: np.ndarray, n: int = 0) -> np.ndarray:
+    """Which clusters round ``n`` of the plan ``x`` forms (bool per cluster)."""
+    cols = am.cluster_columns[n] if am.cluster_columns else None
+    if cols is None:
+        return np.zeros(0, bool)
+    return x[cols.C] > 0.5
+
+
+def flow_synergy(am, x: np.ndarray, n: int = 0) -> np.ndarray:
+    """The synergy gain of every x column (flow) in round ``n`` of the plan ``x``: sum over
+    the formed clusters of synergy[g] a e[x,g]."""
+    out = np.zeros(len(am.x_z))
+    cols = am.cluster_columns[n] if am.cluster_columns else None
+    if cols is not None:
+        syn = am.inst.arrays["cluster_synergy"][cols.eg] * am.gain[cols.ex] * x[cols.E]
+        np.add.at(out, cols.ex, syn)
+    return out
+
+
+def cluster_table(am, x: np.ndarray) -> pd.DataFrame:
+    """Per cluster (and round, with rounds): formed or not, its platform and institutional
+    links among members against min_links, the synergy gain it brought, its setup, and the
+    net (synergy less setup)."""
+    inst, a = am.inst, am.inst.arrays
+    cl = inst.clusters
+    mask = cluster_type_mask(inst.types)
+    parts = []
+    for n in range(am.rounds):
+        zb = am.lm.col_blocks["z" + rounds.suffix(n)]
+        held = (x[zb.start:zb.stop] > 0.5) & mask[am.z_type]
+        pd_, pr = am.pair_d[am.z_pair[held]], am.pair_r[am.z_pair[held]]
+        links = a["cluster_pair"][pd_, pr, :].sum(axis=0)
+        cols = am.cluster_columns[n]
+        gain = np.bincount(cols.eg, weights=a["cluster_synergy"][cols.eg] * am.gain[cols.ex]
+                           * x[cols.E], minlength=len(cl))
+        f = formed(am, x, n)
+        parts.append(pd.DataFrame({
+            "id": cl.index.astype(str), "name": cl["name"].to_numpy(), "round": n + 1,
+            "formed": f, "links": links.astype(int), "min_links": cl["min_links"].to_numpy(int),
+            "synergy": cl["synergy"].to_numpy(float), "synergy_gain": gain,
+            "setup": a["cluster_setup"], "net": gain - np.where(f, a["cluster_setup"], 0.0),
+            "member_partners": [";".join(v) for v in cl["partners"]],
+            "member_recipients": [";".join(v) for v in cl["recipients"]]}))
+    out = pd.concat(parts, ignore_index=True)
+    return out if am.rounds > 1 else out.drop(columns="round")

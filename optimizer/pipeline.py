@@ -309,6 +309,7 @@ def plan_solution(run: Run, x: np.ndarray, pol: StageResult, final: StageResult,
     s.pairings = int(len(tables["pairings"]))
     s.types = {t: int((tables["pairings"]["type"] == t).sum()) for t in run.inst_eff.types}
     s.violations = int((tables["balance"]["violation"] > 1e-9).sum())
+    s.sharing, s.clusters = mechanism_summary(tables, run.inst_eff.params)
     if pol.ok:
         s.duals_available = pol.row_dual is not None
     t_extract = time.perf_counter() - t0
@@ -323,6 +324,29 @@ def plan_solution(run: Run, x: np.ndarray, pol: StageResult, final: StageResult,
                        t_extract=t_extract)
     sol.polish = pol
     return sol
+
+
+def mechanism_summary(tables: dict, p: dict) -> tuple[dict | None, dict | None]:
+    """summary.json's ``sharing`` (the settings, the first round's shares and the partners'
+    returns) and ``clusters`` (those formed in the first round), None when off."""
+    sharing = clusters = None
+    if "partners" in tables:
+        P, parts = tables["pairings"], tables["partners"]
+        first = parts[parts["round"] == 1] if "round" in parts else parts
+        shares = P["share"].dropna()
+        sharing = {**p["sharing"], "pairings_sharing": int((shares > 0).sum()),
+                   "levels_chosen": {f"{v:g}": int((shares == v).sum())
+                                     for v in sorted(shares.unique())},
+                   "credited": float(P["credited"].sum()),
+                   "required": float(first["required"].sum())}
+    if "clusters" in tables:
+        C = tables["clusters"]
+        first = C[C["round"] == 1] if "round" in C else C
+        clusters = {"formed": [str(i) for i in first.loc[first["formed"], "id"]],
+                    "not_formed": [str(i) for i in first.loc[~first["formed"], "id"]],
+                    "synergy_gain": float(first["synergy_gain"].sum()),
+                    "setup": float(first.loc[first["formed"], "setup"].sum())}
+    return sharing, clusters
 
 
 def add_reasons(sol: Solution, run: Run) -> None:

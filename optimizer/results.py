@@ -26,7 +26,7 @@ REPORT_FILES = ("report.html", "results.xlsx")
 
 COMMAND_FILES = {
     "solve": ("pairings.csv", "allocations.csv", "recipients.csv", "balance.csv",
-              "roadmap.csv", "summary.json", "sensitivity_constraints.csv",
+              "roadmap.csv", "partners.csv", "clusters.csv", "summary.json", "sensitivity_constraints.csv",
               "sensitivity_variables.csv"),
     "pareto": ("pareto.csv", "summary.json"),
     "sensitivity": ("sensitivity_constraints.csv", "sensitivity_variables.csv", "summary.json"),
@@ -66,7 +66,8 @@ def legacy_command(folder: Path, entries) -> str | None:
 
 TEXT_COLUMNS = ("id", "partner", "partner_name", "recipient", "recipient_name", "name", "type",
                 "resource", "rule", "entity", "sense", "partner_ids", "eligible_types", "reason",
-                "meaning", "round_label")
+                "meaning", "round_label", "member_partners", "member_recipients",
+                "clusters")
 """Columns of the result files that hold ids, names and words: read back as text, exactly."""
 
 
@@ -78,9 +79,10 @@ def read_result_csv(path) -> pd.DataFrame:
                        na_values=[""])
 
 
-OPTIONAL_FILES = ("roadmap.csv", "pareto.csv", "sensitivity_constraints.csv",
+OPTIONAL_FILES = ("roadmap.csv", "partners.csv", "clusters.csv", "pareto.csv", "sensitivity_constraints.csv",
                   "sensitivity_variables.csv")
-"""Result files a solve of several rounds writes (``roadmap.csv``) or an analysis may add to a
+"""Result files a solve of several rounds (``roadmap.csv``), with income sharing
+(``partners.csv``) or with clusters (``clusters.csv``) writes, or an analysis may add to a
 solve's folder (the report shows them when there)."""
 
 
@@ -178,6 +180,18 @@ COLUMNS = {
         ResultColumn("type", "text", needed=True),  # (empty: not paired that round)
         ResultColumn("round_label", "text"),
         *_cols("gain trust", "number", needed=True, finite=True),
+    ),
+    "partners.csv": (  # income sharing (MODEL-v2 B)
+        *_cols("partner name", "text", needed=True),
+        *_cols("required credited spillover return slack", "number", needed=True, finite=True),
+        *_cols("round sent_value", "number"),
+    ),
+    "clusters.csv": (  # virtual industrial clusters (MODEL-v2 C)
+        *_cols("id name", "text", needed=True),
+        ResultColumn("formed", "bool", needed=True),
+        *_cols("links min_links synergy_gain setup net", "number", needed=True, finite=True),
+        *_cols("round synergy", "number"),
+        *_cols("member_partners member_recipients", "text"),
     ),
     "allocations.csv": (  # (results.xlsx's Answer Report lists every flow by these)
         *_cols("partner recipient type resource", "text", needed=True),

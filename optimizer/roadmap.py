@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from . import rounds
+from . import clusters, rounds, sharing
 
 ZERO = 1e-9
 
@@ -38,7 +38,10 @@ def quantities(am, x: np.ndarray, n: int) -> SimpleNamespace:
     recv = np.zeros((nR, len(K)))
     np.add.at(recv, (am.x_r, am.x_k), xv)
     paired = np.flatnonzero(zv)
+    _, S = sharing.credited(am, x, n)
     return SimpleNamespace(
+        syn=np.bincount(am.x_r, weights=clusters.flow_synergy(am, x, n), minlength=nR),
+        S=np.bincount(am.pair_r, weights=S, minlength=nR),
         a=a, p=inst.params["balance"], K=K, recv=recv,
         n_part=np.bincount(am.pair_r[am.z_pair[paired]], minlength=nR),
         C=np.bincount(am.x_r, weights=a["kappa"][am.x_type] * gain_x, minlength=nR),
@@ -93,11 +96,14 @@ def add_rounds(tables: dict, am, x: np.ndarray) -> dict:
     qs = [quantities(am, x, n) for n in range(am.rounds)]
     a = am.inst.arrays
     G = np.sum([q.G for q in qs], axis=0)
-    rec["outcome"] = a["y0"] + G / a["pop"]
+    rec["outcome"] = a["y0"] + (G + sum(q.syn - q.S for q in qs)) / a["pop"]
     rec["u"] = qs[-1].u
     rec["share_of_mean"] = rec["u"] / rec["u"].mean() if rec["u"].mean() != 0 else np.nan
     rec["gain"] = G
     rec["capacity"] = np.sum([q.C for q in qs], axis=0)
+    for col, part in (("synergy", "syn"), ("credited", "S")):
+        if col in rec:
+            rec[col] = np.sum([getattr(q, part) for q in qs], axis=0)
     for k, name in enumerate(qs[0].K):
         rec[f"received.{name}"] = np.sum([q.recv[:, k] for q in qs], axis=0)
     return {**tables, "pairings": P, "recipients": rec, "roadmap": road, "quantities": qs}

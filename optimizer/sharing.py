@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from . import rounds
 
 INF = np.inf
 
@@ -80,3 +83,34 @@ def credited(am, x: np.ndarray, n: int = 0) -> tuple[np.ndarray, np.ndarray]:
     level[cols.pairs[held]] = cols.levels[w[held].argmax(axis=1)]
     S[cols.pairs] = x[cols.V] @ cols.levels
     return level, S
+
+
+def partner_table(am, x: np.ndarray) -> pd.DataFrame:
+    """Per partner (and round, with rounds): the return it requires on what it sends, its
+    credited income share, its spillover, the return in all and the slack of participation."""
+    inst, a, p = am.inst, am.inst.arrays, am.inst.params
+    D = inst.partners.index
+    spill = p["sharing"]["spillover"]
+    parts = []
+    for n in range(am.rounds):
+        xb = am.lm.col_blocks["x" + rounds.suffix(n)]
+        xv = x[xb.start:xb.stop]
+        _, S = credited(am, x, n)
+        req = np.bincount(am.x_d, weights=(a["return_min"] * a["value"])[am.x_k] * xv,
+                          minlength=len(D))
+        spl = np.bincount(am.x_d, weights=spill * a["ben"][am.x_d, am.x_r] * am.gain * xv,
+                          minlength=len(D))
+        cred = np.bincount(am.pair_d, weights=S, minlength=len(D))
+        sent = np.bincount(am.x_d, weights=a["value"][am.x_k] * xv, minlength=len(D))
+        parts.append(pd.DataFrame({
+            "partner": D.astype(str), "name": inst.partners["name"].to_numpy(),
+            "round": n + 1, "sent_value": sent, "required": req, "credited": cred,
+            "spillover": spl, "return": cred + spl, "slack": cred + spl - req}))
+    out = pd.concat(parts, ignore_index=True)
+    return out if am.rounds > 1 else out.drop(columns="round")
+
+
+def shown(am) -> bool:
+    """Whether a plan's tables show income sharing: levels, or a return required."""
+    p = am.inst.params
+    return on(p) or bool((am.inst.arrays["return_min"] > 0).any())

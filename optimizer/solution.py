@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import clusters, sharing
 from .files import atomic_dir
 from .methods import Method, get_method
 from .model import AllocationModel
@@ -149,7 +150,7 @@ def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
     # recipients: what the first round gives them (the balance rules measure the same)
     q = quantities(am, x, 0)
     G, C, recv, n_part = q.G, q.C, q.recv, q.n_part
-    y = a["y0"] + G / a["pop"]
+    y = a["y0"] + (G + q.syn - q.S) / a["pop"]
     u = q.u = y / a["target"]
     partner_lists = [[] for _ in range(nR)]
     for d, r in zip(pd_, pr_):
@@ -161,19 +162,47 @@ def extract_tables(am: AllocationModel, x: np.ndarray) -> dict:
         "gain": G, "capacity": C, "partners": n_part,
         "partner_ids": [";".join(sorted(p)) for p in partner_lists],
     })
+    if am.cluster_columns:  # MODEL-v2 C: the clusters' synergy is part of the outcome
+        recipients["synergy"] = q.syn
+    if am.share_columns:  # MODEL-v2 B: the income credited to partners is not
+        recipients["credited"] = q.S
     for k in range(nK):
         recipients[f"received.{K[k]}"] = recv[:, k]
     for k in range(nK):
         recipients[f"need.{K[k]}"] = a["need"][:, k]
 
     # balance rules: each rule's value and bound in the plan, row by row (the rule registry)
-    tables = {"pairings": pairings, "allocations": allocations, "recipients": recipients}
+    tables = {"pairings": pairings, "allocations": allocations, "recipients": recipients,
+              **mechanism_tables(am, x, pairings, zc)}
     qs = [q]
     if am.rounds > 1:  # MODEL-v2 section A: the roadmap, outcomes after the last round
         tables = add_rounds(tables, am, x)
         qs = tables.pop("quantities")
     tables["balance"] = balance_table(am, x, qs)
     return tables
+
+
+def mechanism_tables(am: AllocationModel, x: np.ndarray, pairings: pd.DataFrame,
+                     zc: np.ndarray) -> dict:
+    """MODEL-v2 B and C in the first round's pairings (its share and credited return, its
+    synergy gain and formed clusters), and the partners and clusters tables (every round)."""
+    out = {}
+    pair = am.z_pair[zc]
+    if sharing.shown(am):
+        level, S = sharing.credited(am, x, 0)
+        pairings["share"] = level[pair]
+        pairings["credited"] = S[pair]
+        out["partners"] = sharing.partner_table(am, x)
+    if am.cluster_columns:
+        syn = np.bincount(am.x_pair, weights=clusters.flow_synergy(am, x, 0),
+                          minlength=len(am.pair_d))
+        f = clusters.formed(am, x, 0)
+        ids = am.inst.clusters.index
+        member = am.inst.arrays["cluster_pair"][am.pair_d[pair], am.pair_r[pair], :] & f
+        pairings["synergy"] = syn[pair]
+        pairings["clusters"] = [";".join(ids[np.flatnonzero(m)]) for m in member]
+        out["clusters"] = clusters.cluster_table(am, x)
+    return out
 
 
 BALANCE_COLUMNS = ["rule", "recipient", "resource", "value", "bound", "slack", "violation",
@@ -226,6 +255,8 @@ def _jsonable(obj):
 
 TABLE_FILES = {"pairings": "pairings.csv", "allocations": "allocations.csv",
                "recipients": "recipients.csv", "balance": "balance.csv"}
+OPTIONAL_TABLES = ("roadmap", "partners", "clusters")
+"""Tables a plan has only with rounds (roadmap), income sharing (partners) or clusters."""
 
 def _from_summary(name: str, doc: str) -> property:
     """A read-only attribute of Solution that is the summary's field ``name``."""
@@ -247,6 +278,8 @@ class Solution:
     recipients: pd.DataFrame = field(default_factory=pd.DataFrame)
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     roadmap: pd.DataFrame | None = None  # plans of several rounds (MODEL-v2 section A)
+    partners: pd.DataFrame | None = None  # returns against what partners require (MODEL-v2 B)
+    clusters: pd.DataFrame | None = None  # virtual industrial clusters (MODEL-v2 C)
     instance: object = None
     model: AllocationModel | None = None
     x: np.ndarray | None = None
@@ -302,8 +335,9 @@ class Solution:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {name: getattr(self, name) for name in TABLE_FILES}
-        if self.roadmap is not None:
-            out["roadmap"] = self.roadmap
+        for name in OPTIONAL_TABLES:
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
         return out
 
     def result_tables(self, sensitivity: bool = True) -> dict[str, pd.DataFrame]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 OPTIONAL = frozenset({"start_heuristic", "payoff_table", "numerical_note", "payoff_table_note",
                       "duals_available", "tolerances", "verification", "why_resolves",
-                      "sensitivity", "rounds"})
+                      "sensitivity", "rounds", "sharing", "clusters"})
 """Keys written only when their value is not None."""
 PLAN = frozenset({"bounds", "efficiency", "equity", "objective", "penalty",
                   "efficiency_loss_vs_ideal", "pairings", "types", "violations"})
@@ -47,6 +47,8 @@ class Summary(MutableMapping):
     eps: float | None = None  # the epsilon method's bound
     soft_rules: dict = field(default_factory=dict)
     rounds: dict | None = None  # plans of several rounds: [rounds] with the rounds' labels
+    sharing: dict | None = None  # income sharing (MODEL-v2 B): settings and the plan's shares
+    clusters: dict | None = None  # virtual industrial clusters (MODEL-v2 C): which are formed
     solver: str = ""
     model_size: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
