@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import rounds, verify
+from . import rounds, sharing, verify
 from .heuristic import construct_plan
 from .instance import Instance
 from .methods import Clock, Method, PayoffTable, Problem, StageLog, get_method, hold_tolerance
@@ -273,6 +273,7 @@ def polish_and_verify(run: Run, problem: Problem, x: np.ndarray, objective: floa
     again: exact flows and duals), cleaned to the model's bounds and checked against every
     rule: (plan, the rules it still breaks, the polish result)."""
     t0 = time.perf_counter()
+    x = sharing.least_shares(run.am, x)  # (a tie: the least share that keeps the partner)
     pol = polish(run.backend, problem, run.am, x)
     run.seconds["polish"] = time.perf_counter() - t0
     if pol.ok and pol.objective >= objective - hold_tolerance(objective):

@@ -114,3 +114,42 @@ def shown(am) -> bool:
     """Whether a plan's tables show income sharing: levels, or a return required."""
     p = am.inst.params
     return on(p) or bool((am.inst.arrays["return_min"] > 0).any())
+
+
+def least_shares(am, x: np.ndarray) -> np.ndarray:
+    """The plan ``x`` with every pairing's share lowered to the least level that keeps its
+    partner's participation (largest credited returns first).
+
+    A lower share leaves efficiency and every flow as they are and raises the recipient's
+    outcome, so equity, the outcome floor and the method's objective can only gain: a higher
+    share than needed is a tie the solver may pick when the recipient is outside the equity
+    measure's tail, not a better plan. With the outcome spread rule (rho) a higher outcome
+    raises the mean every recipient is held to, so the plan is kept as solved."""
+    if not am.share_columns or am.inst.params["balance"]["rho"] is not None:
+        return x
+    x = np.array(x, float)
+    a = am.inst.arrays
+    spill = am.inst.params["sharing"]["spillover"]
+    nD = len(am.inst.partners)
+    for n, cols in enumerate(am.share_columns):
+        xb = am.lm.col_blocks["x" + rounds.suffix(n)]
+        xv = x[xb.start:xb.stop]
+        need = np.bincount(am.x_d, weights=(a["return_min"] * a["value"])[am.x_k] * xv,
+                           minlength=nD)
+        ret = np.bincount(am.x_d, weights=spill * a["ben"][am.x_d, am.x_r] * am.gain * xv,
+                          minlength=nD)
+        V = x[cols.V]
+        G, S = V.sum(axis=1), V @ cols.levels
+        np.add.at(ret, am.pair_d[cols.pairs], S)
+        level = np.round(x[cols.W]).argmax(axis=1)
+        held = np.round(x[cols.W]).sum(axis=1) > 0.5
+        for i in sorted(np.flatnonzero(held & (level > 0)), key=lambda i: -S[i]):
+            d = am.pair_d[cols.pairs[i]]
+            for low in range(level[i]):
+                drop = (cols.levels[level[i]] - cols.levels[low]) * G[i]
+                if ret[d] - drop >= need[d] - 1e-9 * max(1.0, need[d]):
+                    x[cols.V[i]], x[cols.W[i]] = 0.0, 0.0
+                    x[cols.V[i, low]], x[cols.W[i, low]] = G[i], 1.0
+                    ret[d] -= drop
+                    break
+    return x
