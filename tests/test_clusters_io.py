@@ -227,3 +227,20 @@ def test_workbook_without_clusters_has_no_sheet(tmp_path):
     workbook_to_folder(book, tmp_path / "back")
     assert not (tmp_path / "back" / "clusters.csv").exists()
     assert len(load_instance(book).clusters) == 0
+
+
+def test_cluster_sizes_are_limited(tmp_path, monkeypatch):
+    import optimizer.limits as limits
+
+    folder = with_clusters(tmp_path)
+    monkeypatch.setattr(limits, "MAX_CLUSTER_CELLS", 11)  # 2 clusters x 2 x 3 = 12
+    with pytest.raises(InstanceError, match=r"clusters\.csv: 2 clusters x 2 partners x 3 "
+                                            r"recipients make 12 cells of membership"):
+        load_instance(folder)
+    monkeypatch.setattr(limits, "MAX_CLUSTERS", 1)
+    with pytest.raises(InstanceError, match=r"clusters\.csv: the file has 2 lines of data, "
+                                            r"more than the 1"):
+        load_instance(folder)
+    book = folder_to_workbook(folder, tmp_path / "c.xlsx")  # a workbook: counted once read
+    with pytest.raises(InstanceError, match=r"sheet clusters: has 2 clusters, more than the 1"):
+        load_instance(book)

@@ -220,7 +220,8 @@ def read_folder(folder: Path) -> RawInstance:
                 tables[key] = None
                 continue
             raise InstanceError("the file is missing from the instance folder", file=fname)
-        tables[key] = read_csv_table(fpath, limits.MAX_PAIR_ROWS if key == "pairs"
-                                     else limits.MAX_REGIONS)
+        tables[key] = read_csv_table(fpath, {"pairs": limits.MAX_PAIR_ROWS,
+                                             "clusters": limits.MAX_CLUSTERS}.get(
+                                                 key, limits.MAX_REGIONS))
     return RawInstance(settings, tables["partners"], tables["recipients"], tables["pairs"],
                        FOLDER, str(folder), clusters=tables["clusters"])

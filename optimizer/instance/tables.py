@@ -313,7 +313,7 @@ def _members(df, column: str, known: list, other: list, origin: Origin) -> list[
     """The members of each cluster in ``column`` (partners or recipients): known ids, each
     once, at least one."""
     who, other_who = column[:-1], ("recipient" if column == "partners" else "partner")
-    out = []
+    out, known_set, other = [], set(known), set(other)
     for i, value in enumerate(df[column]):
         loc = {"file": origin.file("clusters"), "row": origin.row_of(df, i, "id"),
                "column": column}
@@ -321,7 +321,7 @@ def _members(df, column: str, known: list, other: list, origin: Origin) -> list[
         if not ids:
             raise InstanceError(f"the cluster has no {who}: list the ids of its {column}, "
                                 f"separated by '{MEMBER_SEPARATOR}'", **loc)
-        known_set, seen = set(known), set()
+        seen = set()
         for ident in ids:
             if ident in seen:
                 raise InstanceError(f"the {who} '{ident}' is listed twice", **loc)
@@ -353,6 +353,20 @@ def links_problem(C: pd.DataFrame, rows=None) -> tuple[int, str] | None:
     return None
 
 
+def _check_cluster_count(n: int, nd: int, nr: int, origin: Origin) -> None:
+    """Clusters, and clusters x partners x recipients, within the limits of
+    docs/performance.md."""
+    file = origin.file("clusters")
+    if n > limits.MAX_CLUSTERS:
+        raise InstanceError(f"has {n:,} clusters, more than the {limits.MAX_CLUSTERS:,} "
+                            "regcollab takes (docs/performance.md)", file=file)
+    if n * nd * nr > limits.MAX_CLUSTER_CELLS:
+        raise InstanceError(f"{n:,} clusters x {nd:,} partners x {nr:,} recipients make "
+                            f"{n * nd * nr:,} cells of membership, more than the "
+                            f"{limits.MAX_CLUSTER_CELLS:,} regcollab holds (docs/performance.md)",
+                            file=file)
+
+
 def cluster_table(df: pd.DataFrame | None, p_ids: list, r_ids: list, resources: tuple,
                   origin: Origin) -> pd.DataFrame:
     """The typed clusters table, indexed by id: name, partners and recipients (tuples of ids,
@@ -362,6 +376,7 @@ def cluster_table(df: pd.DataFrame | None, p_ids: list, r_ids: list, resources: 
     check_columns(df, "clusters", origin, resources)
     if len(df) == 0:
         return empty_clusters()
+    _check_cluster_count(len(df), len(p_ids), len(r_ids), origin)
     spec = {c.name: c for c in TABLES["clusters"]}
     ids = check_ids(df, "clusters", origin)
     C = pd.DataFrame(index=pd.Index(ids, name="id", dtype=object))
