@@ -35,6 +35,7 @@ from ..schema import (
     suggest,
 )
 from .checks import settle
+from .clusters import empty_clusters
 from .origin import CHANGES
 from .settings import (
     check_setting,
@@ -153,6 +154,8 @@ def _cell_change(inst, table: str, row: str, column: str, value) -> tuple:
             raise InstanceError(f"'pairs[{row}]': no such partner or recipient")
         return table, tuple(parts), column, typed
     df = getattr(inst, table)
+    if df is None:  # an instance made without validation has no clusters table
+        df = empty_clusters()
     if column not in df.columns:
         raise InstanceError(f"'{table}[{row}].{column}': {table} have no column '{column}'")
     typed = cell_value(table, row, column, value)

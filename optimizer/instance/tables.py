@@ -324,7 +324,7 @@ def _members(df, column: str, known: list, other: list, origin: Origin) -> list[
         seen = set()
         for ident in ids:
             if ident in seen:
-                raise InstanceError(f"the {who} '{ident}' is listed twice", **loc)
+                raise InstanceError(f"the {who} {shown(ident)} is listed twice", **loc)
             seen.add(ident)
             if ident in known_set:
                 continue
