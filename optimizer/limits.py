@@ -16,6 +16,11 @@ MAX_PAIR_CELLS = 20_000_000
 are held as dense partners x recipients arrays, about 60 bytes a cell at their peak."""
 MAX_PAIR_ROWS = 2_000_000
 """Most rows of ``pairs.csv``."""
+MAX_CLUSTERS = 10_000
+"""Most rows of ``clusters.csv``."""
+MAX_CLUSTER_CELLS = 100_000_000
+"""Most clusters x partners x recipients: the model reads the clusters' membership as a dense
+partners x recipients x clusters array of booleans (one byte a cell: 100 MB at the limit)."""
 MAX_FLOW_COLUMNS = 2_000_000
 """Most flow columns of the model: candidate pairs x their eligible types x the resources
 that can flow. Measured: about 5 kB of memory each while HiGHS solves (a generated 1000 x

@@ -443,7 +443,7 @@ def range_problem(v: float, lo: float, hi: float, lo_open: bool = False) -> str 
     if v < lo or (lo_open and v <= lo):
         if not sanity:
             return f"it must be {describe_range(lo, hi, lo_open)}"
-        if lo > 0 and not lo_open:  # a sanity limit too: values are divided by it
+        if 0 < lo < 1 and not lo_open:  # a sanity limit too: values are divided by it
             return (f"it must be at least {fmt_limit(lo)} (a smaller value is almost surely a "
                     f"unit mistake)")
         return (f"it must be greater than {fmt_limit(lo)}" if lo_open

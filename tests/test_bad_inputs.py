@@ -39,6 +39,19 @@ def add_column(path, header, values):
 
 
 PAIRS_FIXED = "partner,recipient,comp,pot,ben,fixed\n"
+CLUSTERS = "id,name,partners,recipients,setup,synergy,min_links\n"
+
+
+def clusters(*rows):
+    """An edit that writes ``clusters.csv`` with ``rows`` below the header."""
+    return lambda d: (d / "clusters.csv").write_text(CLUSTERS + "\n".join(rows) + "\n",
+                                                     encoding="utf-8")
+
+
+def at_g1(column, *what):
+    """The fragments of a message about the first cluster's ``column``."""
+    return ["clusters.csv", "line 2 (id G1)", f"column '{column}'", *what]
+
 
 CASES = {
     # name: (edit, expected fragments: file first, then row, column, what)
@@ -361,6 +374,47 @@ CASES = {
                         ["pairs.csv", "line 2", "trust0"]),
     "trust0 not a number": (lambda d: add_column(d / "pairs.csv", "trust0", ["high"] + [""] * 5),
                             ["pairs.csv", "line 2", "trust0", "not a number"]),
+    # ---------------------------------------------------------------- clusters.csv
+    "cluster member not a partner": (
+        clusters("G1,West,A;a2,W,0,0.1,1"),
+        at_g1("partners", "'a2'", "not in partners.csv", "did you mean 'A'?")),
+    "cluster member a recipient among partners": (
+        clusters("G1,West,A;X,W,0,0.1,1"),
+        at_g1("partners", "'X' is a recipient")),
+    "cluster without partners": (
+        clusters("G1,West,A,W,0,0.1,1", "G2,East,,X;Y,0,0.1,1"),
+        ["clusters.csv", "line 3 (id G2)", "column 'partners'", "has no partner"]),
+    "cluster without recipients": (
+        clusters("G1,West,A;B, ; ,0,0.1,1"),
+        at_g1("recipients", "has no recipient")),
+    "cluster member twice": (
+        clusters("G1,West,A,W; X ;W,0,0.1,1"),
+        at_g1("recipients", "'W' is listed twice")),
+    "negative cluster synergy": (
+        clusters("G1,West,A,W,0,-0.1,1"),
+        at_g1("synergy", "out of range")),
+    "negative cluster setup": (
+        clusters("G1,West,A,W,-2,0.1,1"),
+        at_g1("setup", "at least 0")),
+    "cluster min_links 0": (
+        clusters("G1,West,A,W,0,0.1,0"),
+        at_g1("min_links", "at least 1")),
+    "cluster min_links not whole": (
+        clusters("G1,West,A,W,0,0.1,1.5"),
+        at_g1("min_links", "whole number")),
+    "cluster min_links above its pairs": (
+        clusters("G1,West,A;B,W;X,0,0.1,5"),
+        at_g1("min_links", "only 4 member pairs", "2 partners x 2 recipients",
+              "could never be formed")),
+    "cluster id twice": (
+        clusters("G1,West,A,W,0,0.1,1", "G1,East,B,X,0,0.1,1"),
+        ["clusters.csv", "line 3", "column 'id'", "'G1' is used twice", "line 2"]),
+    "cluster without an id column": (
+        lambda d: (d / "clusters.csv").write_text("name,partners,recipients\nWest,A,W\n"),
+        ["clusters.csv", "line 1", "'id' is missing"]),
+    "cluster without a recipients column": (
+        lambda d: (d / "clusters.csv").write_text("id,partners\nG1,A\n"),
+        ["clusters.csv", "line 1", "'recipients' is missing"]),
 }
 
 

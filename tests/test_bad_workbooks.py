@@ -83,6 +83,16 @@ def cell_xml(sheet, ref, new):
     return xml(SHEET_PART[sheet], sub_once(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)', new))
 
 
+def clusters_sheet(*rows):
+    """A case with a ``clusters`` sheet of ``rows`` (below its header)."""
+    def change(wb):
+        ws = wb.create_sheet("clusters", 3)
+        ws.append(["id", "name", "partners", "recipients", "setup", "synergy", "min_links"])
+        for row in rows:
+            ws.append(list(row))
+    return edit(change)
+
+
 def chart_named_partners(wb):
     wb.remove(wb["partners"])
     wb.create_chartsheet("partners", 0)
@@ -271,6 +281,18 @@ CASES = {
     "header formula": (setter("partners", "E1", "=D1"),
                        ["bad.xlsx, sheet partners, row 1, column 'E': the header cell is a "
                         "formula with no saved value"]),
+    # ---------------------------------------------------------------- clusters sheet
+    "cluster member not a partner": (
+        clusters_sheet(["G1", "West", "A;Q", "W", 0, 0.1, 1]),
+        ["bad.xlsx, sheet clusters, row 2 (id G1), column 'partners': the partner 'Q' is not "
+         "in the partners sheet"]),
+    "cluster min_links above its pairs": (
+        clusters_sheet(["G1", "West", "A", "W", 0, 0.1, 1], ["G2", None, "A;B", "X", 0, 0, 3]),
+        ["bad.xlsx, sheet clusters, row 3 (id G2), column 'min_links': min_links is 3",
+         "could never be formed"]),
+    "date as cluster synergy": (
+        clusters_sheet(["G1", "West", "A", "W", 0, dt.date(2024, 1, 1), 1]),
+        ["bad.xlsx, sheet clusters, row 2 (id G1), column 'synergy': the cell is a date"]),
     # ---------------------------------------------------------------- parameters
     "deep list": (param("balance.soft", "[" * 5000 + "]" * 5000, "list"),
                   ["bad.xlsx, sheet parameters, row", "column 'value'", "nested too deep"]),

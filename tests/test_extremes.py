@@ -71,7 +71,10 @@ def _all_at(which):
     out = []
     for table, cols in TABLES.items():
         for col in cols:
-            if col.kind not in ("number", "integer") or col.name == "min_partners":
+            # counts of pairings asked for: at their max no plan exists (min_links above a
+            # cluster's member pairs is refused on loading)
+            if col.kind not in ("number", "integer") or col.name in ("min_partners",
+                                                                     "min_links"):
                 continue
             ends = dict(_ends(col.lo, col.hi, col.lo_open, col.kind == "integer"))
             if which in ends:
@@ -85,7 +88,13 @@ for _which in ("min", "max"):
     CASES[f"every column at its {_which}"] = ("tables", _all_at(_which), None)
 
 
+CLUSTERS_CSV = "id,partners,recipients\nG1,A;B,X;Y\nG2,B,W\n"
+"""The demo has no clusters.csv: the clusters' columns are set in this one."""
+
+
 def _set_column(path, column, value, all_rows=True):
+    if path.name == "clusters.csv" and not path.exists():
+        path.write_text(CLUSTERS_CSV, encoding="utf-8")
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     if column not in header:

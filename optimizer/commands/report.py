@@ -145,9 +145,9 @@ def convert(source, target, force, quiet):
     """Convert an instance folder into one .xlsx workbook, or a workbook into a folder.
 
     SOURCE is an instance folder (or a bundled instance's name) and TARGET a .xlsx file, or
-    SOURCE is a .xlsx workbook and TARGET a folder. Sheets: partners, recipients, pairs and
-    parameters (what instance.toml holds, and every other setting with its default, to fill
-    in), plus the folder's other CSV files and README. The conversion keeps every value, ids
+    SOURCE is a .xlsx workbook and TARGET a folder. Sheets: partners, recipients, pairs,
+    clusters and parameters (what instance.toml holds, and every other setting with its
+    default, to fill in), plus the folder's other CSV files and README. The conversion keeps every value, ids
     and names as text: both give the same plans."""
     from optimizer.errors import InputError, RegcollabError, require
     from optimizer.instance import load_instance

@@ -1,9 +1,9 @@
 """Stage 1: read and validate an instance.
 
-An instance is a folder with ``instance.toml``, ``partners.csv``, ``recipients.csv`` and an
-optional ``pairs.csv``, or one ``.xlsx`` workbook with the same tables as sheets (see
-``docs/instance-format.md``; the columns come from ``schema.py``). Every value is checked
-here, so later stages can trust the arrays they get. Instances are immutable:
+An instance is a folder with ``instance.toml``, ``partners.csv``, ``recipients.csv`` and
+optional ``pairs.csv`` and ``clusters.csv``, or one ``.xlsx`` workbook with the same tables
+as sheets (see ``docs/instance-format.md``; the columns come from ``schema.py``). Every value
+is checked here, so later stages can trust the arrays they get. Instances are immutable:
 :meth:`Instance.with_params` returns a validated copy.
 
 The modules, in the order of the data:
@@ -13,8 +13,9 @@ The modules, in the order of the data:
   line or row), checking only what reading needs;
 - ``tables.py`` validates them, once (``settings.py`` checks the settings, ``values.py``
   single values);
-- ``core.py`` holds the :class:`Instance` and the arrays the model reads; ``checks.py`` the
-  checks that need the whole instance, ``data_warnings.py`` the warnings about its data;
+- ``core.py`` holds the :class:`Instance` and the arrays the model reads (``clusters.py``
+  those of the clusters); ``checks.py`` the checks that need the whole instance,
+  ``data_warnings.py`` the warnings about its data;
 - ``paths.py`` is the language of parameters and cells (``partners[SZ].supply.funds``) and
   the changed copies made with it (:meth:`Instance.with_params`);
 - ``bundled.py`` finds bundled instances by name and loads an instance

@@ -33,8 +33,10 @@ class Instance:
     """A validated planning instance. Immutable: use :meth:`with_params` for a changed copy.
 
     ``partners``, ``recipients`` and ``pairs`` are typed tables indexed by id (pairs by
-    ``(partner, recipient)``; only the explicitly listed pairs). ``params`` holds the settings
-    of ``instance.toml`` with defaults filled in.
+    ``(partner, recipient)``; only the explicitly listed pairs). ``clusters`` (virtual
+    industrial clusters, ``clusters.csv``) is indexed by cluster id, its members as tuples of
+    ids (see :mod:`.clusters`); empty when the instance has none. ``params`` holds the
+    settings of ``instance.toml`` with defaults filled in.
     """
 
     params: dict
@@ -43,7 +45,7 @@ class Instance:
     pairs: pd.DataFrame
     resources: tuple
     types: tuple
-    clusters: pd.DataFrame | None = None  # virtual industrial clusters (optional)
+    clusters: pd.DataFrame | None = None  # virtual industrial clusters (empty: none)
     path: str | None = None
     warnings: tuple = ()
     load_seconds: float = 0.0
@@ -55,11 +57,12 @@ class Instance:
     @classmethod
     def from_tables(cls, raw_params: Mapping, partners: pd.DataFrame, recipients: pd.DataFrame,
                     pairs: pd.DataFrame | None = None, path: str | None = None,
-                    origin: Origin = FOLDER) -> Instance:
+                    origin: Origin = FOLDER, clusters: pd.DataFrame | None = None) -> Instance:
         """Validate raw tables (strings or numbers) and parameters into an instance;
-        ``origin`` says where they were read from (default: the files of a folder)."""
+        ``origin`` says where they were read from (default: the files of a folder);
+        ``clusters``: the optional clusters table (members as ``A;B`` text)."""
         t0 = time.perf_counter()
-        fields = validate_tables(raw_params, partners, recipients, pairs, origin)
+        fields = validate_tables(raw_params, partners, recipients, pairs, origin, clusters)
         inst = cls(**fields, path=path, raw={"params": copy.deepcopy(dict(raw_params))},
                    origin=origin)
         return settle(inst, t0)
@@ -68,7 +71,7 @@ class Instance:
     def from_raw(cls, raw: RawInstance) -> Instance:
         """The instance of what a reader returned (``readers.py``, ``xlsx_reader.py``)."""
         return cls.from_tables(raw.settings, raw.partners, raw.recipients, raw.pairs,
-                               path=raw.path, origin=raw.origin)
+                               path=raw.path, origin=raw.origin, clusters=raw.clusters)
 
     def flow_columns(self) -> int:
         """Flow columns of the model: eligible (pair, type) x resources that can flow (the
@@ -164,8 +167,8 @@ class Instance:
         Keys are dotted paths: settings of ``instance.toml`` (``"balance.alpha"``,
         ``"objective.lambda"``, ``"types.platform.mult"``, ``"resources.funds.value"``,
         ``"balance.soft.access_floor"``) or table cells: ``"partners[SZ].supply.talent"``,
-        ``"recipients[MZ].need.funds"``, ``"pairs[SZ,MZ].ben"``; ``[*]`` sets the column for
-        every row. A value of ``None`` switches an optional rule off (``"balance.theta"``),
+        ``"recipients[MZ].need.funds"``, ``"pairs[SZ,MZ].ben"``, ``"clusters[G1].synergy"``
+        (and setup, min_links, name); ``[*]`` sets the column for every row. A value of ``None`` switches an optional rule off (``"balance.theta"``),
         or empties a cell (its column's default applies).
 
         Only the changed values are checked (a bad one is named by its path, e.g.
@@ -180,10 +183,11 @@ class Instance:
 
     def with_tables(self, partners: pd.DataFrame | None = None,
                     recipients: pd.DataFrame | None = None,
-                    pairs: pd.DataFrame | None = None) -> Instance:
+                    pairs: pd.DataFrame | None = None,
+                    clusters: pd.DataFrame | None = None) -> Instance:
         """A validated copy with whole tables replaced (same columns as ``self.partners``,
-        ``self.recipients``, ``self.pairs``, indexed the same way)."""
-        return paths.with_tables(self, partners, recipients, pairs)
+        ``self.recipients``, ``self.pairs``, ``self.clusters``, indexed the same way)."""
+        return paths.with_tables(self, partners, recipients, pairs, clusters)
 
     def all_pairs(self) -> pd.DataFrame:
         """Every allowed pair (listed or not) with its comp, pot, ben and fixed values, as a

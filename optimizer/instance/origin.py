@@ -16,9 +16,12 @@ import pandas as pd
 
 LINE = "_line"
 """Hidden column of a raw table: the line of the file (or row of the sheet) a row came from."""
-FILES = {"partners": "partners.csv", "recipients": "recipients.csv", "pairs": "pairs.csv"}
+FILES = {"partners": "partners.csv", "recipients": "recipients.csv", "pairs": "pairs.csv",
+         "clusters": "clusters.csv"}
 SETTINGS_FILE = "instance.toml"
-TABLES = ("partners", "recipients", "pairs")
+TABLES = ("partners", "recipients", "pairs", "clusters")
+OPTIONAL_TABLES = ("pairs", "clusters")
+"""Tables an instance may leave out (no file, no sheet)."""
 
 
 def _folder_files() -> dict:

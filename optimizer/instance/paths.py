@@ -3,9 +3,10 @@
 A parameter is named by a dotted setting of instance.toml (``balance.alpha``,
 ``types.platform.mult``, ``resources.funds.value``, ``balance.soft.access_floor``) or by a
 table cell: ``partners[SZ].supply.funds``, ``recipients[MZ].need.talent``,
-``pairs[SZ,MZ].ben``, ``[*]`` for every row. :func:`with_params` applies such changes to
-copies of a valid instance's typed tables and settings, checks only the changed values (each
-message names its path) and then the rules of the whole instance (:func:`.checks.settle`).
+``pairs[SZ,MZ].ben``, ``clusters[G1].synergy``, ``[*]`` for every row. :func:`with_params`
+applies such changes to copies of a valid instance's typed tables and settings, checks only
+the changed values (each message names its path) and then the rules of the whole instance
+(:func:`.checks.settle`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..schema import (
     suggest,
 )
 from .checks import settle
+from .clusters import empty_clusters
 from .origin import CHANGES
 from .settings import (
     check_setting,
@@ -43,12 +45,20 @@ from .settings import (
     sharing_types,
     type_settings,
 )
-from .tables import OPTIONAL_PAIR_VALUES, PAIR_VALUES, span_problem
+from .tables import (
+    CLUSTER_DEFAULTS,
+    OPTIONAL_PAIR_VALUES,
+    PAIR_VALUES,
+    links_problem,
+    span_problem,
+)
 from .values import as_bool, check_number, is_blank, name_problem, shown
 
-CELL_PATH = r"(partners|recipients|pairs)\[([^\]]+)\]\.(.+)"
+CELL_PATH = r"(partners|recipients|pairs|clusters)\[([^\]]+)\]\.(.+)"
 """A table cell as :meth:`Instance.with_params` names it: ``partners[SZ].supply.funds``."""
 _CELL = re.compile(CELL_PATH)
+MEMBER_COLUMNS = ("partners", "recipients")
+"""The columns of a cluster that list its members (not cells :func:`with_params` changes)."""
 BLANK = object()
 """An emptied cell: it takes its column's default (or is refused where there is none)."""
 
@@ -65,18 +75,23 @@ def check_param_syntax(key, resources=()) -> str:
     if m:
         table, _, column = m.groups()
         if table != "pairs" and column != "name" and column_for(table, column) is None:
-            known = [c.name.replace("{k}", "RESOURCE") for c in TABLES[table] if c.name != "id"]
+            known = [c.name.replace("{k}", "RESOURCE") for c in TABLES[table]
+                     if c.name not in ("id", *MEMBER_COLUMNS)]
             raise InstanceError(f"'{key}': {table} have no column '{column}' (columns: "
                                 f"{', '.join(known)})")
+        if table == "clusters" and column in MEMBER_COLUMNS:
+            raise InstanceError(f"'{key}': the members of a cluster are not a value to change; "
+                                f"give a new clusters table (Instance.with_tables) instead")
         return key
     if setting_param(key) is not None:
         return key
     near = suggest(key, [p for p in all_setting_paths() if "<" not in p]
                    + [f"resources.{k}.value" for k in resources])
-    if near is None and re.match(r"(partners|recipients|pairs)\b", key):
+    if near is None and re.match(r"(partners|recipients|pairs|clusters)\b", key):
         near = {"partners": "partners[ID].supply.RESOURCE",
                 "recipients": "recipients[ID].need.RESOURCE",
-                "pairs": "pairs[PARTNER,RECIPIENT].ben"}[re.match(r"[a-z]+", key).group()]
+                "pairs": "pairs[PARTNER,RECIPIENT].ben",
+                "clusters": "clusters[ID].synergy"}[re.match(r"[a-z]+", key).group()]
     raise InstanceError(f"'{key}' is not a parameter of the instance; "
                         + (f"did you mean '{near}'? " if near else "")
                         + "use a setting such as 'balance.alpha' or a cell such as "
@@ -139,6 +154,8 @@ def _cell_change(inst, table: str, row: str, column: str, value) -> tuple:
             raise InstanceError(f"'pairs[{row}]': no such partner or recipient")
         return table, tuple(parts), column, typed
     df = getattr(inst, table)
+    if df is None:  # an instance made without validation has no clusters table
+        df = empty_clusters()
     if column not in df.columns:
         raise InstanceError(f"'{table}[{row}].{column}': {table} have no column '{column}'")
     typed = cell_value(table, row, column, value)
@@ -272,17 +289,19 @@ REGION_DEFAULTS = {"max_partners": INF, "min_partners": 1.0}
 
 
 def _region_table(inst, table: str, changes: list[tuple]) -> pd.DataFrame:
-    """The partners or recipients table with ``changes`` made and checked row by row."""
+    """The partners, recipients or clusters table with ``changes`` made and checked row by
+    row."""
     df = getattr(inst, table)
     edit = _Edit(df)
+    defaults = CLUSTER_DEFAULTS if table == "clusters" else REGION_DEFAULTS
     for _, row, column, typed in changes:
         edit.set(column, slice(None) if row == "*" else df.index.get_loc(row), typed)
     for column in list(edit.cols):
         spec = column_for(table, column)
         if column == "name":
             edit.fill(column, np.asarray(df.index, dtype=object))
-        elif column in REGION_DEFAULTS:
-            edit.fill(column, REGION_DEFAULTS[column])
+        elif column in defaults:
+            edit.fill(column, defaults[column])
         elif column.startswith("absorb."):
             need = f"need.{column[7:]}"
             edit.fill(column, edit.cols[need] if need in edit.cols else df[need].to_numpy())
@@ -295,6 +314,10 @@ def _region_table(inst, table: str, changes: list[tuple]) -> pd.DataFrame:
         bad = span_problem(out, edit.changed())
         if bad is not None:
             raise InstanceError(f"'recipients[{out.index[bad[0]]}]': {bad[1]}")
+    if table == "clusters" and "min_links" in edit.cols:
+        bad = links_problem(out, edit.changed())
+        if bad is not None:
+            raise InstanceError(f"'clusters[{out.index[bad[0]]}].min_links': {bad[1]}")
     return out
 
 
@@ -343,7 +366,7 @@ def with_params(inst, changes: Mapping[str, Any]):
     :meth:`Instance.with_params`). Only the changed values are checked, then the rules of
     the whole instance; ``inst`` is never modified."""
     t0 = time.perf_counter()
-    settings, cells = [], {"partners": [], "recipients": [], "pairs": []}
+    settings, cells = [], {"partners": [], "recipients": [], "pairs": [], "clusters": []}
     for key, value in changes.items():
         key = check_param_path(inst, key)
         m = _CELL.fullmatch(key)
@@ -355,7 +378,7 @@ def with_params(inst, changes: Mapping[str, Any]):
     raw, params, types = (apply_settings(inst, settings) if settings
                           else (copy.deepcopy(inst.raw.get("params", {})),
                                 copy.deepcopy(inst.params), inst.types))
-    parts = {t: _region_table(inst, t, cells[t]) for t in ("partners", "recipients")
+    parts = {t: _region_table(inst, t, cells[t]) for t in ("partners", "recipients", "clusters")
              if cells[t]}
     lines = inst.lines
     if cells["pairs"]:
@@ -380,12 +403,21 @@ def _raw_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     return pairs.reset_index().astype(object)
 
 
+def _raw_clusters(clusters: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A typed clusters table as raw cells (members stay tuples of ids); None when empty."""
+    if clusters is None or len(clusters) == 0:
+        return None
+    return clusters.reset_index().astype(object)
+
+
 def with_tables(inst, partners: pd.DataFrame | None = None,
-                recipients: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None):
+                recipients: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None,
+                clusters: pd.DataFrame | None = None):
     """A validated copy of ``inst`` with whole tables replaced (see
     :meth:`Instance.with_tables`): every value of the new tables is checked."""
     P = _raw_table(inst.partners if partners is None else partners)
     R = _raw_table(inst.recipients if recipients is None else recipients)
     PP = _raw_pairs(inst.pairs if pairs is None else pairs)
+    C = _raw_clusters(inst.clusters if clusters is None else clusters)
     return type(inst).from_tables(copy.deepcopy(inst.raw.get("params", {})), P, R, PP,
-                                  path=inst.path)
+                                  path=inst.path, clusters=C)

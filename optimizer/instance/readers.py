@@ -19,14 +19,14 @@ import pandas as pd
 from .. import limits
 from ..errors import InstanceError
 from ..schema import MAX_KEY_PARTS, MAX_TOML_BYTES, MAX_TOML_DEPTH, MAX_TOML_KEYS
-from .origin import FILES, FOLDER, LINE, SETTINGS_FILE, Origin
+from .origin import FILES, FOLDER, LINE, OPTIONAL_TABLES, SETTINGS_FILE, Origin
 
 
 @dataclass(frozen=True)
 class RawInstance:
     """An instance as read, before validation: the settings as parsed (nested dicts), the
     tables as cells (text, or numbers and booleans from a workbook) with their ``_line``
-    column, ``pairs`` None when there are none, and where each came from."""
+    column, ``pairs`` and ``clusters`` None when there are none, and where each came from."""
 
     settings: dict
     partners: pd.DataFrame
@@ -34,6 +34,7 @@ class RawInstance:
     pairs: pd.DataFrame | None
     origin: Origin = FOLDER
     path: str | None = None
+    clusters: pd.DataFrame | None = None
 
 
 BOMS = ((b"\x00\x00\xfe\xff", "UTF-32 BE"), (b"\xff\xfe\x00\x00", "UTF-32 LE"),
@@ -205,7 +206,8 @@ def read_toml(path: Path) -> dict:
 
 
 def read_folder(folder: Path) -> RawInstance:
-    """The raw settings and tables of an instance folder (``pairs.csv`` may be missing)."""
+    """The raw settings and tables of an instance folder (``pairs.csv`` and ``clusters.csv``
+    may be missing)."""
     toml_path = folder / SETTINGS_FILE
     if not toml_path.is_file():
         raise InstanceError("the file is missing from the instance folder", file=SETTINGS_FILE)
@@ -214,11 +216,12 @@ def read_folder(folder: Path) -> RawInstance:
     for key, fname in FILES.items():
         fpath = folder / fname
         if not fpath.is_file():
-            if key == "pairs":
+            if key in OPTIONAL_TABLES:
                 tables[key] = None
                 continue
             raise InstanceError("the file is missing from the instance folder", file=fname)
-        tables[key] = read_csv_table(fpath, limits.MAX_PAIR_ROWS if key == "pairs"
-                                     else limits.MAX_REGIONS)
+        tables[key] = read_csv_table(fpath, {"pairs": limits.MAX_PAIR_ROWS,
+                                             "clusters": limits.MAX_CLUSTERS}.get(
+                                                 key, limits.MAX_REGIONS))
     return RawInstance(settings, tables["partners"], tables["recipients"], tables["pairs"],
-                       FOLDER, str(folder))
+                       FOLDER, str(folder), clusters=tables["clusters"])

@@ -13,10 +13,11 @@ import pandas as pd
 
 from .. import limits
 from ..errors import InstanceError
-from ..schema import INF, TABLES, Column, column_for, range_problem
+from ..schema import INF, TABLES, Column, column_for, range_problem, suggest
+from .clusters import empty_clusters
 from .origin import FOLDER, LINE, Origin
 from .settings import normalise_params
-from .values import as_bool, check_name, is_blank, name_problem
+from .values import as_bool, check_name, is_blank, name_problem, shown
 
 PAIR_VALUES = ("comp", "pot", "ben", "allowed", "fixed")
 OPTIONAL_PAIR_VALUES = {"trust0": 0.0}
@@ -290,15 +291,119 @@ def pair_table(pairs, params: dict, p_ids: set, r_ids: set, origin: Origin) -> p
     return out
 
 
+MEMBER_SEPARATOR = ";"
+"""Separates the member ids of a cluster in one cell (``A;B``)."""
+CLUSTER_DEFAULTS = {"setup": 0.0, "synergy": 0.0, "min_links": 1}
+"""The defaults of the cluster columns a file may leave out (or leave empty)."""
+
+
+def member_ids(value) -> list[str]:
+    """The ids of one members cell: ``A; B`` (spaces around ids and empty items ignored),
+    or a list or tuple of ids (a typed table given back to :meth:`Instance.with_tables`)."""
+    if isinstance(value, (list, tuple)):
+        items = [str(v) for v in value]
+    elif is_blank(value):
+        items = []
+    else:
+        items = str(value).split(MEMBER_SEPARATOR)
+    return [v.strip() for v in items if v.strip()]
+
+
+def _members(df, column: str, known: list, other: list, origin: Origin) -> list[tuple]:
+    """The members of each cluster in ``column`` (partners or recipients): known ids, each
+    once, at least one."""
+    who, other_who = column[:-1], ("recipient" if column == "partners" else "partner")
+    out, known_set, other = [], set(known), set(other)
+    for i, value in enumerate(df[column]):
+        loc = {"file": origin.file("clusters"), "row": origin.row_of(df, i, "id"),
+               "column": column}
+        ids = member_ids(value)
+        if not ids:
+            raise InstanceError(f"the cluster has no {who}: list the ids of its {column}, "
+                                f"separated by '{MEMBER_SEPARATOR}'", **loc)
+        seen = set()
+        for ident in ids:
+            if ident in seen:
+                raise InstanceError(f"the {who} {shown(ident)} is listed twice", **loc)
+            seen.add(ident)
+            if ident in known_set:
+                continue
+            near = suggest(ident, known)
+            hint = (f" ('{ident}' is a {other_who}: list it under {other_who}s)"
+                    if ident in other else f" (did you mean '{near}'?)" if near else "")
+            raise InstanceError(f"the {who} {shown(ident)} is not in {origin.ref(column)}"
+                                + hint, **loc)
+        out.append(tuple(ids))
+    return out
+
+
+def links_problem(C: pd.DataFrame, rows=None) -> tuple[int, str] | None:
+    """The first cluster (of ``rows``, default all) whose min_links is more than its member
+    pairs (partners x recipients), with the message, or None."""
+    idx = range(len(C)) if rows is None else rows
+    for i in idx:
+        i = int(i)
+        nd, nr = len(C["partners"].iat[i]), len(C["recipients"].iat[i])
+        need = C["min_links"].iat[i]
+        if need > nd * nr:
+            n = nd * nr
+            return i, (f"min_links is {need:g} but the cluster has only {n} member "
+                       f"pair{'s' * (n != 1)} ({nd} partner{'s' * (nd != 1)} x {nr} "
+                       f"recipient{'s' * (nr != 1)}): it could never be formed")
+    return None
+
+
+def _check_cluster_count(n: int, nd: int, nr: int, origin: Origin) -> None:
+    """Clusters, and clusters x partners x recipients, within the limits of
+    docs/performance.md."""
+    file = origin.file("clusters")
+    if n > limits.MAX_CLUSTERS:
+        raise InstanceError(f"has {n:,} clusters, more than the {limits.MAX_CLUSTERS:,} "
+                            "regcollab takes (docs/performance.md)", file=file)
+    if n * nd * nr > limits.MAX_CLUSTER_CELLS:
+        raise InstanceError(f"{n:,} clusters x {nd:,} partners x {nr:,} recipients make "
+                            f"{n * nd * nr:,} cells of membership, more than the "
+                            f"{limits.MAX_CLUSTER_CELLS:,} regcollab holds (docs/performance.md)",
+                            file=file)
+
+
+def cluster_table(df: pd.DataFrame | None, p_ids: list, r_ids: list, resources: tuple,
+                  origin: Origin) -> pd.DataFrame:
+    """The typed clusters table, indexed by id: name, partners and recipients (tuples of ids,
+    in the order given), setup, synergy, min_links; empty without ``clusters.csv``."""
+    if df is None:
+        return empty_clusters()
+    check_columns(df, "clusters", origin, resources)
+    if len(df) == 0:
+        return empty_clusters()
+    _check_cluster_count(len(df), len(p_ids), len(r_ids), origin)
+    spec = {c.name: c for c in TABLES["clusters"]}
+    ids = check_ids(df, "clusters", origin)
+    C = pd.DataFrame(index=pd.Index(ids, name="id", dtype=object))
+    C["name"] = region_names(df, ids, "clusters", origin)
+    C["partners"] = _members(df, "partners", p_ids, r_ids, origin)
+    C["recipients"] = _members(df, "recipients", r_ids, p_ids, origin)
+    for c, default in CLUSTER_DEFAULTS.items():
+        C[c] = parse_column(df, c, spec[c], "clusters", origin, "id", default=default)
+    C["min_links"] = C["min_links"].astype(int)
+    bad = links_problem(C)
+    if bad is not None:
+        raise InstanceError(bad[1], file=origin.file("clusters"),
+                            row=origin.row_of(df, bad[0], "id"), column="min_links")
+    _extra_columns(df, C, "clusters")
+    return C
+
+
 def _lines(df) -> list:
     return [int(v) for v in df[LINE]] if df is not None and LINE in df else []
 
 
 def validate_tables(settings, partners: pd.DataFrame, recipients: pd.DataFrame,
-                    pairs: pd.DataFrame | None = None, origin: Origin = FOLDER) -> dict:
+                    pairs: pd.DataFrame | None = None, origin: Origin = FOLDER,
+                    clusters: pd.DataFrame | None = None) -> dict:
     """Validate raw settings and tables (cells as text or numbers) into typed ones: the
-    fields of an :class:`Instance` (params, partners, recipients, pairs, resources, types and
-    the lines the rows came from).
+    fields of an :class:`Instance` (params, partners, recipients, pairs, clusters, resources,
+    types and the lines the rows came from).
 
     Every message is located by ``origin`` (see :class:`~.origin.Origin`)."""
     check_counts(partners, recipients, origin)
@@ -310,8 +415,9 @@ def validate_tables(settings, partners: pd.DataFrame, recipients: pd.DataFrame,
     P = partner_table(partners, p_ids, resources, origin)
     R = recipient_table(recipients, r_ids, resources, origin)
     PP = pair_table(pairs, params, set(P.index), set(R.index), origin)
+    C = cluster_table(clusters, p_ids, r_ids, resources, origin)
     # where each row came from, for messages about whole rows
     lines = {"partners": _lines(partners), "recipients": _lines(recipients),
-             "pairs": _lines(pairs)}
-    return {"params": params, "partners": P, "recipients": R, "pairs": PP,
+             "pairs": _lines(pairs), "clusters": _lines(clusters)}
+    return {"params": params, "partners": P, "recipients": R, "pairs": PP, "clusters": C,
             "resources": resources, "types": types, "lines": lines}

@@ -1,8 +1,9 @@
 """The reader of instance workbooks: the sheets of an ``.xlsx`` file as raw tables and
 settings, like the files of a folder (``readers.py``), with their sheets and rows.
 
-- ``partners``, ``recipients`` and (optional) ``pairs``: the CSV files, one row per row, the
-  header in the first row that holds a value (row numbers in messages are the sheet's);
+- ``partners``, ``recipients`` and (optional) ``pairs`` and ``clusters``: the CSV files, one
+  row per row, the header in the first row that holds a value (row numbers in messages are
+  the sheet's);
 - ``parameters``: what ``instance.toml`` holds, one setting a row: ``key`` (the dotted path,
   e.g. ``objective.lambda`` or ``types.platform.setup``), ``value`` and ``type`` (number,
   integer, text, bool, list, table, date, datetime, time).
@@ -26,7 +27,7 @@ import pandas as pd
 from ..errors import InstanceError
 from ..schema import column_for
 from ..xlsx import Sheet, Unreadable, XlsxBook, column_letter, need_reader, parse_ref
-from .origin import LINE, TABLES, Origin, workbook_origin
+from .origin import LINE, OPTIONAL_TABLES, TABLES, Origin, workbook_origin
 from .readers import RawInstance
 
 TABLE_SHEETS = TABLES
@@ -315,7 +316,7 @@ def read_table(book: XlsxBook, name: str, where: str, table: str | None = None
     """One table sheet as a DataFrame of cells (text, numbers, booleans) with ``_line``, and
     the row of its header; (None, 1) when the book has no such sheet.
 
-    ``table`` (partners, recipients, pairs) checks each cell against the schema's kind of its
+    ``table`` (partners, recipients, pairs, clusters) checks each cell against the schema's kind of its
     column (see :func:`_sheet_cell`); every cell a table cannot use is an error naming the
     sheet, row (with the row's id) and column."""
     sheet_name = book.find(name)
@@ -431,7 +432,8 @@ def read_workbook(path) -> RawInstance:
         for name in TABLE_SHEETS:
             tables[name], headers[name] = read_table(book, name, f"{label}, sheet {name}",
                                                      table=name)
-            if tables[name] is None and name != "pairs":
+            if tables[name] is None and name not in OPTIONAL_TABLES:
                 raise InstanceError(f"the sheet '{name}' is missing", file=label)
     return RawInstance(settings, tables["partners"], tables["recipients"], tables["pairs"],
-                       workbook_origin(label, headers, setting_rows), str(path))
+                       workbook_origin(label, headers, setting_rows), str(path),
+                       clusters=tables["clusters"])

@@ -3,8 +3,8 @@
 An instance workbook holds the tables of an instance folder as sheets (read by
 :mod:`optimizer.instance.xlsx_reader`):
 
-- ``partners``, ``recipients`` and (optional) ``pairs``: the CSV files, one row per row, the
-  header in row 1;
+- ``partners``, ``recipients`` and (optional) ``pairs`` and ``clusters``: the CSV files, one
+  row per row, the header in row 1;
 - ``parameters``: what ``instance.toml`` holds, one setting a row: ``key``, ``value``,
   ``type`` and, only for reading, the ``default`` and a ``description``.
   :func:`folder_to_workbook` lists every setting there is, the ones the instance does not set
@@ -32,7 +32,7 @@ import pandas as pd
 from ..errors import InputError, InstanceError
 from ..files import atomic_dir
 from ..instance import Instance, read_csv_table, read_toml
-from ..instance.origin import LINE
+from ..instance.origin import LINE, OPTIONAL_TABLES
 from ..instance.xlsx_reader import (
     PARAM_SHEET,
     README_SHEET,
@@ -230,7 +230,7 @@ def folder_to_workbook(folder, path) -> Path:
     for name in TABLE_SHEETS:
         f = folder / f"{name}.csv"
         if not f.is_file():
-            if name == "pairs":
+            if name in OPTIONAL_TABLES:
                 continue
             raise InstanceError("the file is missing from the instance folder", file=f.name)
         header, rows = _csv_rows(f, name)
@@ -267,7 +267,8 @@ def workbook_to_folder(path, folder) -> Path:
     path = Path(path)
     raw = read_raw_workbook(path)
     extra = read_extra_sheets(path)
-    tables = {"partners": raw.partners, "recipients": raw.recipients, "pairs": raw.pairs}
+    tables = {"partners": raw.partners, "recipients": raw.recipients, "pairs": raw.pairs,
+              "clusters": raw.clusters}
     with atomic_dir(folder) as tmp:
         (tmp / "instance.toml").write_text(tomli_w.dumps(raw.settings, multiline_strings=True),
                                            encoding="utf-8")
