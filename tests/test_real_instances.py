@@ -63,7 +63,7 @@ def test_default_solve_is_optimal_and_checked(solved, name):
     inst, sol, secs = solved[name]
     assert sol.summary["status"] == "optimal", sol.summary.get("message")
     check_solution(sol)
-    assert secs < 20, f"{name} took {secs:.1f} s"
+    # (its time is measured in bench/real_instances.py, against the demo's in one run)
     covered = set(sol.pairings["recipient"].astype(str))
     assert covered == set(inst.recipients.index.astype(str)), "every recipient has a partner"
 
