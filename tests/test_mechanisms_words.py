@@ -305,3 +305,32 @@ def test_workbook_has_partners_and_clusters_sheets(folder):
             if r and str(r[0]).startswith("participation[")]
     assert {r[1] for r in sens} == {"Harbour City participation (return)",
                                     "Delta City participation (return)"}
+
+
+# --------------------------------------------------------------------- price of participation
+def test_price_of_participation(shared, shared_inst, folder):
+    """With the why re-solves (auto on the demo) the summary has the same problem's
+    efficiency and equity without sharing and without any return required (one more solve),
+    and the report's trade-off section says how participation moves them; without the
+    re-solves it is not computed, and the report says how to get it."""
+    w = shared.summary.sharing["without"]
+    plain = solve(with_clusters(load_instance("demo")))  # the clusters stay
+    assert w["status"] == "optimal"
+    assert w["efficiency"] == pytest.approx(plain.efficiency)
+    assert w["equity"] == pytest.approx(plain.equity)
+    assert "without" not in solve(shared_inst, why=False).summary.sharing
+    assert "without" not in (plain.summary.sharing or {})
+    pytest.importorskip("jinja2")
+    from optimizer.report import load_results
+    from optimizer.report.mechanisms import participation
+
+    text = participation(load_results(folder))["text"]
+    assert "Participation moves efficiency by" in text
+    from optimizer.report import build_html
+
+    html = build_html(load_results(folder))
+    assert '<h3 id="participation">The price of participation</h3>' in html
+    res = load_results(folder)
+    res.summary = {**res.summary, "sharing": {k: v for k, v in res.summary["sharing"].items()
+                                              if k != "without"}}
+    assert participation(res) == {"text": None}

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .charts import _png, _rc, chart_label
+from .measures import num
 from .results import Results
 from .sections import table
 
@@ -67,6 +68,32 @@ def clusters(res: Results) -> dict | None:
     first = _first(C)
     return {"table": table(C, cols), "n": len(first),
             "formed": int(sum(_true(v) for v in first["formed"]))}
+
+
+def participation(res: Results) -> dict | None:
+    """The price of participation for the trade-off section: the plan's efficiency and equity
+    against the same problem's with no income share and no return required (summary.json's
+    ``sharing.without``); None without sharing."""
+    s = res.summary
+    sh = s.get("sharing")
+    if not sh or s.get("efficiency") is None:
+        return None
+    w = sh.get("without")
+    if not w:
+        return {"text": None}
+    E, Q = s["efficiency"], s["equity"]
+    if w.get("efficiency") is None:
+        return {"text": f"Without income sharing and without any return required the same "
+                        f"problem has no plan ({w.get('status')})."}
+    dE, dQ = E - w["efficiency"], Q - w["equity"]
+    pct = f" ({num(100 * dE / w['efficiency'], 3)}%)" if w["efficiency"] else ""
+    return {"text": f"With income sharing (shares {', '.join(f'{v:g}' for v in sh['levels'])}; "
+                    f"partners require {num(sh.get('required', 0.0))} in all) this plan has "
+                    f"efficiency {num(E)} and equity {num(Q)}; the same problem with no income "
+                    f"share and no return required has efficiency {num(w['efficiency'])} and "
+                    f"equity {num(w['equity'])}. Participation moves efficiency by "
+                    f"{'+' if dE >= 0 else ''}{num(dE)}{pct} and equity by "
+                    f"{'+' if dQ >= 0 else ''}{num(dQ)}."}
 
 
 def _true(v) -> bool:
