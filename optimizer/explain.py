@@ -9,6 +9,9 @@
 - what binds it: the rules that hold at their bound around it (supply used up, absorptive
   capacity full, span of partners reached, access floor or capacity rule just met, smallest
   scale of the type);
+- with income sharing (MODEL-v2 B), why this share: the partner's required return against
+  its credited shares and spillover, the least level that keeps it taking part, what a lower
+  share would give the recipient (and a re-solve at the least level);
 - what the alternatives would cost, by re-solving the plan's own problem with each other
   eligible type forced on the pair, and with the pair forbidden (when it is paired) or forced
   (when it is not); each with the change in efficiency and equity and the pairings that change.
@@ -380,7 +383,8 @@ def _sharing(sol, ex: PairExplanation, r: int, clock) -> dict:
     if not len(row) or not np.isfinite(row["share"].iat[0]):
         return {}
     a = sol.instance.arrays
-    level, S, G = float(row["share"].iat[0]), float(row["credited"].iat[0]), float(row["gain"].iat[0])
+    level, S = float(row["share"].iat[0]), float(row["credited"].iat[0])
+    G = float(row["gain"].iat[0])
     parts = sol.partners
     parts = parts[parts["round"] == 1] if "round" in parts.columns else parts
     me = parts.set_index("partner").loc[ex.partner]

@@ -88,7 +88,8 @@ def participation(res: Results) -> dict | None:
     dE, dQ = E - w["efficiency"], Q - w["equity"]
     pct = f" ({num(100 * dE / w['efficiency'], 3)}%)" if w["efficiency"] else ""
     return {"text": f"With income sharing (shares {', '.join(f'{v:g}' for v in sh['levels'])}; "
-                    f"partners require {num(sh.get('required', 0.0))} in all) this plan has "
+                    f"partners require {num(sh.get('required', 0.0))} in the first round) this "
+                    f"plan has "
                     f"efficiency {num(E)} and equity {num(Q)}; the same problem with no income "
                     f"share and no return required has efficiency {num(w['efficiency'])} and "
                     f"equity {num(w['equity'])}. Participation moves efficiency by "
@@ -119,7 +120,8 @@ def fig_sharing(res: Results) -> str | None:
                 label="spillover")
         ax.set_yticks(y, [chart_label(v, i) for v, i in zip(p["name"], p["partner"])])
         ax.invert_yaxis()
-        ax.set_xlabel("return over the plan period (gain units)")
+        unit = (res.summary.get("units") or {}).get("gain") or "gain units"
+        ax.set_xlabel(f"return over the plan period ({unit})")
         ax.set_title("Each partner's return against what it requires")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         fig.tight_layout()
@@ -155,7 +157,7 @@ def fig_clusters(res: Results) -> str | None:
 
         ax2.barh(y + 0.2, C["synergy_gain"], height=0.38, color=colour, label="synergy gain")
         ax2.barh(y - 0.2, C["setup"], height=0.38, color="#fdae6b", label="setup")
-        ax2.set_xlabel("gain units")
+        ax2.set_xlabel((res.summary.get("units") or {}).get("gain") or "gain units")
         ax2.set_title("Synergy gain against setup")
         handles = [h for a_ in (ax, ax2) for h in a_.get_legend_handles_labels()[0]]
         fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=3,
