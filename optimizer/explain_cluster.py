@@ -63,7 +63,7 @@ def find_cluster(inst, token: str) -> int:
         hits = [g for g, (i, n) in enumerate(zip(ids, cl["name"].astype(str))) if how(i, n)]
         if len(hits) == 1:
             return hits[0]
-    raise InputError(f"there is no cluster '{token}'; the clusters are "
+    raise InputError(f"--cluster {token}: there is no cluster '{token}'; the clusters are "
                      + ", ".join(f"{i} ({n})" for i, n in zip(ids, cl["name"])))
 
 
