@@ -9,6 +9,9 @@
 - what binds it: the rules that hold at their bound around it (supply used up, absorptive
   capacity full, span of partners reached, access floor or capacity rule just met, smallest
   scale of the type);
+- with income sharing (MODEL-v2 B), why this share: the partner's required return against
+  its credited shares and spillover, the least level that keeps it taking part, what a lower
+  share would give the recipient (and a re-solve at the least level);
 - what the alternatives would cost, by re-solving the plan's own problem with each other
   eligible type forced on the pair, and with the pair forbidden (when it is paired) or forced
   (when it is not); each with the change in efficiency and equity and the pairings that change.
@@ -30,7 +33,7 @@ from .rules import BY_NAME
 from .rules.base import BINDING
 from .rules.pairing import scale_source
 from .solution import extract_tables
-from .typology import pair_alternatives, pair_columns, type_thresholds
+from .typology import pair_alternatives, pair_columns, type_thresholds, what_if
 
 
 
@@ -90,6 +93,7 @@ class PairExplanation:
     binding: list = field(default_factory=list)  # sentences
     alternatives: list = field(default_factory=list)  # Alternative
     rounds: list = field(default_factory=list)  # per round: type, trust, types it lacks trust for
+    sharing: dict = field(default_factory=dict)  # why this share (MODEL-v2 B), see _sharing
     verdict: str = ""
     units: dict = field(default_factory=dict)
 
@@ -102,6 +106,13 @@ class PairExplanation:
         d["alternatives"] = [{k: v for k, v in asdict(a).items() if k != "scales"}
                              | {"sentence": a.sentence(self.units.get("gain", ""))}
                              for a in self.alternatives]
+        if not d["sharing"]:
+            del d["sharing"]
+        elif self.sharing.get("least_alternative") is not None:
+            alt = self.sharing["least_alternative"]
+            d["sharing"]["least_alternative"] = (
+                {k: v for k, v in asdict(alt).items() if k != "scales"}
+                | {"sentence": alt.sentence(self.units.get("gain", ""))})
         if not d["rounds"]:  # one round: as before rounds existed
             del d["rounds"]
         return d
@@ -214,6 +225,8 @@ def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
     if resolve and ex.candidate:
         ex.alternatives = _alternatives(sol, ex, d, r, names, clock, progress)
     ex.rounds = pair_rounds(sol, partner, recipient, ex.eligible)
+    if ex.chosen is not None:
+        ex.sharing = _sharing(sol, ex, r, clock if resolve else False)
     ex.verdict = _verdict(ex)
     return ex
 
@@ -356,6 +369,92 @@ def _alternatives(sol, ex: PairExplanation, d: int, r: int, names: dict, clock,
                                                       P2["type"])), names)
         out.append(alt)
     return out
+
+
+def _sharing(sol, ex: PairExplanation, r: int, clock) -> dict:
+    """Why this share (MODEL-v2 B, first round): the level chosen, the partner's required
+    return against its credited shares and spillover, the least level that would keep it
+    taking part (the rest of the plan as it is), what each lower level would give back to
+    the recipient, and (``clock`` not False) a re-solve with the least level forced."""
+    P = sol.pairings
+    if "share" not in P.columns or sol.partners is None:
+        return {}
+    row = P[(P["partner"] == ex.partner) & (P["recipient"] == ex.recipient)]
+    if not len(row) or not np.isfinite(row["share"].iat[0]):
+        return {}
+    a = sol.instance.arrays
+    level, S = float(row["share"].iat[0]), float(row["credited"].iat[0])
+    G = float(row["gain"].iat[0])
+    parts = sol.partners
+    parts = parts[parts["round"] == 1] if "round" in parts.columns else parts
+    me = parts.set_index("partner").loc[ex.partner]
+    need = float(me["required"]) - (float(me["return"]) - S)  # what this pairing must credit
+    levels = sorted(float(v) for v in a["share_levels"])
+    tol = 1e-9 * max(1.0, abs(need))
+    least = next((v for v in levels if v * G >= need - tol), None)
+    per_u = 1.0 / (a["pop"][r] * a["target"][r])
+    lower = [{"level": v, "recipient_gain": (level - v) * G, "u_added": (level - v) * G * per_u,
+              "keeps_participation": least is not None and v >= least - 1e-12}
+             for v in levels if v < level - 1e-12]
+    out = {"level": level, "credited": S, "gain": G, "required": float(me["required"]),
+           "return": float(me["return"]), "spillover": float(me["spillover"]),
+           "other_return": float(me["return"]) - S, "needed_here": need, "least_level": least,
+           "lower": lower, "least_alternative": None}
+    if clock is not False and least is not None and least < level - 1e-12:
+        out["least_alternative"] = _share_forced(sol, ex, least, clock)
+    return out
+
+
+def _share_forced(sol, ex: PairExplanation, level: float, clock) -> Alternative | None:
+    """Re-solve the plan's own problem with the pair's first-round share forced to ``level``."""
+    am = sol.model
+    cols = am.share_columns[0] if am.share_columns else None
+    if cols is None:
+        return None
+    d = sol.instance.partners.index.get_loc(ex.partner)
+    r = sol.instance.recipients.index.get_loc(ex.recipient)
+    p = np.flatnonzero((am.pair_d[cols.pairs] == d) & (am.pair_r[cols.pairs] == r))
+    if not len(p):
+        return None
+    j = int(np.flatnonzero(np.isclose(cols.levels, level))[0])
+    w = what_if(sol, ([int(cols.W[p[0], j])], [1.0]),
+                clock.share(1) if clock is not None else None)
+    scales = {"objective": float(sol.final_problem.objective @ sol.x),
+              "efficiency": sol.efficiency, "equity": sol.equity}
+    return Alternative(label=f"at a share of {level:g}", kind="share", type=None,
+                       status=w.status, loss=w.loss, d_efficiency=w.d_efficiency,
+                       d_equity=w.d_equity, scales=scales)
+
+
+def share_sentence(ex: PairExplanation) -> str:
+    """The words for why this share (empty when the pairing does not share)."""
+    sh = ex.sharing
+    if not sh:
+        return ""
+    pn, rn = ex.partner_name, ex.recipient_name
+    s = (f"{pn} is credited a share of {sh['level']:g} of this pairing's gain "
+         f"({_fmt(sh['credited'])} of {_fmt(sh['gain'])}). It requires a return of "
+         f"{_fmt(sh['required'])} on what it sends and gets {_fmt(sh['return'])} in all "
+         f"({_fmt(sh['other_return'])} from its other shares and spillover)")
+    least = sh["least_level"]
+    if sh["required"] <= 0:
+        s += "; it requires no return, so any share would keep it taking part."
+    elif least is None:
+        s += "; no share level of this pairing alone covers what it requires."
+    elif least >= sh["level"] - 1e-12:
+        s += (f"; {sh['level']:g} is the least share that keeps it taking part (this pairing "
+              f"must credit it {_fmt(max(sh['needed_here'], 0.0))}).")
+    else:
+        s += (f"; a share of {least:g} would already keep it taking part (this pairing must "
+              f"credit it {_fmt(max(sh['needed_here'], 0.0))}).")
+    for lo in sh["lower"]:
+        s += (f" At {lo['level']:g} {rn} would keep {_fmt(lo['recipient_gain'])} more of the "
+              f"gain (its outcome +{100 * lo['u_added']:.3g}% of its target)"
+              + ("" if lo["keeps_participation"] else f", but {pn} would not take part") + ".")
+    alt = sh.get("least_alternative")
+    if alt is not None:
+        s += f" Re-solved with the share at {least:g}, {_cost_words(alt)}."
+    return s
 
 
 def _verdict(ex: PairExplanation) -> str:

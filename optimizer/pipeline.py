@@ -86,6 +86,7 @@ def _run(inst: Instance, options: RunOptions) -> Solution:
     sol = plan_solution(run, x, pol, final, table, problem, starts,
                         "time_limit" if beaten else status, beaten)
     add_reasons(sol, run)
+    participation_price(sol, run)
     return sol
 
 
@@ -361,6 +362,25 @@ def add_reasons(sol: Solution, run: Run) -> None:
     sol.summary.why_resolves = "done" if resolve else (
         "skipped (a time limit is set, or the instance is large; ask with why=True / --why)")
     sol.summary.timings["explain"] = round(time.perf_counter() - t0, 4)
+    _total_time(sol.summary.timings, run.t_start, run.inst.load_seconds)
+
+
+def participation_price(sol: Solution, run: Run) -> None:
+    """The price of participation (MODEL-v2 B): summary.json's ``sharing.without``, the
+    efficiency and equity of the same problem with no income share and no return required,
+    one more solve; made with the why re-solves (when they are done: ``--why``, or "auto" on
+    small instances without a time limit)."""
+    sh = sol.summary.sharing
+    if not sh or sol.summary.why_resolves != "done":
+        return
+    t0 = time.perf_counter()
+    inst = run.inst_eff.with_params({"sharing.levels": [], **{
+        f"resources.{k}.return_min": 0.0 for k in run.inst_eff.resources}})
+    plain = _run(inst, run.options.replace(why=False))
+    sh["without"] = {"status": plain.status, "efficiency": plain.efficiency if plain.has_plan
+                     else None, "equity": plain.equity if plain.has_plan else None}
+    sol.summary.timings["explain"] = round(sol.summary.timings.get("explain", 0.0)
+                                           + time.perf_counter() - t0, 4)
     _total_time(sol.summary.timings, run.t_start, run.inst.load_seconds)
 
 

@@ -126,6 +126,20 @@ def held_pairings(am, sol) -> np.ndarray:
     return zval
 
 
+def held_choices(am, sol) -> tuple[np.ndarray, np.ndarray]:
+    """The plan's other binaries, held like its pairings: the share level of every sharing
+    pairing (w) and whether each cluster is formed (c), as (columns of ``am``, values). On the
+    model of a changed instance they are matched block by block (same levels, same clusters)."""
+    m0 = sol.model
+    z0 = np.arange(m0.z.start, m0.z.stop)
+    theirs = np.setdiff1d(m0.binary_columns, z0)
+    mine = np.setdiff1d(am.binary_columns, np.arange(am.z.start, am.z.stop))
+    if am is not m0 and len(mine) != len(theirs):
+        raise InputError("the changed instance has other share levels or clusters than the "
+                         "plan: its choices cannot be held")
+    return mine, np.round(sol.x[theirs])
+
+
 @dataclass
 class HeldLP:
     """The LP of a plan with its pairings held, as handed to HiGHS."""
@@ -195,6 +209,8 @@ def held_lp(sol, am=None, which: str = "plan") -> HeldLP:
     zb, xb = lm.col_blocks["z"], lm.col_blocks["x"]
     lo, hi = lm.col_lower.copy(), lm.col_upper.copy()
     lo[zb.start:zb.stop] = hi[zb.start:zb.stop] = zval
+    cols, vals = held_choices(am, sol)  # share levels and clusters (MODEL-v2 B, C)
+    lo[cols] = hi[cols] = vals
     on = zval[am.x_z] > 0.5
     hi[xb.start:xb.stop] = np.where(on, INF, 0.0)
     arrays = LpArrays.of(lm, obj.vector, integrality=False).but(col_lower=lo, col_upper=hi)

@@ -56,6 +56,7 @@ BAD = {
     ("explain", "--pair"): {"values": ["", ":", "A-X", "A:Nowhere", "Nowhere:X", "A:X:Y"]},
     ("explain", "--partner"): {"values": ["A", "Nowhere"]},
     ("explain", "--recipient"): {"values": ["X", "Nowhere"]},
+    ("explain", "--cluster"): {"values": ["", "Nowhere"]},  # the demo has no clusters
     ("sensitivity", "--objective"): {"values": ["cost"]},
     ("diagnose", "--max-conflicts"): ["0", "1000000"],
     ("diagnose", "--time-limit"): ["0"],

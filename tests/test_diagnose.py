@@ -322,3 +322,12 @@ def test_large_model_routes_find_the_same_kind_of_conflict(demo, monkeypatch, ro
         assert all(c.method == "iis" for c in d.conflicts)
     d = diagnose(demo.with_params({"balance.alpha": 1.0}))
     assert d.conflicts[0].headline.startswith("the access floors for funds of Hill County")
+
+
+def test_participation_has_a_headline_and_a_setting():
+    """The participation rule (MODEL-v2 B) is tried for a headline and its return_min is
+    suggested, as the balance rules' settings are (tests/test_mechanisms_words.py has the
+    conflict itself)."""
+    from optimizer.rules import HEADLINE_ORDER, SENTENCE_ORDER, SETTING_ORDER
+
+    assert {"participation"} <= set(HEADLINE_ORDER) & set(SETTING_ORDER) & set(SENTENCE_ORDER)

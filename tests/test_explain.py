@@ -191,3 +191,16 @@ def test_table_colours_keep_columns_aligned(monkeypatch):
     plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in text.splitlines()]
     assert len({len(line) for line in plain[2:]}) == 1  # rows as wide as each other
     assert plain[2].endswith(" 1") and plain[3].endswith("22")
+
+
+def test_no_share_words_without_sharing(demo):
+    """A plan without [sharing] has no 'why this share' (explain's output as before issue 15),
+    and explain needs a pair or a cluster."""
+    sol = solve(demo, why=False)
+    d, r = sol.pairings["partner"].iat[0], sol.pairings["recipient"].iat[0]
+    ex = explain_pair(sol, d, r, resolve=False)
+    assert ex.sharing == {} and "sharing" not in ex.as_dict()
+    res = invoke("explain", "demo")
+    assert res.exit_code == 2 and "--cluster ID" in res.output
+    res = invoke("explain", "demo", "--cluster", "G1")
+    assert res.exit_code == 2 and "has no clusters" in res.output

@@ -264,3 +264,16 @@ def test_balance_csv_carries_the_reports_prices(demo, tmp_path):
     price = dict(zip(sc["row"], sc["shadow_price"]))
     assert bal["shadow_price"].notna().all()
     assert np.allclose(bal["shadow_price"], [price[r] for r in bal["row"]])
+
+
+def test_participation_is_reported_and_the_choices_are_held():
+    """The participation rule (MODEL-v2 B) is a reported row with its own words; the rows on
+    share levels and clusters alone are constants once the plan's choices are held."""
+    from optimizer.sensitivity import IMPLIED_ROWS, REPORTED_ROWS
+
+    assert "participation" in REPORTED_ROWS
+    assert {"share_level", "cluster_links", "cluster_waiver"} <= set(IMPLIED_ROWS)
+    from optimizer.rules import BY_NAME
+
+    up, down = BY_NAME["participation"].change(lambda i=0: "Shenzhen", lambda i: "SZ")
+    assert up == "one unit more of return required by Shenzhen"

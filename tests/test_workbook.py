@@ -292,6 +292,7 @@ def test_results_workbook(demo_results):
     sol, out, wb = demo_results
     assert wb.sheetnames[:5] == ["summary", "pairings", "allocations", "recipients", "balance"]
     assert {"Answer Report", "Sensitivity Report"} <= set(wb.sheetnames)
+    assert not {"partners", "clusters"} & set(wb.sheetnames)  # no sharing, no clusters
     summary = {r[0].value: r[1].value for r in wb["summary"].iter_rows(min_row=2)}
     assert summary["efficiency"] == pytest.approx(sol.efficiency)
     assert summary["payoff_table.ideal.efficiency"] == pytest.approx(420)

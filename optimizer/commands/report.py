@@ -203,31 +203,39 @@ def convert(source, target, force, quiet):
               help="With --recipient: a pair to explain, its partner (any id or name).")
 @click.option("--recipient", default=None, metavar="ID",
               help="With --partner: a pair to explain, its recipient.")
+@click.option("--cluster", "clusters", multiple=True, metavar="ID",
+              help="A virtual industrial cluster to explain (clusters.csv id or name): why it "
+                   "was or was not formed and what it would take; repeatable.")
 @method_options
 @solver_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Plain words, or everything as JSON.")
 @handle_errors
-def explain(instance, pairs, partner, recipient, options, quiet, fmt):
+def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
     """Say in plain words why a pairing got its type, or why a pair is not paired.
 
     Solves INSTANCE (default: the bundled default instance) with the given options, then for
     each --pair: its political potential and mutual benefit against each type's thresholds,
-    what the pairing contributes, what binds it, and what the alternatives would cost (each
-    other eligible type forced, the pairing forbidden or forced: a re-solve each)."""
+    what the pairing contributes, what binds it, why its income share (with [sharing]), and
+    what the alternatives would cost (each other eligible type forced, the pairing forbidden
+    or forced: a re-solve each). For each --cluster: its links against min_links, its synergy
+    gain against its setup, and the plan with the other decision forced (a re-solve)."""
     from optimizer import load_instance
     from optimizer import solve as run
     from optimizer.display import fmt_number
     from optimizer.errors import InputError
     from optimizer.explain import explain_pair, find_region, parse_pair, planned_resolves
+    from optimizer.explain_cluster import explain_cluster, find_cluster
     from optimizer.methods import Clock
 
     if (partner is None) != (recipient is None):
         raise InputError("--partner and --recipient go together: give both")
-    if not pairs and partner is None:
-        raise InputError("name a pair: --pair PARTNER:RECIPIENT, or --partner ID --recipient ID")
+    if not pairs and partner is None and not clusters:
+        raise InputError("name a pair: --pair PARTNER:RECIPIENT, or --partner ID --recipient ID "
+                         "(or a cluster: --cluster ID)")
     inst = load_instance(resolve_instance(instance))
     wanted = [parse_pair(inst, p) for p in pairs]
+    groups = [find_cluster(inst, g) for g in clusters]
     if partner is not None:
         try:
             wanted.append((find_region(inst.partners, partner, "partner"),
@@ -242,17 +250,23 @@ def explain(instance, pairs, partner, recipient, options, quiet, fmt):
         click.echo(f"error: {sol.summary.message or sol.status}", err=True)
         sys.exit(EXIT.get(sol.status, 1))
     clock = Clock(options.time_limit)
-    total = sum(planned_resolves(sol, d, r) for d, r in wanted)
+    total = sum(planned_resolves(sol, d, r) for d, r in wanted) + len(groups)
     out = []
     with progress(total, "re-solving alternatives", quiet or fmt == "json") as step:
         for d, r in wanted:
             out.append(explain_pair(sol, d, r, clock=clock, progress=step))
+        found = []
+        for g in groups:
+            found.append(explain_cluster(sol, g, clock=clock))
+            step()
     if fmt == "json":
         from optimizer.solution import _jsonable
 
         payload = {"instance": sol.summary.instance, "status": sol.status,
                    "efficiency": sol.efficiency, "equity": sol.equity,
                    "pairs": [e.as_dict() for e in out]}
+        if found:
+            payload["clusters"] = [c.as_dict() for c in found]
         click.echo(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False))
     elif not quiet:
         s = sol.summary
@@ -263,6 +277,9 @@ def explain(instance, pairs, partner, recipient, options, quiet, fmt):
         for e in out:
             click.echo("")
             click.echo(render_explanation(e))
+        for c in found:
+            click.echo("")
+            click.echo(render_cluster(c))
     sys.exit(EXIT.get(sol.status, 1))
 
 
@@ -315,6 +332,11 @@ def render_explanation(e) -> str:
         lines += ["", paint("Round by round", bold=True)
                   + " (trust capital earned by earlier rounds)"]
         lines += [_wrap("- " + round_sentence(step), "  ") for step in e.rounds]
+    if e.sharing:
+        from optimizer.explain import share_sentence
+
+        lines += ["", paint("Why this share", bold=True) + " (income sharing, first round)",
+                  _wrap(share_sentence(e), "  ")]
     lines += ["", paint("What binds it", bold=True)]
     if e.binding:
         lines += [_wrap("- " + b, "  ") for b in e.binding]
@@ -344,6 +366,29 @@ def render_explanation(e) -> str:
             lines.append(f"  (efficiency in {gain_unit}; the objective is the method's score)")
     elif e.candidate and e.chosen and len(e.eligible) == 1 and e.fixed:
         lines += ["", "  No alternative: the pairing is fixed and has one eligible type."]
+    return "\n".join(lines)
+
+
+def render_cluster(c) -> str:
+    """A cluster's explanation for the terminal: a headline, the verdict, its links, the
+    re-solve with the other decision."""
+    state = "formed" if c.formed else "not formed"
+    lines = [paint(f"Cluster {c.name} ({c.id}): {state}", bold=True), _wrap(c.verdict, "  "),
+             "", f"  members    partners {', '.join(c.partners)}; recipients "
+             f"{', '.join(c.recipients)}",
+             f"  links      {c.links} of min_links {c.min_links}"
+             + (f": {', '.join(c.linked)}" if c.linked else ""),
+             f"  synergy    {c.synergy:.4g} per unit of gain; gain {c.synergy_gain:.4g} in the "
+             f"plan (on the plan's flows {c.potential_gain:.4g}); setup {c.setup:.4g}"]
+    if c.could_link:
+        lines.append(_wrap("could link: " + ", ".join(c.could_link), "  "))
+    a = c.alternative
+    if a is not None:
+        lines += ["", paint("The other decision", bold=True) + " (a re-solve of the plan's own "
+                  "problem)", _wrap(a.sentence((c.units or {}).get("gain", "")), "  ")]
+        if a.changes:
+            lines.append("  the pairings that change:")
+            lines += [f"    {ch}" for ch in a.changes]
     return "\n".join(lines)
 
 

@@ -16,6 +16,9 @@ embedded as base64 ``data:`` URLs. It holds no script.
 - ``rounds.py``: what the Roadmap section shows of a plan of several rounds (the pairs x
   rounds grid of types and trust, the outcomes after each round);
 - ``sections.py``: the data each section of the report shows;
+- ``mechanisms.py``: the income sharing and clusters sections (MODEL-v2 B, C; shown when the
+  plan has ``partners.csv`` / ``clusters.csv``), their figures, and the price of
+  participation in the trade-off section;
 - ``html.py``: the jinja2 templates (``templates/``) rendered with autoescaping, and
   :func:`write_report`.
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .._version import __version__
 from ..errors import MissingExtra, available
-from . import charts, sections
+from . import charts, mechanisms, sections
 from .measures import type_colours
 from .results import REPORT_FILE, Results, load_results
 from .rounds import paired_type, roadmap_grid
@@ -102,6 +102,7 @@ def build_html(res: Results, progress=None, source: str | None = None,
     grid = roadmap_grid(res) if has_plan else None
     roadmap_png = charts.fig_roadmap(grid, colours) if grid and grid["pairs"] else None
     step("efficiency vs equity")
+    sharing, groups = mechanisms.sharing(res), mechanisms.clusters(res)
     context = {
         "head": sections.header(res), "has_plan": has_plan, "missing": res.missing,
         "cards": sections.cards(res, (g0, g1) if g0 is not None else None),
@@ -109,9 +110,12 @@ def build_html(res: Results, progress=None, source: str | None = None,
         "pairings": sections.pairings(res, colours), "pairings_png": pairings_png,
         "roadmap": sections.roadmap(res, grid, colours),
         "roadmap_png": roadmap_png, "outcomes": sections.outcomes(res),
+        "sharing": sharing, "sharing_png": mechanisms.fig_sharing(res) if sharing else None,
+        "clusters": groups, "clusters_png": mechanisms.fig_clusters(res) if groups else None,
         "outcomes_png": outcomes_png, "lorenz_png": lorenz_png,
         "equality": sections.equality(res, g0, g1) if lorenz_png else None,
         "balance": sections.balance(res), "tradeoff": sections.tradeoff(res),
+        "participation": mechanisms.participation(res),
         "tradeoff_png": charts.fig_tradeoff(res), "sensitivity": sections.sensitivity(res),
         "sources": sections.sources(res.summary), "run": sections.run(res.summary),
         "source": source, "version": __version__,

@@ -29,6 +29,8 @@ class Results:
     balance: pd.DataFrame
     allocations: pd.DataFrame | None = None
     roadmap: pd.DataFrame | None = None  # plans of several rounds
+    partners: pd.DataFrame | None = None  # income sharing (MODEL-v2 B)
+    clusters: pd.DataFrame | None = None  # virtual industrial clusters (MODEL-v2 C)
     pareto: pd.DataFrame | None = None
     sens_constraints: pd.DataFrame | None = None
     sens_variables: pd.DataFrame | None = None
@@ -42,7 +44,8 @@ class Results:
         missing = [f"{n}.csv" for n in PLAN_TABLES if n not in t]
         plan = {n: t.get(n, None if n == "allocations" else pd.DataFrame()) for n in PLAN_TABLES}
         return cls(folder=Path(folder), summary=files.summary, pareto=t.get("pareto"),
-                   roadmap=t.get("roadmap"),
+                   roadmap=t.get("roadmap"), partners=t.get("partners"),
+                   clusters=t.get("clusters"),
                    sens_constraints=t.get("sensitivity_constraints"),
                    sens_variables=t.get("sensitivity_variables"), missing=missing, **plan)
 

@@ -68,6 +68,8 @@ def table(df: pd.DataFrame, columns: list[tuple], row_class=None,
 NAV = (("pairings", "Pairings"), ("picture", "Picture"), ("outcomes", "Outcomes"),
        ("equality", "Equality"), ("balance", "Balance rules"))
 NAV_ROADMAP = ("roadmap", "Roadmap")  # after the picture, for a plan of several rounds
+NAV_SHARING = ("sharing", "Income sharing")  # then these, with partners.csv, clusters.csv
+NAV_CLUSTERS = ("clusters", "Clusters")
 NAV_ALWAYS = (("tradeoff", "Efficiency vs equity"), ("sensitivity", "Sensitivity"),
               ("sources", "Data sources"), ("run", "Run"))
 
@@ -80,6 +82,10 @@ def header(res: Results) -> dict:
     nav = list(NAV if has_plan else ())
     if has_plan and res.roadmap is not None:
         nav.insert(2, NAV_ROADMAP)
+    at = nav.index(NAV_ROADMAP) + 1 if NAV_ROADMAP in nav else 2
+    for df, item in ((res.clusters, NAV_CLUSTERS), (res.partners, NAV_SHARING)):
+        if has_plan and df is not None and len(df):
+            nav.insert(at, item)
     return {"title": (f"Collaboration plan: {name}" if has_plan
                       else f"Efficiency against equity: {name}"),
             "description": s.get("description") or "", "has_status": "status" in s,

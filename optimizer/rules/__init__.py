@@ -37,11 +37,12 @@ BY_NAME: dict[str, Rule] = {r.name: r for r in (*RULES, *ROUND_RULES, PairCap(),
 # fixes and suggests settings (what a planner should look at first)
 SENTENCE_ORDER = ("access_floor", "coverage", "capacity", "outcome_floor", "outcome_spread",
                   "fixed", "scale", "supply", "pair_cap", "absorb", "span_partner",
-                  "span_recipient")
-HEADLINE_ORDER = ("access_floor", "coverage", "capacity", "outcome_floor", "fixed")
+                  "span_recipient", "participation")
+HEADLINE_ORDER = ("access_floor", "coverage", "capacity", "outcome_floor", "fixed",
+                  "participation")
 FIX_ORDER = (*BALANCE_NAMES, "supply", "absorb", "span_partner", "span_recipient", "fixed",
              "scale")
-SETTING_ORDER = ("access_floor", "outcome_floor", "capacity", "outcome_spread")
+SETTING_ORDER = ("access_floor", "outcome_floor", "capacity", "outcome_spread", "participation")
 
 __all__ = ["BALANCE", "BALANCE_GROUPS", "BALANCE_NAMES", "BINDING", "BY_NAME", "FIX_ORDER", "HEADLINE_ORDER",
            "ROUND_RULES", "RULES",

@@ -156,6 +156,46 @@ class Participation(Rule):
     def fix_parts(self, w, bent):
         return [f"the return {w.dname[e['d']]} requires, by {num(v)} in all" for e, v in bent]
 
+    def headline(self, h) -> str | None:
+        """Partners whose required return no share level can pay on what the conflict needs
+        them to send: the best a unit of the resource returns them, against what they ask."""
+        rows = h.of(self.name)
+        if not rows:
+            return None
+        w, am, a = h.w, h.am, h.w.a
+        ds = sorted({h.di[m.entity["partner"]] for m in rows})
+        top = float(max(a["share_levels"], default=0.0)) if len(a["share_levels"]) else 0.0
+        spill = w.inst.params["sharing"]["spillover"]
+        rate = (top * a["share_type"][am.x_type] + spill * a["ben"][am.x_d, am.x_r]) * am.gain \
+            / np.maximum(a["value"][am.x_k], 1e-12)
+        short = []
+        for k in np.flatnonzero(a["return_min"] > 0):
+            sel = np.isin(am.x_d, ds) & (am.x_k == k)
+            best = float(rate[sel].max()) if sel.any() else 0.0
+            if best < a["return_min"][k] - 1e-9:
+                short.append((k, best))
+        if not short:
+            return ""
+        who = join_words([w.dname[d] for d in ds])
+        k, best = short[0]
+        need = a["return_min"][k]
+        return (f"{who} {'requires' if len(ds) == 1 else 'require'} a return of {num(need)} per "
+                f"unit of value of {w.K[k]}, but even at the highest share level ({num(top)}) "
+                f"and spillover {num(spill)} a unit of {w.K[k]} returns at most {num(best)}, "
+                f"and the other rules of the conflict need {w.K[k]} from "
+                f"{'it' if len(ds) == 1 else 'them'} (the rest of the return must come from "
+                f"the shares of other flows)")
+
+    def largest_setting(self, s, w):
+        """The largest return_min of the resource that asks the most that leaves a plan (the
+        others as they are)."""
+        rm = w.a["return_min"]
+        if not (rm > 0).any():
+            return None
+        k = int(np.argmax(rm))
+        path = f"resources.{w.K[k]}.return_min"
+        return path, float(rm[k]), s.largest_by_bisection(path, float(rm[k]))
+
     def change(self, name, who):
         noun = f"return required by {name()}"
         return f"one unit more of {noun}", f"one unit less of {noun}"

@@ -20,8 +20,8 @@ from ..rules.base import BINDING
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
 
 EXCEL_INF = 1e30  # Excel Solver's "infinity"
-RESULT_ORDER = ("pairings", "allocations", "recipients", "balance", "roadmap", "pareto",
-                "sensitivity_constraints", "sensitivity_variables")
+RESULT_ORDER = ("pairings", "allocations", "recipients", "balance", "roadmap", "partners",
+                "clusters", "pareto", "sensitivity_constraints", "sensitivity_variables")
 RESULTS_FILE = "results.xlsx"
 ANSWER_SHEET = "Answer Report"
 SENSITIVITY_SHEET = "Sensitivity Report"

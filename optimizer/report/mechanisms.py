@@ -1,0 +1,166 @@
+"""What the report shows of income sharing and virtual industrial clusters (MODEL-v2 B, C).
+
+Both sections are shown only when the plan has them (``partners.csv``, ``clusters.csv``): per
+partner its required return against its credited shares and spillover (a bar figure) and the
+shares of the pairings that share; per cluster its members, formed or not, its links against
+``min_links`` and its synergy gain against its setup (a figure). With rounds the tables have
+every round and the figures show the first round, the decision signed now.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .charts import _png, _rc, chart_label
+from .measures import num
+from .results import Results
+from .sections import table
+
+REQUIRED, CREDITED, SPILL = "#fdae6b", "#08519c", "#9ecae1"
+FORMED, NOT_FORMED = "#31a354", "#bdbdbd"
+
+
+def _first(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["round"] == 1] if "round" in df.columns else df
+
+
+def _round_col(df: pd.DataFrame) -> list:
+    return [("round", "round", "n")] if "round" in df.columns else []
+
+
+def sharing(res: Results) -> dict | None:
+    """The income sharing section's tables (None: the plan has no partners.csv)."""
+    parts = res.partners
+    if parts is None or not len(parts):
+        return None
+    cols = [("partner", "name", "t"), *_round_col(parts), ("value sent", "sent_value", "n"),
+            ("return required", "required", "n"), ("credited share", "credited", "n"),
+            ("spillover", "spillover", "n"), ("return", "return", "n"),
+            ("slack", "slack", "n")]
+    P = res.pairings
+    shared = P[P["share"].notna()] if len(P) and "share" in P.columns else P.iloc[0:0]
+    pcols = [("partner", "partner_name", "t"), ("recipient", "recipient_name", "t"),
+             ("type", "type", "t"), ("gain", "gain", "n"), ("share", "share", "n"),
+             ("credited to the partner", "credited", "n")]
+    s = res.summary.get("sharing") or {}
+    binding = _first(parts)
+    tight = [str(n) for n, sl, rq in zip(binding["name"], binding["slack"], binding["required"])
+             if rq > 0 and abs(sl) <= 1e-6 * max(1.0, abs(rq))]
+    return {"partners": table(parts, cols),
+            "pairings": table(shared, pcols) if len(shared) else None,
+            "levels": ", ".join(f"{v:g}" for v in s.get("levels", [])),
+            "types": " or ".join(s.get("types", [])), "spillover": s.get("spillover"),
+            "tight": tight}
+
+
+def clusters(res: Results) -> dict | None:
+    """The clusters section's table (None: the plan has no clusters.csv)."""
+    C = res.clusters
+    if C is None or not len(C):
+        return None
+    cols = [("cluster", "id", "t"), ("name", "name", "t"), *_round_col(C),
+            ("formed", lambda r: "yes" if _true(r["formed"]) else "no", "t"),
+            ("links", "links", "n"), ("min links", "min_links", "n"),
+            ("synergy", "synergy", "n"), ("synergy gain", "synergy_gain", "n"),
+            ("setup", "setup", "n"), ("net", "net", "n"),
+            ("partners", "member_partners", "t"), ("recipients", "member_recipients", "t")]
+    first = _first(C)
+    return {"table": table(C, cols), "n": len(first),
+            "formed": int(sum(_true(v) for v in first["formed"]))}
+
+
+def participation(res: Results) -> dict | None:
+    """The price of participation for the trade-off section: the plan's efficiency and equity
+    against the same problem's with no income share and no return required (summary.json's
+    ``sharing.without``); None without sharing."""
+    s = res.summary
+    sh = s.get("sharing")
+    if not sh or s.get("efficiency") is None:
+        return None
+    w = sh.get("without")
+    if not w:
+        return {"text": None}
+    E, Q = s["efficiency"], s["equity"]
+    if w.get("efficiency") is None:
+        return {"text": f"Without income sharing and without any return required the same "
+                        f"problem has no plan ({w.get('status')})."}
+    dE, dQ = E - w["efficiency"], Q - w["equity"]
+    pct = f" ({num(100 * dE / w['efficiency'], 3)}%)" if w["efficiency"] else ""
+    return {"text": f"With income sharing (shares {', '.join(f'{v:g}' for v in sh['levels'])}; "
+                    f"partners require {num(sh.get('required', 0.0))} in the first round) this "
+                    f"plan has "
+                    f"efficiency {num(E)} and equity {num(Q)}; the same problem with no income "
+                    f"share and no return required has efficiency {num(w['efficiency'])} and "
+                    f"equity {num(w['equity'])}. Participation moves efficiency by "
+                    f"{'+' if dE >= 0 else ''}{num(dE)}{pct} and equity by "
+                    f"{'+' if dQ >= 0 else ''}{num(dQ)}."}
+
+
+def _true(v) -> bool:
+    return str(v).strip().lower() in ("true", "1", "yes") if isinstance(v, str) else bool(v)
+
+
+def fig_sharing(res: Results) -> str | None:
+    """Per partner (first round): the return it requires against what it gets, its credited
+    income share and its spillover stacked."""
+    from matplotlib.figure import Figure
+
+    if res.partners is None or not len(res.partners):
+        return None
+    p = _first(res.partners).reset_index(drop=True)
+    n = len(p)
+    y = np.arange(n)
+    with _rc():
+        fig = Figure(figsize=(8, min(12, max(2.2, 0.5 * n + 1.0))))
+        ax = fig.subplots()
+        ax.barh(y + 0.2, p["required"], height=0.38, color=REQUIRED, label="return required")
+        ax.barh(y - 0.2, p["credited"], height=0.38, color=CREDITED, label="credited share")
+        ax.barh(y - 0.2, p["spillover"], left=p["credited"], height=0.38, color=SPILL,
+                label="spillover")
+        ax.set_yticks(y, [chart_label(v, i) for v, i in zip(p["name"], p["partner"])])
+        ax.invert_yaxis()
+        unit = (res.summary.get("units") or {}).get("gain") or "gain units"
+        ax.set_xlabel(f"return over the plan period ({unit})")
+        ax.set_title("Each partner's return against what it requires")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def fig_clusters(res: Results) -> str | None:
+    """Per cluster (first round): its links among members against min_links, and its synergy
+    gain against its setup; formed clusters in green, the others grey."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    if res.clusters is None or not len(res.clusters):
+        return None
+    C = _first(res.clusters).reset_index(drop=True)
+    n = len(C)
+    y = np.arange(n)
+    colour = [FORMED if _true(v) else NOT_FORMED for v in C["formed"]]
+    labels = [chart_label(f"{nm} ({i}): {mp} / {mr}", i) for nm, i, mp, mr in
+              zip(C["name"], C["id"], C["member_partners"], C["member_recipients"])]
+    with _rc():
+        fig = Figure(figsize=(10, min(12, max(2.2, 0.5 * n + 1.2))))
+        ax, ax2 = fig.subplots(1, 2, sharey=True)
+        ax.barh(y, C["links"], color=colour, height=0.6)
+        ax.scatter(C["min_links"], y, marker="|", s=400, color="#d62728", zorder=3,
+                   label="min_links")
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel("platform or institutional pairings among the members")
+        ax.set_title("Links (green: formed)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlim(0, max(float(C["links"].max()), float(C["min_links"].max())) + 1)
+
+        ax2.barh(y + 0.2, C["synergy_gain"], height=0.38, color=colour, label="synergy gain")
+        ax2.barh(y - 0.2, C["setup"], height=0.38, color="#fdae6b", label="setup")
+        ax2.set_xlabel((res.summary.get("units") or {}).get("gain") or "gain units")
+        ax2.set_title("Synergy gain against setup")
+        handles = [h for a_ in (ax, ax2) for h in a_.get_legend_handles_labels()[0]]
+        fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=3,
+                   fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 1))
+        return _png(fig)
