@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from checker import check_solution
 from scipy.optimize import linprog
-from test_bruteforce import rel_close
+from test_bruteforce import equity_rows, rel_close
 from tiny import tiny_mechanism_instance
 
 from optimizer import solve
@@ -49,7 +49,8 @@ def data(inst):
         prod=R[[f"prod.{k}" for k in K]].to_numpy(float),
         pop=R["population"].to_numpy(float), y0=R["baseline"].to_numpy(float),
         target=R["target"].to_numpy(float),
-        minr=R["min_partners"].to_numpy(float), maxr=R["max_partners"].fillna(np.inf).to_numpy(float),
+        minr=R["min_partners"].to_numpy(float),
+        maxr=R["max_partners"].fillna(np.inf).to_numpy(float),
         value=np.array([p["resources"][k]["value"] for k in K]),
         rmin=np.array([p["resources"][k].get("return_min", 0.0) for k in K]),
         ty={t: ty[t] for t in T},
@@ -125,7 +126,7 @@ def lp_for(dt, chosen, formed, level):
     K = len(dt["K"])
     bal, obj = p["balance"], p["objective"]
     nx = len(chosen) * K
-    ETA, S0 = nx, nx + 1
+    ETA = nx
     tail = obj["equity"] == "tail"
     nv = nx + 1 + (nR if tail else 0)
     E, u = np.zeros(nv), np.zeros((nR, nv))
@@ -171,16 +172,8 @@ def lp_for(dt, chosen, formed, level):
         if bal["rho"] is not None:
             rows.append(-(u[r] - bal["rho"] * u.mean(axis=0)))
             rhs.append(u0[r] - bal["rho"] * u0.mean())
-        row = -u[r].copy()
-        row[ETA] = 1.0
-        if tail:
-            row[S0 + r] = -1.0
-        rows.append(row); rhs.append(u0[r])
-    Q = np.zeros(nv)
-    Q[ETA] = 1.0
-    if tail:
-        Q[S0:] = -1.0 / (obj["beta"] * nR)
-    return dict(A=np.array(rows), b=np.array(rhs), bounds=bounds, E=E, Q=Q)
+    eq_rows, eq_rhs, Q = equity_rows(u, u0, ETA, tail, obj["beta"])
+    return dict(A=np.array(rows + eq_rows), b=np.array(rhs + eq_rhs), bounds=bounds, E=E, Q=Q)
 
 
 def lp_max(m, c, extra=()):
