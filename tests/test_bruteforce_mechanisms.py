@@ -262,10 +262,13 @@ def test_milp_matches_brute_force_with_sharing_and_clusters(seed):
             SHARED.append(seed)
 
 
-@pytest.mark.parametrize("seed", [3, 5])
-def test_brute_force_with_outcome_rules(seed):
-    """Outcome floor and spread move with the credited shares and the synergy."""
-    inst = tiny_mechanism_instance(seed, theta=0.3, rho=0.5)
+@pytest.mark.parametrize("seed, theta, rho", [(3, 0.3, 0.5), (5, 0.3, 0.5), (10, None, 0.7),
+                                             (14, None, 0.9)])
+def test_brute_force_with_outcome_rules(seed, theta, rho):
+    """Outcome floor and spread move with the credited shares and the synergy. Seed 10 with
+    rho 0.7: a plan would rather not have some synergy of a recipient (it raises the mean
+    the spread rule measures against); a flow in a formed cluster gains it all the same."""
+    inst = tiny_mechanism_instance(seed, theta=theta, rho=rho)
     compare(inst, brute_force(inst))
 
 
