@@ -198,3 +198,18 @@ def test_empty_levels_and_clusters_change_nothing(name):
                                                 "sharing.spillover": 0.5}),
                               clusters=empty_clusters())
     same_tables(solve(base, gap=0), solve(off, gap=0))
+
+
+@pytest.mark.parametrize("seed", [1, 4, 9, 10, 25, 26])
+def test_rounds_with_sharing_and_clusters_pass_the_checker(seed):
+    """Shares and clusters are decided per round: the partners and clusters tables have one
+    block per round, participation and the cluster rules hold in every round (the checker)."""
+    inst = tiny_mechanism_instance(seed).with_params(
+        {"rounds.count": 2, "rounds.discount": 0.8, "rounds.switch_cost": 1.0})
+    sol = solve(inst, gap=0, why=False)
+    if sol.status == "infeasible":
+        return
+    assert sol.status == "optimal", sol.summary["message"]
+    check_solution(sol)
+    assert sorted(set(sol.clusters["round"])) == [1, 2]
+    assert sorted(set(sol.partners["round"])) == [1, 2]
