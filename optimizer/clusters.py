@@ -2,7 +2,7 @@
 
 Binary c[g] (cluster g is formed) and, for every platform or institutional flow between two
 members of g, e[x,g] in [0, cap]: the part of the flow that gains the cluster's synergy
-(e <= x, e <= cap c[g]). Efficiency gains synergy[g] a e and pays setup[g] c[g]; the
+(e <= x, e <= cap c[g], e >= x - cap (1 - c[g]): e = x c[g]). Efficiency gains synergy[g] a e and pays setup[g] c[g]; the
 recipient's outcome gains synergy[g] a e / (pop target). The rows are the rules of
 :mod:`optimizer.rules.clusters`; who belongs to which cluster is read by
 :mod:`optimizer.instance.clusters`.

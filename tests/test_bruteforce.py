@@ -53,7 +53,6 @@ def lp_for(inst, pairs, combo):
     tail = p["objective"]["equity"] == "tail"
     n = nx + 1 + (nR if tail else 0)
     ETA = nx
-    S0 = nx + 1
     gain = np.zeros(n)
     ub = [None] * n
     lb = [0.0] * n
@@ -105,18 +104,29 @@ def lp_for(inst, pairs, combo):
             rho = p["balance"]["rho"]
             row = -(ucoef[r] - rho * ucoef.mean(axis=0))
             rows.append(row); rhs.append(u0[r] - rho * u0.mean())
-        # equity: eta - s_r <= u_r
+    eq_rows, eq_rhs, Q = equity_rows(ucoef, u0, ETA, tail, p["objective"]["beta"])
+    rows += eq_rows
+    rhs += eq_rhs
+    return dict(A=np.array(rows), b=np.array(rhs), bounds=list(zip(lb, ub)), E=gain,
+                E0=const_E, Q=Q)
+
+
+def equity_rows(ucoef, u0, ETA, tail, beta):
+    """The equity measure on u = u0 + ucoef @ x: rows eta - s_r <= u_r (s_r, tail only, the
+    columns after ETA) and the objective vector of Q."""
+    nR, n = ucoef.shape
+    rows = []
+    for r in range(nR):
         row = -ucoef[r].copy()
         row[ETA] = 1
         if tail:
-            row[S0 + r] = -1
-        rows.append(row); rhs.append(u0[r])
+            row[ETA + 1 + r] = -1
+        rows.append(row)
     Q = np.zeros(n)
     Q[ETA] = 1
     if tail:
-        Q[S0:S0 + nR] = -1 / (p["objective"]["beta"] * nR)
-    return dict(A=np.array(rows), b=np.array(rhs), bounds=list(zip(lb, ub)), E=gain,
-                E0=const_E, Q=Q)
+        Q[ETA + 1:ETA + 1 + nR] = -1 / (beta * nR)
+    return rows, list(u0), Q
 
 
 def lp_max(m, c, extra=()):

@@ -62,3 +62,29 @@ def tiny_instance(seed: int, max_pairs: int = 6, equity=None, soft=None, theta=N
     # drawn last, so that the instances of earlier seeds keep their other values
     params["balance"]["pair_floor"] = float(rng.choice([0.0, 0.05, 0.05, 0.2]))
     return Instance.from_tables(params, partners, recipients, pairs)
+
+
+def tiny_mechanism_instance(seed: int, max_pairs: int = 4, clusters: int | None = None,
+                            levels=None, **kw) -> Instance:
+    """A tiny instance with MODEL-v2 B and C on: share levels, return_min (and spillover),
+    and 1-2 clusters drawn from the seed (the base instance is :func:`tiny_instance`'s)."""
+    import dataclasses
+
+    inst = tiny_instance(seed, max_pairs=max_pairs, **kw)
+    rng = np.random.default_rng(10_000 + seed)
+    D, R = list(inst.partners.index), list(inst.recipients.index)
+    rows = []
+    for g in range(clusters if clusters is not None else int(rng.integers(1, 3))):
+        ds = sorted(rng.choice(D, size=int(rng.integers(1, min(2, len(D)) + 1)), replace=False))
+        rs = sorted(rng.choice(R, size=int(rng.integers(1, 4)), replace=False))
+        rows.append({"id": f"G{g}", "name": f"cluster {g}", "partners": tuple(ds),
+                     "recipients": tuple(rs), "setup": float(rng.choice([0.5, 3.0, 8.0, 30.0])),
+                     "synergy": float(rng.choice([0.1, 0.3, 0.5])),
+                     "min_links": int(rng.choice([1, 1, 2]))})
+    cl = pd.DataFrame(rows).set_index("id")
+    params = {"sharing.levels": levels if levels is not None
+              else [[0.2], [0.3], [0.25, 0.5]][int(rng.integers(3))],
+              "sharing.spillover": float(rng.choice([0.0, 0.0, 0.2]))}
+    for k in inst.resources:
+        params[f"resources.{k}.return_min"] = float(rng.choice([0.0, 0.05, 0.2]))
+    return dataclasses.replace(inst, clusters=cl).with_params(params)

@@ -52,8 +52,9 @@ class ClusterLinks(Rule):
 
 
 class ClusterSynergy(Rule):
-    """e[x,g] <= x and e[x,g] <= cap c[g]: a flow gains a cluster's synergy only up to its
-    amount, and only when the cluster is formed."""
+    """e[x,g] <= x, e[x,g] <= cap c[g] and e[x,g] >= x - cap (1 - c[g]): e = x c[g], a flow
+    gains a cluster's synergy on all its amount when the cluster is formed, else none (without
+    the last row a plan could decline synergy that lifts the mean the spread rule measures)."""
 
     name = "cluster_synergy"
     short = "synergy only in a formed cluster"
@@ -65,13 +66,14 @@ class ClusterSynergy(Rule):
             return None
         n = len(c.E)
         cap = s.cap[s.xp[c.ex], s.x_k[c.ex]]
-        rows = np.r_[np.arange(n), np.arange(n), n + np.arange(n), n + np.arange(n)]
-        cols = np.r_[c.E, s.X[c.ex], c.E, c.C[c.eg]]
-        vals = np.r_[np.ones(n), -np.ones(n), np.ones(n), -cap]
+        one = np.arange(n)
+        rows = np.r_[one, one, n + one, n + one, 2 * n + one, 2 * n + one, 2 * n + one]
+        cols = np.r_[c.E, s.X[c.ex], c.E, c.C[c.eg], c.E, s.X[c.ex], c.C[c.eg]]
+        vals = np.r_[np.ones(n), -np.ones(n), np.ones(n), -cap, np.ones(n), -np.ones(n), -cap]
         xl = s.blocks["x"].labels
         ids = _cluster_ids(s)
-        return Rows(np.r_[np.arange(n), np.arange(n)], rows, cols, vals, np.full(2 * n, -INF),
-                    np.zeros(2 * n),
+        return Rows(np.r_[one, one, one], rows, cols, vals,
+                    np.r_[np.full(2 * n, -INF), -cap], np.r_[np.zeros(2 * n), np.full(n, INF)],
                     lambda loc: [f"{xl([c.ex[i % n]])[0]},{ids[c.eg[i % n]]}" for i in loc])
 
     def entity(self, am, ent):
