@@ -247,9 +247,9 @@ def compare(inst, bf, lam=0.5):
 
 
 FEASIBLE, FORMED, SHARED = [], [], []
-SEEDS = [0, 1, 2, 3, 4, 8, 9, 10, 13, 14, 15, 17, 18, 19, 25, 26, 28, 31, 32, 35]
+SEEDS = [0, 1, 2, 3, 4, 8, 9, 10, 13, 14, 15, 17]  # the default run (under five minutes)
 """Seeds whose enumeration is small (a few hundred choices at most); 0 and 2 have no plan."""
-SLOW_SEEDS = [11, 12, 24, 33, 34, 36, 38]
+SLOW_SEEDS = [11, 12, 18, 19, 24, 25, 26, 28, 31, 32, 33, 34, 35, 36, 38]
 """Seeds with 300-1000 choices (several seconds each)."""
 
 
@@ -279,9 +279,9 @@ def test_brute_force_with_outcome_rules(seed, theta, rho):
 def test_brute_force_covered_cases():
     """Enough of the cases above have plans, form clusters and credit shares, or the
     comparison proves little."""
-    assert len(FEASIBLE) >= 14, FEASIBLE
-    assert len(FORMED) >= 8, FORMED
-    assert len(SHARED) >= 6, SHARED
+    assert len(FEASIBLE) >= 8, FEASIBLE  # of the 12 seeds of the default run (10 have plans)
+    assert len(FORMED) >= 4, FORMED
+    assert len(SHARED) >= 3, SHARED
 
 
 ROUNDS = {"rounds.count": 2, "types.platform.trust_min": 0.3, "rounds.switch_cost": 2.0,

@@ -26,6 +26,13 @@ from optimizer.instance.clusters import empty_clusters
 SEEDS = [1, 3, 4, 8, 9, 10, 14, 18, 19, 26, 28, 31, 32, 35]
 
 
+def some_slow(seeds, fast: int = 4) -> list:
+    """The first ``fast`` seeds in the default run, the others with ``-m slow`` (the default
+    run must stay under five minutes)."""
+    return [s if i < fast else pytest.param(s, marks=pytest.mark.slow)
+            for i, s in enumerate(seeds)]
+
+
 def best_efficiency(inst) -> float | None:
     """The most efficiency of any plan (None: no plan), its plan checked."""
     sol = solve(inst, method="lexicographic", first="efficiency", gap=0, why=False)
@@ -43,7 +50,7 @@ def no_more(a, b):
     return b is not None and a <= b + 1e-6 * max(1.0, abs(b))
 
 
-@pytest.mark.parametrize("seed", SEEDS[:8])
+@pytest.mark.parametrize("seed", some_slow(SEEDS[:8]))
 def test_raising_return_min_never_raises_the_best_efficiency(seed):
     inst = tiny_mechanism_instance(seed)
     k = inst.resources[0]
@@ -68,7 +75,7 @@ def test_raising_return_min_on_the_demo():
     assert best[-1] is not None and best[-1] < best[2] < best[0] - 1e-6, best
 
 
-@pytest.mark.parametrize("seed", SEEDS[:8])
+@pytest.mark.parametrize("seed", some_slow(SEEDS[:8]))
 def test_a_higher_share_level_never_lowers_the_best_efficiency(seed):
     inst = tiny_mechanism_instance(seed)
     steps = [[], [0.2], [0.2, 0.5], [0.2, 0.5, 0.9]]
@@ -135,7 +142,7 @@ def costly_clusters(inst, rng, over: float):
     return dataclasses.replace(inst, clusters=pd.DataFrame(rows).set_index("id"))
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", some_slow(range(8)))
 def test_a_cluster_costing_more_than_its_synergy_is_never_formed(seed):
     inst = costly_clusters(tiny_instance(seed, max_pairs=6), np.random.default_rng(seed), 1.001)
     sol = solve(inst, method="lexicographic", first="efficiency", gap=0, why=False)
@@ -190,7 +197,7 @@ def same_tables(a, b):
     assert sa == sb
 
 
-@pytest.mark.parametrize("name", ["demo", "guangdong"])
+@pytest.mark.parametrize("name", ["demo", pytest.param("guangdong", marks=pytest.mark.slow)])
 def test_empty_levels_and_clusters_change_nothing(name):
     base = strip(load_instance(name))
     off = dataclasses.replace(base.with_params({"sharing.levels": [],
@@ -200,7 +207,7 @@ def test_empty_levels_and_clusters_change_nothing(name):
     same_tables(solve(base, gap=0), solve(off, gap=0))
 
 
-@pytest.mark.parametrize("seed", [1, 4, 9, 10, 25, 26])
+@pytest.mark.parametrize("seed", some_slow([1, 4, 9, 10, 25, 26], 3))
 def test_rounds_with_sharing_and_clusters_pass_the_checker(seed):
     """Shares and clusters are decided per round: the partners and clusters tables have one
     block per round, participation and the cluster rules hold in every round (the checker)."""
