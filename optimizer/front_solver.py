@@ -200,25 +200,47 @@ class Task:
 
 
 def run_task(task: Task) -> dict:
-    """Run one :class:`Task`; returns its new records, infeasible boxes, solves and statuses."""
+    """Run one :class:`Task`; returns its new records, solves and statuses."""
     prob = task.prob
     solver = _solver_for(prob)
     solver.add(task.pool + [r.x for r in task.seeds])
-    state = {"records": list(task.seeds), "new": [], "infeasible": [], "solves": 0,
+    state = {"known": Known(task.seeds, len(prob.C)), "new": [], "solves": 0,
              "statuses": {}}
     for combo in task.combos:
         _sweep_row(solver, task, combo, state)
-    return {k: state[k] for k in ("new", "infeasible", "solves", "statuses")}
+    return {k: state[k] for k in ("new", "solves", "statuses")}
 
 
-def _covering(records, e) -> Record | None:
-    """A solved box inside which ``e`` lies whose solution is feasible in ``e`` (so optimal
-    there too): the bypass of AUGMECON2 and the jumps of AUGMECON-R."""
-    tol = 1e-9 * np.maximum(1.0, np.abs(e))
-    for r in reversed(records):
-        if (r.e <= e + tol).all() and (r.f[1:] >= e - tol).all():
-            return r
-    return None
+class Known:
+    """The solved boxes of a task (levels, values, solution) and its infeasible boxes, as
+    arrays, so that each grid point is checked against all of them at once."""
+
+    def __init__(self, records, p: int):
+        self.records = []
+        self.E, self.F = np.zeros((0, p - 1)), np.zeros((0, p))
+        self.infeasible = np.zeros((0, p - 1))
+        for r in records:
+            self.add(r)
+
+    def add(self, r: Record) -> None:
+        self.records.append(r)
+        self.E, self.F = np.vstack([self.E, r.e]), np.vstack([self.F, r.f])
+
+    def add_infeasible(self, e) -> None:
+        self.infeasible = np.vstack([self.infeasible, e])
+
+    def covering(self, e) -> Record | None:
+        """A solved box inside which ``e`` lies whose solution is feasible in ``e`` (so
+        optimal there too): the bypass of AUGMECON2 and the jumps of AUGMECON-R."""
+        tol = 1e-9 * np.maximum(1.0, np.abs(e))
+        inside = (self.E <= e + tol).all(axis=1) & (self.F[:, 1:] >= e - tol).all(axis=1)
+        hit = np.flatnonzero(inside)
+        return self.records[hit[-1]] if len(hit) else None
+
+    def is_infeasible(self, e) -> bool:
+        """``e`` lies in a box known to be infeasible (its levels at least as high)."""
+        tol = 1e-9 * np.maximum(1.0, np.abs(e))
+        return bool((self.infeasible <= e + tol).all(axis=1).any())
 
 
 def _f1_range(prob, records, solver, e) -> tuple:
@@ -243,20 +265,20 @@ def _sweep_row(solver, task: Task, combo: tuple, state: dict) -> None:
     i = task.start
     while i < task.stop:
         e = np.array([prob.level(1, i)] + [outer[k] for k in range(2, p)])
-        r = _covering(state["records"], e) if prob.bypass else None
+        known = state["known"]
+        r = known.covering(e) if prob.bypass else None
         if r is None:
-            tol = 1e-9 * np.maximum(1.0, np.abs(e))
-            if any((b <= e + tol).all() for b in state["infeasible"]):
+            if known.is_infeasible(e):
                 return
-            status, x = solver.solve(e, _f1_range(prob, state["records"], solver, e))
+            status, x = solver.solve(e, _f1_range(prob, known.records, solver, e))
             state["solves"] += 1
             state["statuses"][status] = state["statuses"].get(status, 0) + 1
             if x is None:
                 if status == "infeasible":
-                    state["infeasible"].append(e)
+                    known.add_infeasible(e)
                 return  # early exit: a larger e_2 is only harder
             r = Record(e, x @ prob.C.T, x)
-            state["records"].append(r)
+            known.add(r)
             state["new"].append(r)
         step = prob.steps[0]
         jump = int(math.floor(max(0.0, r.f[1] - e[0]) / step + 1e-9)) if prob.bypass and step > 0 \
