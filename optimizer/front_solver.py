@@ -119,7 +119,7 @@ class FrontSolver:
         if h.passModel(prob.arrays.highs_lp()) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model")
         self.h = h
-        self.pool, self.values = [], np.zeros((0, p))
+        self.pool, self.values, self.aug = [], np.zeros((0, p)), np.zeros(0)
         self._new = []
         if prob.warm_start:
             h.cbMipSolution.subscribe(self._on_solution)
@@ -135,9 +135,10 @@ class FrontSolver:
             return
         self.pool.extend(xs)
         self.values = np.vstack([self.values, np.array(xs) @ self.prob.C.T])
+        self.aug = np.r_[self.aug, np.array(xs) @ self.prob.arrays.cost]
         if len(self.pool) > POOL_MAX:
             cut = len(self.pool) - POOL_MAX // 2
-            self.pool, self.values = self.pool[cut:], self.values[cut:]
+            self.pool, self.values, self.aug = self.pool[cut:], self.values[cut:], self.aug[cut:]
 
     def best_in_box(self, e: np.ndarray):
         """The index of the pooled solution with the best augmented value in box ``e``."""
@@ -147,9 +148,8 @@ class FrontSolver:
         ok = (self.values[:, 1:] >= e - tol).all(axis=1)
         if not ok.any():
             return None
-        w = self.prob.arrays.cost
         idx = np.flatnonzero(ok)
-        return int(idx[np.argmax([float(w @ self.pool[i]) for i in idx])])
+        return int(idx[np.argmax(self.aug[idx])])
 
     def solve(self, e: np.ndarray, f1_range=(-INF, INF)):
         """Solve box ``e`` (levels of f_2..f_p); returns ``(status word, x or None)``."""
@@ -158,7 +158,8 @@ class FrontSolver:
         lower = np.ceil(e - tol) if prob.exact else e - tol
         p = len(e) + 1
         rows = np.arange(self.m0, self.m0 + p, dtype=np.int32)
-        h.changeRowsBounds(p, rows, np.r_[f1_range[0], lower], np.r_[f1_range[1], np.full(p - 1, INF)])
+        h.changeRowsBounds(p, rows, np.r_[f1_range[0], lower],
+                           np.r_[f1_range[1], np.full(p - 1, INF)])
         h.setOptionValue("time_limit", float(prob.time_limit) if prob.time_limit else INF)
         h.clearSolver()
         j = self.best_in_box(e) if prob.warm_start else None

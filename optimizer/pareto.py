@@ -15,6 +15,10 @@ the two differ by a constant). After each solve the *bypass* coefficient
 floor(s_2 / step_2) skips grid points that would give the same solution, and an infeasible
 sub-problem ends its innermost loop (*early exit*). With integer objectives and ``step=1``
 the front is complete and exact.
+
+Two engines solve the grid: the sweep engine of :mod:`optimizer.front_solver` (HiGHS; one
+model per worker, warm starts, the grid split across the local cores; the default) and the
+classic one here (:func:`_explore`, any backend, one solve of the backend per grid point).
 """
 
 from __future__ import annotations
