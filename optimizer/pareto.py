@@ -15,6 +15,10 @@ the two differ by a constant). After each solve the *bypass* coefficient
 floor(s_2 / step_2) skips grid points that would give the same solution, and an infeasible
 sub-problem ends its innermost loop (*early exit*). With integer objectives and ``step=1``
 the front is complete and exact.
+
+Two engines solve the grid: the sweep engine of :mod:`optimizer.front_solver` (HiGHS; one
+model per worker, warm starts, the grid split across the local cores; the default) and the
+classic one here (:func:`_explore`, any backend, one solve of the backend per grid point).
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import verify
+from . import front_solver, verify
 from .errors import InputError
 from .model import LinearModel, build_model
 from .options import RunOptions
 from .pipeline import effective_instance
 from .solution import extract_tables
 from .solver.factory import make_backend
+from .solver.highs import LpArrays
 from .solver.options import SolverOptions
 
 DELTA = 1e-3  # augmentation weight (GAMS epscmmip and pyaugmecon default)
@@ -91,7 +96,10 @@ def nondominated(values: np.ndarray, tol: float = 1e-9) -> np.ndarray:
 def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
               step=None, lower_bounds=None, solver: str = "highs", gap: float | None = None,
               threads: int | None = None, time_limit: float | None = None, bypass: bool = True,
-              delta: float = DELTA, progress=None, backend=None) -> ParetoFront:
+              delta: float = DELTA, progress=None, backend=None, workers: int = 1,
+              chunks: int | None = None, engine: str = "auto", warm_start: bool = True,
+              exact_weights: bool = True, bound_rows: bool = False,
+              highs_options: dict | None = None) -> ParetoFront:
     """The Pareto front of ``objectives`` over the feasible set of ``model``.
 
     Parameters
@@ -112,6 +120,26 @@ def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
         Lower limits of the constrained objectives instead of their payoff-table minimum.
     gap, threads, time_limit, solver : solver settings (time_limit per sub-problem).
     progress : callable(done, total), optional
+        Grid points (classic engine) or chunks (sweep engine) done.
+    engine : "auto", "sweep" or "classic"
+        ``"sweep"`` (the default with HiGHS and no ``backend``): :mod:`optimizer.front_solver`,
+        one HiGHS model per worker whose objective rows' bounds change between solves.
+        ``"classic"``: each grid point a solve of ``backend`` (any solver) with its epsilon
+        rows added and removed; the benchmark's reference.
+    workers, chunks : int
+        Sweep engine: processes of the project's local pool (capped at the cores; HiGHS runs
+        one thread in each unless ``threads`` says otherwise) and pieces of the grid (default
+        4 per worker, 1 with one worker).
+    warm_start : bool
+        Sweep engine: start each solve from the best solution HiGHS has reported so far that
+        is feasible in its box.
+    exact_weights : bool
+        With integral objectives and ``gap=0``, an integer lexicographic augmented objective
+        (``M f_1 + sum f_k``) instead of ``delta``.
+    bound_rows : bool
+        Sweep engine, exact weights: bound f_1 by the neighbouring points (measured slower).
+    highs_options : dict, optional
+        Sweep engine's HiGHS options; default ``front_solver.DEFAULT_HIGHS_OPTIONS``.
     """
     t0 = time.perf_counter()
     lm, vecs, consts = _as_vectors(model, objectives)
@@ -122,28 +150,49 @@ def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
     sign = np.array([1.0 if s == "max" else -1.0 for s in senses])
     C = [sign[k] * vecs[k] for k in range(p)]
     names = list(names) if names is not None else [f"f{k + 1}" for k in range(p)]
+    given_backend = backend is not None
     if backend is None:
         backend = make_backend(lm, SolverOptions(solver=solver, gap=gap, threads=threads))
-    solves = 0
-
-    # payoff table (lexicographic, each objective first, the rest in index order)
-    payoff = np.zeros((p, p))
-    order = list(range(p))
-    for k in range(p):
-        x, n = _lexicographic_row(backend, C, k, order, gap, time_limit)
-        solves += n
-        payoff[k] = [float(C[j] @ x) for j in range(p)]
+    payoff, seeds, solves = _payoff_table(backend, C, gap, time_limit)
     hi = payoff.diagonal().copy()
     lo = payoff.min(axis=0)
-    if lower_bounds is not None:
-        for k, b in enumerate(lower_bounds, start=1):
-            if b is not None:
-                lo[k] = sign[k] * (float(b) - consts[k]) if sign[k] > 0 else lo[k]
+    for k, b in enumerate(lower_bounds or [], start=1):
+        if b is not None:
+            lo[k] = sign[k] * (float(b) - consts[k]) if sign[k] > 0 else lo[k]
     g = _Grid(lo, np.maximum(hi - lo, 0.0), grid, step)
-    aug = C[0] + delta * sum((10.0 ** -(i)) * C[k] / g.r_safe[k] for i, k in enumerate(g.kk))
-    found, status_count, n = _explore(backend, C, aug, g, time_limit, bypass, progress)
-    solves += n
+    if engine == "auto":
+        engine = "sweep" if solver == "highs" and not given_backend else "classic"
+    if engine not in ("sweep", "classic"):
+        raise InputError(f"engine must be auto, sweep or classic, not {engine!r}")
+    found, status_count, n = _sweep(lm, C, g, hi - lo, seeds, dict(
+        gap=gap, threads=threads, time_limit=time_limit, bypass=bypass, delta=delta,
+        workers=workers, chunks=chunks, warm_start=warm_start, bound_rows=bound_rows,
+        exact_weights=exact_weights, highs_options=highs_options), progress) \
+        if engine == "sweep" else _explore(backend, C, g, delta, time_limit, bypass, progress)
+    front = _front(found, sign, consts, names, payoff)
+    front.solves, front.statuses = solves + n, status_count
+    front.seconds = time.perf_counter() - t0
+    return front
 
+
+def _payoff_table(backend, C, gap, time_limit) -> tuple:
+    """The lexicographic payoff table (each objective first, the rest in index order), the
+    solution of each row and the solves made."""
+    p = len(C)
+    payoff = np.zeros((p, p))
+    seeds, solves = [], 0
+    for k in range(p):
+        x, n = _lexicographic_row(backend, C, k, list(range(p)), gap, time_limit)
+        solves += n
+        seeds.append(x)
+        payoff[k] = [float(C[j] @ x) for j in range(p)]
+    return payoff, seeds, solves
+
+
+def _front(found: dict, sign, consts, names, payoff) -> ParetoFront:
+    """The nondominated points of ``found`` (values -> solution), sorted, in the objectives'
+    own senses and constants."""
+    p = len(sign)
     keys = list(found)
     values = np.array(keys, float) if keys else np.zeros((0, p))
     keep = nondominated(values) if len(values) else np.zeros(0, bool)
@@ -155,7 +204,7 @@ def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
     payoff_df = pd.DataFrame(sign[None, :] * payoff + np.array(consts)[None, :],
                              columns=names, index=[f"{n} first" for n in names])
     return ParetoFront(points=pts, solutions=[found[k] for k in kept], payoff=payoff_df,
-                       solves=solves, seconds=time.perf_counter() - t0, statuses=status_count)
+                       solves=0, seconds=0.0)
 
 
 def _as_vectors(model, objectives) -> tuple:
@@ -192,9 +241,33 @@ class _Grid:
         return self.lo[k] + i * self.steps[k]
 
 
-def _explore(backend, C, aug, g: _Grid, time_limit, bypass: bool, progress) -> tuple:
-    """Solve the grid's sub-problems, innermost objective 2 with bypass and early exit.
-    Returns ``(objective values -> solution, status counts, solves)``."""
+def _sweep(lm, C, g: _Grid, ranges, seeds, o: dict, progress) -> tuple:
+    """The grid solved by :mod:`optimizer.front_solver`; returns what :func:`_explore` does."""
+    C = np.array(C)
+    exact = (o["exact_weights"] and o["gap"] == 0
+             and front_solver.integral_objectives(C, np.asarray(lm.integer, bool)))
+    aug = front_solver.augmented(C, np.asarray(ranges, float), o["delta"], exact)
+    rows = [(C[k], -np.inf, np.inf) for k in range(len(C))]
+    threads = o["threads"] if o["threads"] is not None or o["workers"] <= 1 else 1
+    prob = front_solver.SweepProblem(
+        LpArrays.of(lm, aug, "max").with_rows(rows), C,
+        np.array([g.lo[k] for k in g.kk], float), np.array([g.steps[k] for k in g.kk], float),
+        np.array([g.counts[k] for k in g.kk], int), gap=o["gap"], threads=threads,
+        time_limit=o["time_limit"], bypass=o["bypass"], warm_start=o["warm_start"],
+        bound_rows=o["bound_rows"], exact=exact,
+        highs_options=dict(front_solver.DEFAULT_HIGHS_OPTIONS if o["highs_options"] is None
+                           else o["highs_options"]))
+    out = front_solver.sweep(prob, o["workers"], o["chunks"], seeds, progress)
+    found: dict[tuple, np.ndarray] = {}
+    for r in sorted(out["records"], key=lambda r: tuple(r.e)):
+        found.setdefault(tuple(round(float(v), 9) for v in r.f), r.x)
+    return found, out["statuses"], out["solves"]
+
+
+def _explore(backend, C, g: _Grid, delta, time_limit, bypass: bool, progress) -> tuple:
+    """Solve the grid's sub-problems, innermost objective 2 with bypass and early exit (the
+    classic engine). Returns ``(objective values -> solution, status counts, solves)``."""
+    aug = C[0] + delta * sum((10.0 ** -(i)) * C[k] / g.r_safe[k] for i, k in enumerate(g.kk))
     p = len(C)
     found: dict[tuple, np.ndarray] = {}
     status_count: dict[str, int] = {}
