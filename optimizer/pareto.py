@@ -335,7 +335,8 @@ def pareto(inst, points: int = 11, progress=None, options=None, **kwargs):
     cQ = lm.objectives["equity"]
     front = augmecon2(lm, [cE, cQ], names=["efficiency", "equity"], grid=points - 1,
                       solver=opts.solver, gap=opts.gap, threads=opts.threads,
-                      time_limit=opts.time_limit, progress=progress)
+                      time_limit=opts.time_limit, progress=progress,
+                      engine="classic")  # (the sweep engine is not yet measured on regions)
     df = front.points
     # every point's plan cleaned to the model's bounds and checked against every rule, as a
     # solve's plan is (optimizer/verify.py); a point that still breaks one says so
