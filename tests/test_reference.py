@@ -30,7 +30,8 @@ def compare(inst):
     return sol
 
 
-@pytest.mark.parametrize("name", ["demo", "guangdong", "east-west"])
+@pytest.mark.parametrize("name", ["demo", "guangdong",
+                                  pytest.param("east-west", marks=pytest.mark.slow)])
 def test_bundled_instances(name):
     assert compare(load_instance(ROOT / "instances" / name)) is not None
 
@@ -72,6 +73,7 @@ def test_reference_reports_an_infeasible_instance(demo):
     assert solve_reference(demo.with_params({"balance.alpha": 1.0}))["status"] == "infeasible"
 
 
+@pytest.mark.slow  # 35 s (a gap-0 solve of a generated instance); the default run stays < 5 min
 def test_proven_bounds_are_upper_bounds(tmp_path, monkeypatch):
     """summary['bounds'] bounds the best efficiency and equity; each source of it (the stage's
     dual bound, the start LPs with the tie-break corrected) is above the proven optimum."""
