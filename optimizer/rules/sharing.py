@@ -18,6 +18,20 @@ def _pair_names(s: Sets, pairs: np.ndarray):
     return lambda loc: [f"{D[s.pair_d[pairs[i]]]},{R[s.pair_r[pairs[i]]]}" for i in loc]
 
 
+def _by_level_equals(s: Sets, by_level: np.ndarray, pair, typ, cols, coef) -> Rows:
+    """One row per sharing pair: the sum of its columns ``by_level`` (pairs x levels) equals
+    the sum of ``coef`` times the columns ``cols`` (of candidate pair ``pair`` and type
+    ``typ``) of its sharing types."""
+    c = s.share
+    nS, L = by_level.shape
+    pos = np.full(len(s.pair_d), -1)
+    pos[c.pairs] = np.arange(nS)
+    sel = np.flatnonzero(s.a["share_type"][typ] & (pos[pair] >= 0))
+    return Rows(c.pairs, np.r_[np.repeat(np.arange(nS), L), pos[pair[sel]]],
+                np.r_[by_level.ravel(), cols[sel]], np.r_[np.ones(nS * L), -coef[sel]],
+                np.zeros(nS), np.zeros(nS), _pair_names(s, c.pairs))
+
+
 class ShareLevel(Rule):
     """sum_l w[p,l] = sum_{t in sharing types} z[p,t]: a held sharing pairing has one level."""
 
@@ -29,18 +43,9 @@ class ShareLevel(Rule):
     implied_when_held = True  # binaries only
 
     def build(self, s: Sets) -> Rows | None:
-        c = s.share
-        if c is None:
+        if s.share is None:
             return None
-        nS, L = c.W.shape
-        pos = np.full(len(s.pair_d), -1)
-        pos[c.pairs] = np.arange(nS)
-        zs = np.flatnonzero(s.a["share_type"][s.z_type] & (pos[s.z_pair] >= 0))
-        rows = np.r_[np.repeat(np.arange(nS), L), pos[s.z_pair[zs]]]
-        cols = np.r_[c.W.ravel(), s.Z[zs]]
-        vals = np.r_[np.ones(nS * L), -np.ones(len(zs))]
-        return Rows(c.pairs, rows, cols, vals, np.zeros(nS), np.zeros(nS),
-                    _pair_names(s, c.pairs))
+        return _by_level_equals(s, s.share.W, s.z_pair, s.z_type, s.Z, np.ones(len(s.Z)))
 
     def entity(self, am, ent):
         return _pair_entity(am, ent)
@@ -56,18 +61,9 @@ class ShareSplit(Rule):
     reported = False
 
     def build(self, s: Sets) -> Rows | None:
-        c = s.share
-        if c is None:
+        if s.share is None:
             return None
-        nS, L = c.V.shape
-        pos = np.full(len(s.pair_d), -1)
-        pos[c.pairs] = np.arange(nS)
-        xs = np.flatnonzero(s.a["share_type"][s.xt] & (pos[s.xp] >= 0))
-        rows = np.r_[np.repeat(np.arange(nS), L), pos[s.xp[xs]]]
-        cols = np.r_[c.V.ravel(), s.X[xs]]
-        vals = np.r_[np.ones(nS * L), -s.gain[xs]]
-        return Rows(c.pairs, rows, cols, vals, np.zeros(nS), np.zeros(nS),
-                    _pair_names(s, c.pairs))
+        return _by_level_equals(s, s.share.V, s.xp, s.xt, s.X, s.gain)
 
     def entity(self, am, ent):
         return _pair_entity(am, ent)
