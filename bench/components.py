@@ -14,7 +14,8 @@
    every row of the full model (optimizer/verify.py).
 
 The whole model is solved by the same path as one part (a fresh HiGHS, one thread), so that
-the comparison is of the decomposition alone.
+the comparison is of the decomposition alone; both start from the same constructed plan (the
+pipeline's, optimizer/heuristic.py; ``--no-start`` for none), each part from its columns.
 """
 
 from __future__ import annotations
@@ -58,11 +59,25 @@ def structure(name: str, am) -> dc.Decomposition:
     return d
 
 
-def whole(am, objective, gap, time_limit):
+def whole(am, objective, gap, time_limit, start=None):
     lm = am.lm
     task = (dc.sub_model(am, np.arange(lm.n_cols), np.arange(lm.n_rows), objective),
-            dc._settings(gap, time_limit))
+            dc._settings(gap, time_limit), start)
     return dc.solve_part(task)
+
+
+def start_plan(am, objective):
+    """The pipeline's constructive first plan (optimizer/heuristic.py) for ``objective``."""
+    from optimizer.heuristic import construct_plan
+    from optimizer.solve import make_backend
+    from optimizer.solver.options import SolverOptions
+
+    t0 = time.perf_counter()
+    x = construct_plan(am, make_backend(am.lm, SolverOptions()), objective)
+    what = "none constructed" if x is None else f"value {float(objective @ x):.6g}"
+    print(f"  start plan (optimizer/heuristic.py, given to both): {what} "
+          f"({time.perf_counter() - t0:.2f} s)")
+    return x
 
 
 def checked(am, x) -> str:
@@ -91,6 +106,8 @@ def compare(title, am, solve_whole, solve_parts, value_of=None):
     line("whole model", w.seconds, wv, w.bound, w.status)
     d = solve_parts()
     line(f"decomposed ({len(d.parts)} solves)", d.seconds, d.objective, d.bound, d.status)
+    for i, r in enumerate(d.parts):
+        line(f"  part {i + 1}", r.seconds, r.objective, r.bound, r.status)
     print(f"    slowest part {max(r.seconds for r in d.parts):.2f} s, parts' sum "
           f"{sum(r.seconds for r in d.parts):.2f} s; combined plan: {checked(am, d.x)}")
     ratio = w.seconds / d.seconds if d.seconds else float("nan")
@@ -111,6 +128,8 @@ def main():
                     help="seconds for each stage, whole or decomposed (default 60)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--structure-only", action="store_true")
+    ap.add_argument("--no-start", dest="start", action="store_false",
+                    help="no constructed start plan (HiGHS alone finds the first plan)")
     a = ap.parse_args()
 
     from optimizer.generate import generate, write_instance
@@ -127,14 +146,17 @@ def main():
           f"{a.workers} workers for the parts, one HiGHS thread per solve")
     obj = county.lm.objectives
     cEP = obj["efficiency"] - obj["penalty"]
+    x0 = start_plan(county, cEP) if a.start else None
     compare("efficiency stage (max efficiency - penalty)", county,
-            lambda: whole(county, cEP, a.gap, a.time_limit),
-            lambda: dc.max_separable(county, cEP, a.gap, a.time_limit, a.workers, dec=dec))
+            lambda: whole(county, cEP, a.gap, a.time_limit, x0),
+            lambda: dc.max_separable(county, cEP, a.gap, a.time_limit, a.workers, dec=dec,
+                                     start=x0))
     mm = build_model(load_instance(folder).with_params({"objective.equity": "maxmin"}))
     cQ = mm.lm.objectives["equity"]
+    q0 = start_plan(mm, cQ + 1e-4 * mm.lm.objectives["efficiency"]) if a.start else None
     compare("maximin equity stage (objective.equity = maxmin)", mm,
-            lambda: whole(mm, cQ, a.gap, a.time_limit),
-            lambda: dc.max_min_equity(mm, a.gap, a.time_limit, a.workers),
+            lambda: whole(mm, cQ, a.gap, a.time_limit, q0),
+            lambda: dc.max_min_equity(mm, a.gap, a.time_limit, a.workers, start=q0),
             value_of=lambda x: None if x is None else float(np.min(mm.outcomes(x))))
 
 

@@ -171,13 +171,28 @@ class PartResult:
 
 
 def solve_part(task: tuple) -> PartResult:
-    """Solve one sub-model (``(LpArrays, HiGHS settings)``) in a fresh HiGHS with one thread
-    (module level, so that a process pool or a Dask worker can run it)."""
-    from .solver.highs import run_lp
+    """Solve one sub-model (``(LpArrays, HiGHS settings[, start plan])``) in a fresh HiGHS
+    with one thread (module level, so that a process pool or a Dask worker can run it)."""
+    import highspy
 
-    lp, settings = task
+    from .solver.highs import new_highs, run_highs, use_threads
+    from .solver.status import highs_outcome
+
+    lp, settings, start = (*task, None)[:3]
     t0 = time.perf_counter()
-    outcome, h = run_lp(lp.highs_lp(), settings, threads=1)
+    h = new_highs()
+    use_threads(h, 1)
+    for name, value in settings.items():
+        h.setOptionValue(name, value)
+    if h.passModel(lp.highs_lp()) == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model")
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(start, float))
+        sol.value_valid = True
+        h.setSolution(sol)
+    run_highs(h)
+    outcome = highs_outcome(h)
     info = h.getInfo()
     x = obj = bound = None
     if outcome.has_plan:
@@ -259,8 +274,10 @@ def _combined_status(results) -> str:
 
 def max_separable(am: AllocationModel, objective: np.ndarray, gap: float | None = None,
                   time_limit: float | None = None, workers: int | None = 1, executor=None,
-                  dec: Decomposition | None = None) -> Decomposed:
-    """Maximise ``objective`` (zero on the coupling columns) over the model, part by part."""
+                  dec: Decomposition | None = None, start: np.ndarray | None = None
+                  ) -> Decomposed:
+    """Maximise ``objective`` (zero on the coupling columns) over the model, part by part
+    (``start``: a plan of the whole model, each part starting from its columns of it)."""
     t0 = time.perf_counter()
     dec = dec or components(am)
     objective = np.asarray(objective, float)
@@ -270,7 +287,8 @@ def max_separable(am: AllocationModel, objective: np.ndarray, gap: float | None 
     if len(dec.rest_cols):
         groups.append((dec.rest_cols, dec.rest_rows))
     limits = _time_shares(dec, time_limit, workers or 1) + [time_limit]
-    tasks = [(sub_model(am, c, r, objective), _settings(gap, t))
+    tasks = [(sub_model(am, c, r, objective), _settings(gap, t),
+              None if start is None else np.asarray(start, float)[c])
              for (c, r), t in zip(groups, limits)]
     res = _run(tasks, workers, executor)
     out = Decomposed(_combined_status(res), None, None, None, res)
@@ -306,11 +324,13 @@ def _set_equity_columns(am: AllocationModel, x: np.ndarray) -> np.ndarray:
 
 def max_min_equity(am: AllocationModel, gap: float | None = None,
                    time_limit: float | None = None, workers: int | None = 1, executor=None,
-                   dec: Decomposition | None = None) -> Decomposed:
+                   dec: Decomposition | None = None, start: np.ndarray | None = None
+                   ) -> Decomposed:
     """The maximin equity stage (maximise eta <= u[r] for every r), part by part: each part
     maximises its own level over its recipients' equity rows; the level of the whole is the
     least of the parts' levels and of the baselines of recipients without any pairing.
-    ``objective`` and ``bound`` of the result are that level and its proven bound."""
+    ``objective`` and ``bound`` of the result are that level and its proven bound
+    (``start``: a plan of the whole model, each part starting from its columns of it)."""
     t0 = time.perf_counter()
     lm = am.lm
     dec = dec or components(am)
@@ -328,7 +348,11 @@ def max_min_equity(am: AllocationModel, gap: float | None = None,
     for p, t in zip(dec.parts, limits):
         cols, rows = np.r_[p.cols, eta], np.r_[p.rows, eq.start + p.recipients]
         groups.append(p.cols)
-        tasks.append((sub_model(am, cols, rows, cost), _settings(gap, t)))
+        x0 = None
+        if start is not None:
+            level = float(np.min(am.outcomes(np.asarray(start, float))[p.recipients]))
+            x0 = np.r_[np.asarray(start, float)[p.cols], level]
+        tasks.append((sub_model(am, cols, rows, cost), _settings(gap, t), x0))
     if len(dec.rest_cols):  # any plan of the rest: it holds no recipient's outcome
         groups.append(dec.rest_cols)
         tasks.append((sub_model(am, dec.rest_cols, dec.rest_rows, np.zeros(lm.n_cols)),
