@@ -25,6 +25,8 @@ Two stages are solved here:
   the parts of each part's own max-min (and of the baseline of a recipient without any
   pairing). The proven bound is the minimum of the parts' bounds. Only without soft rules
   (a penalty does not separate from a minimum) and for one round.
+- :func:`max_at_level`: the maximin row's second stage, efficiency with every outcome held
+  at the level found first (u[r] >= level is a row per recipient, so it separates).
 
 The tail mean couples the parts through ``eta`` in a way that does not reduce to a minimum;
 it is left for a one-dimensional search over eta (docs/performance.md).
@@ -272,6 +274,21 @@ def _combined_status(results) -> str:
     return next(s for s in st if s != "optimal")
 
 
+def _summed(am: AllocationModel, objective, groups, res) -> Decomposed:
+    """The parts' plans put together (``groups``: each part's (columns, rows)); the objective
+    and the bound are sums over the parts."""
+    out = Decomposed(_combined_status(res), None, None, None, res)
+    if all(r.x is not None for r in res):
+        x = np.zeros(am.lm.n_cols)
+        for (c, _), r in zip(groups, res):
+            x[c] = r.x
+        out.x = _set_equity_columns(am, x)
+        out.objective = float(objective @ out.x)
+        if all(r.bound is not None for r in res):
+            out.bound = float(sum(r.bound for r in res))
+    return out
+
+
 def max_separable(am: AllocationModel, objective: np.ndarray, gap: float | None = None,
                   time_limit: float | None = None, workers: int | None = 1, executor=None,
                   dec: Decomposition | None = None, start: np.ndarray | None = None
@@ -291,15 +308,7 @@ def max_separable(am: AllocationModel, objective: np.ndarray, gap: float | None 
               None if start is None else np.asarray(start, float)[c])
              for (c, r), t in zip(groups, limits)]
     res = _run(tasks, workers, executor)
-    out = Decomposed(_combined_status(res), None, None, None, res)
-    if all(r.x is not None for r in res):
-        x = np.zeros(am.lm.n_cols)
-        for (c, _), r in zip(groups, res):
-            x[c] = r.x
-        out.x = _set_equity_columns(am, x)
-        out.objective = float(objective @ out.x)
-        if all(r.bound is not None for r in res):
-            out.bound = float(sum(r.bound for r in res))
+    out = _summed(am, objective, groups, res)
     out.seconds = time.perf_counter() - t0
     return out
 
@@ -370,5 +379,41 @@ def max_min_equity(am: AllocationModel, gap: float | None = None,
         out.objective = min([floor] + [r.objective for r in levels])
         if all(r.bound is not None for r in levels):
             out.bound = min([floor] + [r.bound for r in levels])
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def max_at_level(am: AllocationModel, objective: np.ndarray, level: float,
+                 gap: float | None = None, time_limit: float | None = None,
+                 workers: int | None = 1, executor=None,
+                 dec: Decomposition | None = None) -> Decomposed:
+    """The second stage of the maximin row: maximise ``objective`` (zero on ``eta``, e.g.
+    efficiency) with every recipient's outcome at least ``level`` (the maximin level found
+    first). u[r] >= level is a row per recipient, so each part solves its own recipients'
+    rows with ``eta`` fixed at ``level``; a recipient without any pairing must reach it by
+    its baseline (else NotSeparable says the level is out of reach)."""
+    lm = am.lm
+    dec = dec or components(am)
+    if am.rounds > 1 or len(dec.coupling_cols) != 1 or len(lm.col_blocks["s"]):
+        raise NotSeparable("the decomposed maximin row is the maximin measure of one round")
+    lone = am.u0[dec.lone_recipients]
+    if len(lone) and float(lone.min()) < level:
+        raise NotSeparable("a recipient without any pairing stays below the level")
+    objective = np.asarray(objective, float)
+    eta = int(dec.coupling_cols[0])
+    if objective[eta] != 0:
+        raise NotSeparable("the objective weighs the equity level, which couples the parts")
+    lo, hi = lm.col_lower.copy(), lm.col_upper.copy()
+    lo[eta] = hi[eta] = level
+    eq = lm.row_blocks["equity"]
+    groups = [(np.r_[p.cols, eta], np.r_[p.rows, eq.start + p.recipients]) for p in dec.parts]
+    if len(dec.rest_cols):
+        groups.append((dec.rest_cols, dec.rest_rows))
+    t0 = time.perf_counter()
+    limits = _time_shares(dec, time_limit, workers or 1) + [time_limit]
+    tasks = [(sub_model(am, c, r, objective, lo, hi), _settings(gap, t))
+             for (c, r), t in zip(groups, limits)]
+    res = _run(tasks, workers, executor)
+    out = _summed(am, objective, groups, res)
     out.seconds = time.perf_counter() - t0
     return out

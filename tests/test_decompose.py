@@ -177,3 +177,32 @@ def test_generated_20_by_40_within_the_gap(tmp_path):
     assert dq.gap <= gap and fq.bound >= dq.objective - EXACT
     assert dq.bound >= fq.objective - EXACT
     holds(mm, dq.x)
+
+
+def test_maximin_row_second_stage_of_two_blocks(demo_blocks):
+    """Efficiency with every outcome held at the maximin level, part by part, equals the
+    whole model's (eta's lower bound at the level) and the sum of the blocks' own."""
+    a, b, both = (build_model(load_instance(f)) for f in demo_blocks)
+    level = dc.max_min_equity(both, gap=1e-9).objective - 1e-7
+    lm = both.lm
+    eta = lm.col_blocks["eta"].start
+    lo = lm.col_lower.copy()
+    lo[eta] = level
+    full = dc.solve_part((dc.sub_model(both, np.arange(lm.n_cols), np.arange(lm.n_rows),
+                                       eff(both), col_lower=lo), dc._settings(1e-9, None)))
+    d = dc.max_at_level(both, eff(both), level, gap=1e-9)
+    assert d.status == "optimal"
+    assert d.objective == pytest.approx(full.objective, rel=EXACT)
+    assert float(np.min(both.outcomes(d.x))) >= level - 1e-9
+    holds(both, d.x)
+    blocks = []
+    for m in (a, b):
+        e = m.lm.col_blocks["eta"].start
+        lo_m = m.lm.col_lower.copy()
+        lo_m[e] = level
+        blocks.append(dc.solve_part((dc.sub_model(m, np.arange(m.lm.n_cols),
+                                                  np.arange(m.lm.n_rows), eff(m),
+                                                  col_lower=lo_m), dc._settings(1e-9, None))))
+    assert d.objective == pytest.approx(sum(r.objective for r in blocks), rel=EXACT)
+    with pytest.raises(dc.NotSeparable):
+        dc.max_at_level(both, lm.objectives["equity"], level)
