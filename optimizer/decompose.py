@@ -1,0 +1,419 @@
+"""Decomposition by connected component of the candidate graph (issue 16, first step).
+
+The candidate graph has the partners and the recipients as nodes and a candidate pair (any
+eligible type) as an edge. Every rule is per partner, per recipient or per pair, so a rule's
+row never joins two components; only the equity measure's rows (through ``eta``) do. The
+model therefore splits into independent blocks, and a stage whose objective is zero on
+``eta`` (the efficiency stage) is solved exactly as one MIP per block.
+
+Exactness does not rest on that argument alone: :func:`components` partitions the model's
+*own* rows and columns by the connected components of its constraint matrix (the equity rows
+and ``eta`` left out), and names each part by the candidate components of its pairings. A
+row that joined two candidate components (a rule added later that couples recipients, the
+mean outcome of ``balance.rho``, clusters across provinces, several rounds) merges them into
+one part, so every part is a union of independent blocks of the model and its sub-model is a
+slice of the model's arrays: the same rows, bounds and objective coefficients.
+
+Two stages are solved here:
+
+- :func:`max_separable`: maximise an objective that is zero on ``eta`` (efficiency less the
+  soft rules' penalty). The optimum is the sum of the parts' optima, the proven bound the sum
+  of their dual bounds, so the combined plan is within the parts' worst relative gap.
+- :func:`max_min_equity`: the maximin equity Q = min_r u[r] (the ``maxmin`` measure, or the
+  tail mean when beta |R| <= 1, which the model formulates as maxmin). The feasible set is a
+  product of the parts' sets, so max over the product of min over all recipients = min over
+  the parts of each part's own max-min (and of the baseline of a recipient without any
+  pairing). The proven bound is the minimum of the parts' bounds. Only without soft rules
+  (a penalty does not separate from a minimum) and for one round.
+- :func:`max_at_level`: the maximin row's second stage, efficiency with every outcome held
+  at the level found first (u[r] >= level is a row per recipient, so it separates).
+
+The tail mean couples the parts through ``eta`` in a way that does not reduce to a minimum;
+it is left for a one-dimensional search over eta (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .model import AllocationModel
+
+COUPLING_ROWS = "equity"
+"""Row blocks that couple the parts (their names start with it): the equity measure's rows."""
+COUPLING_COLS = ("eta",)
+"""Column blocks that couple the parts (names starting with these): the equity level."""
+
+
+class NotSeparable(ValueError):
+    """The stage asked for does not separate by component (said in words)."""
+
+
+@dataclass
+class Component:
+    """One part of the model: a connected component of the candidate graph (or several joined
+    by a row of the model), with the model's columns and rows that belong to it."""
+
+    partners: np.ndarray  # partner indices
+    recipients: np.ndarray  # recipient indices
+    cols: np.ndarray  # model columns
+    rows: np.ndarray  # model rows (the coupling rows excluded)
+    binaries: int = 0
+
+    def size(self) -> dict:
+        return {"partners": len(self.partners), "recipients": len(self.recipients),
+                "binaries": self.binaries, "columns": len(self.cols), "rows": len(self.rows)}
+
+
+@dataclass
+class Decomposition:
+    """The parts of a model (largest first), the columns and rows of no part (``rest``: e.g.
+    the equity measure's s columns; solved as one more block) and the coupling columns."""
+
+    parts: list[Component]
+    rest_cols: np.ndarray
+    rest_rows: np.ndarray
+    coupling_cols: np.ndarray
+    coupling_rows: np.ndarray
+    lone_recipients: np.ndarray  # recipients without any candidate pair
+    graph_components: int = 0  # components of the candidate graph with a pair
+
+
+def candidate_labels(am: AllocationModel) -> tuple[int, np.ndarray]:
+    """Connected components of the candidate graph: (count, label of each node), nodes being
+    the partners (0..nD-1) then the recipients (nD..nD+nR-1); isolated nodes count too."""
+    nD, nR = len(am.inst.partners), len(am.inst.recipients)
+    n = nD + nR
+    g = sp.coo_array((np.ones(len(am.pair_d)), (am.pair_d, nD + am.pair_r)), shape=(n, n))
+    return connected_components(g, directed=False)
+
+
+def _coupling(am: AllocationModel) -> tuple[np.ndarray, np.ndarray]:
+    lm = am.lm
+    cols = [np.arange(b.start, b.stop) for name, b in lm.col_blocks.items()
+            if name.startswith(COUPLING_COLS)]
+    rows = [np.arange(b.start, b.stop) for name, b in lm.row_blocks.items()
+            if name.startswith(COUPLING_ROWS)]
+    return (np.concatenate(cols or [np.zeros(0, int)]).astype(int),
+            np.concatenate(rows or [np.zeros(0, int)]).astype(int))
+
+
+def _model_labels(am: AllocationModel, ccols, crows) -> np.ndarray:
+    """Connected components of the model's matrix without the coupling rows and columns, as a
+    label per column (rows join the columns they hold)."""
+    lm = am.lm
+    A = sp.coo_array(lm.A)
+    keep = ~np.isin(A.row, crows) & ~np.isin(A.col, ccols) & (A.data != 0)
+    n, m = lm.n_cols, lm.n_rows
+    g = sp.coo_array((np.ones(int(keep.sum())), (A.col[keep], n + A.row[keep])),
+                     shape=(n + m, n + m))
+    _, lab = connected_components(g, directed=False)
+    return lab[:n]
+
+
+def components(am: AllocationModel) -> Decomposition:
+    """The model's parts: the connected components of the candidate graph that hold a
+    candidate pair, with their columns and rows, merged where a row of the model joins two
+    of them (so that each part is exactly independent of the others)."""
+    nD = len(am.inst.partners)
+    _, node = candidate_labels(am)
+    ccols, crows = _coupling(am)
+    lab = _model_labels(am, ccols, crows)
+    # the candidate component of each pairing column (z of every round, x through its z)
+    zcols, zcomp = [], []
+    for xb, zb in am.round_blocks():
+        c = node[am.pair_d[am.z_pair]]
+        zcols += [np.arange(zb.start, zb.stop), xb.start + np.arange(len(am.x_z))]
+        zcomp += [c, c[am.x_z]]
+    zcols, zcomp = np.concatenate(zcols), np.concatenate(zcomp)
+    # join candidate components that share a model component (union-find by a graph again)
+    k = node.max() + 1
+    big = lab.max() + 1
+    g = sp.coo_array((np.ones(len(zcols)), (zcomp, k + lab[zcols])), shape=(k + big, k + big))
+    _, joined = connected_components(g, directed=False)
+    model_part = np.full(big, -1)
+    model_part[lab[zcols]] = joined[zcomp]
+    col_part = model_part[lab]
+    col_part[ccols] = -2
+    A = sp.csr_array(am.lm.A)
+    row_part = np.full(am.lm.n_rows, -1)
+    rr, cc = A.nonzero()
+    if np.any(~np.isin(rr, crows) & (col_part[cc] == -2)):
+        raise NotSeparable("a rule's row holds the equity level, which couples the parts")
+    row_part[rr] = col_part[cc]  # every column of a row is in the same part
+    row_part[crows] = -2
+    parts = []
+    for j in np.unique(col_part[col_part >= 0]):
+        nodes = np.flatnonzero(joined[node] == j)
+        cols = np.flatnonzero(col_part == j)
+        parts.append(Component(nodes[nodes < nD], nodes[nodes >= nD] - nD, cols,
+                               np.flatnonzero(row_part == j),
+                               int(am.lm.integer[cols].sum())))
+    parts.sort(key=lambda c: (-c.binaries, -len(c.cols)))
+    covered = np.zeros(len(am.inst.recipients), bool)
+    covered[am.pair_r] = True
+    n_graph = len(np.unique(node[am.pair_d]))
+    return Decomposition(parts, np.flatnonzero(col_part == -1), np.flatnonzero(row_part == -1),
+                         ccols, crows, np.flatnonzero(~covered), n_graph)
+
+
+# --------------------------------------------------------------------------- solving the parts
+@dataclass
+class PartResult:
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    seconds: float
+
+
+def solve_part(task: tuple) -> PartResult:
+    """Solve one sub-model (``(LpArrays, HiGHS settings[, start plan])``) in a fresh HiGHS
+    with one thread (module level, so that a process pool or a Dask worker can run it)."""
+    import highspy
+
+    from .solver.highs import new_highs, run_highs, use_threads
+    from .solver.status import highs_outcome
+
+    lp, settings, start = (*task, None)[:3]
+    t0 = time.perf_counter()
+    h = new_highs()
+    use_threads(h, 1)
+    for name, value in settings.items():
+        h.setOptionValue(name, value)
+    if h.passModel(lp.highs_lp()) == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model")
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(start, float))
+        sol.value_valid = True
+        h.setSolution(sol)
+    run_highs(h)
+    outcome = highs_outcome(h)
+    info = h.getInfo()
+    x = obj = bound = None
+    if outcome.has_plan:
+        x = np.asarray(h.getSolution().col_value, float)
+        obj = float(info.objective_function_value)
+    if lp.integer.any():
+        b = float(getattr(info, "mip_dual_bound", math.inf))
+        bound = b if math.isfinite(b) and abs(b) < 1e30 else None
+    elif outcome.status == "optimal":
+        bound = obj
+    return PartResult(outcome.status, x, obj, bound, time.perf_counter() - t0)
+
+
+def sub_model(am: AllocationModel, cols: np.ndarray, rows: np.ndarray, objective: np.ndarray,
+              col_lower=None, col_upper=None):
+    """The slice of the model's arrays to ``cols`` and ``rows`` (an LpArrays to maximise)."""
+    from .solver.highs import LpArrays
+
+    lm = am.lm
+    lo = lm.col_lower if col_lower is None else col_lower
+    hi = lm.col_upper if col_upper is None else col_upper
+    A = sp.csr_array(lm.A)[rows][:, cols]
+    return LpArrays(A, lo[cols], hi[cols], lm.row_lower[rows], lm.row_upper[rows],
+                    np.asarray(objective, float)[cols], lm.integer[cols], "max")
+
+
+@dataclass
+class Decomposed:
+    """A stage solved part by part: the combined plan over the model's columns, its objective
+    (the stage's value), the proven bound, and each part's result."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    parts: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        return max(0.0, self.bound - self.objective) / max(abs(self.objective), 1e-10)
+
+
+def _settings(gap, time_limit) -> dict:
+    s = {}
+    if gap is not None:
+        s["mip_rel_gap"] = float(gap)
+    if time_limit:
+        s["time_limit"] = float(time_limit)
+    return s
+
+
+def _time_shares(dec: Decomposition, time_limit, workers: int) -> list:
+    """Each part's time limit: the run's limit times the workers, shared by binaries (never
+    more than the whole limit): run side by side, the parts end within about the limit."""
+    if not time_limit:
+        return [None] * len(dec.parts)
+    total = max(1, sum(p.binaries for p in dec.parts))
+    return [min(time_limit, max(1.0, time_limit * workers * p.binaries / total))
+            for p in dec.parts]
+
+
+def _run(tasks, workers, executor) -> list[PartResult]:
+    from .parallel import run_tasks
+
+    return run_tasks(solve_part, tasks, executor=executor, workers=workers)
+
+
+def _combined_status(results) -> str:
+    st = [r.status for r in results]
+    if all(s == "optimal" for s in st):
+        return "optimal"
+    if all(r.x is not None for r in results):
+        return "time_limit"
+    return next(s for s in st if s != "optimal")
+
+
+def _summed(am: AllocationModel, objective, groups, res) -> Decomposed:
+    """The parts' plans put together (``groups``: each part's (columns, rows)); the objective
+    and the bound are sums over the parts."""
+    out = Decomposed(_combined_status(res), None, None, None, res)
+    if all(r.x is not None for r in res):
+        x = np.zeros(am.lm.n_cols)
+        for (c, _), r in zip(groups, res):
+            x[c] = r.x
+        out.x = _set_equity_columns(am, x)
+        out.objective = float(objective @ out.x)
+        if all(r.bound is not None for r in res):
+            out.bound = float(sum(r.bound for r in res))
+    return out
+
+
+def max_separable(am: AllocationModel, objective: np.ndarray, gap: float | None = None,
+                  time_limit: float | None = None, workers: int | None = 1, executor=None,
+                  dec: Decomposition | None = None, start: np.ndarray | None = None
+                  ) -> Decomposed:
+    """Maximise ``objective`` (zero on the coupling columns) over the model, part by part
+    (``start``: a plan of the whole model, each part starting from its columns of it)."""
+    t0 = time.perf_counter()
+    dec = dec or components(am)
+    objective = np.asarray(objective, float)
+    if np.any(objective[dec.coupling_cols] != 0):
+        raise NotSeparable("the objective weighs the equity level, which couples the parts")
+    groups = [(p.cols, p.rows) for p in dec.parts]
+    if len(dec.rest_cols):
+        groups.append((dec.rest_cols, dec.rest_rows))
+    limits = _time_shares(dec, time_limit, workers or 1) + [time_limit]
+    tasks = [(sub_model(am, c, r, objective), _settings(gap, t),
+              None if start is None else np.asarray(start, float)[c])
+             for (c, r), t in zip(groups, limits)]
+    res = _run(tasks, workers, executor)
+    out = _summed(am, objective, groups, res)
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def _set_equity_columns(am: AllocationModel, x: np.ndarray) -> np.ndarray:
+    """eta and s at the values that make the equity rows hold and equal the measure (one
+    round): eta the ceil(beta |R|)-th smallest outcome (the minimum for maxmin), s[r] =
+    max(0, eta - u[r])."""
+    lm = am.lm
+    if am.rounds > 1 or "eta" not in lm.col_blocks:
+        return x
+    u = am.outcomes(x)
+    sb = lm.col_blocks["s"]
+    obj = am.inst.params["objective"]
+    k = 1 if len(sb) == 0 else max(1, math.ceil(obj["beta"] * len(u) - 1e-12))
+    eta = float(np.sort(u)[min(k, len(u)) - 1])
+    x[lm.col_blocks["eta"].start] = eta
+    if len(sb):
+        x[sb.start:sb.stop] = np.maximum(0.0, eta - u)
+    return x
+
+
+def max_min_equity(am: AllocationModel, gap: float | None = None,
+                   time_limit: float | None = None, workers: int | None = 1, executor=None,
+                   dec: Decomposition | None = None, start: np.ndarray | None = None
+                   ) -> Decomposed:
+    """The maximin equity stage (maximise eta <= u[r] for every r), part by part: each part
+    maximises its own level over its recipients' equity rows; the level of the whole is the
+    least of the parts' levels and of the baselines of recipients without any pairing.
+    ``objective`` and ``bound`` of the result are that level and its proven bound
+    (``start``: a plan of the whole model, each part starting from its columns of it)."""
+    t0 = time.perf_counter()
+    lm = am.lm
+    dec = dec or components(am)
+    if am.rounds > 1 or len(dec.coupling_cols) != 1 or len(lm.col_blocks["s"]):
+        raise NotSeparable("the decomposed equity stage is the maximin measure of one round "
+                           "(the tail mean couples the parts through eta)")
+    if np.any(lm.objectives["penalty"] != 0):
+        raise NotSeparable("soft rules' penalties do not separate from a minimum")
+    eta = int(dec.coupling_cols[0])
+    eq = lm.row_blocks["equity"]
+    cost = np.zeros(lm.n_cols)
+    cost[eta] = 1.0
+    tasks, groups = [], []
+    limits = _time_shares(dec, time_limit, workers or 1)
+    for p, t in zip(dec.parts, limits):
+        cols, rows = np.r_[p.cols, eta], np.r_[p.rows, eq.start + p.recipients]
+        groups.append(p.cols)
+        x0 = None
+        if start is not None:
+            level = float(np.min(am.outcomes(np.asarray(start, float))[p.recipients]))
+            x0 = np.r_[np.asarray(start, float)[p.cols], level]
+        tasks.append((sub_model(am, cols, rows, cost), _settings(gap, t), x0))
+    if len(dec.rest_cols):  # any plan of the rest: it holds no recipient's outcome
+        groups.append(dec.rest_cols)
+        tasks.append((sub_model(am, dec.rest_cols, dec.rest_rows, np.zeros(lm.n_cols)),
+                      _settings(gap, time_limit)))
+    res = _run(tasks, workers, executor)
+    out = Decomposed(_combined_status(res), None, None, None, res)
+    lone = am.u0[dec.lone_recipients]
+    floor = float(lone.min()) if len(lone) else math.inf
+    levels = [r for r in res[:len(dec.parts)]]
+    if all(r.x is not None for r in res):
+        x = np.zeros(lm.n_cols)
+        for c, r in zip(groups, res):
+            x[c] = r.x[:len(c)]
+        out.x = _set_equity_columns(am, x)
+        out.objective = min([floor] + [r.objective for r in levels])
+        if all(r.bound is not None for r in levels):
+            out.bound = min([floor] + [r.bound for r in levels])
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def max_at_level(am: AllocationModel, objective: np.ndarray, level: float,
+                 gap: float | None = None, time_limit: float | None = None,
+                 workers: int | None = 1, executor=None,
+                 dec: Decomposition | None = None) -> Decomposed:
+    """The second stage of the maximin row: maximise ``objective`` (zero on ``eta``, e.g.
+    efficiency) with every recipient's outcome at least ``level`` (the maximin level found
+    first). u[r] >= level is a row per recipient, so each part solves its own recipients'
+    rows with ``eta`` fixed at ``level``; a recipient without any pairing must reach it by
+    its baseline (else NotSeparable says the level is out of reach)."""
+    lm = am.lm
+    dec = dec or components(am)
+    if am.rounds > 1 or len(dec.coupling_cols) != 1 or len(lm.col_blocks["s"]):
+        raise NotSeparable("the decomposed maximin row is the maximin measure of one round")
+    lone = am.u0[dec.lone_recipients]
+    if len(lone) and float(lone.min()) < level:
+        raise NotSeparable("a recipient without any pairing stays below the level")
+    objective = np.asarray(objective, float)
+    eta = int(dec.coupling_cols[0])
+    if objective[eta] != 0:
+        raise NotSeparable("the objective weighs the equity level, which couples the parts")
+    lo, hi = lm.col_lower.copy(), lm.col_upper.copy()
+    lo[eta] = hi[eta] = level
+    eq = lm.row_blocks["equity"]
+    groups = [(np.r_[p.cols, eta], np.r_[p.rows, eq.start + p.recipients]) for p in dec.parts]
+    if len(dec.rest_cols):
+        groups.append((dec.rest_cols, dec.rest_rows))
+    t0 = time.perf_counter()
+    limits = _time_shares(dec, time_limit, workers or 1) + [time_limit]
+    tasks = [(sub_model(am, c, r, objective, lo, hi), _settings(gap, t))
+             for (c, r), t in zip(groups, limits)]
+    res = _run(tasks, workers, executor)
+    out = _summed(am, objective, groups, res)
+    out.seconds = time.perf_counter() - t0
+    return out
