@@ -151,15 +151,6 @@ def section(sol, rows, n_cand) -> str:
     return "\n".join(lines)
 
 
-def update_readme(md: str, readme: Path = README) -> None:
-    text = readme.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{readme}: the markers {BEGIN} / {END} are missing")
-    pre, rest = text.split(BEGIN, 1)
-    post = rest.split(END, 1)[1]
-    readme.write_text(pre + BEGIN + "\n" + md + "\n" + END + post, encoding="utf-8")
-
-
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--readme", action="store_true",
@@ -173,7 +164,10 @@ def main(argv=None) -> None:
            "mandates):\n\n" + section(sol2, rows2, n_cand).split("\n", 2)[2])
     print(md)
     if args.readme:
-        update_readme(md)
+        sys.path.insert(0, str(ROOT / "instances" / "_build"))  # the builders' helpers
+        import _build_common
+
+        _build_common.update_readme(README, md, BEGIN, END)
 
 
 if __name__ == "__main__":

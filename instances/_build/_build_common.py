@@ -174,13 +174,15 @@ def pairings_in_readme(readme_text: str) -> set[tuple[str, str, str]]:
     return {m.groups() for m in map(pat.match, body.splitlines()) if m}
 
 
-def update_readme(readme: Path, md: str) -> None:
+def update_readme(readme: Path, md: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the generated text of ``readme`` between the markers ``begin`` and ``end``
+    (by default the results section) with ``md``."""
     text = readme.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{readme}: the markers {BEGIN} / {END} are missing")
-    pre, rest = text.split(BEGIN, 1)
-    post = rest.split(END, 1)[1]
-    readme.write_text(pre + BEGIN + "\n" + md + "\n" + END + post, encoding="utf-8")
+    if begin not in text or end not in text:
+        raise SystemExit(f"{readme}: the markers {begin} / {end} are missing")
+    pre, rest = text.split(begin, 1)
+    post = rest.split(end, 1)[1]
+    readme.write_text(pre + begin + "\n" + md + "\n" + end + post, encoding="utf-8")
 
 
 def main(build, here: Path, official_round: str, year: str, argv=None) -> None:

@@ -423,17 +423,7 @@ def roadmap_section() -> str:
     return "\n".join(lines)
 
 
-def update_section(readme: Path, begin: str, end: str, md: str) -> None:
-    """Replace the text between ``begin`` and ``end`` (as _build_common.update_readme does)."""
-    text = readme.read_text(encoding="utf-8")
-    if begin not in text or end not in text:
-        raise SystemExit(f"{readme}: the markers {begin} / {end} are missing")
-    pre, rest = text.split(begin, 1)
-    post = rest.split(end, 1)[1]
-    readme.write_text(pre + begin + "\n" + md + "\n" + end + post, encoding="utf-8")
-
-
 if __name__ == "__main__":
     C.main(build, HERE, "2023", "2023")
     if "--readme" in sys.argv[1:]:  # C.main has put the checkout on sys.path
-        update_section(HERE / "README.md", ROADMAP_BEGIN, ROADMAP_END, roadmap_section())
+        C.update_readme(HERE / "README.md", roadmap_section(), ROADMAP_BEGIN, ROADMAP_END)

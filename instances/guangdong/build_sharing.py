@@ -144,7 +144,5 @@ def mechanisms_section() -> str:
 if __name__ == "__main__":
     build(DST)
     if "--readme" in sys.argv[1:]:
-        sys.path.insert(0, str(HERE.parents[1]))
-        from build import update_section  # noqa: E402  (instances/guangdong/build.py)
-
-        update_section(DST / "README.md", MECH_BEGIN, MECH_END, mechanisms_section())
+        sys.path.insert(0, str(HERE.parents[1]))  # the checkout, for the optimizer package
+        C.update_readme(DST / "README.md", mechanisms_section(), MECH_BEGIN, MECH_END)
