@@ -71,7 +71,7 @@ def explain_cluster(sol, g: int, clock=None, resolve: bool = True) -> ClusterExp
     """Explain cluster ``g`` (its position in ``sol.instance.clusters``) of the plan ``sol``."""
     if not sol.has_plan:
         raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))
-    inst, am = sol.instance, sol.model
+    inst = sol.instance
     a, cl = inst.arrays, inst.clusters
     names = _names(inst)
     row = sol.clusters.iloc[g]  # the first round's row (rounds: rows of round 1 come first)

@@ -17,8 +17,6 @@ import pandas as pd
 
 from . import rounds
 
-INF = np.inf
-
 
 @dataclass
 class ShareColumns:
@@ -85,23 +83,28 @@ def credited(am, x: np.ndarray, n: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return level, S
 
 
+def partner_returns(am, x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per partner in round ``n`` of the plan ``x``: the return it requires on what it sends
+    (sum of return_min value x), its spillover (spillover ben gain) and the value it sends."""
+    a, nD = am.inst.arrays, len(am.inst.partners)
+    xb = am.lm.col_blocks["x" + rounds.suffix(n)]
+    xv = x[xb.start:xb.stop]
+    spill = am.inst.params["sharing"]["spillover"]
+    per_d = lambda w: np.bincount(am.x_d, weights=w * xv, minlength=nD)
+    return (per_d((a["return_min"] * a["value"])[am.x_k]),
+            per_d(spill * a["ben"][am.x_d, am.x_r] * am.gain), per_d(a["value"][am.x_k]))
+
+
 def partner_table(am, x: np.ndarray) -> pd.DataFrame:
     """Per partner (and round, with rounds): the return it requires on what it sends, its
     credited income share, its spillover, the return in all and the slack of participation."""
-    inst, a, p = am.inst, am.inst.arrays, am.inst.params
+    inst = am.inst
     D = inst.partners.index
-    spill = p["sharing"]["spillover"]
     parts = []
     for n in range(am.rounds):
-        xb = am.lm.col_blocks["x" + rounds.suffix(n)]
-        xv = x[xb.start:xb.stop]
+        req, spl, sent = partner_returns(am, x, n)
         _, S = credited(am, x, n)
-        req = np.bincount(am.x_d, weights=(a["return_min"] * a["value"])[am.x_k] * xv,
-                          minlength=len(D))
-        spl = np.bincount(am.x_d, weights=spill * a["ben"][am.x_d, am.x_r] * am.gain * xv,
-                          minlength=len(D))
         cred = np.bincount(am.pair_d, weights=S, minlength=len(D))
-        sent = np.bincount(am.x_d, weights=a["value"][am.x_k] * xv, minlength=len(D))
         parts.append(pd.DataFrame({
             "partner": D.astype(str), "name": inst.partners["name"].to_numpy(),
             "round": n + 1, "sent_value": sent, "required": req, "credited": cred,
@@ -128,16 +131,8 @@ def least_shares(am, x: np.ndarray) -> np.ndarray:
     if not am.share_columns or am.inst.params["balance"]["rho"] is not None:
         return x
     x = np.array(x, float)
-    a = am.inst.arrays
-    spill = am.inst.params["sharing"]["spillover"]
-    nD = len(am.inst.partners)
     for n, cols in enumerate(am.share_columns):
-        xb = am.lm.col_blocks["x" + rounds.suffix(n)]
-        xv = x[xb.start:xb.stop]
-        need = np.bincount(am.x_d, weights=(a["return_min"] * a["value"])[am.x_k] * xv,
-                           minlength=nD)
-        ret = np.bincount(am.x_d, weights=spill * a["ben"][am.x_d, am.x_r] * am.gain * xv,
-                          minlength=nD)
+        need, ret, _ = partner_returns(am, x, n)
         V = x[cols.V]
         G, S = V.sum(axis=1), V @ cols.levels
         np.add.at(ret, am.pair_d[cols.pairs], S)
