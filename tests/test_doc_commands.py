@@ -23,9 +23,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 TUTORIAL = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
 FORMAT = (ROOT / "docs" / "instance-format.md").read_text(encoding="utf-8")
 PLACEHOLDERS = {"my-instance"}  # names the README uses for "your own instance"
-# the one long command of the tour: run with fewer samples by default (same options
-# otherwise); `pytest -m slow` runs it as written
-SHORTENED = {"--samples 50": "--samples 3"}
+# the long commands of the tour: run with fewer samples and sweep values by default (same
+# options otherwise); `pytest -m slow` runs them as written
+SHORTENED = {"--samples 50": "--samples 3", "--values 0.1:0.9:9": "--values 0.1:0.9:3"}
 
 
 def tour_commands() -> list[str]:
