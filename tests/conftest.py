@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -15,3 +16,8 @@ def demo():
     from optimizer import load_instance
 
     return load_instance(DEMO)
+
+
+# two test workers share two cores: each solve takes one thread (HiGHS's idle threads would
+# take a third of a core from the other worker); tests that set threads still do
+os.environ.setdefault("REGCOLLAB_THREADS", "1")

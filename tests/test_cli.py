@@ -216,3 +216,22 @@ def test_ideals_of_a_limited_run_are_not_called_best_possible(tmp_path):
     sol.write(tmp_path / "res")
     html = build_html(load_results(tmp_path / "res"))
     assert "best possible" not in html and "best found, not proven" in html
+
+
+def test_threads_from_the_environment(monkeypatch):
+    # REGCOLLAB_THREADS is the default of --threads: unset or 0 lets HiGHS choose, a whole
+    # number is used, anything else is bad input (exit 2, one line, no traceback)
+    from optimizer.solver.highs import default_threads
+
+    for text, want in (("", 0), ("0", 0), (" 2 ", 2)):
+        monkeypatch.setenv("REGCOLLAB_THREADS", text)
+        assert default_threads() == want
+    monkeypatch.delenv("REGCOLLAB_THREADS")
+    assert default_threads() == 0
+    assert invoke("solve", DEMO, "--quiet").exit_code == 0
+    for bad in ("two", "-1", "1.5"):
+        monkeypatch.setenv("REGCOLLAB_THREADS", bad)
+        r = invoke("solve", DEMO, "--quiet")
+        assert r.exit_code == 2, r.output
+        assert "REGCOLLAB_THREADS must be a whole number" in r.output
+        assert "Traceback" not in r.output

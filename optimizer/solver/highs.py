@@ -179,6 +179,27 @@ def option_value(h, name: str):
 
 
 _SCHEDULER_THREADS = None
+THREADS_ENV = "REGCOLLAB_THREADS"
+"""Solver threads when a run does not say (like ``OMP_NUM_THREADS``; unset or 0: HiGHS
+chooses). The test suite sets 1: it runs two workers on two cores, and HiGHS's idle threads
+would take a third of a core from the other worker."""
+
+
+def default_threads() -> int:
+    """The thread count of a run that does not give one: ``$REGCOLLAB_THREADS`` or 0."""
+    text = os.environ.get(THREADS_ENV, "").strip()
+    if not text:
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        from ..errors import InputError
+
+        raise InputError(f"{THREADS_ENV} must be a whole number of threads (0: the solver "
+                         f"chooses), not {text!r}")
+    return value
 
 
 def use_threads(h, threads: int | None) -> None:
@@ -187,7 +208,7 @@ def use_threads(h, threads: int | None) -> None:
     import highspy
 
     global _SCHEDULER_THREADS
-    want = int(threads or 0)  # 0: HiGHS chooses
+    want = int(threads or default_threads())  # 0: HiGHS chooses
     if _SCHEDULER_THREADS is not None and want != _SCHEDULER_THREADS:
         highspy.Highs.resetGlobalScheduler(True)
     h.setOptionValue("threads", want)
@@ -196,14 +217,13 @@ def use_threads(h, threads: int | None) -> None:
 
 def run_lp(lp, settings=None, threads: int | None = None):
     """Solve the ``highspy.HighsLp`` ``lp`` (an LP or a MIP) in a fresh ``Highs`` with
-    ``settings`` (HiGHS option name -> value) and, if given, ``threads``. Returns ``(outcome,
-    h)``: how it ended (:class:`~optimizer.solver.status.Outcome`) and the ``Highs`` object,
+    ``settings`` (HiGHS option name -> value) and ``threads`` (None: :func:`default_threads`).
+    Returns ``(outcome, h)``: how it ended (:class:`~optimizer.solver.status.Outcome`) and the ``Highs`` object,
     for its solution, duals, basis, ranging, rays or IIS."""
     import highspy
 
     h = new_highs()
-    if threads:
-        use_threads(h, threads)
+    use_threads(h, threads)
     for name, value in (settings or {}).items():
         h.setOptionValue(name, value)
     if h.passModel(lp) == highspy.HighsStatus.kError:
