@@ -12,7 +12,10 @@ efficiency row of the payoff table, one for the equity row (with an efficiency t
 3. select pairs greedily, fixed pairs first, then by LP value (>= 0.5), then the best
    remaining candidate of every recipient still below its min_partners, within the spans;
 4. solve the LP with these binaries fixed; when it is infeasible, add for each recipient a
-   further candidate (upgraded to a capacity-building type) and try again, a few times.
+   further candidate (upgraded to a capacity-building type) and try again, a few times; where
+   every partner the recipient could have is at its span, one of them gives up its weakest
+   pairing with a recipient that can spare it (with ``balance.pair_floor`` such a partner has
+   no supply left either: each pairing carries its floor).
 
 The result is only a start: the MIP keeps optimising from it, and its optimum does not depend
 on the start. The HiGHS backend takes starts only on models with at least
@@ -91,6 +94,9 @@ class _Pairings:
         self.cnt_d = np.zeros_like(self.cap_d)
         self.cnt_r = np.zeros_like(self.cap_r)
         self.selected = np.zeros(nP, bool)
+        self.fixed = a["fixed"][am.pair_d, am.pair_r].astype(bool)
+        self.need_r = a["min_partners_r"]
+        self.short: set[int] = set()  # recipients a repair has found short
         # fixed pairs first, then by LP value, then every recipient up to its min_partners
         for p in np.flatnonzero(a["fixed"][am.pair_d, am.pair_r]):
             self.take(p)
@@ -125,13 +131,38 @@ class _Pairings:
         capacity-building type where it has one; partners with ``spare`` value first."""
         am = self.am
         self.choose[self.has_up] = self.upgrade[self.has_up]
+        self.short.update(int(r) for r in short)
         for r in short:
             cands = [p for p in np.flatnonzero(am.pair_r == r) if not self.selected[p]]
             cands.sort(key=lambda p: (-int(self.upgrade[p] >= 0), -spare[am.pair_d[p]],
                                       -self.score[p]))
-            for p in cands:
-                if self.take(p):
-                    break
+            if not any(self.take(p) for p in cands):
+                # every partner it could have is at its span: free a place for the first
+                # that can give one up (a pairing of a recipient with more than it needs)
+                any(self.make_room(p) and self.take(p) for p in cands)
+
+    def make_room(self, p) -> bool:
+        """Drop the weakest pairing of pair ``p``'s partner that its recipient can spare (it
+        keeps its min_partners; fixed pairs stay), so that ``p`` fits in the partner's span.
+        With a floor on each pairing's scale (``balance.pair_floor``) a partner at its span
+        has no supply left either: the dropped pairing's flow goes to the new one."""
+        am = self.am
+        d = am.pair_d[p]
+        if self.cnt_d[d] < self.cap_d[d]:
+            return True
+        mine = np.flatnonzero(self.selected & (am.pair_d == d) & ~self.fixed)
+        # never from a recipient that was short itself (two short recipients would take
+        # the place from each other in turn)
+        mine = [q for q in mine if self.cnt_r[am.pair_r[q]] > self.need_r[am.pair_r[q]]
+                and int(am.pair_r[q]) not in self.short]
+        if not mine:
+            return False
+        q = min(mine, key=lambda q: (self.need_r[am.pair_r[q]] - self.cnt_r[am.pair_r[q]],
+                                     self.score[q]))
+        self.selected[q] = False
+        self.cnt_d[d] -= 1
+        self.cnt_r[am.pair_r[q]] -= 1
+        return True
 
 
 def _repair(plan: _Pairings, elastic, backend, fix, time_limit) -> bool:

@@ -33,6 +33,20 @@ def test_construct_plan_is_feasible(tmp_path):
         assert set(am.pair_r[am.z_pair[zc]]) == set(range(len(am.u0)))
 
 
+def test_partners_at_their_span_give_up_a_pairing_for_a_short_recipient(tmp_path):
+    # with the pair floor of version 1.1 (every pairing carries 5 % of its recipient's
+    # need) the repair must free a place at a partner already at its span: on this instance
+    # every partner a short recipient could have is full, and two short recipients would take
+    # the place from each other in turn (the start failed here before; at the county level too)
+    write_instance(generate(100, 170, 6, seed=1), tmp_path / "g")
+    am = build_model(load_instance(tmp_path / "g"))
+    assert am.inst.params["balance"]["pair_floor"] == 0.05
+    be = make_backend(am.lm, SolverOptions(threads=1))
+    x = construct_plan(am, be, am.lm.objectives["efficiency"] - am.lm.objectives["penalty"])
+    assert x is not None
+    assert feasible(am.lm, x)
+
+
 def test_construct_plan_none_when_infeasible(demo):
     am = build_model(demo.with_params({"balance.alpha": 1.0}))
     be = make_backend(am.lm, SolverOptions())
