@@ -24,6 +24,7 @@ import numpy as np
 from . import clusters, equity, rounds, sharing
 from .instance import Instance
 from .linear import Block, LinearModel  # noqa: F401 (imported from here by others)
+from .methods.registry import get_method
 from .rules import BALANCE_GROUPS, ROUND_RULES, RULES, Rows, Sets
 from .rules.base import FlowIndex
 
@@ -172,6 +173,10 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
         rows = rule.build_rounds(ss)
         if rows is not None and len(rows):
             add_rule_rows(lm, rule.name, rows, None)
+
+    # ---- the method's own free columns (the reference method's achievement), in no row here
+    for name in get_method(p["objective"]["method"]).columns:
+        lm.add_cols(name, [-INF], INF)
 
     # ---- the equity measure's rows, and the objectives
     lm.set_objective("efficiency", _efficiency_terms(lm, ss, p, gain, a["setup"][z_type]))
