@@ -150,10 +150,7 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     measured = list(range(N)) if every else [N - 1]
     for n in measured:
         tail = equity.add_columns(lm, p, R, rounds.suffix(n) if every else "")
-    rho = p["balance"]["rho"]
-    for n in range(N):
-        lm.add_cols("ubar" + rounds.suffix(n), [-INF] if rho is not None else [], INF,
-                    labels=lambda loc: ["" for _ in loc])
+    _free_columns(lm, p, N)
     for n, s in enumerate(ss):
         s.blocks = {**lm.col_blocks, "x": lm.col_blocks["x" + s.suffix],
                     "z": lm.col_blocks["z" + s.suffix], "ubar": lm.col_blocks["ubar" + s.suffix]}
@@ -173,10 +170,6 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
         rows = rule.build_rounds(ss)
         if rows is not None and len(rows):
             add_rule_rows(lm, rule.name, rows, None)
-
-    # ---- the method's own free columns (the reference method's achievement), in no row here
-    for name in get_method(p["objective"]["method"]).columns:
-        lm.add_cols(name, [-INF], INF)
 
     # ---- the equity measure's rows, and the objectives
     lm.set_objective("efficiency", _efficiency_terms(lm, ss, p, gain, a["setup"][z_type]))
@@ -198,6 +191,17 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     lm.A  # assemble once, inside the build timing
     am.build_seconds = time.perf_counter() - t0
     return am
+
+
+def _free_columns(lm: LinearModel, p: dict, N: int) -> None:
+    """The free columns: each round's mean outcome (with rho), and the method's own (the
+    reference method's achievement, in no row of the model: only the method's rows)."""
+    rho = p["balance"]["rho"]
+    for n in range(N):
+        lm.add_cols("ubar" + rounds.suffix(n), [-INF] if rho is not None else [], INF,
+                    labels=lambda loc: ["" for _ in loc])
+    for name in get_method(p["objective"]["method"]).columns:
+        lm.add_cols(name, [-INF], INF)
 
 
 def _round_sets(lm: LinearModel, inst: Instance, p: dict, base: dict) -> list[Sets]:

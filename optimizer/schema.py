@@ -512,7 +512,7 @@ def markdown_tables() -> str:
         elif p.kind == "bool":
             allowed = "true/false"
         elif p.kind == "point":
-            allowed = (f"two numbers in {describe_range(p.lo, p.hi, p.lo_open)} (a list, or "
+            allowed = (f"two numbers, each {describe_range(p.lo, p.hi, p.lo_open)} (a list, or "
                        "separated by `,` or `;`)")
         else:
             allowed = describe_range(p.lo, p.hi, p.lo_open)
