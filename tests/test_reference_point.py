@@ -36,9 +36,12 @@ def normalised(sol, E, Q):
 
 
 def asf(sol) -> float:
-    """The augmented achievement of the plan, recomputed from the summary's numbers."""
-    dE, dQ = normalised(sol, sol.summary.efficiency, sol.summary.equity)
-    return min(dE, dQ) + AUGMENTATION * (dE + dQ) - sol.summary.penalty
+    """The plan's score, recomputed from the summary's numbers: its achievement, plus rho
+    times its normalised gains over the nadir, less the penalty."""
+    t, s = sol.payoff, sol.summary
+    dE, dQ = normalised(sol, s.efficiency, s.equity)
+    return (min(dE, dQ) + AUGMENTATION * ((s.efficiency - t.E_nadir) / t.E_range
+                                          + (s.equity - t.Q_nadir) / t.Q_range) - s.penalty)
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +126,27 @@ def test_words_and_sensitivity(demo):
     assert held["meaning"].str.contains("the reference level of").any()
 
 
+def test_prices_are_derivatives_of_the_score(demo):
+    """Every price matches a finite difference of the report's LP, and the price of a hold
+    row is the change of the summary's objective per unit of that reference level."""
+    from sensitivity_checks import check_rhs_prices
+
+    from optimizer.sensitivity import held_value
+
+    sol = ref_solve(demo, (400, 0.5), gap=0)
+    rep = sol.sensitivity()
+    check_rhs_prices(rep, min_checked=10)
+    price = rep.constraints.set_index("name")["shadow_price"]
+    base = held_value(sol)
+    assert base == pytest.approx(sol.summary.objective, abs=1e-9)
+    for i, row, step in ((0, "hold[efficiency]", 0.5), (1, "hold[equity]", 1e-3)):
+        ref = [400.0, 0.5]
+        ref[i] += step
+        moved = held_value(sol, sol.instance.with_params({"objective.reference": ref}))
+        assert price[row] != 0
+        assert (moved - base) / step == pytest.approx(price[row], rel=1e-6)
+
+
 # ============================================================================ efficiency
 REFERENCES = [(400, 0.5), (410, 0.52), (380, 0.4), (500, 0.6), (390, 0.6), (419, 0.3)]
 
@@ -158,16 +182,15 @@ def test_the_ideal_and_unattainable_references_give_front_points(demo, front):
 
 def test_a_diagonal_shift_of_the_reference_changes_the_score_not_the_plan(demo):
     """min((E - E_ref)/r_E, (Q - Q_ref)/r_Q) moves by -s when the reference moves by s along
-    the diagonal (r_E, r_Q): same plan, score lower by s (1 + 2 rho). Moving only E_ref by the
-    same amount is no diagonal shift: the plan moves toward efficiency."""
+    the diagonal (r_E, r_Q): same plan, score lower by s. Moving only E_ref by the same amount
+    is no diagonal shift: the plan moves toward efficiency."""
     base = ref_solve(demo, (400, 0.5), gap=0)
     t = base.payoff
     s = 0.3
     shifted = ref_solve(demo, (400 + s * t.E_range, 0.5 + s * t.Q_range), gap=0)
     assert shifted.summary.efficiency == pytest.approx(base.summary.efficiency, rel=1e-7)
     assert shifted.summary.equity == pytest.approx(base.summary.equity, abs=1e-7)
-    assert shifted.summary.objective == pytest.approx(
-        base.summary.objective - s * (1 + 2 * AUGMENTATION), abs=1e-7)
+    assert shifted.summary.objective == pytest.approx(base.summary.objective - s, abs=1e-7)
     e_only = ref_solve(demo, (400 + s * t.E_range, 0.5), gap=0)
     assert e_only.summary.efficiency > base.summary.efficiency + 1e-3
     # the plan balances the two normalised gains as far as the plans allow
@@ -216,7 +239,9 @@ def test_brute_force_achievement_and_efficiency(seed):
     models = [m for pairs, combo in enumerate_choices(inst)
               if (m := lp_for(inst, pairs, combo)) is not None]
     best = max(v[0] for m in models if (v := asf_lp(m, ref, t.E_range, t.Q_range)))
-    assert sol.summary.objective == pytest.approx(best, abs=1e-6)
+    # the score measures the augmentation from the nadir, the LP above from the reference
+    shift = AUGMENTATION * ((t.E_nadir - ref[0]) / t.E_range + (t.Q_nadir - ref[1]) / t.Q_range)
+    assert sol.summary.objective == pytest.approx(best - shift, abs=1e-6)
     E, Q = sol.summary.efficiency, sol.summary.equity
     assert not any(better_elsewhere(m, E, Q, 1e-7) for m in models)
 

@@ -5,7 +5,11 @@ function, on the payoff table's normalisation:
     maximise  t + rho ((E - E_ref)/r_E + (Q - Q_ref)/r_Q) - penalty
     s.t.      E - r_E t >= E_ref,   Q - r_Q t >= Q_ref       (t free)
 
-so that t = min((E - E_ref)/r_E, (Q - Q_ref)/r_Q) at the optimum. An attainable reference is
+so that t = min((E - E_ref)/r_E, (Q - Q_ref)/r_Q) at the optimum. The score (the summary's
+``objective``) measures the augmentation from the nadir, rho ((E - E_nad)/r_E +
+(Q - Q_nad)/r_Q), a constant apart from the above: the same plan, and a score whose
+derivative in a reference level is the price of its row (the sensitivity report's
+``hold[efficiency]``, ``hold[equity]``) with nothing left out. An attainable reference is
 met or passed in both objectives; an unattainable one is approached as far as it can be, in
 the normalised space. The augmentation rho (epsilon's AUGMENTATION) makes the optimum
 properly efficient: no plan is better in one objective and as good in the other. ``t`` is
@@ -55,23 +59,25 @@ def achievement_column(am) -> np.ndarray:
 
 def reference_problem(am, table, reference) -> Problem:
     """The augmented achievement problem (module docstring) over the columns of ``am``, with
-    the constant that makes its value the achievement of the plan."""
+    the constant that makes its value the plan's score (:func:`achievement`)."""
     E_ref, Q_ref = reference
     cE, cQ, cP = objective_vectors(am)
     t = achievement_column(am)
     objective = t + AUGMENTATION * (cE / table.E_range + cQ / table.Q_range) - cP
     rows = [(cE - table.E_range * t, E_ref, INF), (cQ - table.Q_range * t, Q_ref, INF)]
-    constant = -AUGMENTATION * (E_ref / table.E_range + Q_ref / table.Q_range)
+    constant = -AUGMENTATION * (table.E_nadir / table.E_range + table.Q_nadir / table.Q_range)
     return Problem(objective, rows, f"reference point (efficiency {E_ref:g}, equity {Q_ref:g})",
                    constant, list(ROW_LABELS))
 
 
 def achievement(table, reference, E: float, Q: float) -> float:
-    """The augmented achievement of a plan of efficiency ``E`` and equity ``Q`` (no
-    penalty): min of the normalised gains over the reference, plus rho times their sum."""
+    """The score of a plan of efficiency ``E`` and equity ``Q`` (no penalty): the least of
+    its normalised gains over the reference, plus rho times its normalised gains over the
+    nadir."""
     dE = (E - reference[0]) / table.E_range
     dQ = (Q - reference[1]) / table.Q_range
-    return min(dE, dQ) + AUGMENTATION * (dE + dQ)
+    return min(dE, dQ) + AUGMENTATION * ((E - table.E_nadir) / table.E_range
+                                         + (Q - table.Q_nadir) / table.Q_range)
 
 
 class Reference(Method):
@@ -113,7 +119,7 @@ class Reference(Method):
         return prob
 
     def unit_words(self, settings: Mapping) -> str | None:
-        return "points of achievement (one is the payoff table's range of either objective)"
+        return "points of achievement"
 
     def hold_words(self, entity: str) -> tuple[str, str]:
         return f"the reference level of {entity}", ""
