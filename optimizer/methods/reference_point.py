@@ -12,7 +12,8 @@ derivative in a reference level is the price of its row (the sensitivity report'
 ``hold[efficiency]``, ``hold[equity]``) with nothing left out. An attainable reference is
 met or passed in both objectives; an unattainable one is approached as far as it can be, in
 the normalised space. The augmentation rho (epsilon's AUGMENTATION) makes the optimum
-properly efficient: no plan is better in one objective and as good in the other. ``t`` is
+efficient, not only weakly (no plan is better in one objective and as good in the other, up
+to the solver's gap), indeed properly so (its trade-offs bounded by about 1/rho). ``t`` is
 the method's own column (:attr:`Method.columns`), added to the model by ``build_model``.
 """
 
