@@ -272,6 +272,23 @@ def test_cli_missing_reference_is_bad_input():
     assert len(r.output.strip().splitlines()) == 1
 
 
+def test_only_the_reference_method_has_the_column_and_its_starts_meet_its_rows(demo):
+    from optimizer.model import build_model
+    from optimizer.options import RunOptions
+    from optimizer.pipeline import StartPlans, _satisfies, payoff, prepare
+
+    assert "achievement" not in build_model(demo).lm.col_blocks
+    run = prepare(demo, RunOptions(method="reference", reference=(400, 0.5)))
+    assert len(run.am.lm.col_blocks["achievement"]) == 1
+    table, _ = payoff(run, StartPlans())
+    prob = run.method.final_problem(run.am, table, run.settings)
+    for x in (table.x_eff, table.x_eq):
+        start = run.method.start(run.am, table, run.settings, x)
+        assert _satisfies(prob.rows, start)
+        assert np.array_equal(np.delete(start, run.am.lm.col_blocks["achievement"].start),
+                              np.delete(x, run.am.lm.col_blocks["achievement"].start))
+
+
 def test_the_method_is_registered_with_its_option():
     m = get_method("reference")
     assert m.cli_settings[0].flag == "--reference" and m.columns == ("achievement",)
