@@ -24,6 +24,7 @@ import numpy as np
 from . import clusters, equity, rounds, sharing
 from .instance import Instance
 from .linear import Block, LinearModel  # noqa: F401 (imported from here by others)
+from .methods.registry import get_method
 from .rules import BALANCE_GROUPS, ROUND_RULES, RULES, Rows, Sets
 from .rules.base import FlowIndex
 
@@ -149,10 +150,7 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     measured = list(range(N)) if every else [N - 1]
     for n in measured:
         tail = equity.add_columns(lm, p, R, rounds.suffix(n) if every else "")
-    rho = p["balance"]["rho"]
-    for n in range(N):
-        lm.add_cols("ubar" + rounds.suffix(n), [-INF] if rho is not None else [], INF,
-                    labels=lambda loc: ["" for _ in loc])
+    _free_columns(lm, p, N)
     for n, s in enumerate(ss):
         s.blocks = {**lm.col_blocks, "x": lm.col_blocks["x" + s.suffix],
                     "z": lm.col_blocks["z" + s.suffix], "ubar": lm.col_blocks["ubar" + s.suffix]}
@@ -193,6 +191,17 @@ def build_model(inst: Instance, params: dict | None = None) -> AllocationModel:
     lm.A  # assemble once, inside the build timing
     am.build_seconds = time.perf_counter() - t0
     return am
+
+
+def _free_columns(lm: LinearModel, p: dict, N: int) -> None:
+    """The free columns: each round's mean outcome (with rho), and the method's own (the
+    reference method's achievement, in no row of the model: only the method's rows)."""
+    rho = p["balance"]["rho"]
+    for n in range(N):
+        lm.add_cols("ubar" + rounds.suffix(n), [-INF] if rho is not None else [], INF,
+                    labels=lambda loc: ["" for _ in loc])
+    for name in get_method(p["objective"]["method"]).columns:
+        lm.add_cols(name, [-INF], INF)
 
 
 def _round_sets(lm: LinearModel, inst: Instance, p: dict, base: dict) -> list[Sets]:

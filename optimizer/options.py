@@ -26,6 +26,7 @@ from .solve import SolverOptions
 INSTANCE_SETTINGS = {
     "method": "objective.method", "weight": "objective.lambda", "equity": "objective.equity",
     "beta": "objective.beta", "first": "objective.first", "eps": "objective.eps",
+    "reference": "objective.reference",
     "alpha": "balance.alpha", "gamma": "balance.gamma", "theta": "balance.theta",
     "rho": "balance.rho", "rounds": "rounds.count",
 }
@@ -38,8 +39,9 @@ class RunOptions:
     what the run does besides the plan. Every field is a keyword of :func:`optimizer.solve`.
 
     - ``method``, ``weight`` (lambda of the weighted method), ``equity``, ``beta``, ``first``,
-      ``eps``: the instance's ``[objective]`` settings; ``alpha``, ``gamma``, ``theta``,
-      ``rho``: its ``[balance]`` settings; ``rounds``: how many rounds the plan covers
+      ``eps``, ``reference`` (the reference method's ``(E, Q)``): the instance's
+      ``[objective]`` settings; ``alpha``, ``gamma``, ``theta``, ``rho``: its ``[balance]``
+      settings; ``rounds``: how many rounds the plan covers
       (``[rounds] count``; None keeps the instance's own).
     - ``soft``: balance rules to make soft: a rule, a list of rules, or a dict rule ->
       penalty (None: the default penalty); ``"all"`` for every rule.
@@ -60,6 +62,7 @@ class RunOptions:
     beta: float | None = None
     first: str | None = None
     eps: float | None = None
+    reference: tuple | None = None
     alpha: float | None = None
     gamma: float | None = None
     theta: float | None = None

@@ -170,6 +170,8 @@ def new_summary(inst_eff: Instance, am: AllocationModel, method: Method, solver:
         lambda_=s["lambda"], beta=s["beta"] if s["equity"] == "tail" else None,
         first=s["first"] if "first" in method.settings else None,
         eps=s["eps"] if "eps" in method.settings else None,
+        reference=(list(s["reference"]) if "reference" in method.settings
+                   and s.get("reference") is not None else None),
         soft_rules=dict(am.soft), solver=solver,
         rounds=({**rounds.settings(p), "labels": rounds.labels(p)} if am.rounds > 1 else None),
         model_size={"columns": lm.n_cols, "rows": lm.n_rows, "nonzeros": int(lm.A.nnz),
@@ -248,7 +250,9 @@ def final_solve(run: Run, problem: Problem, table: PayoffTable,
         stage = run.log[1 if row == "efficiency" else 3].result
         return StageResult(stage.status, x, float(problem.objective @ x), stage.mip_gap,
                            stage.seconds)
-    candidates = [s for s in (table.x_eff, table.x_eq) if _satisfies(problem.rows, s)]
+    rows_start = [run.method.start(run.am, table, run.settings, s)
+                  for s in (table.x_eff, table.x_eq)]
+    candidates = [s for s in rows_start if _satisfies(problem.rows, s)]
     if starts.used:  # a start made for the final objective too
         t0 = time.perf_counter()
         own = construct_plan(run.am, run.backend, problem.objective, rows=problem.rows,

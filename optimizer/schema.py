@@ -151,7 +151,7 @@ class Column:
 @dataclass(frozen=True)
 class Param:
     path: str
-    kind: str  # "number" | "text" | "choice" | "number-or-off" | "bool"
+    kind: str  # "number" | "text" | "choice" | "number-or-off" | "bool" | "point" | ...
     default: object
     lo: float = -INF
     hi: float = INF
@@ -283,7 +283,8 @@ PARAMS = (
           description="Unit of outcomes per person (baseline, target), e.g. \"10k yuan per person\"."),
     Param("units.gain", "text", None,
           description="Unit of gains (efficiency), e.g. \"100m yuan\"."),
-    Param("objective.method", "choice", "weighted", choices=("weighted", "epsilon", "lexicographic"),
+    Param("objective.method", "choice", "weighted",
+          choices=("weighted", "epsilon", "lexicographic", "reference"),
           description="How efficiency and equity are combined."),
     Param("objective.lambda", "number", 0.5, lo=0, hi=1,
           description="Weight of efficiency in the weighted method (1 - lambda goes to equity)."),
@@ -296,6 +297,10 @@ PARAMS = (
           description="Objective optimised first by the lexicographic method."),
     Param("objective.eps", "number-or-off", None, lo=0, hi=MAX_COEFFICIENT,
           description="Lower bound on equity for the epsilon method."),
+    Param("objective.reference", "point", None, lo=-MAX_COEFFICIENT, hi=MAX_COEFFICIENT,
+          description="Aspiration levels of the reference method: two numbers, efficiency "
+                      "then equity (e.g. [400, 0.3]); the plan is the efficient one nearest "
+                      "to them."),
     Param("balance.alpha", "number", 0.3, lo=0, hi=1,
           description="Access floor: every recipient gets at least alpha times its need of each resource."),
     Param("balance.gamma", "number", 0.2, lo=0, hi=1,
@@ -506,6 +511,9 @@ def markdown_tables() -> str:
             allowed = "a list of the instance's types"
         elif p.kind == "bool":
             allowed = "true/false"
+        elif p.kind == "point":
+            allowed = (f"two numbers, each {describe_range(p.lo, p.hi, p.lo_open)} (a list, or "
+                       "separated by `,` or `;`)")
         else:
             allowed = describe_range(p.lo, p.hi, p.lo_open)
             if p.kind == "integer":

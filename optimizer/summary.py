@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 OPTIONAL = frozenset({"start_heuristic", "payoff_table", "numerical_note", "payoff_table_note",
                       "duals_available", "tolerances", "verification", "why_resolves",
-                      "sensitivity", "rounds", "sharing", "clusters"})
+                      "sensitivity", "rounds", "sharing", "clusters", "reference"})
 """Keys written only when their value is not None."""
 PLAN = frozenset({"bounds", "efficiency", "equity", "objective", "penalty",
                   "efficiency_loss_vs_ideal", "pairings", "types", "violations"})
@@ -45,6 +45,7 @@ class Summary(MutableMapping):
     beta: float | None = None  # the tail measure's share (None with maxmin)
     first: str | None = None  # the lexicographic method's first objective
     eps: float | None = None  # the epsilon method's bound
+    reference: list | None = None  # the reference method's aspiration levels [E, Q]
     soft_rules: dict = field(default_factory=dict)
     rounds: dict | None = None  # plans of several rounds: [rounds] with the rounds' labels
     sharing: dict | None = None  # income sharing (MODEL-v2 B): settings and the plan's shares

@@ -24,6 +24,8 @@ BAD = {
     ("solve", "--weight"): ["1.5", "1e30"],
     ("solve", "--beta"): ["0", "1.01", "-1e-9"],
     ("solve", "--eps"): ["1e30"],
+    ("solve", "--reference"): {"values": ["400", "abc,0.3", "nan,0.3", "400,inf", "1,2,3", "",
+                                          ",", "1e30,0.3", "400;0.3"]},
     ("solve", "--gap"): ["1", "1.5", "1e30"],
     ("solve", "--time-limit"): ["0"],
     ("solve", "--threads"): ["0", "1.5"],
@@ -70,8 +72,9 @@ BAD = {
 }
 
 # options shared by several commands: the same bad values for each of them
-SHARED = ("--weight", "--beta", "--eps", "--rounds", "--gap", "--time-limit", "--threads", "--soft",
-          "--method", "--equity", "--first", "--solver", "--workers", "--seed", "--spread")
+SHARED = ("--weight", "--beta", "--eps", "--reference", "--rounds", "--gap", "--time-limit",
+          "--threads", "--soft", "--method", "--equity", "--first", "--solver", "--workers",
+          "--seed", "--spread")
 NEEDS = {"sweep": ["--param", "balance.alpha", "--values", "0.1"], "explain": ["--pair", "A:X"]}
 ARGUMENTS = {"generate": [], "report": None, "convert": None}  # None: no instance argument
 

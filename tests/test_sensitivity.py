@@ -23,6 +23,9 @@ METHODS = {
     "lexicographic-efficiency": {"method": "lexicographic", "first": "efficiency"},
     "lexicographic-equity": {"method": "lexicographic", "first": "equity"},
     "soft": {"soft": {"access_floor": 100}, "alpha": 0.9},
+    "reference": {"method": "reference", "reference": (400, 0.5)},
+    "reference-soft": {"method": "reference", "reference": (400, 0.5),
+                       "soft": {"access_floor": 100}, "alpha": 0.9},
 }
 
 

@@ -83,6 +83,8 @@ def validate_param(p, value, where: str | None = None, **loc):
                 for i, v in enumerate(items)]
     if p.kind == "levels":
         return share_levels(value, where, **loc)
+    if p.kind == "point":
+        return number_pair(value, where, p.lo, p.hi, **loc)
     if p.kind == "types":
         items = value.split(";") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
@@ -95,6 +97,23 @@ def validate_param(p, value, where: str | None = None, **loc):
     if p.kind == "integer":
         return int(check_number(value, where, p.lo, p.hi, p.lo_open, integer=True, **loc))
     return check_number(value, where, p.lo, p.hi, p.lo_open, **loc)
+
+
+def number_pair(value, where: str, lo: float, hi: float, **loc) -> list[float]:
+    """Two finite numbers in [lo, hi] (``objective.reference``: efficiency then equity), from
+    a list or from text with the two separated by ',' or ';' (a workbook cell)."""
+    form = "two numbers, efficiency then equity (e.g. [400, 0.3])"
+    items = value
+    if isinstance(value, str):
+        items = [v.strip() for v in value.replace(";", ",").split(",")]
+        try:
+            items = [float(v) for v in items]
+        except ValueError:
+            raise InstanceError(f"{where} must be {form}, not {what(value)}", **loc) from None
+    if not isinstance(items, (list, tuple)) or len(items) != 2:
+        raise InstanceError(f"{where} must be {form}, not {what(value)}", **loc)
+    return [check_number(v, f"{where} ({name})", lo, hi, **loc)
+            for v, name in zip(items, ("efficiency", "equity"))]
 
 
 def share_levels(value, where: str, **loc) -> list[float]:

@@ -84,6 +84,11 @@ class Method:
     order: int = 100  # place among the methods (``--method`` choices, docs)
     settings: tuple[str, ...] = ()  # the objective.* settings it reads (the summary shows them)
     cli_settings: tuple[CliSetting, ...] = ()  # options every method-taking command gets
+    # free columns the method owns, one each (e.g. the reference method's achievement):
+    # build_model adds them to the model of an instance with this method, so every solve and
+    # re-solve of its problems (pipeline, sensitivity, diagnosis, explain) has them; they are
+    # zero in efficiency, equity and penalty, and in no row of the model
+    columns: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ solving
     def check(self, settings: Mapping) -> None:
@@ -94,6 +99,11 @@ class Method:
         """``"efficiency"`` or ``"equity"`` when the plan is that row of the payoff table (no
         solve after the table), else None."""
         return None
+
+    def start(self, am, table, settings: Mapping, x: np.ndarray) -> np.ndarray:
+        """Plan ``x`` (of the payoff table) as a start for the final problem: the method's own
+        :attr:`columns` set to fit it (default: as it is)."""
+        return x
 
     def stages_after_payoff(self, settings: Mapping) -> int:
         """How many solves the method adds after the payoff table (for the time budget)."""
