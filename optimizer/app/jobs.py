@@ -14,6 +14,9 @@ import multiprocessing
 import threading
 import time
 
+PRELOAD = ["optimizer.app.worker", "optimizer.pipeline", "optimizer.pareto",
+           "optimizer.diagnose", "optimizer.commands.report", "optimizer.report.charts",
+           "matplotlib.figure", "matplotlib.backends.backend_agg"]
 _CONTEXT = None
 _ids = itertools.count(1)
 
@@ -26,8 +29,8 @@ def context():
         _CONTEXT = multiprocessing.get_context("forkserver" if "forkserver" in methods
                                                else "spawn")
         if _CONTEXT.get_start_method() == "forkserver":
-            _CONTEXT.set_forkserver_preload(["optimizer.app.worker", "optimizer.pipeline",
-                                             "optimizer.pareto"])
+            # what every job imports (a module that is not installed is skipped)
+            _CONTEXT.set_forkserver_preload(PRELOAD)
     return _CONTEXT
 
 
