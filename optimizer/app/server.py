@@ -48,6 +48,12 @@ def bundled_names() -> list[str]:
                   if (p / "instance.toml").is_file())
 
 
+def type_colours(types) -> dict:
+    from optimizer.report.measures import type_colours as colours
+
+    return colours(types)
+
+
 def instance_info(session) -> dict | None:
     inst = session.instance
     if inst is None:
@@ -63,6 +69,7 @@ def instance_info(session) -> dict | None:
     return {"name": inst.name, "source": session.source,
             "partners": table(inst.partners), "recipients": table(inst.recipients),
             "resources": list(inst.resources), "types": list(inst.types),
+            "colours": type_colours(list(inst.types)),  # the report's, so the page matches
             "candidate_pairs": int(a["eligible"].any(axis=2).sum()),
             "warnings": [str(w) for w in inst.warnings],
             "settings": {p: edited.param(p) for p in SETTINGS},

@@ -199,11 +199,18 @@ function renderPlan(p, solved) {
   $("plan-table").replaceChildren(
     el("tr", {}, ...["partner", "recipient", "type", ...res, "gain"].map((c) => el("th", {}, c))),
     ...p.pairings.map((r) => el("tr", {"data-pair": `${r.partner}-${r.recipient}`},
-      ...cols.map((c) => el("td", typeof r[c] === "number" ? {class: "num"} :
-        c === "type" ? {class: "type-" + r[c]} : {}, fmt(r[c], 4))))));
+      ...cols.map((c) => typeCell(el("td", typeof r[c] === "number" ? {class: "num"} : {},
+        fmt(r[c], 4)), c === "type" ? r[c] : null)))));
   const charts = p.charts || {};
   $("charts").replaceChildren(...Object.entries(charts).map(([name, png]) =>
     el("img", {src: "data:image/png;base64," + png, alt: name + " chart"})));
+}
+
+function typeCell(td, type) {
+  // a type in the report's colour (a bar beside it, so that the text stays readable)
+  const colour = type && state && state.instance ? state.instance.colours[type] : null;
+  if (colour) td.style.borderLeft = `6px solid ${colour}`;
+  return td;
 }
 
 // ------------------------------------------------------------------------- compare, exports
@@ -221,7 +228,7 @@ async function renderCompare() {
   const pairs = el("table", {id: "compare-pairs"},
     el("tr", {}, el("th", {}, "pairing"), ...c.plans.map((p) => el("th", {}, p.label))),
     ...c.pairs.map((r) => el("tr", {}, el("td", {}, r.names),
-      ...r.values.map((v, i) => cell(v === null ? "-" : v, r.differs[i])))));
+      ...r.values.map((v, i) => typeCell(cell(v === null ? "-" : v, r.differs[i]), v)))));
   const recs = el("table", {id: "compare-recipients"},
     el("tr", {}, el("th", {}, "recipient (outcome / target)"), el("th", {}, "before"),
        ...c.plans.map((p) => el("th", {}, p.label))),
