@@ -42,14 +42,20 @@ def run(client, path: str, body: dict, status: str = "done") -> dict:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    app = create_app(tmp_path_factory.mktemp("workbench"))
+    app = create_app(tmp_path_factory.mktemp("workbench"),
+                     hosts=("127.0.0.1", "testserver"))  # TestClient's host
     with TestClient(app) as _:  # the lifespan: every job is stopped at the end
         yield app
 
 
+def browser_client(app) -> TestClient:
+    """A client that posts as the page does (with its header)."""
+    return TestClient(app, headers={"x-regcollab": "1"})
+
+
 @pytest.fixture
 def client(app):
-    with TestClient(app) as c:
+    with browser_client(app) as c:
         yield c
 
 
@@ -109,6 +115,14 @@ def test_edits_are_listed_undone_and_solved_as_instance_edits(client):
     assert state["edits"] == ["alpha = 0.2"]
     state = client.post("/api/undo", json={}).json()
     assert state["edits"] == []
+    # lock a recipient's partners as the plan has them: those kept, its other pairs forbidden
+    mine = sorted(p["partner"] for p in plan["pairings"] if p["recipient"] == r)
+    state = client.post("/api/edit", json={"kind": "lock", "recipient": r,
+                                           "plan": job["plan"]}).json()
+    assert state["edits"] == [f"lock {r}'s partners ({', '.join(mine)}) as in weight 0.7"]
+    locked = client.app.state.bench.sessions.get(client.cookies["regcollab_session"]).changes()
+    assert {k for k, v in locked.items() if k.endswith(".fixed") and v} == \
+        {f"pairs[{p},{r}].fixed" for p in mine}
 
 
 def test_bad_settings_and_uploads_get_the_clis_words_and_the_server_keeps_answering(client):
@@ -194,6 +208,20 @@ def test_the_front_is_computed_with_progress_and_its_points_can_be_compared(clie
     assert r.status_code == 400 and "solving it first" in r.json()["error"]
 
 
+def test_the_official_pairings_are_a_plan(client):
+    from optimizer.app.state import official_pairs
+
+    load(client, GUANGDONG)
+    year, pairs = official_pairs(load_instance(GUANGDONG))
+    job = run(client, "/api/official", {})
+    plan = client.get(f"/api/plan/{job['plan']}").json()
+    assert plan["label"].startswith(f"the official {year} pairings")
+    assert {(p["partner"], p["recipient"]) for p in plan["pairings"]} == set(pairs)
+    load(client)  # the demo documents none
+    r = client.post("/api/official", json={})
+    assert r.status_code == 400 and "official pairings" in r.json()["error"]
+
+
 def test_cancel_stops_a_running_solve(client):
     load(client, GUANGDONG)
     client.post("/api/pareto", json={"points": 25})
@@ -205,7 +233,7 @@ def test_cancel_stops_a_running_solve(client):
 
 
 def test_two_sessions_do_not_see_each_others_edits(app):
-    with TestClient(app) as one, TestClient(app) as two:
+    with browser_client(app) as one, browser_client(app) as two:
         load(one)
         load(two)
         one.post("/api/edit", json={"kind": "setting", "name": "balance.alpha", "value": 0.1})
@@ -230,6 +258,16 @@ def test_the_reference_point_method_when_it_is_registered(client):
     sol = solve(load_instance(DEMO), method="reference",
                 settings={"objective.reference": [400.0, 0.3]}, why=False)
     assert plan["efficiency"] == pytest.approx(sol.summary.efficiency, rel=1e-9)
+
+
+def test_posts_without_the_pages_header_and_other_hosts_are_refused(app):
+    with TestClient(app) as other_site:  # a form posted by another site's page
+        r = other_site.post("/api/upload", files={"file": ("x.xlsx", b"x" * 1000)})
+        assert r.status_code == 403
+        assert other_site.get("/api/state").status_code == 200
+    with TestClient(app, base_url="http://evil.example") as rebound:
+        assert rebound.get("/api/state").status_code == 400
+    assert not list(app.state.bench.sessions.folder.rglob("x.xlsx"))
 
 
 def test_the_app_command_is_listed_and_refuses_a_bad_instance():

@@ -9,11 +9,11 @@ Needs the ``app`` extra: ``pip install 'regcollab[app]'``.
 from __future__ import annotations
 
 
-def create_app(folder, instance: str | None = None):
+def create_app(folder, instance: str | None = None, **kwargs):
     """The workbench's ASGI app (see :func:`optimizer.app.server.create_app`)."""
     from optimizer.errors import require
 
     require("starlette", "the workbench (regcollab app)")
     from .server import create_app as make
 
-    return make(folder, instance)
+    return make(folder, instance, **kwargs)

@@ -12,6 +12,8 @@ import contextlib
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse
 from starlette.routing import Mount, Route
@@ -25,6 +27,8 @@ from .state import SETTINGS, Edit, Sessions, official_edit
 
 HERE = Path(__file__).parent
 COOKIE = "regcollab_session"
+HEADER = "x-regcollab"  # every POST of the page carries it (see _endpoint)
+HOSTS = ("127.0.0.1", "localhost")  # the Host a request may name (no DNS rebinding)
 MAX_UPLOAD = 50 * 2**20  # bytes of an uploaded workbook
 MAX_POINTS = 25  # points of the page's front (the command's own limit is larger)
 EXPORT_FILES = ("report.html", "results.xlsx", "summary.json", "pairings.csv",
@@ -353,6 +357,10 @@ def _int(v, what: str) -> int:
 def _endpoint(bench: Workbench, fn):
     """A JSON endpoint: the session found, its errors answered in words."""
     async def handler(request: Request):
+        if request.method == "POST" and request.headers.get(HEADER) != "1":
+            # another site's page may post a form here (no preflight) but not set a header
+            return JSONResponse({"error": f"a request without the {HEADER} header is "
+                                          "refused"}, status_code=403)
         try:
             s = bench.session(request)
             out = await fn(request, s)
@@ -367,9 +375,11 @@ def _endpoint(bench: Workbench, fn):
     return handler
 
 
-def create_app(folder, instance: str | None = None) -> Starlette:
+def create_app(folder, instance: str | None = None, hosts=HOSTS) -> Starlette:
     """The workbench app. ``folder``: where sessions keep uploads and exports (created when
-    needed); ``instance``: the one a new session starts with."""
+    needed); ``instance``: the one a new session starts with; ``hosts``: the host names a
+    request may be addressed to (a page of another site that renames itself 127.0.0.1 by DNS
+    gets no answer)."""
     bench = Workbench(Path(folder), instance)
     e = lambda fn: _endpoint(bench, fn)  # noqa: E731
     routes = [
@@ -399,6 +409,7 @@ def create_app(folder, instance: str | None = None) -> Starlette:
         yield
         bench.sessions.close()  # no solve outlives the server
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))])
     app.state.bench = bench
     return app

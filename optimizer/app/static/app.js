@@ -34,7 +34,8 @@ function showError(message, diagnosis) {
 
 async function api(path, body) {
   const opts = body === undefined ? {} : {
-    method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+    method: "POST", headers: {"Content-Type": "application/json", "X-Regcollab": "1"},
+    body: JSON.stringify(body)};
   const resp = await fetch(path, opts);
   const data = await resp.json();
   if (!resp.ok) { showError(data.error || resp.statusText); throw new Error(data.error); }
@@ -260,7 +261,8 @@ function wire() {
     const f = $("upload").files[0];
     const form = new FormData();
     if (f) form.append("file", f);
-    const resp = await fetch("/api/upload", {method: "POST", body: form});
+    const resp = await fetch("/api/upload", {method: "POST", body: form,
+                                             headers: {"X-Regcollab": "1"}});
     const data = await resp.json();
     if (!resp.ok) showError(data.error); else render(data);
   };
