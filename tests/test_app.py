@@ -275,3 +275,38 @@ def test_the_app_command_is_listed_and_refuses_a_bad_instance():
     assert out.exit_code == 0 and "127.0.0.1" in out.output
     out = CliRunner().invoke(cli.main, ["app", "no/such/instance", "--no-open"])
     assert out.exit_code == 2 and out.output.startswith("error: ")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        out = CliRunner().invoke(cli.main, ["app", str(DEMO), "--port", port, "--no-open"])
+    assert out.exit_code == 2 and f"port {port} on 127.0.0.1 is not free" in out.output
+
+
+def test_the_command_serves_on_127_0_0_1_and_stops_on_ctrl_c(tmp_path):
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli", "app", str(DEMO), "--port",
+                             "0", "--no-open", "--results", str(tmp_path / "r")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(0), timeout=20) as page:
+            assert page.status == 200 and b"/static/app.js" in page.read()
+        with urllib.request.urlopen(url.group(0) + "api/state", timeout=20) as state:
+            assert b'"name":"demo"' in state.read()  # the instance given is loaded
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=20)[0]
+    assert proc.returncode == 0, out
+    assert "The workbench has stopped." in out and "Traceback" not in out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import handle_errors
+from .common import check_out_name, handle_errors
 
 HOST = "127.0.0.1"  # this machine only: the workbench has no accounts
 
@@ -18,6 +18,7 @@ HOST = "127.0.0.1"  # this machine only: the workbench has no accounts
 @click.option("--open/--no-open", "open_browser", default=True, show_default=True,
               help="Open the page in the default browser.")
 @click.option("--results", "results", type=click.Path(file_okay=False), default=None,
+              callback=check_out_name,
               help="Where uploads and exported plans go (default: a new folder "
                    "regcollab-workbench in the current folder); a folder of files regcollab "
                    "did not write is never written over.")
@@ -42,6 +43,7 @@ def app(instance, port, open_browser, results):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.bind((HOST, port))
+        sock.listen(128)  # a browser opened at once waits for the server, not refused
     except OSError as exc:
         from optimizer.errors import InputError
 
@@ -52,7 +54,11 @@ def app(instance, port, open_browser, results):
     if open_browser:
         webbrowser.open(url)
     config = uvicorn.Config(application, log_level="warning")
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C (or SIGTERM): the way to stop it, not a failure
+        pass
+    click.echo("The workbench has stopped.")
 
 
 COMMANDS = [app]
