@@ -47,6 +47,7 @@ def app(instance, port, open_browser, results):
     except OSError as exc:
         from optimizer.errors import InputError
 
+        sock.close()
         raise InputError(f"port {port} on {HOST} is not free ({exc.strerror}); choose "
                          "another with --port") from None
     url = f"http://{HOST}:{sock.getsockname()[1]}/"
@@ -58,6 +59,8 @@ def app(instance, port, open_browser, results):
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # Ctrl-C (or SIGTERM): the way to stop it, not a failure
         pass
+    finally:
+        sock.close()
     click.echo("The workbench has stopped.")
 
 
