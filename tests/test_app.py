@@ -310,3 +310,17 @@ def test_the_command_serves_on_127_0_0_1_and_stops_on_ctrl_c(tmp_path):
         out = proc.communicate(timeout=20)[0]
     assert proc.returncode == 0, out
     assert "The workbench has stopped." in out and "Traceback" not in out
+
+
+def test_without_the_app_extra_the_command_says_which_to_install(monkeypatch):
+    import sys
+
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("starlette", "uvicorn"):
+            monkeypatch.setitem(sys.modules, name, None)
+    for name in ("starlette", "uvicorn"):
+        monkeypatch.setitem(sys.modules, name, None)
+    out = CliRunner().invoke(cli.main, ["app", str(DEMO), "--no-open"])
+    assert out.exit_code == 5, out.output
+    assert out.output.strip() == ("error: the workbench (regcollab app) needs the app extra "
+                                  "(uvicorn): pip install 'regcollab[app]'")

@@ -259,8 +259,8 @@ class Workbench:
         out = s.folder / name
         spec = {**p["spec"], "out": str(out)}
 
-        def done(job):
-            s.exports[name] = out
+        def done(job):  # (a new dict: the page may be reading the old one)
+            s.exports = {**s.exports, name: out}
         return self.start(s, "export", spec, f"export of {p['label']}", done)
 
     async def files(self, request: Request, s):

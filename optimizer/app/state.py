@@ -95,9 +95,11 @@ class Session:
         return f"p{self._n}"
 
     def add_plan(self, view: dict, label: str, spec: dict | None) -> str:
-        pid = self.new_plan_id()
-        self.plans[pid] = {**view, "id": pid, "label": label, "spec": spec,
-                           "edits": [e.label for e in self.edits]}
+        """Keep a plan (``spec``: how to solve it again for an export; None for a point of
+        the front). Called from a job's watching thread too: under the session's lock."""
+        with self.lock:
+            pid = self.new_plan_id()
+            self.plans = {**self.plans, pid: {**view, "id": pid, "label": label, "spec": spec}}
         return pid
 
     def keep(self, pid: str) -> None:

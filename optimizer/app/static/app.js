@@ -7,6 +7,7 @@ let state = null;      // the server's /api/state
 let front = [];        // the points of the front
 let shown = null;      // the plan shown: {plan} or {point}
 let polling = null;
+let loaded = null;     // the source of the instance the controls were set for
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -64,6 +65,11 @@ function render(s) {
     fill("recipient", inst.recipients.rows.map((r) => [r[0], r[1]]));
     fill("setting", Object.keys(inst.settings).map((k) => [k, `${k} (now ${inst.settings[k] ?? "off"})`]));
     $("solve-official").hidden = !inst.official;
+    if (loaded !== inst.source) {  // a new instance: the slider starts at its own lambda
+      loaded = inst.source;
+      if (inst.weight !== null && inst.weight !== undefined) $("weight").value = inst.weight;
+      $("weight-value").textContent = $("weight").value;
+    }
   }
   $("edits").replaceChildren(...s.edits.map((label, i) => el("li", {},
     label, button("Undo", () => act("/api/undo", {index: i}), "undo-" + i))));
