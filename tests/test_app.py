@@ -89,7 +89,11 @@ def test_a_solve_gives_the_numbers_and_plan_of_optimizer_solve(client):
     assert plan["equity"] == pytest.approx(sol.summary.equity, rel=1e-9)
     assert sorted((p["partner"], p["recipient"], p["type"]) for p in plan["pairings"]) == \
         sorted(map(tuple, sol.pairings[["partner", "recipient", "type"]].values.tolist()))
-    assert set(plan["charts"]) == {"pairings", "outcomes"}
+    for name in ("pairings", "outcomes"):  # the report's pictures, drawn from the plan
+        png = client.get(f"/api/chart/{job['plan']}/{name}.png")
+        assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+        assert len(png.content) > 5000
+    assert client.get(f"/api/chart/{job['plan']}/lorenz.png").status_code == 404
 
 
 def test_edits_are_listed_undone_and_solved_as_instance_edits(client):
@@ -202,6 +206,8 @@ def test_the_front_is_computed_with_progress_and_its_points_can_be_compared(clie
     assert max(E) == pytest.approx(solve(load_instance(DEMO), method="lexicographic",
                                          first="efficiency", why=False).summary.efficiency,
                                    rel=1e-6)
+    png = client.get("/api/chart/front-0/pairings.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     state = client.post("/api/keep", json={"point": 0}).json()
     assert len(state["compare"]) == 1
     r = client.post("/api/export", json={"plan": state["compare"][0]})

@@ -222,10 +222,27 @@ class Workbench:
         p = s.plans.get(request.path_params["pid"])
         if p is None:
             raise InputError(f"there is no plan {request.path_params['pid']}")
-        return {k: v for k, v in p.items() if k != "spec"}
+        return {k: v for k, v in p.items() if k not in ("spec", "_charts")}
+
+    async def chart(self, request: Request, s):
+        """A picture of a plan (``p3``) or of a point of the front (``front-2``)."""
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import Response
+
+        from .charts import CHARTS, chart_png
+
+        pid, name = request.path_params["pid"], request.path_params["name"]
+        plan = s.plans.get(pid)
+        if pid.startswith("front-") and s.front and pid[6:].isdigit():
+            plan = s.front[int(pid[6:])] if int(pid[6:]) < len(s.front) else None
+        if plan is None or name not in CHARTS:
+            return JSONResponse({"error": f"no picture {pid}/{name}"}, status_code=404)
+        png = await run_in_threadpool(chart_png, plan, name)
+        return Response(png, media_type="image/png")
 
     async def front(self, request: Request, s):
-        return {"points": s.front or []}
+        return {"points": [{k: v for k, v in p.items() if k != "_charts"}
+                           for p in s.front or []]}
 
     async def keep(self, request: Request, s):
         body = await request.json()
@@ -233,7 +250,8 @@ class Workbench:
             i = _int(body["point"], "point")
             if not s.front or not 0 <= i < len(s.front):
                 raise InputError(f"there is no point {i + 1} on the front")
-            pid = s.add_plan(s.front[i], f"front point {i + 1}", None)
+            point = {k: v for k, v in s.front[i].items() if k != "_charts"}
+            pid = s.add_plan(point, f"front point {i + 1}", None)
         else:
             pid = str(body.get("plan", ""))
         s.keep(pid)
@@ -396,6 +414,7 @@ def create_app(folder, instance: str | None = None, hosts=HOSTS) -> Starlette:
         Route("/api/undo", e(bench.undo), methods=["POST"]),
         Route("/api/plan/{pid}", e(bench.plan)),
         Route("/api/front", e(bench.front)),
+        Route("/api/chart/{pid}/{name}.png", e(bench.chart)),
         Route("/api/keep", e(bench.keep), methods=["POST"]),
         Route("/api/drop", e(bench.drop), methods=["POST"]),
         Route("/api/compare", e(bench.compare)),

@@ -6,7 +6,7 @@ Pareto front, an export. Each job gets a *spec* (the instance's source, the inst
 stopped (HiGHS is stopped by Ctrl-C only in the main thread, see
 ``optimizer.solver.highs.run_highs``); a process is stopped at once by the cancel button.
 
-Everything sent back is plain data (numbers, lists, text, PNGs as base64): a
+Everything sent back is plain data (numbers, lists, text): a
 :class:`~optimizer.solution.Solution` holds the model and does not pickle. An export solves
 again with the same spec (the same settings give the same plan) and writes the results folder
 with the writers of ``regcollab solve --out``.
@@ -58,8 +58,8 @@ def plan_tables(inst, pairings, recipients) -> dict:
 
 
 def solution_view(sol) -> dict:
-    """A solved plan as data for the page: headline numbers, tables and the report's
-    pairings and outcomes charts."""
+    """A solved plan as data for the page: headline numbers and tables (from which the
+    server draws the report's pictures, :mod:`.charts`)."""
     s = sol.summary
     view = {"status": sol.status, "message": str(s.message), "method": sol.method.label(s),
             "efficiency": _num(s.efficiency), "equity": _num(s.equity),
@@ -68,21 +68,7 @@ def solution_view(sol) -> dict:
             "types": {t: int(n) for t, n in (s.types or {}).items()},
             "violations": int(s.violations or 0)}
     view.update(plan_tables(sol.instance, sol.pairings, sol.recipients))
-    view["charts"] = charts(sol)
     return view
-
-
-def charts(sol) -> dict:
-    """The report's pairings and outcomes pictures (PNG, base64); none without matplotlib."""
-    from optimizer.errors import available
-
-    if not available("matplotlib"):
-        return {}
-    from optimizer.report import Results
-    from optimizer.report.charts import fig_outcomes, fig_pairings
-
-    res = Results.from_files(".", sol.result_files(sensitivity=False))
-    return {"pairings": fig_pairings(res), "outcomes": fig_outcomes(res)}
 
 
 def _diagnosis(sol) -> str:

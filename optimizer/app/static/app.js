@@ -208,9 +208,9 @@ function renderPlan(p, solved) {
     ...p.pairings.map((r) => el("tr", {"data-pair": `${r.partner}-${r.recipient}`},
       ...cols.map((c) => typeCell(el("td", typeof r[c] === "number" ? {class: "num"} : {},
         fmt(r[c], 4)), c === "type" ? r[c] : null)))));
-  const charts = p.charts || {};
-  $("charts").replaceChildren(...Object.entries(charts).map(([name, png]) =>
-    el("img", {src: "data:image/png;base64," + png, alt: name + " chart"})));
+  const key = solved ? p.id : "front-" + shown.point;
+  $("charts").replaceChildren(...["pairings", "outcomes"].map((name) =>
+    el("img", {src: `/api/chart/${key}/${name}.png`, alt: name + " chart"})));
 }
 
 function typeCell(td, type) {
