@@ -143,6 +143,9 @@ def test_the_workbench_in_a_browser(server, chrome, tmp_path):
     assert shown_number(d, "plan-efficiency") == pytest.approx(sol.summary.efficiency, rel=1e-9)
     assert shown_number(d, "plan-equity") == pytest.approx(sol.summary.equity, rel=1e-9)
     assert len(d.find_elements("css selector", "#charts img")) == 2
+    until(d, lambda d: d.execute_script(  # the report's two pictures, drawn by the server
+        "return Array.from(document.querySelectorAll('#charts img'))"
+        ".every(i => i.complete && i.naturalWidth > 300)"))
     shot(d, tmp_path, "workbench-plan", "plan-box")
     click(d, "keep")
 
