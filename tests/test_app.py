@@ -209,7 +209,11 @@ def test_the_front_is_computed_with_progress_and_its_points_can_be_compared(clie
     png = client.get("/api/chart/front-0/pairings.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     state = client.post("/api/keep", json={"point": 0}).json()
-    assert len(state["compare"]) == 1
+    assert len(state["compare"]) == 1 and not state["front_stale"]
+    state = client.post("/api/edit", json={"kind": "setting", "name": "balance.alpha",
+                                           "value": 0.1}).json()
+    assert state["front_stale"]  # computed before this change
+    client.post("/api/undo", json={})
     r = client.post("/api/export", json={"plan": state["compare"][0]})
     assert r.status_code == 400 and "solving it first" in r.json()["error"]
 

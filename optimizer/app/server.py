@@ -117,6 +117,8 @@ class Workbench:
                            "equity": p["equity"], "exportable": p["spec"] is not None}
                           for p in s.plans.values()],
                 "compare": s.compare, "front": s.front is not None,
+                # the front was computed before the edits made since (solve again to see)
+                "front_stale": s.front is not None and s.front_changes != s.changes(),
                 "job": s.job.as_dict() if s.job else None,
                 "exports": sorted(s.exports)}
 
@@ -195,7 +197,7 @@ class Workbench:
         spec = {**s.spec({}), "points": points}
 
         def done(job):
-            s.front = job.result["points"]
+            s.front, s.front_changes = job.result["points"], spec["changes"]
         return self.start(s, "pareto", spec, f"the front ({points} points)", done)
 
     async def cancel(self, request: Request, s):

@@ -36,6 +36,7 @@ class Session:
     edits: list = field(default_factory=list)
     plans: dict = field(default_factory=dict)  # id -> plan (worker.solution_view + label)
     front: list | None = None
+    front_changes: dict = field(default_factory=dict)  # the edits the front was computed with
     compare: list = field(default_factory=list)  # plan ids kept side by side
     job: object = None
     exports: dict = field(default_factory=dict)  # export name -> folder

@@ -73,6 +73,7 @@ function render(s) {
   }
   $("edits").replaceChildren(...s.edits.map((label, i) => el("li", {},
     label, button("Undo", () => act("/api/undo", {index: i}), "undo-" + i))));
+  $("front-stale").hidden = !s.front_stale;
   renderJob(s.job);
   renderExports();
   renderCompare();
