@@ -80,11 +80,14 @@ class Job:
         with self._lock:
             if self.status != "running":
                 return
-            self.status, self.result, self.message, self.diagnosis = (status, result, message,
-                                                                      diagnosis)
+            self.result, self.message, self.diagnosis = result, message, diagnosis
+            if status == "done" and self.on_done is not None:
+                try:  # before the status says done: the page then finds what it made
+                    self.on_done(self)
+                except Exception as exc:  # noqa: BLE001 - said in the status, no traceback
+                    status, self.message = "failed", f"internal error: {type(exc).__name__}: {exc}"
             self.seconds = time.monotonic() - self.started
-        if status == "done" and self.on_done is not None:
-            self.on_done(self)
+            self.status = status
 
     def cancel(self) -> bool:
         """Stop the job now; False when it had already finished."""

@@ -9,6 +9,7 @@ message and keeps working. The session is a cookie id (:class:`.state.Sessions`)
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -23,7 +24,7 @@ from optimizer.errors import InputError, RegcollabError
 
 from . import compare as comparing
 from .jobs import Job
-from .state import SETTINGS, Edit, Sessions, official_edit
+from .state import SETTINGS, Edit, Session, Sessions, official_edit
 
 HERE = Path(__file__).parent
 COOKIE = "regcollab_session"
@@ -35,6 +36,7 @@ EXPORT_FILES = ("report.html", "results.xlsx", "summary.json", "pairings.csv",
                 "allocations.csv", "recipients.csv", "balance.csv")
 
 
+@functools.cache
 def _page() -> str:
     import jinja2
 
@@ -88,9 +90,9 @@ class Workbench:
         self.sessions = Sessions(folder)
         self.first = None  # (source, instance) a new session starts with (loaded once)
         if instance:
-            s = self.sessions.new()
-            s.load(instance)  # a bad instance is said at the start, in the CLI's words
-            self.first = (s.source, s.instance)
+            probe = Session("", Path(folder))  # (no session yet: only the instance is kept)
+            probe.load(instance)  # a bad instance is said at the start, in the CLI's words
+            self.first = (probe.source, probe.instance)
 
     # ---------------------------------------------------------------- plumbing
     def session(self, request: Request):
@@ -117,7 +119,7 @@ class Workbench:
                            "equity": p["equity"], "exportable": p["spec"] is not None}
                           for p in s.plans.values()],
                 "compare": s.compare, "front": s.front is not None,
-                # the front was computed before the edits made since (solve again to see)
+                # the front was computed before the edits made since (compute it again)
                 "front_stale": s.front is not None and s.front_changes != s.changes(),
                 "job": s.job.as_dict() if s.job else None,
                 "exports": sorted(s.exports)}
@@ -135,7 +137,11 @@ class Workbench:
 
     async def load(self, request: Request, s):
         body = await request.json()
-        s.load(body.get("path") or body.get("name") or "")
+        source = str(body.get("path") or body.get("name") or "").strip()
+        if not source:
+            raise InputError("choose a bundled instance or type the path of a folder or "
+                             "workbook")
+        s.load(source)
         return self.state(s)
 
     async def upload(self, request: Request, s):
