@@ -170,6 +170,10 @@ def test_the_workbench_in_a_browser(server, chrome, tmp_path):
     until(d, lambda d: len(d.find_elements("css selector", "#compare-numbers th button")) == 2)
     assert d.find_elements("css selector", "#compare-pairs td.differs")
     shot(d, tmp_path, "workbench-compare", "compare-box")
+    # the session's plans: the first one shown again
+    Select(d.find_element("id", "plan-list")).select_by_index(1)
+    until(d, lambda d: text(d, "plan-label") == "weight 0.7 (weighted, lambda 0.7)")
+    assert shown_number(d, "plan-efficiency") == pytest.approx(sol.summary.efficiency, rel=1e-9)
 
     # export: the results folder, its report linked
     click(d, "export")

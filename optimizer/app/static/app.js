@@ -74,6 +74,8 @@ function render(s) {
   $("edits").replaceChildren(...s.edits.map((label, i) => el("li", {},
     label, button("Undo", () => act("/api/undo", {index: i}), "undo-" + i))));
   $("front-stale").hidden = !s.front_stale;
+  fill("plan-list", [["", `${s.plans.length} plans`], ...s.plans.map((p) =>
+    [p.id, `${p.label}: efficiency ${fmt(p.efficiency)}, equity ${fmt(p.equity)}`])]);
   renderJob(s.job);
   renderExports();
   renderCompare();
@@ -182,6 +184,7 @@ function showPoint(i) {
 async function showPlan(pid) {
   const plan = await api("/api/plan/" + pid);
   shown = {plan};
+  $("plan-list").value = pid;
   renderPlan(plan, true);
   drawFront();
 }
@@ -273,6 +276,7 @@ function wire() {
     const data = await resp.json();
     if (!resp.ok) showError(data.error); else render(data);
   };
+  $("plan-list").onchange = () => { if ($("plan-list").value) showPlan($("plan-list").value); };
   $("compute-front").onclick = () => act("/api/pareto", {points: $("points").value});
   $("weight").oninput = () => { $("weight-value").textContent = $("weight").value; };
   $("weight").onchange = solveWeight;
