@@ -186,6 +186,13 @@ def test_the_workbench_in_a_browser(server, chrome, tmp_path):
     shot(d, tmp_path, "workbench-front", "tradeoff")
     _check_requests_and_console(d, server)
 
+    # another instance: the last one's front, plan and edits are gone
+    Select(d.find_element("id", "bundled")).select_by_value("demo")
+    click(d, "load-bundled")
+    until(d, lambda d: text(d, "instance-name") == "demo")
+    assert not d.find_elements("css selector", "#front circle")
+    assert text(d, "plan-label") == "" and not d.find_elements("css selector", "#edits li")
+
     # the reference point (the method comes from the registry; skipped until it is there)
     from optimizer.methods import get_method
 
@@ -193,8 +200,9 @@ def test_the_workbench_in_a_browser(server, chrome, tmp_path):
         get_method("reference")
     except InputError:
         pytest.skip("reference method not available")
-    click(d, "undo-0")
-    until(d, lambda d: not d.find_elements("css selector", "#edits li"))
+    Select(d.find_element("id", "bundled")).select_by_value("guangdong")
+    click(d, "load-bundled")
+    until(d, lambda d: text(d, "instance-name") == "guangdong")
     e_ref, q_ref = sol.summary.efficiency, sol.summary.equity
     d.find_element("id", "ref-e").send_keys(f"{e_ref:.6g}")
     d.find_element("id", "ref-q").send_keys(f"{q_ref:.6g}")

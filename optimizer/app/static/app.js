@@ -66,6 +66,7 @@ function render(s) {
     fill("setting", Object.keys(inst.settings).map((k) => [k, `${k} (now ${inst.settings[k] ?? "off"})`]));
     $("solve-official").hidden = !inst.official;
     if (loaded !== inst.source) {  // a new instance: the slider starts at its own lambda
+      if (loaded !== null) clearPlan();  // and the last one's plan is no longer shown
       loaded = inst.source;
       if (inst.weight !== null && inst.weight !== undefined) $("weight").value = inst.weight;
       $("weight-value").textContent = $("weight").value;
@@ -74,6 +75,7 @@ function render(s) {
   $("edits").replaceChildren(...s.edits.map((label, i) => el("li", {},
     label, button("Undo", () => act("/api/undo", {index: i}), "undo-" + i))));
   $("front-stale").hidden = !s.front_stale;
+  if (!s.front && front.length) { front = []; drawFront(); }
   fill("plan-list", [["", `${s.plans.length} plans`], ...s.plans.map((p) =>
     [p.id, `${p.label}: efficiency ${fmt(p.efficiency)}, equity ${fmt(p.equity)}`])]);
   renderJob(s.job);
@@ -187,6 +189,16 @@ async function showPlan(pid) {
   $("plan-list").value = pid;
   renderPlan(plan, true);
   drawFront();
+}
+
+function clearPlan() {
+  shown = null;
+  $("plan-label").textContent = "";
+  for (const id of ["plan-efficiency", "plan-equity", "plan-pof", "plan-loss"]) setNumber(id, null);
+  $("plan-types").textContent = "";
+  $("plan-table").replaceChildren();
+  $("charts").replaceChildren();
+  $("keep").disabled = $("export").disabled = true;
 }
 
 function setNumber(id, v, digits) {
