@@ -237,8 +237,11 @@ def test_cancel_stops_a_running_solve(client):
     client.post("/api/pareto", json={"points": 25})
     r = client.post("/api/solve", json={"weight": 0.5})
     assert r.status_code == 400 and "running" in r.json()["error"]
+    job = client.app.state.bench.sessions.get(client.cookies["regcollab_session"]).job
     state = client.post("/api/cancel", json={}).json()
     assert state["job"]["status"] == "cancelled"
+    job._proc.join(5)  # the process that computed the front is gone at once
+    assert not job._proc.is_alive() and job._proc.exitcode == -15  # (SIGTERM)
     assert run(client, "/api/solve", {"weight": 0.5})["status"] == "done"
 
 
@@ -334,3 +337,16 @@ def test_without_the_app_extra_the_command_says_which_to_install(monkeypatch):
     assert out.exit_code == 5, out.output
     assert out.output.strip() == ("error: the workbench (regcollab app) needs the app extra "
                                   "(uvicorn): pip install 'regcollab[app]'")
+
+
+def test_a_session_keeps_its_latest_plans_and_those_compared(monkeypatch, tmp_path):
+    from optimizer.app import state
+
+    monkeypatch.setattr(state, "MAX_PLANS", 2)
+    s = state.Session("x", tmp_path)
+    view = {"pairings": [], "recipients": []}
+    first = s.add_plan(view, "first", None)
+    s.keep(first)
+    for i in range(3):
+        s.add_plan(view, f"plan {i}", None)
+    assert [p["label"] for p in s.plans.values()] == ["first", "plan 1", "plan 2"]

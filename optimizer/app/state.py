@@ -15,6 +15,7 @@ from pathlib import Path
 from optimizer.errors import InputError
 
 MAX_COMPARE = 4
+MAX_PLANS = 100  # plans a session keeps (the oldest not kept side by side leave first)
 SETTINGS = ("balance.alpha", "balance.gamma", "balance.theta", "balance.rho")
 """The balance settings the page changes (schema paths)."""
 
@@ -100,7 +101,10 @@ class Session:
         the front). Called from a job's watching thread too: under the session's lock."""
         with self.lock:
             pid = self.new_plan_id()
-            self.plans = {**self.plans, pid: {**view, "id": pid, "label": label, "spec": spec}}
+            plans = {**self.plans, pid: {**view, "id": pid, "label": label, "spec": spec}}
+            for old in [p for p in plans if p not in self.compare][:-MAX_PLANS]:
+                del plans[old]
+            self.plans = plans
         return pid
 
     def keep(self, pid: str) -> None:
