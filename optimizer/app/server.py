@@ -73,7 +73,10 @@ def instance_info(session) -> dict | None:
 
     a = inst.arrays
     return {"name": inst.name, "source": session.source,
+            "counts": {"partners": len(inst.partners), "recipients": len(inst.recipients)},
+            # the tables as the page shows them (the first 300 rows; the choosers list all)
             "partners": table(inst.partners), "recipients": table(inst.recipients),
+            "partner_names": _names(inst.partners), "recipient_names": _names(inst.recipients),
             "resources": list(inst.resources), "types": list(inst.types),
             "colours": type_colours(list(inst.types)),  # the report's, so the page matches
             "candidate_pairs": int(a["eligible"].any(axis=2).sum()),
@@ -81,6 +84,10 @@ def instance_info(session) -> dict | None:
             "settings": {p: edited.param(p) for p in SETTINGS},
             "weight": edited.param("objective.lambda"),
             "official": official_edit(inst) is not None}
+
+
+def _names(df) -> list:
+    return [[str(i), str(n)] for i, n in zip(df.index, df["name"])]
 
 
 class Workbench:

@@ -55,14 +55,14 @@ function render(s) {
   $("bundled").replaceChildren(...s.bundled.map((n) => el("option", {value: n}, n)));
   if (inst) $("bundled").value = s.bundled.includes(inst.name) ? inst.name : $("bundled").value;
   $("instance-name").textContent = inst ? inst.name : "no instance loaded";
-  $("instance-summary").textContent = inst ? `${inst.partners.rows.length} partners, ` +
-    `${inst.recipients.rows.length} recipients, resources ${inst.resources.join(", ")}, ` +
+  $("instance-summary").textContent = inst ? `${inst.counts.partners} partners, ` +
+    `${inst.counts.recipients} recipients, resources ${inst.resources.join(", ")}, ` +
     `${inst.candidate_pairs} candidate pairs, types ${inst.types.join(", ")}.` : "";
   $("warnings").replaceChildren(...(inst ? inst.warnings : []).map((w) => el("li", {}, "warning: " + w)));
   $("data").replaceChildren(...(inst ? [table(inst.partners), table(inst.recipients)] : []));
   if (inst) {
-    fill("partner", inst.partners.rows.map((r) => [r[0], r[1]]));
-    fill("recipient", inst.recipients.rows.map((r) => [r[0], r[1]]));
+    fill("partner", inst.partner_names);
+    fill("recipient", inst.recipient_names);
     fill("setting", Object.keys(inst.settings).map((k) => [k, `${k} (now ${inst.settings[k] ?? "off"})`]));
     $("solve-official").hidden = !inst.official;
     if (loaded !== inst.source) {  // a new instance: the slider starts at its own lambda
