@@ -239,9 +239,9 @@ def test_cancel_stops_a_running_solve(client):
     assert r.status_code == 400 and "running" in r.json()["error"]
     job = client.app.state.bench.sessions.get(client.cookies["regcollab_session"]).job
     state = client.post("/api/cancel", json={}).json()
-    assert state["job"]["status"] == "cancelled"
+    assert state["job"]["status"] == "cancelled", state["job"]
     job._proc.join(5)  # the process that computed the front is gone at once
-    assert not job._proc.is_alive() and job._proc.exitcode == -15  # (SIGTERM)
+    assert not job._proc.is_alive() and job._proc.exitcode == -15, job._proc  # (SIGTERM)
     assert run(client, "/api/solve", {"weight": 0.5})["status"] == "done"
 
 

@@ -147,6 +147,7 @@ def test_the_workbench_in_a_browser(server, chrome, tmp_path):
         ".every(i => i.complete && i.naturalWidth > 300)"))
     shot(d, tmp_path, "workbench-plan", "plan-box")
     click(d, "keep")
+    until(d, lambda d: len(d.find_elements("css selector", "#compare-numbers th button")) == 1)
 
     # forbid the plan's first pairing and re-solve
     pair = d.find_element("css selector", "#plan-table tr[data-pair]").get_attribute("data-pair")

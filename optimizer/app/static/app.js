@@ -52,8 +52,7 @@ async function act(path, body) {
 function render(s) {
   state = s;
   const inst = s.instance;
-  $("bundled").replaceChildren(...s.bundled.map((n) => el("option", {value: n}, n)));
-  if (inst) $("bundled").value = s.bundled.includes(inst.name) ? inst.name : $("bundled").value;
+  fill("bundled", s.bundled.map((n) => [n, n]));
   $("instance-name").textContent = inst ? inst.name : "no instance loaded";
   $("instance-summary").textContent = inst ? `${inst.counts.partners} partners, ` +
     `${inst.counts.recipients} recipients, resources ${inst.resources.join(", ")}, ` +
@@ -68,6 +67,7 @@ function render(s) {
     if (loaded !== inst.source) {  // a new instance: the slider starts at its own lambda
       if (loaded !== null) clearPlan();  // and the last one's plan is no longer shown
       loaded = inst.source;
+      if (s.bundled.includes(inst.name)) $("bundled").value = inst.name;
       if (inst.weight !== null && inst.weight !== undefined) $("weight").value = inst.weight;
       $("weight-value").textContent = $("weight").value;
     }
@@ -84,7 +84,11 @@ function render(s) {
 }
 
 function fill(id, pairs) {
+  // rebuilt only when its choices change (a list open in the planner's hand stays open)
   const sel = $(id), keep = sel.value;
+  const same = sel.options.length === pairs.length &&
+    pairs.every(([v, t], i) => sel.options[i].value === v && sel.options[i].text === t);
+  if (same) return;
   sel.replaceChildren(...pairs.map(([v, t]) => el("option", {value: v}, t)));
   if (pairs.some(([v]) => v === keep)) sel.value = keep;
 }
