@@ -158,6 +158,20 @@ def test_a_good_workbook_upload_loads(client, tmp_path):
     r = client.post("/api/upload", files={"file": ("demo.xlsx", book.read_bytes())})
     assert r.status_code == 200, r.json()
     assert r.json()["instance"]["name"] == "demo"
+    # a bad value: the message `regcollab validate` gives for the same workbook
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(DEMO, bad)
+    rec = bad / "recipients.csv"
+    rec.write_text(rec.read_text().replace("X,Hill County,100,", "X,Hill County,-100,"))
+    book = folder_to_workbook(bad, tmp_path / "bad.xlsx")
+    r = client.post("/api/upload", files={"file": ("bad.xlsx", book.read_bytes())})
+    out = CliRunner().invoke(cli.main, ["validate", str(book)])
+    assert r.status_code == 400 and out.exit_code == 2
+    assert out.output.strip() == f"error: {r.json()['error']}"
+    assert "recipients" in r.json()["error"] and "population" in r.json()["error"]
+    assert client.get("/api/state").json()["instance"]["name"] == "demo"  # the last one kept
 
 
 def test_an_infeasible_solve_says_why_and_the_page_keeps_working(client):

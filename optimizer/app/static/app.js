@@ -143,10 +143,13 @@ async function loadFront() {
 function drawFront() {
   const svg = $("front"), W = 560, H = 320, pad = 48;
   svg.replaceChildren();
-  if (!front.length) return;
+  if (!front.length) { $("ref-e").placeholder = $("ref-q").placeholder = ""; return; }
   const E = front.map((p) => p.efficiency), Q = front.map((p) => p.equity);
   const span = (a) => [Math.min(...a), Math.max(...a) > Math.min(...a) ? Math.max(...a) : Math.min(...a) + 1];
   const [e0, e1] = span(E), [q0, q1] = span(Q);
+  // what the reference point may aim at: between the front's ends
+  $("ref-e").placeholder = `${fmt(Math.min(...E), 4)} to ${fmt(Math.max(...E), 4)}`;
+  $("ref-q").placeholder = `${fmt(Math.min(...Q), 4)} to ${fmt(Math.max(...Q), 4)}`;
   const x = (e) => pad + (W - 2 * pad) * (e - e0) / (e1 - e0);
   const y = (q) => H - pad - (H - 2 * pad) * (q - q0) / (q1 - q0);
   const ns = "http://www.w3.org/2000/svg";
