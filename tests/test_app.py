@@ -147,6 +147,13 @@ def test_bad_settings_and_uploads_get_the_clis_words_and_the_server_keeps_answer
     r = client.post("/api/solve", content=b"{not json", headers={"content-type":
                                                                  "application/json"})
     assert r.status_code == 400
+    r = client.post("/api/solve", json=[1, 2])
+    assert r.status_code == 400 and "JSON object" in r.json()["error"]
+    r = client.post("/api/solve", json={"weight": 2})  # refused at once, not in the job
+    with pytest.raises(InputError) as exc:
+        load_instance(DEMO).with_params({"objective.lambda": 2.0})
+    assert r.status_code == 400 and r.json() == {"error": str(exc.value)}
+    assert client.get("/api/state").json()["job"] is None
     assert client.get("/api/state").json()["instance"]["name"] == "demo"  # still there
 
 

@@ -21,6 +21,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from optimizer.errors import InputError, RegcollabError
+from optimizer.options import RunOptions
+from optimizer.pipeline import effective_instance
 
 from . import compare as comparing
 from .jobs import Job
@@ -143,7 +145,7 @@ class Workbench:
         return self.state(s)
 
     async def load(self, request: Request, s):
-        body = await request.json()
+        body = await _body(request)
         source = str(body.get("path") or body.get("name") or "").strip()
         if not source:
             raise InputError("choose a bundled instance or type the path of a folder or "
@@ -184,9 +186,10 @@ class Workbench:
         return done
 
     async def solve(self, request: Request, s):
-        body = await request.json()
+        body = await _body(request)
         options, label = run_options(body)
-        s.edited()  # the edits still hold (they were checked one by one)
+        # the weight (and the edits) checked now, in the schema's words, not in the job
+        effective_instance(s.edited(), RunOptions.of(**options))
         spec = s.spec(options)
         label += "".join(f"; {e.label}" for e in s.edits)
         return self.start(s, "solve", spec, label, self._plan_done(s, label, spec))
@@ -203,7 +206,7 @@ class Workbench:
         return self.start(s, "solve", spec, label, self._plan_done(s, label, spec))
 
     async def pareto(self, request: Request, s):
-        body = await request.json()
+        body = await _body(request)
         points = _int(body.get("points", 7), "points")
         if not 2 <= points <= MAX_POINTS:
             raise InputError(f"points must be between 2 and {MAX_POINTS}, not {points}")
@@ -224,11 +227,11 @@ class Workbench:
 
     # ---------------------------------------------------------------- steering
     async def edit(self, request: Request, s):
-        s.add_edit(steering_edit(s, await request.json()))
+        s.add_edit(steering_edit(s, await _body(request)))
         return self.state(s)
 
     async def undo(self, request: Request, s):
-        body = await request.json()
+        body = await _body(request)
         s.undo(_int(body.get("index", len(s.edits) - 1), "index"))
         return self.state(s)
 
@@ -260,7 +263,7 @@ class Workbench:
                            for p in s.front or []]}
 
     async def keep(self, request: Request, s):
-        body = await request.json()
+        body = await _body(request)
         if "point" in body:  # a point of the front becomes a plan to compare
             i = _int(body["point"], "point")
             if not s.front or not 0 <= i < len(s.front):
@@ -273,7 +276,7 @@ class Workbench:
         return self.state(s)
 
     async def drop(self, request: Request, s):
-        pid = str((await request.json()).get("plan", ""))
+        pid = str((await _body(request)).get("plan", ""))
         s.compare = [p for p in s.compare if p != pid]
         return self.state(s)
 
@@ -281,7 +284,7 @@ class Workbench:
         return comparing.compare([s.plans[p] for p in s.compare])
 
     async def export(self, request: Request, s):
-        pid = str((await request.json()).get("plan", ""))
+        pid = str((await _body(request)).get("plan", ""))
         p = s.plans.get(pid)
         if p is None:
             raise InputError(f"there is no plan {pid}")
@@ -334,7 +337,9 @@ def steering_edit(s, body: dict) -> Edit:
     inst = s.need_instance()
     kind = body.get("kind")
     if kind in ("forbid", "fix"):
-        d, r = str(body.get("partner", "")), str(body.get("recipient", ""))
+        d, r = str(body.get("partner") or ""), str(body.get("recipient") or "")
+        if not d or not r:
+            raise InputError("choose a partner and a recipient")
         if d not in inst.partners.index or r not in inst.recipients.index:
             raise InputError(f"there is no pair {d}-{r} in {inst.name}")
         if kind == "forbid":
@@ -371,6 +376,14 @@ def lock_edit(s, r: str, pid: str) -> Edit:
         changes[f"pairs[{d},{r}].fixed"] = d in mine
     return Edit(f"lock {r}'s partners ({', '.join(sorted(mine)) or 'none'}) as in "
                 f"{plan['label'].split(';')[0]}", changes)
+
+
+async def _body(request: Request) -> dict:
+    """The request's JSON object (anything else is refused in words)."""
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise InputError("the request is not understood: a JSON object was expected")
+    return body
 
 
 def _number(v, what: str) -> float:
