@@ -75,7 +75,8 @@ function render(s) {
   $("edits").replaceChildren(...s.edits.map((label, i) => el("li", {},
     label, button("Undo", () => act("/api/undo", {index: i}), "undo-" + i))));
   $("front-stale").hidden = !s.front_stale;
-  if (!s.front && front.length) { front = []; drawFront(); }
+  if (!s.front && front.length) front = [];
+  drawFront();  // (the session's plans are marked on it)
   fill("plan-list", [["", `${s.plans.length} plans`], ...s.plans.map((p) =>
     [p.id, `${p.label}: efficiency ${fmt(p.efficiency)}, equity ${fmt(p.equity)}`])]);
   renderJob(s.job);
@@ -175,11 +176,21 @@ function drawFront() {
     c.append(document.createElementNS(ns, "title"));
     c.firstChild.textContent = `point ${i + 1}: efficiency ${fmt(p.efficiency)}, equity ${fmt(p.equity)}`;
     c.addEventListener("click", () => showPoint(i));
+    c.setAttribute("tabindex", "0");  // and from the keyboard
+    c.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") showPoint(i); });
   });
-  const plan = shown && shown.plan;
-  if (plan && plan.efficiency !== null && plan.efficiency >= e0 - 1e-9 && plan.efficiency <= e1 + 1e-9)
-    add("rect", {x: x(plan.efficiency) - 9, y: y(plan.equity) - 9, width: 18, height: 18,
-                 class: "plan-mark"});
+  // the session's plans where they fall (the one shown larger); a click shows one again
+  const inside = (p) => p.efficiency !== null && p.equity !== null &&
+    p.efficiency >= e0 - 1e-9 && p.efficiency <= e1 + 1e-9 && p.equity >= q0 - 1e-9 && p.equity <= q1 + 1e-9;
+  const current = shown && shown.plan ? shown.plan.id : null;
+  for (const p of (state ? state.plans : []).filter(inside)) {
+    const r = p.id === current ? 9 : 5;
+    const mark = add("rect", {x: x(p.efficiency) - r, y: y(p.equity) - r, width: 2 * r,
+                              height: 2 * r, class: "plan-mark" + (p.id === current ? " shown" : "")});
+    mark.append(document.createElementNS(ns, "title"));
+    mark.firstChild.textContent = `${p.label}: efficiency ${fmt(p.efficiency)}, equity ${fmt(p.equity)}`;
+    mark.addEventListener("click", () => showPlan(p.id));
+  }
 }
 
 function showPoint(i) {
