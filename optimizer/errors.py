@@ -68,7 +68,8 @@ class MissingExtra(RegcollabError):
 
 
 EXTRAS = {"matplotlib": "report", "jinja2": "report", "openpyxl": "report", "tomli_w": "report",
-          "noto_cjk_sans_otc": "report", "SALib": "analysis", "distributed": "analysis"}
+          "noto_cjk_sans_otc": "report", "SALib": "analysis", "distributed": "analysis",
+          "starlette": "app", "uvicorn": "app", "multipart": "app"}
 """The extra (pyproject.toml's optional-dependencies) that installs each optional module."""
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO
+from conftest import DEMO, ROOT
 
 from optimizer import cli
 
@@ -69,6 +69,10 @@ BAD = {
     ("generate", "--candidates"): {"values": NUMERIC + ["0", "100000"], "args": ["--out", "OUT"]},
     ("generate", "--seed"): {"values": NUMERIC + ["4294967296"], "args": ["--out", "OUT"]},
     ("generate", "--out"): {"values": [""]},
+    # each is refused before the server starts (a value that passed would serve until stopped)
+    ("app", "--port"): ["65536", "1.5"],
+    ("app", "--results"): {"values": ["", str(ROOT / "pyproject.toml")],  # a file
+                           "args": ["--no-open"]},
 }
 
 # options shared by several commands: the same bad values for each of them

@@ -77,3 +77,11 @@ def test_metadata_has_an_spdx_licence_and_the_entry_point_is_inside_the_package(
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert meta["project"]["scripts"]["regcollab"] == "optimizer.cli:main"
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_workbench_page_script_and_style_are_in_the_wheel(wheel):
+    """regcollab app serves its page from the package (no CDN): template, script, style."""
+    for rel in ("optimizer/app/templates/index.html.j2", "optimizer/app/static/app.js",
+                "optimizer/app/static/app.css"):
+        assert (ROOT / rel).is_file(), rel
+        assert rel in wheel["names"], f"workbench file missing from the wheel: {rel}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-MODULES = ["generate", "analysis", "report", "diagnose"]
+MODULES = ["generate", "analysis", "report", "diagnose", "app"]
 
 
 def register(group) -> None:

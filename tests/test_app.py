@@ -1,0 +1,373 @@
+"""The workbench's JSON endpoints (regcollab app), through Starlette's TestClient: loading,
+solving off the request thread, steering edits and undo, compare, export, cancel, bad input
+in the CLI's words with the server still answering, and two sessions kept apart. The numbers
+must be those of optimizer.solve with the same settings."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from checker import check_solution
+from click.testing import CliRunner
+from conftest import DEMO, ROOT
+
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient  # noqa: E402
+
+from optimizer import cli, load_instance, solve  # noqa: E402
+from optimizer.app import create_app  # noqa: E402
+from optimizer.errors import InputError  # noqa: E402
+
+GUANGDONG = ROOT / "instances" / "guangdong"
+
+
+def wait(client, timeout: float = 120) -> dict:
+    """The session's job, once it has finished."""
+    end = time.monotonic() + timeout
+    while True:
+        job = client.get("/api/job").json()["job"]
+        if job["status"] != "running" or time.monotonic() > end:
+            return job
+        time.sleep(0.05)
+
+
+def run(client, path: str, body: dict, status: str = "done") -> dict:
+    r = client.post(path, json=body)
+    assert r.status_code == 200, r.json()
+    job = wait(client)
+    assert job["status"] == status, job
+    return job
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    app = create_app(tmp_path_factory.mktemp("workbench"),
+                     hosts=("127.0.0.1", "testserver"))  # TestClient's host
+    with TestClient(app) as _:  # the lifespan: every job is stopped at the end
+        yield app
+
+
+def browser_client(app) -> TestClient:
+    """A client that posts as the page does (with its header)."""
+    return TestClient(app, headers={"x-regcollab": "1"})
+
+
+@pytest.fixture
+def client(app):
+    with browser_client(app) as c:
+        yield c
+
+
+def load(client, path=DEMO) -> dict:
+    r = client.post("/api/load", json={"path": str(path)})
+    assert r.status_code == 200, r.json()
+    return r.json()
+
+
+def test_page_and_state_need_no_instance(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "/static/app.js" in page.text
+    assert "regcollab_session" in client.cookies
+    for asset in ("/static/app.js", "/static/app.css"):
+        assert client.get(asset).status_code == 200
+    state = client.get("/api/state").json()
+    assert state["instance"] is None and "guangdong" in state["bundled"]
+    r = client.post("/api/solve", json={"weight": 0.5})
+    assert r.status_code == 400 and r.json()["error"] == "load an instance first"
+
+
+def test_a_solve_gives_the_numbers_and_plan_of_optimizer_solve(client):
+    state = load(client)
+    assert state["instance"]["name"] == "demo"
+    job = run(client, "/api/solve", {"method": "weighted", "weight": 0.7})
+    assert job["status"] == "done", job
+    plan = client.get(f"/api/plan/{job['plan']}").json()
+    sol = solve(load_instance(DEMO), weight=0.7, why=False)
+    check_solution(sol)
+    assert plan["efficiency"] == pytest.approx(sol.summary.efficiency, rel=1e-9)
+    assert plan["equity"] == pytest.approx(sol.summary.equity, rel=1e-9)
+    assert sorted((p["partner"], p["recipient"], p["type"]) for p in plan["pairings"]) == \
+        sorted(map(tuple, sol.pairings[["partner", "recipient", "type"]].values.tolist()))
+    for name in ("pairings", "outcomes"):  # the report's pictures, drawn from the plan
+        png = client.get(f"/api/chart/{job['plan']}/{name}.png")
+        assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+        assert len(png.content) > 5000
+    assert client.get(f"/api/chart/{job['plan']}/lorenz.png").status_code == 404
+
+
+def test_edits_are_listed_undone_and_solved_as_instance_edits(client):
+    load(client, GUANGDONG)  # (the demo has no slack: forbidding any pair leaves no plan)
+    base = load_instance(GUANGDONG)
+    d, r = solve(base, weight=0.7, why=False).pairings[["partner", "recipient"]].values[0]
+    state = client.post("/api/edit", json={"kind": "forbid", "partner": d,
+                                            "recipient": r}).json()
+    state = client.post("/api/edit", json={"kind": "setting", "name": "balance.alpha",
+                                           "value": "0.2"}).json()
+    assert state["edits"] == [f"forbid {d}-{r}", "alpha = 0.2"]
+    assert state["instance"]["settings"]["balance.alpha"] == 0.2
+    job = run(client, "/api/solve", {"weight": 0.7})
+    plan = client.get(f"/api/plan/{job['plan']}").json()
+    assert (d, r) not in {(p["partner"], p["recipient"]) for p in plan["pairings"]}
+    inst = base.with_params({f"pairs[{d},{r}].allowed": False,
+                                            f"pairs[{d},{r}].fixed": False,
+                                            "balance.alpha": 0.2})
+    sol = solve(inst, weight=0.7, why=False)
+    check_solution(sol)
+    assert plan["efficiency"] == pytest.approx(sol.summary.efficiency, rel=1e-9)
+    state = client.post("/api/undo", json={"index": 0}).json()
+    assert state["edits"] == ["alpha = 0.2"]
+    state = client.post("/api/undo", json={}).json()
+    assert state["edits"] == []
+    # lock a recipient's partners as the plan has them: those kept, its other pairs forbidden
+    mine = sorted(p["partner"] for p in plan["pairings"] if p["recipient"] == r)
+    state = client.post("/api/edit", json={"kind": "lock", "recipient": r,
+                                           "plan": job["plan"]}).json()
+    assert state["edits"] == [f"lock {r}'s partners ({', '.join(mine)}) as in weight 0.7"]
+    locked = client.app.state.bench.sessions.get(client.cookies["regcollab_session"]).changes()
+    assert {k for k, v in locked.items() if k.endswith(".fixed") and v} == \
+        {f"pairs[{p},{r}].fixed" for p in mine}
+
+
+def test_bad_settings_and_uploads_get_the_clis_words_and_the_server_keeps_answering(client):
+    load(client)
+    r = client.post("/api/edit", json={"kind": "setting", "name": "balance.alpha",
+                                       "value": "7"})
+    with pytest.raises(InputError) as exc:
+        load_instance(DEMO).with_params({"balance.alpha": 7.0})
+    assert r.status_code == 400 and r.json() == {"error": str(exc.value)}
+    r = client.post("/api/upload", files={"file": ("plan.xlsx", b"not a workbook")})
+    assert r.status_code == 400
+    assert r.json()["error"].startswith("plan.xlsx: ")
+    assert "Traceback" not in r.text
+    r = client.post("/api/load", json={"path": "no/such/instance"})
+    assert r.status_code == 400
+    out = CliRunner().invoke(cli.main, ["validate", "no/such/instance"])
+    assert out.exit_code == 2 and r.json()["error"] in out.output
+    r = client.post("/api/solve", content=b"{not json", headers={"content-type":
+                                                                 "application/json"})
+    assert r.status_code == 400
+    r = client.post("/api/solve", json=[1, 2])
+    assert r.status_code == 400 and "JSON object" in r.json()["error"]
+    r = client.post("/api/solve", json={"weight": 2})  # refused at once, not in the job
+    with pytest.raises(InputError) as exc:
+        load_instance(DEMO).with_params({"objective.lambda": 2.0})
+    assert r.status_code == 400 and r.json() == {"error": str(exc.value)}
+    assert client.get("/api/state").json()["job"] is None
+    assert client.get("/api/state").json()["instance"]["name"] == "demo"  # still there
+
+
+def test_a_good_workbook_upload_loads(client, tmp_path):
+    pytest.importorskip("openpyxl")
+    from optimizer.workbook.instance_book import folder_to_workbook
+
+    book = folder_to_workbook(DEMO, tmp_path / "demo.xlsx")
+    r = client.post("/api/upload", files={"file": ("demo.xlsx", book.read_bytes())})
+    assert r.status_code == 200, r.json()
+    assert r.json()["instance"]["name"] == "demo"
+    # a bad value: the message `regcollab validate` gives for the same workbook
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(DEMO, bad)
+    rec = bad / "recipients.csv"
+    rec.write_text(rec.read_text().replace("X,Hill County,100,", "X,Hill County,-100,"))
+    book = folder_to_workbook(bad, tmp_path / "bad.xlsx")
+    r = client.post("/api/upload", files={"file": ("bad.xlsx", book.read_bytes())})
+    out = CliRunner().invoke(cli.main, ["validate", str(book)])
+    assert r.status_code == 400 and out.exit_code == 2
+    assert out.output.strip() == f"error: {r.json()['error']}"
+    assert "recipients" in r.json()["error"] and "population" in r.json()["error"]
+    assert client.get("/api/state").json()["instance"]["name"] == "demo"  # the last one kept
+
+
+def test_an_infeasible_solve_says_why_and_the_page_keeps_working(client):
+    state = load(client)
+    partners = [row[0] for row in state["instance"]["partners"]["rows"]]
+    for d in partners:  # X must get a partner (min_partners 1) and none may pair with it
+        client.post("/api/edit", json={"kind": "forbid", "partner": d, "recipient": "X"})
+    job = run(client, "/api/solve", {"weight": 0.5}, status="failed")
+    assert job["message"].startswith("no plan satisfies")
+    assert job["diagnosis"].startswith("why: ") and "Traceback" not in job["diagnosis"]
+    client.post("/api/undo", json={"index": 0})
+    assert run(client, "/api/solve", {"weight": 0.5})["status"] == "done"
+
+
+def test_compare_marks_differences_and_export_writes_the_results_folder(client):
+    load(client)
+    a = run(client, "/api/solve", {"weight": 0.9})["plan"]
+    b = run(client, "/api/solve", {"weight": 0.1})["plan"]
+    for pid in (a, b):
+        client.post("/api/keep", json={"plan": pid})
+    c = client.get("/api/compare").json()
+    assert [p["id"] for p in c["plans"]] == [a, b]
+    eff = next(r for r in c["numbers"] if r["name"] == "efficiency")
+    pa, pb = (client.get(f"/api/plan/{p}").json() for p in (a, b))
+    assert eff["values"] == [pa["efficiency"], pb["efficiency"]]
+    assert eff["differs"] == [False, abs(pa["efficiency"] - pb["efficiency"]) > 1e-6]
+    for row in c["pairs"]:
+        assert row["differs"][1] == (row["values"][0] != row["values"][1])
+    job = run(client, "/api/export", {"plan": a})
+    assert job["status"] == "done", job
+    ex = client.get("/api/exports").json()["exports"]
+    (name,) = ex
+    assert {"report.html", "results.xlsx", "pairings.csv"} <= set(ex[name]["files"])
+    html = client.get(f"/files/{name}/report.html")
+    assert html.status_code == 200 and "<html" in html.text.lower()
+    assert client.get(f"/files/{name}/../../secret").status_code == 404
+
+
+def test_the_front_is_computed_with_progress_and_its_points_can_be_compared(client):
+    load(client)
+    job = run(client, "/api/pareto", {"points": 4})
+    assert job["status"] == "done" and job["done"] == job["total"]
+    points = client.get("/api/front").json()["points"]
+    assert len(points) >= 2
+    E = [p["efficiency"] for p in points]
+    assert max(E) == pytest.approx(solve(load_instance(DEMO), method="lexicographic",
+                                         first="efficiency", why=False).summary.efficiency,
+                                   rel=1e-6)
+    png = client.get("/api/chart/front-0/pairings.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    state = client.post("/api/keep", json={"point": 0}).json()
+    assert len(state["compare"]) == 1 and not state["front_stale"]
+    state = client.post("/api/edit", json={"kind": "setting", "name": "balance.alpha",
+                                           "value": 0.1}).json()
+    assert state["front_stale"]  # computed before this change
+    client.post("/api/undo", json={})
+    r = client.post("/api/export", json={"plan": state["compare"][0]})
+    assert r.status_code == 400 and "solving it first" in r.json()["error"]
+
+
+def test_the_official_pairings_are_a_plan(client):
+    from optimizer.app.state import official_pairs
+
+    load(client, GUANGDONG)
+    year, pairs = official_pairs(load_instance(GUANGDONG))
+    job = run(client, "/api/official", {})
+    plan = client.get(f"/api/plan/{job['plan']}").json()
+    assert plan["label"].startswith(f"the official {year} pairings")
+    assert {(p["partner"], p["recipient"]) for p in plan["pairings"]} == set(pairs)
+    load(client)  # the demo documents none
+    r = client.post("/api/official", json={})
+    assert r.status_code == 400 and "official pairings" in r.json()["error"]
+
+
+def test_cancel_stops_a_running_solve(client):
+    load(client, GUANGDONG)
+    client.post("/api/pareto", json={"points": 25})
+    r = client.post("/api/solve", json={"weight": 0.5})
+    assert r.status_code == 400 and "running" in r.json()["error"]
+    job = client.app.state.bench.sessions.get(client.cookies["regcollab_session"]).job
+    state = client.post("/api/cancel", json={}).json()
+    assert state["job"]["status"] == "cancelled", state["job"]
+    job._proc.join(5)  # the process that computed the front is gone at once
+    assert not job._proc.is_alive() and job._proc.exitcode == -15, job._proc  # (SIGTERM)
+    assert run(client, "/api/solve", {"weight": 0.5})["status"] == "done"
+
+
+def test_two_sessions_do_not_see_each_others_edits(app):
+    with browser_client(app) as one, browser_client(app) as two:
+        load(one)
+        load(two)
+        one.post("/api/edit", json={"kind": "setting", "name": "balance.alpha", "value": 0.1})
+        run(one, "/api/solve", {"weight": 0.5})
+        assert one.get("/api/state").json()["edits"] == ["alpha = 0.1"]
+        s2 = two.get("/api/state").json()
+        assert s2["edits"] == [] and s2["plans"] == [] and s2["job"] is None
+        assert one.cookies["regcollab_session"] != two.cookies["regcollab_session"]
+
+
+def test_the_reference_point_method_when_it_is_registered(client):
+    from optimizer.methods import get_method
+
+    try:
+        get_method("reference")
+    except InputError:
+        pytest.skip("reference method not available")
+    load(client)
+    job = run(client, "/api/solve", {"method": "reference", "reference": [400, 0.3]})
+    assert job["status"] == "done", job
+    plan = client.get(f"/api/plan/{job['plan']}").json()
+    sol = solve(load_instance(DEMO), method="reference",
+                settings={"objective.reference": [400.0, 0.3]}, why=False)
+    assert plan["efficiency"] == pytest.approx(sol.summary.efficiency, rel=1e-9)
+
+
+def test_posts_without_the_pages_header_and_other_hosts_are_refused(app):
+    with TestClient(app) as other_site:  # a form posted by another site's page
+        r = other_site.post("/api/upload", files={"file": ("x.xlsx", b"x" * 1000)})
+        assert r.status_code == 403
+        assert other_site.get("/api/state").status_code == 200
+    with TestClient(app, base_url="http://evil.example") as rebound:
+        assert rebound.get("/api/state").status_code == 400
+    assert not list(app.state.bench.sessions.folder.rglob("x.xlsx"))
+
+
+def test_the_app_command_is_listed_and_refuses_a_bad_instance():
+    out = CliRunner().invoke(cli.main, ["app", "--help"])
+    assert out.exit_code == 0 and "127.0.0.1" in out.output
+    out = CliRunner().invoke(cli.main, ["app", "no/such/instance", "--no-open"])
+    assert out.exit_code == 2 and out.output.startswith("error: ")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        out = CliRunner().invoke(cli.main, ["app", str(DEMO), "--port", port, "--no-open"])
+    assert out.exit_code == 2 and f"port {port} on 127.0.0.1 is not free" in out.output
+
+
+def test_the_command_serves_on_127_0_0_1_and_stops_on_ctrl_c(tmp_path):
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli", "app", str(DEMO), "--port",
+                             "0", "--no-open", "--results", str(tmp_path / "r")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(0), timeout=20) as page:
+            assert page.status == 200 and b"/static/app.js" in page.read()
+        with urllib.request.urlopen(url.group(0) + "api/state", timeout=20) as state:
+            assert b'"name":"demo"' in state.read()  # the instance given is loaded
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=20)[0]
+    assert proc.returncode == 0, out
+    assert "The workbench has stopped." in out and "Traceback" not in out
+
+
+def test_without_the_app_extra_the_command_says_which_to_install(monkeypatch):
+    import sys
+
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("starlette", "uvicorn"):
+            monkeypatch.setitem(sys.modules, name, None)
+    for name in ("starlette", "uvicorn"):
+        monkeypatch.setitem(sys.modules, name, None)
+    out = CliRunner().invoke(cli.main, ["app", str(DEMO), "--no-open"])
+    assert out.exit_code == 5, out.output
+    assert out.output.strip() == ("error: the workbench (regcollab app) needs the app extra "
+                                  "(uvicorn): pip install 'regcollab[app]'")
+
+
+def test_a_session_keeps_its_latest_plans_and_those_compared(monkeypatch, tmp_path):
+    from optimizer.app import state
+
+    monkeypatch.setattr(state, "MAX_PLANS", 2)
+    s = state.Session("x", tmp_path)
+    view = {"pairings": [], "recipients": []}
+    first = s.add_plan(view, "first", None)
+    s.keep(first)
+    for i in range(3):
+        s.add_plan(view, f"plan {i}", None)
+    assert [p["label"] for p in s.plans.values()] == ["first", "plan 1", "plan 2"]
