@@ -278,13 +278,7 @@ def test_two_sessions_do_not_see_each_others_edits(app):
         assert one.cookies["regcollab_session"] != two.cookies["regcollab_session"]
 
 
-def test_the_reference_point_method_when_it_is_registered(client):
-    from optimizer.methods import get_method
-
-    try:
-        get_method("reference")
-    except InputError:
-        pytest.skip("reference method not available")
+def test_the_reference_point_method(client):
     load(client)
     job = run(client, "/api/solve", {"method": "reference", "reference": [400, 0.3]})
     assert job["status"] == "done", job

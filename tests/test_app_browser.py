@@ -21,7 +21,6 @@ from conftest import ROOT
 from test_report import CHROMIUM_FLAGS, _browser
 
 from optimizer import load_instance, solve
-from optimizer.errors import InputError
 
 pytest.importorskip("starlette")
 uvicorn = pytest.importorskip("uvicorn")
@@ -194,13 +193,7 @@ def test_the_workbench_in_a_browser(server, chrome, tmp_path):
     assert not d.find_elements("css selector", "#front circle")
     assert text(d, "plan-label") == "" and not d.find_elements("css selector", "#edits li")
 
-    # the reference point (the method comes from the registry; skipped until it is there)
-    from optimizer.methods import get_method
-
-    try:
-        get_method("reference")
-    except InputError:
-        pytest.skip("reference method not available")
+    # the reference point (the method comes from the registry)
     Select(d.find_element("id", "bundled")).select_by_value("guangdong")
     click(d, "load-bundled")
     until(d, lambda d: text(d, "instance-name") == "guangdong")
