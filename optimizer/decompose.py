@@ -291,10 +291,12 @@ def _summed(am: AllocationModel, objective, groups, res) -> Decomposed:
 
 def max_separable(am: AllocationModel, objective: np.ndarray, gap: float | None = None,
                   time_limit: float | None = None, workers: int | None = 1, executor=None,
-                  dec: Decomposition | None = None, start: np.ndarray | None = None
-                  ) -> Decomposed:
+                  dec: Decomposition | None = None, start: np.ndarray | None = None,
+                  holds: list | None = None) -> Decomposed:
     """Maximise ``objective`` (zero on the coupling columns) over the model, part by part
-    (``start``: a plan of the whole model, each part starting from its columns of it)."""
+    (``start``: a plan of the whole model, each part starting from its columns of it;
+    ``holds``: per part, then the rest, None or a row ``(coefficients over the whole model,
+    lower bound)`` kept within it)."""
     t0 = time.perf_counter()
     dec = dec or components(am)
     objective = np.asarray(objective, float)
@@ -304,9 +306,13 @@ def max_separable(am: AllocationModel, objective: np.ndarray, gap: float | None 
     if len(dec.rest_cols):
         groups.append((dec.rest_cols, dec.rest_rows))
     limits = _time_shares(dec, time_limit, workers or 1) + [time_limit]
-    tasks = [(sub_model(am, c, r, objective), _settings(gap, t),
-              None if start is None else np.asarray(start, float)[c])
-             for (c, r), t in zip(groups, limits)]
+    tasks = []
+    for i, ((c, r), t) in enumerate(zip(groups, limits)):
+        sub = sub_model(am, c, r, objective)
+        if holds and i < len(holds) and holds[i] is not None:
+            sub = sub.with_rows([(np.asarray(holds[i][0], float)[c], holds[i][1], math.inf)])
+        tasks.append((sub, _settings(gap, t),
+                      None if start is None else np.asarray(start, float)[c]))
     res = _run(tasks, workers, executor)
     out = _summed(am, objective, groups, res)
     out.seconds = time.perf_counter() - t0
@@ -333,13 +339,14 @@ def _set_equity_columns(am: AllocationModel, x: np.ndarray) -> np.ndarray:
 
 def max_min_equity(am: AllocationModel, gap: float | None = None,
                    time_limit: float | None = None, workers: int | None = 1, executor=None,
-                   dec: Decomposition | None = None, start: np.ndarray | None = None
-                   ) -> Decomposed:
+                   dec: Decomposition | None = None, start: np.ndarray | None = None,
+                   holds: list | None = None) -> Decomposed:
     """The maximin equity stage (maximise eta <= u[r] for every r), part by part: each part
     maximises its own level over its recipients' equity rows; the level of the whole is the
     least of the parts' levels and of the baselines of recipients without any pairing.
     ``objective`` and ``bound`` of the result are that level and its proven bound
-    (``start``: a plan of the whole model, each part starting from its columns of it)."""
+    (``start``: a plan of the whole model, each part starting from its columns of it;
+    ``holds``: per part None or a row ``(coefficients over the whole model, lower bound)``)."""
     t0 = time.perf_counter()
     lm = am.lm
     dec = dec or components(am)
@@ -361,7 +368,11 @@ def max_min_equity(am: AllocationModel, gap: float | None = None,
         if start is not None:
             level = float(np.min(am.outcomes(np.asarray(start, float))[p.recipients]))
             x0 = np.r_[np.asarray(start, float)[p.cols], level]
-        tasks.append((sub_model(am, cols, rows, cost), _settings(gap, t), x0))
+        sub = sub_model(am, cols, rows, cost)
+        i = len(tasks)
+        if holds and i < len(holds) and holds[i] is not None:
+            sub = sub.with_rows([(np.asarray(holds[i][0], float)[cols], holds[i][1], math.inf)])
+        tasks.append((sub, _settings(gap, t), x0))
     if len(dec.rest_cols):  # any plan of the rest: it holds no recipient's outcome
         groups.append(dec.rest_cols)
         tasks.append((sub_model(am, dec.rest_cols, dec.rest_rows, np.zeros(lm.n_cols)),
@@ -417,3 +428,390 @@ def max_at_level(am: AllocationModel, objective: np.ndarray, level: float,
     out = _summed(am, objective, groups, res)
     out.seconds = time.perf_counter() - t0
     return out
+
+
+# --------------------------------------------------------------------------- the level search
+def _level_groups(am: AllocationModel, dec: Decomposition) -> list:
+    """Each part with its recipients' equity rows and s columns and the level column eta
+    (fixed), then the rest: with eta fixed, these blocks are independent."""
+    lm = am.lm
+    eta = int(dec.coupling_cols[0])
+    eq = lm.row_blocks["equity"]
+    sb = lm.col_blocks["s"]
+    groups = []
+    for p in dec.parts:
+        s_cols = sb.start + p.recipients if len(sb) else np.zeros(0, int)
+        groups.append((np.r_[p.cols, s_cols, eta], np.r_[p.rows, eq.start + p.recipients]))
+    if len(sb):
+        rest = np.setdiff1d(dec.rest_cols, sb.start + np.arange(len(sb)))
+    else:
+        rest = dec.rest_cols
+    if len(rest):
+        groups.append((rest, dec.rest_rows))
+    return groups
+
+
+def check_level_separable(am: AllocationModel, dec: Decomposition,
+                          objective: np.ndarray) -> None:
+    """Refuse (NotSeparable, in words) a stage the level search cannot split: several rounds,
+    or an objective that weighs the level or the tail's s columns in a way the search does
+    not bound (it needs a non-negative weight on eta and non-positive weights on s)."""
+    lm = am.lm
+    if am.rounds > 1:
+        raise NotSeparable("the level search splits the equity of one round")
+    if len(dec.coupling_cols) != 1 or "s" not in lm.col_blocks:
+        raise NotSeparable("the model has no single equity level to search over")
+    eta = int(dec.coupling_cols[0])
+    sb = lm.col_blocks["s"]
+    if objective[eta] < 0 or np.any(objective[sb.start:sb.stop] > 0):
+        raise NotSeparable("the objective rewards a lower equity level")
+
+
+def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Decomposition,
+             gap=None, time_limit=None, workers=1, executor=None,
+             holds: list | None = None, start: np.ndarray | None = None) -> Decomposed:
+    """Maximise ``objective`` with the equity level eta fixed at ``level``: the model then
+    separates, every part with its recipients' equity rows (s[r] >= level - u[r] for the
+    tail mean, u[r] >= level for the maximin measure); a recipient without any pairing
+    contributes its s[r] = max(0, level - u0[r]) (or must reach the level by its baseline).
+    ``holds``: per part, None or ``(coefficients over the whole model, lower bound)``, a row
+    kept within that part; ``start``: a plan of the whole model (its s columns are set for
+    this level). ``objective`` and ``bound`` of the result cover the whole model."""
+    lm = am.lm
+    objective = np.asarray(objective, float)
+    eta = int(dec.coupling_cols[0])
+    sb = lm.col_blocks["s"]
+    lo, hi = lm.col_lower.copy(), lm.col_upper.copy()
+    lo[eta] = hi[eta] = level
+    inner = objective.copy()
+    inner[eta] = 0.0  # counted once below, not once per part
+    groups = _level_groups(am, dec)
+    limits = _time_shares(dec, time_limit, workers or 1) + [time_limit]
+    x0 = None
+    if start is not None:
+        x0 = np.asarray(start, float).copy()
+        x0[eta] = level
+        if len(sb):
+            x0[sb.start:sb.stop] = np.maximum(0.0, level - am.outcomes(x0))
+    tasks = []
+    for i, ((c, r), t) in enumerate(zip(groups, limits)):
+        sub = sub_model(am, c, r, inner, lo, hi)
+        if holds and i < len(holds) and holds[i] is not None:
+            coef, low = holds[i]
+            sub = sub.with_rows([(np.asarray(coef, float)[c], low, math.inf)])
+        tasks.append((sub, _settings(gap, t), None if x0 is None else x0[c]))
+    lone = dec.lone_recipients
+    base = am.u0[lone]
+    if len(sb) == 0 and len(lone) and float(base.min()) < level - 1e-12:
+        # maximin: a recipient without any pairing stays below the level
+        return Decomposed("infeasible", None, None, -math.inf, [])
+    res = _run(tasks, workers, executor)
+    out = Decomposed(_combined_status(res), None, None, None, res)
+    lone_value = 0.0
+    if len(sb) and len(lone):
+        lone_s = np.maximum(0.0, level - base)
+        lone_value = float(objective[sb.start + lone] @ lone_s)
+    if all(r.x is not None for r in res):
+        x = np.zeros(lm.n_cols)
+        for (c, _), r in zip(groups, res):
+            x[c] = r.x
+        x[eta] = level
+        if len(sb) and len(lone):
+            x[sb.start + lone] = lone_s
+        out.x = x
+        out.objective = float(objective @ x)
+    if all(r.bound is not None for r in res):
+        out.bound = float(sum(r.bound for r in res)) + objective[eta] * level + lone_value
+    elif any(r.status == "infeasible" for r in res):
+        out.bound = -math.inf  # no plan at this level at all
+    return out
+
+
+@dataclass
+class LevelSearch:
+    """The result of :func:`search_level`: the best plan, its objective, the proven bound over
+    every level, the levels tried and each one's (objective, bound)."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    level: float | None
+    tried: list = field(default_factory=list)  # (level, objective or None, bound or None)
+    seconds: float = 0.0
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        return max(0.0, self.bound - self.objective) / max(abs(self.objective), 1e-10)
+
+
+def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: float,
+                 gap: float = 1e-4, time_limit: float | None = None, workers=1, executor=None,
+                 dec: Decomposition | None = None, max_levels: int = 40,
+                 holds: list | None = None, start: np.ndarray | None = None,
+                 levels: tuple = ()) -> LevelSearch:
+    """Maximise ``objective`` (with weight c >= 0 on eta and <= 0 on the tail's s columns)
+    over the model by a search over the equity level eta in [lo, hi], every level solved
+    part by part (:func:`at_level`).
+
+    phi(t) = c t + G(t), where G(t), the best of the rest with eta = t, never rises with t
+    (a higher level asks more of every s[r] or u[r]). So on an interval [a, b] of levels,
+    phi(t) <= c b + G(a) <= c b + Gbar(a), with Gbar(a) the parts' proven bounds at a; for
+    the tail mean also G(t) <= Gbar(b) + L (b - t), L the total weight on the s columns (a
+    plan of level t is one of level b with every s[r] raised by b - t at most). A branch and
+    bound over intervals, refining the one with the highest bound, ends when that bound is
+    within ``gap`` of the best plan (or at ``max_levels`` or the time limit). Every plan
+    found is also scored at its own best level (the ceil(beta |R|)-th least outcome). The
+    caller gives lo and hi such that the optimum's level lies in [lo, hi] (the least and
+    the largest outcome any plan can reach)."""
+    t0 = time.perf_counter()
+    dec = dec or components(am)
+    objective = np.asarray(objective, float)
+    check_level_separable(am, dec, objective)
+    eta = int(dec.coupling_cols[0])
+    c = float(objective[eta])
+    evals: dict[float, Decomposed] = {}
+    best = LevelSearch("infeasible", None, None, None, None)
+    deadline = None if not time_limit else t0 + time_limit
+
+    def left():  # a third of the time left for each level (the first ones matter most)
+        return None if deadline is None else max(0.5, (deadline - time.perf_counter()) / 3)
+
+    def evaluate(t):
+        d = at_level(am, objective, t, dec, gap=gap / 4, time_limit=left(), workers=workers,
+                     executor=executor, holds=holds,
+                     start=best.x if best.x is not None else start)
+        evals[t] = d
+        best.tried.append((t, d.objective, d.bound))
+        if d.x is not None:
+            # the plan found at level t at its own best level (the ceil(beta |R|)-th least
+            # outcome, or the least): never worse, and often the optimum's level exactly
+            x = _set_equity_columns(am, d.x.copy())
+            value = float(objective @ x)
+            if value < d.objective:
+                x, value = d.x, d.objective
+            if best.objective is None or value > best.objective:
+                best.x, best.objective, best.level = x, value, float(x[eta])
+        return d
+
+    def gbar(t):  # a proven bound on G(t) = phi(t) - c t (inf when the solver gave none)
+        d = evals[t]
+        return (d.bound - c * t) if d.bound is not None else math.inf
+
+    first = np.r_[list(levels), np.linspace(lo, hi, 5)]
+    if start is not None:  # the start plan's own level first: the search begins near it
+        u = np.sort(am.outcomes(np.asarray(start, float)))
+        k = max(1, math.ceil(am.inst.params["objective"]["beta"] * len(u) - 1e-12))
+        if len(am.lm.col_blocks["s"]) == 0:  # maximin: the least outcome
+            k = 1
+        first = np.r_[min(max(float(u[k - 1]), lo), hi), first]
+    # the tail mean: raising the level by d raises every s[r] by at most d, so G falls at
+    # most L d, with L the weight on all the s columns: G(t) <= Gbar(b) + L (b - t) as well
+    sb = am.lm.col_blocks["s"]
+    L = float(-objective[sb.start:sb.stop].sum()) if len(sb) else math.inf
+
+    def interval_bound(a, b):
+        A, B = gbar(a), gbar(b)
+        if not math.isfinite(L) or not math.isfinite(B) or not math.isfinite(A):
+            return c * b + A
+        # max over t in [a, b] of min(c t + A, c t + B + L (b - t))
+        cands = [a, b, min(max(b + (B - A) / L, a), b)] if L > 0 else [b]
+        return max(min(c * t + A, c * t + B + L * (b - t)) for t in cands)
+
+    def out_of_time():
+        return deadline is not None and time.perf_counter() > deadline - 0.5
+
+    for t in first:
+        if float(t) not in evals and not (evals and out_of_time()):
+            evaluate(float(t))
+    while True:
+        levels = sorted(evals)
+        bounds = [(interval_bound(a, b), a, b) for a, b in zip(levels, levels[1:])]
+        bounds.append((c * levels[0] + gbar(levels[0]), levels[0], levels[0]))
+        top = max(bounds)
+        best.bound = top[0]
+        done = (best.objective is not None and
+                top[0] - best.objective <= gap * max(abs(best.objective), 1e-10))
+        if done or len(evals) >= max_levels or out_of_time():
+            break
+        a, b = top[1], top[2]
+        if b - a <= 1e-9 * max(1.0, abs(b)):
+            break
+        evaluate((a + b) / 2)
+    if best.x is not None:
+        best.status = "optimal" if best.bound is not None and (
+            best.bound - best.objective <= gap * max(abs(best.objective), 1e-10)) else "time_limit"
+    best.seconds = time.perf_counter() - t0
+    return best
+
+
+# --------------------------------------------------------------------------- in the pipeline
+def level_range(am: AllocationModel) -> tuple[float, float]:
+    """Levels between which the optimal equity level lies: the least baseline outcome (below
+    it every s[r] can be 0, and phi only rises with the level) and the largest outcome any
+    plan could reach with every column at its upper bound (above it every s[r] is positive,
+    and phi falls: c (1 - 1/beta) <= 0)."""
+    lm = am.lm
+    ub = np.where(np.isfinite(lm.col_upper), lm.col_upper, 0.0)
+    open_cols = np.where(np.isfinite(lm.col_upper), 0.0, 1.0)
+    if np.any(am.outcomes(open_cols) - am.u0 > 0):
+        raise NotSeparable("an outcome has no upper bound to search the level within")
+    return float(am.u0.min()), float(am.outcomes(ub).max())
+
+
+@dataclass
+class _Stage:
+    """What a stage solved part by part leaves for the next (its objective, the level it
+    fixed or None, and each group's value), so that a row holding it splits by part."""
+
+    objective: np.ndarray
+    level: float | None
+    values: list
+    total: float
+
+
+class DecomposedBackend:
+    """A backend that solves each stage of a run part by part where it separates and hands
+    the rest to the whole model's backend (``inner``), so the payoff table and the methods
+    run unchanged on it (docs/performance.md, "Decomposition").
+
+    A stage separates when its objective is zero on the equity columns (solved as one MIP per
+    part, :func:`max_separable`) or weighs the level eta up and the tail's s columns down (the
+    level search, :func:`search_level`), and each of its extra rows is the previous stage's
+    objective held (a lexicographic stage's hold row): that row is split into one row per part,
+    each part holding its own value of the previous stage less its share of the tolerance.
+    When the previous stage searched the level, the next holds it at the level found. Any
+    other stage (an LP, a fixed plan, duals, a row that joins the parts such as epsilon's
+    equity bound) goes to ``inner``, and ``notes`` says which and why."""
+
+    def __init__(self, inner, am: AllocationModel, dec: Decomposition, gap=None, workers=None,
+                 executor=None):
+        self.inner, self.am, self.dec = inner, am, dec
+        self.gap, self.workers, self.executor = gap, workers, executor
+        self._pool = None  # our own local pool, started at the first stage, kept for all
+        self.notes: list[str] = []
+        self.stages: list[dict] = []
+        self._last: _Stage | None = None
+
+    def __getattr__(self, name):  # everything else is the whole model's backend's
+        return getattr(self.inner, name)
+
+    def _executor(self):
+        """Where the parts run: the caller's executor, else one local pool for the whole run
+        (a pool per stage or per level would start its processes again each time)."""
+        from .parallel import local_pool
+
+        if self.executor is not None:
+            return self.executor
+        if self._pool is None and self.workers_used() > 1:
+            self._pool = local_pool(self.workers_used())
+        return self._pool
+
+    def workers_used(self) -> int:
+        """How many parts run side by side."""
+        from .parallel import default_workers
+
+        if self.executor is not None:
+            return max(1, int(self.workers or default_workers()))
+        return max(1, min(self.workers or default_workers(), default_workers(),
+                          len(self.dec.parts)))
+
+    def close(self, kill: bool = False) -> None:
+        """Stop our pool (``kill``: at once, e.g. on an interrupt)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, kill_workers=kill)
+            self._pool = None
+
+    def solve(self, objective, sense="max", extra_rows=(), fix=None, start=None,
+              time_limit=None, relax_integers=False, duals=False, label="", tight=False):
+        from .solver.result import StageResult
+
+        whole = (fix is not None or relax_integers or duals or tight or sense != "max")
+        if not whole:
+            t0 = time.perf_counter()
+            try:
+                res = self._parts(np.asarray(objective, float), list(extra_rows), start,
+                                  time_limit)
+            except NotSeparable as why:
+                self.notes.append(f"{label}: solved whole ({why})")
+            else:
+                status, x, obj, bound, info = res
+                gap = (None if obj is None or bound is None
+                       else max(0.0, bound - obj) / max(abs(obj), 1e-10))
+                self.stages.append({"stage": label, **info, "status": status,
+                                    "seconds": round(time.perf_counter() - t0, 4)})
+                return StageResult(status, x, obj, gap, time.perf_counter() - t0,
+                                   bound=bound, info={"parts": info})
+        self._last = None
+        return self.inner.solve(objective, sense, extra_rows, fix, start, time_limit,
+                                relax_integers, duals, label, tight)
+
+    # ---------------------------------------------------------------- inside
+    def _holds(self, rows) -> tuple[list | None, float | None]:
+        """The extra rows as per-part holds of the previous stage (and its level), or
+        NotSeparable."""
+        if not rows:
+            return None, None
+        last = self._last
+        if len(rows) > 1 or last is None:
+            raise NotSeparable("a row of this stage joins the parts")
+        coef, lower, upper = rows[0]
+        if not (np.array_equal(np.asarray(coef, float), last.objective) and upper == math.inf
+                and lower <= last.total):
+            raise NotSeparable("a row of this stage joins the parts")
+        share = (last.total - lower) / max(1, len(last.values))
+        inner = last.objective.copy()
+        if last.level is not None:
+            inner[self.dec.coupling_cols] = 0.0
+        return [(inner, v - share) for v in last.values], last.level
+
+    def _parts(self, objective, rows, start, time_limit):
+        am, dec, lm = self.am, self.dec, self.am.lm
+        holds, level = self._holds(rows)
+        sb = lm.col_blocks.get("s")
+        s_cols = np.arange(sb.start, sb.stop) if sb is not None else np.zeros(0, int)
+        eq_cols = np.r_[dec.coupling_cols, s_cols].astype(int)
+        opts = dict(gap=self.gap, time_limit=time_limit, workers=self.workers_used(),
+                    executor=self._executor(), dec=dec)
+        if level is None and not np.any(objective[eq_cols]):
+            d = max_separable(am, objective, start=start, holds=holds, **opts)
+            info = {"method": "parts"}
+            groups = [(p.cols, p.rows) for p in dec.parts]
+            if len(dec.rest_cols):
+                groups.append((dec.rest_cols, dec.rest_rows))
+            found_level = None
+        elif level is not None:
+            opts.pop("dec")
+            d = at_level(am, objective, level, dec, holds=holds, start=start, **opts)
+            info = {"method": "parts at the level held", "level": level}
+            groups, found_level = _level_groups(am, dec), level
+        else:
+            lo, hi = level_range(am)
+            opts.pop("dec")
+            first = ()
+            if len(s_cols) == 0:
+                # maximin: the highest level any plan reaches is the least of the parts' own
+                # highest levels (exact, part by part); the search ends there
+                top = max_min_equity(am, holds=holds, start=start, dec=dec, **opts)
+                if top.x is None:
+                    self._last = None
+                    return top.status, None, None, top.bound, {"method": "maximin by part"}
+                hi, first = (top.bound if top.bound is not None else hi), (top.objective,)
+            d = search_level(am, objective, lo, hi, dec=dec, holds=holds, start=start,
+                             levels=first, gap=self.gap or 1e-4,
+                             **{k: v for k, v in opts.items() if k != "gap"})
+            info = {"method": "level search", "level": d.level,
+                    "levels_tried": len(d.tried)}
+            groups, found_level = _level_groups(am, dec), d.level
+        if d.x is None:
+            self._last = None
+            return d.status, None, None, d.bound, info
+        inner = objective.copy()
+        if found_level is not None:
+            inner[dec.coupling_cols] = 0.0
+        self._last = _Stage(objective, found_level,
+                            [float(inner[c] @ d.x[c]) for c, _ in groups],
+                            float(objective @ d.x))
+        return d.status, d.x, float(objective @ d.x), d.bound, info

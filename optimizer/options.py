@@ -53,6 +53,13 @@ class RunOptions:
     - ``why``: re-solve each pairing with its other eligible types forced ("auto": on small
       instances only; True/False). ``write_model``: write the final stage's model as MPS or
       LP. ``record_stages``: a folder to write the exact model of every solve into (HiGHS).
+    - ``decompose``: solve the stages part by part, one part per connected component of the
+      candidate graph (docs/performance.md, "Decomposition"): True, False (the default), or
+      ``"auto"``: where the model has several parts and is large (at least
+      ``optimizer.solver.options.MIN_START_BINARIES`` binaries). ``workers``: the
+      local processes that solve the parts side by side (default: the machine's cores);
+      ``executor``: a ``concurrent.futures.Executor`` or a Dask ``Client`` to run them on
+      instead.
     - ``tight``: internal, the repeat with tighter tolerances.
     """
 
@@ -79,6 +86,9 @@ class RunOptions:
     why: bool | str = "auto"
     write_model: str | None = None
     record_stages: str | None = None
+    decompose: bool | str = False
+    workers: int | None = None
+    executor: object = None
     tight: bool = False
 
     @classmethod

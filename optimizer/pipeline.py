@@ -28,9 +28,11 @@ from .instance import Instance
 from .methods import Clock, Method, PayoffTable, Problem, StageLog, get_method, hold_tolerance
 from .methods import objective_vectors, payoff_table
 from .model import AllocationModel, build_model
+from .errors import InputError
 from .options import RunOptions
 from .solution import Solution, extract_tables
 from .solve import HighsBackend, StageResult, make_backend
+from .solver.options import MIN_START_BINARIES
 from .summary import Summary
 from .typology import add_type_reasons, should_explain
 
@@ -56,6 +58,18 @@ def solve(inst: Instance, options: RunOptions | None = None, **kwargs) -> Soluti
 def _run(inst: Instance, options: RunOptions) -> Solution:
     t_start = time.perf_counter()
     run = prepare(inst, options, t_start)
+    if run.stages is run.backend:
+        return _stages(run, inst, options, t_start)
+    try:  # a decomposed run: its pool of processes ends with it
+        sol = _stages(run, inst, options, t_start)
+    except BaseException:
+        run.stages.close(kill=True)
+        raise
+    run.stages.close()
+    return sol
+
+
+def _stages(run: Run, inst: Instance, options: RunOptions, t_start: float) -> Solution:
     starts = start_plans(run)
     table, status = payoff(run, starts)
     if table is None:
@@ -115,6 +129,11 @@ class Run:
     t_start: float
     log: list[StageLog] = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    stages: object = None  # the backend of the payoff table and the final stage
+
+    def __post_init__(self):
+        if self.stages is None:
+            self.stages = self.backend
 
     def solution(self, status: str, message: str, *, x=None, tables=None, table=None,
                  problem=None, t_extract: float = 0.0) -> Solution:
@@ -131,6 +150,8 @@ class Run:
                                    if isinstance(self.backend, HighsBackend) else None)}
         _total_time(s.timings, self.t_start, self.inst.load_seconds)
         s.stages = [g.as_dict() for g in self.log]
+        if s.decomposition is not None:
+            s.decomposition.update(stages=self.stages.stages, whole=self.stages.notes)
         return Solution(status=status, summary=s, instance=self.inst_eff, model=self.am, x=x,
                         backend=self.backend, final_problem=problem, payoff=table,
                         options=self.options, **(tables or {}))
@@ -154,8 +175,42 @@ def prepare(inst: Instance, options: RunOptions, t_start: float | None = None) -
     if options.record_stages:
         backend.record(options.record_stages)
     clock = Clock(options.time_limit, spent=inst.load_seconds + time.perf_counter() - t_start)
-    return Run(inst, options, inst_eff, method, settings, am, backend, clock,
-               new_summary(inst_eff, am, method, solver.solver), t_start, seconds=seconds)
+    run = Run(inst, options, inst_eff, method, settings, am, backend, clock,
+              new_summary(inst_eff, am, method, solver.solver), t_start, seconds=seconds)
+    run.stages = decomposed_stages(run) or backend
+    return run
+
+
+def decomposed_stages(run: Run):
+    """The backend that solves the run's stages part by part (None: the model is solved
+    whole), by ``options.decompose``: "auto" decomposes a large one-round model of several
+    parts on HiGHS; True asks for it (an InputError where it cannot apply)."""
+    from . import decompose as dc
+
+    want = run.options.decompose
+    if want not in (True, False, "auto"):
+        raise InputError(f"decompose must be True, False or 'auto', not {want!r}")
+    if want is False:
+        return None
+    why_not = None
+    if not isinstance(run.backend, HighsBackend):
+        why_not = "it runs on HiGHS only"
+    elif run.am.rounds > 1:
+        why_not = "a plan of several rounds is solved whole"
+    elif want == "auto" and run.am.lm.integer.sum() < MIN_START_BINARIES:
+        return None
+    if why_not is None:
+        dec = dc.components(run.am)
+        if len(dec.parts) < 2:
+            why_not = "the model is one connected part"
+    if why_not is not None:
+        if want is True:
+            raise InputError(f"cannot decompose this run: {why_not}")
+        return None
+    run.summary.decomposition = {"parts": [p.size() for p in dec.parts],
+                                 "lone_recipients": int(len(dec.lone_recipients))}
+    return dc.DecomposedBackend(run.backend, run.am, dec, gap=run.options.gap,
+                                workers=run.options.workers, executor=run.options.executor)
 
 
 def new_summary(inst_eff: Instance, am: AllocationModel, method: Method, solver: str) -> Summary:
@@ -220,7 +275,7 @@ def payoff(run: Run, starts: StartPlans) -> tuple[PayoffTable | None, str]:
     """The payoff table (None when no plan exists) and its status; the summary gets the
     table and the price of fairness."""
     cE, cQ, cP = objective_vectors(run.am)
-    table, status = payoff_table(run.backend, cE, cQ, cP, run.clock,
+    table, status = payoff_table(run.stages, cE, cQ, cP, run.clock,
                                  stages_after=run.method.stages_after_payoff(run.settings),
                                  log=run.log, equity=run.am.equity, start=starts.efficiency,
                                  equity_start=starts.equity)
@@ -261,7 +316,7 @@ def final_solve(run: Run, problem: Problem, table: PayoffTable,
         if own is not None:
             candidates.append(own)
     start = max(candidates, key=lambda s: problem.objective @ s) if candidates else None
-    final = run.backend.solve(problem.objective, extra_rows=problem.rows,
+    final = run.stages.solve(problem.objective, extra_rows=problem.rows,
                               time_limit=run.clock.share(1), start=start, label=problem.label)
     run.log.append(StageLog(problem.label, final))
     return final

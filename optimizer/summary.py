@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 OPTIONAL = frozenset({"start_heuristic", "payoff_table", "numerical_note", "payoff_table_note",
                       "duals_available", "tolerances", "verification", "why_resolves",
-                      "sensitivity", "rounds", "sharing", "clusters", "reference"})
+                      "sensitivity", "rounds", "sharing", "clusters", "reference",
+                      "decomposition"})
 """Keys written only when their value is not None."""
 PLAN = frozenset({"bounds", "efficiency", "equity", "objective", "penalty",
                   "efficiency_loss_vs_ideal", "pairings", "types", "violations"})
@@ -54,6 +55,7 @@ class Summary(MutableMapping):
     model_size: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     start_heuristic: dict | None = None  # large instances: the start plans
+    decomposition: dict | None = None  # the parts a decomposed run solved (and how)
     # the payoff table and what it gives
     payoff_table: dict | None = None
     price_of_fairness: float | None = None

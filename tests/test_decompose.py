@@ -207,3 +207,100 @@ def test_maximin_row_second_stage_of_two_blocks(demo_blocks):
     assert d.objective == pytest.approx(sum(r.objective for r in blocks), rel=EXACT)
     with pytest.raises(dc.NotSeparable):
         dc.max_at_level(both, lm.objectives["equity"], level)
+
+
+# --------------------------------------------------------------------------- the pipeline
+def _close(a, b, rel=1e-6):
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+@pytest.mark.parametrize("kw", [
+    {},  # the demo's weighted maximin: the level search over eta with the efficiency term
+    {"weight": 0.3},
+    {"method": "lexicographic", "first": "equity"},
+    {"method": "lexicographic", "first": "efficiency"},
+], ids=["weighted", "weighted-0.3", "equity-first", "efficiency-first"])
+def test_a_decomposed_run_equals_the_whole_model(demo_blocks, kw):
+    """solve(decompose=True) on two independent blocks: the payoff table, E, Q and the
+    method's objective equal the whole model's, the plan passes the checker, and the summary
+    says how each stage was solved."""
+    from checker import check_solution
+
+    from optimizer import solve
+
+    inst = load_instance(demo_blocks[2])
+    whole_run = solve(inst, why=False, **kw)
+    parts_run = solve(inst, why=False, decompose=True, workers=1, **kw)
+    a, b = whole_run.summary, parts_run.summary
+    assert b.decomposition is not None and len(b.decomposition["parts"]) == 2
+    assert a.decomposition is None
+    for row in ("ideal", "nadir"):
+        for k in ("efficiency", "equity"):
+            assert _close(a.payoff_table[row][k], b.payoff_table[row][k]), (row, k)
+    assert _close(a.efficiency, b.efficiency) and _close(a.equity, b.equity)
+    assert _close(a.objective, b.objective)
+    check_solution(parts_run)
+    how = {s["stage"]: s["method"] for s in b.decomposition["stages"]}
+    assert how["payoff, efficiency first: first"] == "parts"
+    assert how["payoff, equity first: first"] == "level search"
+    assert how["payoff, equity first: second"] == "parts at the level held"
+    assert b.decomposition["whole"] == []
+
+
+def test_the_tail_mean_by_the_level_search(demo_blocks):
+    """The tail mean (beta |R| = 3 of 6): every stage with eta by the level search, within
+    its gap of the whole model."""
+    from checker import check_solution
+
+    from optimizer import solve
+
+    inst = load_instance(demo_blocks[2]).with_params({"objective.equity": "tail",
+                                                       "objective.beta": 0.5})
+    a = solve(inst, why=False).summary
+    run = solve(inst, why=False, decompose=True, workers=1)
+    b = run.summary
+    assert _close(a.payoff_table["ideal"]["equity"], b.payoff_table["ideal"]["equity"], 1e-4)
+    assert _close(a.objective, b.objective, 1e-4)
+    check_solution(run)
+
+
+def test_a_row_that_joins_the_parts_is_solved_whole(demo_blocks):
+    """epsilon's equity bound sums over every recipient: its stage goes to the whole model,
+    and the summary says so."""
+    from optimizer import solve
+
+    inst = load_instance(demo_blocks[2])
+    a = solve(inst, why=False, method="epsilon", eps=0.3).summary
+    b = solve(inst, why=False, method="epsilon", eps=0.3, decompose=True, workers=1).summary
+    assert _close(a.objective, b.objective, 1e-5)  # its ranges come from level searches
+    assert any("epsilon" in w and "joins the parts" in w for w in b.decomposition["whole"])
+
+
+def test_decompose_is_refused_where_it_cannot_apply(demo, demo_blocks):
+    from optimizer import InputError, solve
+
+    with pytest.raises(InputError, match="one connected part"):
+        solve(demo, why=False, decompose=True)
+    with pytest.raises(InputError, match="several rounds"):
+        solve(load_instance(demo_blocks[2]), why=False, decompose=True, rounds=2)
+    with pytest.raises(InputError, match="decompose must be"):
+        solve(demo, why=False, decompose="maybe")
+    # the default and "auto" on a small model: solved whole, no word about parts
+    assert solve(load_instance(demo_blocks[2]), why=False,
+                 decompose="auto").summary.decomposition is None
+
+
+def test_the_command_line_decomposes(demo_blocks):
+    import json
+
+    from click.testing import CliRunner
+
+    from optimizer import cli
+
+    r = CliRunner().invoke(cli.main, ["solve", str(demo_blocks[2]), "--decompose", "--no-why",
+                                      "--format", "json"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.output)["summary"]
+    assert len(summary["decomposition"]["parts"]) == 2
+    r = CliRunner().invoke(cli.main, ["solve", "demo", "--decompose", "--quiet"])
+    assert r.exit_code == 2 and "one connected part" in r.output

@@ -254,6 +254,11 @@ def solver_options(fn):
                                           "0 <= gap < 1 (0.01 is 1%)"),
                      help="Relative MIP gap at which to stop (HiGHS default 1e-4), 0 <= gap < 1."),
         click.option("--threads", **THREADS),
+        click.option("--decompose/--no-decompose", default=None,
+                     help="Solve the stages part by part, one part per connected component "
+                          "of the candidate graph, side by side on the machine's cores "
+                          "(large models of several parts, e.g. the county level; "
+                          "docs/performance.md). Default: off."),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors and the "
                      "requested json/csv output."),
     ]
@@ -264,7 +269,7 @@ def solver_options(fn):
 
 
 RUN_OPTIONS = ("method", "weight", "equity", "beta", "first", "eps", "soft", "rounds", "solver",
-               "time_limit", "gap", "threads")
+               "time_limit", "gap", "threads", "decompose")
 """The command-line options that make a command's RunOptions (by their parameter names)."""
 
 
@@ -281,6 +286,8 @@ def _gather_run_options(fn):
         given = {name: kwargs.pop(name) for name in RUN_OPTIONS if name in kwargs}
         if "soft" in given:
             given["soft"] = parse_soft(given["soft"])
+        if given.get("decompose") is None:
+            given.pop("decompose", None)
         settings = {s.path: kwargs.pop(name) for name, s in cli_settings().items()
                     if name in kwargs}
         settings = {path: v for path, v in settings.items() if v is not None}
