@@ -186,6 +186,7 @@ def decomposed_stages(run: Run):
     whole), by ``options.decompose``: "auto" decomposes a large one-round model of several
     parts on HiGHS; True asks for it (an InputError where it cannot apply)."""
     from . import decompose as dc
+    from .decomposed_run import DecomposedBackend
 
     want = run.options.decompose
     if want not in (True, False, "auto"):
@@ -209,7 +210,7 @@ def decomposed_stages(run: Run):
         return None
     run.summary.decomposition = {"parts": [p.size() for p in dec.parts],
                                  "lone_recipients": int(len(dec.lone_recipients))}
-    return dc.DecomposedBackend(run.backend, run.am, dec, gap=run.options.gap,
+    return DecomposedBackend(run.backend, run.am, dec, gap=run.options.gap,
                                 workers=run.options.workers, executor=run.options.executor)
 
 
