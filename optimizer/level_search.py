@@ -117,23 +117,13 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
 
 
 @dataclass
-class LevelSearch:
+class LevelSearch(Decomposed):
     """The result of :func:`search_level`: the best plan, its objective, the proven bound over
-    every level, the levels tried and each one's (objective, bound)."""
+    every level (``gap`` as for a stage), the level of the plan, and the levels tried with
+    each one's (objective, bound)."""
 
-    status: str
-    x: np.ndarray | None
-    objective: float | None
-    bound: float | None
-    level: float | None
+    level: float | None = None
     tried: list = field(default_factory=list)  # (level, objective or None, bound or None)
-    seconds: float = 0.0
-
-    @property
-    def gap(self) -> float | None:
-        if self.objective is None or self.bound is None:
-            return None
-        return max(0.0, self.bound - self.objective) / max(abs(self.objective), 1e-10)
 
 
 def _first_levels(am: AllocationModel, lo: float, hi: float, levels, start) -> np.ndarray:
@@ -176,7 +166,7 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
     eta = int(dec.coupling_cols[0])
     c = float(objective[eta])
     evals: dict[float, Decomposed] = {}
-    best = LevelSearch("infeasible", None, None, None, None)
+    best = LevelSearch("infeasible", None, None, None)
     deadline = None if not time_limit else t0 + time_limit
 
     def left():  # a third of the time left for each level (the first ones matter most)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from checker import check_solution
 from conftest import ROOT
-from test_report import CHROMIUM_FLAGS, _browser
+from test_report import chrome_driver
 
 from optimizer import load_instance, solve
 
@@ -52,23 +51,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chrome(tmp_path_factory):
-    chromium, driver_path = _browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp_path_factory.mktemp("prof"))
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=opts, service=Service(driver_path))
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    """Headless Chromium with its console and network (performance) logs."""
+    yield from chrome_driver(tmp_path_factory, {"browser": "ALL", "performance": "ALL"})
 
 
 def until(driver, condition, timeout: float = 90):

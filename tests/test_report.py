@@ -194,9 +194,9 @@ def guangdong_results(tmp_path_factory):
     return sol, out
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """Headless Chromium through Selenium (Debian's chromium and chromium-driver)."""
+def chrome_driver(tmp_path_factory, logs: dict):
+    """Headless Chromium through Selenium (Debian's chromium and chromium-driver), with the
+    logs asked for (``goog:loggingPrefs``), quit at the end (a generator for fixtures)."""
     chromium, driver_path = _browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -207,13 +207,19 @@ def browser(tmp_path_factory):
     profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp_path_factory.mktemp("prof"))
     for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
         opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    opts.set_capability("goog:loggingPrefs", logs)
     driver = webdriver.Chrome(options=opts, service=Service(driver_path))
     driver.set_page_load_timeout(60)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Headless Chromium with its console log."""
+    yield from chrome_driver(tmp_path_factory, {"browser": "ALL"})
 
 
 def test_report_renders_in_a_real_browser(guangdong_results, browser, tmp_path):
