@@ -25,7 +25,7 @@ from .origin import FOLDER, Origin
 from .reach import outcome_coefficients
 from .readers import RawInstance
 from .settings import get_path
-from .tables import validate_tables
+from .tables import MEMBER_SEPARATOR, validate_tables
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,31 @@ class Instance:
         out["waived"] = waived(out, self.types)  # platform only inside a formed cluster
         if out["waived"].any():
             out["eligible"][:, :, self.types.index(WAIVED_TYPE)] |= out["waived"]
+        # a pair's types cell (pairs.csv) leaves only the types it lists (waived ones too)
+        for (d, r), listed in self.listed_types.items():
+            out["eligible"][d, r, :] &= [t in listed for t in self.types]
+            if WAIVED_TYPE not in listed:
+                out["waived"][d, r] = False
         for v in out.values():
             v.setflags(write=False)
         return out
+
+    @cached_property
+    def listed_types(self) -> dict:
+        """(partner position, recipient position) -> the types the pair's ``types`` cell of
+        pairs.csv allows, for the pairs whose cell is not empty (the others may take every
+        type their pot and ben reach)."""
+        if "types" not in self.pairs or not len(self.pairs):
+            return {}
+        cells = self.pairs["types"].to_numpy(object)
+        rows = [i for i, v in enumerate(cells) if isinstance(v, str) and v]
+        if not rows:
+            return {}
+        keys = self.pairs.index[rows]
+        di = self.partners.index.get_indexer(keys.get_level_values(0))
+        ri = self.recipients.index.get_indexer(keys.get_level_values(1))
+        return {(int(d), int(r)): tuple(cells[i].split(MEMBER_SEPARATOR))
+                for d, r, i in zip(di, ri, rows)}
 
     def _pair_arrays(self) -> dict:
         """comp, pot, ben, allowed and fixed of every pair (listed or not), dense."""

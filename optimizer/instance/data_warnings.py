@@ -28,10 +28,10 @@ def _who(table, i) -> str:
         else str(table.index[i])
 
 
-def threshold_words(inst) -> str:
-    """The thresholds of pot and ben each type needs, in words."""
+def threshold_words(inst, types=None) -> str:
+    """The thresholds of pot and ben each type (of ``types``, default all) needs, in words."""
     return "; ".join(f"{t} needs pot >= {p['pot_min']:g} and ben >= {p['ben_min']:g}"
-                     for t, p in inst.params["types"].items())
+                     for t, p in inst.params["types"].items() if types is None or t in types)
 
 
 def _unreachable(inst, cand: np.ndarray) -> list[str]:
@@ -52,10 +52,17 @@ def _unreachable(inst, cand: np.ndarray) -> list[str]:
         di = D.index.get_indexer(inst.pairs.index.get_level_values(0))
         ri = R.index.get_indexer(inst.pairs.index.get_level_values(1))
         dead = a["allowed"][di, ri] & ~cand[di, ri]
-        out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])],
+        listed = inst.listed_types
+        out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])
+                        if (d, r) not in listed],
                        "the pair {} is", "{n} pairs are",
                        f"allowed in {inst.origin.ref('pairs')} but below every type's "
                        f"thresholds, so it can never be chosen ({threshold_words(inst)})")
+        out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])
+                        if (d, r) in listed],
+                       "the pair {} is", "{n} pairs are",
+                       f"allowed in {inst.origin.ref('pairs')} but below the thresholds of "
+                       f"every type its types column allows, so it can never be chosen")
     # pairs whose partner cannot send the recipient enough to reach the scale rule's floor
     # (the pair floor or min_scale) in any type they may take: never chosen
     cd, cr = np.nonzero(cand)
