@@ -494,6 +494,7 @@ def markdown_tables() -> str:
                 "true/false" if c.kind == "bool" else
                 "text without " + " ".join(f"`{ch}`" for ch in ID_FORBIDDEN)
                 + " or invisible characters" if c.kind == "id"
+                else "names of `[types]` separated by `;`" if (table, c.name) == ("pairs", "types")
                 else "text without control characters")
             if c.kind == "integer":
                 allowed += ", whole"
