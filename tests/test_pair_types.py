@@ -163,3 +163,14 @@ def test_the_workbook_keeps_the_column(tmp_path):
     plans = [plan_types(solve(inst, why=False)) for inst in insts]
     assert plans[0][("A", "X")] == "platform"
     assert plans[1] == plans[0] and plans[2] == plans[0]
+
+
+def test_robustness_draws_keep_the_restriction(demo):
+    """The robustness analysis rebuilds the pairs table (``all_pairs``) for each draw of
+    pot, ben or comp: the types cells go with it."""
+    from optimizer.robustness import perturbed
+
+    inst = demo.with_params({"pairs[A,X].types": "platform"})
+    drawn = perturbed(inst, {"ben": 0.9})
+    assert drawn.listed_types == inst.listed_types
+    assert drawn.arrays["ben"][0, 0] == pytest.approx(0.63)

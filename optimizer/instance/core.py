@@ -25,7 +25,7 @@ from .origin import FOLDER, Origin
 from .reach import outcome_coefficients
 from .readers import RawInstance
 from .settings import get_path
-from .tables import MEMBER_SEPARATOR, validate_tables
+from .tables import MEMBER_SEPARATOR, OPTIONAL_PAIR_VALUES, validate_tables
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,9 @@ class Instance:
         return paths.with_tables(self, partners, recipients, pairs, clusters)
 
     def all_pairs(self) -> pd.DataFrame:
-        """Every allowed pair (listed or not) with its comp, pot, ben and fixed values, as a
-        pairs table (indexed by partner, recipient)."""
+        """Every allowed pair (listed or not) with its comp, pot, ben and fixed values (and
+        its trust0 and types where the pairs table has them), as a pairs table (indexed by
+        partner, recipient)."""
         a = self.arrays
         d, r = np.nonzero(a["allowed"])
         idx = pd.MultiIndex.from_arrays([self.partners.index[d], self.recipients.index[r]],
@@ -221,14 +222,20 @@ class Instance:
         out = pd.DataFrame({"comp": a["comp"][d, r], "pot": a["pot"][d, r],
                             "ben": a["ben"][d, r], "allowed": True,
                             "fixed": a["fixed"][d, r]}, index=idx)
-        if not self.params["pairs"]["allowed"]:
-            return out
-        # pairs not allowed must stay listed when the default allows the rest
-        nd, nr = np.nonzero(~a["allowed"])
-        if len(nd):
-            idx2 = pd.MultiIndex.from_arrays([self.partners.index[nd], self.recipients.index[nr]],
-                                             names=["partner", "recipient"])
-            out = pd.concat([out, pd.DataFrame({"comp": a["comp"][nd, nr], "pot": a["pot"][nd, nr],
-                                                "ben": a["ben"][nd, nr], "allowed": False,
-                                                "fixed": False}, index=idx2)])
+        if self.params["pairs"]["allowed"]:
+            # pairs not allowed must stay listed when the default allows the rest
+            nd, nr = np.nonzero(~a["allowed"])
+            if len(nd):
+                idx2 = pd.MultiIndex.from_arrays(
+                    [self.partners.index[nd], self.recipients.index[nr]],
+                    names=["partner", "recipient"])
+                out = pd.concat([out, pd.DataFrame(
+                    {"comp": a["comp"][nd, nr], "pot": a["pot"][nd, nr], "ben": a["ben"][nd, nr],
+                     "allowed": False, "fixed": False}, index=idx2)])
+        # the optional columns (trust0, types) as listed, their default for the other pairs
+        for c, default in OPTIONAL_PAIR_VALUES.items():
+            if c in self.pairs:
+                col = self.pairs[c].reindex(out.index).astype(object)
+                out[c] = col.where(col.notna(), default).to_numpy(
+                    object if isinstance(default, str) else float)
         return out
