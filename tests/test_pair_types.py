@@ -174,3 +174,15 @@ def test_robustness_draws_keep_the_restriction(demo):
     drawn = perturbed(inst, {"ben": 0.9})
     assert drawn.listed_types == inst.listed_types
     assert drawn.arrays["ben"][0, 0] == pytest.approx(0.63)
+
+
+def test_a_recipient_left_without_a_type_is_warned_about(demo):
+    """W's pairs restricted to types they do not reach: W can get no partner (a warning;
+    the plan is then infeasible, as its coverage rule asks for one)."""
+    inst = demo.with_params({"pairs[A,W].types": "institutional",
+                             "pairs[B,W].types": "institutional"})
+    words = " ".join(inst.warnings)
+    assert "has no partner that may pair with it" in words
+    assert "every type its types column allows" in words
+    assert ("2 pairs are allowed in pairs.csv but below the thresholds of every type its "
+            "types column allows, so it can never be chosen: A-W, B-W") in words

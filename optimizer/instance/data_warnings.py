@@ -41,7 +41,8 @@ def _unreachable(inst, cand: np.ndarray) -> list[str]:
     out = grouped([_who(R, r) for r in np.flatnonzero(~has_partner)],
                   "recipient {} has", "{n} recipients have",
                   "no partner that may pair with it (every pair is not allowed or below "
-                  "every type's thresholds)")
+                  + ("the thresholds of every type its types column allows)"
+                     if inst.listed_types else "every type's thresholds)"))
     out += grouped([_who(D, d) for d in np.flatnonzero(a["supply"].sum(axis=1) == 0)],
                    "partner {} has", "{n} partners have", "no supply of any resource")
     out += grouped([_who(R, r) for r in np.flatnonzero((a["prod"] == 0).all(axis=1))],
