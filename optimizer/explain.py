@@ -227,7 +227,7 @@ def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
     ex.rounds = pair_rounds(sol, partner, recipient, ex.eligible)
     if ex.chosen is not None:
         ex.sharing = _sharing(sol, ex, r, clock if resolve else False)
-    ex.verdict = _verdict(ex)
+    ex.verdict = _verdict(ex, inst.listed_types.get((d, r)))
     return ex
 
 
@@ -457,13 +457,20 @@ def share_sentence(ex: PairExplanation) -> str:
     return s
 
 
-def _verdict(ex: PairExplanation) -> str:
+def _verdict(ex: PairExplanation, listed: tuple | None = None) -> str:
+    """The explanation in one paragraph (``listed``: the types the pair's pairs.csv types
+    cell allows, None when it allows every type)."""
     pair = ex.pair
     if not ex.allowed:
         return f"{pair} cannot be paired: the instance does not allow it (pairs.csv, allowed)."
     if not ex.eligible:
+        ths = [th for th in ex.thresholds if listed is None or th["type"] in listed]
         reqs = "; ".join(f"{th['type']} needs pot >= {th['pot_min']:.2f} and ben >= "
-                         f"{th['ben_min']:.2f}" for th in ex.thresholds)
+                         f"{th['ben_min']:.2f}" for th in ths)
+        if listed is not None:  # the pair's types cell left the other types out
+            return (f"{pair} cannot be paired: the other types are not allowed by its pairs.csv "
+                    f"types, and with pot {ex.pot:.2f} and ben {ex.ben:.2f} it meets the "
+                    f"thresholds of none it allows ({reqs}).")
         return (f"{pair} cannot be paired: with pot {ex.pot:.2f} and ben {ex.ben:.2f} it meets "
                 f"no type's thresholds ({reqs}).")
     alts = [a for a in ex.alternatives if a.kind in ("type", "force")]

@@ -209,6 +209,10 @@ PAIR_COLUMNS = (
     Column("trust0", "number", False, 0.0, lo=0, hi=MAX_TRUST,
            description="Trust capital of the pair at the start of the first round (rounds only; "
                        "earned in earlier real rounds)."),
+    Column("types", "text", False, "",
+           description="The collaboration types the pair may take, separated by ';' (types of "
+                       "[types]); empty: every type its pot and ben reach. With fixed = true and "
+                       "one type it forces that type."),
 )
 
 CLUSTER_COLUMNS = (
@@ -490,6 +494,7 @@ def markdown_tables() -> str:
                 "true/false" if c.kind == "bool" else
                 "text without " + " ".join(f"`{ch}`" for ch in ID_FORBIDDEN)
                 + " or invisible characters" if c.kind == "id"
+                else "names of `[types]` separated by `;`" if (table, c.name) == ("pairs", "types")
                 else "text without control characters")
             if c.kind == "integer":
                 allowed += ", whole"

@@ -28,17 +28,22 @@ def _clean(delta: float, scale: float) -> float:
 
 
 def type_thresholds(inst, d: int, r: int) -> list[dict]:
-    """Per type: its pot and ben thresholds, whether pair (d, r) meets them (and is allowed),
-    and what fails (``"pot 0.40 < 0.60"``)."""
+    """Per type: its pot and ben thresholds, whether pair (d, r) meets them (and is allowed,
+    and its pairs.csv ``types`` cell lists the type), and what fails (``"pot 0.40 < 0.60"``,
+    ``"not allowed by pairs.csv types"``)."""
     a = inst.arrays
     pot, ben, allowed = a["pot"][d, r], a["ben"][d, r], bool(a["allowed"][d, r])
+    listed = inst.listed_types.get((d, r))
     out = []
     for t, name in enumerate(inst.types):
         pmin, bmin = float(a["pot_min"][t]), float(a["ben_min"][t])
         fails = []
-        if pot < pmin - 1e-12:
+        is_listed = listed is None or name in listed
+        if not is_listed:  # the planner's restriction says it all: thresholds do not matter
+            fails.append(f"not allowed by {inst.origin.ref('pairs')} types")
+        elif pot < pmin - 1e-12:
             fails.append(f"pot {pot:.2f} < {pmin:.2f}")
-        if ben < bmin - 1e-12:
+        if is_listed and ben < bmin - 1e-12:
             fails.append(f"ben {ben:.2f} < {bmin:.2f}")
         out.append({"type": name, "pot_min": pmin, "ben_min": bmin,
                     "eligible": allowed and not fails, "fails": fails})
@@ -152,7 +157,8 @@ def add_type_reasons(sol, clock=None, resolve=True) -> None:
     "institutional": "not eligible"}``, a number being the objective's drop (as
     ``loss_if_<type>``), else ``"infeasible"`` (forcing the type leaves no plan that satisfies
     the rules, or with the lexicographic method none that keeps the first optimum), ``"not
-    eligible"`` (pot or ben below the type's thresholds, or the pair not allowed),
+    eligible"`` (pot or ben below the type's thresholds, the pair not allowed, or the type
+    not in the pair's pairs.csv ``types``),
     ``"not computed"`` (the re-solves were skipped) or ``"not evaluated (<status>)"`` (a
     re-solve stopped by a limit). The ``reason`` says it in words, numbers rounded to the
     solver's tolerance (:func:`optimizer.display.fmt_number`).

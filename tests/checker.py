@@ -44,6 +44,10 @@ def check_rounds(sol, tol=1e-6):
     keep = 1 - st["trust_decay"]
     gain_t = dict(zip(T, a["trust_gain"]))
     min_t = dict(zip(T, a["trust_min"]))
+    listed = {}  # pairs.csv types: the only types a pair may take in any round
+    if "types" in inst.pairs:
+        listed = {k: v.split(";") for k, v in inst.pairs["types"].items()
+                  if isinstance(v, str) and v}
     for (d, r), g in road.groupby(["partner", "recipient"]):
         g = g.sort_values("round")
         assert list(g["round"]) == list(range(1, N + 1))
@@ -52,6 +56,7 @@ def check_rounds(sol, tol=1e-6):
             assert row["trust"] == _approx(trust, tol)
             if row["type"]:
                 assert trust >= min_t[row["type"]] - tol, (d, r, row["round"])
+                assert (d, r) not in listed or row["type"] in listed[(d, r)], (d, r, row["type"])
             trust = keep * trust + (gain_t[row["type"]] if row["type"] else 0.0)
     # fixed pairings are paired in the first round
     first = road[(road["round"] == 1) & (road["type"] != "")]
@@ -158,6 +163,10 @@ def check_solution(sol, tol: float = TOL) -> list[str]:
         allowed = bool(row["allowed"]) if row is not None else bool(pr["allowed"])
         if not allowed:
             bad(f"pairing {d}-{r} is not allowed")
+        listed = row.get("types") if row is not None else None  # pairs.csv types: "a;b"
+        if isinstance(listed, str) and listed.strip() and t not in [
+                v.strip() for v in listed.split(";")]:
+            bad(f"pairing {d}-{r} takes {t}, which its types ({listed}) do not allow")
         waived = mech is not None and t == "platform" and (d, r) in mech["waived"]
         if pot < types[t]["pot_min"] - 1e-12 or (ben < types[t]["ben_min"] - 1e-12
                                                  and not waived):

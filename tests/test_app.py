@@ -129,6 +129,57 @@ def test_edits_are_listed_undone_and_solved_as_instance_edits(client):
         {f"pairs[{p},{r}].fixed" for p in mine}
 
 
+def test_force_and_forbid_a_type_on_a_pairing(client):
+    """A type forced on a Guangdong pairing is its type in the re-solved plan, a type the plan
+    uses forbidden is gone; the numbers are optimizer.solve's on the same edited instance."""
+    load(client, GUANGDONG)
+    base = load_instance(GUANGDONG)
+    job = run(client, "/api/solve", {"weight": 0.7})
+    plan = client.get(f"/api/plan/{job['plan']}").json()
+    a, T = base.arrays, list(base.types)
+
+    def others(p):  # the eligible types of a pairing of the plan other than its own
+        d, r = base.partners.index.get_loc(p["partner"]), base.recipients.index.get_loc(
+            p["recipient"])
+        return [t for t, ok in zip(T, a["eligible"][d, r]) if ok and t != p["type"]]
+
+    p = next(p for p in plan["pairings"] if others(p))
+    d, r, used, other = p["partner"], p["recipient"], p["type"], others(p)[0]
+
+    def solved(changes):
+        job = run(client, "/api/solve", {"weight": 0.7})
+        shown = client.get(f"/api/plan/{job['plan']}").json()
+        sol = solve(base.with_params(changes), weight=0.7, why=False)
+        check_solution(sol)
+        assert shown["efficiency"] == pytest.approx(sol.summary.efficiency, rel=1e-9)
+        assert shown["equity"] == pytest.approx(sol.summary.equity, rel=1e-9, abs=1e-12)
+        return {(q["partner"], q["recipient"]): q["type"] for q in shown["pairings"]}
+
+    bench = client.app.state.bench.sessions.get(client.cookies["regcollab_session"])
+    state = client.post("/api/edit", json={"kind": "forbid_type", "partner": d, "recipient": r,
+                                           "type": used}).json()
+    assert state["edits"] == [f"forbid {used} on {d}-{r}"]
+    assert bench.changes() == {f"pairs[{d},{r}].types": ";".join(t for t in T if t != used)}
+    assert solved(bench.changes()).get((d, r)) != used
+    state = client.post("/api/undo", json={}).json()
+    assert state["edits"] == []
+    state = client.post("/api/edit", json={"kind": "force_type", "partner": d, "recipient": r,
+                                           "type": other}).json()
+    assert state["edits"] == [f"force {other} on {d}-{r}"]
+    assert solved(bench.changes())[(d, r)] == other
+    # a misspelt type, and forbidding a type a forced pairing may no longer take
+    e = client.post("/api/edit", json={"kind": "force_type", "partner": d, "recipient": r,
+                                       "type": "plattform"})
+    assert e.status_code == 400 and "did you mean 'platform'?" in e.json()["error"]
+    e = client.post("/api/edit", json={"kind": "forbid_type", "partner": d, "recipient": r,
+                                       "type": used})
+    assert e.status_code == 400 and f"may not take {used} already" in e.json()["error"]
+    e = client.post("/api/edit", json={"kind": "forbid_type", "partner": d, "recipient": r,
+                                       "type": other})
+    assert e.status_code == 400 and "forbid the pairing instead" in e.json()["error"]
+    assert client.post("/api/undo", json={}).json()["edits"] == []
+
+
 def test_bad_settings_and_uploads_get_the_clis_words_and_the_server_keeps_answering(client):
     load(client)
     r = client.post("/api/edit", json={"kind": "setting", "name": "balance.alpha",

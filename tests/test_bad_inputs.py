@@ -374,6 +374,19 @@ CASES = {
                         ["pairs.csv", "line 2", "trust0"]),
     "trust0 not a number": (lambda d: add_column(d / "pairs.csv", "trust0", ["high"] + [""] * 5),
                             ["pairs.csv", "line 2", "trust0", "not a number"]),
+    # ---------------------------------------------------------------- pairs.csv types
+    "a pair's type misspelt": (
+        lambda d: add_column(d / "pairs.csv", "types", ["", "project;plattform"] + [""] * 4),
+        ["pairs.csv", "line 3", "types", "'plattform' is not a collaboration type",
+         "did you mean 'platform'?"]),
+    "a pair's type not in the instance": (
+        lambda d: add_column(d / "pairs.csv", "types", ["regional"] + [""] * 5),
+        ["pairs.csv", "line 2", "types", "'regional'", "project, platform, institutional"]),
+    "fixed pair whose types leave no eligible type": (
+        lambda d: (d / "pairs.csv").write_text("partner,recipient,pot,ben,fixed,types\n"
+                                               "A,X,0.5,0.2,true,institutional\n"),
+        ["pairs.csv", "line 2", "fixed", "can take no collaboration type",
+         "types column allows only institutional"]),
     # ---------------------------------------------------------------- clusters.csv
     "cluster member not a partner": (
         clusters("G1,West,A;a2,W,0,0.1,1"),

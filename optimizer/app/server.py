@@ -347,6 +347,9 @@ def steering_edit(s, body: dict) -> Edit:
                                            f"pairs[{d},{r}].fixed": False})
         return Edit(f"fix {d}-{r}", {f"pairs[{d},{r}].allowed": True,
                                     f"pairs[{d},{r}].fixed": True})
+    if kind in ("force_type", "forbid_type"):
+        return type_edit(s, kind, str(body.get("partner") or ""),
+                         str(body.get("recipient") or ""), str(body.get("type") or ""))
     if kind == "lock":
         return lock_edit(s, str(body.get("recipient", "")), str(body.get("plan", "")))
     if kind == "setting":
@@ -358,6 +361,39 @@ def steering_edit(s, body: dict) -> Edit:
         return Edit(f"{path.split('.')[-1]} = {'off' if value is None else f'{value:g}'}",
                     {path: value})
     raise InputError(f"unknown change '{kind}'")
+
+
+def type_edit(s, kind: str, d: str, r: str, t: str) -> Edit:
+    """Force a type on a pairing (fixed, its pairs.csv types that one type) or forbid it
+    (its types the ones it may take now, less that one): docs/instance-format.md, types."""
+    from optimizer.instance.tables import MEMBER_SEPARATOR, type_list
+
+    inst = s.need_instance()
+    if not d or not r:
+        raise InputError("choose a partner and a recipient")
+    if d not in inst.partners.index or r not in inst.recipients.index:
+        raise InputError(f"there is no pair {d}-{r} in {inst.name}")
+    if not t:
+        raise InputError("choose a collaboration type")
+    problem = type_list(t, inst.types)[1] or (None if t in inst.types else
+                                              f"'{t}' is one type, not a list")
+    if problem:
+        raise InputError(problem)
+    if kind == "force_type":
+        return Edit(f"force {t} on {d}-{r}", {f"pairs[{d},{r}].allowed": True,
+                                             f"pairs[{d},{r}].fixed": True,
+                                             f"pairs[{d},{r}].types": t})
+    edited = s.edited()  # the types the pair may take with the edits made so far
+    key = (edited.partners.index.get_loc(d), edited.recipients.index.get_loc(r))
+    now = edited.listed_types.get(key, edited.types)
+    if t not in now:
+        raise InputError(f"{d}-{r} may not take {t} already (it may take "
+                         f"{', '.join(now)})")
+    rest = [u for u in now if u != t]
+    if not rest:
+        raise InputError(f"{t} is the only type {d}-{r} may take: forbid the pairing instead")
+    return Edit(f"forbid {t} on {d}-{r}",
+                {f"pairs[{d},{r}].types": MEMBER_SEPARATOR.join(rest)})
 
 
 def lock_edit(s, r: str, pid: str) -> Edit:

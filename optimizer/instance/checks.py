@@ -67,11 +67,19 @@ def check_fixed(inst) -> None:
     if fixed_no_type.any():
         d, r = (int(v[0]) for v in np.nonzero(fixed_no_type))
         key = (inst.partners.index[d], inst.recipients.index[r])
+        listed = inst.listed_types.get((d, r))
+        if listed is None:
+            why = (f"pot {a['pot'][d, r]:g} and ben {a['ben'][d, r]:g} are below every type's "
+                   f"thresholds ({threshold_words(inst)})")
+        else:
+            why = (f"its types column allows only {', '.join(listed)}, and pot "
+                   f"{a['pot'][d, r]:g} and ben {a['ben'][d, r]:g} are below "
+                   f"{'its' if len(listed) == 1 else 'their'} thresholds "
+                   f"({threshold_words(inst, listed)})")
         raise InstanceError(
-            f"the pair {key[0]}-{key[1]} is fixed but can take no collaboration type: "
-            f"pot {a['pot'][d, r]:g} and ben {a['ben'][d, r]:g} are below every type's "
-            f"thresholds ({threshold_words(inst)})", file=inst.origin.file("pairs"),
-            row=_pair_line(inst, key), column="fixed")
+            f"the pair {key[0]}-{key[1]} is fixed but can take no collaboration type: {why}",
+            file=inst.origin.file("pairs"), row=_pair_line(inst, key),
+            column="fixed")
     # fixed pairings must fit the spans: no plan can keep more than max_partners of them
     for axis, table, col, who in ((1, "partners", "max_partners_d", "partner"),
                                   (0, "recipients", "max_partners_r", "recipient")):

@@ -25,7 +25,7 @@ from .origin import FOLDER, Origin
 from .reach import outcome_coefficients
 from .readers import RawInstance
 from .settings import get_path
-from .tables import validate_tables
+from .tables import MEMBER_SEPARATOR, OPTIONAL_PAIR_VALUES, validate_tables
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,31 @@ class Instance:
         out["waived"] = waived(out, self.types)  # platform only inside a formed cluster
         if out["waived"].any():
             out["eligible"][:, :, self.types.index(WAIVED_TYPE)] |= out["waived"]
+        # a pair's types cell (pairs.csv) leaves only the types it lists (waived ones too)
+        for (d, r), listed in self.listed_types.items():
+            out["eligible"][d, r, :] &= [t in listed for t in self.types]
+            if WAIVED_TYPE not in listed:
+                out["waived"][d, r] = False
         for v in out.values():
             v.setflags(write=False)
         return out
+
+    @cached_property
+    def listed_types(self) -> dict:
+        """(partner position, recipient position) -> the types the pair's ``types`` cell of
+        pairs.csv allows, for the pairs whose cell is not empty (the others may take every
+        type their pot and ben reach)."""
+        if "types" not in self.pairs or not len(self.pairs):
+            return {}
+        cells = self.pairs["types"].to_numpy(object)
+        rows = [i for i, v in enumerate(cells) if isinstance(v, str) and v]
+        if not rows:
+            return {}
+        keys = self.pairs.index[rows]
+        di = self.partners.index.get_indexer(keys.get_level_values(0))
+        ri = self.recipients.index.get_indexer(keys.get_level_values(1))
+        return {(int(d), int(r)): tuple(cells[i].split(MEMBER_SEPARATOR))
+                for d, r, i in zip(di, ri, rows)}
 
     def _pair_arrays(self) -> dict:
         """comp, pot, ben, allowed and fixed of every pair (listed or not), dense."""
@@ -190,8 +212,9 @@ class Instance:
         return paths.with_tables(self, partners, recipients, pairs, clusters)
 
     def all_pairs(self) -> pd.DataFrame:
-        """Every allowed pair (listed or not) with its comp, pot, ben and fixed values, as a
-        pairs table (indexed by partner, recipient)."""
+        """Every allowed pair (listed or not) with its comp, pot, ben and fixed values (and
+        its trust0 and types where the pairs table has them), as a pairs table (indexed by
+        partner, recipient)."""
         a = self.arrays
         d, r = np.nonzero(a["allowed"])
         idx = pd.MultiIndex.from_arrays([self.partners.index[d], self.recipients.index[r]],
@@ -199,14 +222,20 @@ class Instance:
         out = pd.DataFrame({"comp": a["comp"][d, r], "pot": a["pot"][d, r],
                             "ben": a["ben"][d, r], "allowed": True,
                             "fixed": a["fixed"][d, r]}, index=idx)
-        if not self.params["pairs"]["allowed"]:
-            return out
-        # pairs not allowed must stay listed when the default allows the rest
-        nd, nr = np.nonzero(~a["allowed"])
-        if len(nd):
-            idx2 = pd.MultiIndex.from_arrays([self.partners.index[nd], self.recipients.index[nr]],
-                                             names=["partner", "recipient"])
-            out = pd.concat([out, pd.DataFrame({"comp": a["comp"][nd, nr], "pot": a["pot"][nd, nr],
-                                                "ben": a["ben"][nd, nr], "allowed": False,
-                                                "fixed": False}, index=idx2)])
+        if self.params["pairs"]["allowed"]:
+            # pairs not allowed must stay listed when the default allows the rest
+            nd, nr = np.nonzero(~a["allowed"])
+            if len(nd):
+                idx2 = pd.MultiIndex.from_arrays(
+                    [self.partners.index[nd], self.recipients.index[nr]],
+                    names=["partner", "recipient"])
+                out = pd.concat([out, pd.DataFrame(
+                    {"comp": a["comp"][nd, nr], "pot": a["pot"][nd, nr], "ben": a["ben"][nd, nr],
+                     "allowed": False, "fixed": False}, index=idx2)])
+        # the optional columns (trust0, types) as listed, their default for the other pairs
+        for c, default in OPTIONAL_PAIR_VALUES.items():
+            if c in self.pairs:
+                col = self.pairs[c].reindex(out.index).astype(object)
+                out[c] = col.where(col.notna(), default).to_numpy(
+                    object if isinstance(default, str) else float)
         return out

@@ -28,10 +28,10 @@ def _who(table, i) -> str:
         else str(table.index[i])
 
 
-def threshold_words(inst) -> str:
-    """The thresholds of pot and ben each type needs, in words."""
+def threshold_words(inst, types=None) -> str:
+    """The thresholds of pot and ben each type (of ``types``, default all) needs, in words."""
     return "; ".join(f"{t} needs pot >= {p['pot_min']:g} and ben >= {p['ben_min']:g}"
-                     for t, p in inst.params["types"].items())
+                     for t, p in inst.params["types"].items() if types is None or t in types)
 
 
 def _unreachable(inst, cand: np.ndarray) -> list[str]:
@@ -41,7 +41,8 @@ def _unreachable(inst, cand: np.ndarray) -> list[str]:
     out = grouped([_who(R, r) for r in np.flatnonzero(~has_partner)],
                   "recipient {} has", "{n} recipients have",
                   "no partner that may pair with it (every pair is not allowed or below "
-                  "every type's thresholds)")
+                  + ("the thresholds of every type its types column allows)"
+                     if inst.listed_types else "every type's thresholds)"))
     out += grouped([_who(D, d) for d in np.flatnonzero(a["supply"].sum(axis=1) == 0)],
                    "partner {} has", "{n} partners have", "no supply of any resource")
     out += grouped([_who(R, r) for r in np.flatnonzero((a["prod"] == 0).all(axis=1))],
@@ -52,10 +53,17 @@ def _unreachable(inst, cand: np.ndarray) -> list[str]:
         di = D.index.get_indexer(inst.pairs.index.get_level_values(0))
         ri = R.index.get_indexer(inst.pairs.index.get_level_values(1))
         dead = a["allowed"][di, ri] & ~cand[di, ri]
-        out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])],
+        listed = inst.listed_types
+        out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])
+                        if (d, r) not in listed],
                        "the pair {} is", "{n} pairs are",
                        f"allowed in {inst.origin.ref('pairs')} but below every type's "
                        f"thresholds, so it can never be chosen ({threshold_words(inst)})")
+        out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])
+                        if (d, r) in listed],
+                       "the pair {} is", "{n} pairs are",
+                       f"allowed in {inst.origin.ref('pairs')} but below the thresholds of "
+                       f"every type its types column allows, so it can never be chosen")
     # pairs whose partner cannot send the recipient enough to reach the scale rule's floor
     # (the pair floor or min_scale) in any type they may take: never chosen
     cd, cr = np.nonzero(cand)

@@ -51,6 +51,7 @@ from .tables import (
     PAIR_VALUES,
     links_problem,
     span_problem,
+    type_list,
 )
 from .values import as_bool, check_number, is_blank, name_problem, shown
 
@@ -146,7 +147,12 @@ def _cell_change(inst, table: str, row: str, column: str, value) -> tuple:
         if row == "*":
             raise InstanceError(f"'pairs[*]' is not supported; set 'pairs.{column}' for the "
                                 "default")
-        typed = cell_value(table, row, column, value)
+        if column == "types":  # the types the pair may take, as the file's cell says them
+            typed, problem = type_list(value, inst.types)
+            if problem:
+                raise InstanceError(f"'pairs[{row}].types': {problem}")
+        else:
+            typed = cell_value(table, row, column, value)
         parts = [s.strip() for s in row.split(",")]
         if len(parts) != 2:
             raise InstanceError(f"'pairs[{row}]' must name a pair as pairs[PARTNER,RECIPIENT]")
@@ -340,7 +346,8 @@ def _pairs_table(inst, params: dict, changes: list[tuple]) -> tuple[pd.DataFrame
     PP = _add_pairs(inst.pairs, new) if new else inst.pairs
     for c, default in OPTIONAL_PAIR_VALUES.items():  # a column the file did not have
         if c not in PP.columns and any(column == c for _, _, column, _ in changes):
-            PP = PP.assign(**{c: np.full(len(PP), default)})
+            PP = PP.assign(**{c: np.full(len(PP), default,
+                                         dtype=object if isinstance(default, str) else float)})
     edit = _Edit(PP)
     for c in ("comp", "pot", "ben"):  # the added pairs' values not given: the defaults
         for key in new:

@@ -20,9 +20,10 @@ from .settings import normalise_params
 from .values import as_bool, check_name, is_blank, name_problem, shown
 
 PAIR_VALUES = ("comp", "pot", "ben", "allowed", "fixed")
-OPTIONAL_PAIR_VALUES = {"trust0": 0.0}
-"""Pair columns that exist in the typed table only when the file has them (with rounds), so
-that an instance without them reads exactly as before; an empty cell takes the default."""
+OPTIONAL_PAIR_VALUES = {"trust0": 0.0, "types": ""}
+"""Pair columns that exist in the typed table only when the file has them (trust0 with
+rounds, types to restrict a pair's collaboration types), so that an instance without them
+reads exactly as before; an empty cell takes the default."""
 
 
 def _blank(series: pd.Series) -> np.ndarray:
@@ -265,9 +266,24 @@ def empty_pairs() -> pd.DataFrame:
                          for c in PAIR_VALUES}, index=idx)
 
 
-def pair_table(pairs, params: dict, p_ids: set, r_ids: set, origin: Origin) -> pd.DataFrame:
+def type_list(value, types) -> tuple[str, str | None]:
+    """One ``types`` cell of pairs.csv (``platform;institutional``, or a list of names) as
+    its typed text: the types named, in the order of ``types``, joined by ';' ("": every
+    type); and the problem with it (a name that is not a type of the instance) or None."""
+    names = member_ids(value)
+    for n in names:
+        if n not in types:
+            hint = suggest(n, types)
+            return "", (f"'{n}' is not a collaboration type of this instance (types: "
+                        f"{', '.join(types)})" + (f"; did you mean '{hint}'?" if hint else ""))
+    return MEMBER_SEPARATOR.join(t for t in types if t in names), None
+
+
+def pair_table(pairs, params: dict, p_ids: set, r_ids: set, origin: Origin,
+               types: tuple = ()) -> pd.DataFrame:
     """The typed pairs table, indexed by (partner, recipient); empty cells take the [pairs]
-    defaults, and a listed pair is allowed unless it says otherwise."""
+    defaults, and a listed pair is allowed unless it says otherwise. ``types``: the
+    instance's collaboration types, which a ``types`` cell may name."""
     if pairs is None or len(pairs) == 0:
         return empty_pairs()
     partner, recipient = _pair_keys(pairs, p_ids, r_ids, origin)
@@ -278,7 +294,9 @@ def pair_table(pairs, params: dict, p_ids: set, r_ids: set, origin: Origin) -> p
     for c in PAIR_VALUES:
         out[c] = parse_column(pairs, c, spec[c], "pairs", origin, None, default=defaults[c])
     for c, default in OPTIONAL_PAIR_VALUES.items():
-        if c in pairs.columns:
+        if c == "types" and c in pairs.columns:
+            out[c] = _type_lists(pairs, types, origin)
+        elif c in pairs.columns:
             out[c] = parse_column(pairs, c, spec[c], "pairs", origin, None, default=default)
     bad = np.flatnonzero(out["fixed"].to_numpy() & ~out["allowed"].to_numpy())
     if len(bad):
@@ -291,8 +309,19 @@ def pair_table(pairs, params: dict, p_ids: set, r_ids: set, origin: Origin) -> p
     return out
 
 
+def _type_lists(pairs: pd.DataFrame, types: tuple, origin: Origin) -> np.ndarray:
+    """The ``types`` column of pairs.csv as typed text (see :func:`type_list`)."""
+    out = np.empty(len(pairs), object)
+    for i, value in enumerate(pairs["types"]):
+        out[i], problem = type_list(value, types)
+        if problem:
+            raise InstanceError(problem, file=origin.file("pairs"),
+                                row=origin.row_of(pairs, i, None), column="types")
+    return out
+
+
 MEMBER_SEPARATOR = ";"
-"""Separates the member ids of a cluster in one cell (``A;B``)."""
+"""Separates the member ids of a cluster, or the types of a pair, in one cell (``A;B``)."""
 CLUSTER_DEFAULTS = {"setup": 0.0, "synergy": 0.0, "min_links": 1}
 """The defaults of the cluster columns a file may leave out (or leave empty)."""
 
@@ -414,7 +443,7 @@ def validate_tables(settings, partners: pd.DataFrame, recipients: pd.DataFrame,
     r_ids = check_ids(recipients, "recipients", origin)
     P = partner_table(partners, p_ids, resources, origin)
     R = recipient_table(recipients, r_ids, resources, origin)
-    PP = pair_table(pairs, params, set(P.index), set(R.index), origin)
+    PP = pair_table(pairs, params, set(P.index), set(R.index), origin, types)
     C = cluster_table(clusters, p_ids, r_ids, resources, origin)
     # where each row came from, for messages about whole rows
     lines = {"partners": _lines(partners), "recipients": _lines(recipients),

@@ -62,6 +62,7 @@ function render(s) {
   if (inst) {
     fill("partner", inst.partner_names);
     fill("recipient", inst.recipient_names);
+    fill("pair-type", inst.types.map((t) => [t, t]));
     fill("setting", Object.keys(inst.settings).map((k) => [k, `${k} (now ${inst.settings[k] ?? "off"})`]));
     $("solve-official").hidden = !inst.official;
     if (loaded !== inst.source) {  // a new instance: the slider starts at its own lambda
@@ -319,6 +320,10 @@ function wire() {
                                                  recipient: $("recipient").value});
   $("forbid").onclick = pair("forbid");
   $("fix").onclick = pair("fix");
+  const pairType = (kind) => () => act("/api/edit", {kind, partner: $("partner").value,
+    recipient: $("recipient").value, type: $("pair-type").value});
+  $("force-type").onclick = pairType("force_type");
+  $("forbid-type").onclick = pairType("forbid_type");
   $("lock").onclick = () => act("/api/edit", {kind: "lock", recipient: $("recipient").value,
     plan: shown && shown.plan ? shown.plan.id : ""});
   $("set").onclick = () => act("/api/edit", {kind: "setting", name: $("setting").value,
