@@ -59,14 +59,20 @@ def validate(instance):
     inst = load_instance(resolve_instance(instance))
     a = inst.arrays
     n_cand = int(a["eligible"].any(axis=2).sum())
-    from optimizer.display import counted
+    from optimizer.i18n import _, listing, ngettext
+    from optimizer.typology import type_names
 
-    click.echo(f"{inst.name}: valid. {counted(len(inst.partners), 'partner')}, "
-               f"{counted(len(inst.recipients), 'recipient')}, resources "
-               f"{', '.join(inst.resources)}, {counted(n_cand, 'candidate pair')}, "
-               f"types {', '.join(inst.types)}.")
+    n_d, n_r = len(inst.partners), len(inst.recipients)
+    click.echo(_("{name}: valid. {partners}, {recipients}, resources {resources}, {pairs}, "
+                 "types {types}.").format(
+        name=inst.name,
+        partners=ngettext("{n} partner", "{n} partners", n_d).format(n=n_d),
+        recipients=ngettext("{n} recipient", "{n} recipients", n_r).format(n=n_r),
+        resources=listing(inst.resources),
+        pairs=ngettext("{n} candidate pair", "{n} candidate pairs", n_cand).format(n=n_cand),
+        types=listing(type_names(inst.types))))
     for w in inst.warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(_("warning: {message}").format(message=w), err=True)
 
 
 # ------------------------------------------------------------------------------------ solve

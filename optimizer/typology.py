@@ -17,6 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from .display import fmt_number
+from .i18n import N_, _
+
+TYPE_WORDS = {"project": N_("project"), "platform": N_("platform"),
+              "institutional": N_("institutional")}
+"""The paper's collaboration types in the planner's language (项目型, 平台型, 制度型); a type
+an instance names otherwise keeps its name."""
+
+
+def type_name(t) -> str:
+    """A collaboration type as the planner reads it (its name in files stays the same)."""
+    t = str(t)
+    return _(TYPE_WORDS[t]) if t in TYPE_WORDS else t
+
+
+def type_names(types) -> list[str]:
+    return [type_name(t) for t in types]
 
 AUTO_RESOLVES = 60  # "why" re-solves run by default up to this many (x rounds)
 AUTO_BINARIES = 5000  # ... and on models with at most this many binaries

@@ -77,3 +77,10 @@ def test_metadata_has_an_spdx_licence_and_the_entry_point_is_inside_the_package(
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert meta["project"]["scripts"]["regcollab"] == "optimizer.cli:main"
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_chinese_catalog_is_in_the_wheel(wheel):
+    """--lang zh reads the compiled catalog (package data, like the templates)."""
+    for suffix in ("mo", "po"):
+        rel = f"optimizer/locale/zh/LC_MESSAGES/regcollab.{suffix}"
+        assert (ROOT / rel).is_file() and rel in wheel["names"], rel

@@ -101,9 +101,50 @@ class OptionError(click.ClickException):
                    err=True)
 
 
+def _set_language(ctx, param, value):
+    """``--lang``: the language of everything the command says from here on."""
+    from optimizer import i18n
+
+    if value is not None:
+        i18n._current.set(value)
+    return value
+
+
+def lang_option() -> click.Option:
+    """``--lang zh|en``: on the group (``regcollab --lang zh solve``) and on every command
+    (``regcollab solve --lang zh``), the command's winning; default: the locale's."""
+    from optimizer.i18n import LANGUAGES
+
+    return click.Option(["--lang"], type=click.Choice(LANGUAGES), default=None,
+                        expose_value=False, is_eager=True, callback=_set_language,
+                        help="Language of messages, tables and the report: zh (Chinese) or en "
+                             "(default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh).")
+
+
 class Commands(click.Group):
     """The ``regcollab`` group: a bad option or argument of any command is reported in one
-    line (click's usage block dropped; ``--help`` gives it), with exit status 2."""
+    line (click's usage block dropped; ``--help`` gives it), with exit status 2. Every
+    command takes ``--lang`` (:func:`lang_option`), and so does the group."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(lang_option())
+
+    def add_command(self, cmd, name=None):
+        if not any(p.name == "lang" for p in cmd.params):
+            cmd.params.append(lang_option())
+        super().add_command(cmd, name)
+
+    def main(self, *args, **kwargs):
+        # the language one run set (--lang) ends with it: a caller's next run (a test's
+        # CliRunner, a script) starts from its own again
+        from optimizer import i18n
+
+        token = i18n._current.set(i18n._current.get())
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            i18n._current.reset(token)
 
     def invoke(self, ctx):
         try:
