@@ -98,7 +98,10 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 
 def _(message: str) -> str:
-    """``message`` in the current language."""
+    """``message`` in the current language (an empty text stays empty: gettext would give
+    the catalog's header)."""
+    if not message:
+        return message
     return translations(get_language()).gettext(message)
 
 

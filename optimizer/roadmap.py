@@ -111,10 +111,12 @@ def add_rounds(tables: dict, am, x: np.ndarray) -> dict:
 
 def ladder(road: pd.DataFrame, names=None) -> list[str]:
     """One line per pair of the roadmap: ``SZ–SW  platform → institutional → institutional``
-    (``-`` for a round it is not paired)."""
+    (``-`` for a round it is not paired); types in the current language."""
+    from .typology import type_name
+
     out = []
     for (d, r), g in road.groupby(["partner", "recipient"], sort=False):
-        steps = [t if t else "-" for t in g.sort_values("round")["type"]]
+        steps = [type_name(t) if t else "-" for t in g.sort_values("round")["type"]]
         who = f"{names(d) if names else d}–{names(r) if names else r}"
         out.append(f"{who}  " + " → ".join(steps))
     return out

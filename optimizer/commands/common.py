@@ -62,18 +62,21 @@ def handle_errors(fn):
     def wrapper(*args, **kwargs):
         from optimizer import files
         from optimizer.errors import RegcollabError
+        from optimizer.i18n import _
 
         files.written.clear()
         try:
             with _sigterm_as_interrupt():
                 return fn(*args, **kwargs)
         except RegcollabError as exc:
-            click.echo(f"{paint('error:', sys.stderr, fg='red', bold=True)} {exc}", err=True)
+            click.echo(f"{paint(_('error:'), sys.stderr, fg='red', bold=True)} {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
-            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            click.echo(f"{what} after {files.written[-1]} was written in full"
-                       if files.written else f"{what}: nothing was written", err=True)
+            what = _("terminated") if isinstance(exc, Terminated) else _("interrupted")
+            click.echo(_("{what} after {file} was written in full").format(
+                what=what, file=files.written[-1])
+                if files.written else _("{what}: nothing was written").format(what=what),
+                err=True)
             sys.exit(143 if isinstance(exc, Terminated) else 130)
         except click.exceptions.Exit:
             raise
@@ -82,9 +85,9 @@ def handle_errors(fn):
         except Exception as exc:  # a bug: say so plainly, traceback only on request
             if os.environ.get("REGCOLLAB_DEBUG"):
                 raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in regcollab; set REGCOLLAB_DEBUG=1 to see the details "
-                       "and please report it.", err=True)
+            click.echo(_("internal error: {error}\nThis is a bug in regcollab; set "
+                         "REGCOLLAB_DEBUG=1 to see the details and please report it.").format(
+                error=f"{type(exc).__name__}: {exc}"), err=True)
             sys.exit(1)
 
     return wrapper
@@ -97,8 +100,10 @@ class OptionError(click.ClickException):
     exit_code = 2
 
     def show(self, file=None):
-        click.echo(f"{paint('error:', sys.stderr, fg='red', bold=True)} {self.format_message()}",
-                   err=True)
+        from optimizer.i18n import _
+
+        click.echo(f"{paint(_('error:'), sys.stderr, fg='red', bold=True)} "
+                   f"{self.format_message()}", err=True)
 
 
 def _set_language(ctx, param, value):
@@ -161,7 +166,9 @@ def _name(param) -> str:
 
 def note(text: str) -> None:
     """A one-line note on standard error (not an error: the run goes on)."""
-    click.echo(f"{paint('note:', sys.stderr, fg='cyan')} {text}", err=True)
+    from optimizer.i18n import _
+
+    click.echo(f"{paint(_('note:'), sys.stderr, fg='cyan')} {text}", err=True)
 
 
 def number_rule(lo=None, hi=None, lo_open=False, hi_open=False, rule=None, cap_at_cores=False):
@@ -461,13 +468,19 @@ def echo_notes(notes) -> None:
     one a line. Commands call it last, so the notes are not lost above a long output; they
     are printed even with --quiet."""
     from optimizer.display import display_text
+    from optimizer.i18n import _
 
     for n in notes:
-        click.echo(paint("note:", sys.stderr, fg="cyan") + " " + display_text(n), err=True)
+        click.echo(paint(_("note:"), sys.stderr, fg="cyan") + " " + display_text(n), err=True)
 
 
 def type_style(t: str) -> dict | None:
-    return TYPE_STYLES.get(str(t).strip())
+    """The colour of a type, by its name in files or as the current language says it."""
+    from optimizer.typology import TYPE_WORDS
+    from optimizer.i18n import _
+
+    t = str(t).strip()
+    return TYPE_STYLES.get({_(w): k for k, w in TYPE_WORDS.items()}.get(t, t))
 
 
 @contextlib.contextmanager

@@ -1,0 +1,93 @@
+"""What a planner reads is in the language asked for, what a program reads is the same in
+both (issue 18): the terminal summary, the result files, and the reasons."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import DEMO
+
+from optimizer.i18n import _, use_language
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory):
+    """The demo solved in two rounds with its results written, once in each language."""
+    from optimizer.cli import main
+
+    out = {}
+    for lang in ("en", "zh"):
+        folder = tmp_path_factory.mktemp(lang) / "res"
+        res = CliRunner().invoke(main, ["solve", str(DEMO), "--rounds", "2", "--why",
+                                        "--out", str(folder), "--no-report", "--lang", lang])
+        assert res.exit_code == 0, res.output
+        out[lang] = (res.output, folder)
+    return out
+
+
+def _untimed(obj):
+    """``obj`` without its clock readings (``timings``, a stage's ``seconds``)."""
+    if isinstance(obj, dict):
+        return {k: _untimed(v) for k, v in obj.items() if k not in ("timings", "seconds")}
+    if isinstance(obj, list):
+        return [_untimed(v) for v in obj]
+    return obj
+
+
+def _headings(lang):
+    with use_language(lang):
+        return [_("Summary"), _("Why these types"), _("price of fairness"), _("efficiency"),
+                _("Roadmap (rounds {rounds})").split("{")[0]]
+
+
+def test_the_terminal_summary_speaks_the_language_asked_for(demo_runs, lang):
+    text = demo_runs[lang][0]
+    for heading in _headings(lang):
+        assert heading in text, heading
+    from optimizer.typology import type_name
+
+    # each pairing's type is named in the language (项目型 / 平台型 / 制度型)
+    names = {type_name(t) for t in ("project", "platform", "institutional")}
+    assert any(n in text for n in names)
+    if lang == "zh":
+        assert names == {"项目型", "平台型", "制度型"}
+        for english in ("Summary", "Pairings", "Why these types", "institutional",
+                        "platform", "eligible for", "the objective would drop"):
+            assert english not in text, english
+    else:
+        assert not CJK.search(text)
+
+
+def test_what_programs_read_is_the_same_in_both_languages(demo_runs):
+    en, zh = demo_runs["en"][1], demo_runs["zh"][1]
+    assert sorted(p.name for p in en.iterdir()) == sorted(p.name for p in zh.iterdir())
+    for csv in en.glob("*.csv"):
+        a, b = pd.read_csv(csv), pd.read_csv(zh / csv.name)
+        assert list(a.columns) == list(b.columns), csv.name
+        same = [c for c in a.columns if c != "reason"]  # words for people: in the language
+        pd.testing.assert_frame_equal(a[same], b[same], check_exact=False, rtol=1e-9)
+    s_en, s_zh = (_untimed(json.loads((f / "summary.json").read_text())) for f in (en, zh))
+    assert s_en == s_zh
+    reasons = pd.read_csv(zh / "pairings.csv")["reason"]
+    assert all(CJK.search(r) for r in reasons)
+    types = set(pd.read_csv(zh / "pairings.csv")["type"])
+    assert types <= {"project", "platform", "institutional"}
+
+
+def test_json_output_is_the_same_in_both_languages():
+    from optimizer.cli import main
+
+    runs = [_untimed(json.loads(CliRunner().invoke(main, ["solve", str(DEMO), "--format", "json",
+                                                "--no-why", "--lang", lang]).output))
+            for lang in ("en", "zh")]
+    assert all(CJK.search(p["reason"]) for p in runs[1]["pairings"])
+    for r in runs:  # the reasons are words for people, in the language
+        for p in r["pairings"]:
+            p.pop("reason")
+    assert runs[0] == runs[1]
