@@ -179,11 +179,16 @@ def pair_rounds(sol, partner: str, recipient: str, eligible: list[str]) -> list[
 
 def round_sentence(step: dict) -> str:
     """One round of :func:`pair_rounds` in words."""
-    head = (f"round {step['label']}: " + (step["type"] or "not paired")
-            + f" (trust at the start {step['trust']:.3g})")
+    from .i18n import _
+    from .typology import type_name
+
+    head = _("round {label}: {type} (trust at the start {trust})").format(
+        label=step["label"], type=type_name(step["type"]) if step["type"] else _("not paired"),
+        trust=f"{step['trust']:.3g}")
     for lack in step["lacking"]:
-        head += (f"; {lack['type']} needs trust {lack['needs']:.3g}, it has "
-                 f"{step['trust']:.3g}: " + (f"it would qualify in round {lack['when']}"
-                                              if lack["when"] else
-                                              "it would not qualify as planned"))
+        head += _("; {type} needs trust {needs}, it has {trust}: {when}").format(
+            type=type_name(lack["type"]), needs=f"{lack['needs']:.3g}",
+            trust=f"{step['trust']:.3g}",
+            when=(_("it would qualify in round {round}").format(round=lack["when"])
+                  if lack["when"] else _("it would not qualify as planned")))
     return head

@@ -91,3 +91,29 @@ def test_json_output_is_the_same_in_both_languages():
         for p in r["pairings"]:
             p.pop("reason")
     assert runs[0] == runs[1]
+
+
+def test_explain_speaks_the_language_asked_for(lang):
+    from optimizer.cli import main
+
+    res = CliRunner().invoke(main, ["explain", str(DEMO), "--rounds", "2", "--pair", "A:Y",
+                                    "--lang", lang])
+    assert res.exit_code == 0, res.output
+    text = res.output
+    with use_language(lang):
+        for heading in (_("Eligibility"), _("What binds it"), _("Round by round"),
+                        _("What the alternatives would cost"), _("without this pairing")):
+            assert heading in text, heading
+    if lang == "zh":
+        assert "推荐采用平台型" in text and "项目型" in text
+        for english in ("recommended as", "the objective would drop", "Eligibility",
+                        "platform", "round 1"):
+            assert english not in text, english
+    else:
+        assert not CJK.search(text)
+    # JSON keeps its coded values in both languages
+    js = json.loads(CliRunner().invoke(main, ["explain", str(DEMO), "--pair", "A:Y", "--format",
+                                              "json", "--lang", lang]).output)
+    (pair,) = js["pairs"]
+    assert pair["chosen"] == "platform"
+    assert {a["label"] for a in pair["alternatives"]} <= {"as project", "without this pairing"}

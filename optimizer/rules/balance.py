@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_, _, ngettext
 from .base import Rows, Rule, Sets, greater_equal, join_words, num, plural, select
 
 
@@ -54,8 +55,10 @@ class Coverage(Rule):
     def binding(self, rn, row, alpha, fmt, paired):
         if not paired:
             return None
-        return (f"{rn} must have at least {int(row.bound)} {plural(row.bound, 'partner')} "
-                f"(coverage) and has exactly that")
+        return ngettext("{recipient} must have at least {n} partner (coverage) and has "
+                        "exactly that",
+                        "{recipient} must have at least {n} partners (coverage) and has "
+                        "exactly that", int(row.bound)).format(recipient=rn, n=int(row.bound))
 
     def headline(self, h) -> str | None:
         """Coverage against the partners that may pair, or against their spans."""
@@ -143,8 +146,9 @@ class AccessFloor(Rule):
         return f"raising {level} by one unit", f"lowering {level} by one unit"
 
     def binding(self, rn, row, alpha, fmt, paired):
-        return (f"{rn} gets exactly its access floor of {row.resource} ({alpha:g} x need = "
-                f"{fmt(row.bound)})")
+        return _("{recipient} gets exactly its access floor of {resource} ({alpha} x need = "
+                 "{bound})").format(recipient=rn, resource=row.resource, alpha=f"{alpha:g}",
+                                    bound=fmt(row.bound))
 
     def headline(self, h) -> str | None:
         """Floors of one resource against what the partners can send (or the recipient can
@@ -223,8 +227,8 @@ class Capacity(Rule):
         return f"one more unit of {noun}", f"one unit less of {noun}"
 
     def binding(self, rn, row, alpha, fmt, paired):
-        return (f"{rn}'s lasting capacity is exactly the capacity-balance minimum (gamma x "
-                f"gain = {fmt(row.bound)})")
+        return _("{recipient}'s lasting capacity is exactly the capacity-balance minimum "
+                 "(gamma x gain = {bound})").format(recipient=rn, bound=fmt(row.bound))
 
     def headline(self, h) -> str | None:
         """Capacity balance that no eligible type can meet, against an access floor."""
@@ -293,7 +297,8 @@ class OutcomeFloor(Rule):
         return f"raising {level} by one (in u)", f"lowering {level} by one (in u)"
 
     def binding(self, rn, row, alpha, fmt, paired):
-        return f"{rn}'s outcome is at its outcome floor ({fmt(row.bound)})"
+        return _("{recipient}'s outcome is at its outcome floor ({bound})").format(
+            recipient=rn, bound=fmt(row.bound))
 
     def headline(self, h) -> str | None:
         """An outcome floor above what everything the partners can send reaches."""
@@ -369,7 +374,8 @@ class OutcomeSpread(Rule):
         return f"raising {level} by one (in u)", f"lowering {level} by one (in u)"
 
     def binding(self, rn, row, alpha, fmt, paired):
-        return f"{rn}'s outcome is at its outcome spread ({fmt(row.bound)})"
+        return _("{recipient}'s outcome is at its outcome spread ({bound})").format(
+            recipient=rn, bound=fmt(row.bound))
 
     def largest_setting(self, s, w):
         if w.rho is None:
