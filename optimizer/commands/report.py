@@ -322,29 +322,7 @@ def render_explanation(e) -> str:
     lines.append(_indent(render_table(rows, [_("type"), _("needs pot"), _("needs ben"),
                                              _("eligible")],
                                       right={1, 2}, styles={0: type_style})))
-    c = e.contribution
-    if c:
-        lines += ["", paint(_("What the pairing contributes"), bold=True)]
-        res = listing(f"{k} {v:.4g}" for k, v in c["resources"].items() if v > 0)
-        share = c.get("share_of_recipient_gain")
-        lines.append(_field(_("resources"), _("{resources} (value {value})").format(
-            resources=res, value=f"{c['value']:.4g}")))
-        lines.append(_field(_("gain"), f"{c['gain']:.4g}{' ' + gain_unit if gain_unit else ''}"
-                     + (_(", {pct} of {recipient}'s gain from the plan").format(
-                         pct=f"{100 * share:.3g}%", recipient=e.recipient_name)
-                        if share is not None else "")
-                     + _("; its outcome rises by {pct} of its target").format(
-                         pct=f"{100 * c['u_added']:.3g}%")))
-        if c["gain"] > 0:
-            lines.append(_field(_("capacity"), _(
-                "{capacity} ({pct} of the gain stays as lasting capacity)").format(
-                capacity=f"{c['capacity']:.4g}", pct=f"{100 * c['capacity'] / c['gain']:.3g}%")))
-        lines.append(_field(_("setup"), f"{c['setup']:.4g}"))
-        sup = [_("{pct} of its {resource}").format(pct=f"{100 * v:.3g}%", resource=k)
-               for k, v in c["share_of_partner_supply"].items() if v]
-        if sup:
-            lines.append(_field(_("partner"), _("{partner} gives here {what}").format(
-                partner=e.partner_name, what=listing(sup))))
+    lines += _contribution_lines(e, gain_unit)
     if e.rounds:
         from optimizer.roadmap import round_sentence
 
@@ -362,35 +340,74 @@ def render_explanation(e) -> str:
     else:
         lines.append("  " + _("nothing around this pair is at its bound"))
     if e.alternatives:
-        lines += ["", paint(_("What the alternatives would cost"), bold=True)
-                  + _(" (each a re-solve of the plan's own problem)")]
-        rows = []
-        no_plan = _("no plan")
-        for a in e.alternatives:
-            if a.status == "infeasible":
-                rows.append([a.said(), no_plan, "-", "-"])
-            elif a.loss is None:
-                rows.append([a.said(), a.status, "-", "-"])
-            else:
-                rows.append([a.said(), a.words("objective", -a.loss, True),
-                             a.words("efficiency", a.d_efficiency, True),
-                             a.words("equity", a.d_equity, True)])
-        lines.append(_indent(render_table(
-            rows, [_("alternative"), _("objective"), _("efficiency"), _("equity")],
-            right={1, 2, 3},
-            styles={1: lambda v: {"fg": "red"} if v.startswith("-") or v == no_plan else None})))
-        for a in e.alternatives:
-            if a.changes:
-                lines.append("  " + _("{alternative}, the pairings that change:").format(
-                    alternative=a.said()))
-                lines += [f"    {ch}" for ch in a.changes]
-        if gain_unit:
-            lines.append("  " + _("(efficiency in {unit}; the objective is the method's "
-                                  "score)").format(unit=gain_unit))
+        lines += _alternative_lines(e, gain_unit)
     elif e.candidate and e.chosen and len(e.eligible) == 1 and e.fixed:
         lines += ["", "  " + _("No alternative: the pairing is fixed and has one eligible "
                                "type.")]
     return "\n".join(lines)
+
+
+def _contribution_lines(e, gain_unit: str) -> list[str]:
+    """What the pairing contributes (explain's terminal text)."""
+    from optimizer.i18n import _, listing
+
+    c = e.contribution
+    if not c:
+        return []
+    lines = ["", paint(_("What the pairing contributes"), bold=True)]
+    res = listing(f"{k} {v:.4g}" for k, v in c["resources"].items() if v > 0)
+    share = c.get("share_of_recipient_gain")
+    lines.append(_field(_("resources"), _("{resources} (value {value})").format(
+        resources=res, value=f"{c['value']:.4g}")))
+    lines.append(_field(_("gain"), f"{c['gain']:.4g}{' ' + gain_unit if gain_unit else ''}"
+                 + (_(", {pct} of {recipient}'s gain from the plan").format(
+                     pct=f"{100 * share:.3g}%", recipient=e.recipient_name)
+                    if share is not None else "")
+                 + _("; its outcome rises by {pct} of its target").format(
+                     pct=f"{100 * c['u_added']:.3g}%")))
+    if c["gain"] > 0:
+        lines.append(_field(_("capacity"), _(
+            "{capacity} ({pct} of the gain stays as lasting capacity)").format(
+            capacity=f"{c['capacity']:.4g}", pct=f"{100 * c['capacity'] / c['gain']:.3g}%")))
+    lines.append(_field(_("setup"), f"{c['setup']:.4g}"))
+    sup = [_("{pct} of its {resource}").format(pct=f"{100 * v:.3g}%", resource=k)
+           for k, v in c["share_of_partner_supply"].items() if v]
+    if sup:
+        lines.append(_field(_("partner"), _("{partner} gives here {what}").format(
+            partner=e.partner_name, what=listing(sup))))
+    return lines
+
+
+def _alternative_lines(e, gain_unit: str) -> list[str]:
+    """What the alternatives would cost (explain's terminal text)."""
+    from optimizer.i18n import _
+
+    lines = ["", paint(_("What the alternatives would cost"), bold=True)
+             + _(" (each a re-solve of the plan's own problem)")]
+    rows = []
+    no_plan = _("no plan")
+    for a in e.alternatives:
+        if a.status == "infeasible":
+            rows.append([a.said(), no_plan, "-", "-"])
+        elif a.loss is None:
+            rows.append([a.said(), a.status, "-", "-"])
+        else:
+            rows.append([a.said(), a.words("objective", -a.loss, True),
+                         a.words("efficiency", a.d_efficiency, True),
+                         a.words("equity", a.d_equity, True)])
+    lines.append(_indent(render_table(
+        rows, [_("alternative"), _("objective"), _("efficiency"), _("equity")],
+        right={1, 2, 3},
+        styles={1: lambda v: {"fg": "red"} if v.startswith("-") or v == no_plan else None})))
+    for a in e.alternatives:
+        if a.changes:
+            lines.append("  " + _("{alternative}, the pairings that change:").format(
+                alternative=a.said()))
+            lines += [f"    {ch}" for ch in a.changes]
+    if gain_unit:
+        lines.append("  " + _("(efficiency in {unit}; the objective is the method's "
+                              "score)").format(unit=gain_unit))
+    return lines
 
 
 def _field(label: str, value: str) -> str:
