@@ -117,3 +117,25 @@ def test_explain_speaks_the_language_asked_for(lang):
     (pair,) = js["pairs"]
     assert pair["chosen"] == "platform"
     assert {a["label"] for a in pair["alternatives"]} <= {"as project", "without this pairing"}
+
+
+def test_the_diagnosis_speaks_the_language_asked_for(tmp_path, lang):
+    import shutil
+
+    from optimizer.cli import main
+
+    inst = tmp_path / "alpha1"
+    shutil.copytree(DEMO, inst)
+    toml = inst / "instance.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("alpha = 0.3", "alpha = 1.0"),
+                    encoding="utf-8")
+    res = CliRunner().invoke(main, ["diagnose", str(inst), "--lang", lang])
+    assert res.exit_code == 3, res.output
+    with use_language(lang):
+        for words in (_("These rules cannot all hold together:"), _("For the whole instance:"),
+                      _("lower {path} from {current} to {value} (the largest value that leaves "
+                        "a plan)").format(path="balance.alpha", current="1", value="0.8421")):
+            assert words in res.output, words
+    assert "[access_floor[X,funds]]" in res.output  # the model's names stay as they are
+    if lang == "zh":
+        assert "获取下限" in res.output and "These rules" not in res.output

@@ -17,7 +17,7 @@ def _recipient_names(s: Sets, ents: np.ndarray):
 
 class Coverage(Rule):
     name = "coverage"
-    short = "coverage (min_partners)"
+    short = N_("coverage (min_partners)")
     label = "{A} coverage (fewest partners)"
     statement = "coverage (opportunity): every recipient gets at least min_partners partners"
     group = "opportunity"
@@ -41,8 +41,11 @@ class Coverage(Rule):
     def sentence(self, w, e, side):
         r = e["r"]
         v = w.a["min_partners_r"][r]
-        return (self.name, f"{w.rname[r]} must get at least {num(v)} {plural(v, 'partner')} "
-                f"(coverage: min_partners)", v, False)
+        return (self.name, ngettext(
+            "{recipient} must get at least {n} partner (coverage: min_partners)",
+            "{recipient} must get at least {n} partners (coverage: min_partners)",
+            int(v) if float(v).is_integer() else 2).format(recipient=w.rname[r], n=num(v)),
+            v, False)
 
     def fix_parts(self, w, bent):
         return [f"{w.rname[e['r']]}'s min_partners from {num(w.a['min_partners_r'][e['r']])} "
@@ -97,7 +100,7 @@ class Coverage(Rule):
 
 class AccessFloor(Rule):
     name = "access_floor"
-    short = "access floor (alpha)"
+    short = N_("access floor (alpha)")
     label = "{A} {b} access floor"
     statement = ("access floor (opportunity): every recipient gets at least alpha times its "
                  "need of each resource")
@@ -130,8 +133,10 @@ class AccessFloor(Rule):
     def sentence(self, w, e, side):
         r, k = e["r"], e["k"]
         v = w.alpha * w.a["need"][r, k]
-        return (self.name, f"{w.rname[r]} must receive at least {num(v)} of {w.K[k]}{w.unit(k)} "
-                f"(access floor: alpha {num(w.alpha)} x need {num(w.a['need'][r, k])})", v, False)
+        return (self.name, _("{recipient} must receive at least {amount} of {resource}{unit} "
+                             "(access floor: alpha {alpha} x need {need})").format(
+            recipient=w.rname[r], amount=num(v), resource=w.K[k], unit=w.unit(k),
+            alpha=num(w.alpha), need=num(w.a["need"][r, k])), v, False)
 
     def fix_parts(self, w, bent):
         out = []
@@ -191,7 +196,7 @@ class AccessFloor(Rule):
 
 class Capacity(Rule):
     name = "capacity"
-    short = "capacity balance (gamma)"
+    short = N_("capacity balance (gamma)")
     label = "{A} lasting capacity"
     statement = "capacity balance: lasting capacity is at least gamma times the gain"
     group = "capacity"
@@ -215,8 +220,9 @@ class Capacity(Rule):
         return ents, [""] * len(ents), q.C[ents], q.p["gamma"] * q.G[ents]
 
     def sentence(self, w, e, side):
-        return (self.name, f"at least {num(w.gamma)} of {w.rname[e['r']]}'s gain must become "
-                f"lasting capacity (capacity balance: gamma)", w.gamma, False)
+        return (self.name, _("at least {gamma} of {recipient}'s gain must become lasting "
+                             "capacity (capacity balance: gamma)").format(
+            gamma=num(w.gamma), recipient=w.rname[e["r"]]), w.gamma, False)
 
     def fix_parts(self, w, bent):
         return [f"the lasting capacity {w.rname[e['r']]} must build by {num(v)} (outcome units)"
@@ -257,7 +263,7 @@ class Capacity(Rule):
 
 class OutcomeFloor(Rule):
     name = "outcome_floor"
-    short = "outcome floor (theta)"
+    short = N_("outcome floor (theta)")
     label = "{A} outcome floor"
     cumulative = True
     statement = "outcome floor: every normalised outcome u is at least theta"
@@ -284,9 +290,11 @@ class OutcomeFloor(Rule):
     def sentence(self, w, e, side):
         r = e["r"]
         tgt = w.a["target"][r]
-        return (self.name, f"{w.rname[r]}'s outcome must reach {num(w.theta)} of its target, "
-                f"{num(w.theta * tgt)} per person, from a baseline of {num(w.a['y0'][r])} "
-                f"(outcome floor: theta)", w.theta, False)
+        return (self.name, _("{recipient}'s outcome must reach {theta} of its target, {level} "
+                             "per person, from a baseline of {baseline} (outcome floor: "
+                             "theta)").format(
+            recipient=w.rname[r], theta=num(w.theta), level=num(w.theta * tgt),
+            baseline=num(w.a["y0"][r])), w.theta, False)
 
     def fix_parts(self, w, bent):
         return [f"{w.rname[e['r']]}'s outcome floor by {num(v)} (from {num(w.theta)} to "
@@ -329,7 +337,7 @@ class OutcomeFloor(Rule):
 
 class OutcomeSpread(Rule):
     name = "outcome_spread"
-    short = "outcome spread (rho)"
+    short = N_("outcome spread (rho)")
     label = "{A} outcome spread"
     cumulative = True
     statement = "outcome spread: every u is at least rho times the mean u"
@@ -361,8 +369,9 @@ class OutcomeSpread(Rule):
         return ents, [""] * len(ents), q.u[ents], q.p["rho"] * np.full(len(ents), q.u.mean())
 
     def sentence(self, w, e, side):
-        return (self.name, f"{w.rname[e['r']]}'s normalised outcome must be at least "
-                f"{num(w.rho)} times the mean (outcome spread: rho)", w.rho, False)
+        return (self.name, _("{recipient}'s normalised outcome must be at least {rho} times "
+                             "the mean (outcome spread: rho)").format(
+            recipient=w.rname[e["r"]], rho=num(w.rho)), w.rho, False)
 
     def fix_parts(self, w, bent):
         return [f"{w.rname[e['r']]}'s outcome spread by {num(v)} (normalised outcome)"

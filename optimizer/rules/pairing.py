@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ..i18n import N_, _
 from .base import INF, Rows, Rule, Sets, join_words, num, plural, select
 
 
@@ -50,7 +51,8 @@ class _ResourceLimit(Rule):
 
     def sentence(self, w, e, side):
         f = self._fill(w, e)
-        return self.name, self.says.format(**{**f, "amount": num(f["amount"])}), f["amount"], False
+        return (self.name, _(self.says).format(**{**f, "amount": num(f["amount"])}), f["amount"],
+                False)
 
     def fix_parts(self, w, bent):
         return [self.fix_words.format(**self._fill(w, e, by=num(v), to=num(
@@ -63,23 +65,23 @@ class _ResourceLimit(Rule):
 
 class Supply(_ResourceLimit):
     name = "supply"
-    short = "supply"
+    short = N_("supply")
     label = "{A} {b} supply"
     statement = "supply: a partner sends at most its supply of each resource"
     fix_many = "the supplies above"
-    says = "{region} can send at most {amount} of {resource}{unit} in all (its supply)"
+    says = N_("{region} can send at most {amount} of {resource}{unit} in all (its supply)")
     fix_words = "{region}'s supply of {resource} by {by} (to {to})"
     change_noun = "{name}'s {resource} supply"
 
 
 class Absorb(_ResourceLimit):
     name = "absorb"
-    short = "absorptive capacity"
+    short = N_("absorptive capacity")
     label = "{A} {b} absorptive capacity"
     statement = "absorptive capacity: a recipient uses at most its absorptive capacity"
     who = "r"
     fix_many = "the absorptive capacities above"
-    says = "{region} can use at most {amount} of {resource} (its absorptive capacity)"
+    says = N_("{region} can use at most {amount} of {resource} (its absorptive capacity)")
     fix_words = "{region}'s absorptive capacity for {resource} by {by} (to {to})"
     change_noun = "{name}'s capacity to absorb {resource}"
 
@@ -94,7 +96,7 @@ class Link(Rule):
     planner bends the capacity of the pairing, :class:`PairCap`, not the link)."""
 
     name = "link"
-    short = "flows need a pairing"
+    short = N_("flows need a pairing")
     reported = False
     implied_when_held = True  # by supply and absorb: x <= min(supply, absorb) once z = 1
 
@@ -109,8 +111,8 @@ class Link(Rule):
         return _x_entity(am, ent)
 
     def sentence(self, w, e, side):
-        return (self.name, f"{w.dname[e['d']]} sends {w.K[e['k']]} to {w.rname[e['r']]} only in "
-                f"a pairing", None, True)
+        return (self.name, _("{partner} sends {resource} to {recipient} only in a pairing").format(
+            partner=w.dname[e["d"]], resource=w.K[e["k"]], recipient=w.rname[e["r"]]), None, True)
 
 
 class PairCap(Rule):
@@ -118,7 +120,7 @@ class PairCap(Rule):
     block of rows (the bound of the x columns); the diagnosis may bend it."""
 
     name = "pair_cap"
-    short = "capacity of one pairing"
+    short = N_("capacity of one pairing")
     side = "hi"
     reported = False
 
@@ -129,9 +131,11 @@ class PairCap(Rule):
         a = w.a
         d, r, k = e["d"], e["r"], e["k"]
         v = min(a["supply"][d, k], a["absorb"][r, k])
-        return (self.name, f"{w.dname[d]} can send {w.rname[r]} at most {num(v)} of {w.K[k]} "
-                f"(the smaller of its supply, {num(a['supply'][d, k])}, and what {w.rname[r]} "
-                f"can use, {num(a['absorb'][r, k])})", v, False)
+        return (self.name, _("{partner} can send {recipient} at most {amount} of {resource} (the "
+                             "smaller of its supply, {supply}, and what {recipient} can use, "
+                             "{absorb})").format(
+            partner=w.dname[d], recipient=w.rname[r], amount=num(v), resource=w.K[k],
+            supply=num(a["supply"][d, k]), absorb=num(a["absorb"][r, k])), v, False)
 
     def pairing_sentence(self, w, d: int, r: int, per_k: dict) -> str:
         """One sentence for the capacity of a pairing's flows, every resource at once."""
@@ -145,7 +149,7 @@ class OneType(Rule):
     pairing (:class:`Fixed`), which the diagnosis may bend."""
 
     name = "one_type"
-    short = "one type per pairing"
+    short = N_("one type per pairing")
     side = "lo"
     reported = False
 
@@ -162,15 +166,15 @@ class OneType(Rule):
     def sentence(self, w, e, side):
         if side == "lo":
             return FIXED.sentence(w, e, side)
-        return (self.name, f"{w.dname[e['d']]} and {w.rname[e['r']]} pair at most once", 1.0,
-                True)
+        return (self.name, _("{partner} and {recipient} pair at most once").format(
+            partner=w.dname[e["d"]], recipient=w.rname[e["r"]]), 1.0, True)
 
 
 class Fixed(Rule):
     """A fixed pairing (pairs.csv ``fixed``): the lower side of the one-type row."""
 
     name = "fixed"
-    short = "fixed pairing"
+    short = N_("fixed pairing")
     side = "lo"
     reported = False
     fix_verb = "unfix"
@@ -220,7 +224,7 @@ class Scale(Rule):
     pair_floor x the recipient's total need in value) (MODEL.md 1.1)."""
 
     name = "scale"
-    short = "minimum scale"
+    short = N_("minimum scale")
     label = "{A} - {B} {c} smallest scale"
     per_pairing = True
     statement = ("scale: a pairing carries resources worth at least its type's min_scale and "
@@ -325,7 +329,7 @@ class _Span(Rule):
 
 class SpanPartner(_Span):
     name = "span_partner"
-    short = "partner span (max_partners)"
+    short = N_("partner span (max_partners)")
     label = "{A} most recipients"
     statement = "partner span: a partner pairs with at most max_partners recipients"
 
@@ -335,7 +339,7 @@ class SpanPartner(_Span):
 
 class SpanRecipient(_Span):
     name = "span_recipient"
-    short = "recipient span (max_partners)"
+    short = N_("recipient span (max_partners)")
     label = "{A} most partners"
     statement = "recipient span: a recipient gets at most max_partners partners"
     who = "r"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from .. import rounds as rounds_
 from .base import INF, Rows, Rule, Sets, num
 
@@ -25,7 +26,7 @@ def _z_entity(am, ent: int) -> dict:
 
 class TrustGate(Rule):
     name = "trust_gate"
-    short = "trust gate (trust_min)"
+    short = N_("trust gate (trust_min)")
     label = "{A} - {B} {c} trust gate"
     statement = ("trust gate: a pair takes a type only when the trust capital earned in "
                  "earlier rounds reaches the type's trust_min")
@@ -96,7 +97,7 @@ class Switching(Rule):
     switch_cost (w is in the efficiency objective)."""
 
     name = "switching"
-    short = "dropped pairing"
+    short = N_("dropped pairing")
     label = "{A} - {B} dropped"
     statement = "switching: a pairing held in one round and dropped in the next costs switch_cost"
     reported = False

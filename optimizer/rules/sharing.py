@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from .base import INF, Rows, Rule, Sets, join_words, num
 
 
@@ -36,7 +37,7 @@ class ShareLevel(Rule):
     """sum_l w[p,l] = sum_{t in sharing types} z[p,t]: a held sharing pairing has one level."""
 
     name = "share_level"
-    short = "one income share per pairing"
+    short = N_("one income share per pairing")
     label = "{A} - {B} one share level"
     statement = "income sharing: a pairing of a sharing type takes exactly one share level"
     reported = False
@@ -55,7 +56,7 @@ class ShareSplit(Rule):
     """sum_l v[p,l] = sum_{k, t in sharing types} a[p,k,t] x[p,k,t]: the gain split by level."""
 
     name = "share_split"
-    short = "gain split by share level"
+    short = N_("gain split by share level")
     label = "{A} - {B} gain by share level"
     statement = "income sharing: a sharing pairing's gain is credited at its share level"
     reported = False
@@ -73,7 +74,7 @@ class ShareCap(Rule):
     """v[p,l] <= Gmax[p] w[p,l]: only the chosen level carries the gain."""
 
     name = "share_cap"
-    short = "gain only at the chosen share"
+    short = N_("gain only at the chosen share")
     reported = False
 
     def build(self, s: Sets) -> Rows | None:
@@ -99,7 +100,7 @@ class Participation(Rule):
     x[d,r,k,t]: a partner takes part when its return covers what it requires."""
 
     name = "participation"
-    short = "participation (return_min)"
+    short = N_("participation (return_min)")
     label = "{A} participation (return)"
     statement = ("participation: a partner's credited income share and spillover cover the "
                  "return it requires on the resources it sends (return_min)")
