@@ -65,9 +65,7 @@ def check_language(lang: str | None) -> str:
         return "zh"
     if norm.startswith("en"):
         return "en"
-    from optimizer.errors import InputError
-
-    raise InputError(_("the language '{lang}' is not available; the languages are {langs}")
+    raise _errors.InputError(_("the language '{lang}' is not available; the languages are {langs}")
                      .format(lang=lang, langs=", ".join(LANGUAGES)))
 
 
@@ -123,6 +121,17 @@ LIST_SEPARATOR = {"en": ", ", "zh": "、"}
 def listing(items) -> str:
     """Items in a sentence, separated the language's way (``a, b`` / ``a、b``)."""
     return LIST_SEPARATOR[get_language()].join(str(i) for i in items)
+
+
+def _describe_words(message: str) -> str:
+    return _(message)
+
+
+from . import errors as _errors  # noqa: E402 - after _ is defined
+
+_errors.translate = _describe_words
+# the words InputError.describe frames a place with, marked for the catalog:
+N_("column '{column}'"), N_(", "), N_(": ")
 
 
 def html_lang(lang: str | None = None) -> str:

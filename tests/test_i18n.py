@@ -180,3 +180,15 @@ def test_every_command_takes_lang():
     for name, cmd in main.commands.items():
         assert any(p.name == "lang" for p in cmd.params), name
     assert any(p.name == "lang" for p in main.params)
+
+
+def test_no_translation_hides_inside_an_f_string():
+    """babel's extractor does not look inside f-strings: ``f"{_('x')}"`` would be shown
+    untranslated and escape the completeness test above."""
+    import re
+
+    pattern = re.compile(r"""\bf(["'])[^"']*\{[^}]*\b(_|N_|ngettext)\(""")
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "optimizer").rglob("*.py")
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert not found, found

@@ -139,3 +139,29 @@ def test_the_diagnosis_speaks_the_language_asked_for(tmp_path, lang):
     assert "[access_floor[X,funds]]" in res.output  # the model's names stay as they are
     if lang == "zh":
         assert "获取下限" in res.output and "These rules" not in res.output
+
+
+def test_validation_messages_name_file_row_and_column_in_the_language(tmp_path, lang):
+    import shutil
+
+    from optimizer.cli import main
+
+    inst = tmp_path / "bad"
+    shutil.copytree(DEMO, inst)
+    rec = inst / "recipients.csv"
+    lines = rec.read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[2] = "-5"  # Lake County's population
+    lines[2] = ",".join(cells)
+    rec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", str(inst), "--lang", lang])
+    assert res.exit_code == 2
+    out = res.output.strip()
+    assert out.count("\n") == 0 and "recipients.csv" in out and "population" in out
+    if lang == "zh":
+        assert out.startswith("错误：") and "第 3 行（id Y）" in out and "列“population”" in out
+        assert "超出范围" in out
+    else:
+        assert out == ("error: recipients.csv, line 3 (id Y), column 'population': -5 is out of "
+                       "range: it must be at least 1e-6 (a smaller value is almost surely a "
+                       "unit mistake)")

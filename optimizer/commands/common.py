@@ -69,7 +69,7 @@ def handle_errors(fn):
             with _sigterm_as_interrupt():
                 return fn(*args, **kwargs)
         except RegcollabError as exc:
-            click.echo(f"{paint(_('error:'), sys.stderr, fg='red', bold=True)} {exc}", err=True)
+            click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True) + f" {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
             what = _("terminated") if isinstance(exc, Terminated) else _("interrupted")
@@ -102,8 +102,8 @@ class OptionError(click.ClickException):
     def show(self, file=None):
         from optimizer.i18n import _
 
-        click.echo(f"{paint(_('error:'), sys.stderr, fg='red', bold=True)} "
-                   f"{self.format_message()}", err=True)
+        click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True)
+                   + f" {self.format_message()}", err=True)
 
 
 def _set_language(ctx, param, value):
@@ -168,7 +168,7 @@ def note(text: str) -> None:
     """A one-line note on standard error (not an error: the run goes on)."""
     from optimizer.i18n import _
 
-    click.echo(f"{paint(_('note:'), sys.stderr, fg='cyan')} {text}", err=True)
+    click.echo(paint(_("note:"), sys.stderr, fg="cyan") + f" {text}", err=True)
 
 
 def number_rule(lo=None, hi=None, lo_open=False, hi_open=False, rule=None, cap_at_cores=False):
