@@ -165,3 +165,49 @@ def test_validation_messages_name_file_row_and_column_in_the_language(tmp_path, 
         assert out == ("error: recipients.csv, line 3 (id Y), column 'population': -5 is out of "
                        "range: it must be at least 1e-6 (a smaller value is almost surely a "
                        "unit mistake)")
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """report.html of the demo in two rounds, in each language (in-process: a glyph a chart
+    font lacks would be a matplotlib warning, and warnings are errors in this suite)."""
+    from optimizer.cli import main
+
+    out = {}
+    for lang in ("en", "zh"):
+        folder = tmp_path_factory.mktemp(f"report-{lang}") / "res"
+        res = CliRunner().invoke(main, ["solve", str(DEMO), "--rounds", "2", "--out",
+                                        str(folder), "--quiet", "--lang", lang])
+        assert res.exit_code == 0, res.output
+        out[lang] = (folder / "report.html").read_text(encoding="utf-8")
+    return out
+
+
+def _headings(html: str) -> list[str]:
+    return re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html)
+
+
+def test_the_report_declares_and_speaks_its_language(reports, lang):
+    html = reports[lang]
+    assert f'<html lang="{ {"en": "en", "zh": "zh-CN"}[lang] }">' in html
+    heads = _headings(html)
+    assert len(heads) > 8
+    nav = re.search(r"<nav>(.*?)</nav>", html).group(1)
+    if lang == "zh":
+        assert all(CJK.search(h) for h in heads), [h for h in heads if not CJK.search(h)]
+        assert all(CJK.search(a) for a in re.findall(r">([^<]+)</a>", nav))
+        assert "推荐的结对及其协作类型" in heads
+        assert "平台型" in html and "制度型" in html  # the types' badges
+        for english in ("Recommended pairings", "proven optimal", "Made by regcollab",
+                        "why this type", "shadow price"):
+            assert english not in html, english
+    else:
+        assert not CJK.search(" ".join(heads) + nav)
+
+
+def test_the_reports_differ_only_in_words(reports):
+    """Both languages draw the same charts (as many) and tables (as many rows)."""
+    en, zh = reports["en"], reports["zh"]
+    assert en.count("data:image/png;base64,") == zh.count("data:image/png;base64,") >= 4
+    assert en.count("<tr") == zh.count("<tr")
+    assert [a for a in re.findall(r'id="([a-z]+)"', en)] == re.findall(r'id="([a-z]+)"', zh)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..i18n import _
 from .charts import _png, _rc, chart_label
 from .measures import num
 from .results import Results
@@ -114,15 +115,15 @@ def fig_sharing(res: Results) -> str | None:
     with _rc():
         fig = Figure(figsize=(8, min(12, max(2.2, 0.5 * n + 1.0))))
         ax = fig.subplots()
-        ax.barh(y + 0.2, p["required"], height=0.38, color=REQUIRED, label="return required")
-        ax.barh(y - 0.2, p["credited"], height=0.38, color=CREDITED, label="credited share")
+        ax.barh(y + 0.2, p["required"], height=0.38, color=REQUIRED, label=_("return required"))
+        ax.barh(y - 0.2, p["credited"], height=0.38, color=CREDITED, label=_("credited share"))
         ax.barh(y - 0.2, p["spillover"], left=p["credited"], height=0.38, color=SPILL,
-                label="spillover")
+                label=_("spillover"))
         ax.set_yticks(y, [chart_label(v, i) for v, i in zip(p["name"], p["partner"])])
         ax.invert_yaxis()
         unit = (res.summary.get("units") or {}).get("gain") or "gain units"
-        ax.set_xlabel(f"return over the plan period ({unit})")
-        ax.set_title("Each partner's return against what it requires")
+        ax.set_xlabel(_("return over the plan period ({unit})").format(unit=unit))
+        ax.set_title(_("Each partner's return against what it requires"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         fig.tight_layout()
         return _png(fig)
@@ -147,18 +148,18 @@ def fig_clusters(res: Results) -> str | None:
         ax, ax2 = fig.subplots(1, 2, sharey=True)
         ax.barh(y, C["links"], color=colour, height=0.6)
         ax.scatter(C["min_links"], y, marker="|", s=400, color="#d62728", zorder=3,
-                   label="min_links")
+                   label=_("min_links"))
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
-        ax.set_xlabel("platform or institutional pairings among the members")
-        ax.set_title("Links (green: formed)")
+        ax.set_xlabel(_("platform or institutional pairings among the members"))
+        ax.set_title(_("Links (green: formed)"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(0, max(float(C["links"].max()), float(C["min_links"].max())) + 1)
 
-        ax2.barh(y + 0.2, C["synergy_gain"], height=0.38, color=colour, label="synergy gain")
-        ax2.barh(y - 0.2, C["setup"], height=0.38, color="#fdae6b", label="setup")
+        ax2.barh(y + 0.2, C["synergy_gain"], height=0.38, color=colour, label=_("synergy gain"))
+        ax2.barh(y - 0.2, C["setup"], height=0.38, color="#fdae6b", label=_("setup"))
         ax2.set_xlabel((res.summary.get("units") or {}).get("gain") or "gain units")
-        ax2.set_title("Synergy gain against setup")
+        ax2.set_title(_("Synergy gain against setup"))
         handles = [h for a_ in (ax, ax2) for h in a_.get_legend_handles_labels()[0]]
         fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=3,
                    fontsize=8, frameon=False)

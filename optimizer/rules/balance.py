@@ -19,7 +19,7 @@ class Coverage(Rule):
     name = "coverage"
     short = N_("coverage (min_partners)")
     label = "{A} coverage (fewest partners)"
-    statement = "coverage (opportunity): every recipient gets at least min_partners partners"
+    statement = N_("coverage (opportunity): every recipient gets at least min_partners partners")
     group = "opportunity"
     soft_ok = True
     side = "lo"
@@ -102,7 +102,7 @@ class AccessFloor(Rule):
     name = "access_floor"
     short = N_("access floor (alpha)")
     label = "{A} {b} access floor"
-    statement = ("access floor (opportunity): every recipient gets at least alpha times its "
+    statement = N_("access floor (opportunity): every recipient gets at least alpha times its "
                  "need of each resource")
     group = "opportunity"
     parameter = "balance.alpha"
@@ -198,7 +198,7 @@ class Capacity(Rule):
     name = "capacity"
     short = N_("capacity balance (gamma)")
     label = "{A} lasting capacity"
-    statement = "capacity balance: lasting capacity is at least gamma times the gain"
+    statement = N_("capacity balance: lasting capacity is at least gamma times the gain")
     group = "capacity"
     parameter = "balance.gamma"
     soft_ok = True
@@ -266,7 +266,7 @@ class OutcomeFloor(Rule):
     short = N_("outcome floor (theta)")
     label = "{A} outcome floor"
     cumulative = True
-    statement = "outcome floor: every normalised outcome u is at least theta"
+    statement = N_("outcome floor: every normalised outcome u is at least theta")
     group = "outcome"
     parameter = "balance.theta"
     soft_ok = True
@@ -340,7 +340,7 @@ class OutcomeSpread(Rule):
     short = N_("outcome spread (rho)")
     label = "{A} outcome spread"
     cumulative = True
-    statement = "outcome spread: every u is at least rho times the mean u"
+    statement = N_("outcome spread: every u is at least rho times the mean u")
     group = "outcome"
     parameter = "balance.rho"
     soft_ok = True

@@ -23,7 +23,7 @@ class ClusterLinks(Rule):
     name = "cluster_links"
     short = N_("links of a cluster (min_links)")
     label = "{a} links"
-    statement = ("clusters: a cluster is formed only with at least min_links platform or "
+    statement = N_("clusters: a cluster is formed only with at least min_links platform or "
                  "institutional pairings among its members")
     reported = False
     implied_when_held = True  # binaries only
@@ -88,7 +88,7 @@ class ClusterWaiver(Rule):
     name = "cluster_waiver"
     short = N_("platform by cluster only")
     label = "{A} - {B} platform by cluster"
-    statement = ("clusters: a pair with less mutual benefit than a platform needs may take the "
+    statement = N_("clusters: a pair with less mutual benefit than a platform needs may take the "
                  "platform type only inside a formed cluster")
     reported = False
     implied_when_held = True  # binaries only

@@ -67,7 +67,7 @@ class Supply(_ResourceLimit):
     name = "supply"
     short = N_("supply")
     label = "{A} {b} supply"
-    statement = "supply: a partner sends at most its supply of each resource"
+    statement = N_("supply: a partner sends at most its supply of each resource")
     fix_many = "the supplies above"
     says = N_("{region} can send at most {amount} of {resource}{unit} in all (its supply)")
     fix_words = "{region}'s supply of {resource} by {by} (to {to})"
@@ -78,7 +78,7 @@ class Absorb(_ResourceLimit):
     name = "absorb"
     short = N_("absorptive capacity")
     label = "{A} {b} absorptive capacity"
-    statement = "absorptive capacity: a recipient uses at most its absorptive capacity"
+    statement = N_("absorptive capacity: a recipient uses at most its absorptive capacity")
     who = "r"
     fix_many = "the absorptive capacities above"
     says = N_("{region} can use at most {amount} of {resource} (its absorptive capacity)")
@@ -227,7 +227,7 @@ class Scale(Rule):
     short = N_("minimum scale")
     label = "{A} - {B} {c} smallest scale"
     per_pairing = True
-    statement = ("scale: a pairing carries resources worth at least its type's min_scale and "
+    statement = N_("scale: a pairing carries resources worth at least its type's min_scale and "
                  "pair_floor times its recipient's total need")
     side = "lo"
     fix_verb = "lower"
@@ -331,7 +331,7 @@ class SpanPartner(_Span):
     name = "span_partner"
     short = N_("partner span (max_partners)")
     label = "{A} most recipients"
-    statement = "partner span: a partner pairs with at most max_partners recipients"
+    statement = N_("partner span: a partner pairs with at most max_partners recipients")
 
     says = "{region} may pair with at most {amount} {others} (max_partners)"
     others = "recipient"
@@ -341,7 +341,7 @@ class SpanRecipient(_Span):
     name = "span_recipient"
     short = N_("recipient span (max_partners)")
     label = "{A} most partners"
-    statement = "recipient span: a recipient gets at most max_partners partners"
+    statement = N_("recipient span: a recipient gets at most max_partners partners")
     who = "r"
 
     says = "{region} may get at most {amount} {others} (max_partners)"

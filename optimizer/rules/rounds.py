@@ -28,7 +28,7 @@ class TrustGate(Rule):
     name = "trust_gate"
     short = N_("trust gate (trust_min)")
     label = "{A} - {B} {c} trust gate"
-    statement = ("trust gate: a pair takes a type only when the trust capital earned in "
+    statement = N_("trust gate: a pair takes a type only when the trust capital earned in "
                  "earlier rounds reaches the type's trust_min")
     side = "lo"
     per_pairing = True
@@ -99,7 +99,7 @@ class Switching(Rule):
     name = "switching"
     short = N_("dropped pairing")
     label = "{A} - {B} dropped"
-    statement = "switching: a pairing held in one round and dropped in the next costs switch_cost"
+    statement = N_("switching: a pairing held in one round and dropped in the next costs switch_cost")
     reported = False
     implied_when_held = True  # w is set by the held pairings
     across_rounds = True

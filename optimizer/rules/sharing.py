@@ -39,7 +39,7 @@ class ShareLevel(Rule):
     name = "share_level"
     short = N_("one income share per pairing")
     label = "{A} - {B} one share level"
-    statement = "income sharing: a pairing of a sharing type takes exactly one share level"
+    statement = N_("income sharing: a pairing of a sharing type takes exactly one share level")
     reported = False
     implied_when_held = True  # binaries only
 
@@ -58,7 +58,7 @@ class ShareSplit(Rule):
     name = "share_split"
     short = N_("gain split by share level")
     label = "{A} - {B} gain by share level"
-    statement = "income sharing: a sharing pairing's gain is credited at its share level"
+    statement = N_("income sharing: a sharing pairing's gain is credited at its share level")
     reported = False
 
     def build(self, s: Sets) -> Rows | None:
@@ -102,7 +102,7 @@ class Participation(Rule):
     name = "participation"
     short = N_("participation (return_min)")
     label = "{A} participation (return)"
-    statement = ("participation: a partner's credited income share and spillover cover the "
+    statement = N_("participation: a partner's credited income share and spillover cover the "
                  "return it requires on the resources it sends (return_min)")
     group = "participation"
     parameter = "resources.*.return_min"
