@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import _
+from ..i18n import N_, _
+from ..typology import type_name, type_names
 from .charts import _png, _rc, chart_label
 from .measures import num
 from .results import Results
@@ -27,7 +28,7 @@ def _first(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _round_col(df: pd.DataFrame) -> list:
-    return [("round", "round", "n")] if "round" in df.columns else []
+    return [(N_("round"), "round", "n")] if "round" in df.columns else []
 
 
 def sharing(res: Results) -> dict | None:
@@ -35,15 +36,16 @@ def sharing(res: Results) -> dict | None:
     parts = res.partners
     if parts is None or not len(parts):
         return None
-    cols = [("partner", "name", "t"), *_round_col(parts), ("value sent", "sent_value", "n"),
-            ("return required", "required", "n"), ("credited share", "credited", "n"),
-            ("spillover", "spillover", "n"), ("return", "return", "n"),
-            ("slack", "slack", "n")]
+    cols = [(N_("partner"), "name", "t"), *_round_col(parts), (N_("value sent"), "sent_value", "n"),
+            (N_("return required"), "required", "n"), (N_("credited share"), "credited", "n"),
+            (N_("spillover"), "spillover", "n"), (N_("return"), "return", "n"),
+            (N_("slack"), "slack", "n")]
     P = res.pairings
     shared = P[P["share"].notna()] if len(P) and "share" in P.columns else P.iloc[0:0]
-    pcols = [("partner", "partner_name", "t"), ("recipient", "recipient_name", "t"),
-             ("type", "type", "t"), ("gain", "gain", "n"), ("share", "share", "n"),
-             ("credited to the partner", "credited", "n")]
+    pcols = [(N_("partner"), "partner_name", "t"), (N_("recipient"), "recipient_name", "t"),
+             (N_("type"), lambda r: type_name(r["type"]), "t"), (N_("gain"), "gain", "n"),
+             (N_("share"), "share", "n"),
+             (N_("credited to the partner"), "credited", "n")]
     s = res.summary.get("sharing") or {}
     binding = _first(parts)
     tight = [str(n) for n, sl, rq in zip(binding["name"], binding["slack"], binding["required"])
@@ -51,7 +53,7 @@ def sharing(res: Results) -> dict | None:
     return {"partners": table(parts, cols),
             "pairings": table(shared, pcols) if len(shared) else None,
             "levels": ", ".join(f"{v:g}" for v in s.get("levels", [])),
-            "types": " or ".join(s.get("types", [])), "spillover": s.get("spillover"),
+            "types": _(" or ").join(type_names(s.get("types", []))), "spillover": s.get("spillover"),
             "tight": tight}
 
 
@@ -60,12 +62,12 @@ def clusters(res: Results) -> dict | None:
     C = res.clusters
     if C is None or not len(C):
         return None
-    cols = [("cluster", "id", "t"), ("name", "name", "t"), *_round_col(C),
-            ("formed", lambda r: "yes" if _true(r["formed"]) else "no", "t"),
-            ("links", "links", "n"), ("min links", "min_links", "n"),
-            ("synergy", "synergy", "n"), ("synergy gain", "synergy_gain", "n"),
-            ("setup", "setup", "n"), ("net", "net", "n"),
-            ("partners", "member_partners", "t"), ("recipients", "member_recipients", "t")]
+    cols = [(N_("cluster"), "id", "t"), (N_("name"), "name", "t"), *_round_col(C),
+            (N_("formed"), lambda r: _("yes") if _true(r["formed"]) else _("no"), "t"),
+            (N_("links"), "links", "n"), (N_("min links"), "min_links", "n"),
+            (N_("synergy"), "synergy", "n"), (N_("synergy gain"), "synergy_gain", "n"),
+            (N_("setup"), "setup", "n"), (N_("net"), "net", "n"),
+            (N_("partners"), "member_partners", "t"), (N_("recipients"), "member_recipients", "t")]
     first = _first(C)
     return {"table": table(C, cols), "n": len(first),
             "formed": int(sum(_true(v) for v in first["formed"]))}
