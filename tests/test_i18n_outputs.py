@@ -211,3 +211,33 @@ def test_the_reports_differ_only_in_words(reports):
     assert en.count("data:image/png;base64,") == zh.count("data:image/png;base64,") >= 4
     assert en.count("<tr") == zh.count("<tr")
     assert [a for a in re.findall(r'id="([a-z]+)"', en)] == re.findall(r'id="([a-z]+)"', zh)
+
+
+def test_the_results_workbook_names_its_sheets_and_columns_in_the_language(tmp_path):
+    """zh: sheet names and headers in Chinese, the Solver reports' columns as Excel's Chinese
+    edition names them (docs/glossary.md); the cells hold the same values in both."""
+    import openpyxl
+
+    from optimizer.cli import main
+
+    books = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / lang
+        res = CliRunner().invoke(main, ["solve", str(DEMO), "--out", str(out), "--quiet",
+                                        "--no-why", "--lang", lang])
+        assert res.exit_code == 0, res.output
+        books[lang] = openpyxl.load_workbook(out / "results.xlsx")
+    en, zh = books["en"], books["zh"]
+    assert en.sheetnames[:3] == ["summary", "pairings", "allocations"]
+    assert "Sensitivity Report" in en.sheetnames and "Answer Report" in en.sheetnames
+    assert zh.sheetnames[:3] == ["摘要", "结对", "资源分配"]
+    assert "敏感性报告" in zh.sheetnames and "运算结果报告" in zh.sheetnames
+    heads = [r[:7] for r in zh["敏感性报告"].iter_rows(values_only=True) if r[0] == "单元格"]
+    assert heads == [("单元格", "名字", "终值", "递减成本", "目标式系数", "允许的增量", "允许的减量"),
+                     ("单元格", "名字", "终值", "阴影价格", "约束限制值", "允许的增量", "允许的减量")]
+    # the same cells below the headers: the values are the CSV files', not translated
+    e_rows = list(en["pairings"].iter_rows(values_only=True))
+    z_rows = list(zh["结对"].iter_rows(values_only=True))
+    assert len(e_rows) == len(z_rows) and z_rows[0][:3] == ("帮扶方", "帮扶方名称", "受援方")
+    col = e_rows[0].index("type")
+    assert [r[col] for r in e_rows[1:]] == [r[col] for r in z_rows[1:]]
