@@ -4,6 +4,7 @@ way docs/cli.md says, and one run's language never leaks into another's."""
 from __future__ import annotations
 
 import contextvars
+import re
 import gettext
 import io
 import threading
@@ -192,3 +193,25 @@ def test_no_translation_hides_inside_an_f_string():
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if pattern.search(line)]
     assert not found, found
+
+
+def test_help_of_every_command_is_in_the_language(monkeypatch):
+    """``--help`` in Chinese: each command's own text and each option's (the texts are
+    extracted by optimizer.commands.helptext, so the completeness test covers them), with
+    --lang before or after --help."""
+    from optimizer.cli import main
+
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    runner = CliRunner()
+    for name, cmd in main.commands.items():
+        with use_language("zh"):
+            expected = [" ".join(_(p.help).split())[:12] for p in cmd.params
+                        if getattr(p, "help", None)]
+        for args in ([name, "--help", "--lang", "zh"], ["--lang", "zh", name, "--help"]):
+            res = runner.invoke(main, args)
+            assert res.exit_code == 0, res.output
+            flat = "".join(res.output.split())
+            for words in expected:
+                assert "".join(words.split()) in flat, (name, words)
+        english = runner.invoke(main, [name, "--help"]).output
+        assert not re.search(r"[\u4e00-\u9fff]", english), name

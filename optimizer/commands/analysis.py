@@ -12,6 +12,7 @@ import pandas as pd
 from optimizer.limits import MAX_PARETO_POINTS, MAX_SCENARIOS, MAX_SEED
 
 from .common import (
+    Command,
     check_out_name,
     check_soft,
     fmt_num,
@@ -207,7 +208,7 @@ def check_vary(ctx, param, value):
 
 
 # ------------------------------------------------------------------------------------ pareto
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--points", type=int, default=11, show_default=True,
               callback=number_rule(2, MAX_PARETO_POINTS),
@@ -245,7 +246,7 @@ def pareto(instance, points, options, quiet, out, force, fmt):
 
 
 # ------------------------------------------------------------------------------------ sensitivity
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--objective", type=click.Choice(["plan", "efficiency", "equity"]),
               default="plan", show_default=True,
@@ -300,7 +301,7 @@ def sensitivity(instance, objective, all_rows, options, quiet, out, force, fmt):
 
 
 # ------------------------------------------------------------------------------------ sweep
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--param", "params", multiple=True, required=True, metavar="PATH",
               callback=check_param_paths,
@@ -348,7 +349,7 @@ def sweep(instance, params, values, options, quiet, workers, scheduler, out, for
 
 
 # ------------------------------------------------------------------------------------ robustness
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--samples", type=int, default=50, show_default=True,
               callback=number_rule(1, MAX_SCENARIOS),

@@ -126,14 +126,66 @@ def lang_option() -> click.Option:
                              "(default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh).")
 
 
+@contextlib.contextmanager
+def _help_in_language(commands):
+    """While ``--help`` is written: the help texts of ``commands`` (their own, and their
+    options') in the current language. The English texts are the msgids (extracted by
+    :func:`optimizer.commands.helptext.extract`); they are put back afterwards."""
+    from optimizer.i18n import _
+
+    saved = []
+    for cmd in commands:
+        for obj in (cmd, *cmd.params):
+            for attr in ("help", "short_help"):
+                text = getattr(obj, attr, None)
+                if isinstance(text, str) and text:
+                    saved.append((obj, attr, text))
+                    setattr(obj, attr, _(text))
+    try:
+        yield
+    finally:
+        for obj, attr, text in reversed(saved):
+            setattr(obj, attr, text)
+
+
+class Command(click.Command):
+    """A command whose ``--help`` is in the current language (``--lang``, the locale)."""
+
+    def get_help(self, ctx):
+        with _help_in_language([self]):
+            return super().get_help(ctx)
+
+
+def _lang_in(argv) -> str | None:
+    """The last valid ``--lang`` of a command line, read before click parses it: ``--help``
+    (processed as soon as click meets it) is then in that language wherever --lang stands."""
+    from optimizer.i18n import LANGUAGES
+
+    found, argv = None, [str(a) for a in argv]
+    for i, a in enumerate(argv):
+        if a == "--":
+            break
+        value = (argv[i + 1] if a == "--lang" and i + 1 < len(argv) else
+                 a.split("=", 1)[1] if a.startswith("--lang=") else None)
+        if value in LANGUAGES:
+            found = value
+    return found
+
+
 class Commands(click.Group):
     """The ``regcollab`` group: a bad option or argument of any command is reported in one
     line (click's usage block dropped; ``--help`` gives it), with exit status 2. Every
     command takes ``--lang`` (:func:`lang_option`), and so does the group."""
 
+    command_class = Command
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.params.append(lang_option())
+
+    def get_help(self, ctx):
+        with _help_in_language([self, *self.commands.values()]):
+            return super().get_help(ctx)
 
     def add_command(self, cmd, name=None):
         if not any(p.name == "lang" for p in cmd.params):
@@ -145,7 +197,9 @@ class Commands(click.Group):
         # CliRunner, a script) starts from its own again
         from optimizer import i18n
 
-        token = i18n._current.set(i18n._current.get())
+        argv = kwargs.get("args", args[0] if args else None)
+        token = i18n._current.set(_lang_in(sys.argv[1:] if argv is None else argv)
+                                  or i18n._current.get())
         try:
             return super().main(*args, **kwargs)
         finally:

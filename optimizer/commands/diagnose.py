@@ -15,6 +15,7 @@ import click
 from optimizer.methods import method_names
 
 from .common import (
+    Command,
     SOFT_RULES,
     THREADS,
     TIME_LIMIT_RULE,
@@ -31,7 +32,7 @@ SOLVE_BUDGET = 60.0  # seconds the short diagnosis after an infeasible solve may
 DIAGNOSE_BUDGET = 120.0  # default --time-limit of regcollab diagnose
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
               help="Diagnose with these balance rules soft, as 'regcollab solve --soft' would "

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .common import (
+    Command,
     EXIT,
     echo_notes,
     handle_errors,
@@ -94,7 +95,7 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
 
 
 # ------------------------------------------------------------------------------------ report
-@click.command()
+@click.command(cls=Command)
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True,
               help="Also rebuild results.xlsx (the tables as one workbook).")
@@ -133,7 +134,7 @@ def report(folder, xlsx, quiet):
 
 
 # ----------------------------------------------------------------------------------- convert
-@click.command()
+@click.command(cls=Command)
 @click.argument("source")
 @click.argument("target", type=click.Path())
 @click.option("--force", is_flag=True,
@@ -194,7 +195,7 @@ def convert(source, target, force, quiet):
 
 
 # ----------------------------------------------------------------------------------- explain
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--pair", "pairs", multiple=True, metavar="PARTNER:RECIPIENT",
               help="The pair to explain, by ids or names (e.g. GZ:QY or Guangzhou:Qingyuan); "
