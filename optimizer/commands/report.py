@@ -128,8 +128,10 @@ def report(folder, xlsx, quiet):
             written.append(write_results_workbook(folder).name)
         note_written(folder, written, "report")
     if not quiet:
-        click.echo(f"wrote {', '.join(written)} in {folder}/ (open {Path(folder) / REPORT_FILE} "
-                   f"in a browser)")
+        from optimizer.i18n import _
+
+        click.echo(_("wrote {files} in {folder}/ (open {report} in a browser)").format(
+            files=", ".join(written), folder=folder, report=Path(folder) / REPORT_FILE))
     echo_notes(notes)
 
 
@@ -183,15 +185,21 @@ def convert(source, target, force, quiet):
         raise InputError(f"'{source}' is neither an instance folder nor an .xlsx workbook")
     if quiet:
         return
+    from optimizer.i18n import _, listing, ngettext
+
     try:
         inst = load_instance(dst)
-        state = (f"a valid instance: {len(inst.partners)} partners, {len(inst.recipients)} "
-                 f"recipients, resources {', '.join(inst.resources)}")
+        n_d, n_r = len(inst.partners), len(inst.recipients)
+        state = _("a valid instance: {partners}, {recipients}, resources {resources}").format(
+            partners=ngettext("{n} partner", "{n} partners", n_d).format(n=n_d),
+            recipients=ngettext("{n} recipient", "{n} recipients", n_r).format(n=n_r),
+            resources=listing(inst.resources))
     except RegcollabError as exc:
-        state = f"it does not validate yet: {exc}"
-    click.echo(f"wrote {target}: {state}")
+        state = _("it does not validate yet: {error}").format(error=exc)
+    click.echo(_("wrote {target}: {state}").format(target=target, state=state))
     for name in skipped:
-        click.echo(f"note: {name} was not copied (its name cannot be a sheet name)", err=True)
+        click.echo(_("note: {name} was not copied (its name cannot be a sheet name)").format(
+            name=name), err=True)
 
 
 # ----------------------------------------------------------------------------------- explain

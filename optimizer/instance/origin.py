@@ -104,7 +104,8 @@ CHANGES = Origin(files={**FILES, "settings": None})
 def workbook_origin(label: str, headers: Mapping[str, int],
                     setting_rows: Mapping[str, str]) -> Origin:
     """The origin of an instance workbook ``label`` (its sheets, their rows)."""
-    return Origin(files={**{t: f"{label}, sheet {t}" for t in TABLES},
-                         "settings": f"{label}, sheet parameters"},
-                  refs={t: f"the {t} sheet" for t in TABLES}, row_word="row",
+    sheet, ref = _("{book}, sheet {sheet}"), _("the {sheet} sheet")
+    return Origin(files={**{t: sheet.format(book=label, sheet=t) for t in TABLES},
+                         "settings": sheet.format(book=label, sheet="parameters")},
+                  refs={t: ref.format(sheet=t) for t in TABLES}, row_word="row",
                   headers=dict(headers), setting_rows=dict(setting_rows))
