@@ -239,5 +239,8 @@ def test_the_results_workbook_names_its_sheets_and_columns_in_the_language(tmp_p
     e_rows = list(en["pairings"].iter_rows(values_only=True))
     z_rows = list(zh["结对"].iter_rows(values_only=True))
     assert len(e_rows) == len(z_rows) and z_rows[0][:3] == ("帮扶方", "帮扶方名称", "受援方")
+    import pandas as pd
+
+    assert list(e_rows[0]) == list(pd.read_csv(tmp_path / "en" / "pairings.csv").columns)
     col = e_rows[0].index("type")
     assert [r[col] for r in e_rows[1:]] == [r[col] for r in z_rows[1:]]

@@ -16,7 +16,7 @@ import pandas as pd
 from ..equity import equity_value
 from ..i18n import N_, _, use_language
 from ..typology import type_name
-from ..results import read_result_csv
+from ..results import column_words, read_result_csv
 from ..rules import BY_NAME
 from ..rules.base import BINDING
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
@@ -37,51 +37,6 @@ SHEET_WORDS = {"summary": N_("summary"), "pairings": N_("pairings"),
 """The sheets of results.xlsx by their CSV file's stem, as the planner's language names them
 (the CSV files keep their names)."""
 
-COLUMN_WORDS = {c: w for c, w in (
-    ("partner", N_("partner")), ("partner_name", N_("partner name")),
-    ("recipient", N_("recipient")), ("recipient_name", N_("recipient name")),
-    ("type", N_("type")), ("resource", N_("resource")), ("amount", N_("amount")),
-    ("value", N_("value")), ("gain", N_("gain")), ("capacity", N_("capacity")),
-    ("setup", N_("setup")), ("pot", N_("pot")), ("ben", N_("ben")), ("comp", N_("comp")),
-    ("fixed", N_("fixed")), ("eligible_types", N_("eligible types")), ("reason", N_("reason")),
-    ("alternatives", N_("alternatives")), ("name", N_("name")), ("id", N_("id")),
-    ("population", N_("population")), ("baseline", N_("baseline")),
-    ("outcome", N_("outcome")), ("target", N_("target")), ("u_before", N_("u before")),
-    ("u", N_("u after")), ("share_of_mean", N_("share of the mean")),
-    ("partners", N_("partners")), ("partner_ids", N_("partner ids")), ("rule", N_("rule")),
-    ("bound", N_("bound")), ("slack", N_("slack")), ("violation", N_("violation")),
-    ("soft", N_("soft")), ("penalty", N_("penalty")), ("round", N_("round")),
-    ("round_label", N_("round label")), ("trust", N_("trust")),
-    ("shadow_price", N_("shadow price")), ("final_value", N_("final value")),
-    ("rhs", N_("R.H. side")), ("allowable_increase", N_("allowable increase")),
-    ("allowable_decrease", N_("allowable decrease")), ("reduced_cost", N_("reduced cost")),
-    ("objective_coefficient", N_("objective coefficient")), ("meaning", N_("meaning")),
-    ("binding", N_("binding")), ("sent_value", N_("value sent")),
-    ("required", N_("return required")), ("credited", N_("credited share")),
-    ("spillover", N_("spillover")), ("return", N_("return")), ("formed", N_("formed")),
-    ("links", N_("links")), ("min_links", N_("min links")), ("synergy", N_("synergy")),
-    ("synergy_gain", N_("synergy gain")), ("net", N_("net")),
-    ("member_partners", N_("member partners")),
-    ("member_recipients", N_("member recipients")), ("share", N_("share")))}
-"""The columns of the result tables as a sheet's header names them (the CSV files keep
-theirs); a column not listed keeps its name."""
-
-COLUMN_PATTERNS = ((re.compile(r"^loss_if_(.+)$"), N_("loss if {type}")),
-                   (re.compile(r"^delta_E_if_(.+)$"), N_("efficiency change if {type}")),
-                   (re.compile(r"^delta_Q_if_(.+)$"), N_("equity change if {type}")),
-                   (re.compile(r"^received\.(.+)$"), N_("received {resource}")),
-                   (re.compile(r"^need\.(.+)$"), N_("need of {resource}")))
-
-
-def column_words(column: str) -> str:
-    """A result table's column as a sheet's header in the current language."""
-    if column in COLUMN_WORDS:
-        return _(COLUMN_WORDS[column])
-    for pattern, words in COLUMN_PATTERNS:
-        m = pattern.match(column)
-        if m:
-            return _(words).format(type=type_name(m.group(1)), resource=m.group(1))
-    return column
 
 
 def _result_cell(v):
