@@ -65,14 +65,16 @@ def fixes_for(s: AllocationSearch, members: list[Constraint], others: list[Const
         rs = sorted({w.row_entity(c.index)[1]["r"] for c in members
                      if c.kind == "row" and w.row_block[c.index] in ("coverage",)})
         if rs:
-            out.append(Fix("pairs", f"let more partners pair with {join_words([w.rname[r] for r in rs])}"
-                           f" (pairs.csv: allowed, with pot and ben reaching a type's "
-                           f"thresholds)"))
+            out.append(Fix("pairs", _("let more partners pair with {recipients} (pairs.csv: "
+                                      "allowed, with pot and ben reaching a type's "
+                                      "thresholds)").format(
+                recipients=join_words([w.rname[r] for r in rs]))))
     if kinds & {"access_floor"} and kinds <= {"access_floor", "supply"}:
         rs = sorted({w.row_entity(c.index)[1]["r"] for c in members
                      if c.kind == "row" and w.row_block[c.index] == "access_floor"})
-        out.append(Fix("pairs", f"let more partners with supply pair with "
-                       f"{join_words([w.rname[r] for r in rs])} (pairs.csv)"))
+        out.append(Fix("pairs", _("let more partners with supply pair with {recipients} "
+                                  "(pairs.csv)").format(
+            recipients=join_words([w.rname[r] for r in rs]))))
     return out, skipped
 
 
@@ -110,10 +112,12 @@ def _fix_words(s: AllocationSearch, kind: str, bend: list[Constraint], res: dict
     parts = rule.fix_parts(w, [(w.row_entity(c.index)[1], v) for c, v in bent])
     n_rows = sum(1 for c in bend if c.kind == "row")
     if n_rows > 1 and len(bent) < n_rows and rule.fix_many:
-        text = (f"{rule.fix_verb} {rule.fix_many} by {num(total)} in all, for example "
-                f"{join_words(parts, limit=6)}")
+        text = _("{verb} {many} by {total} in all, for example {parts}").format(
+            verb=_(rule.fix_verb), many=_(rule.fix_many), total=num(total),
+            parts=join_words(parts, limit=6))
     else:
-        text = f"{rule.fix_verb} " + join_words(parts, limit=6)
+        text = _("{verb} {parts}").format(verb=_(rule.fix_verb),
+                                          parts=join_words(parts, limit=6))
     if not proven:
         text += _(" (enough, perhaps more than needed: the time ran out)")
     if rule.soft_ok:

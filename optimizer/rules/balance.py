@@ -23,7 +23,7 @@ class Coverage(Rule):
     group = "opportunity"
     soft_ok = True
     side = "lo"
-    fix_verb, fix_many = "lower", "min_partners above"
+    fix_verb, fix_many = N_("lower"), N_("min_partners above")
 
     def build(self, s: Sets) -> Rows | None:
         minp = s.a["min_partners_r"]
@@ -108,7 +108,7 @@ class AccessFloor(Rule):
     parameter = "balance.alpha"
     soft_ok = True
     side = "lo"
-    fix_verb, fix_many = "lower", "the access floors above"
+    fix_verb, fix_many = N_("lower"), N_("the access floors above")
 
     def build(self, s: Sets) -> Rows:
         nK, R, K = s.nK, s.R, s.K
@@ -142,8 +142,9 @@ class AccessFloor(Rule):
         out = []
         for e, v in bent:
             floor = w.alpha * w.a["need"][e["r"], e["k"]]
-            out.append(f"{w.rname[e['r']]}'s access floor for {w.K[e['k']]} by {num(v)} (from "
-                       f"{num(floor)} to {num(floor - v)})")
+            out.append(_("{recipient}'s access floor for {resource} by {by} (from {old} to "
+                         "{new})").format(recipient=w.rname[e["r"]], resource=w.K[e["k"]],
+                                          by=num(v), old=num(floor), new=num(floor - v)))
         return out
 
     def change(self, name, who):
@@ -169,22 +170,26 @@ class AccessFloor(Rule):
         rs = [h.ri[m.entity["recipient"]] for m in floors]
         need = sum(m.bound for m in floors)
         ds = sorted({d for d in range(len(w.D)) for r in rs if w.reach[d, r, k]})
-        who = w.rname[rs[0]] if len(rs) == 1 else "them"
+        who = w.rname[rs[0]] if len(rs) == 1 else _("them")
         if not ds:
-            return (f"{w.rname[rs[0]]}'s access floor for {K[k]} needs {num(need)} units, but "
-                    f"no partner that may pair with {w.rname[rs[0]]} has any {K[k]}")
+            return _("{recipient}'s access floor for {resource} needs {need} units, but no "
+                     "partner that may pair with {recipient} has any {resource}").format(
+                recipient=w.rname[rs[0]], resource=K[k], need=num(need))
         sel = np.isin(h.am.x_r, rs) & (h.am.x_k == k)
         most = h.most(sel, np.ones(int(sel.sum())), "access_floor")
         if most is None or most >= need - 1e-9 * max(1.0, need):
             return ""
-        subject = (f"{w.rname[rs[0]]}'s access floor for {K[k]} needs {num(need)} units"
-                   if len(rs) == 1 else
-                   f"the access floors for {K[k]} of {join_words([w.rname[r] for r in rs])} "
-                   f"need {num(need)} units together")
+        subject = (_("{recipient}'s access floor for {resource} needs {need} units").format(
+            recipient=w.rname[rs[0]], resource=K[k], need=num(need)) if len(rs) == 1 else
+                   _("the access floors for {resource} of {recipients} need {need} units "
+                     "together").format(resource=K[k], need=num(need),
+                                        recipients=join_words([w.rname[r] for r in rs])))
         if "absorb" in h.kinds and len(rs) == 1 and a["absorb"][rs[0], k] < need:
-            return f"{subject}, but {who} can use at most {num(a['absorb'][rs[0], k])}"
-        return (f"{subject}, but the partners that may pair with {who} "
-                f"({join_words([w.dname[d] for d in ds])}) can send at most {num(most)}")
+            return _("{subject}, but {who} can use at most {most}").format(
+                subject=subject, who=who, most=num(a["absorb"][rs[0], k]))
+        return _("{subject}, but the partners that may pair with {who} ({partners}) can send "
+                 "at most {most}").format(subject=subject, who=who, most=num(most),
+                                          partners=join_words([w.dname[d] for d in ds]))
 
     def largest_setting(self, s, w):
         if not w.alpha > 0:
@@ -203,7 +208,7 @@ class Capacity(Rule):
     parameter = "balance.gamma"
     soft_ok = True
     side = "lo"
-    fix_verb = "lower"
+    fix_verb = N_("lower")
 
     def build(self, s: Sets) -> Rows | None:
         gamma = s.p["balance"]["gamma"]
@@ -271,7 +276,7 @@ class OutcomeFloor(Rule):
     parameter = "balance.theta"
     soft_ok = True
     side = "lo"
-    fix_verb, fix_many = "lower", "the outcome floors above"
+    fix_verb, fix_many = N_("lower"), N_("the outcome floors above")
 
     def build(self, s: Sets) -> Rows | None:
         theta = s.p["balance"]["theta"]
@@ -345,7 +350,7 @@ class OutcomeSpread(Rule):
     parameter = "balance.rho"
     soft_ok = True
     side = "lo"
-    fix_verb = "lower"
+    fix_verb = N_("lower")
 
     def build(self, s: Sets) -> Rows | None:
         rho = s.p["balance"]["rho"]

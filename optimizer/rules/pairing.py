@@ -24,7 +24,7 @@ class _ResourceLimit(Rule):
 
     who = "d"
     side = "hi"
-    fix_verb = "raise"
+    fix_verb = N_("raise")
 
     def build(self, s: Sets) -> Rows:
         nK, K = s.nK, s.K
@@ -55,7 +55,7 @@ class _ResourceLimit(Rule):
                 False)
 
     def fix_parts(self, w, bent):
-        return [self.fix_words.format(**self._fill(w, e, by=num(v), to=num(
+        return [_(self.fix_words).format(**self._fill(w, e, by=num(v), to=num(
             self._fill(w, e)["amount"] + v))) for e, v in bent]
 
     def change(self, name, who):
@@ -68,9 +68,9 @@ class Supply(_ResourceLimit):
     short = N_("supply")
     label = "{A} {b} supply"
     statement = N_("supply: a partner sends at most its supply of each resource")
-    fix_many = "the supplies above"
+    fix_many = N_("the supplies above")
     says = N_("{region} can send at most {amount} of {resource}{unit} in all (its supply)")
-    fix_words = "{region}'s supply of {resource} by {by} (to {to})"
+    fix_words = N_("{region}'s supply of {resource} by {by} (to {to})")
     change_noun = "{name}'s {resource} supply"
 
 
@@ -80,9 +80,9 @@ class Absorb(_ResourceLimit):
     label = "{A} {b} absorptive capacity"
     statement = N_("absorptive capacity: a recipient uses at most its absorptive capacity")
     who = "r"
-    fix_many = "the absorptive capacities above"
+    fix_many = N_("the absorptive capacities above")
     says = N_("{region} can use at most {amount} of {resource} (its absorptive capacity)")
-    fix_words = "{region}'s absorptive capacity for {resource} by {by} (to {to})"
+    fix_words = N_("{region}'s absorptive capacity for {resource} by {by} (to {to})")
     change_noun = "{name}'s capacity to absorb {resource}"
 
 
@@ -177,7 +177,7 @@ class Fixed(Rule):
     short = N_("fixed pairing")
     side = "lo"
     reported = False
-    fix_verb = "unfix"
+    fix_verb = N_("unfix")
 
     def sentence(self, w, e, side):
         return (self.name, f"the pairing {w.dname[e['d']]} - {w.rname[e['r']]} is fixed: it "
@@ -230,7 +230,7 @@ class Scale(Rule):
     statement = N_("scale: a pairing carries resources worth at least its type's min_scale and "
                  "pair_floor times its recipient's total need")
     side = "lo"
-    fix_verb = "lower"
+    fix_verb = N_("lower")
 
     def build(self, s: Sets) -> Rows | None:
         ms = s.a["scale_floor"][s.pair_r[s.z_pair], s.z_type]
@@ -289,7 +289,7 @@ class _Span(Rule):
 
     who = "d"
     side = "hi"
-    fix_verb, fix_many = "raise", "max_partners above"
+    fix_verb, fix_many = N_("raise"), N_("max_partners above")
 
     def _of(self, s_or_w):
         """(the spans, the region ids) on this rule's side."""

@@ -33,7 +33,7 @@ class TrustGate(Rule):
     side = "lo"
     per_pairing = True
     implied_when_held = True  # only binaries: a constant once the pairings are held
-    fix_verb = "lower"
+    fix_verb = N_("lower")
     across_rounds = True
 
     def build_rounds(self, ss: list[Sets]) -> Rows | None:

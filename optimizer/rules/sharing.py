@@ -108,8 +108,8 @@ class Participation(Rule):
     parameter = "resources.*.return_min"
     soft_ok = True
     side = "lo"
-    fix_verb = "lower"
-    fix_many = "the returns required above"
+    fix_verb = N_("lower")
+    fix_many = N_("the returns required above")
 
     def build(self, s: Sets) -> Rows | None:
         a, p = s.a, s.p
