@@ -64,6 +64,8 @@ class Alternative:
 
     def said(self) -> str:
         """The label in the current language (``label`` stays as it is in JSON)."""
+        if self.label in ALTERNATIVE_LABELS:  # a cluster's
+            return _(self.label)
         if self.kind == "forbid":
             return _("without this pairing")
         if self.kind == "type" and self.type is not None:
@@ -72,7 +74,7 @@ class Alternative:
             return _("paired as {type}").format(type=type_name(self.type))
         if self.kind == "share" and self.label.startswith("at a share of "):
             return _("at a share of {level}").format(level=self.label[len("at a share of "):])
-        return _(self.label)  # a cluster's: LABELS
+        return self.label
 
     def sentence(self, units: str = "") -> str:
         label = self.said()
