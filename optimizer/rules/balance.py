@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..i18n import N_, _, ngettext
-from .base import Rows, Rule, Sets, greater_equal, join_words, num, plural, select
+from .base import Rows, Rule, Sets, greater_equal, join_words, num, select
 
 
 def _recipient_names(s: Sets, ents: np.ndarray):
@@ -77,11 +77,15 @@ class Coverage(Rule):
         if not spans and len(rs) == 1:
             r = rs[0]
             if not ds:
-                return (f"{w.rname[r]} must get at least {num(mins)} {plural(mins, 'partner')}, "
-                        f"but no partner may pair with it (no allowed pair reaches a type's pot "
-                        f"and ben thresholds)")
-            return (f"{w.rname[r]} must get at least {num(mins)} partners, but only {len(ds)} "
-                    f"may pair with it ({join_words([w.dname[d] for d in ds])})")
+                return ngettext(
+                    "{recipient} must get at least {n} partner, but no partner may pair with it "
+                    "(no allowed pair reaches a type's pot and ben thresholds)",
+                    "{recipient} must get at least {n} partners, but no partner may pair with "
+                    "it (no allowed pair reaches a type's pot and ben thresholds)",
+                    2 if mins != 1 else 1).format(recipient=w.rname[r], n=num(mins))
+            return _("{recipient} must get at least {n} partners, but only {k} may pair with it "
+                     "({partners})").format(recipient=w.rname[r], n=num(mins), k=len(ds),
+                                           partners=join_words([w.dname[d] for d in ds]))
         if not spans:
             return None
         cap = sum(m.bound for m in spans)
@@ -89,13 +93,18 @@ class Coverage(Rule):
         fixed = h.of("fixed")
         pairs = [w.dname[h.di[m.entity["partner"]]] + " - " + w.rname[h.ri[m.entity["recipient"]]]
                  for m in fixed]
-        taken = (f", and {len(fixed)} of those places go to fixed pairings ({join_words(pairs)})"
-                 if fixed else "")
-        return (f"{join_words([w.rname[r] for r in rs])} must get at least {num(mins)} "
-                f"{plural(mins, 'partner')} in all, but the partners that may pair with "
-                f"{'it' if len(rs) == 1 else 'them'} ({join_words([w.dname[d] for d in sp_ds])}) "
-                f"may take at most {num(cap)} {plural(cap, 'recipient')} in all "
-                f"(max_partners){taken}")
+        taken = (_(", and {n} of those places go to fixed pairings ({pairs})").format(
+            n=len(fixed), pairs=join_words(pairs)) if fixed else "")
+        return _("{recipients} must get at least {partners} in all, but the partners that may "
+                 "pair with {who} ({names}) may take at most {capacity} in all "
+                 "(max_partners){taken}").format(
+            recipients=join_words([w.rname[r] for r in rs]),
+            partners=ngettext("{n} partner", "{n} partners", 1 if mins == 1 else 2).format(
+                n=num(mins)),
+            who=_("it") if len(rs) == 1 else _("them"),
+            names=join_words([w.dname[d] for d in sp_ds]),
+            capacity=ngettext("{n} recipient", "{n} recipients", 1 if cap == 1 else 2).format(
+                n=num(cap)), taken=taken)
 
 
 class AccessFloor(Rule):
