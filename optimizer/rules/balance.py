@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..i18n import N_, _, ngettext
+from ..typology import type_name
 from .base import Rows, Rule, Sets, greater_equal, join_words, num, select
 
 
@@ -48,8 +49,9 @@ class Coverage(Rule):
             v, False)
 
     def fix_parts(self, w, bent):
-        return [f"{w.rname[e['r']]}'s min_partners from {num(w.a['min_partners_r'][e['r']])} "
-                f"to {num(w.a['min_partners_r'][e['r']] - round(v))}" for e, v in bent]
+        return [_("{recipient}'s min_partners from {old} to {new}").format(
+            recipient=w.rname[e["r"]], old=num(w.a["min_partners_r"][e["r"]]),
+            new=num(w.a["min_partners_r"][e["r"]] - round(v))) for e, v in bent]
 
     def change(self, name, who):
         level = f"the number of partners required for {name()} (a soft rule)"
@@ -239,8 +241,8 @@ class Capacity(Rule):
             gamma=num(w.gamma), recipient=w.rname[e["r"]]), w.gamma, False)
 
     def fix_parts(self, w, bent):
-        return [f"the lasting capacity {w.rname[e['r']]} must build by {num(v)} (outcome units)"
-                for e, v in bent]
+        return [_("the lasting capacity {recipient} must build by {by} (outcome units)").format(
+            recipient=w.rname[e["r"]], by=num(v)) for e, v in bent]
 
     def change(self, name, who):
         noun = f"required lasting capacity in {name()}"
@@ -264,11 +266,13 @@ class Capacity(Rule):
         kmax = max(a["kappa"][t] for t in types)
         if kmax >= w.gamma:
             return None
-        kept = join_words([w.T[t] + " " + num(a["kappa"][t]) for t in types])
-        asks = join_words([num(m.bound) + " of " + m.entity["resource"] for m in floors])
-        return (f"at least {num(w.gamma)} of {w.rname[r]}'s gain must become lasting capacity, "
-                f"but the types its partners may take keep at most {num(kmax)} ({kept}), so "
-                f"{w.rname[r]} could receive nothing; yet its access floor asks for {asks}")
+        kept = join_words([type_name(w.T[t]) + " " + num(a["kappa"][t]) for t in types])
+        asks = join_words([_("{amount} of {resource}").format(
+            amount=num(m.bound), resource=m.entity["resource"]) for m in floors])
+        return _("at least {gamma} of {recipient}'s gain must become lasting capacity, but the "
+                 "types its partners may take keep at most {most} ({kept}), so {recipient} could "
+                 "receive nothing; yet its access floor asks for {asks}").format(
+            gamma=num(w.gamma), recipient=w.rname[r], most=num(kmax), kept=kept, asks=asks)
 
     def largest_setting(self, s, w):
         if not w.gamma > 0:
@@ -311,8 +315,9 @@ class OutcomeFloor(Rule):
             baseline=num(w.a["y0"][r])), w.theta, False)
 
     def fix_parts(self, w, bent):
-        return [f"{w.rname[e['r']]}'s outcome floor by {num(v)} (from {num(w.theta)} to "
-                f"{num(w.theta - v)} of its target)" for e, v in bent]
+        return [_("{recipient}'s outcome floor by {by} (from {old} to {new} of its target)").format(
+            recipient=w.rname[e["r"]], by=num(v), old=num(w.theta), new=num(w.theta - v))
+            for e, v in bent]
 
     def change(self, name, who):
         level = f"{name()}'s outcome floor"
@@ -336,10 +341,11 @@ class OutcomeFloor(Rule):
         u = h.am.u0[r] + most
         if u >= w.theta - 1e-9:
             return None
-        return (f"{w.rname[r]}'s outcome must reach {num(w.theta)} of its target "
-                f"({num(w.theta * a['target'][r])} per person, from {num(a['y0'][r])}), but "
-                f"everything the partners that may pair with it can send raises it to at most "
-                f"{u:.4g} of its target")
+        return _("{recipient}'s outcome must reach {theta} of its target ({level} per person, "
+                 "from {baseline}), but everything the partners that may pair with it can send "
+                 "raises it to at most {most} of its target").format(
+            recipient=w.rname[r], theta=num(w.theta), level=num(w.theta * a["target"][r]),
+            baseline=num(a["y0"][r]), most=f"{u:.4g}")
 
     def largest_setting(self, s, w):
         if w.theta is None:
@@ -388,8 +394,8 @@ class OutcomeSpread(Rule):
             recipient=w.rname[e["r"]], rho=num(w.rho)), w.rho, False)
 
     def fix_parts(self, w, bent):
-        return [f"{w.rname[e['r']]}'s outcome spread by {num(v)} (normalised outcome)"
-                for e, v in bent]
+        return [_("{recipient}'s outcome spread by {by} (normalised outcome)").format(
+            recipient=w.rname[e["r"]], by=num(v)) for e, v in bent]
 
     def change(self, name, who):
         level = (f"the margin by which {name()}'s outcome must exceed rho times the mean "
