@@ -377,7 +377,8 @@ def fig_roadmap(grid: dict, colours: dict) -> str:
             for i, row in enumerate(types):
                 for j, t in enumerate(row):
                     if not math.isnan(trust[i][j]):
-                        ax.text(j, i, _("trust {trust}").format(trust=f"{trust[i][j]:.2f}"), ha="center", va="center",
+                        ax.text(j, i, _("trust {trust}").format(trust=f"{trust[i][j]:.2f}"),
+                                ha="center", va="center",
                                 fontsize=7.5, color=_ink(colours.get(t, "#ffffff")))
         else:
             ax.set_yticks([])

@@ -53,7 +53,8 @@ def sharing(res: Results) -> dict | None:
     return {"partners": table(parts, cols),
             "pairings": table(shared, pcols) if len(shared) else None,
             "levels": ", ".join(f"{v:g}" for v in s.get("levels", [])),
-            "types": _(" or ").join(type_names(s.get("types", []))), "spillover": s.get("spillover"),
+            "types": _(" or ").join(type_names(s.get("types", []))),
+            "spillover": s.get("spillover"),
             "tight": tight}
 
 

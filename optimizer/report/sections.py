@@ -161,7 +161,8 @@ def roadmap(res: Results, grid: dict | None, colours: dict) -> dict | None:
     and the outcomes after each round (None: one round, no grid)."""
     if grid is None:
         return None
-    cols = [(N_("partner"), lambda r: r["pair"][0], "t"), (N_("recipient"), lambda r: r["pair"][1], "t")]
+    cols = [(N_("partner"), lambda r: r["pair"][0], "t"),
+            (N_("recipient"), lambda r: r["pair"][1], "t")]
     for j, lab in enumerate(grid["rounds"]):
         cols += [(_("round {label}").format(label=lab), lambda r, j=j: r["types"][j] or "-",
                   "badge"),
@@ -170,7 +171,8 @@ def roadmap(res: Results, grid: dict | None, colours: dict) -> dict | None:
     names = region_names(res)
     pairs = pd.DataFrame({"pair": [(names.get(d, d), names.get(r, r)) for d, r in grid["pairs"]],
                           "types": grid["types"], "trust": grid["trust"]})
-    outcomes_cols = [("", "when", "t"), (N_("mean u"), "mean_u", "n"), (N_("lowest u"), "lowest_u", "n"),
+    outcomes_cols = [("", "when", "t"), (N_("mean u"), "mean_u", "n"),
+                     (N_("lowest u"), "lowest_u", "n"),
                      (N_("worst-off recipient"), "worst_off", "t"),
                      (N_("recipients at their target"), "at_target", "n")]
     return {"rounds": grid["rounds"], "n_pairs": len(grid["pairs"]),
@@ -182,7 +184,8 @@ def outcomes(res: Results) -> dict:
     """The recipients' table under the outcomes chart."""
     rcols = [(N_("recipient"), "name", "t"), (N_("population"), "population", "n"),
              (N_("baseline"), "baseline", "n"), (N_("outcome"), "outcome", "n"),
-             (N_("target"), "target", "n"), (N_("u before"), "u_before", "n"), (N_("u after"), "u", "n"),
+             (N_("target"), "target", "n"), (N_("u before"), "u_before", "n"),
+             (N_("u after"), "u", "n"),
              (N_("gain"), "gain", "n"), (N_("capacity"), "capacity", "n"),
              (N_("partners"), "partner_ids", "t")]
     return {"unit": (res.summary.get("units") or {}).get("outcome", ""),
@@ -274,7 +277,8 @@ def tradeoff(res: Results) -> dict:
             *([{"plan": _("this plan"), "efficiency": s.get("efficiency"),
                 "equity": s.get("equity")}] if plan else []),
         ])
-        out["payoff"] = table(rows, [(N_("plan"), "plan", "t"), (N_("efficiency"), "efficiency", "n"),
+        out["payoff"] = table(rows, [(N_("plan"), "plan", "t"),
+                                     (N_("efficiency"), "efficiency", "n"),
                                      (N_("equity"), "equity", "n")])
         out.update(fairness=price_of_fairness_words(s, pct),
                    loss=efficiency_loss_words(s, pct), method=method_words(s),
@@ -304,7 +308,8 @@ def sensitivity(res: Results) -> dict | None:
             (N_("name"), "name", "t"), (N_("final value"), "final_value", "n"),
             (N_("shadow price"), "shadow_price", "n"), (N_("R.H. side"), "rhs", "n"),
             (N_("allowable increase"), "allowable_increase", "n"),
-            (N_("allowable decrease"), "allowable_decrease", "n"), (N_("meaning"), "meaning", "why"))
+            (N_("allowable decrease"), "allowable_decrease", "n"),
+            (N_("meaning"), "meaning", "why"))
             if c in sc]
         out["constraints"] = {"shown": len(nz), "of": len(sc), "table": table(nz, cols, limit=200)}
     if sv is not None and len(sv):
