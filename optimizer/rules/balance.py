@@ -54,8 +54,10 @@ class Coverage(Rule):
             new=num(w.a["min_partners_r"][e["r"]] - round(v))) for e, v in bent]
 
     def change(self, name, who):
-        level = f"the number of partners required for {name()} (a soft rule)"
-        return f"raising {level} by one", f"lowering {level} by one"
+        level = _("the number of partners required for {recipient} (a soft rule)").format(
+            recipient=name())
+        return (_("raising {level} by one").format(level=level),
+                _("lowering {level} by one").format(level=level))
 
     def binding(self, rn, row, alpha, fmt, paired):
         if not paired:
@@ -159,8 +161,10 @@ class AccessFloor(Rule):
         return out
 
     def change(self, name, who):
-        level = f"{name()}'s access floor for {who(1)}"
-        return f"raising {level} by one unit", f"lowering {level} by one unit"
+        level = _("{recipient}'s access floor for {resource}").format(recipient=name(),
+                                                                        resource=who(1))
+        return (_("raising {level} by one unit").format(level=level),
+                _("lowering {level} by one unit").format(level=level))
 
     def binding(self, rn, row, alpha, fmt, paired):
         return _("{recipient} gets exactly its access floor of {resource} ({alpha} x need = "
@@ -245,8 +249,9 @@ class Capacity(Rule):
             recipient=w.rname[e["r"]], by=num(v)) for e, v in bent]
 
     def change(self, name, who):
-        noun = f"required lasting capacity in {name()}"
-        return f"one more unit of {noun}", f"one unit less of {noun}"
+        noun = _("required lasting capacity in {recipient}").format(recipient=name())
+        return (_("one more unit of {noun}").format(noun=noun),
+                _("one unit less of {noun}").format(noun=noun))
 
     def binding(self, rn, row, alpha, fmt, paired):
         return _("{recipient}'s lasting capacity is exactly the capacity-balance minimum "
@@ -320,8 +325,9 @@ class OutcomeFloor(Rule):
             for e, v in bent]
 
     def change(self, name, who):
-        level = f"{name()}'s outcome floor"
-        return f"raising {level} by one (in u)", f"lowering {level} by one (in u)"
+        level = _("{recipient}'s outcome floor").format(recipient=name())
+        return (_("raising {level} by one (in u)").format(level=level),
+                _("lowering {level} by one (in u)").format(level=level))
 
     def binding(self, rn, row, alpha, fmt, paired):
         return _("{recipient}'s outcome is at its outcome floor ({bound})").format(
@@ -398,9 +404,10 @@ class OutcomeSpread(Rule):
             recipient=w.rname[e["r"]], by=num(v)) for e, v in bent]
 
     def change(self, name, who):
-        level = (f"the margin by which {name()}'s outcome must exceed rho times the mean "
-                 "outcome")
-        return f"raising {level} by one (in u)", f"lowering {level} by one (in u)"
+        level = _("the margin by which {recipient}'s outcome must exceed rho times the mean "
+                  "outcome").format(recipient=name())
+        return (_("raising {level} by one (in u)").format(level=level),
+                _("lowering {level} by one (in u)").format(level=level))
 
     def binding(self, rn, row, alpha, fmt, paired):
         return _("{recipient}'s outcome is at its outcome spread ({bound})").format(

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ..i18n import N_, _
+from ..typology import type_name
 from .base import INF, Rows, Rule, Sets, join_words, num, plural, select
 
 
@@ -59,8 +60,9 @@ class _ResourceLimit(Rule):
             self._fill(w, e)["amount"] + v))) for e, v in bent]
 
     def change(self, name, who):
-        noun = self.change_noun.format(name=name(), resource=who(1))
-        return f"one more unit of {noun}", f"one unit less of {noun}"
+        noun = _(self.change_noun).format(name=name(), resource=who(1))
+        return (_("one more unit of {noun}").format(noun=noun),
+                _("one unit less of {noun}").format(noun=noun))
 
 
 class Supply(_ResourceLimit):
@@ -71,7 +73,7 @@ class Supply(_ResourceLimit):
     fix_many = N_("the supplies above")
     says = N_("{region} can send at most {amount} of {resource}{unit} in all (its supply)")
     fix_words = N_("{region}'s supply of {resource} by {by} (to {to})")
-    change_noun = "{name}'s {resource} supply"
+    change_noun = N_("{name}'s {resource} supply")
 
 
 class Absorb(_ResourceLimit):
@@ -83,7 +85,7 @@ class Absorb(_ResourceLimit):
     fix_many = N_("the absorptive capacities above")
     says = N_("{region} can use at most {amount} of {resource} (its absorptive capacity)")
     fix_words = N_("{region}'s absorptive capacity for {resource} by {by} (to {to})")
-    change_noun = "{name}'s capacity to absorb {resource}"
+    change_noun = N_("{name}'s capacity to absorb {resource}")
 
 
 def _x_entity(am, loc: int) -> dict:
@@ -279,8 +281,10 @@ class Scale(Rule):
         return parts
 
     def change(self, name, who):
-        level = f"the smallest scale of the pairing {name(0)} - {name(1)} ({who(2)})"
-        return f"raising {level} by one unit of value", f"lowering {level} by one unit of value"
+        level = _("the smallest scale of the pairing {partner} - {recipient} ({type})").format(
+            partner=name(0), recipient=name(1), type=type_name(who(2)))
+        return (_("raising {level} by one unit of value").format(level=level),
+                _("lowering {level} by one unit of value").format(level=level))
 
 
 class _Span(Rule):

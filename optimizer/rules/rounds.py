@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import N_
+from ..i18n import N_, _
+from ..typology import type_name
 from .. import rounds as rounds_
 from .base import INF, Rows, Rule, Sets, num
 
@@ -88,8 +89,10 @@ class TrustGate(Rule):
         return [f"the trust {w.T[e['t']]} needs by {num(v)}" for e, v in bent]
 
     def change(self, name, who):
-        noun = f"the trust capital of {name(0)} - {name(1)} for {who(2)}"
-        return f"one unit less of {noun}", f"one unit more of {noun}"
+        noun = _("the trust capital of {partner} - {recipient} for {type}").format(
+            partner=name(0), recipient=name(1), type=type_name(who(2)))
+        return (_("one unit less of {noun}").format(noun=noun),
+                _("one unit more of {noun}").format(noun=noun))
 
 
 class Switching(Rule):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import N_
+from ..i18n import N_, _
 from .base import INF, Rows, Rule, Sets, join_words, num
 
 
@@ -194,5 +194,6 @@ class Participation(Rule):
         return path, float(rm[k]), s.largest_by_bisection(path, float(rm[k]))
 
     def change(self, name, who):
-        noun = f"return required by {name()}"
-        return f"one unit more of {noun}", f"one unit less of {noun}"
+        noun = _("return required by {partner}").format(partner=name())
+        return (_("one unit more of {noun}").format(noun=noun),
+                _("one unit less of {noun}").format(noun=noun))
