@@ -33,7 +33,7 @@ from .rules import BY_NAME
 from .rules.base import BINDING
 from .rules.pairing import scale_source
 from .solution import extract_tables
-from .i18n import N_, _, listing, ngettext
+from .i18n import N_, _, listing, ngettext, with_lang
 from .typology import pair_alternatives, pair_columns, type_name, type_names, type_thresholds
 from .typology import what_if
 
@@ -229,11 +229,13 @@ def planned_resolves(sol, partner: str, recipient: str) -> int:
     return n_elig - 1 + (0 if a["fixed"][d, r] else 1)
 
 
+@with_lang
 def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
                  resolve: bool = True) -> PairExplanation:
     """Explain the pair (partner id, recipient id) of the solved plan ``sol``.
 
     ``progress()`` is called after each re-solve; ``resolve=False`` skips the re-solves.
+    ``lang`` (``en``, ``zh``; default: the current language): the language of its words.
     """
     if not sol.has_plan:
         raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))

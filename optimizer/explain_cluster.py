@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .i18n import _
+from .i18n import _, with_lang
 from .typology import type_name
 from .clusters import cluster_type_mask
 from .errors import InputError
@@ -69,8 +69,10 @@ def find_cluster(inst, token: str) -> int:
                      + ", ".join(f"{i} ({n})" for i, n in zip(ids, cl["name"])))
 
 
+@with_lang
 def explain_cluster(sol, g: int, clock=None, resolve: bool = True) -> ClusterExplanation:
-    """Explain cluster ``g`` (its position in ``sol.instance.clusters``) of the plan ``sol``."""
+    """Explain cluster ``g`` (its position in ``sol.instance.clusters``) of the plan ``sol``
+    (``lang``: the language of its words, default the current one)."""
     if not sol.has_plan:
         raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))
     inst = sol.instance

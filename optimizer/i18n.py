@@ -134,5 +134,18 @@ _errors.translate = _describe_words
 N_("column '{column}'"), N_(", "), N_(": ")
 
 
+def with_lang(fn):
+    """Give ``fn`` a keyword ``lang`` (``en``, ``zh``; default: the current language): the
+    words it produces are in that language (the API's ``lang=``: solve's reasons, explain,
+    the diagnosis, the report, the workbook)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, lang: str | None = None, **kwargs):
+        with use_language(lang):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def html_lang(lang: str | None = None) -> str:
     return HTML_LANG[check_language(lang)]

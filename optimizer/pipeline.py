@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import rounds, sharing, verify
-from .i18n import N_
+from .i18n import N_, with_lang
 from .heuristic import construct_plan
 from .instance import Instance
 from .methods import Clock, Method, PayoffTable, Problem, StageLog, get_method, hold_tolerance
@@ -36,6 +36,7 @@ from .summary import Summary
 from .typology import add_type_reasons, should_explain
 
 
+@with_lang
 def solve(inst: Instance, options: RunOptions | None = None, **kwargs) -> Solution:
     """Solve ``inst`` and return a :class:`~optimizer.solution.Solution`.
 
@@ -49,7 +50,9 @@ def solve(inst: Instance, options: RunOptions | None = None, **kwargs) -> Soluti
     writes the exact model of every solve there (MIP stages, and the LPs of start plans and
     polishing), numbered in solve order (for benchmarks). ``time_limit`` (seconds) is shared by
     all the stages of the run. ``progress`` is called with a
-    :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only).
+    :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only). ``lang``
+    (``en``, ``zh``; default: the current language) is the language of the words the run
+    produces (the pairings' reasons); summary.json is the same in both.
     """
     return _run(inst, RunOptions.of(options, **kwargs))
 

@@ -326,7 +326,7 @@ def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, name_of: dict, sta
         lo = rhs - dec if math.isfinite(dec) else -INF
         hi = rhs + inc if math.isfinite(inc) else INF
         return (f"{lo:.4g}" if math.isfinite(lo) else "-inf",
-                f"{hi:.4g}" if math.isfinite(hi) else "no limit")
+                f"{hi:.4g}" if math.isfinite(hi) else _("no limit"))
 
     lo, hi = limits()
     rng = _("(holds from {lo} to {hi})").format(lo=lo, hi=hi)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, ngettext, with_lang
 from ..rules import BY_NAME
 
 CONTEXT_WORDS = {"equity": N_("equity measure"), "mean_outcome": N_("mean outcome"),
@@ -119,6 +119,7 @@ class Diagnosis:
             n=n, more=more)
 
     # ------------------------------------------------------------------ text
+    @with_lang
     def short(self, instance_arg: str | None = None) -> str:
         """A few lines for ``regcollab solve``: the first conflict and how to resolve it."""
         if self.status != "infeasible" or not self.conflicts:
@@ -141,6 +142,7 @@ class Diagnosis:
             more=tail, target=target))
         return "\n".join(lines)
 
+    @with_lang
     def report(self) -> str:
         """The full report of ``regcollab diagnose``."""
         note = _("note: {message}")
