@@ -60,6 +60,7 @@ def validate(instance):
     a = inst.arrays
     n_cand = int(a["eligible"].any(axis=2).sum())
     from optimizer.i18n import _, listing, ngettext
+    from optimizer.instance.data_warnings import said_warnings
     from optimizer.typology import type_names
 
     n_d, n_r = len(inst.partners), len(inst.recipients)
@@ -71,7 +72,7 @@ def validate(instance):
         resources=listing(inst.resources),
         pairs=ngettext("{n} candidate pair", "{n} candidate pairs", n_cand).format(n=n_cand),
         types=listing(type_names(inst.types))))
-    for w in inst.warnings:
+    for w in said_warnings(inst):
         click.echo(_("warning: {message}").format(message=w), err=True)
 
 
@@ -111,6 +112,7 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
     from optimizer import solve as run
     from optimizer.files import AtomicFile, check_output
     from optimizer.i18n import _
+    from optimizer.instance.data_warnings import said_warnings
     from optimizer.solve import MODEL_FORMATS
 
     source = resolve_instance(instance)
@@ -120,7 +122,7 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
              if write_model else None)
     inst = load_instance(source)
     if not quiet and fmt == "table":
-        for w in inst.warnings:
+        for w in said_warnings(inst):
             click.echo(_("warning: {message}").format(message=w), err=True)
     line = SolverProgressLine(enabled=not quiet and fmt == "table")
     try:

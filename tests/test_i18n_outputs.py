@@ -258,3 +258,27 @@ def test_the_api_takes_lang_where_it_produces_words():
     d = diagnose(inst.with_params({"balance.alpha": 1.0}), lang="zh")
     assert d.report(lang="zh").startswith("demo：没有方案满足全部规则")
     assert d.report(lang="en").startswith("demo: no plan satisfies every rule")
+
+
+def test_data_warnings_are_said_in_the_language_and_kept_in_english(tmp_path):
+    """A warning about the data is printed in the language asked for; summary.json keeps
+    it in English (the same file in both languages)."""
+    import shutil
+
+    from optimizer.cli import main
+
+    inst = tmp_path / "short"
+    shutil.copytree(DEMO, inst)
+    rec = inst / "recipients.csv"
+    lines = rec.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[5] = "3"  # Hill County's min_partners: the demo has two partners
+    lines[1] = ",".join(cells)
+    rec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    en = CliRunner().invoke(main, ["validate", str(inst), "--lang", "en"]).output
+    zh = CliRunner().invoke(main, ["validate", str(inst), "--lang", "zh"]).output
+    assert "warning: recipient X (Hill County) must get at least 3 partners but only 2" in en
+    assert "警告：受援方 X (Hill County) 至少须有 3 个帮扶方，但只有 2 个" in zh
+    res = CliRunner().invoke(main, ["solve", str(inst), "--format", "json", "--lang", "zh"])
+    (w,) = json.loads(res.stdout)["summary"]["warnings"]
+    assert w.startswith("recipient X (Hill County) must get at least 3 partners")
