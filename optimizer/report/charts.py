@@ -490,7 +490,7 @@ def _tradeoff_axes(ax, res: Results, pt: dict) -> None:
                                                      lambda p: p * q_best / 100))
         sec.set_ylabel(_("{percent} of the best equity").format(percent="%"), fontsize=8)
     spans = tradeoff_spans(res)
-    words = [f"{k} {num(v, 2)}%" for k, v in spans.items() if v is not None]
+    words = [_(k) + f" {num(v, 2)}%" for k, v in spans.items() if v is not None]
     if words:
         ax.text(0.01, 0.01, _("axes zoomed to the plans: they differ by at most\n{spans} of the "
                               "best").format(spans=_(" and ").join(words)), transform=ax.transAxes,

@@ -268,7 +268,8 @@ def tradeoff(res: Results) -> dict:
     F = res.pareto
     has_front = F is not None and len(F) > 0
     out = {"plan": plan, "has_front": has_front, "knee": has_front and "knee" in F,
-           "spans": [f"{k} by {num(v, 2)}%" for k, v in tradeoff_spans(res).items()
+           "spans": [_("{what} by {pct}").format(what=_(k), pct=f"{num(v, 2)}%")
+                     for k, v in tradeoff_spans(res).items()
                      if v is not None], "payoff": None, "front": None}
     if pt:
         rows = pd.DataFrame([
