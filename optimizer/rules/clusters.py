@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import N_
+from ..i18n import N_, _
 from ..clusters import cluster_type_mask
 from ..instance.clusters import WAIVED_TYPE
 from .base import INF, Rows, Rule, Sets, num
@@ -48,8 +48,9 @@ class ClusterLinks(Rule):
     def sentence(self, w, e, side):
         g = e["g"]
         v = w.a["cluster_min_links"][g]
-        return (self.name, f"the cluster {w.inst.clusters.index[g]} is formed only with at least "
-                f"{num(v)} platform or institutional pairings among its members", v, True)
+        return (self.name, _("the cluster {cluster} is formed only with at least {n} platform or "
+                             "institutional pairings among its members").format(
+            cluster=w.inst.clusters.index[g], n=num(v)), v, True)
 
 
 class ClusterSynergy(Rule):

@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..typology import type_name
-from .base import INF, Rows, Rule, Sets, join_words, num, plural, select
+from .base import INF, Rows, Rule, Sets, join_words, num, select
 
 
 def _rk(am, ent: int) -> tuple[int, int]:
@@ -141,9 +141,11 @@ class PairCap(Rule):
 
     def pairing_sentence(self, w, d: int, r: int, per_k: dict) -> str:
         """One sentence for the capacity of a pairing's flows, every resource at once."""
-        amounts = join_words([f"{num(v)} of {w.K[k]}" for k, (v, _) in per_k.items()])
-        return (f"{w.dname[d]} can send {w.rname[r]} at most {amounts} (its supply, or what "
-                f"{w.rname[r]} can use if that is less)")
+        amounts = join_words([_("{amount} of {resource}").format(amount=num(v), resource=w.K[k])
+                              for k, (v, _c) in per_k.items()])
+        return _("{partner} can send {recipient} at most {amounts} (its supply, or what "
+                 "{recipient} can use if that is less)").format(
+            partner=w.dname[d], recipient=w.rname[r], amounts=amounts)
 
 
 class OneType(Rule):
@@ -182,12 +184,13 @@ class Fixed(Rule):
     fix_verb = N_("unfix")
 
     def sentence(self, w, e, side):
-        return (self.name, f"the pairing {w.dname[e['d']]} - {w.rname[e['r']]} is fixed: it "
-                f"must be kept (pairs.csv)", 1.0, False)
+        return (self.name, _("the pairing {partner} - {recipient} is fixed: it must be kept "
+                             "(pairs.csv)").format(partner=w.dname[e["d"]],
+                                                   recipient=w.rname[e["r"]]), 1.0, False)
 
     def fix_parts(self, w, bent):
-        return [f"the pairing {w.dname[e['d']]} - {w.rname[e['r']]} (fixed = false)"
-                for e, v in bent]
+        return [_("the pairing {partner} - {recipient} (fixed = false)").format(
+            partner=w.dname[e["d"]], recipient=w.rname[e["r"]]) for e, v in bent]
 
     def headline(self, h) -> str | None:
         """A fixed pairing whose partner cannot send the least any type asks of it."""
@@ -202,9 +205,10 @@ class Fixed(Rule):
         most = float(a["value"] @ np.minimum(a["supply"][d], a["absorb"][r]))
         if most >= least:
             return None
-        return (f"the fixed pairing {w.dname[d]} - {w.rname[r]} needs resources worth at least "
-                f"{num(least)} for any type it may take, but {w.dname[d]} can send "
-                f"{w.rname[r]} at most {num(most)}")
+        return _("the fixed pairing {partner} - {recipient} needs resources worth at least "
+                 "{least} for any type it may take, but {partner} can send {recipient} at most "
+                 "{most}").format(partner=w.dname[d], recipient=w.rname[r], least=num(least),
+                                  most=num(most))
 
 
 FIXED = Fixed()
@@ -253,8 +257,10 @@ class Scale(Rule):
     def sentence(self, w, e, side):
         d, r, t = e["d"], e["r"], e["t"]
         v = w.a["scale_floor"][r, t]
-        return (self.name, f"a {w.T[t]} pairing of {w.dname[d]} and {w.rname[r]} needs "
-                f"resources worth at least {num(v)} ({scale_source(w.inst, r, t)})", v, False)
+        return (self.name, _("a {type} pairing of {partner} and {recipient} needs resources "
+                             "worth at least {value} ({source})").format(
+            type=type_name(w.T[t]), partner=w.dname[d], recipient=w.rname[r], value=num(v),
+            source=scale_source(w.inst, r, t)), v, False)
 
     def fix_parts(self, w, bent):
         """A setting, low enough for every pairing bent: the type's min_scale where it binds,
@@ -320,14 +326,20 @@ class _Span(Rule):
 
     def sentence(self, w, e, side):
         name, v = self._region(w, e)
-        return (self.name, self.says.format(region=name, amount=num(v),
-                                            others=plural(v, self.others)), v, False)
+        n = 1 if v == 1 else 2
+        says = (ngettext("{region} may pair with at most {amount} recipient (max_partners)",
+                         "{region} may pair with at most {amount} recipients (max_partners)", n)
+                if self.who == "d" else
+                ngettext("{region} may get at most {amount} partner (max_partners)",
+                         "{region} may get at most {amount} partners (max_partners)", n))
+        return self.name, says.format(region=name, amount=num(v)), v, False
 
     def fix_parts(self, w, bent):
         parts = []
         for e, v in bent:
             name, span = self._region(w, e)
-            parts.append(f"{name}'s max_partners from {num(span)} to {num(span + round(v))}")
+            parts.append(_("{region}'s max_partners from {old} to {new}").format(
+                region=name, old=num(span), new=num(span + round(v))))
         return parts
 
 
@@ -337,9 +349,6 @@ class SpanPartner(_Span):
     label = "{A} most recipients"
     statement = N_("partner span: a partner pairs with at most max_partners recipients")
 
-    says = "{region} may pair with at most {amount} {others} (max_partners)"
-    others = "recipient"
-
 
 class SpanRecipient(_Span):
     name = "span_recipient"
@@ -348,5 +357,3 @@ class SpanRecipient(_Span):
     statement = N_("recipient span: a recipient gets at most max_partners partners")
     who = "r"
 
-    says = "{region} may get at most {amount} {others} (max_partners)"
-    others = "partner"

@@ -81,12 +81,15 @@ class TrustGate(Rule):
     def sentence(self, w, e, side):
         t, d, r = e["t"], e["d"], e["r"]
         need = w.a["trust_min"][t]
-        return (self.name, f"{w.dname[d]} and {w.rname[r]} may take {w.T[t]} only with trust "
-                f"capital of at least {num(need)} (trust_min); the pair starts the first round "
-                f"with {num(w.a['trust0'][d, r])} (trust0)", need, False)
+        return (self.name, _("{partner} and {recipient} may take {type} only with trust capital "
+                             "of at least {need} (trust_min); the pair starts the first round "
+                             "with {trust0} (trust0)").format(
+            partner=w.dname[d], recipient=w.rname[r], type=type_name(w.T[t]), need=num(need),
+            trust0=num(w.a["trust0"][d, r])), need, False)
 
     def fix_parts(self, w, bent):
-        return [f"the trust {w.T[e['t']]} needs by {num(v)}" for e, v in bent]
+        return [_("the trust {type} needs by {by}").format(type=type_name(w.T[e["t"]]),
+                                                             by=num(v)) for e, v in bent]
 
     def change(self, name, who):
         noun = _("the trust capital of {partner} - {recipient} for {type}").format(

@@ -141,17 +141,19 @@ class Participation(Rule):
     def _required(self, w, d: int) -> str:
         a = w.a
         ks = [k for k in range(len(w.K)) if a["return_min"][k] > 0]
-        return join_words([f"{num(a['return_min'][k])} per unit of value of {w.K[k]}"
-                           for k in ks])
+        return join_words([_("{amount} per unit of value of {resource}").format(
+            amount=num(a["return_min"][k]), resource=w.K[k]) for k in ks])
 
     def sentence(self, w, e, side):
         d = e["d"]
-        return (self.name, f"{w.dname[d]} sends resources only for a return of "
-                f"{self._required(w, d)} (return_min), from its credited income share and "
-                f"spillover", None, False)
+        return (self.name, _("{partner} sends resources only for a return of {required} "
+                             "(return_min), from its credited income share and "
+                             "spillover").format(partner=w.dname[d],
+                                                 required=self._required(w, d)), None, False)
 
     def fix_parts(self, w, bent):
-        return [f"the return {w.dname[e['d']]} requires, by {num(v)} in all" for e, v in bent]
+        return [_("the return {partner} requires, by {by} in all").format(
+            partner=w.dname[e["d"]], by=num(v)) for e, v in bent]
 
     def headline(self, h) -> str | None:
         """Partners whose required return no share level can pay on what the conflict needs
