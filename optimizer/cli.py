@@ -59,14 +59,21 @@ def validate(instance):
     inst = load_instance(resolve_instance(instance))
     a = inst.arrays
     n_cand = int(a["eligible"].any(axis=2).sum())
-    from optimizer.display import counted
+    from optimizer.i18n import _, listing, ngettext
+    from optimizer.instance.data_warnings import said_warnings
+    from optimizer.typology import type_names
 
-    click.echo(f"{inst.name}: valid. {counted(len(inst.partners), 'partner')}, "
-               f"{counted(len(inst.recipients), 'recipient')}, resources "
-               f"{', '.join(inst.resources)}, {counted(n_cand, 'candidate pair')}, "
-               f"types {', '.join(inst.types)}.")
-    for w in inst.warnings:
-        click.echo(f"warning: {w}", err=True)
+    n_d, n_r = len(inst.partners), len(inst.recipients)
+    click.echo(_("{name}: valid. {partners}, {recipients}, resources {resources}, {pairs}, "
+                 "types {types}.").format(
+        name=inst.name,
+        partners=ngettext("{n} partner", "{n} partners", n_d).format(n=n_d),
+        recipients=ngettext("{n} recipient", "{n} recipients", n_r).format(n=n_r),
+        resources=listing(inst.resources),
+        pairs=ngettext("{n} candidate pair", "{n} candidate pairs", n_cand).format(n=n_cand),
+        types=listing(type_names(inst.types))))
+    for w in said_warnings(inst):
+        click.echo(_("warning: {message}").format(message=w), err=True)
 
 
 # ------------------------------------------------------------------------------------ solve
@@ -104,6 +111,8 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
     from optimizer import load_instance
     from optimizer import solve as run
     from optimizer.files import AtomicFile, check_output
+    from optimizer.i18n import _
+    from optimizer.instance.data_warnings import said_warnings
     from optimizer.solve import MODEL_FORMATS
 
     source = resolve_instance(instance)
@@ -113,8 +122,8 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
              if write_model else None)
     inst = load_instance(source)
     if not quiet and fmt == "table":
-        for w in inst.warnings:
-            click.echo(f"warning: {w}", err=True)
+        for w in said_warnings(inst):
+            click.echo(_("warning: {message}").format(message=w), err=True)
     line = SolverProgressLine(enabled=not quiet and fmt == "table")
     try:
         with model or contextlib.nullcontext():
@@ -137,13 +146,14 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
                   if with_report else None, force=force)
     diagnosis = None
     if not sol.has_plan:
-        click.echo(f"error: {sol.summary.message or sol.status}", err=True)
+        click.echo(_("error: {message}").format(message=_(sol.summary.message) or sol.status),
+                   err=True)
         if sol.status == "infeasible":  # why, in a few lines (exit status stays 3)
             from optimizer.commands.diagnose import explain_infeasible
 
             diagnosis = explain_infeasible(sol, instance, options)
         if out:
-            click.echo(f"nothing was written to {out}", err=True)
+            click.echo(_("nothing was written to {out}").format(out=out), err=True)
     if fmt == "json":
         click.echo(solution_json(sol, diagnosis=diagnosis))
     elif fmt == "csv":
@@ -152,8 +162,8 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
     elif not quiet and sol.has_plan:
         click.echo(render_solution(sol))
         if out:
-            click.echo(f"\nResults written to {out}/"
-                       + (f" (open {out}/report.html in a browser)"
+            click.echo("\n" + _("Results written to {out}/").format(out=out)
+                       + (_(" (open {out}/report.html in a browser)").format(out=out)
                           if with_report and (Path(out) / "report.html").exists() else ""))
     echo_notes(notes)
     sys.exit(EXIT.get(sol.status, 1))
@@ -182,31 +192,42 @@ def solution_json(sol, diagnosis: dict | None = None) -> str:
 MAX_REASONS = 30  # reasons printed on the terminal; all of them go to pairings.csv
 
 
+def _field(label: str, value: str) -> str:
+    """A line of the terminal summary: its label in a column 17 wide (CJK counting two)."""
+    from optimizer.commands.common import display_width
+
+    return "  " + label + " " * max(2, 19 - display_width(label)) + value
+
+
 def render_solution(sol) -> str:
-    """The terminal summary of a solve: pairings, headline numbers, times and reasons.
-    Numbers are rounded to the solver's tolerance (:func:`fmt_num`); names from the data are
-    printed without control characters."""
+    """The terminal summary of a solve: pairings, headline numbers, times and reasons, in the
+    current language (:mod:`optimizer.i18n`). Numbers are rounded to the solver's tolerance
+    (:func:`fmt_num`); names from the data are printed without control characters."""
     from optimizer.display import display_text
+    from optimizer.equity import equity_words
+    from optimizer.i18n import _, listing
     from optimizer.roadmap import ladder
     from optimizer.rounds import labels as rounds_labels
+    from optimizer.typology import type_name
 
     s = sol.summary
     lines = [paint(f"{display_text(s.instance)}: ", bold=True)
-             + paint(str(s.message), bold=True,
+             + paint(_(str(s.message)), bold=True,
                      fg="green" if s.status == "optimal" else "yellow")]
     if not sol.has_plan:
         return "\n".join(lines)
     inst = sol.instance
     P = sol.pairings
     K = list(inst.resources)
-    rows = [[display_text(r["partner_name"]), display_text(r["recipient_name"]), r["type"],
-             *[fmt_num(r[k], 3) for k in K], fmt_num(r["gain"], 4)] for _, r in P.iterrows()]
+    rows = [[display_text(r["partner_name"]), display_text(r["recipient_name"]),
+             type_name(r["type"]), *[fmt_num(r[k], 3) for k in K], fmt_num(r["gain"], 4)]
+            for _i, r in P.iterrows()]
     lines.append("")
-    lines.append(paint(f"Pairings ({len(P)})", bold=True))
-    lines.append(render_table(rows, ["partner", "recipient", "type", *K, "gain"],
+    lines.append(paint(_("Pairings ({n})").format(n=len(P)), bold=True))
+    lines.append(render_table(rows, [_("partner"), _("recipient"), _("type"), *K, _("gain")],
                               right=set(range(3, 4 + len(K))), styles={2: type_style}))
     lines.append("")
-    eq = s.equity_measure + (f", beta {s.beta:g}" if s.beta else "")
+    eq = equity_words(s.equity_measure) + (f", beta {s.beta:g}" if s.beta else "")
 
     def best(what):
         return best_known(s, what, lambda v: fmt_num(v, 6))
@@ -214,67 +235,86 @@ def render_solution(sol) -> str:
     def pct(v):
         return f"{fmt_num(100 * v, 3)}%"
     pof = price_of_fairness_words(s, pct)
-    status = (paint("optimal", fg="green") if s.status == "optimal" else
-              paint("NOT PROVEN OPTIMAL (" + ("the solver's precision could not prove it; see "
-                    "numerical_note in summary.json" if s.numerical_note else
-                    "stopped by a limit") + ")", fg="yellow", bold=True))
+    status = (paint(_("optimal"), fg="green") if s.status == "optimal" else
+              paint(_("NOT PROVEN OPTIMAL ({why})").format(
+                  why=_("the solver's precision could not prove it; see numerical_note in "
+                        "summary.json") if s.numerical_note else _("stopped by a limit")),
+                    fg="yellow", bold=True))
+    gap = _("unknown") if s.mip_gap is None else fmt_num(s.mip_gap, 3)
     lines += [
-        paint("Summary", bold=True),
-        f"  status             {status}, MIP gap "
-        f"{'unknown' if s.mip_gap is None else fmt_num(s.mip_gap, 3)}",
-        f"  method             {sol.method.label(s)}",
-        f"  efficiency         {fmt_num(s.efficiency, 6)}  ({best('efficiency')})",
-        f"  equity ({eq})  {fmt_num(s.equity, 6)}  ({best('equity')})",
-        f"  price of fairness  {pof}"
-        + ("" if pof == UNPROVEN else " of efficiency is lost when equity comes first")
-        + f"; this plan loses {efficiency_loss_words(s, pct)}",
-        "  types              " + ", ".join(f"{t} {n}" for t, n in s.types.items()),
+        paint(_("Summary"), bold=True),
+        _field(_("status"), _("{status}, MIP gap {gap}").format(status=status, gap=gap)),
+        _field(_("method"), sol.method.label(s)),
+        _field(_("efficiency"), f"{fmt_num(s.efficiency, 6)}  ({best('efficiency')})"),
+        "  " + _("equity ({measure})").format(measure=eq)
+        + f"  {fmt_num(s.equity, 6)}  ({best('equity')})",
+        _field(_("price of fairness"),
+               (pof if pof == _(UNPROVEN) else
+                _("{value} of efficiency is lost when equity comes first").format(value=pof))
+               + _("; this plan loses {value}").format(value=efficiency_loss_words(s, pct))),
+        _field(_("types"), listing(f"{type_name(t)} {n}" for t, n in s.types.items())),
     ]
     if s.violations:
-        lines.append(paint(f"  soft rules broken  {s.violations} (see balance.csv)", fg="red"))
+        lines.append(paint(_field(_("soft rules broken"), _("{n} (see balance.csv)").format(
+            n=s.violations)), fg="red"))
     t = s.timings
-    lines.append(f"  time               {fmt_num(t['total'], 3)} s ("
-                 + ", ".join(f"{label} {fmt_num(v, 3)}" for label, v in time_parts(t)
-                             if round(v, 3) > 0) + ")")
+    lines.append(_field(_("time"), _("{total} s ({parts})").format(
+        total=fmt_num(t["total"], 3),
+        parts=", ".join(f"{label} {fmt_num(v, 3)}" for label, v in time_parts(t)
+                        if round(v, 3) > 0))))
     if sol.roadmap is not None:
-        lines += ["", paint("Roadmap (rounds " + ", ".join(
-            display_text(v) for v in rounds_labels(inst.params)) + ")", bold=True)]
+        lines += ["", paint(_("Roadmap (rounds {rounds})").format(rounds=", ".join(
+            display_text(v) for v in rounds_labels(inst.params))), bold=True)]
         names = dict(zip(inst.partners.index.astype(str), inst.partners["name"]))
         names.update(zip(inst.recipients.index.astype(str), inst.recipients["name"]))
         lines += ["  " + display_text(line) for line in ladder(sol.roadmap, names.get)]
     lines += mechanism_lines(sol)
     if "reason" in P:
         lines.append("")
-        lines.append(paint("Why these types", bold=True))
-        for _, r in P.head(MAX_REASONS).iterrows():
-            t, _, rest = str(r["reason"]).partition(":")
-            lines.append(f"  {display_text(r['partner_name'])} - "
-                         f"{display_text(r['recipient_name'])}: "
-                         f"{paint(t, **(type_style(t) or {}))}:{rest}")
+        lines.append(paint(_("Why these types"), bold=True))
+        lines += [f"  {display_text(r['partner_name'])} - {display_text(r['recipient_name'])}: "
+                  + _painted_reason(str(r["reason"]), r["type"])
+                  for _i, r in P.head(MAX_REASONS).iterrows()]
         if len(P) > MAX_REASONS:
-            lines.append(f"  ... and {len(P) - MAX_REASONS} more: see the reason column of "
-                         f"pairings.csv (--out DIR)")
+            lines.append("  " + _("... and {n} more: see the reason column of pairings.csv "
+                                  "(--out DIR)").format(n=len(P) - MAX_REASONS))
     return "\n".join(lines)
+
+
+def _painted_reason(reason: str, chosen: str) -> str:
+    """A reason with its leading type name in the type's colour (the reason begins with the
+    type's name in the language it was written in, then ``:`` or ``：``)."""
+    from optimizer.typology import type_name
+
+    for name in (type_name(chosen), str(chosen)):
+        if reason.startswith(name) and reason[len(name):len(name) + 1] in (":", "："):
+            return paint(name, **(type_style(chosen) or {})) + reason[len(name):]
+    return reason
 
 
 def mechanism_lines(sol) -> list[str]:
     """The terminal summary's lines on income sharing and clusters (MODEL-v2 B, C)."""
+    from optimizer.i18n import _
+
     s, lines = sol.summary, []
     if s.sharing:
         sh = s.sharing
-        chosen = ", ".join(f"{n} at {lv}" for lv, n in sh["levels_chosen"].items()) or "none"
-        lines += ["", paint("Income sharing", bold=True),
-                  f"  shares chosen      {chosen} (of the sharing pairings)",
-                  f"  credited to partners {fmt_num(sh['credited'], 4)}, required "
-                  f"{fmt_num(sh['required'], 4)} (see partners.csv)"]
+        chosen = ", ".join(_("{n} at {level}").format(n=n, level=lv)
+                           for lv, n in sh["levels_chosen"].items()) or _("none")
+        lines += ["", paint(_("Income sharing"), bold=True),
+                  _field(_("shares chosen"), _("{chosen} (of the sharing pairings)").format(
+                      chosen=chosen)),
+                  "  " + _("credited to partners {credited}, required {required} (see "
+                           "partners.csv)").format(credited=fmt_num(sh["credited"], 4),
+                                                   required=fmt_num(sh["required"], 4))]
     if s.clusters:
         cl = s.clusters
-        lines += ["", paint("Clusters", bold=True),
-                  "  formed             " + (", ".join(cl["formed"]) or "none"),
-                  f"  synergy gain       {fmt_num(cl['synergy_gain'], 4)}, setup "
-                  f"{fmt_num(cl['setup'], 4)} (see clusters.csv)"]
+        lines += ["", paint(_("Clusters"), bold=True),
+                  _field(_("formed"), ", ".join(cl["formed"]) or _("none")),
+                  _field(_("synergy gain"), _("{gain}, setup {setup} (see clusters.csv)").format(
+                      gain=fmt_num(cl["synergy_gain"], 4), setup=fmt_num(cl["setup"], 4)))]
         if cl["not_formed"]:
-            lines.append("  not formed         " + ", ".join(cl["not_formed"]))
+            lines.append(_field(_("not formed"), ", ".join(cl["not_formed"])))
     return lines
 
 

@@ -13,7 +13,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .i18n import N_, _
+
 INF = np.inf
+
+MEASURE_WORDS = {"tail": N_("tail"), "maxmin": N_("maxmin")}
+"""The equity measures as the planner reads them (``objective.equity`` keeps its values)."""
+
+
+def equity_words(measure: str) -> str:
+    """An equity measure's name in the current language."""
+    return _(MEASURE_WORDS[measure]) if measure in MEASURE_WORDS else str(measure)
 
 
 def tail_mean(u: np.ndarray, beta: float) -> float:

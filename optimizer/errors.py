@@ -5,6 +5,12 @@
 from __future__ import annotations
 
 
+def translate(text: str) -> str:
+    """The words of :meth:`InputError.describe` in the current language: optimizer.i18n
+    (which depends on this module, not the other way round) puts its ``_`` here."""
+    return text
+
+
 class RegcollabError(Exception):
     """Base class: an expected failure with a message in the planner's words."""
 
@@ -29,10 +35,11 @@ class InputError(RegcollabError):
         super().__init__(self.describe())
 
     def describe(self) -> str:
+        _ = translate
         where = [w for w in (self.file, self.row) if w]
         if self.column:
-            where.append(f"column '{self.column}'")
-        return (", ".join(where) + ": " if where else "") + self.message
+            where.append(_("column '{column}'").format(column=self.column))
+        return (_(", ").join(where) + _(": ") if where else "") + self.message
 
 
 class WriteError(RegcollabError):

@@ -33,8 +33,14 @@ from .rules import BY_NAME
 from .rules.base import BINDING
 from .rules.pairing import scale_source
 from .solution import extract_tables
-from .typology import pair_alternatives, pair_columns, type_thresholds, what_if
+from .i18n import N_, _, listing, ngettext, with_lang
+from .typology import pair_alternatives, pair_columns, type_name, type_names, type_thresholds
+from .typology import what_if
 
+
+
+ALTERNATIVE_LABELS = (N_("with the cluster formed"), N_("without the cluster"))
+"""Labels of alternatives said as they are (explain_cluster's), translated where shown."""
 
 
 @dataclass
@@ -56,21 +62,38 @@ class Alternative:
     def words(self, what: str, v: float, sign: bool = False) -> str:
         return fmt_number(v, 4, self.scales.get(what), sign=sign)
 
+    def said(self) -> str:
+        """The label in the current language (``label`` stays as it is in JSON)."""
+        if self.label in ALTERNATIVE_LABELS:  # a cluster's
+            return _(self.label)
+        if self.kind == "forbid":
+            return _("without this pairing")
+        if self.kind == "type" and self.type is not None:
+            return _("as {type}").format(type=type_name(self.type))
+        if self.kind == "force" and self.type is not None:
+            return _("paired as {type}").format(type=type_name(self.type))
+        if self.kind == "share" and self.label.startswith("at a share of "):
+            return _("at a share of {level}").format(level=self.label[len("at a share of "):])
+        return self.label
+
     def sentence(self, units: str = "") -> str:
+        label = self.said()
         if self.status == "infeasible":
-            return f"{self.label}: no plan would satisfy the rules (and the method's holds)"
+            return _("{label}: no plan would satisfy the rules (and the method's holds)").format(
+                label=label)
         if self.loss is None:
-            return f"{self.label}: not evaluated ({self.status})"
+            return _("{label}: not evaluated ({status})").format(label=label, status=self.status)
         u = f" {units}" if units else ""
-        what = ("the objective would drop by" if self.loss > 0 else
-                "the objective would not change" if self.loss == 0 else
-                "the objective would rise by")
-        s = (f"{self.label}: {what} {self.words('objective', abs(self.loss))}"
-             if self.loss != 0 else f"{self.label}: {what}")
-        s += (f" (efficiency {self.words('efficiency', self.d_efficiency, True)}{u}, "
-              f"equity {self.words('equity', self.d_equity, True)})")
+        amount = self.words("objective", abs(self.loss))
+        s = (_("{label}: the objective would drop by {amount}") if self.loss > 0 else
+             _("{label}: the objective would not change") if self.loss == 0 else
+             _("{label}: the objective would rise by {amount}")).format(label=label,
+                                                                        amount=amount)
+        s += _(" (efficiency {d_efficiency}, equity {d_equity})").format(
+            d_efficiency=self.words("efficiency", self.d_efficiency, True) + u,
+            d_equity=self.words("equity", self.d_equity, True))
         if self.status != "optimal":
-            s += " [not proven optimal]"
+            s += _(" [not proven optimal]")
         return s
 
 
@@ -183,13 +206,13 @@ def _changes(base: dict, alt: dict, names, limit: int = 8) -> list[str]:
             continue
         label = f"{names.get(key[0], key[0])} - {names.get(key[1], key[1])}"
         if a is None:
-            out.append(f"+ {label} ({b})")
+            out.append(f"+ {label} ({type_name(b)})")
         elif b is None:
-            out.append(f"- {label} ({a})")
+            out.append(f"- {label} ({type_name(a)})")
         else:
-            out.append(f"~ {label}: {a} -> {b}")
+            out.append(f"~ {label}: {type_name(a)} -> {type_name(b)}")
     if len(out) > limit:
-        out = out[:limit] + [f"... and {len(out) - limit} more"]
+        out = out[:limit] + [_("... and {n} more").format(n=len(out) - limit)]
     return out
 
 
@@ -206,11 +229,13 @@ def planned_resolves(sol, partner: str, recipient: str) -> int:
     return n_elig - 1 + (0 if a["fixed"][d, r] else 1)
 
 
+@with_lang
 def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
                  resolve: bool = True) -> PairExplanation:
     """Explain the pair (partner id, recipient id) of the solved plan ``sol``.
 
     ``progress()`` is called after each re-solve; ``resolve=False`` skips the re-solves.
+    ``lang`` (``en``, ``zh``; default: the current language): the language of its words.
     """
     if not sol.has_plan:
         raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))
@@ -288,15 +313,19 @@ def _contribution(sol, ex: PairExplanation, d: int, r: int) -> tuple[dict, list]
         if amounts[k] <= 0:
             continue
         if a["supply"][d, i] > 0 and _at(float(sent.get(k, 0.0)), a["supply"][d, i]):
-            binding.append(f"{pn}'s supply of {k} is used up ({_fmt(a['supply'][d, i])}, "
-                           f"{_fmt(amounts[k])} of it here)")
+            binding.append(_("{partner}'s supply of {resource} is used up ({supply}, {here} of "
+                             "it here)").format(partner=pn, resource=k,
+                                                supply=_fmt(a["supply"][d, i]),
+                                                here=_fmt(amounts[k])))
         if _at(float(got.get(k, 0.0)), a["absorb"][r, i]):
-            binding.append(f"{rn} can absorb no more {k} (it gets all of its "
-                           f"{_fmt(a['absorb'][r, i])})")
+            binding.append(_("{recipient} can absorb no more {resource} (it gets all of its "
+                             "{absorb})").format(recipient=rn, resource=k,
+                                                 absorb=_fmt(a["absorb"][r, i])))
     ms = float(a["scale_floor"][r, t])
     if ms > 0 and _at(contrib["value"], ms):
-        binding.append(f"the pairing is at the smallest scale of a {ex.chosen} pairing "
-                       f"(value {_fmt(ms)}: {scale_source(inst, r, t)})")
+        binding.append(_("the pairing is at the smallest scale of a {type} pairing (value "
+                         "{value}: {source})").format(type=type_name(ex.chosen), value=_fmt(ms),
+                                                      source=scale_source(inst, r, t)))
     return contrib, binding
 
 
@@ -311,17 +340,21 @@ def _rules_at_bound(sol, ex: PairExplanation, d: int, r: int) -> list[str]:
         sent, got = _flows(sol, ex.partner, ex.recipient)
         for i, k in enumerate(K):
             if a["supply"][d, i] > 0 and _at(float(sent.get(k, 0.0)), a["supply"][d, i]):
-                binding.append(f"{pn}'s supply of {k} is used up by its other pairings")
+                binding.append(_("{partner}'s supply of {resource} is used up by its other "
+                                 "pairings").format(partner=pn, resource=k))
             if a["absorb"][r, i] > 0 and _at(float(got.get(k, 0.0)), a["absorb"][r, i]):
-                binding.append(f"{rn}'s absorptive capacity for {k} is filled by its other "
-                               f"partners")
+                binding.append(_("{recipient}'s absorptive capacity for {resource} is filled "
+                                 "by its other partners").format(recipient=rn, resource=k))
     n_d, n_r = int((P["partner"] == ex.partner).sum()), int((P["recipient"] == ex.recipient).sum())
     md, mr = a["max_partners_d"][d], a["max_partners_r"][r]
     if np.isfinite(md) and n_d >= md:
-        binding.append(f"{pn} pairs with its maximum of {int(md)} recipient"
-                       f"{'s' if md != 1 else ''}")
+        binding.append(ngettext("{partner} pairs with its maximum of {n} recipient",
+                                "{partner} pairs with its maximum of {n} recipients",
+                                int(md)).format(partner=pn, n=int(md)))
     if np.isfinite(mr) and n_r >= mr:
-        binding.append(f"{rn} has its maximum of {int(mr)} partner{'s' if mr != 1 else ''}")
+        binding.append(ngettext("{recipient} has its maximum of {n} partner",
+                                "{recipient} has its maximum of {n} partners",
+                                int(mr)).format(recipient=rn, n=int(mr)))
     return binding + _balance_at_bound(sol, ex)
 
 
@@ -340,7 +373,8 @@ def _balance_at_bound(sol, ex: PairExplanation) -> list[str]:
             continue
         binding.append(words)
         if b.violation > 0:
-            binding[-1] += f"; the soft rule is broken by {_fmt(b.violation)}"
+            binding[-1] += _("; the soft rule is broken by {amount}").format(
+                amount=_fmt(b.violation))
     return binding
 
 
@@ -432,85 +466,104 @@ def share_sentence(ex: PairExplanation) -> str:
     if not sh:
         return ""
     pn, rn = ex.partner_name, ex.recipient_name
-    s = (f"{pn} is credited a share of {sh['level']:g} of this pairing's gain "
-         f"({_fmt(sh['credited'])} of {_fmt(sh['gain'])}). It requires a return of "
-         f"{_fmt(sh['required'])} on what it sends and gets {_fmt(sh['return'])} in all "
-         f"({_fmt(sh['other_return'])} from its other shares and spillover)")
+    s = _("{partner} is credited a share of {level} of this pairing's gain ({credited} of "
+          "{gain}). It requires a return of {required} on what it sends and gets {got} in all "
+          "({other} from its other shares and spillover)").format(
+        partner=pn, level=f"{sh['level']:g}", credited=_fmt(sh["credited"]),
+        gain=_fmt(sh["gain"]), required=_fmt(sh["required"]), got=_fmt(sh["return"]),
+        other=_fmt(sh["other_return"]))
     least = sh["least_level"]
+    must = _fmt(max(sh["needed_here"], 0.0))
     if sh["required"] <= 0:
-        s += "; it requires no return, so any share would keep it taking part."
+        s += _("; it requires no return, so any share would keep it taking part.")
     elif least is None:
-        s += "; no share level of this pairing alone covers what it requires."
+        s += _("; no share level of this pairing alone covers what it requires.")
     elif least >= sh["level"] - 1e-12:
-        s += (f"; {sh['level']:g} is the least share that keeps it taking part (this pairing "
-              f"must credit it {_fmt(max(sh['needed_here'], 0.0))}).")
+        s += _("; {level} is the least share that keeps it taking part (this pairing must "
+               "credit it {must}).").format(level=f"{sh['level']:g}", must=must)
     else:
-        s += (f"; a share of {least:g} would already keep it taking part (this pairing must "
-              f"credit it {_fmt(max(sh['needed_here'], 0.0))}).")
+        s += _("; a share of {least} would already keep it taking part (this pairing must "
+               "credit it {must}).").format(least=f"{least:g}", must=must)
     for lo in sh["lower"]:
-        s += (f" At {lo['level']:g} {rn} would keep {_fmt(lo['recipient_gain'])} more of the "
-              f"gain (its outcome +{100 * lo['u_added']:.3g}% of its target)"
-              + ("" if lo["keeps_participation"] else f", but {pn} would not take part") + ".")
+        s += _(" At {level} {recipient} would keep {amount} more of the gain (its outcome "
+               "+{pct} of its target)").format(
+            level=f"{lo['level']:g}", recipient=rn, amount=_fmt(lo["recipient_gain"]),
+            pct=f"{100 * lo['u_added']:.3g}%") + (
+            "" if lo["keeps_participation"] else
+            _(", but {partner} would not take part").format(partner=pn)) + _(".")
     alt = sh.get("least_alternative")
     if alt is not None:
-        s += f" Re-solved with the share at {least:g}, {_cost_words(alt)}."
+        s += _(" Re-solved with the share at {least}, {cost}.").format(
+            least=f"{least:g}", cost=_cost_words(alt))
     return s
 
 
 def _verdict(ex: PairExplanation, listed: tuple | None = None) -> str:
     """The explanation in one paragraph (``listed``: the types the pair's pairs.csv types
     cell allows, None when it allows every type)."""
-    pair = ex.pair
+    pair, sep = ex.pair, _("; ")
     if not ex.allowed:
-        return f"{pair} cannot be paired: the instance does not allow it (pairs.csv, allowed)."
+        return _("{pair} cannot be paired: the instance does not allow it (pairs.csv, "
+                 "allowed).").format(pair=pair)
     if not ex.eligible:
         ths = [th for th in ex.thresholds if listed is None or th["type"] in listed]
-        reqs = "; ".join(f"{th['type']} needs pot >= {th['pot_min']:.2f} and ben >= "
-                         f"{th['ben_min']:.2f}" for th in ths)
+        reqs = sep.join(_("{type} needs pot >= {pot_min} and ben >= {ben_min}").format(
+            type=type_name(th["type"]), pot_min=f"{th['pot_min']:.2f}",
+            ben_min=f"{th['ben_min']:.2f}") for th in ths)
         if listed is not None:  # the pair's types cell left the other types out
-            return (f"{pair} cannot be paired: the other types are not allowed by its pairs.csv "
-                    f"types, and with pot {ex.pot:.2f} and ben {ex.ben:.2f} it meets the "
-                    f"thresholds of none it allows ({reqs}).")
-        return (f"{pair} cannot be paired: with pot {ex.pot:.2f} and ben {ex.ben:.2f} it meets "
-                f"no type's thresholds ({reqs}).")
+            return _("{pair} cannot be paired: the other types are not allowed by its "
+                     "pairs.csv types, and with pot {pot} and ben {ben} it meets the thresholds "
+                     "of none it allows ({requirements}).").format(
+                pair=pair, pot=f"{ex.pot:.2f}", ben=f"{ex.ben:.2f}", requirements=reqs)
+        return _("{pair} cannot be paired: with pot {pot} and ben {ben} it meets no type's "
+                 "thresholds ({requirements}).").format(
+            pair=pair, pot=f"{ex.pot:.2f}", ben=f"{ex.ben:.2f}", requirements=reqs)
     alts = [a for a in ex.alternatives if a.kind in ("type", "force")]
     forbid = [a for a in ex.alternatives if a.kind == "forbid"]
     if ex.chosen is not None:
         th = next(th for th in ex.thresholds if th["type"] == ex.chosen)
-        s = (f"{pair} is recommended as {ex.chosen}: pot {ex.pot:.2f} >= {th['pot_min']:.2f} and "
-             f"ben {ex.ben:.2f} >= {th['ben_min']:.2f} make it eligible")
+        s = _("{pair} is recommended as {type}: pot {pot} >= {pot_min} and ben {ben} >= "
+              "{ben_min} make it eligible").format(
+            pair=pair, type=type_name(ex.chosen), pot=f"{ex.pot:.2f}",
+            pot_min=f"{th['pot_min']:.2f}", ben=f"{ex.ben:.2f}", ben_min=f"{th['ben_min']:.2f}")
         others = [t for t in ex.eligible if t != ex.chosen]
         if not others:
-            s += f", and it is the only eligible type ({', '.join(ex.eligible)})."
+            s += _(", and it is the only eligible type ({types}).").format(
+                types=listing(type_names(ex.eligible)))
         elif alts:
-            costs = [f"as {a.type} {_cost_words(a)}" for a in alts]
-            s += ", and the plan is best with it: " + "; ".join(costs) + "."
+            costs = [_("as {type} {cost}").format(type=type_name(a.type), cost=_cost_words(a))
+                     for a in alts]
+            s += _(", and the plan is best with it: {costs}.").format(costs=sep.join(costs))
         else:
-            s += f"; the other eligible types ({', '.join(others)}) were not re-solved."
+            s += _("; the other eligible types ({types}) were not re-solved.").format(
+                types=listing(type_names(others)))
         if forbid:
-            s += f" Without the pairing {_cost_words(forbid[0])}."
+            s += _(" Without the pairing {cost}.").format(cost=_cost_words(forbid[0]))
         elif ex.fixed:
-            s += " Policy fixed the pairing (it must be kept); only its type was chosen."
+            s += _(" Policy fixed the pairing (it must be kept); only its type was chosen.")
         return s
-    s = (f"{pair} is a candidate (eligible for {', '.join(ex.eligible)}) but is not in the "
-         f"plan")
+    s = _("{pair} is a candidate (eligible for {types}) but is not in the plan").format(
+        pair=pair, types=listing(type_names(ex.eligible)))
     if alts:
-        s += ": " + "; ".join(f"paired as {a.type} {_cost_words(a)}" for a in alts) + "."
+        s += _(": {costs}.").format(costs=sep.join(
+            _("paired as {type} {cost}").format(type=type_name(a.type), cost=_cost_words(a))
+            for a in alts))
     else:
-        s += "."
+        s += _(".")
     return s
 
 
 def _cost_words(a: Alternative) -> str:
     if a.status == "infeasible":
-        return "no plan would satisfy the rules"
+        return _("no plan would satisfy the rules")
     if a.loss is None:
-        return f"it was not evaluated ({a.status})"
+        return _("it was not evaluated ({status})").format(status=a.status)
     if a.loss > 0:
-        return (f"the objective would drop by {a.words('objective', a.loss)} (efficiency "
-                f"{a.words('efficiency', a.d_efficiency, True)}, equity "
-                f"{a.words('equity', a.d_equity, True)})")
+        return _("the objective would drop by {amount} (efficiency {d_efficiency}, equity "
+                 "{d_equity})").format(amount=a.words("objective", a.loss),
+                                       d_efficiency=a.words("efficiency", a.d_efficiency, True),
+                                       d_equity=a.words("equity", a.d_equity, True))
     if a.loss == 0:
-        return "the objective would be the same (an equally good plan)"
-    return (f"the objective would rise by {a.words('objective', -a.loss)} (the plan was not "
-            "proven optimal)")
+        return _("the objective would be the same (an equally good plan)")
+    return _("the objective would rise by {amount} (the plan was not proven optimal)").format(
+        amount=a.words("objective", -a.loss))

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .i18n import _, with_lang
+from .typology import type_name
 from .clusters import cluster_type_mask
 from .errors import InputError
 from .explain import Alternative, _changes, _cost_words, _fmt, _names
@@ -67,8 +69,10 @@ def find_cluster(inst, token: str) -> int:
                      + ", ".join(f"{i} ({n})" for i, n in zip(ids, cl["name"])))
 
 
+@with_lang
 def explain_cluster(sol, g: int, clock=None, resolve: bool = True) -> ClusterExplanation:
-    """Explain cluster ``g`` (its position in ``sol.instance.clusters``) of the plan ``sol``."""
+    """Explain cluster ``g`` (its position in ``sol.instance.clusters``) of the plan ``sol``
+    (``lang``: the language of its words, default the current one)."""
     if not sol.has_plan:
         raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))
     inst = sol.instance
@@ -104,9 +108,10 @@ def _links(sol, g: int, names: dict) -> tuple[list, list]:
         label = f"{names[D[d]]} - {names[R[r]]}"
         got = P[(P["partner"] == D[d]) & (P["recipient"] == R[r])]
         if len(got) and got["type"].iat[0] in kinds:
-            linked.append(f"{label} ({got['type'].iat[0]})")
+            linked.append(f"{label} ({type_name(got['type'].iat[0])})")
         elif a["allowed"][d, r] and any(a["eligible"][d, r, T.index(t)] for t in kinds):
-            could.append(label + (f" (now {got['type'].iat[0]})" if len(got) else ""))
+            could.append(label + (_(" (now {type})").format(type=type_name(got["type"].iat[0]))
+                                  if len(got) else ""))
     return linked, could
 
 
@@ -141,29 +146,37 @@ def _forced(sol, g: int, form: bool, names: dict, clock) -> Alternative:
 
 
 def _verdict(ex: ClusterExplanation) -> str:
+    from .i18n import _, listing, ngettext
+
     who = f"{ex.name} ({ex.id})"
-    links = (f"its members have {ex.links} platform or institutional "
-             f"pairing{'s' if ex.links != 1 else ''} among them (it needs {ex.min_links})")
+    links = ngettext("its members have {n} platform or institutional pairing among them (it "
+                     "needs {need})",
+                     "its members have {n} platform or institutional pairings among them (it "
+                     "needs {need})", ex.links).format(n=ex.links, need=ex.min_links)
     alt = ex.alternative
     if ex.formed:
-        s = (f"{who} is formed: {links}, and their flows gain {_fmt(ex.synergy_gain)} from its "
-             f"synergy ({_fmt(ex.synergy)} per unit of gain) against a setup of "
-             f"{_fmt(ex.setup)}. With the flows as they are it would stop paying for itself at "
-             f"a setup above {_fmt(ex.synergy_gain)}.")
+        s = _("{cluster} is formed: {links}, and their flows gain {gain} from its synergy "
+              "({synergy} per unit of gain) against a setup of {setup}. With the flows as they "
+              "are it would stop paying for itself at a setup above {gain}.").format(
+            cluster=who, links=links, gain=_fmt(ex.synergy_gain), synergy=_fmt(ex.synergy),
+            setup=_fmt(ex.setup))
         if alt is not None:
-            s += f" Without it {_cost_words(alt)}."
+            s += _(" Without it {cost}.").format(cost=_cost_words(alt))
         return s
     if ex.links < ex.min_links:
         lack = ex.min_links - ex.links
-        s = (f"{who} is not formed: {links}; it lacks {lack} link{'s' if lack != 1 else ''}"
-             + (f" (member pairs that could link: {', '.join(ex.could_link)})" if ex.could_link
-                else " and no other member pair is eligible for a platform or institutional "
-                     "pairing") + ".")
+        s = (ngettext("{cluster} is not formed: {links}; it lacks {n} link",
+                      "{cluster} is not formed: {links}; it lacks {n} links", lack).format(
+            cluster=who, links=links, n=lack)
+             + (_(" (member pairs that could link: {pairs})").format(
+                 pairs=listing(ex.could_link)) if ex.could_link else
+                _(" and no other member pair is eligible for a platform or institutional "
+                  "pairing")) + _("."))
     else:
-        s = (f"{who} is not formed although {links}: on the plan's flows its synergy would "
-             f"bring {_fmt(ex.potential_gain)} against a setup of {_fmt(ex.setup)}; with the "
-             f"flows as they are it would pay for itself at a setup below "
-             f"{_fmt(ex.potential_gain)}.")
+        s = _("{cluster} is not formed although {links}: on the plan's flows its synergy would "
+              "bring {gain} against a setup of {setup}; with the flows as they are it would "
+              "pay for itself at a setup below {gain}.").format(
+            cluster=who, links=links, gain=_fmt(ex.potential_gain), setup=_fmt(ex.setup))
     if alt is not None:
-        s += f" Formed, {_cost_words(alt)}."
+        s += _(" Formed, {cost}.").format(cost=_cost_words(alt))
     return s

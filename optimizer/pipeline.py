@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import rounds, sharing, verify
+from .i18n import N_, with_lang
 from .heuristic import construct_plan
 from .instance import Instance
 from .methods import Clock, Method, PayoffTable, Problem, StageLog, get_method, hold_tolerance
@@ -37,6 +38,7 @@ from .summary import Summary
 from .typology import add_type_reasons, should_explain
 
 
+@with_lang
 def solve(inst: Instance, options: RunOptions | None = None, **kwargs) -> Solution:
     """Solve ``inst`` and return a :class:`~optimizer.solution.Solution`.
 
@@ -50,7 +52,9 @@ def solve(inst: Instance, options: RunOptions | None = None, **kwargs) -> Soluti
     writes the exact model of every solve there (MIP stages, and the LPs of start plans and
     polishing), numbered in solve order (for benchmarks). ``time_limit`` (seconds) is shared by
     all the stages of the run. ``progress`` is called with a
-    :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only).
+    :class:`~optimizer.solve.SolveProgress` as MIP solves advance (HiGHS only). ``lang``
+    (``en``, ``zh``; default: the current language) is the language of the words the run
+    produces (the pairings' reasons); summary.json is the same in both.
     """
     return _run(inst, RunOptions.of(options, **kwargs))
 
@@ -375,11 +379,12 @@ def plan_solution(run: Run, x: np.ndarray, pol: StageResult, final: StageResult,
     if pol.ok:
         s.duals_available = pol.row_dual is not None
     t_extract = time.perf_counter() - t0
-    message = ("optimal plan found" if status == "optimal" else
-               "a plan was found but the solver's tolerances could not prove it optimal on "
-               "this data (numbers far apart; see numerical_note)" if beaten else
-               "a plan was found but a time or iteration limit stopped the solver before it "
-               "was proven optimal")
+    # summary.json keeps the English message; the terminal and report say it with _()
+    message = (N_("optimal plan found") if status == "optimal" else
+               N_("a plan was found but the solver's tolerances could not prove it optimal on "
+                  "this data (numbers far apart; see numerical_note)") if beaten else
+               N_("a plan was found but a time or iteration limit stopped the solver before it "
+                  "was proven optimal"))
     if run.options.tight:
         s.tolerances = "tight (repeated: the default tolerances let a rule slip)"
     sol = run.solution(status, message, x=x, table=table, problem=problem, tables=tables,
@@ -562,9 +567,9 @@ def _run_gap(final: StageResult, log: list, status: str) -> float | None:
 
 def _failure_message(status: str, what: str) -> str:
     return {
-        "infeasible": "no plan satisfies all the rules (the instance's balance rules, spans "
+        "infeasible": N_("no plan satisfies all the rules (the instance's balance rules, spans "
                       "and fixed pairs contradict each other); make rules soft with --soft to "
-                      "see which ones bend",
+                      "see which ones bend"),
         "unbounded": f"{what} is unbounded (a modelling error; please report it)",
         "no_solution": f"the solver found no plan for {what} within the limits",
         "error": f"the solver failed on {what}",

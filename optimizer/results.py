@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .i18n import N_, _
 
 REPORT_FILES = ("report.html", "results.xlsx")
 """What ``regcollab report`` (re)writes in a results folder (the report and the workbook)."""
@@ -374,3 +376,48 @@ def check_files(files: ResultFiles) -> None:
     resources = list(s.get("resources") or {})
     for name in sorted(files.tables):
         check_frame(files.tables[name], f"{name}.csv", resources=resources)
+
+
+RESULT_COLUMNS = frozenset((
+    N_("partner"), N_("partner_name"), N_("recipient"), N_("recipient_name"), N_("type"),
+    N_("resource"), N_("amount"), N_("value"), N_("gain"), N_("capacity"), N_("setup"),
+    N_("pot"), N_("ben"), N_("comp"), N_("fixed"), N_("eligible_types"), N_("reason"),
+    N_("alternatives"), N_("name"), N_("id"), N_("population"), N_("baseline"),
+    N_("outcome"), N_("target"), N_("u_before"), N_("u"), N_("share_of_mean"),
+    N_("partners"), N_("partner_ids"), N_("rule"), N_("bound"), N_("slack"),
+    N_("violation"), N_("soft"), N_("penalty"), N_("round"), N_("round_label"), N_("trust"),
+    N_("shadow_price"), N_("final_value"), N_("rhs"), N_("allowable_increase"),
+    N_("allowable_decrease"), N_("reduced_cost"), N_("objective_coefficient"),
+    N_("meaning"), N_("binding"), N_("sent_value"), N_("required"), N_("credited"),
+    N_("spillover"), N_("return"), N_("formed"), N_("links"), N_("min_links"),
+    N_("synergy"), N_("synergy_gain"), N_("net"), N_("member_partners"),
+    N_("member_recipients"), N_("share"), N_("efficiency"), N_("equity"),
+    N_("price_of_fairness"), N_("knee"), N_("pairings"), N_("status"), N_("n_changes"),
+    N_("recommended_type"), N_("stability"), N_("chosen_share")))
+"""The columns of the result tables that a sheet's or a table's header names in the planner's
+language; the msgid is the column itself, so English shows the column as the CSV file has
+it. A column not listed keeps its name."""
+
+COLUMN_PATTERNS = ((re.compile(r"^loss_if_(.+)$"), N_("loss_if_{type}")),
+                   (re.compile(r"^delta_E_if_(.+)$"), N_("delta_E_if_{type}")),
+                   (re.compile(r"^delta_Q_if_(.+)$"), N_("delta_Q_if_{type}")),
+                   (re.compile(r"^received\.(.+)$"), N_("received.{resource}")),
+                   (re.compile(r"^need\.(.+)$"), N_("need.{resource}")),
+                   (re.compile(r"^share_(.+)$"), N_("share_{type}")))
+
+
+def column_words(column: str) -> str:
+    """A result table's column as a sheet's or a table's header in the current language
+    (English: the column's name, as in the CSV file)."""
+    from .typology import type_name
+
+    if column in RESULT_COLUMNS:
+        return _(column)
+    for pattern, words in COLUMN_PATTERNS:
+        m = pattern.match(column)
+        if m:
+            said = _(words)
+            if said == words:  # English: the column as it is
+                return column
+            return said.format(type=type_name(m.group(1)), resource=m.group(1))
+    return column

@@ -111,10 +111,12 @@ def add_rounds(tables: dict, am, x: np.ndarray) -> dict:
 
 def ladder(road: pd.DataFrame, names=None) -> list[str]:
     """One line per pair of the roadmap: ``SZ–SW  platform → institutional → institutional``
-    (``-`` for a round it is not paired)."""
+    (``-`` for a round it is not paired); types in the current language."""
+    from .typology import type_name
+
     out = []
     for (d, r), g in road.groupby(["partner", "recipient"], sort=False):
-        steps = [t if t else "-" for t in g.sort_values("round")["type"]]
+        steps = [type_name(t) if t else "-" for t in g.sort_values("round")["type"]]
         who = f"{names(d) if names else d}–{names(r) if names else r}"
         out.append(f"{who}  " + " → ".join(steps))
     return out
@@ -177,11 +179,16 @@ def pair_rounds(sol, partner: str, recipient: str, eligible: list[str]) -> list[
 
 def round_sentence(step: dict) -> str:
     """One round of :func:`pair_rounds` in words."""
-    head = (f"round {step['label']}: " + (step["type"] or "not paired")
-            + f" (trust at the start {step['trust']:.3g})")
+    from .i18n import _
+    from .typology import type_name
+
+    head = _("round {label}: {type} (trust at the start {trust})").format(
+        label=step["label"], type=type_name(step["type"]) if step["type"] else _("not paired"),
+        trust=f"{step['trust']:.3g}")
     for lack in step["lacking"]:
-        head += (f"; {lack['type']} needs trust {lack['needs']:.3g}, it has "
-                 f"{step['trust']:.3g}: " + (f"it would qualify in round {lack['when']}"
-                                              if lack["when"] else
-                                              "it would not qualify as planned"))
+        head += _("; {type} needs trust {needs}, it has {trust}: {when}").format(
+            type=type_name(lack["type"]), needs=f"{lack['needs']:.3g}",
+            trust=f"{step['trust']:.3g}",
+            when=(_("it would qualify in round {round}").format(round=lack["when"])
+                  if lack["when"] else _("it would not qualify as planned")))
     return head

@@ -14,6 +14,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
+from .i18n import _
 from .rules import BALANCE_NAMES
 
 INF = math.inf
@@ -438,12 +439,13 @@ def describe_range(lo: float, hi: float, lo_open: bool = False) -> str:
     """Human words for an allowed range, used in messages and docs."""
     a, b = fmt_limit(lo), fmt_limit(hi)
     if lo > -INF and hi < INF:
-        return f"between {a} and {b}" if not lo_open else f"above {a} and at most {b}"
+        return (_("between {a} and {b}") if not lo_open else
+                _("above {a} and at most {b}")).format(a=a, b=b)
     if lo > -INF:
-        return f"greater than {a}" if lo_open else f"at least {a}"
+        return (_("greater than {a}") if lo_open else _("at least {a}")).format(a=a)
     if hi < INF:
-        return f"at most {b}"
-    return "any number"
+        return _("at most {b}").format(b=b)
+    return _("any number")
 
 
 def range_problem(v: float, lo: float, hi: float, lo_open: bool = False) -> str | None:
@@ -451,17 +453,17 @@ def range_problem(v: float, lo: float, hi: float, lo_open: bool = False) -> str 
     sanity = 1e4 <= hi < INF  # the upper limit is a sanity limit, not a bound of the model
     if v < lo or (lo_open and v <= lo):
         if not sanity:
-            return f"it must be {describe_range(lo, hi, lo_open)}"
+            return _("it must be {range}").format(range=describe_range(lo, hi, lo_open))
         if 0 < lo < 1 and not lo_open:  # a sanity limit too: values are divided by it
-            return (f"it must be at least {fmt_limit(lo)} (a smaller value is almost surely a "
-                    f"unit mistake)")
-        return (f"it must be greater than {fmt_limit(lo)}" if lo_open
-                else f"it must be at least {fmt_limit(lo)}")
+            return _("it must be at least {lo} (a smaller value is almost surely a unit "
+                     "mistake)").format(lo=fmt_limit(lo))
+        return (_("it must be greater than {lo}") if lo_open
+                else _("it must be at least {lo}")).format(lo=fmt_limit(lo))
     if v > hi:
         if sanity:
-            return (f"it must be at most {fmt_limit(hi)} (a larger value is almost surely a "
-                    f"unit mistake)")
-        return f"it must be {describe_range(lo, hi, lo_open)}"
+            return _("it must be at most {hi} (a larger value is almost surely a unit "
+                     "mistake)").format(hi=fmt_limit(hi))
+        return _("it must be {range}").format(range=describe_range(lo, hi, lo_open))
     return None
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .errors import InputError
+from .i18n import _
 from .model import build_model
 from .rules import BY_NAME, ROUND_RULES, RULES
 from .solver.highs import LpArrays, run_lp
@@ -309,10 +310,11 @@ def _change(rule, entity, name_of: dict, hold_kind) -> tuple[str, str]:
 
     if rule == "hold":  # a row the method adds: it says what its level is
         level, unit = hold_kind.hold_words(entity)
-        return f"raising {level} by one{unit}", f"lowering {level} by one{unit}"
+        return (_("raising {level} by one{unit}").format(level=level, unit=unit),
+                _("lowering {level} by one{unit}").format(level=level, unit=unit))
     words = BY_NAME[rule].change(name, who) if rule in BY_NAME else None
-    return words or ("raising the right-hand side by one unit",
-                     "lowering the right-hand side by one unit")
+    return words or (_("raising the right-hand side by one unit"),
+                     _("lowering the right-hand side by one unit"))
 
 
 def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, name_of: dict, state: str,
@@ -324,30 +326,38 @@ def _meaning(rule, entity, shadow, rhs, inc, dec, unit_words, name_of: dict, sta
         lo = rhs - dec if math.isfinite(dec) else -INF
         hi = rhs + inc if math.isfinite(inc) else INF
         return (f"{lo:.4g}" if math.isfinite(lo) else "-inf",
-                f"{hi:.4g}" if math.isfinite(hi) else "no limit")
+                f"{hi:.4g}" if math.isfinite(hi) else _("no limit"))
 
-    rng = "(holds from {} to {})".format(*limits())
+    lo, hi = limits()
+    rng = _("(holds from {lo} to {hi})").format(lo=lo, hi=hi)
     if state == "slack":
-        return "not binding: a small change does not move the objective"
+        return _("not binding: a small change does not move the objective")
     if state == "held":
-        return ("set by the pairings and types, which this report holds: with them held it "
-                "has no price (they meet it for a right-hand side from {} to {})".format(*limits()))
+        return _("set by the pairings and types, which this report holds: with them held it "
+                 "has no price (they meet it for a right-hand side from {lo} to {hi})").format(
+            lo=lo, hi=hi)
     if state == "zero":
-        return f"binding, but a change within its range does not move the objective {rng}"
+        return _("binding, but a change within its range does not move the objective "
+                 "{range}").format(range=rng)
     up, down = _change(rule, entity, name_of, hold_kind)
     if state == "degenerate":  # basic at its limit: price 0 on the open side only
         still, moves = (up, down) if inc > 0 else (down, up)
-        return (f"binding with price 0: another rule binds at the same point, so {still} does "
-                f"not move the objective but {moves} may {rng}")
+        return _("binding with price 0: another rule binds at the same point, so {still} does "
+                 "not move the objective but {moves} may {range}").format(
+            still=still, moves=moves, range=rng)
     amt = f"{abs(shadow):.4g} {unit_words}"
     if inc > 0:  # the price is the value of one unit more
-        return f"{up} {'raises' if shadow > 0 else 'lowers'} the objective by {amt} {rng}"
+        return (_("{change} raises the objective by {amount} {range}") if shadow > 0 else
+                _("{change} lowers the objective by {amount} {range}")).format(
+            change=up, amount=amt, range=rng)
     if dec > 0:  # one unit less only: above the limit another rule binds too
-        return (f"{down} {'lowers' if shadow > 0 else 'raises'} the objective by {amt}; "
-                f"one unit more is worth {'less' if shadow > 0 else 'more'} (another rule "
-                f"binds at the same point) {rng}")
-    return (f"{amt} per unit lies between the values of {up} and of {down} (another rule "
-            f"binds at the same point) {rng}")
+        return (_("{change} lowers the objective by {amount}; one unit more is worth less "
+                  "(another rule binds at the same point) {range}") if shadow > 0 else
+                _("{change} raises the objective by {amount}; one unit more is worth more "
+                  "(another rule binds at the same point) {range}")).format(
+            change=down, amount=amt, range=rng)
+    return _("{amount} per unit lies between the values of {up} and of {down} (another rule "
+             "binds at the same point) {range}").format(amount=amt, up=up, down=down, range=rng)
 
 
 def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> SensitivityReport:
@@ -363,7 +373,7 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
                          f"(status {sol.status})")
     held = held_lp(sol, sol.model, objective)
     h = _solved(held.lp)
-    _, rng = h.getRanging()
+    _ranges, rng = h.getRanging()
     if not rng.valid:
         raise InputError("HiGHS could not compute ranging for this LP")
     per_unit, unit_words, hold_kind = _units(sol, objective)

@@ -30,6 +30,7 @@ from .results import ResultFiles
 from .roadmap import add_rounds, quantities
 from .rules import BY_NAME
 from .summary import Summary
+from .i18n import N_, _
 
 ZERO = 1e-9  # flows below this are reported as 0
 
@@ -40,13 +41,14 @@ def best_known(summary: dict, what: str, fmt) -> str:
     proven bound when there is one. ``fmt`` formats a number (terminal and report differ)."""
     ideal = ((summary.get("payoff_table") or {}).get("ideal") or {}).get(what)
     if summary.get("status", "optimal") == "optimal":
-        return f"best possible {fmt(ideal)}"
+        return _("best possible {value}").format(value=fmt(ideal))
     bound = (summary.get("bounds") or {}).get(what)
-    return f"best found, not proven {fmt(ideal)}" + (
-        "" if bound is None else f"; no plan exceeds {fmt(bound)}")
+    return _("best found, not proven {value}").format(value=fmt(ideal)) + (
+        "" if bound is None else _("; no plan exceeds {value}").format(value=fmt(bound)))
 
 
-UNPROVEN = "unknown (not proven)"
+UNPROVEN = N_("unknown (not proven)")
+"""(translated where it is said: ``_(UNPROVEN)``)"""
 
 
 def price_of_fairness_words(summary: dict, pct) -> str:
@@ -56,7 +58,7 @@ def price_of_fairness_words(summary: dict, pct) -> str:
     v = summary.get("price_of_fairness")
     if v is None:
         return "-"
-    return pct(v) if summary.get("status", "optimal") == "optimal" else UNPROVEN
+    return pct(v) if summary.get("status", "optimal") == "optimal" else _(UNPROVEN)
 
 
 def efficiency_loss_words(summary: dict, pct) -> str:
@@ -71,9 +73,10 @@ def efficiency_loss_words(summary: dict, pct) -> str:
     best = ((summary.get("payoff_table") or {}).get("ideal") or {}).get("efficiency")
     bound = (summary.get("bounds") or {}).get("efficiency")
     if E is None or best is None or bound is None or best <= 0 or bound <= 0:
-        return UNPROVEN
+        return _(UNPROVEN)
     lo, hi = pct(max(0.0, (best - E) / best)), pct(max(0.0, (bound - E) / bound))
-    return f"{lo}, proven" if lo == hi else f"between {lo} and {hi} (not proven)"
+    return (_("{value}, proven").format(value=lo) if lo == hi else
+            _("between {lo} and {hi} (not proven)").format(lo=lo, hi=hi))
 
 
 def time_parts(timings: dict) -> list[tuple[str, float]]:
@@ -81,18 +84,20 @@ def time_parts(timings: dict) -> list[tuple[str, float]]:
     building, passing the model to the solver, start heuristics, the solves, polishing,
     extracting the tables, the why re-solves, and the rest ("other": checks, the summary).
     ``highs_own`` (HiGHS's own clock, inside the solves) is not a part. A summary written
-    before the parts were all timed gets its unaccounted time as "other"."""
-    labels = (("load", "load"), ("build", "build"), ("transfer", "transfer"),
-              ("heuristics", "start heuristics"), ("solve", "solve"), ("polish", "polish"),
-              ("extract", "extract"), ("explain", "why this type"))
-    parts = [(label, float(timings[k])) for k, label in labels
+    before the parts were all timed gets its unaccounted time as "other". The labels are in
+    the current language."""
+    labels = (("load", N_("load")), ("build", N_("build")), ("transfer", N_("transfer")),
+              ("heuristics", N_("start heuristics")), ("solve", N_("solve")),
+              ("polish", N_("polish")), ("extract", N_("extract")),
+              ("explain", N_("why this type")))
+    parts = [(_(label), float(timings[k])) for k, label in labels
              if timings.get(k) is not None]
     total = timings.get("total")
     if total is not None:
         other = timings.get("other")
         if other is None:
-            other = max(0.0, float(total) - sum(v for _, v in parts))
-        parts.append(("other", float(other)))
+            other = max(0.0, float(total) - sum(v for _k, v in parts))
+        parts.append((_("other"), float(other)))
     return parts
 
 

@@ -17,6 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from .display import fmt_number
+from .i18n import N_, _, listing
+
+TYPE_WORDS = {"project": N_("project"), "platform": N_("platform"),
+              "institutional": N_("institutional")}
+"""The paper's collaboration types in the planner's language (项目型, 平台型, 制度型); a type
+an instance names otherwise keeps its name."""
+
+
+def type_name(t) -> str:
+    """A collaboration type as the planner reads it (its name in files stays the same)."""
+    t = str(t)
+    return _(TYPE_WORDS[t]) if t in TYPE_WORDS else t
+
+
+def type_names(types) -> list[str]:
+    return [type_name(t) for t in types]
 
 AUTO_RESOLVES = 60  # "why" re-solves run by default up to this many (x rounds)
 AUTO_BINARIES = 5000  # ... and on models with at most this many binaries
@@ -54,14 +70,16 @@ def eligibility_words(inst, d: int, r: int) -> tuple[list[str], str]:
     """(eligible types, a sentence on pot and ben against each type's thresholds)."""
     a = inst.arrays
     if not a["allowed"][d, r]:
-        return [], "the pairing is not allowed"
+        return [], _("the pairing is not allowed")
     ths = type_thresholds(inst, d, r)
     ok = [th["type"] for th in ths if th["eligible"]]
-    parts = [f"{th['type']} not eligible ({' and '.join(th['fails'])})" for th in ths
-             if th["fails"]]
-    head = (f"pot {a['pot'][d, r]:.2f}, ben {a['ben'][d, r]:.2f}: eligible for "
-            f"{', '.join(ok) if ok else 'no type'}")
-    return ok, head + ("; " + "; ".join(parts) if parts else "")
+    parts = [_("{type} not eligible ({fails})").format(
+        type=type_name(th["type"]), fails=_(" and ").join(th["fails"])) for th in ths
+        if th["fails"]]
+    head = _("pot {pot}, ben {ben}: eligible for {types}").format(
+        pot=f"{a['pot'][d, r]:.2f}", ben=f"{a['ben'][d, r]:.2f}",
+        types=listing(type_names(ok)) if ok else _("no type"))
+    return ok, head + (_("; ") + _("; ").join(parts) if parts else "")
 
 
 def count_resolves(sol) -> int:
@@ -202,26 +220,32 @@ def _reason(sol, chosen: str, ok: list, words: str, alts: list, results: list, r
     base = float(sol.final_problem.objective @ sol.x)
     alt = {t: (CHOSEN if t == chosen else NOT_ELIGIBLE if t not in ok else NOT_COMPUTED)
            for t in sol.instance.types}
-    text = f"{chosen}: {words}"
+    text = _("{type}: {words}").format(type=type_name(chosen), words=words)
+    sep = _("; ")
     if results:
         costs = []
         for t, w in results:
             if w.x is not None:
                 alt[t] = float(w.loss)
-                costs.append(
-                    f"as {t} the objective would drop by {fmt_number(w.loss, 4, base)} "
-                    f"(efficiency {fmt_number(w.d_efficiency, 4, sol.efficiency, sign=True)}, "
-                    f"equity {fmt_number(w.d_equity, 4, sol.equity, sign=True)})")
+                costs.append(_(
+                    "as {type} the objective would drop by {loss} (efficiency {d_efficiency}, "
+                    "equity {d_equity})").format(
+                    type=type_name(t), loss=fmt_number(w.loss, 4, base),
+                    d_efficiency=fmt_number(w.d_efficiency, 4, sol.efficiency, sign=True),
+                    d_equity=fmt_number(w.d_equity, 4, sol.equity, sign=True)))
             elif w.status == "infeasible":
                 alt[t] = INFEASIBLE
-                costs.append(f"as {t}: infeasible ({unkept})")
+                costs.append(_("as {type}: infeasible ({why})").format(type=type_name(t),
+                                                                        why=unkept))
             else:
-                alt[t] = f"not evaluated ({w.status})"
-                costs.append(f"as {t}: not evaluated ({w.status})")
-        text += "; " + "; ".join(costs)
+                alt[t] = f"not evaluated ({w.status})"  # a coded value (pairings.csv)
+                costs.append(_("as {type}: not evaluated ({status})").format(
+                    type=type_name(t), status=w.status))
+        text += sep + sep.join(costs)
     elif not alts:
-        text += "; it is the only eligible type"
+        text += sep + _("it is the only eligible type")
     else:
-        text += (f"; what {', '.join(alts)} would cost was not computed (re-solves "
-                 "skipped on large instances and with a time limit; ask with --why)")
+        text += sep + _("what {types} would cost was not computed (re-solves skipped on large "
+                        "instances and with a time limit; ask with --why)").format(
+            types=listing(type_names(alts)))
     return text, alt

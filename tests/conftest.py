@@ -21,3 +21,18 @@ def demo():
 # two test workers share two cores: each solve takes one thread (HiGHS's idle threads would
 # take a third of a core from the other worker); tests that set threads still do
 os.environ.setdefault("REGCOLLAB_THREADS", "1")
+# the interface's language follows the locale (optimizer.i18n.language_from_env): tests that
+# compare English output must not turn Chinese on a machine set up in Chinese; the tests in
+# Chinese ask for it (--lang zh, use_language, the `lang` fixture)
+for _var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    if os.environ.get(_var, "").lower().startswith("zh"):
+        os.environ[_var] = "C.UTF-8"
+
+
+@pytest.fixture(params=["en", "zh"])
+def lang(request):
+    """Run a test in both languages of the interface (the language is current within it)."""
+    from optimizer.i18n import use_language
+
+    with use_language(request.param):
+        yield request.param

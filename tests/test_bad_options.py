@@ -39,6 +39,7 @@ BAD = {
     ("solve", "--write-model"): {"values": ["model.txt", "model"]},
     ("solve", "--out"): {"values": [""]},
     ("solve", "--solver"): {"values": ["nosuch"]},
+    ("solve", "--lang"): {"values": ["fr", ""]},
     ("pareto", "--points"): ["0", "1", "1000001"],
     ("robustness", "--samples"): ["0", "100000000"],
     ("robustness", "--spread"): ["0", "1", "2"],
@@ -131,7 +132,7 @@ def test_bad_option_value_exit_2(tmp_path, command, option, value, extra):
     assert "instance.toml" not in out, out  # the command line is blamed, not the file
 
 
-REUSED = {"--format", "--out", "--objective", "--recipient", "--scheduler", "--gsa",
+REUSED = {"--lang", "--format", "--out", "--objective", "--recipient", "--scheduler", "--gsa",
           "--write-model"}
 """Options declared once and shared, or click choices: tested for one command (above)."""
 

@@ -21,6 +21,7 @@ from optimizer import cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 TUTORIAL = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+TUTORIAL_ZH = (ROOT / "docs" / "zh" / "tutorial.md").read_text(encoding="utf-8")
 FORMAT = (ROOT / "docs" / "instance-format.md").read_text(encoding="utf-8")
 PLACEHOLDERS = {"my-instance"}  # names the README uses for "your own instance"
 # the long commands of the tour: run with fewer samples and sweep values by default (same
@@ -34,10 +35,10 @@ def tour_commands() -> list[str]:
             if line.startswith("regcollab ")]
 
 
-def tutorial_steps() -> list[tuple[str, list[str]]]:
+def tutorial_steps(text: str = TUTORIAL) -> list[tuple[str, list[str]]]:
     """(command, the output lines the tutorial shows for it), in the tutorial's order."""
     steps, inside, current = [], False, None
-    for line in TUTORIAL.splitlines():
+    for line in text.splitlines():
         if line.startswith("```"):
             inside, current = not inside, None
         elif inside and line.startswith("$ "):
@@ -88,15 +89,18 @@ def test_readme_tour_long_command_as_written(workdir):
             assert code == 0, out
 
 
-TIME = re.compile(r"^\s*time\s+[\d.]+ s \(")
+TIME = re.compile(r"^\s*(time|用时)\s+[\d.]+ (s \(|秒（)")  # English and Chinese
 
 
 def _shown(lines: list[str]) -> list[str]:
     return [ln.rstrip() for ln in lines if ln.strip() not in ("", "...") and not TIME.match(ln)]
 
 
-def test_tutorial_prints_what_it_shows(workdir):
-    steps = tutorial_steps()
+@pytest.mark.parametrize("text", [TUTORIAL, TUTORIAL_ZH], ids=["en", "zh"])
+def test_tutorial_prints_what_it_shows(workdir, text):
+    """docs/tutorial.md and its Chinese twin docs/zh/tutorial.md (the same commands with
+    --lang zh) print what they show."""
+    steps = tutorial_steps(text)
     assert len(steps) >= 8
     for command, shown in steps:
         code, out = run(shlex.split(command), workdir)

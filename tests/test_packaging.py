@@ -85,3 +85,10 @@ def test_the_workbench_page_script_and_style_are_in_the_wheel(wheel):
                 "optimizer/app/static/app.css"):
         assert (ROOT / rel).is_file(), rel
         assert rel in wheel["names"], f"workbench file missing from the wheel: {rel}"
+
+
+def test_the_chinese_catalog_is_in_the_wheel(wheel):
+    """--lang zh reads the compiled catalog (package data, like the templates)."""
+    for suffix in ("mo", "po"):
+        rel = f"optimizer/locale/zh/LC_MESSAGES/regcollab.{suffix}"
+        assert (ROOT / rel).is_file() and rel in wheel["names"], rel

@@ -260,6 +260,45 @@ def test_report_renders_in_a_real_browser(guangdong_results, browser, tmp_path):
     assert summary["status"] == "optimal"
 
 
+def test_chinese_report_renders_its_cjk_labels(guangdong_results, browser, tmp_path):
+    """The report in Chinese (--lang zh): its headings, table headers and type badges are
+    drawn as CJK glyphs, not boxes (two different characters draw differently only when a
+    font has them), the page is not blank where the names are, and the charts drew their
+    Chinese titles and legends with no missing-glyph warning (warnings are errors here)."""
+    from PIL import Image
+
+    _, out = guangdong_results
+    page = tmp_path / "report-zh.html"
+    write_report(out, out=page, lang="zh")
+    browser.set_window_size(1280, 1000)
+    browser.get(page.resolve().as_uri())
+    assert browser.title.startswith("协作方案：guangdong")
+    assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
+    heads = browser.execute_script(
+        "return Array.from(document.querySelectorAll('h2')).map(h => h.textContent)")
+    assert len(heads) >= 8 and all(re.search(r"[\u4e00-\u9fff]", h) for h in heads), heads
+    drawn = browser.execute_script("""
+        const c = document.createElement('canvas'); c.width = 40; c.height = 40;
+        const g = c.getContext('2d');
+        const font = getComputedStyle(document.querySelector('th')).fontFamily;
+        function bits(ch) { g.clearRect(0, 0, 40, 40); g.font = '32px ' + font;
+                            g.fillText(ch, 2, 32); return g.getImageData(0, 0, 40, 40).data.join(); }
+        return [bits('推') !== bits('荐'), bits('型') !== bits('平')];""")
+    assert drawn == [True, True], "the page's font draws no CJK glyphs (boxes)"
+    table = browser.find_element("css selector", "#pairings + p + div table")
+    shot = tmp_path / "pairings-zh.png"
+    shot.write_bytes(table.screenshot_as_png)
+    if SCREENSHOT_DIR:
+        shutil.copy(shot, Path(SCREENSHOT_DIR) / "pairings-zh.png")
+    with Image.open(shot) as im:
+        dark = int((np.asarray(im.convert("L")) < 128).sum())
+        assert im.size[0] > 600 and dark > 2000, (im.size, dark)  # text, not a blank box
+    headers = [th.text for th in table.find_elements("css selector", "th")]
+    assert headers[:3] == ["帮扶方", "受援方", "协作类型"], headers
+    badges = {b.text for b in table.find_elements("css selector", ".badge")}
+    assert badges and badges <= {"项目型", "平台型", "制度型"}, badges
+
+
 def test_report_fits_a_1024_pixel_window(guangdong_results, browser):
     """At 1024 px no table scrolls sideways (the reasons column wraps) and the page does not
     either."""

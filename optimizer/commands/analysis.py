@@ -9,9 +9,11 @@ import sys
 import click
 import pandas as pd
 
+from optimizer.i18n import _
 from optimizer.limits import MAX_PARETO_POINTS, MAX_SCENARIOS, MAX_SEED
 
 from .common import (
+    Command,
     check_out_name,
     check_soft,
     fmt_num,
@@ -128,11 +130,18 @@ def _emit(fmt, tables: dict, quiet: bool, text: str, summary=None):
 
 
 def _df_text(df: pd.DataFrame, columns: list[str], digits=4, limit=None) -> str:
+    """A table for the terminal, its header and yes in the current language."""
+    from optimizer.results import column_words
+    from optimizer.typology import TYPE_WORDS, type_name
+
     rows = df[columns] if limit is None else df[columns].head(limit)
+    yes = _("yes")
     body = [[fmt_num(v, digits) if isinstance(v, (int, float)) and not isinstance(v, bool)
-             else ("yes" if v is True else "" if v is False else str(v)) for v in r]
+             else (yes if v is True else "" if v is False else
+                   type_name(v) if v in TYPE_WORDS else str(v)) for v in r]
             for r in rows.itertuples(index=False)]
-    return render_table(body, columns, right={i for i, c in enumerate(columns)
+    header = [type_name(c) if c in TYPE_WORDS else column_words(c) for c in columns]
+    return render_table(body, header, right={i for i, c in enumerate(columns)
                                               if pd.api.types.is_numeric_dtype(df[c])
                                               and df[c].dtype != bool})
 
@@ -207,7 +216,7 @@ def check_vary(ctx, param, value):
 
 
 # ------------------------------------------------------------------------------------ pareto
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--points", type=int, default=11, show_default=True,
               callback=number_rule(2, MAX_PARETO_POINTS),
@@ -237,15 +246,17 @@ def pareto(instance, points, options, quiet, out, force, fmt):
         _write(out, "pareto", {"pareto": df}, summary, source=source, instance=inst.name,
                force=force, quiet=quiet or fmt != "table")
     cols = ["efficiency", "equity", "price_of_fairness", "knee", "pairings", *inst.types]
-    text = (f"{inst.name}: Pareto front, {len(df)} efficient points from {front.solves} solves "
-            f"({front.seconds:.1f} s)\n\n" + _df_text(df, cols) +
-            "\n\nprice_of_fairness = share of the best efficiency given up at that point; "
-            "knee = the best compromise (farthest from the line between the extremes)")
+    text = (_("{instance}: Pareto front, {n} efficient points from {solves} solves "
+              "({seconds} s)").format(instance=inst.name, n=len(df), solves=front.solves,
+                                      seconds=f"{front.seconds:.1f}")
+            + "\n\n" + _df_text(df, cols) + "\n\n"
+            + _("price_of_fairness = share of the best efficiency given up at that point; knee "
+                "= the best compromise (farthest from the line between the extremes)"))
     _emit(fmt, {"pareto": df}, quiet, text, summary)
 
 
 # ------------------------------------------------------------------------------------ sensitivity
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--objective", type=click.Choice(["plan", "efficiency", "equity"]),
               default="plan", show_default=True,
@@ -267,7 +278,7 @@ def sensitivity(instance, objective, all_rows, options, quiet, out, force, fmt):
     source, inst = _load(instance, "sensitivity", out, force)
     sol = run(inst, options.replace(why=False))
     if not sol.has_plan:
-        click.echo(f"error: {sol.summary.message}", err=True)
+        click.echo(_("error: {message}").format(message=_(sol.summary.message)), err=True)
         sys.exit(EXIT.get(sol.status, 1))
     rep = sol.sensitivity(objective=objective, all_rows=all_rows)
     tables = rep.tables()
@@ -280,27 +291,30 @@ def sensitivity(instance, objective, all_rows, options, quiet, out, force, fmt):
     C = rep.constraints
     binding = C[C["binding"] & (C["shadow_price"].abs() > 1e-12)]
     unit = ("" if rep.efficiency_per_unit is None else
-            f" (one objective unit is about {rep.efficiency_per_unit:.4g} units of efficiency "
-            f"at this plan's trade-off)")
-    text = [(f"{inst.name}: sensitivity of {rep.objective_label} = "
-             f"{rep.objective_value:.6g}{unit}; pairings and types held at the plan"), "",
-            f"Binding constraints with a shadow price ({len(binding)} of {len(C)})",
+            _(" (one objective unit is about {n} units of efficiency at this plan's "
+              "trade-off)").format(n=f"{rep.efficiency_per_unit:.4g}"))
+    text = [_("{instance}: sensitivity of {objective} = {value}{unit}; pairings and types "
+              "held at the plan").format(instance=inst.name, objective=rep.objective_label,
+                                         value=f"{rep.objective_value:.6g}", unit=unit), "",
+            _("Binding constraints with a shadow price ({n} of {of})").format(
+                n=len(binding), of=len(C)),
             _df_text(binding, ["name", "final_value", "shadow_price", "rhs",
                                "allowable_increase", "allowable_decrease"]), "",
-            "In words:"]
+            _("In words:")]
     text += [f"  {m}" for m in binding["meaning"].head(15)]
     if len(binding) > 15:
-        text.append(f"  ... {len(binding) - 15} more (--out DIR writes every row)")
+        text.append("  " + _("... {n} more (--out DIR writes every row)").format(
+            n=len(binding) - 15))
     V = rep.variables
     flows = V[V["final_value"] > 1e-9]
-    text += ["", f"Variable cells: the {len(flows)} flows of the plan",
+    text += ["", _("Variable cells: the {n} flows of the plan").format(n=len(flows)),
              _df_text(flows, ["name", "final_value", "reduced_cost", "objective_coefficient",
                               "allowable_increase", "allowable_decrease"], limit=20)]
     _emit(fmt, tables, quiet, "\n".join(text))
 
 
 # ------------------------------------------------------------------------------------ sweep
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--param", "params", multiple=True, required=True, metavar="PATH",
               callback=check_param_paths,
@@ -336,11 +350,12 @@ def sweep(instance, params, values, options, quiet, workers, scheduler, out, for
     cols = [*grid, "status", "efficiency", "equity", "price_of_fairness", "pairings",
             "n_changes"]
     cols = [c for c in cols if c in df.columns]
-    text = f"{inst.name}: {len(df)} scenarios\n\n" + _df_text(df, cols)
+    text = _("{instance}: {n} scenarios").format(instance=inst.name, n=len(df)) + "\n\n" + \
+        _df_text(df, cols)
     changed = df[df.get("n_changes", pd.Series(0, index=df.index)).fillna(0) > 0]
     if len(changed):
-        text += "\n\nChanges against the unchanged instance:"
-        for _, r in changed.head(20).iterrows():
+        text += "\n\n" + _("Changes against the unchanged instance:")
+        for _i, r in changed.head(20).iterrows():
             what = "; ".join(f"{k}: {r[k]}" for k in ("added", "removed", "type_changes") if r[k])
             label = ", ".join(f"{p}={r[p]}" for p in grid)
             text += f"\n  {label}: {what}"
@@ -348,7 +363,7 @@ def sweep(instance, params, values, options, quiet, workers, scheduler, out, for
 
 
 # ------------------------------------------------------------------------------------ robustness
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--samples", type=int, default=50, show_default=True,
               callback=number_rule(1, MAX_SCENARIOS),
@@ -405,12 +420,16 @@ def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, options,
     P = res.pairs
     cols = ["partner", "recipient", "recommended_type", "stability", "chosen_share",
             *[f"share_{t}" for t in inst.types]]
-    text = (f"{inst.name}: {ok} of {samples} perturbed instances solved (spread {spread:g} "
-            f"on {', '.join(groups)})\n\nstability = share of samples that make the same "
-            f"decision as the recommendation (same type, or unpaired)\n\n" + _df_text(P, cols))
+    text = (_("{instance}: {ok} of {samples} perturbed instances solved (spread {spread} on "
+              "{groups})").format(instance=inst.name, ok=ok, samples=samples,
+                                  spread=f"{spread:g}", groups=", ".join(groups))
+            + "\n\n" + _("stability = share of samples that make the same decision as the "
+                           "recommendation (same type, or unpaired)") + "\n\n"
+            + _df_text(P, cols))
     if "gsa" in tables:
         g = tables["gsa"]
-        text += f"\n\nGlobal sensitivity ({gsa}, {g.attrs.get('solves')} solves)\n"
+        text += "\n\n" + _("Global sensitivity ({method}, {solves} solves)").format(
+            method=gsa, solves=g.attrs.get("solves")) + "\n"
         text += _df_text(g, [c for c in g.columns])
     _emit(fmt, tables, quiet, text)
 

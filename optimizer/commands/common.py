@@ -62,18 +62,21 @@ def handle_errors(fn):
     def wrapper(*args, **kwargs):
         from optimizer import files
         from optimizer.errors import RegcollabError
+        from optimizer.i18n import _
 
         files.written.clear()
         try:
             with _sigterm_as_interrupt():
                 return fn(*args, **kwargs)
         except RegcollabError as exc:
-            click.echo(f"{paint('error:', sys.stderr, fg='red', bold=True)} {exc}", err=True)
+            click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True) + f" {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
-            what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            click.echo(f"{what} after {files.written[-1]} was written in full"
-                       if files.written else f"{what}: nothing was written", err=True)
+            what = _("terminated") if isinstance(exc, Terminated) else _("interrupted")
+            click.echo(_("{what} after {file} was written in full").format(
+                what=what, file=files.written[-1])
+                if files.written else _("{what}: nothing was written").format(what=what),
+                err=True)
             sys.exit(143 if isinstance(exc, Terminated) else 130)
         except click.exceptions.Exit:
             raise
@@ -82,9 +85,9 @@ def handle_errors(fn):
         except Exception as exc:  # a bug: say so plainly, traceback only on request
             if os.environ.get("REGCOLLAB_DEBUG"):
                 raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in regcollab; set REGCOLLAB_DEBUG=1 to see the details "
-                       "and please report it.", err=True)
+            click.echo(_("internal error: {error}\nThis is a bug in regcollab; set "
+                         "REGCOLLAB_DEBUG=1 to see the details and please report it.").format(
+                error=f"{type(exc).__name__}: {exc}"), err=True)
             sys.exit(1)
 
     return wrapper
@@ -97,13 +100,110 @@ class OptionError(click.ClickException):
     exit_code = 2
 
     def show(self, file=None):
-        click.echo(f"{paint('error:', sys.stderr, fg='red', bold=True)} {self.format_message()}",
-                   err=True)
+        from optimizer.i18n import _
+
+        click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True)
+                   + f" {self.format_message()}", err=True)
+
+
+def _set_language(ctx, param, value):
+    """``--lang``: the language of everything the command says from here on."""
+    from optimizer import i18n
+
+    if value is not None:
+        i18n._current.set(value)
+    return value
+
+
+def lang_option() -> click.Option:
+    """``--lang zh|en``: on the group (``regcollab --lang zh solve``) and on every command
+    (``regcollab solve --lang zh``), the command's winning; default: the locale's."""
+    from optimizer.i18n import LANGUAGES
+
+    return click.Option(["--lang"], type=click.Choice(LANGUAGES), default=None,
+                        expose_value=False, is_eager=True, callback=_set_language,
+                        help="Language of messages, tables and the report: zh (Chinese) or en "
+                             "(default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh).")
+
+
+@contextlib.contextmanager
+def _help_in_language(commands):
+    """While ``--help`` is written: the help texts of ``commands`` (their own, and their
+    options') in the current language. The English texts are the msgids (extracted by
+    :func:`optimizer.commands.helptext.extract`); they are put back afterwards."""
+    from optimizer.i18n import _
+
+    saved = []
+    for cmd in commands:
+        for obj in (cmd, *cmd.params):
+            for attr in ("help", "short_help"):
+                text = getattr(obj, attr, None)
+                if isinstance(text, str) and text:
+                    saved.append((obj, attr, text))
+                    setattr(obj, attr, _(text))
+    try:
+        yield
+    finally:
+        for obj, attr, text in reversed(saved):
+            setattr(obj, attr, text)
+
+
+class Command(click.Command):
+    """A command whose ``--help`` is in the current language (``--lang``, the locale)."""
+
+    def get_help(self, ctx):
+        with _help_in_language([self]):
+            return super().get_help(ctx)
+
+
+def _lang_in(argv) -> str | None:
+    """The last valid ``--lang`` of a command line, read before click parses it: ``--help``
+    (processed as soon as click meets it) is then in that language wherever --lang stands."""
+    from optimizer.i18n import LANGUAGES
+
+    found, argv = None, [str(a) for a in argv]
+    for i, a in enumerate(argv):
+        if a == "--":
+            break
+        value = (argv[i + 1] if a == "--lang" and i + 1 < len(argv) else
+                 a.split("=", 1)[1] if a.startswith("--lang=") else None)
+        if value in LANGUAGES:
+            found = value
+    return found
 
 
 class Commands(click.Group):
     """The ``regcollab`` group: a bad option or argument of any command is reported in one
-    line (click's usage block dropped; ``--help`` gives it), with exit status 2."""
+    line (click's usage block dropped; ``--help`` gives it), with exit status 2. Every
+    command takes ``--lang`` (:func:`lang_option`), and so does the group."""
+
+    command_class = Command
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(lang_option())
+
+    def get_help(self, ctx):
+        with _help_in_language([self, *self.commands.values()]):
+            return super().get_help(ctx)
+
+    def add_command(self, cmd, name=None):
+        if not any(p.name == "lang" for p in cmd.params):
+            cmd.params.append(lang_option())
+        super().add_command(cmd, name)
+
+    def main(self, *args, **kwargs):
+        # the language one run set (--lang) ends with it: a caller's next run (a test's
+        # CliRunner, a script) starts from its own again
+        from optimizer import i18n
+
+        argv = kwargs.get("args", args[0] if args else None)
+        token = i18n._current.set(_lang_in(sys.argv[1:] if argv is None else argv)
+                                  or i18n._current.get())
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            i18n._current.reset(token)
 
     def invoke(self, ctx):
         try:
@@ -120,7 +220,9 @@ def _name(param) -> str:
 
 def note(text: str) -> None:
     """A one-line note on standard error (not an error: the run goes on)."""
-    click.echo(f"{paint('note:', sys.stderr, fg='cyan')} {text}", err=True)
+    from optimizer.i18n import _
+
+    click.echo(paint(_("note:"), sys.stderr, fg="cyan") + f" {text}", err=True)
 
 
 def number_rule(lo=None, hi=None, lo_open=False, hi_open=False, rule=None, cap_at_cores=False):
@@ -427,13 +529,19 @@ def echo_notes(notes) -> None:
     one a line. Commands call it last, so the notes are not lost above a long output; they
     are printed even with --quiet."""
     from optimizer.display import display_text
+    from optimizer.i18n import _
 
     for n in notes:
-        click.echo(paint("note:", sys.stderr, fg="cyan") + " " + display_text(n), err=True)
+        click.echo(paint(_("note:"), sys.stderr, fg="cyan") + " " + display_text(n), err=True)
 
 
 def type_style(t: str) -> dict | None:
-    return TYPE_STYLES.get(str(t).strip())
+    """The colour of a type, by its name in files or as the current language says it."""
+    from optimizer.typology import TYPE_WORDS
+    from optimizer.i18n import _
+
+    t = str(t).strip()
+    return TYPE_STYLES.get({_(w): k for k, w in TYPE_WORDS.items()}.get(t, t))
 
 
 @contextlib.contextmanager

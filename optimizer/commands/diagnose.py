@@ -15,6 +15,7 @@ import click
 from optimizer.methods import method_names
 
 from .common import (
+    Command,
     SOFT_RULES,
     THREADS,
     TIME_LIMIT_RULE,
@@ -31,7 +32,7 @@ SOLVE_BUDGET = 60.0  # seconds the short diagnosis after an infeasible solve may
 DIAGNOSE_BUDGET = 120.0  # default --time-limit of regcollab diagnose
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--soft", multiple=True, metavar="RULE[=PENALTY]", callback=check_soft,
               help="Diagnose with these balance rules soft, as 'regcollab solve --soft' would "
@@ -70,8 +71,11 @@ def diagnose(instance, soft, method, eps, rounds, max_conflicts, time_limit, thr
         raise InputError(f"--max-conflicts must be at least 1, not {max_conflicts}")
     inst = load_instance(resolve_instance(instance))
     if fmt == "text":
-        for w in inst.warnings:
-            click.echo(f"warning: {w}", err=True)
+        from optimizer.i18n import _
+        from optimizer.instance.data_warnings import said_warnings
+
+        for w in said_warnings(inst):
+            click.echo(_("warning: {message}").format(message=w), err=True)
     d = run(inst, soft=parse_soft(soft), method=method, eps=eps, rounds=rounds,
             time_limit=time_limit, max_conflicts=max_conflicts, threads=threads)
     if fmt == "json":

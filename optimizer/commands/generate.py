@@ -8,10 +8,10 @@ import click
 
 from optimizer.limits import MAX_CANDIDATES, MAX_GENERATED_RESOURCES, MAX_REGIONS, MAX_SEED
 
-from .common import check_out_name, handle_errors, number_rule
+from .common import Command, check_out_name, handle_errors, number_rule
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--partners", "n_partners", type=int, default=343, show_default=True,
               callback=number_rule(1, MAX_REGIONS),
               help=f"Number of partner (eastern) regions, 1..{MAX_REGIONS}.")

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .common import (
+    Command,
     EXIT,
     echo_notes,
     handle_errors,
@@ -94,7 +95,7 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
 
 
 # ------------------------------------------------------------------------------------ report
-@click.command()
+@click.command(cls=Command)
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True,
               help="Also rebuild results.xlsx (the tables as one workbook).")
@@ -127,13 +128,15 @@ def report(folder, xlsx, quiet):
             written.append(write_results_workbook(folder).name)
         note_written(folder, written, "report")
     if not quiet:
-        click.echo(f"wrote {', '.join(written)} in {folder}/ (open {Path(folder) / REPORT_FILE} "
-                   f"in a browser)")
+        from optimizer.i18n import _
+
+        click.echo(_("wrote {files} in {folder}/ (open {report} in a browser)").format(
+            files=", ".join(written), folder=folder, report=Path(folder) / REPORT_FILE))
     echo_notes(notes)
 
 
 # ----------------------------------------------------------------------------------- convert
-@click.command()
+@click.command(cls=Command)
 @click.argument("source")
 @click.argument("target", type=click.Path())
 @click.option("--force", is_flag=True,
@@ -182,19 +185,25 @@ def convert(source, target, force, quiet):
         raise InputError(f"'{source}' is neither an instance folder nor an .xlsx workbook")
     if quiet:
         return
+    from optimizer.i18n import _, listing, ngettext
+
     try:
         inst = load_instance(dst)
-        state = (f"a valid instance: {len(inst.partners)} partners, {len(inst.recipients)} "
-                 f"recipients, resources {', '.join(inst.resources)}")
+        n_d, n_r = len(inst.partners), len(inst.recipients)
+        state = _("a valid instance: {partners}, {recipients}, resources {resources}").format(
+            partners=ngettext("{n} partner", "{n} partners", n_d).format(n=n_d),
+            recipients=ngettext("{n} recipient", "{n} recipients", n_r).format(n=n_r),
+            resources=listing(inst.resources))
     except RegcollabError as exc:
-        state = f"it does not validate yet: {exc}"
-    click.echo(f"wrote {target}: {state}")
+        state = _("it does not validate yet: {error}").format(error=exc)
+    click.echo(_("wrote {target}: {state}").format(target=target, state=state))
     for name in skipped:
-        click.echo(f"note: {name} was not copied (its name cannot be a sheet name)", err=True)
+        click.echo(_("note: {name} was not copied (its name cannot be a sheet name)").format(
+            name=name), err=True)
 
 
 # ----------------------------------------------------------------------------------- explain
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--pair", "pairs", multiple=True, metavar="PARTNER:RECIPIENT",
               help="The pair to explain, by ids or names (e.g. GZ:QY or Guangzhou:Qingyuan); "
@@ -223,6 +232,7 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
     from optimizer import load_instance
     from optimizer import solve as run
     from optimizer.display import fmt_number
+    from optimizer.i18n import _, ngettext
     from optimizer.errors import InputError
     from optimizer.explain import explain_pair, find_region, parse_pair, planned_resolves
     from optimizer.explain_cluster import explain_cluster, find_cluster
@@ -244,10 +254,11 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
             raise InputError(f"--partner {partner} --recipient {recipient}: {exc.message}") \
                 from None
     if not quiet and fmt == "text" and sys.stderr.isatty():
-        click.echo(f"solving {inst.name} ...", err=True)
+        click.echo(_("solving {name} ...").format(name=inst.name), err=True)
     sol = run(inst, options.replace(why=False))
     if not sol.has_plan:
-        click.echo(f"error: {sol.summary.message or sol.status}", err=True)
+        click.echo(_("error: {message}").format(message=_(sol.summary.message) or sol.status),
+                   err=True)
         sys.exit(EXIT.get(sol.status, 1))
     clock = Clock(options.time_limit)
     total = sum(planned_resolves(sol, d, r) for d, r in wanted) + len(groups)
@@ -270,9 +281,12 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
         click.echo(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False))
     elif not quiet:
         s = sol.summary
-        head = (f"{s.instance}: {s.message}; efficiency "
-                f"{fmt_number(sol.efficiency, 6)}, equity {fmt_number(sol.equity, 6)}, "
-                f"{len(sol.pairings)} pairings")
+        head = _("{instance}: {message}; efficiency {efficiency}, equity {equity}, "
+                 "{pairings}").format(
+            instance=s.instance, message=_(s.message), efficiency=fmt_number(sol.efficiency, 6),
+            equity=fmt_number(sol.equity, 6),
+            pairings=ngettext("{n} pairing", "{n} pairings", len(sol.pairings)).format(
+                n=len(sol.pairings)))
         click.echo(paint(head, bold=True))
         for e in out:
             click.echo("")
@@ -289,105 +303,157 @@ def _wrap(text: str, indent: str = "") -> str:
 
 
 def render_explanation(e) -> str:
-    """A pair's explanation for the terminal: a headline, the verdict, then tables."""
+    """A pair's explanation for the terminal: a headline, the verdict, then tables, in the
+    current language."""
+    from optimizer.i18n import _, listing
+    from optimizer.typology import type_name
+
     units = e.units or {}
     gain_unit = units.get("gain", "")
     title = f"{e.partner_name} ({e.partner}) - {e.recipient_name} ({e.recipient}): "
-    kind = (e.chosen if e.chosen else "not paired" if e.candidate else "cannot be paired")
+    kind = (type_name(e.chosen) if e.chosen else _("not paired") if e.candidate
+            else _("cannot be paired"))
     lines = [paint(title, bold=True) + paint(kind, bold=True, **(type_style(kind) or {})),
              _wrap(e.verdict, "  "), ""]
-    lines.append(paint("Eligibility", bold=True) + f": political potential pot {e.pot:.2f}, "
-                 f"mutual benefit ben {e.ben:.2f}, complementarity comp {e.comp:.2f}"
-                 + ("" if e.allowed else "; the pair is NOT ALLOWED")
-                 + ("; policy fixed this pairing" if e.fixed else ""))
+    lines.append(paint(_("Eligibility"), bold=True) + _(
+        ": political potential pot {pot}, mutual benefit ben {ben}, complementarity comp "
+        "{comp}").format(pot=f"{e.pot:.2f}", ben=f"{e.ben:.2f}", comp=f"{e.comp:.2f}")
+        + ("" if e.allowed else _("; the pair is NOT ALLOWED"))
+        + (_("; policy fixed this pairing") if e.fixed else ""))
     rows = []
     for th in e.thresholds:
-        mark = "yes" if th["eligible"] else "no: " + " and ".join(th["fails"] or ["not allowed"])
+        mark = (_("yes") if th["eligible"] else _("no: {fails}").format(
+            fails=_(" and ").join(th["fails"] or [_("not allowed")])))
         if th["type"] == e.chosen:
-            mark += "  <- recommended"
-        rows.append([th["type"], f"{th['pot_min']:.2f}", f"{th['ben_min']:.2f}", mark])
-    lines.append(_indent(render_table(rows, ["type", "needs pot", "needs ben", "eligible"],
+            mark += _("  <- recommended")
+        rows.append([type_name(th["type"]), f"{th['pot_min']:.2f}", f"{th['ben_min']:.2f}",
+                     mark])
+    lines.append(_indent(render_table(rows, [_("type"), _("needs pot"), _("needs ben"),
+                                             _("eligible")],
                                       right={1, 2}, styles={0: type_style})))
-    c = e.contribution
-    if c:
-        lines += ["", paint("What the pairing contributes", bold=True)]
-        res = ", ".join(f"{k} {v:.4g}" for k, v in c["resources"].items() if v > 0)
-        share = c.get("share_of_recipient_gain")
-        lines.append(f"  resources  {res} (value {c['value']:.4g})")
-        lines.append(f"  gain       {c['gain']:.4g}{' ' + gain_unit if gain_unit else ''}"
-                     + (f", {100 * share:.3g}% of {e.recipient_name}'s gain from the plan"
-                        if share is not None else "")
-                     + f"; its outcome rises by {100 * c['u_added']:.3g}% of its target")
-        if c["gain"] > 0:
-            lines.append(f"  capacity   {c['capacity']:.4g} ({100 * c['capacity'] / c['gain']:.3g}"
-                         f"% of the gain stays as lasting capacity)")
-        lines.append(f"  setup      {c['setup']:.4g}")
-        sup = [f"{100 * v:.3g}% of its {k}" for k, v in c["share_of_partner_supply"].items()
-               if v]
-        if sup:
-            lines.append(f"  partner    {e.partner_name} gives here {', '.join(sup)}")
+    lines += _contribution_lines(e, gain_unit)
     if e.rounds:
         from optimizer.roadmap import round_sentence
 
-        lines += ["", paint("Round by round", bold=True)
-                  + " (trust capital earned by earlier rounds)"]
+        lines += ["", paint(_("Round by round"), bold=True)
+                  + _(" (trust capital earned by earlier rounds)")]
         lines += [_wrap("- " + round_sentence(step), "  ") for step in e.rounds]
     if e.sharing:
         from optimizer.explain import share_sentence
 
-        lines += ["", paint("Why this share", bold=True) + " (income sharing, first round)",
-                  _wrap(share_sentence(e), "  ")]
-    lines += ["", paint("What binds it", bold=True)]
+        lines += ["", paint(_("Why this share"), bold=True)
+                  + _(" (income sharing, first round)"), _wrap(share_sentence(e), "  ")]
+    lines += ["", paint(_("What binds it"), bold=True)]
     if e.binding:
         lines += [_wrap("- " + b, "  ") for b in e.binding]
     else:
-        lines.append("  nothing around this pair is at its bound")
+        lines.append("  " + _("nothing around this pair is at its bound"))
     if e.alternatives:
-        lines += ["", paint("What the alternatives would cost", bold=True)
-                  + " (each a re-solve of the plan's own problem)"]
-        rows = []
-        for a in e.alternatives:
-            if a.status == "infeasible":
-                rows.append([a.label, "no plan", "-", "-"])
-            elif a.loss is None:
-                rows.append([a.label, a.status, "-", "-"])
-            else:
-                rows.append([a.label, a.words("objective", -a.loss, True),
-                             a.words("efficiency", a.d_efficiency, True),
-                             a.words("equity", a.d_equity, True)])
-        lines.append(_indent(render_table(
-            rows, ["alternative", "objective", "efficiency", "equity"], right={1, 2, 3},
-            styles={1: lambda v: {"fg": "red"} if v.startswith("-") or v == "no plan" else None})))
-        for a in e.alternatives:
-            if a.changes:
-                lines.append(f"  {a.label}, the pairings that change:")
-                lines += [f"    {ch}" for ch in a.changes]
-        if gain_unit:
-            lines.append(f"  (efficiency in {gain_unit}; the objective is the method's score)")
+        lines += _alternative_lines(e, gain_unit)
     elif e.candidate and e.chosen and len(e.eligible) == 1 and e.fixed:
-        lines += ["", "  No alternative: the pairing is fixed and has one eligible type."]
+        lines += ["", "  " + _("No alternative: the pairing is fixed and has one eligible "
+                               "type.")]
     return "\n".join(lines)
+
+
+def _contribution_lines(e, gain_unit: str) -> list[str]:
+    """What the pairing contributes (explain's terminal text)."""
+    from optimizer.i18n import _, listing
+
+    c = e.contribution
+    if not c:
+        return []
+    lines = ["", paint(_("What the pairing contributes"), bold=True)]
+    res = listing(f"{k} {v:.4g}" for k, v in c["resources"].items() if v > 0)
+    share = c.get("share_of_recipient_gain")
+    lines.append(_field(_("resources"), _("{resources} (value {value})").format(
+        resources=res, value=f"{c['value']:.4g}")))
+    lines.append(_field(_("gain"), f"{c['gain']:.4g}{' ' + gain_unit if gain_unit else ''}"
+                 + (_(", {pct} of {recipient}'s gain from the plan").format(
+                     pct=f"{100 * share:.3g}%", recipient=e.recipient_name)
+                    if share is not None else "")
+                 + _("; its outcome rises by {pct} of its target").format(
+                     pct=f"{100 * c['u_added']:.3g}%")))
+    if c["gain"] > 0:
+        lines.append(_field(_("capacity"), _(
+            "{capacity} ({pct} of the gain stays as lasting capacity)").format(
+            capacity=f"{c['capacity']:.4g}", pct=f"{100 * c['capacity'] / c['gain']:.3g}%")))
+    lines.append(_field(_("setup"), f"{c['setup']:.4g}"))
+    sup = [_("{pct} of its {resource}").format(pct=f"{100 * v:.3g}%", resource=k)
+           for k, v in c["share_of_partner_supply"].items() if v]
+    if sup:
+        lines.append(_field(_("partner"), _("{partner} gives here {what}").format(
+            partner=e.partner_name, what=listing(sup))))
+    return lines
+
+
+def _alternative_lines(e, gain_unit: str) -> list[str]:
+    """What the alternatives would cost (explain's terminal text)."""
+    from optimizer.i18n import _
+
+    lines = ["", paint(_("What the alternatives would cost"), bold=True)
+             + _(" (each a re-solve of the plan's own problem)")]
+    rows = []
+    no_plan = _("no plan")
+    for a in e.alternatives:
+        if a.status == "infeasible":
+            rows.append([a.said(), no_plan, "-", "-"])
+        elif a.loss is None:
+            rows.append([a.said(), a.status, "-", "-"])
+        else:
+            rows.append([a.said(), a.words("objective", -a.loss, True),
+                         a.words("efficiency", a.d_efficiency, True),
+                         a.words("equity", a.d_equity, True)])
+    lines.append(_indent(render_table(
+        rows, [_("alternative"), _("objective"), _("efficiency"), _("equity")],
+        right={1, 2, 3},
+        styles={1: lambda v: {"fg": "red"} if v.startswith("-") or v == no_plan else None})))
+    for a in e.alternatives:
+        if a.changes:
+            lines.append("  " + _("{alternative}, the pairings that change:").format(
+                alternative=a.said()))
+            lines += [f"    {ch}" for ch in a.changes]
+    if gain_unit:
+        lines.append("  " + _("(efficiency in {unit}; the objective is the method's "
+                              "score)").format(unit=gain_unit))
+    return lines
+
+
+def _field(label: str, value: str) -> str:
+    """``  label      value``: labels in a column 9 wide (CJK characters counting two)."""
+    from optimizer.commands.common import display_width
+
+    return "  " + label + " " * max(1, 11 - display_width(label)) + value
 
 
 def render_cluster(c) -> str:
     """A cluster's explanation for the terminal: a headline, the verdict, its links, the
     re-solve with the other decision."""
-    state = "formed" if c.formed else "not formed"
-    lines = [paint(f"Cluster {c.name} ({c.id}): {state}", bold=True), _wrap(c.verdict, "  "),
-             "", f"  members    partners {', '.join(c.partners)}; recipients "
-             f"{', '.join(c.recipients)}",
-             f"  links      {c.links} of min_links {c.min_links}"
-             + (f": {', '.join(c.linked)}" if c.linked else ""),
-             f"  synergy    {c.synergy:.4g} per unit of gain; gain {c.synergy_gain:.4g} in the "
-             f"plan (on the plan's flows {c.potential_gain:.4g}); setup {c.setup:.4g}"]
+    from optimizer.i18n import _, listing
+
+    state = _("formed") if c.formed else _("not formed")
+    lines = [paint(_("Cluster {name} ({id}): {state}").format(name=c.name, id=c.id,
+                                                              state=state), bold=True),
+             _wrap(c.verdict, "  "), "",
+             _field(_("members"), _("partners {partners}; recipients {recipients}").format(
+                 partners=listing(c.partners), recipients=listing(c.recipients))),
+             _field(_("links"), _("{links} of min_links {min_links}").format(
+                 links=c.links, min_links=c.min_links)
+                 + (f": {listing(c.linked)}" if c.linked else "")),
+             _field(_("synergy"), _(
+                 "{synergy} per unit of gain; gain {gain} in the plan (on the plan's flows "
+                 "{potential}); setup {setup}").format(
+                 synergy=f"{c.synergy:.4g}", gain=f"{c.synergy_gain:.4g}",
+                 potential=f"{c.potential_gain:.4g}", setup=f"{c.setup:.4g}"))]
     if c.could_link:
-        lines.append(_wrap("could link: " + ", ".join(c.could_link), "  "))
+        lines.append(_wrap(_("could link: {pairs}").format(pairs=listing(c.could_link)), "  "))
     a = c.alternative
     if a is not None:
-        lines += ["", paint("The other decision", bold=True) + " (a re-solve of the plan's own "
-                  "problem)", _wrap(a.sentence((c.units or {}).get("gain", "")), "  ")]
+        lines += ["", paint(_("The other decision"), bold=True)
+                  + _(" (a re-solve of the plan's own problem)"),
+                  _wrap(a.sentence((c.units or {}).get("gain", "")), "  ")]
         if a.changes:
-            lines.append("  the pairings that change:")
+            lines.append("  " + _("the pairings that change:"))
             lines += [f"    {ch}" for ch in a.changes]
     return "\n".join(lines)
 

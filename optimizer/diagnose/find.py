@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..i18n import with_lang
 from ..budget import Budget
 from ..conflicts import Constraint, OutOfTime
 from ..errors import InputError
@@ -21,6 +22,7 @@ from .results import Conflict, Diagnosis, Fix, Rule
 from .words import AllocationSearch
 
 
+@with_lang
 def diagnose(inst: Instance, *, soft=None, time_limit: float | None = None,
              max_conflicts: int = 5, threads: int | None = None, fixes: bool = True,
              **overrides) -> Diagnosis:
@@ -30,7 +32,9 @@ def diagnose(inst: Instance, *, soft=None, time_limit: float | None = None,
     ...) are those of :func:`optimizer.solve`, so the rules diagnosed are the rules solved.
     ``time_limit`` bounds the whole diagnosis; what was found by then is returned.
     ``max_conflicts`` bounds how many conflicts are looked for; ``fixes`` computes by how
-    much each rule would have to give.
+    much each rule would have to give. ``lang`` (``en``, ``zh``; default: the current
+    language) is the language of the rules' and fixes' words; ``report(lang=)`` and
+    ``short(lang=)`` of the result say the rest.
     """
     t0 = time.perf_counter()
     if max_conflicts < 1:

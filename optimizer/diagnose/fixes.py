@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from ..conflicts import Constraint
+from ..i18n import _, ngettext
 from ..rules import BALANCE_NAMES, BY_NAME, FIX_ORDER, SETTING_ORDER, join_words, num
 from .results import Diagnosis, Fix
 from .words import AllocationSearch
@@ -64,14 +65,16 @@ def fixes_for(s: AllocationSearch, members: list[Constraint], others: list[Const
         rs = sorted({w.row_entity(c.index)[1]["r"] for c in members
                      if c.kind == "row" and w.row_block[c.index] in ("coverage",)})
         if rs:
-            out.append(Fix("pairs", f"let more partners pair with {join_words([w.rname[r] for r in rs])}"
-                           f" (pairs.csv: allowed, with pot and ben reaching a type's "
-                           f"thresholds)"))
+            out.append(Fix("pairs", _("let more partners pair with {recipients} (pairs.csv: "
+                                      "allowed, with pot and ben reaching a type's "
+                                      "thresholds)").format(
+                recipients=join_words([w.rname[r] for r in rs]))))
     if kinds & {"access_floor"} and kinds <= {"access_floor", "supply"}:
         rs = sorted({w.row_entity(c.index)[1]["r"] for c in members
                      if c.kind == "row" and w.row_block[c.index] == "access_floor"})
-        out.append(Fix("pairs", f"let more partners with supply pair with "
-                       f"{join_words([w.rname[r] for r in rs])} (pairs.csv)"))
+        out.append(Fix("pairs", _("let more partners with supply pair with {recipients} "
+                                  "(pairs.csv)").format(
+            recipients=join_words([w.rname[r] for r in rs]))))
     return out, skipped
 
 
@@ -109,14 +112,16 @@ def _fix_words(s: AllocationSearch, kind: str, bend: list[Constraint], res: dict
     parts = rule.fix_parts(w, [(w.row_entity(c.index)[1], v) for c, v in bent])
     n_rows = sum(1 for c in bend if c.kind == "row")
     if n_rows > 1 and len(bent) < n_rows and rule.fix_many:
-        text = (f"{rule.fix_verb} {rule.fix_many} by {num(total)} in all, for example "
-                f"{join_words(parts, limit=6)}")
+        text = _("{verb} {many} by {total} in all, for example {parts}").format(
+            verb=_(rule.fix_verb), many=_(rule.fix_many), total=num(total),
+            parts=join_words(parts, limit=6))
     else:
-        text = f"{rule.fix_verb} " + join_words(parts, limit=6)
+        text = _("{verb} {parts}").format(verb=_(rule.fix_verb),
+                                          parts=join_words(parts, limit=6))
     if not proven:
-        text += " (enough, perhaps more than needed: the time ran out)"
+        text += _(" (enough, perhaps more than needed: the time ran out)")
     if rule.soft_ok:
-        text += f", or solve with --soft {kind}"
+        text += _(", or solve with --soft {rule}").format(rule=kind)
     return [Fix(kind, text, total, f"--soft {kind}" if rule.soft_ok else None)]
 
 
@@ -151,31 +156,36 @@ def suggestions(s: AllocationSearch, diag: Diagnosis, conflicts) -> tuple[list[F
         st = s.feasible(drop, mip=True, share=0.25)
         flags = " ".join(f"--soft {k}" for k in balance)
         if st == "feasible":
-            out.append(Fix("soft", f"solve with {flags}: the rule{'s' if len(balance) > 1 else ''}"
-                           f" may then give, at a penalty per unit short (balance.csv shows by "
-                           f"how much)", None, flags))
+            out.append(Fix("soft", ngettext(
+                "solve with {flags}: the rule may then give, at a penalty per unit short "
+                "(balance.csv shows by how much)",
+                "solve with {flags}: the rules may then give, at a penalty per unit short "
+                "(balance.csv shows by how much)", len(balance)).format(flags=flags),
+                None, flags))
         elif st == "limit":
             skipped += 1
         else:
             drop_all = [c for c in s.candidates() if w.row_block[c.index] in BALANCE_NAMES]
             st_all = s.feasible(drop_all, mip=True, share=0.25)
             if st_all == "feasible":
-                out.append(Fix("soft", "solve with --soft all: every balance rule may then give, "
-                               "at a penalty per unit short", None, "--soft all"))
+                out.append(Fix("soft", _("solve with --soft all: every balance rule may then "
+                                         "give, at a penalty per unit short"),
+                               None, "--soft all"))
             elif st_all == "limit":
                 skipped += 1
             else:
-                diag.notes.append("even with every balance rule soft (--soft all) no plan "
-                                  "exists: fixed pairings, spans or minimum scales conflict")
+                diag.notes.append(_("even with every balance rule soft (--soft all) no plan "
+                                    "exists: fixed pairings, spans or minimum scales conflict"))
     return [f for f in out if f is not None], skipped
 
 
 def _param_fix(rule: str, path: str, current: float, best: float | None) -> Fix | None:
     if best is None:
-        return Fix(rule, f"lowering {path} alone (now {num(current)}) is not enough: even at 0 "
-                   f"no plan exists", None, None)
+        return Fix(rule, _("lowering {path} alone (now {current}) is not enough: even at 0 "
+                           "no plan exists").format(path=path, current=num(current)), None, None)
     if best >= current - 1e-9:
         return None
     shown = math.floor(best * 1e4 + 1e-6) / 1e4  # round down: the value shown works
-    return Fix(rule, f"lower {path} from {num(current)} to {shown:g} (the largest value that "
-               f"leaves a plan)", current - best, f"{path} = {shown:g}")
+    return Fix(rule, _("lower {path} from {current} to {value} (the largest value that leaves "
+                       "a plan)").format(path=path, current=num(current), value=f"{shown:g}"),
+               current - best, f"{path} = {shown:g}")

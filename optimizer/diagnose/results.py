@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..i18n import N_, _, ngettext, with_lang
 from ..rules import BY_NAME
 
-CONTEXT_WORDS = {"equity": "equity measure", "mean_outcome": "mean outcome",
-                 "epsilon": "equity bound (eps)"}
+CONTEXT_WORDS = {"equity": N_("equity measure"), "mean_outcome": N_("mean outcome"),
+                 "epsilon": N_("equity bound (eps)")}
 """Rows that are not rules of the plan but definitions of a measure or a method."""
 
 
 def rule_words(kind: str) -> str:
-    """A few words for a kind of rule (the registry's short name)."""
+    """A few words for a kind of rule (the registry's short name), in the current language."""
     rule = BY_NAME.get(kind)
-    return rule.short if rule is not None else CONTEXT_WORDS.get(kind, kind)
+    return _(rule.short) if rule is not None else _(CONTEXT_WORDS.get(kind, kind))
 
 
 @dataclass
@@ -105,75 +106,76 @@ class Diagnosis:
 
     @property
     def message(self) -> str:
+        """The outcome in one line, in the current language."""
         if self.status == "feasible":
-            return "a plan satisfies every rule"
+            return _("a plan satisfies every rule")
         if self.status == "unknown":
-            return ("the solver could not tell within the time limit whether any plan "
-                    "satisfies the rules")
+            return _("the solver could not tell within the time limit whether any plan "
+                     "satisfies the rules")
         n = len(self.conflicts)
-        more = "" if self.complete else " (there may be more)"
-        return (f"no plan satisfies every rule: {n} conflict{'s' if n != 1 else ''} "
-                f"found{more}")
+        more = "" if self.complete else _(" (there may be more)")
+        return ngettext("no plan satisfies every rule: {n} conflict found{more}",
+                        "no plan satisfies every rule: {n} conflicts found{more}", n).format(
+            n=n, more=more)
 
     # ------------------------------------------------------------------ text
+    @with_lang
     def short(self, instance_arg: str | None = None) -> str:
         """A few lines for ``regcollab solve``: the first conflict and how to resolve it."""
         if self.status != "infeasible" or not self.conflicts:
             return self.message if self.status == "unknown" else ""
         c = self.conflicts[0]
-        lines = [f"why: {c.headline}"]
+        lines = [_("why: {headline}").format(headline=c.headline)]
         main = [m for m in c.rules if not m.context]
-        for m in main[:5]:
-            lines.append(f"  - {m.text}")
+        lines += [f"  - {m.text}" for m in main[:5]]
         if len(main) > 5:
-            lines.append(f"  - ... and {len(main) - 5} more rules")
+            lines.append("  - " + _("... and {n} more rules").format(n=len(main) - 5))
         fixes = c.fixes + [s for s in self.suggestions if s.text not in {f.text for f in c.fixes}]
         if fixes:
-            lines.append("to resolve it, any one of:")
-            for f in fixes[:4]:
-                lines.append(f"  * {f.text}")
+            lines.append(_("to resolve it, any one of:"))
+            lines += [f"  * {f.text}" for f in fixes[:4]]
         more = len(self.conflicts) - 1
-        tail = f"{more} more conflict{'s' if more != 1 else ''} and " if more > 0 else ""
+        tail = ngettext("{n} more conflict and ", "{n} more conflicts and ", more).format(
+            n=more) if more > 0 else ""
         target = f" {instance_arg}" if instance_arg else ""
-        lines.append(f"({tail}the full report: regcollab diagnose{target})")
+        lines.append(_("({more}the full report: regcollab diagnose{target})").format(
+            more=tail, target=target))
         return "\n".join(lines)
 
+    @with_lang
     def report(self) -> str:
         """The full report of ``regcollab diagnose``."""
-        lines = [f"{self.instance}: {self.message}"]
+        note = _("note: {message}")
+        lines = [_("{instance}: {message}").format(instance=self.instance, message=self.message)]
         if self.status != "infeasible":
-            lines += [f"note: {n}" for n in self.notes]
+            lines += [note.format(message=n) for n in self.notes]
             return "\n".join(lines)
         for i, c in enumerate(self.conflicts, 1):
             lines.append("")
-            lines.append(f"Conflict {i}: {c.headline}")
+            lines.append(_("Conflict {i}: {headline}").format(i=i, headline=c.headline))
             if c.note:
                 lines.append(f"  ({c.note})")
-            lines.append("  These rules cannot all hold together:")
-            for m in c.rules:
-                if not m.context:
-                    lines.append(f"    - {m.text}  [{m.row}]")
+            lines.append("  " + _("These rules cannot all hold together:"))
+            lines += [f"    - {m.text}  [{m.row}]" for m in c.rules if not m.context]
             ctx = [m for m in c.rules if m.context]
             if ctx:
-                lines.append("  (together with how the model is defined: "
-                             + "; ".join(sorted({rule_words(m.rule) for m in ctx}))
-                             + ")")
+                lines.append("  " + _("(together with how the model is defined: {rules})").format(
+                    rules=_("; ").join(sorted({rule_words(m.rule) for m in ctx}))))
             if c.fixes:
-                lines.append("  Any one of these resolves it"
-                             + (" (the other conflicts set aside):" if len(self.conflicts) > 1
-                                else ":"))
-                for f in c.fixes:
-                    lines.append(f"    * {f.text}")
+                lines.append("  " + (_("Any one of these resolves it (the other conflicts set "
+                                       "aside):") if len(self.conflicts) > 1 else
+                                     _("Any one of these resolves it:")))
+                lines += [f"    * {f.text}" for f in c.fixes]
         if self.suggestions:
             lines.append("")
-            lines.append("For the whole instance:")
-            for f in self.suggestions:
-                lines.append(f"  * {f.text}")
+            lines.append(_("For the whole instance:"))
+            lines += [f"  * {f.text}" for f in self.suggestions]
         if self.notes:
             lines.append("")
-            lines += [f"note: {n}" for n in self.notes]
+            lines += [note.format(message=n) for n in self.notes]
         lines.append("")
-        lines.append(f"({self.solves} solver runs, {self.seconds:.2f} s)")
+        lines.append(_("({n} solver runs, {seconds} s)").format(n=self.solves,
+                                                                 seconds=f"{self.seconds:.2f}"))
         return "\n".join(lines)
 
     def as_dict(self) -> dict:

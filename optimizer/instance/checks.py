@@ -15,6 +15,7 @@ import numpy as np
 from .. import limits
 from ..errors import InstanceError
 from ..schema import MAX_COEFFICIENT, MAX_TOTAL_GAIN, fmt_limit
+from ..i18n import use_language
 from .data_warnings import collect_warnings, threshold_words
 from .reach import Reach, candidates, reach
 
@@ -147,6 +148,7 @@ def settle(inst, t0: float):
     check_fixed(inst)
     reached = reach(inst)
     check_numerics(inst, reached)
-    object.__setattr__(inst, "warnings", tuple(collect_warnings(inst, reached)))
+    with use_language("en"):  # summary.json's words: the same in both languages
+        object.__setattr__(inst, "warnings", tuple(collect_warnings(inst, reached)))
     object.__setattr__(inst, "load_seconds", time.perf_counter() - t0)
     return inst

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_, _, get_language, listing
 from ..schema import INF, MAX_COEFFICIENT_SPREAD, MIN_COEFFICIENT, fmt_limit
 from .reach import Reach, reach
 
 
-def grouped(names: list[str], one: str, many: str, what: str, show: int = 5) -> list[str]:
-    """One warning for one name, one summarising warning for many."""
+def grouped(names: list[str], one: str, many: str, show: int = 5, **words) -> list[str]:
+    """One warning for one name (``one`` with ``{name}``), one summarising warning for many
+    (``many`` with ``{n}`` and ``{names}``); both msgids, ``words`` their other fields."""
     if not names:
         return []
     if len(names) == 1:
-        return [f"{one.format(names[0])} {what}"]
-    listed = ", ".join(names[:show]) + (f" and {len(names) - show} more" if len(names) > show
-                                        else "")
-    return [f"{many.format(n=len(names))} {what}: {listed}"]
+        return [_(one).format(name=names[0], **words)]
+    listed = listing(names[:show]) + (_(" and {n} more").format(n=len(names) - show)
+                                      if len(names) > show else "")
+    return [_(many).format(n=len(names), names=listed, **words)]
 
 
 def _who(table, i) -> str:
@@ -30,8 +32,11 @@ def _who(table, i) -> str:
 
 def threshold_words(inst, types=None) -> str:
     """The thresholds of pot and ben each type (of ``types``, default all) needs, in words."""
-    return "; ".join(f"{t} needs pot >= {p['pot_min']:g} and ben >= {p['ben_min']:g}"
-                     for t, p in inst.params["types"].items() if types is None or t in types)
+    from ..typology import type_name
+
+    return _("; ").join(_("{type} needs pot >= {pot_min} and ben >= {ben_min}").format(
+        type=type_name(t), pot_min=f"{p['pot_min']:g}", ben_min=f"{p['ben_min']:g}")
+        for t, p in inst.params["types"].items() if types is None or t in types)
 
 
 def _unreachable(inst, cand: np.ndarray) -> list[str]:
@@ -39,15 +44,23 @@ def _unreachable(inst, cand: np.ndarray) -> list[str]:
     a, R, D = inst.arrays, inst.recipients, inst.partners
     has_partner = cand.any(axis=0)
     out = grouped([_who(R, r) for r in np.flatnonzero(~has_partner)],
-                  "recipient {} has", "{n} recipients have",
-                  "no partner that may pair with it (every pair is not allowed or below "
-                  + ("the thresholds of every type its types column allows)"
-                     if inst.listed_types else "every type's thresholds)"))
+                  *((N_("recipient {name} has no partner that may pair with it (every pair "
+                        "is not allowed or below the thresholds of every type its types "
+                        "column allows)"),
+                     N_("{n} recipients have no partner that may pair with it (every pair is "
+                        "not allowed or below the thresholds of every type its types column "
+                        "allows): {names}")) if inst.listed_types else
+                    (N_("recipient {name} has no partner that may pair with it (every pair is "
+                        "not allowed or below every type's thresholds)"),
+                     N_("{n} recipients have no partner that may pair with it (every pair is "
+                        "not allowed or below every type's thresholds): {names}"))))
     out += grouped([_who(D, d) for d in np.flatnonzero(a["supply"].sum(axis=1) == 0)],
-                   "partner {} has", "{n} partners have", "no supply of any resource")
+                   N_("partner {name} has no supply of any resource"),
+                   N_("{n} partners have no supply of any resource: {names}"))
     out += grouped([_who(R, r) for r in np.flatnonzero((a["prod"] == 0).all(axis=1))],
-                   "recipient {} gains", "{n} recipients gain",
-                   "nothing from any resource (every prod.* is 0)")
+                   N_("recipient {name} gains nothing from any resource (every prod.* is 0)"),
+                   N_("{n} recipients gain nothing from any resource (every prod.* is 0): "
+                      "{names}"))
     # pairs listed as allowed that can take no type: they silently drop out of the plan
     if len(inst.pairs):
         di = D.index.get_indexer(inst.pairs.index.get_level_values(0))
@@ -56,26 +69,36 @@ def _unreachable(inst, cand: np.ndarray) -> list[str]:
         listed = inst.listed_types
         out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])
                         if (d, r) not in listed],
-                       "the pair {} is", "{n} pairs are",
-                       f"allowed in {inst.origin.ref('pairs')} but below every type's "
-                       f"thresholds, so it can never be chosen ({threshold_words(inst)})")
+                       N_("the pair {name} is allowed in {where} but below every type's "
+                          "thresholds, so it can never be chosen ({thresholds})"),
+                       N_("{n} pairs are allowed in {where} but below every type's thresholds, "
+                          "so it can never be chosen ({thresholds}): {names}"),
+                       where=inst.origin.ref("pairs"), thresholds=threshold_words(inst))
         out += grouped([f"{D.index[d]}-{R.index[r]}" for d, r in zip(di[dead], ri[dead])
                         if (d, r) in listed],
-                       "the pair {} is", "{n} pairs are",
-                       f"allowed in {inst.origin.ref('pairs')} but below the thresholds of "
-                       f"every type its types column allows, so it can never be chosen")
+                       N_("the pair {name} is allowed in {where} but below the thresholds of "
+                          "every type its types column allows, so it can never be chosen"),
+                       N_("{n} pairs are allowed in {where} but below the thresholds of every "
+                          "type their types column allows, so they can never be chosen: "
+                          "{names}"),
+                       where=inst.origin.ref("pairs"))
     # pairs whose partner cannot send the recipient enough to reach the scale rule's floor
     # (the pair floor or min_scale) in any type they may take: never chosen
     cd, cr = np.nonzero(cand)
     carry = np.einsum("pk,k->p", np.minimum(a["supply"][cd], a["absorb"][cr]), a["value"])
     floor = np.where(a["eligible"][cd, cr], a["scale_floor"][cr], np.inf).min(axis=1)
     short = np.flatnonzero((floor > 0) & (carry < floor * (1 - 1e-9)))
-    out += grouped([f"{D.index[cd[i]]}-{R.index[cr[i]]} (can carry {carry[i]:.4g}, floor "
-                    f"{floor[i]:.4g})" for i in short],
-                   "the pair {} is", "{n} pairs are",
-                   "below the scale rule's floor: the partner cannot send the recipient "
-                   "resources worth the floor (balance.pair_floor of the recipient's total "
-                   "need, or the type's min_scale), so the pair can never be chosen")
+    out += grouped([_("{pair} (can carry {carry}, floor {floor})").format(
+        pair=f"{D.index[cd[i]]}-{R.index[cr[i]]}", carry=f"{carry[i]:.4g}",
+        floor=f"{floor[i]:.4g}") for i in short],
+                   N_("the pair {name} is below the scale rule's floor: the partner cannot send "
+                      "the recipient resources worth the floor (balance.pair_floor of the "
+                      "recipient's total need, or the type's min_scale), so the pair can never "
+                      "be chosen"),
+                   N_("{n} pairs are below the scale rule's floor: the partner cannot send the "
+                      "recipient resources worth the floor (balance.pair_floor of the "
+                      "recipient's total need, or the type's min_scale), so the pair can never "
+                      "be chosen: {names}"))
     return out
 
 
@@ -89,21 +112,24 @@ def _rules_broken_by_data(inst, reached: Reach) -> list[str]:
     out = []
     if "coverage" not in soft:
         short = np.flatnonzero(has_partner & (a["min_partners_r"] > n_cand))
-        out += [f"recipient {_who(R, r)} must get at least {a['min_partners_r'][r]:g} partners "
-                f"but only {int(n_cand[r])} may pair with it (min_partners); no plan can "
-                f"meet that unless the coverage rule is soft" for r in short[:5]]
+        out += [_("recipient {name} must get at least {n} partners but only {k} may pair with "
+                  "it (min_partners); no plan can meet that unless the coverage rule is "
+                  "soft").format(name=_who(R, r), n=f"{a['min_partners_r'][r]:g}",
+                                 k=int(n_cand[r])) for r in short[:5]]
     if "access_floor" not in soft:
         floor = inst.params["balance"]["alpha"] * a["need"]
         can = np.minimum(a["absorb"], reachable)
         tol = 1e-9 * np.maximum(1.0, floor)
         rr, kk = np.nonzero(has_partner[:, None] & (floor > can + tol))
         for r, k in list(zip(rr, kk))[:5]:
-            why = (f"it can absorb only {a['absorb'][r, k]:g}" if a["absorb"][r, k] < floor[r, k]
-                   else f"the partners that may pair with it can send only "
-                        f"{reachable[r, k]:g}")
-            out.append(f"recipient {_who(R, r)}'s access floor for {inst.resources[k]} is "
-                       f"{floor[r, k]:g} (alpha x need) but {why}; no plan can meet it unless "
-                       f"the access_floor rule is soft (regcollab diagnose explains)")
+            why = (_("it can absorb only {amount}").format(amount=f"{a['absorb'][r, k]:g}")
+                   if a["absorb"][r, k] < floor[r, k] else
+                   _("the partners that may pair with it can send only {amount}").format(
+                       amount=f"{reachable[r, k]:g}"))
+            out.append(_("recipient {name}'s access floor for {resource} is {floor} (alpha x "
+                         "need) but {why}; no plan can meet it unless the access_floor rule is "
+                         "soft (regcollab diagnose explains)").format(
+                name=_who(R, r), resource=inst.resources[k], floor=f"{floor[r, k]:g}", why=why))
     return out
 
 
@@ -134,6 +160,15 @@ def numeric_warnings(inst, coefficients) -> list[str]:
             f"({fmt_limit(MAX_COEFFICIENT_SPREAD)}): results may be inaccurate; check the "
             f"units of population, target and prod")
     return out
+
+
+def said_warnings(inst) -> tuple[str, ...]:
+    """The warnings of ``inst`` in the current language: ``inst.warnings`` are kept in
+    English (they go into summary.json, the same in both languages), and said again in
+    another language when asked."""
+    if get_language() == "en":
+        return tuple(inst.warnings)
+    return tuple(collect_warnings(inst))
 
 
 def collect_warnings(inst, reached: Reach | None = None) -> list[str]:

@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..i18n import N_, _
+
+ROW_WORDS = {"line": N_("line {n}"), "row": N_("row {n}")}
+"""The place of a row: a file's line, a sheet's row (said in the current language)."""
+
+
+def _place(word: str, n) -> str:
+    return _(ROW_WORDS[word]).format(n=n) if word in ROW_WORDS else f"{word} {n}"
+
 LINE = "_line"
 """Hidden column of a raw table: the line of the file (or row of the sheet) a row came from."""
 FILES = {"partners": "partners.csv", "recipients": "recipients.csv", "pairs": "pairs.csv",
@@ -52,13 +61,13 @@ class Origin:
 
     def header(self, table: str) -> str:
         """The header's place: ``line 1``, ``row 3``."""
-        return f"{self.row_word} {self.headers.get(table, 1)}"
+        return _place(self.row_word, self.headers.get(table, 1))
 
     def row(self, line, i: int, tag: str = "") -> str:
         """A row as the planner finds it: its line (or sheet row), else its position, and a
         tag such as ``id SZ`` or ``pair SZ-MZ``."""
-        label = f"{self.row_word} {line}" if line is not None else f"row {i + 1}"
-        return label + (f" ({tag})" if tag else "")
+        label = _place(self.row_word, line) if line is not None else _place("row", i + 1)
+        return label + (_(" ({tag})").format(tag=tag) if tag else "")
 
     def row_of(self, df: pd.DataFrame, i: int, id_col: str | None) -> str:
         """The row ``i`` of a raw table (its ``_line``, its id or its pair)."""
@@ -78,11 +87,11 @@ def row_tag(df: pd.DataFrame, i: int, id_col: str | None) -> str:
     """``id X`` of a row with an id, ``pair D-R`` of a row of pairs, else nothing."""
     if id_col and id_col in df:
         ident = df[id_col].iat[i]
-        return f"id {ident}" if isinstance(ident, str) and ident else ""
+        return _("id {id}").format(id=ident) if isinstance(ident, str) and ident else ""
     if "partner" in df and "recipient" in df:
         d, r = df["partner"].iat[i], df["recipient"].iat[i]
         if isinstance(d, str) and isinstance(r, str):
-            return f"pair {d.strip()}-{r.strip()}"
+            return _("pair {pair}").format(pair=f"{d.strip()}-{r.strip()}")
     return ""
 
 
@@ -95,7 +104,8 @@ CHANGES = Origin(files={**FILES, "settings": None})
 def workbook_origin(label: str, headers: Mapping[str, int],
                     setting_rows: Mapping[str, str]) -> Origin:
     """The origin of an instance workbook ``label`` (its sheets, their rows)."""
-    return Origin(files={**{t: f"{label}, sheet {t}" for t in TABLES},
-                         "settings": f"{label}, sheet parameters"},
-                  refs={t: f"the {t} sheet" for t in TABLES}, row_word="row",
+    sheet, ref = _("{book}, sheet {sheet}"), _("the {sheet} sheet")
+    return Origin(files={**{t: sheet.format(book=label, sheet=t) for t in TABLES},
+                         "settings": sheet.format(book=label, sheet="parameters")},
+                  refs={t: ref.format(sheet=t) for t in TABLES}, row_word="row",
                   headers=dict(headers), setting_rows=dict(setting_rows))

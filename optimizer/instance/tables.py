@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..i18n import _
 from .. import limits
 from ..errors import InstanceError
 from ..schema import INF, TABLES, Column, column_for, range_problem, suggest
@@ -35,7 +36,7 @@ def _bools(series, blank, default, fail) -> np.ndarray:
     for i, v in enumerate(series):
         b = bool(default) if blank[i] else as_bool(v)
         if b is None:
-            fail(i, f"{v!r} is not true or false")
+            fail(i, _("{value} is not true or false").format(value=repr(v)))
         out[i] = b
     return out
 
@@ -60,27 +61,28 @@ def parse_column(df, name: str, col: Column, table: str, origin: Origin, id_col,
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raw = series.iat[i]
-        fail(i, f"{raw!r} is not a number (a missing value must be left empty, and only in an "
-                f"optional column)" if str(raw).strip().lower() in ("nan", "na", "n/a", "null")
-             else f"{raw!r} is not a number")
+        fail(i, _("{value} is not a number (a missing value must be left empty, and only in "
+                  "an optional column)").format(value=repr(raw))
+             if str(raw).strip().lower() in ("nan", "na", "n/a", "null")
+             else _("{value} is not a number").format(value=repr(raw)))
     if blank.any():
         vals = np.where(blank, default if isinstance(default, np.ndarray) else float(default),
                         vals)
     finite = np.isfinite(vals) | (blank & np.isinf(vals))
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
-        fail(i, f"{series.iat[i]!r} is not a finite number")
+        fail(i, _("{value} is not a finite number").format(value=repr(series.iat[i])))
     out_lo = (vals <= col.lo) if col.lo_open else (vals < col.lo)
     out_range = (out_lo | (vals > col.hi)) & ~blank
     if out_range.any():
         i = int(np.flatnonzero(out_range)[0])
-        fail(i, f"{series.iat[i]} is out of range: "
-                f"{range_problem(vals[i], col.lo, col.hi, col.lo_open)}")
+        fail(i, _("{value} is out of range: {problem}").format(
+            value=series.iat[i], problem=range_problem(vals[i], col.lo, col.hi, col.lo_open)))
     if col.kind == "integer":
         frac = np.isfinite(vals) & (vals != np.round(vals))
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
-            fail(i, f"{series.iat[i]} must be a whole number")
+            fail(i, _("{value} must be a whole number").format(value=series.iat[i]))
     return vals
 
 
@@ -88,7 +90,8 @@ def check_ids(df: pd.DataFrame, table: str, origin: Origin) -> list[str]:
     """The ids of a table: present, valid names, each once."""
     file = origin.file(table)
     if "id" not in df:
-        raise InstanceError("the required column 'id' is missing", file=file,
+        raise InstanceError(_("the required column '{column}' is missing").format(column="id"),
+                            file=file,
                             row=origin.header(table))
     # an empty cell is None, "" or (from a pandas table) a float NaN; the text "NaN" is an id
     ids = ["" if is_blank(v) and not isinstance(v, str) else str(v).strip() for v in df["id"]]
@@ -96,11 +99,11 @@ def check_ids(df: pd.DataFrame, table: str, origin: Origin) -> list[str]:
     for i, ident in enumerate(ids):
         loc = {"file": file, "row": origin.row_of(df, i, None), "column": "id"}
         if ident == "":
-            raise InstanceError("the id is empty", **loc)
+            raise InstanceError(_("the id is empty"), **loc)
         check_name(ident, "the id", **loc)
         if ident in seen:
-            raise InstanceError(f"the id '{ident}' is used twice (also on "
-                                f"{origin.row_of(df, seen[ident], None)})", **loc)
+            raise InstanceError(_("the id '{id}' is used twice (also on {row})").format(
+                id=ident, row=origin.row_of(df, seen[ident], None)), **loc)
         seen[ident] = i
     return ids
 
@@ -138,7 +141,8 @@ def check_columns(df: pd.DataFrame, table: str, origin: Origin, resources: tuple
                     raise InstanceError(
                         f"the column '{n}' is missing: every resource needs it, and "
                         f"'{n.split('.', 1)[1]}' is a resource of this instance", **loc)
-                raise InstanceError(f"the required column '{n}' is missing", **loc)
+                raise InstanceError(_("the required column '{column}' is missing").format(
+                    column=n), **loc)
     for c in cols:
         spec = column_for(table, c)
         if spec is not None and "{k}" in spec.name:
@@ -233,13 +237,14 @@ def span_problem(R: pd.DataFrame, rows=None) -> tuple[int, str] | None:
     if not len(bad):
         return None
     i = int(bad[0])
-    return i, (f"min_partners ({lo[i]:g}) is larger than max_partners ({hi[i]:g})")
+    return i, _("min_partners ({lo}) is larger than max_partners ({hi})").format(
+        lo=f"{lo[i]:g}", hi=f"{hi[i]:g}")
 
 
 def _pair_keys(pairs, p_ids, r_ids, origin: Origin) -> tuple[list, list]:
     for c in ("partner", "recipient"):
         if c not in pairs:
-            raise InstanceError(f"the required column '{c}' is missing",
+            raise InstanceError(_("the required column '{column}' is missing").format(column=c),
                                 file=origin.file("pairs"), row=origin.header("pairs"))
     partner = [str(v).strip() for v in pairs["partner"]]
     recipient = [str(v).strip() for v in pairs["recipient"]]
@@ -247,14 +252,16 @@ def _pair_keys(pairs, p_ids, r_ids, origin: Origin) -> tuple[list, list]:
     for i, (d, r) in enumerate(zip(partner, recipient)):
         loc = {"file": origin.file("pairs"), "row": origin.row_of(pairs, i, None)}
         if d not in p_ids:
-            raise InstanceError(f"the partner '{d}' is not in {origin.ref('partners')}",
+            raise InstanceError(_("the partner '{id}' is not in {where}").format(
+                id=d, where=origin.ref("partners")),
                                 column="partner", **loc)
         if r not in r_ids:
-            raise InstanceError(f"the recipient '{r}' is not in {origin.ref('recipients')}",
+            raise InstanceError(_("the recipient '{id}' is not in {where}").format(
+                id=r, where=origin.ref("recipients")),
                                 column="recipient", **loc)
         if (d, r) in seen:
-            raise InstanceError(f"the pair {d}-{r} is listed twice (also on "
-                                f"{origin.row_of(pairs, seen[(d, r)], None)})", **loc)
+            raise InstanceError(_("the pair {pair} is listed twice (also on {row})").format(
+                pair=f"{d}-{r}", row=origin.row_of(pairs, seen[(d, r)], None)), **loc)
         seen[(d, r)] = i
     return partner, recipient
 
@@ -300,7 +307,7 @@ def pair_table(pairs, params: dict, p_ids: set, r_ids: set, origin: Origin,
             out[c] = parse_column(pairs, c, spec[c], "pairs", origin, None, default=default)
     bad = np.flatnonzero(out["fixed"].to_numpy() & ~out["allowed"].to_numpy())
     if len(bad):
-        raise InstanceError("the pair is fixed (must be kept) but not allowed",
+        raise InstanceError(_("the pair is fixed (must be kept) but not allowed"),
                             file=origin.file("pairs"), row=origin.row_of(pairs, int(bad[0]), None),
                             column="fixed")
     for c in pairs.columns:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import InstanceError
+from ..i18n import _
 from ..schema import (
     ID_FORBIDDEN,
     INF,
@@ -58,31 +59,37 @@ def check_number(value, where: str, lo=-INF, hi=INF, lo_open=False, integer=Fals
     """``value`` as a float if it is a finite number in the range (whole if ``integer``);
     ``where`` names it in the message, ``loc`` locates it (``file``, ``row``, ``column``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise InstanceError(f"{where} must be a number, not {what(value)}", **loc)
+        raise InstanceError(_("{where} must be a number, not {what}").format(
+            where=where, what=what(value)), **loc)
     try:
         v = float(value)
     except OverflowError:  # an integer beyond any float
-        raise InstanceError(f"{where} is {shown(value)}; it is too large for a number"
-                            + (f" (at most {fmt_limit(hi)})" if hi < INF else ""),
-                            **loc) from None
+        raise InstanceError(_("{where} is {value}; it is too large for a number").format(
+            where=where, value=shown(value))
+            + (_(" (at most {hi})").format(hi=fmt_limit(hi)) if hi < INF else ""),
+            **loc) from None
     if not math.isfinite(v):
-        raise InstanceError(f"{where} must be a finite number, not {shown(value)}", **loc)
+        raise InstanceError(_("{where} must be a finite number, not {value}").format(
+            where=where, value=shown(value)), **loc)
     problem = range_problem(v, lo, hi, lo_open)
     if problem:
-        raise InstanceError(f"{where} is {shown(value)}; {problem}", **loc)
+        raise InstanceError(_("{where} is {value}; {problem}").format(
+            where=where, value=shown(value), problem=problem), **loc)
     if integer and v != int(v):
-        raise InstanceError(f"{where} must be a whole number, not {shown(value)}", **loc)
+        raise InstanceError(_("{where} must be a whole number, not {value}").format(
+            where=where, value=shown(value)), **loc)
     return v
 
 
 def check_text(value, where: str, allow: str = "", **loc) -> str:
     """``value`` if it is text without control characters (but those in ``allow``)."""
     if not isinstance(value, str):
-        raise InstanceError(f"{where} must be text (in quotes), not {what(value)}", **loc)
+        raise InstanceError(_("{where} must be text (in quotes), not {what}").format(
+            where=where, what=what(value)), **loc)
     ch = bad_text_char(value, allow)
     if ch is not None:
-        raise InstanceError(f"{where} contains {char_words(ch)}, an invisible control "
-                            "character; remove it", **loc)
+        raise InstanceError(_("{where} contains {char}, an invisible control character; "
+                              "remove it").format(where=where, char=char_words(ch)), **loc)
     return value
 
 

@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..budget import Budget
+from ..i18n import N_, _
+
+OBJECTIVE_WORDS = {"efficiency": N_("efficiency"), "equity": N_("equity")}
+
+
+def objective_words(name) -> str:
+    """The objective ``efficiency`` or ``equity`` in the current language."""
+    return _(OBJECTIVE_WORDS[name]) if name in OBJECTIVE_WORDS else str(name)
 
 INF = math.inf
 
@@ -169,7 +177,7 @@ class Method:
 
     def unkept_words(self, settings: Mapping) -> str:
         """Why forcing a type on a pairing can leave no plan (the reasons of pairings.csv)."""
-        return "no plan would satisfy the rules"
+        return _("no plan would satisfy the rules")
 
     def __repr__(self) -> str:
         return f"<method {self.name}>"

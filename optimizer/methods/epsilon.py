@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import InputError
+from ..i18n import _
 from .base import INF, Method, Problem, objective_vectors
 
 AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
@@ -63,10 +64,12 @@ class Epsilon(Method):
 
     def label(self, settings: Mapping) -> str:
         eps = settings.get("eps")
-        return "epsilon" if eps is None else f"epsilon, eps {eps:g}"
+        return _("epsilon") if eps is None else _("epsilon, eps {value}").format(
+            value=f"{eps:g}")
 
     def words(self, settings: Mapping, num) -> str:
-        return f"epsilon-constraint, equity at least {num(settings.get('eps'))}"
+        return _("epsilon-constraint, equity at least {value}").format(
+            value=num(settings.get("eps")))
 
 
 METHOD = Epsilon()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .base import INF, Method, Problem, objective_vectors
+from ..i18n import _
+from .base import INF, Method, Problem, objective_vectors, objective_words
 
 OTHER = {"efficiency": "equity", "equity": "efficiency"}
 
@@ -35,13 +36,16 @@ class Lexicographic(Method):
         return "units of " + OTHER[settings["first"]]
 
     def label(self, settings: Mapping) -> str:
-        return f"lexicographic, first {settings['first']}"
+        return _("lexicographic, first {objective}").format(
+            objective=objective_words(settings["first"]))
 
     def words(self, settings: Mapping, num) -> str:
-        return f"lexicographic, {settings.get('first')} first"
+        return _("lexicographic, {objective} first").format(
+            objective=objective_words(settings.get("first")))
 
     def unkept_words(self, settings: Mapping) -> str:
-        return f"the {settings['first']} optimum could not be kept"
+        return _("the {objective} optimum could not be kept").format(
+            objective=objective_words(settings["first"]))
 
 
 METHOD = Lexicographic()

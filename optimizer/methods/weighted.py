@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..i18n import _
 from .base import Method, Problem, objective_vectors
 
 
@@ -56,10 +57,11 @@ class Weighted(Method):
         return "points of the weighted score" if settings["lambda"] > 0 else None
 
     def label(self, settings: Mapping) -> str:
-        return f"weighted, lambda {settings['lambda']:g}"
+        return _("weighted, lambda {value}").format(value=f"{settings['lambda']:g}")
 
     def words(self, settings: Mapping, num) -> str:
-        return f"weighted sum, lambda {num(settings.get('lambda'))} on efficiency"
+        return _("weighted sum, lambda {value} on efficiency").format(
+            value=num(settings.get("lambda")))
 
 
 METHOD = Weighted()

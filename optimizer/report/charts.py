@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..display import display_text
+from ..equity import equity_words
+from ..i18n import _, ngettext
+from ..typology import type_name
 from .measures import (
     gini,
     lorenz,
@@ -103,7 +106,7 @@ def chart_label(text, fallback=None) -> str:
     becomes ``fallback`` (the region's id), else "?". Text is drawn as it is, never as
     mathtext (see :func:`_rc`)."""
     s = display_text(text)
-    _, faces, _ = _fonts()
+    _f, faces, _t = _fonts()
     if not all(_drawable(ch, faces) for ch in s):
         s = " ".join("".join(ch if _drawable(ch, faces) else " " for ch in s).split())
     if not s:
@@ -115,7 +118,7 @@ def chart_label(text, fallback=None) -> str:
 
 def undrawable(texts) -> list[str]:
     """The characters of ``texts`` that no chart font draws (left out of the charts)."""
-    _, faces, _ = _fonts()
+    _f, faces, _t = _fonts()
     out = {}
     for t in texts:
         for ch in display_text(t):
@@ -160,7 +163,7 @@ def _rc():
 
     # a CJK fallback font often has no bold face; matplotlib logs each substitution
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    families, _, _ = _fonts()
+    families, _f, _t = _fonts()
     # text.parse_math False: a name with $ signs ($\\frac{a}$) is text, never mathtext
     return matplotlib.rc_context({"font.family": families, "font.size": 9,
                                   "text.parse_math": False, "text.usetex": False,
@@ -180,23 +183,24 @@ def fig_outcomes(res: Results) -> str:
         fig = Figure(figsize=(10, min(14, max(2.6, 0.32 * n + 1.2))))
         ax, ax2 = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
         y = np.arange(n)
-        ax.barh(y, rec["u"], color=AFTER, height=0.7, label="after the plan")
-        ax.barh(y, rec["u_before"], color=BEFORE, height=0.7, label="before (baseline)")
-        ax.axvline(1.0, color=TARGET, ls="--", lw=1.2, label="target")
-        ax.set_xlabel("outcome per person, as a share of the recipient's target")
+        ax.barh(y, rec["u"], color=AFTER, height=0.7, label=_("after the plan"))
+        ax.barh(y, rec["u_before"], color=BEFORE, height=0.7, label=_("before (baseline)"))
+        ax.axvline(1.0, color=TARGET, ls="--", lw=1.2, label=_("target"))
+        ax.set_xlabel(_("outcome per person, as a share of the recipient's target"))
         ax.set_xlim(0, max(1.05, float(rec["u"].max()) * 1.05 if n else 1.05))
         ax.set_ylim(-0.6, n - 0.4)
-        ax.set_title("Outcome before and after, against the target")
+        ax.set_title(_("Outcome before and after, against the target"))
         if labelled:
             ax.set_yticks(y, [chart_label(v, i) for v, i in zip(rec["name"], rec["recipient"])])
         else:
             ax.set_yticks([])
-            ax.set_ylabel(f"{n} recipients, worst-off at the bottom")
+            ax.set_ylabel(ngettext("{n} recipient, worst-off at the bottom",
+                                   "{n} recipients, worst-off at the bottom", n).format(n=n))
         ax.legend(loc="lower right", fontsize=8, frameon=True)
         change = 100 * (rec["u"] - rec["u_before"])
         ax2.barh(y, change, color=AFTER, height=0.7)
-        ax2.set_xlabel("change, percentage points of the target")
-        ax2.set_title("What the plan adds")
+        ax2.set_xlabel(_("change, percentage points of the target"))
+        ax2.set_title(_("What the plan adds"))
         if labelled:
             for yi, c in zip(y, change):
                 ax2.text(c, yi, f" +{c:.2f}", va="center", fontsize=7)
@@ -220,18 +224,20 @@ def fig_lorenz(res: Results) -> tuple[str, float, float]:
     with _rc():
         fig = Figure(figsize=(10, max(4.6, min(14, 0.28 * n + 1.4)) if labelled else 4.6))
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
-        ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls=":", label="perfect equality")
+        ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls=":", label=_("perfect equality"))
         x0, y0 = lorenz(before, pop)
         x1, y1 = lorenz(after, pop)
-        ax.plot(x0, y0, color=BEFORE, lw=2.2, marker="o", ms=3, label=f"before, Gini {g0:.4f}")
-        ax.plot(x1, y1, color=AFTER, lw=1.6, marker="o", ms=3, label=f"after, Gini {g1:.4f}")
+        ax.plot(x0, y0, color=BEFORE, lw=2.2, marker="o", ms=3,
+                label=_("before, Gini {gini}").format(gini=f"{g0:.4f}"))
+        ax.plot(x1, y1, color=AFTER, lw=1.6, marker="o", ms=3,
+                label=_("after, Gini {gini}").format(gini=f"{g1:.4f}"))
         ax.fill_between(x1, y1, x1, color=AFTER, alpha=0.06)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_aspect("equal")
-        ax.set_xlabel("share of the recipients' population (poorest first)")
-        ax.set_ylabel("share of their total outcome")
-        ax.set_title("Lorenz curves of outcome per person")
+        ax.set_xlabel(_("share of the recipients' population (poorest first)"))
+        ax.set_ylabel(_("share of their total outcome"))
+        ax.set_title(_("Lorenz curves of outcome per person"))
         ax.legend(loc="upper left", fontsize=8)
         # the curves are often too close to tell apart: the change of each share, magnified
         yy = np.arange(n)[::-1]  # poorest at the top
@@ -248,9 +254,10 @@ def fig_lorenz(res: Results) -> tuple[str, float, float]:
                          ha="left" if c >= 0 else "right", fontsize=7)
         else:
             ax2.set_yticks([])
-            ax2.set_ylabel(f"{n} recipients, poorest at the top")
-        ax2.set_xlabel("change of share of the total outcome, percentage points")
-        ax2.set_title("Where the curves differ: who gains share")
+            ax2.set_ylabel(ngettext("{n} recipient, poorest at the top",
+                                    "{n} recipients, poorest at the top", n).format(n=n))
+        ax2.set_xlabel(_("change of share of the total outcome, percentage points"))
+        ax2.set_title(_("Where the curves differ: who gains share"))
         fig.tight_layout()
         return _png(fig), g0, g1
 
@@ -311,20 +318,23 @@ def fig_pairings(res: Results) -> str:
             for d, yv in ypos_d.items():
                 ax.text(-0.04, yv, chart_label(names.get(d, d), d), ha="right", va="center")
             for (r, yv), p in zip(ypos_r.items(), paired):
-                ax.text(1.04, yv, chart_label(names.get(r, r), r) + ("" if p else " (unpaired)"),
+                ax.text(1.04, yv, chart_label(names.get(r, r), r) + ("" if p else _(" (unpaired)")),
                         ha="left", va="center")
         ax.set_xlim(-0.45 if labelled else -0.1, 1.45 if labelled else 1.1)
         ax.set_ylim(0, 1)
         ax.axis("off")
-        ax.text(0, 1.01, "partners", ha="center", va="bottom", fontweight="bold")
-        ax.text(1, 1.01, "recipients", ha="center", va="bottom", fontweight="bold")
-        handles = [Line2D([], [], color=c, lw=4, label=chart_label(t)) for t, c in colours.items()]
+        ax.text(0, 1.01, _("partners"), ha="center", va="bottom", fontweight="bold")
+        ax.text(1, 1.01, _("recipients"), ha="center", va="bottom", fontweight="bold")
+        handles = [Line2D([], [], color=c, lw=4, label=chart_label(type_name(t)))
+                   for t, c in colours.items()]
+        value = _("value {value}")
         handles += [Line2D([], [], color="#777777", lw=0.8 + 7.2 * math.sqrt(f), label=lab)
-                    for f, lab in ((0.1, f"value {0.1 * vmax:.3g}"), (1.0, f"value {vmax:.3g}"))]
+                    for f, lab in ((0.1, value.format(value=f"{0.1 * vmax:.3g}")),
+                                   (1.0, value.format(value=f"{vmax:.3g}")))]
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5,
                   fontsize=8, frameon=False)
-        ax.set_title("Who pairs with whom: colour = collaboration type, width = value of "
-                     "resources", pad=26)
+        ax.set_title(_("Who pairs with whom: colour = collaboration type, width = value of "
+                     "resources"), pad=26)
         fig.tight_layout()
         return _png(fig)
 
@@ -367,17 +377,19 @@ def fig_roadmap(grid: dict, colours: dict) -> str:
             for i, row in enumerate(types):
                 for j, t in enumerate(row):
                     if not math.isnan(trust[i][j]):
-                        ax.text(j, i, f"trust {trust[i][j]:.2f}", ha="center", va="center",
+                        ax.text(j, i, _("trust {trust}").format(trust=f"{trust[i][j]:.2f}"),
+                                ha="center", va="center",
                                 fontsize=7.5, color=_ink(colours.get(t, "#ffffff")))
         else:
             ax.set_yticks([])
-            ax.set_ylabel(f"{n} pairs")
+            ax.set_ylabel(ngettext("{n} pair", "{n} pairs", n).format(n=n))
         used = {t for row in types for t in row if t}
-        handles = [Patch(color=c, label=chart_label(t)) for t, c in colours.items() if t in used]
-        handles.append(Patch(facecolor="white", edgecolor="#999999", label="not paired"))
+        handles = [Patch(color=c, label=chart_label(type_name(t))) for t, c in colours.items()
+                   if t in used]
+        handles.append(Patch(facecolor="white", edgecolor="#999999", label=_("not paired")))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.04),
                   ncol=len(handles), fontsize=8, frameon=False)
-        ax.set_title("Each pair's type round by round, and its trust at the start", pad=8)
+        ax.set_title(_("Each pair's type round by round, and its trust at the start"), pad=8)
         fig.tight_layout()
         return _png(fig)
 
@@ -404,7 +416,7 @@ def fig_tradeoff(res: Results) -> str | None:
         if None not in plan:
             _draw_plan(ax, plan, knee_xy)
         _tradeoff_axes(ax, res, pt)
-        ax.set_title("Efficiency against equity", pad=8)
+        ax.set_title(_("Efficiency against equity"), pad=8)
         ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3,
                   frameon=False)  # below the axes: never over a plan
         fig.tight_layout()
@@ -415,14 +427,14 @@ def _draw_front(ax, F: pd.DataFrame) -> tuple[float, float] | None:
     """The Pareto front and its knee; returns the knee's point (None without one)."""
     Fs = F.sort_values("efficiency")
     ax.plot(Fs["efficiency"], Fs["equity"], "-o", color="#555555", ms=4, lw=1.2,
-            label="Pareto front", zorder=2)
+            label=_("Pareto front"), zorder=2)
     if "knee" not in F:
         return None
     knee = F[F["knee"].map(truthy)]
     if not len(knee):
         return None
     ax.scatter(knee["efficiency"], knee["equity"], marker="*", s=260, color="#E69F00",
-               edgecolors="black", linewidths=0.6, zorder=4, label="knee of the front")
+               edgecolors="black", linewidths=0.6, zorder=4, label=_("knee of the front"))
     return float(knee["efficiency"].iloc[0]), float(knee["equity"].iloc[0])
 
 
@@ -431,29 +443,29 @@ def _draw_payoff(ax, pt: dict) -> None:
     a, b = pt.get("max_efficiency_first", {}), pt.get("max_equity_first", {})
     if a:
         ax.scatter([a["efficiency"]], [a["equity"]], marker="s", s=60, color="#0072B2",
-                   zorder=3, label="efficiency first")
+                   zorder=3, label=_("efficiency first"))
     if b:
         ax.scatter([b["efficiency"]], [b["equity"]], marker="s", s=60, color="#009E73",
-                   zorder=3, label="equity first")
+                   zorder=3, label=_("equity first"))
     ide = pt.get("ideal")
     if ide:
         ax.scatter([ide["efficiency"]], [ide["equity"]], marker="o", s=60, facecolors="none",
-                   edgecolors="#999999", zorder=3, label="ideal (not reachable)")
+                   edgecolors="#999999", zorder=3, label=_("ideal (not reachable)"))
 
 
 def _draw_plan(ax, plan: tuple, knee_xy) -> None:
     """The recommended plan, hollow and on top (a knee under it still shows through), and
     the labels of the plan and the knee."""
     ax.scatter([plan[0]], [plan[1]], marker="D", s=150, facecolors="none",
-               edgecolors=TARGET, linewidths=2.2, zorder=6, label="this plan")
+               edgecolors=TARGET, linewidths=2.2, zorder=6, label=_("this plan"))
     same = knee_xy is not None and all(
         abs(p - k) <= 1e-6 * max(1.0, abs(k)) for p, k in zip(plan, knee_xy))
-    ax.annotate("this plan = knee" if same else "this plan", plan,
+    ax.annotate(_("this plan = knee") if same else _("this plan"), plan,
                 xytext=(-16, 16), textcoords="offset points", ha="right", color=TARGET,
                 fontsize=8, fontweight="bold", zorder=7,
                 arrowprops={"arrowstyle": "-", "color": TARGET, "lw": 0.8})
     if knee_xy is not None and not same:
-        ax.annotate("knee", knee_xy, xytext=(16, -18), textcoords="offset points",
+        ax.annotate(_("knee"), knee_xy, xytext=(16, -18), textcoords="offset points",
                     color="#8a5a00", fontsize=8, fontweight="bold", zorder=7,
                     arrowprops={"arrowstyle": "-", "color": "#8a5a00", "lw": 0.8})
 
@@ -462,26 +474,26 @@ def _tradeoff_axes(ax, res: Results, pt: dict) -> None:
     """Axis labels, the axes in % of the best value, and how far the plans spread."""
     s = res.summary
     unit = (s.get("units") or {}).get("gain")
-    ax.set_xlabel("efficiency (total gain net of setup" + (f", {chart_label(unit)}" if unit else "")
-                  + ")")
+    ax.set_xlabel(_("efficiency (total gain net of setup{unit})").format(
+        unit=f", {chart_label(unit)}" if unit else ""))
     m = s.get("equity_measure")
-    ax.set_ylabel("equity" + (f" ({m})" if m else ""))
+    ax.set_ylabel(_("equity ({measure})").format(measure=equity_words(m)) if m else _("equity"))
     ax.ticklabel_format(useOffset=False)
     ide = (pt or {}).get("ideal") or {}
     e_best, q_best = ide.get("efficiency"), ide.get("equity")
     if e_best:
         sec = ax.secondary_xaxis("top", functions=(lambda v: 100 * v / e_best,
                                                    lambda p: p * e_best / 100))
-        sec.set_xlabel("% of the best efficiency", fontsize=8)
+        sec.set_xlabel(_("{percent} of the best efficiency").format(percent="%"), fontsize=8)
     if q_best:
         sec = ax.secondary_yaxis("right", functions=(lambda v: 100 * v / q_best,
                                                      lambda p: p * q_best / 100))
-        sec.set_ylabel("% of the best equity", fontsize=8)
+        sec.set_ylabel(_("{percent} of the best equity").format(percent="%"), fontsize=8)
     spans = tradeoff_spans(res)
-    words = [f"{k} {num(v, 2)}%" for k, v in spans.items() if v is not None]
+    words = [_(k) + f" {num(v, 2)}%" for k, v in spans.items() if v is not None]
     if words:
-        ax.text(0.01, 0.01, "axes zoomed to the plans: they differ by at most\n"
-                + " and ".join(words) + " of the best", transform=ax.transAxes,
+        ax.text(0.01, 0.01, _("axes zoomed to the plans: they differ by at most\n{spans} of the "
+                              "best").format(spans=_(" and ").join(words)), transform=ax.transAxes,
                 fontsize=7.5, color="#52606d", va="bottom", ha="left",
                 bbox={"facecolor": "white", "edgecolor": "#d9e2ec", "pad": 2})
 

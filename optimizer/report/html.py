@@ -55,14 +55,27 @@ def _finalizer(markup):
 
 @lru_cache(maxsize=1)
 def environment():
-    """The jinja2 environment of the report's templates (autoescaping on)."""
+    """The jinja2 environment of the report's templates (autoescaping on), with
+    ``jinja2.ext.i18n``: ``{{ _("...") }}`` in a template says its words in the current
+    language. The gettext callables installed are :mod:`optimizer.i18n`'s, which read the
+    language of the calling context, so one cached environment serves concurrent reports in
+    different languages (a fixed catalog installed with ``install_gettext_translations``
+    would be shared by all of them). ``|plain`` turns a translation (markup) back into text
+    for an attribute, where it must be escaped."""
     import jinja2
     from markupsafe import Markup
 
-    return jinja2.Environment(
+    from ..i18n import _, ngettext
+
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
         autoescape=True, finalize=_finalizer(Markup), undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
+    env.filters["plain"] = str
+    env.filters["text"] = _finalizer(Markup)  # a value put into a translation, escaped
+    return env
 
 
 def _types(res: Results) -> list:
@@ -77,11 +90,19 @@ def _types(res: Results) -> list:
 
 
 def build_html(res: Results, progress=None, source: str | None = None,
-               notes: list | None = None) -> str:
+               notes: list | None = None, lang: str | None = None) -> str:
     """The report as one HTML string. ``progress(step_name)`` is called once per chart;
     ``source`` names the results folder in the footer (None: the folder holding the report).
     What the report cannot show as it should (characters no chart font draws) is said in
-    the report and appended to ``notes`` for the terminal."""
+    the report and appended to ``notes`` for the terminal. ``lang``: ``en`` or ``zh``
+    (default: the current language, :mod:`optimizer.i18n`)."""
+    from ..i18n import html_lang, use_language
+
+    with use_language(lang):
+        return _build_html(res, progress, source, notes, html_lang())
+
+
+def _build_html(res: Results, progress, source, notes, lang_tag: str) -> str:
 
     def step(name):
         if progress is not None:
@@ -118,21 +139,22 @@ def build_html(res: Results, progress=None, source: str | None = None,
         "participation": mechanisms.participation(res),
         "tradeoff_png": charts.fig_tradeoff(res), "sensitivity": sections.sensitivity(res),
         "sources": sections.sources(res.summary), "run": sections.run(res.summary),
-        "source": source, "version": __version__,
+        "source": source, "version": __version__, "html_lang": lang_tag,
     }
     return environment().get_template("report.html.j2").render(context)
 
 
 def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None,
                  progress=None, notes: list | None = None,
-                 results: Results | None = None) -> Path:
+                 results: Results | None = None, lang: str | None = None) -> Path:
     """Build ``report.html`` from the results in ``folder`` and return its path.
 
     ``results`` are the folder's results as a solve holds them in memory (then nothing is
     read back); without them the folder is read (``regcollab report DIR``). ``out`` is
     another file to write instead; ``notes`` gets what the report could not show as it
-    should (see :func:`build_html`). The file is written beside its final name and renamed
-    into place, so a reader never sees half a report.
+    should (see :func:`build_html`); ``lang`` its language (default: the current one). The
+    file is written beside its final name and renamed into place, so a reader never sees
+    half a report.
     """
     for module in ("matplotlib", "jinja2"):
         if not available(module):
@@ -143,7 +165,7 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     # temporary folder renamed at the end (solve --out), and may be moved
     beside = target.resolve().parent == Path(folder).resolve()
     text = build_html(res, progress=progress,  # four charts: four steps
-                      source=None if beside else str(folder), notes=notes)
+                      source=None if beside else str(folder), notes=notes, lang=lang)
     if progress is not None:
         progress("write")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")

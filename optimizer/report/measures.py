@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..display import fmt_number
+from ..i18n import _, ngettext
 from ..methods import METHODS
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies
@@ -141,30 +142,35 @@ def gini_words(rec: pd.DataFrame, summary: dict) -> str:
 
     gb, ga = avg(below), avg(~below)
     d = g1 - g0
+    g = {"before": f"{g0:.4f}", "after": f"{g1:.4f}", "by": f"{abs(d):.4f}"}
     if abs(d) < 5e-5:
-        head = f"The Gini coefficient is about unchanged ({g0:.4f} to {g1:.4f})"
+        head = _("The Gini coefficient is about unchanged ({before} to {after})").format(**g)
+    elif d > 0:
+        head = _("The Gini coefficient rises by {by} ({before} to {after})").format(**g)
     else:
-        head = (f"The Gini coefficient {'rises' if d > 0 else 'falls'} by {abs(d):.4f} "
-                f"({g0:.4f} to {g1:.4f})")
+        head = _("The Gini coefficient falls by {by} ({before} to {after})").format(**g)
     parts = [head]
     if gb is not None and ga is not None:
-        parts.append(f"recipients below the mean outcome per person gain {pct(gb, 2)} on "
-                     f"average, those above it {pct(ga, 2)} (population weighted)"
-                     + ("; the plan lifts those above the mean more in proportion, so the "
-                        "shares move toward them" if d > 5e-5 else
-                        "; the plan lifts those below the mean more in proportion"
+        parts.append(_("recipients below the mean outcome per person gain {below} on average, "
+                       "those above it {above} (population weighted)").format(
+            below=pct(gb, 2), above=pct(ga, 2))
+                     + (_("; the plan lifts those above the mean more in proportion, so the "
+                          "shares move toward them") if d > 5e-5 else
+                        _("; the plan lifts those below the mean more in proportion")
                         if d < -5e-5 else ""))
     none = int((y1 <= y0 * (1 + 1e-9)).sum())
     if none:
-        parts.append(f"{none} recipient{'s gain' if none > 1 else ' gains'} nothing")
+        parts.append(ngettext("{n} recipient gains nothing", "{n} recipients gain nothing",
+                              none).format(n=none))
     m = summary.get("equity_measure")
-    measure = ("the mean u of the worst-off " + pct(summary["beta"], 3) + " of recipients"
-               if m == "tail" and summary.get("beta") else
-               "the lowest u" if m == "maxmin" else "its equity measure")
+    measure = (_("the mean u of the worst-off {share} of recipients").format(
+        share=pct(summary["beta"], 3)) if m == "tail" and summary.get("beta") else
+               _("the lowest u") if m == "maxmin" else _("its equity measure"))
     u0, u1 = rec["u_before"].min(), rec["u"].min()
-    parts.append(f"the plan does not aim at the Gini: it raises {measure} (u = outcome / "
-                 f"target; the lowest u goes from {num(u0)} to {num(u1)})")
-    return "; ".join(parts) + "."
+    parts.append(_("the plan does not aim at the Gini: it raises {measure} (u = outcome / "
+                   "target; the lowest u goes from {before} to {after})").format(
+        measure=measure, before=num(u0), after=num(u1)))
+    return _("; ").join(parts) + _(".")
 
 
 def payoff(summary: dict) -> dict:

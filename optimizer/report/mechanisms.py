@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..i18n import N_, _
+from ..typology import type_name, type_names
 from .charts import _png, _rc, chart_label
 from .measures import num
 from .results import Results
@@ -26,7 +28,7 @@ def _first(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _round_col(df: pd.DataFrame) -> list:
-    return [("round", "round", "n")] if "round" in df.columns else []
+    return [(N_("round"), "round", "n")] if "round" in df.columns else []
 
 
 def sharing(res: Results) -> dict | None:
@@ -34,15 +36,16 @@ def sharing(res: Results) -> dict | None:
     parts = res.partners
     if parts is None or not len(parts):
         return None
-    cols = [("partner", "name", "t"), *_round_col(parts), ("value sent", "sent_value", "n"),
-            ("return required", "required", "n"), ("credited share", "credited", "n"),
-            ("spillover", "spillover", "n"), ("return", "return", "n"),
-            ("slack", "slack", "n")]
+    cols = [(N_("partner"), "name", "t"), *_round_col(parts), (N_("value sent"), "sent_value", "n"),
+            (N_("return required"), "required", "n"), (N_("credited share"), "credited", "n"),
+            (N_("spillover"), "spillover", "n"), (N_("return"), "return", "n"),
+            (N_("slack"), "slack", "n")]
     P = res.pairings
     shared = P[P["share"].notna()] if len(P) and "share" in P.columns else P.iloc[0:0]
-    pcols = [("partner", "partner_name", "t"), ("recipient", "recipient_name", "t"),
-             ("type", "type", "t"), ("gain", "gain", "n"), ("share", "share", "n"),
-             ("credited to the partner", "credited", "n")]
+    pcols = [(N_("partner"), "partner_name", "t"), (N_("recipient"), "recipient_name", "t"),
+             (N_("type"), lambda r: type_name(r["type"]), "t"), (N_("gain"), "gain", "n"),
+             (N_("share"), "share", "n"),
+             (N_("credited to the partner"), "credited", "n")]
     s = res.summary.get("sharing") or {}
     binding = _first(parts)
     tight = [str(n) for n, sl, rq in zip(binding["name"], binding["slack"], binding["required"])
@@ -50,7 +53,8 @@ def sharing(res: Results) -> dict | None:
     return {"partners": table(parts, cols),
             "pairings": table(shared, pcols) if len(shared) else None,
             "levels": ", ".join(f"{v:g}" for v in s.get("levels", [])),
-            "types": " or ".join(s.get("types", [])), "spillover": s.get("spillover"),
+            "types": _(" or ").join(type_names(s.get("types", []))),
+            "spillover": s.get("spillover"),
             "tight": tight}
 
 
@@ -59,12 +63,12 @@ def clusters(res: Results) -> dict | None:
     C = res.clusters
     if C is None or not len(C):
         return None
-    cols = [("cluster", "id", "t"), ("name", "name", "t"), *_round_col(C),
-            ("formed", lambda r: "yes" if _true(r["formed"]) else "no", "t"),
-            ("links", "links", "n"), ("min links", "min_links", "n"),
-            ("synergy", "synergy", "n"), ("synergy gain", "synergy_gain", "n"),
-            ("setup", "setup", "n"), ("net", "net", "n"),
-            ("partners", "member_partners", "t"), ("recipients", "member_recipients", "t")]
+    cols = [(N_("cluster"), "id", "t"), (N_("name"), "name", "t"), *_round_col(C),
+            (N_("formed"), lambda r: _("yes") if _true(r["formed"]) else _("no"), "t"),
+            (N_("links"), "links", "n"), (N_("min links"), "min_links", "n"),
+            (N_("synergy"), "synergy", "n"), (N_("synergy gain"), "synergy_gain", "n"),
+            (N_("setup"), "setup", "n"), (N_("net"), "net", "n"),
+            (N_("partners"), "member_partners", "t"), (N_("recipients"), "member_recipients", "t")]
     first = _first(C)
     return {"table": table(C, cols), "n": len(first),
             "formed": int(sum(_true(v) for v in first["formed"]))}
@@ -114,15 +118,15 @@ def fig_sharing(res: Results) -> str | None:
     with _rc():
         fig = Figure(figsize=(8, min(12, max(2.2, 0.5 * n + 1.0))))
         ax = fig.subplots()
-        ax.barh(y + 0.2, p["required"], height=0.38, color=REQUIRED, label="return required")
-        ax.barh(y - 0.2, p["credited"], height=0.38, color=CREDITED, label="credited share")
+        ax.barh(y + 0.2, p["required"], height=0.38, color=REQUIRED, label=_("return required"))
+        ax.barh(y - 0.2, p["credited"], height=0.38, color=CREDITED, label=_("credited share"))
         ax.barh(y - 0.2, p["spillover"], left=p["credited"], height=0.38, color=SPILL,
-                label="spillover")
+                label=_("spillover"))
         ax.set_yticks(y, [chart_label(v, i) for v, i in zip(p["name"], p["partner"])])
         ax.invert_yaxis()
         unit = (res.summary.get("units") or {}).get("gain") or "gain units"
-        ax.set_xlabel(f"return over the plan period ({unit})")
-        ax.set_title("Each partner's return against what it requires")
+        ax.set_xlabel(_("return over the plan period ({unit})").format(unit=unit))
+        ax.set_title(_("Each partner's return against what it requires"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         fig.tight_layout()
         return _png(fig)
@@ -147,18 +151,18 @@ def fig_clusters(res: Results) -> str | None:
         ax, ax2 = fig.subplots(1, 2, sharey=True)
         ax.barh(y, C["links"], color=colour, height=0.6)
         ax.scatter(C["min_links"], y, marker="|", s=400, color="#d62728", zorder=3,
-                   label="min_links")
+                   label=_("min_links"))
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
-        ax.set_xlabel("platform or institutional pairings among the members")
-        ax.set_title("Links (green: formed)")
+        ax.set_xlabel(_("platform or institutional pairings among the members"))
+        ax.set_title(_("Links (green: formed)"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(0, max(float(C["links"].max()), float(C["min_links"].max())) + 1)
 
-        ax2.barh(y + 0.2, C["synergy_gain"], height=0.38, color=colour, label="synergy gain")
-        ax2.barh(y - 0.2, C["setup"], height=0.38, color="#fdae6b", label="setup")
+        ax2.barh(y + 0.2, C["synergy_gain"], height=0.38, color=colour, label=_("synergy gain"))
+        ax2.barh(y - 0.2, C["setup"], height=0.38, color="#fdae6b", label=_("setup"))
         ax2.set_xlabel((res.summary.get("units") or {}).get("gain") or "gain units")
-        ax2.set_title("Synergy gain against setup")
+        ax2.set_title(_("Synergy gain against setup"))
         handles = [h for a_ in (ax, ax2) for h in a_.get_legend_handles_labels()[0]]
         fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=3,
                    fontsize=8, frameon=False)

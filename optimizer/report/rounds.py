@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..i18n import _
 from .measures import is_text, region_names
 from .results import Results
 
@@ -95,8 +96,9 @@ def outcomes_by_round(res: Results) -> pd.DataFrame:
     u = u0[:, None] + np.cumsum(gain, axis=1) / scale[:, None]
     names = rec["name"].astype(str).tolist()
     rows = []
-    for label, v in [("before the plan", u0), *((f"after round {lab}", u[:, j])
-                                                for j, (_, lab) in enumerate(rounds))]:
+    for label, v in [(_("before the plan"), u0),
+                     *((_("after round {label}").format(label=lab), u[:, j])
+                       for j, (_k, lab) in enumerate(rounds))]:
         low = int(np.argmin(v)) if len(v) else None
         rows.append({"when": label, "mean_u": float(v.mean()) if len(v) else math.nan,
                      "lowest_u": v[low] if low is not None else math.nan,

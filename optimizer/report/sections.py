@@ -15,7 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..i18n import N_, _, listing
 from ..rules import BINDING, BY_NAME
+from ..typology import type_name
+from ..equity import equity_words
 from ..solution import best_known, efficiency_loss_words, price_of_fairness_words, time_parts
 from .measures import (
     balance_with_prices,
@@ -43,35 +46,36 @@ def table(df: pd.DataFrame, columns: list[tuple], row_class=None,
     function(row), kind) with kind 'n' (number), 't' (text), 'why' (a long reason) or
     'badge' (a collaboration type, drawn in its colour from ``colours``)."""
     rows = []
-    for i, (_, row) in enumerate(df.iterrows()):
+    for i, (_i, row) in enumerate(df.iterrows()):
         if i >= limit:
             break
         cells = []
-        for _, col, kind in columns:
+        for _h, col, kind in columns:
             v = col(row) if callable(col) else row.get(col)
             if kind == "n":
                 cells.append({"cls": "n", "text": num(v), "badge": None})
             elif kind == "badge":
-                cells.append({"cls": None, "text": v, "badge": (colours or {}).get(v, "#777")})
+                cells.append({"cls": None, "text": type_name(v) if is_text(v) else v,
+                              "badge": (colours or {}).get(v, "#777")})
             elif kind == "why":
                 cells.append({"cls": "why", "text": v if is_text(v) else "", "badge": None})
             else:
                 cells.append({"cls": "t", "text": "" if isinstance(v, float) and math.isnan(v)
                               else v, "badge": None})
         rows.append({"cls": row_class(row) if row_class else "", "cells": cells})
-    return {"head": [{"text": h, "n": kind == "n"} for h, _, kind in columns], "rows": rows,
+    return {"head": [{"text": _(h), "n": kind == "n"} for h, _c, kind in columns], "rows": rows,
             "n": len(df),
             "more": {"limit": limit, "total": len(df)} if len(df) > limit else None}
 
 
 # =========================================================================== the header
-NAV = (("pairings", "Pairings"), ("picture", "Picture"), ("outcomes", "Outcomes"),
-       ("equality", "Equality"), ("balance", "Balance rules"))
-NAV_ROADMAP = ("roadmap", "Roadmap")  # after the picture, for a plan of several rounds
-NAV_SHARING = ("sharing", "Income sharing")  # then these, with partners.csv, clusters.csv
-NAV_CLUSTERS = ("clusters", "Clusters")
-NAV_ALWAYS = (("tradeoff", "Efficiency vs equity"), ("sensitivity", "Sensitivity"),
-              ("sources", "Data sources"), ("run", "Run"))
+NAV = (("pairings", N_("Pairings")), ("picture", N_("Picture")), ("outcomes", N_("Outcomes")),
+       ("equality", N_("Equality")), ("balance", N_("Balance rules")))
+NAV_ROADMAP = ("roadmap", N_("Roadmap"))  # after the picture, for a plan of several rounds
+NAV_SHARING = ("sharing", N_("Income sharing"))  # then these, with partners.csv, clusters.csv
+NAV_CLUSTERS = ("clusters", N_("Clusters"))
+NAV_ALWAYS = (("tradeoff", N_("Efficiency vs equity")), ("sensitivity", N_("Sensitivity")),
+              ("sources", N_("Data sources")), ("run", N_("Run")))
 
 
 def header(res: Results) -> dict:
@@ -86,12 +90,12 @@ def header(res: Results) -> dict:
     for df, item in ((res.clusters, NAV_CLUSTERS), (res.partners, NAV_SHARING)):
         if has_plan and df is not None and len(df):
             nav.insert(at, item)
-    return {"title": (f"Collaboration plan: {name}" if has_plan
-                      else f"Efficiency against equity: {name}"),
+    return {"title": (_("Collaboration plan: {name}") if has_plan
+                      else _("Efficiency against equity: {name}")).format(name=name),
             "description": s.get("description") or "", "has_status": "status" in s,
             "proven": s.get("status") == "optimal", "status": s.get("status"),
-            "message": s.get("message", ""),
-            "nav": [*nav, *NAV_ALWAYS]}
+            "message": _(s.get("message", "")),
+            "nav": [(anchor, _(text)) for anchor, text in (*nav, *NAV_ALWAYS)]}
 
 
 def _card(k: str, v, s: str, unit: str = "", more: str | None = None) -> dict:
@@ -103,30 +107,31 @@ def cards(res: Results, gini_pair) -> list[dict]:
     some a unit and a link to the section that says more."""
     s, P = res.summary, res.pairings
     if "pairings.csv" in res.missing:
-        out = [_card("Pareto points", num(len(res.pareto)) if res.pareto is not None else "-",
-                     "plans where efficiency can only rise if equity falls"),
-               _card("price of fairness", pct(s.get("price_of_fairness")),
-                     "of the best efficiency is lost when equity comes first")]
+        out = [_card(_("Pareto points"), num(len(res.pareto)) if res.pareto is not None else "-",
+                     _("plans where efficiency can only rise if equity falls")),
+               _card(_("price of fairness"), pct(s.get("price_of_fairness")),
+                     _("of the best efficiency is lost when equity comes first"))]
     else:
         type_counts = s.get("types") or (P["type"].value_counts().to_dict() if len(P) else {})
         sp = {**s, "payoff_table": payoff(s)}  # the payoff table however it was written
-        out = [_card("pairings", num(s.get("pairings", len(P))),
-                     ", ".join(f"{t} {n}" for t, n in type_counts.items())),
-               _card("efficiency", num(s.get("efficiency"), 6),
+        out = [_card(_("pairings"), num(s.get("pairings", len(P))),
+                     listing(f"{type_name(t)} {n}" for t, n in type_counts.items())),
+               _card(_("efficiency"), num(s.get("efficiency"), 6),
                      best_known(sp, "efficiency", lambda v: num(v, 6)),
                      unit=(s.get("units") or {}).get("gain", "")),
-               _card(f"equity ({s.get('equity_measure', '')})", num(s.get("equity"), 5),
+               _card(_("equity ({measure})").format(
+                   measure=equity_words(s.get("equity_measure", ""))), num(s.get("equity"), 5),
                      best_known(sp, "equity", lambda v: num(v, 5))),
-               _card("price of fairness", price_of_fairness_words(sp, pct),
-                     f"this plan gives up {efficiency_loss_words(sp, pct)} of the best "
-                     "efficiency")]
+               _card(_("price of fairness"), price_of_fairness_words(sp, pct),
+                     _("this plan gives up {value} of the best efficiency").format(
+                         value=efficiency_loss_words(sp, pct)))]
     if gini_pair is not None:
         g0, g1 = gini_pair
-        out.append(_card("Gini (outcome per person)", f"{g0:.4f} → {g1:.4f}",
-                         "among the recipients, population weighted. "
+        out.append(_card(_("Gini (outcome per person)"), f"{g0:.4f} → {g1:.4f}",
+                         _("among the recipients, population weighted. ")
                          + gini_words(res.recipients, s), more="equality"))
     if s.get("violations"):
-        out.append(_card("soft rules broken", num(s["violations"]), "see Balance rules"))
+        out.append(_card(_("soft rules broken"), num(s["violations"]), _("see Balance rules")))
     return out
 
 
@@ -137,13 +142,13 @@ def pairings(res: Results, colours: dict) -> dict:
     if not len(P):
         return {"table": None}
     resources = list((s.get("resources") or {}).keys())
-    cols = [("partner", "partner_name", "t"), ("recipient", "recipient_name", "t"),
-            ("type", "type", "badge")]
+    cols = [(N_("partner"), "partner_name", "t"), (N_("recipient"), "recipient_name", "t"),
+            (N_("type"), "type", "badge")]
     cols += [(k, k, "n") for k in resources if k in P]
-    cols += [("value", "value", "n"), ("gain", "gain", "n"), ("capacity", "capacity", "n"),
-             ("pot", "pot", "n"), ("ben", "ben", "n")]
+    cols += [(N_("value"), "value", "n"), (N_("gain"), "gain", "n"),
+             (N_("capacity"), "capacity", "n"), (N_("pot"), "pot", "n"), (N_("ben"), "ben", "n")]
     if "reason" in P:
-        cols.append(("why this type", "reason", "why"))
+        cols.append((N_("why this type"), "reason", "why"))
     units = [(k, v.get("unit", "")) for k, v in (s.get("resources") or {}).items()
              if v.get("unit")]
     return {"table": table(P, cols, colours=colours), "units": units,
@@ -156,16 +161,20 @@ def roadmap(res: Results, grid: dict | None, colours: dict) -> dict | None:
     and the outcomes after each round (None: one round, no grid)."""
     if grid is None:
         return None
-    cols = [("partner", lambda r: r["pair"][0], "t"), ("recipient", lambda r: r["pair"][1], "t")]
+    cols = [(N_("partner"), lambda r: r["pair"][0], "t"),
+            (N_("recipient"), lambda r: r["pair"][1], "t")]
     for j, lab in enumerate(grid["rounds"]):
-        cols += [(f"round {lab}", lambda r, j=j: r["types"][j] or "-", "badge"),
-                 (f"trust, start of round {lab}", lambda r, j=j: r["trust"][j], "n")]
+        cols += [(_("round {label}").format(label=lab), lambda r, j=j: r["types"][j] or "-",
+                  "badge"),
+                 (_("trust, start of round {label}").format(label=lab),
+                  lambda r, j=j: r["trust"][j], "n")]
     names = region_names(res)
     pairs = pd.DataFrame({"pair": [(names.get(d, d), names.get(r, r)) for d, r in grid["pairs"]],
                           "types": grid["types"], "trust": grid["trust"]})
-    outcomes_cols = [("", "when", "t"), ("mean u", "mean_u", "n"), ("lowest u", "lowest_u", "n"),
-                     ("worst-off recipient", "worst_off", "t"),
-                     ("recipients at their target", "at_target", "n")]
+    outcomes_cols = [("", "when", "t"), (N_("mean u"), "mean_u", "n"),
+                     (N_("lowest u"), "lowest_u", "n"),
+                     (N_("worst-off recipient"), "worst_off", "t"),
+                     (N_("recipients at their target"), "at_target", "n")]
     return {"rounds": grid["rounds"], "n_pairs": len(grid["pairs"]),
             "ladder": table(pairs, cols, colours={**colours, "-": None}) if len(pairs) else None,
             "outcomes": table(outcomes_by_round(res), outcomes_cols)}
@@ -173,11 +182,12 @@ def roadmap(res: Results, grid: dict | None, colours: dict) -> dict | None:
 
 def outcomes(res: Results) -> dict:
     """The recipients' table under the outcomes chart."""
-    rcols = [("recipient", "name", "t"), ("population", "population", "n"),
-             ("baseline", "baseline", "n"), ("outcome", "outcome", "n"),
-             ("target", "target", "n"), ("u before", "u_before", "n"), ("u after", "u", "n"),
-             ("gain", "gain", "n"), ("capacity", "capacity", "n"),
-             ("partners", "partner_ids", "t")]
+    rcols = [(N_("recipient"), "name", "t"), (N_("population"), "population", "n"),
+             (N_("baseline"), "baseline", "n"), (N_("outcome"), "outcome", "n"),
+             (N_("target"), "target", "n"), (N_("u before"), "u_before", "n"),
+             (N_("u after"), "u", "n"),
+             (N_("gain"), "gain", "n"), (N_("capacity"), "capacity", "n"),
+             (N_("partners"), "partner_ids", "t")]
     return {"unit": (res.summary.get("units") or {}).get("outcome", ""),
             "table": table(res.recipients, rcols)}
 
@@ -190,19 +200,20 @@ def equality(res: Results, g0: float, g1: float) -> dict:
     return {"words": gini_words(rec, s),
             "moved": num(float(share_change(rec)["change_pp"].abs().max()) if len(rec) else 0.0,
                          3),
-            "rows": [("Gini coefficient", f"{g0:.4f}", f"{g1:.4f}"),
-                     ("lowest u", num(u0.min()), num(u1.min())),
-                     ("mean u", num(u0.mean()), num(u1.mean())),
-                     ("highest / lowest u", num(u0.max() / u0.min()) if u0.min() > 0 else "-",
+            "rows": [(_("Gini coefficient"), f"{g0:.4f}", f"{g1:.4f}"),
+                     (_("lowest u"), num(u0.min()), num(u1.min())),
+                     (_("mean u"), num(u0.mean()), num(u1.mean())),
+                     (_("highest / lowest u"), num(u0.max() / u0.min()) if u0.min() > 0 else "-",
                       num(u1.max() / u1.min()) if u1.min() > 0 else "-")],
-            "measure": s.get("equity_measure", ""),
+            "measure": equity_words(s.get("equity_measure", "")),
             "tail": num(100 * s["beta"]) if measure == "tail" and s.get("beta") else None,
             "maxmin": measure == "maxmin", "equity": num(s.get("equity"), 5)}
 
 
 def rule_words(rule: str) -> str:
-    """A balance rule as the report names it: its statement in the rule registry."""
-    return BY_NAME[rule].statement if rule in BY_NAME else rule
+    """A balance rule as the report names it: its statement in the rule registry (in the
+    current language)."""
+    return _(BY_NAME[rule].statement) if rule in BY_NAME else rule
 
 
 def balance(res: Results) -> dict:
@@ -221,26 +232,26 @@ def balance(res: Results) -> dict:
         rows.append({"rule": rule_words(rule), "rows": len(g),
                      "binding": int(g["binding"].sum()), "least slack": g["slack"].min(),
                      "violated (soft)": int((g["violation"] > 1e-9).sum()),
-                     "soft": "yes (penalty " + num(g["penalty"].iloc[0]) + ")"
-                     if truthy(g["soft"].iloc[0]) else "no",
+                     "soft": _("yes (penalty {penalty})").format(penalty=num(g["penalty"].iloc[0]))
+                     if truthy(g["soft"].iloc[0]) else _("no"),
                      **({"largest |shadow price|": g["shadow_price"].abs().max()}
                         if has_price else {})})
-    cols = [("rule", "rule", "t"), ("rows", "rows", "n"), ("binding", "binding", "n"),
-            ("least slack", "least slack", "n"), ("soft", "soft", "t"),
-            ("violated", "violated (soft)", "n")]
+    cols = [(N_("rule"), "rule", "t"), (N_("rows"), "rows", "n"), (N_("binding"), "binding", "n"),
+            (N_("least slack"), "least slack", "n"), (N_("soft"), "soft", "t"),
+            (N_("violated"), "violated (soft)", "n")]
     if has_price:
-        cols.append(("largest |shadow price|", "largest |shadow price|", "n"))
+        cols.append((N_("largest |shadow price|"), "largest |shadow price|", "n"))
     summary = table(pd.DataFrame(rows), cols)
-    cols = [("rule", "rule", "t"), *([("round", "round", "n")] if "round" in bal else []),
-            ("recipient", "recipient", "t"),
-            ("resource", lambda r: r["resource"] if is_text(r["resource"]) else "", "t"),
-            ("value", "value", "n"), ("bound", "bound", "n"), ("slack", "slack", "n"),
-            ("violation", "violation", "n")]
+    cols = [(N_("rule"), "rule", "t"), *([(N_("round"), "round", "n")] if "round" in bal else []),
+            (N_("recipient"), "recipient", "t"),
+            (N_("resource"), lambda r: r["resource"] if is_text(r["resource"]) else "", "t"),
+            (N_("value"), "value", "n"), (N_("bound"), "bound", "n"), (N_("slack"), "slack", "n"),
+            (N_("violation"), "violation", "n")]
     if has_price:
-        cols += [("shadow price", "shadow_price", "n")]
+        cols += [(N_("shadow price"), "shadow_price", "n")]
         if "allowable_increase" in bal:
-            cols += [("allowable increase", "allowable_increase", "n"),
-                     ("allowable decrease", "allowable_decrease", "n")]
+            cols += [(N_("allowable increase"), "allowable_increase", "n"),
+                     (N_("allowable decrease"), "allowable_decrease", "n")]
     binding = bal[bal["binding"]]
     return {"state": "ok", "has_price": has_price, "summary": summary,
             "n_binding": len(binding), "n_rows": len(bal),
@@ -257,24 +268,26 @@ def tradeoff(res: Results) -> dict:
     F = res.pareto
     has_front = F is not None and len(F) > 0
     out = {"plan": plan, "has_front": has_front, "knee": has_front and "knee" in F,
-           "spans": [f"{k} by {num(v, 2)}%" for k, v in tradeoff_spans(res).items()
+           "spans": [_("{what} by {pct}").format(what=_(k), pct=f"{num(v, 2)}%")
+                     for k, v in tradeoff_spans(res).items()
                      if v is not None], "payoff": None, "front": None}
     if pt:
         rows = pd.DataFrame([
-            {"plan": "efficiency first", **pt.get("max_efficiency_first", {})},
-            {"plan": "equity first", **pt.get("max_equity_first", {})},
-            *([{"plan": "this plan", "efficiency": s.get("efficiency"),
+            {"plan": _("efficiency first"), **pt.get("max_efficiency_first", {})},
+            {"plan": _("equity first"), **pt.get("max_equity_first", {})},
+            *([{"plan": _("this plan"), "efficiency": s.get("efficiency"),
                 "equity": s.get("equity")}] if plan else []),
         ])
-        out["payoff"] = table(rows, [("plan", "plan", "t"), ("efficiency", "efficiency", "n"),
-                                     ("equity", "equity", "n")])
+        out["payoff"] = table(rows, [(N_("plan"), "plan", "t"),
+                                     (N_("efficiency"), "efficiency", "n"),
+                                     (N_("equity"), "equity", "n")])
         out.update(fairness=price_of_fairness_words(s, pct),
                    loss=efficiency_loss_words(s, pct), method=method_words(s),
                    proven=s.get("status", "optimal") == "optimal")
     if has_front:
         cols = [(c, c, "n") for c in ("efficiency", "equity", "price_of_fairness") if c in F]
         if "knee" in F:
-            cols.append(("knee", lambda r: "knee" if truthy(r["knee"]) else "", "t"))
+            cols.append((N_("knee"), lambda r: "knee" if truthy(r["knee"]) else "", "t"))
         extra = [c for c in F.columns if c not in ("efficiency", "equity", "price_of_fairness",
                                                    "knee")][:4]
         cols += [(c, c, "n" if pd.api.types.is_numeric_dtype(F[c]) else "t") for c in extra]
@@ -293,10 +306,11 @@ def sensitivity(res: Results) -> dict | None:
         nz = sc[sc["shadow_price"].abs() > 1e-12].copy()
         nz = nz.reindex(nz["shadow_price"].abs().sort_values(ascending=False).index)
         cols = [(h, c, k) for h, c, k in (
-            ("name", "name", "t"), ("final value", "final_value", "n"),
-            ("shadow price", "shadow_price", "n"), ("R.H. side", "rhs", "n"),
-            ("allowable increase", "allowable_increase", "n"),
-            ("allowable decrease", "allowable_decrease", "n"), ("meaning", "meaning", "why"))
+            (N_("name"), "name", "t"), (N_("final value"), "final_value", "n"),
+            (N_("shadow price"), "shadow_price", "n"), (N_("R.H. side"), "rhs", "n"),
+            (N_("allowable increase"), "allowable_increase", "n"),
+            (N_("allowable decrease"), "allowable_decrease", "n"),
+            (N_("meaning"), "meaning", "why"))
             if c in sc]
         out["constraints"] = {"shown": len(nz), "of": len(sc), "table": table(nz, cols, limit=200)}
     if sv is not None and len(sv):
@@ -304,12 +318,21 @@ def sensitivity(res: Results) -> dict | None:
         if rc:
             nz = sv[sv[rc].abs() > 1e-12].copy()
             nz = nz.reindex(nz[rc].abs().sort_values(ascending=False).index)
-            cols = [(c.replace("_", " "), c, "t" if c in ("name", "meaning") else "n")
+            cols = [(VARIABLE_HEADERS.get(c, c.replace("_", " ")), c,
+                     "t" if c in ("name", "meaning") else "n")
                     for c in ("name", "final_value", rc, "objective_coefficient",
                               "allowable_increase", "allowable_decrease", "meaning") if c in sv]
             out["variables"] = {"shown": len(nz), "of": len(sv),
                                 "table": table(nz, cols, limit=200)}
     return out
+
+
+VARIABLE_HEADERS = {"name": N_("name"), "final_value": N_("final value"),
+                    "reduced_cost": N_("reduced cost"), "reduced cost": N_("reduced cost"),
+                    "objective_coefficient": N_("objective coefficient"),
+                    "allowable_increase": N_("allowable increase"),
+                    "allowable_decrease": N_("allowable decrease"), "meaning": N_("meaning")}
+"""The sensitivity report's columns on variables, as Excel Solver names them."""
 
 
 # =========================================================================== about the data
@@ -343,18 +366,18 @@ def sources(s: dict) -> dict:
     """Description, sources, units, resources, provenance and README of the instance."""
     rows = []
     if s.get("sources"):
-        rows.append(("sources", s["sources"]))
+        rows.append((_("sources"), s["sources"]))
     if s.get("instance_path"):
-        rows.append(("instance", s["instance_path"]))
+        rows.append((_("instance"), s["instance_path"]))
     for k, v in (s.get("units") or {}).items():
-        rows.append((f"unit of {k}", v))
+        rows.append((_("unit of {what}").format(what=k), v))
     out = {"description": s.get("description"), "rows": rows, "resources": None,
            "provenance": None}
     res_ = s.get("resources") or {}
     if res_:
         df = pd.DataFrame([{"resource": k, **v} for k, v in res_.items()])
-        cols = [("resource", "resource", "t"), ("unit", "unit", "t"),
-                ("value of a unit", "value", "n")]
+        cols = [(N_("resource"), "resource", "t"), (N_("unit"), "unit", "t"),
+                (N_("value of a unit"), "value", "n")]
         cols += [(c, c, "t") for c in ("description", "source") if c in df]
         out["resources"] = table(df, cols)
     readme, prov = instance_sources(s)
@@ -371,30 +394,36 @@ def sources(s: dict) -> dict:
 
 def run(s: dict) -> list[tuple]:
     """About this run: (what, value) rows."""
-    rows = [("status", f"{s.get('status')} — {s.get('message', '')}" if "status" in s else None),
-            ("method", method_words(s) if s.get("method") else None),
-            ("equity measure", (s.get("equity_measure") or "") + (
+    rows = [(_("status"), f"{s.get('status')} — {_(s.get('message', ''))}" if "status" in s
+             else None),
+            (_("method"), method_words(s) if s.get("method") else None),
+            (_("equity measure"), equity_words(s.get("equity_measure") or "") + (
                 f", beta {num(s.get('beta'))}" if s.get("beta") else "")),
-            ("solver", s.get("solver")), ("MIP gap", num(s.get("mip_gap")) if "mip_gap" in s
-                                          else None),
-            ("objective", num(s.get("objective"), 6) if "objective" in s else None)]
+            (_("solver"), s.get("solver")), (_("MIP gap"), num(s.get("mip_gap"))
+                                             if "mip_gap" in s else None),
+            (_("objective"), num(s.get("objective"), 6) if "objective" in s else None)]
     for key in ("points", "solves", "seconds"):
         if key in s and not isinstance(s[key], (dict, list)):
-            rows.append((key, num(s[key])))
+            rows.append((_(RUN_WORDS[key]), num(s[key])))
     rows = [(k, v) for k, v in rows if v not in (None, "")]
     if s.get("soft_rules"):
-        rows.append(("soft rules", ", ".join(f"{k} (penalty {num(v)})"
-                                             for k, v in s["soft_rules"].items())))
+        rows.append((_("soft rules"), ", ".join(
+            _("{rule} (penalty {penalty})").format(rule=k, penalty=num(v))
+            for k, v in s["soft_rules"].items())))
     ms = s.get("model_size") or {}
     if ms:
-        rows.append(("model size", ", ".join(f"{k.replace('_', ' ')} {num(v)}"
-                                             for k, v in ms.items())))
+        rows.append((_("model size"), ", ".join(f"{k.replace('_', ' ')} {num(v)}"
+                                                for k, v in ms.items())))
     t = s.get("timings") or {}
     if t.get("total") is not None:
-        rows.append(("time (s)", f"total {num(t['total'], 3)}, the sum of: " + ", ".join(
-            f"{k} {num(v, 3)}" for k, v in time_parts(t))
-            + (f" (inside them, HiGHS's own clock {num(t['highs_own'], 3)})"
-               if t.get("highs_own") is not None else "")))
+        rows.append((_("time (s)"), _("total {total}, the sum of: {parts}").format(
+            total=num(t["total"], 3),
+            parts=", ".join(f"{k} {num(v, 3)}" for k, v in time_parts(t)))
+            + (_(" (inside them, HiGHS's own clock {seconds})").format(
+                seconds=num(t["highs_own"], 3)) if t.get("highs_own") is not None else "")))
     if s.get("why_resolves"):
-        rows.append(("why this type", s["why_resolves"]))
+        rows.append((_("why this type"), s["why_resolves"]))
     return rows
+
+
+RUN_WORDS = {"points": N_("points"), "solves": N_("solves"), "seconds": N_("seconds")}

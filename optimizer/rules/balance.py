@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Rows, Rule, Sets, greater_equal, join_words, num, plural, select
+from ..i18n import N_, _, ngettext
+from ..typology import type_name
+from .base import Rows, Rule, Sets, greater_equal, join_words, num, select
 
 
 def _recipient_names(s: Sets, ents: np.ndarray):
@@ -16,13 +18,13 @@ def _recipient_names(s: Sets, ents: np.ndarray):
 
 class Coverage(Rule):
     name = "coverage"
-    short = "coverage (min_partners)"
+    short = N_("coverage (min_partners)")
     label = "{A} coverage (fewest partners)"
-    statement = "coverage (opportunity): every recipient gets at least min_partners partners"
+    statement = N_("coverage (opportunity): every recipient gets at least min_partners partners")
     group = "opportunity"
     soft_ok = True
     side = "lo"
-    fix_verb, fix_many = "lower", "min_partners above"
+    fix_verb, fix_many = N_("lower"), N_("min_partners above")
 
     def build(self, s: Sets) -> Rows | None:
         minp = s.a["min_partners_r"]
@@ -40,22 +42,30 @@ class Coverage(Rule):
     def sentence(self, w, e, side):
         r = e["r"]
         v = w.a["min_partners_r"][r]
-        return (self.name, f"{w.rname[r]} must get at least {num(v)} {plural(v, 'partner')} "
-                f"(coverage: min_partners)", v, False)
+        return (self.name, ngettext(
+            "{recipient} must get at least {n} partner (coverage: min_partners)",
+            "{recipient} must get at least {n} partners (coverage: min_partners)",
+            int(v) if float(v).is_integer() else 2).format(recipient=w.rname[r], n=num(v)),
+            v, False)
 
     def fix_parts(self, w, bent):
-        return [f"{w.rname[e['r']]}'s min_partners from {num(w.a['min_partners_r'][e['r']])} "
-                f"to {num(w.a['min_partners_r'][e['r']] - round(v))}" for e, v in bent]
+        return [_("{recipient}'s min_partners from {old} to {new}").format(
+            recipient=w.rname[e["r"]], old=num(w.a["min_partners_r"][e["r"]]),
+            new=num(w.a["min_partners_r"][e["r"]] - round(v))) for e, v in bent]
 
     def change(self, name, who):
-        level = f"the number of partners required for {name()} (a soft rule)"
-        return f"raising {level} by one", f"lowering {level} by one"
+        level = _("the number of partners required for {recipient} (a soft rule)").format(
+            recipient=name())
+        return (_("raising {level} by one").format(level=level),
+                _("lowering {level} by one").format(level=level))
 
     def binding(self, rn, row, alpha, fmt, paired):
         if not paired:
             return None
-        return (f"{rn} must have at least {int(row.bound)} {plural(row.bound, 'partner')} "
-                f"(coverage) and has exactly that")
+        return ngettext("{recipient} must have at least {n} partner (coverage) and has "
+                        "exactly that",
+                        "{recipient} must have at least {n} partners (coverage) and has "
+                        "exactly that", int(row.bound)).format(recipient=rn, n=int(row.bound))
 
     def headline(self, h) -> str | None:
         """Coverage against the partners that may pair, or against their spans."""
@@ -71,11 +81,15 @@ class Coverage(Rule):
         if not spans and len(rs) == 1:
             r = rs[0]
             if not ds:
-                return (f"{w.rname[r]} must get at least {num(mins)} {plural(mins, 'partner')}, "
-                        f"but no partner may pair with it (no allowed pair reaches a type's pot "
-                        f"and ben thresholds)")
-            return (f"{w.rname[r]} must get at least {num(mins)} partners, but only {len(ds)} "
-                    f"may pair with it ({join_words([w.dname[d] for d in ds])})")
+                return ngettext(
+                    "{recipient} must get at least {n} partner, but no partner may pair with it "
+                    "(no allowed pair reaches a type's pot and ben thresholds)",
+                    "{recipient} must get at least {n} partners, but no partner may pair with "
+                    "it (no allowed pair reaches a type's pot and ben thresholds)",
+                    2 if mins != 1 else 1).format(recipient=w.rname[r], n=num(mins))
+            return _("{recipient} must get at least {n} partners, but only {k} may pair with it "
+                     "({partners})").format(recipient=w.rname[r], n=num(mins), k=len(ds),
+                                           partners=join_words([w.dname[d] for d in ds]))
         if not spans:
             return None
         cap = sum(m.bound for m in spans)
@@ -83,26 +97,31 @@ class Coverage(Rule):
         fixed = h.of("fixed")
         pairs = [w.dname[h.di[m.entity["partner"]]] + " - " + w.rname[h.ri[m.entity["recipient"]]]
                  for m in fixed]
-        taken = (f", and {len(fixed)} of those places go to fixed pairings ({join_words(pairs)})"
-                 if fixed else "")
-        return (f"{join_words([w.rname[r] for r in rs])} must get at least {num(mins)} "
-                f"{plural(mins, 'partner')} in all, but the partners that may pair with "
-                f"{'it' if len(rs) == 1 else 'them'} ({join_words([w.dname[d] for d in sp_ds])}) "
-                f"may take at most {num(cap)} {plural(cap, 'recipient')} in all "
-                f"(max_partners){taken}")
+        taken = (_(", and {n} of those places go to fixed pairings ({pairs})").format(
+            n=len(fixed), pairs=join_words(pairs)) if fixed else "")
+        return _("{recipients} must get at least {partners} in all, but the partners that may "
+                 "pair with {who} ({names}) may take at most {capacity} in all "
+                 "(max_partners){taken}").format(
+            recipients=join_words([w.rname[r] for r in rs]),
+            partners=ngettext("{n} partner", "{n} partners", 1 if mins == 1 else 2).format(
+                n=num(mins)),
+            who=_("it") if len(rs) == 1 else _("them"),
+            names=join_words([w.dname[d] for d in sp_ds]),
+            capacity=ngettext("{n} recipient", "{n} recipients", 1 if cap == 1 else 2).format(
+                n=num(cap)), taken=taken)
 
 
 class AccessFloor(Rule):
     name = "access_floor"
-    short = "access floor (alpha)"
+    short = N_("access floor (alpha)")
     label = "{A} {b} access floor"
-    statement = ("access floor (opportunity): every recipient gets at least alpha times its "
+    statement = N_("access floor (opportunity): every recipient gets at least alpha times its "
                  "need of each resource")
     group = "opportunity"
     parameter = "balance.alpha"
     soft_ok = True
     side = "lo"
-    fix_verb, fix_many = "lower", "the access floors above"
+    fix_verb, fix_many = N_("lower"), N_("the access floors above")
 
     def build(self, s: Sets) -> Rows:
         nK, R, K = s.nK, s.R, s.K
@@ -127,24 +146,30 @@ class AccessFloor(Rule):
     def sentence(self, w, e, side):
         r, k = e["r"], e["k"]
         v = w.alpha * w.a["need"][r, k]
-        return (self.name, f"{w.rname[r]} must receive at least {num(v)} of {w.K[k]}{w.unit(k)} "
-                f"(access floor: alpha {num(w.alpha)} x need {num(w.a['need'][r, k])})", v, False)
+        return (self.name, _("{recipient} must receive at least {amount} of {resource}{unit} "
+                             "(access floor: alpha {alpha} x need {need})").format(
+            recipient=w.rname[r], amount=num(v), resource=w.K[k], unit=w.unit(k),
+            alpha=num(w.alpha), need=num(w.a["need"][r, k])), v, False)
 
     def fix_parts(self, w, bent):
         out = []
         for e, v in bent:
             floor = w.alpha * w.a["need"][e["r"], e["k"]]
-            out.append(f"{w.rname[e['r']]}'s access floor for {w.K[e['k']]} by {num(v)} (from "
-                       f"{num(floor)} to {num(floor - v)})")
+            out.append(_("{recipient}'s access floor for {resource} by {by} (from {old} to "
+                         "{new})").format(recipient=w.rname[e["r"]], resource=w.K[e["k"]],
+                                          by=num(v), old=num(floor), new=num(floor - v)))
         return out
 
     def change(self, name, who):
-        level = f"{name()}'s access floor for {who(1)}"
-        return f"raising {level} by one unit", f"lowering {level} by one unit"
+        level = _("{recipient}'s access floor for {resource}").format(recipient=name(),
+                                                                        resource=who(1))
+        return (_("raising {level} by one unit").format(level=level),
+                _("lowering {level} by one unit").format(level=level))
 
     def binding(self, rn, row, alpha, fmt, paired):
-        return (f"{rn} gets exactly its access floor of {row.resource} ({alpha:g} x need = "
-                f"{fmt(row.bound)})")
+        return _("{recipient} gets exactly its access floor of {resource} ({alpha} x need = "
+                 "{bound})").format(recipient=rn, resource=row.resource, alpha=f"{alpha:g}",
+                                    bound=fmt(row.bound))
 
     def headline(self, h) -> str | None:
         """Floors of one resource against what the partners can send (or the recipient can
@@ -160,22 +185,26 @@ class AccessFloor(Rule):
         rs = [h.ri[m.entity["recipient"]] for m in floors]
         need = sum(m.bound for m in floors)
         ds = sorted({d for d in range(len(w.D)) for r in rs if w.reach[d, r, k]})
-        who = w.rname[rs[0]] if len(rs) == 1 else "them"
+        who = w.rname[rs[0]] if len(rs) == 1 else _("them")
         if not ds:
-            return (f"{w.rname[rs[0]]}'s access floor for {K[k]} needs {num(need)} units, but "
-                    f"no partner that may pair with {w.rname[rs[0]]} has any {K[k]}")
+            return _("{recipient}'s access floor for {resource} needs {need} units, but no "
+                     "partner that may pair with {recipient} has any {resource}").format(
+                recipient=w.rname[rs[0]], resource=K[k], need=num(need))
         sel = np.isin(h.am.x_r, rs) & (h.am.x_k == k)
         most = h.most(sel, np.ones(int(sel.sum())), "access_floor")
         if most is None or most >= need - 1e-9 * max(1.0, need):
             return ""
-        subject = (f"{w.rname[rs[0]]}'s access floor for {K[k]} needs {num(need)} units"
-                   if len(rs) == 1 else
-                   f"the access floors for {K[k]} of {join_words([w.rname[r] for r in rs])} "
-                   f"need {num(need)} units together")
+        subject = (_("{recipient}'s access floor for {resource} needs {need} units").format(
+            recipient=w.rname[rs[0]], resource=K[k], need=num(need)) if len(rs) == 1 else
+                   _("the access floors for {resource} of {recipients} need {need} units "
+                     "together").format(resource=K[k], need=num(need),
+                                        recipients=join_words([w.rname[r] for r in rs])))
         if "absorb" in h.kinds and len(rs) == 1 and a["absorb"][rs[0], k] < need:
-            return f"{subject}, but {who} can use at most {num(a['absorb'][rs[0], k])}"
-        return (f"{subject}, but the partners that may pair with {who} "
-                f"({join_words([w.dname[d] for d in ds])}) can send at most {num(most)}")
+            return _("{subject}, but {who} can use at most {most}").format(
+                subject=subject, who=who, most=num(a["absorb"][rs[0], k]))
+        return _("{subject}, but the partners that may pair with {who} ({partners}) can send "
+                 "at most {most}").format(subject=subject, who=who, most=num(most),
+                                          partners=join_words([w.dname[d] for d in ds]))
 
     def largest_setting(self, s, w):
         if not w.alpha > 0:
@@ -187,14 +216,14 @@ class AccessFloor(Rule):
 
 class Capacity(Rule):
     name = "capacity"
-    short = "capacity balance (gamma)"
+    short = N_("capacity balance (gamma)")
     label = "{A} lasting capacity"
-    statement = "capacity balance: lasting capacity is at least gamma times the gain"
+    statement = N_("capacity balance: lasting capacity is at least gamma times the gain")
     group = "capacity"
     parameter = "balance.gamma"
     soft_ok = True
     side = "lo"
-    fix_verb = "lower"
+    fix_verb = N_("lower")
 
     def build(self, s: Sets) -> Rows | None:
         gamma = s.p["balance"]["gamma"]
@@ -211,20 +240,22 @@ class Capacity(Rule):
         return ents, [""] * len(ents), q.C[ents], q.p["gamma"] * q.G[ents]
 
     def sentence(self, w, e, side):
-        return (self.name, f"at least {num(w.gamma)} of {w.rname[e['r']]}'s gain must become "
-                f"lasting capacity (capacity balance: gamma)", w.gamma, False)
+        return (self.name, _("at least {gamma} of {recipient}'s gain must become lasting "
+                             "capacity (capacity balance: gamma)").format(
+            gamma=num(w.gamma), recipient=w.rname[e["r"]]), w.gamma, False)
 
     def fix_parts(self, w, bent):
-        return [f"the lasting capacity {w.rname[e['r']]} must build by {num(v)} (outcome units)"
-                for e, v in bent]
+        return [_("the lasting capacity {recipient} must build by {by} (outcome units)").format(
+            recipient=w.rname[e["r"]], by=num(v)) for e, v in bent]
 
     def change(self, name, who):
-        noun = f"required lasting capacity in {name()}"
-        return f"one more unit of {noun}", f"one unit less of {noun}"
+        noun = _("required lasting capacity in {recipient}").format(recipient=name())
+        return (_("one more unit of {noun}").format(noun=noun),
+                _("one unit less of {noun}").format(noun=noun))
 
     def binding(self, rn, row, alpha, fmt, paired):
-        return (f"{rn}'s lasting capacity is exactly the capacity-balance minimum (gamma x "
-                f"gain = {fmt(row.bound)})")
+        return _("{recipient}'s lasting capacity is exactly the capacity-balance minimum "
+                 "(gamma x gain = {bound})").format(recipient=rn, bound=fmt(row.bound))
 
     def headline(self, h) -> str | None:
         """Capacity balance that no eligible type can meet, against an access floor."""
@@ -240,11 +271,13 @@ class Capacity(Rule):
         kmax = max(a["kappa"][t] for t in types)
         if kmax >= w.gamma:
             return None
-        kept = join_words([w.T[t] + " " + num(a["kappa"][t]) for t in types])
-        asks = join_words([num(m.bound) + " of " + m.entity["resource"] for m in floors])
-        return (f"at least {num(w.gamma)} of {w.rname[r]}'s gain must become lasting capacity, "
-                f"but the types its partners may take keep at most {num(kmax)} ({kept}), so "
-                f"{w.rname[r]} could receive nothing; yet its access floor asks for {asks}")
+        kept = join_words([type_name(w.T[t]) + " " + num(a["kappa"][t]) for t in types])
+        asks = join_words([_("{amount} of {resource}").format(
+            amount=num(m.bound), resource=m.entity["resource"]) for m in floors])
+        return _("at least {gamma} of {recipient}'s gain must become lasting capacity, but the "
+                 "types its partners may take keep at most {most} ({kept}), so {recipient} could "
+                 "receive nothing; yet its access floor asks for {asks}").format(
+            gamma=num(w.gamma), recipient=w.rname[r], most=num(kmax), kept=kept, asks=asks)
 
     def largest_setting(self, s, w):
         if not w.gamma > 0:
@@ -253,15 +286,15 @@ class Capacity(Rule):
 
 class OutcomeFloor(Rule):
     name = "outcome_floor"
-    short = "outcome floor (theta)"
+    short = N_("outcome floor (theta)")
     label = "{A} outcome floor"
     cumulative = True
-    statement = "outcome floor: every normalised outcome u is at least theta"
+    statement = N_("outcome floor: every normalised outcome u is at least theta")
     group = "outcome"
     parameter = "balance.theta"
     soft_ok = True
     side = "lo"
-    fix_verb, fix_many = "lower", "the outcome floors above"
+    fix_verb, fix_many = N_("lower"), N_("the outcome floors above")
 
     def build(self, s: Sets) -> Rows | None:
         theta = s.p["balance"]["theta"]
@@ -280,20 +313,25 @@ class OutcomeFloor(Rule):
     def sentence(self, w, e, side):
         r = e["r"]
         tgt = w.a["target"][r]
-        return (self.name, f"{w.rname[r]}'s outcome must reach {num(w.theta)} of its target, "
-                f"{num(w.theta * tgt)} per person, from a baseline of {num(w.a['y0'][r])} "
-                f"(outcome floor: theta)", w.theta, False)
+        return (self.name, _("{recipient}'s outcome must reach {theta} of its target, {level} "
+                             "per person, from a baseline of {baseline} (outcome floor: "
+                             "theta)").format(
+            recipient=w.rname[r], theta=num(w.theta), level=num(w.theta * tgt),
+            baseline=num(w.a["y0"][r])), w.theta, False)
 
     def fix_parts(self, w, bent):
-        return [f"{w.rname[e['r']]}'s outcome floor by {num(v)} (from {num(w.theta)} to "
-                f"{num(w.theta - v)} of its target)" for e, v in bent]
+        return [_("{recipient}'s outcome floor by {by} (from {old} to {new} of its target)").format(
+            recipient=w.rname[e["r"]], by=num(v), old=num(w.theta), new=num(w.theta - v))
+            for e, v in bent]
 
     def change(self, name, who):
-        level = f"{name()}'s outcome floor"
-        return f"raising {level} by one (in u)", f"lowering {level} by one (in u)"
+        level = _("{recipient}'s outcome floor").format(recipient=name())
+        return (_("raising {level} by one (in u)").format(level=level),
+                _("lowering {level} by one (in u)").format(level=level))
 
     def binding(self, rn, row, alpha, fmt, paired):
-        return f"{rn}'s outcome is at its outcome floor ({fmt(row.bound)})"
+        return _("{recipient}'s outcome is at its outcome floor ({bound})").format(
+            recipient=rn, bound=fmt(row.bound))
 
     def headline(self, h) -> str | None:
         """An outcome floor above what everything the partners can send reaches."""
@@ -309,10 +347,11 @@ class OutcomeFloor(Rule):
         u = h.am.u0[r] + most
         if u >= w.theta - 1e-9:
             return None
-        return (f"{w.rname[r]}'s outcome must reach {num(w.theta)} of its target "
-                f"({num(w.theta * a['target'][r])} per person, from {num(a['y0'][r])}), but "
-                f"everything the partners that may pair with it can send raises it to at most "
-                f"{u:.4g} of its target")
+        return _("{recipient}'s outcome must reach {theta} of its target ({level} per person, "
+                 "from {baseline}), but everything the partners that may pair with it can send "
+                 "raises it to at most {most} of its target").format(
+            recipient=w.rname[r], theta=num(w.theta), level=num(w.theta * a["target"][r]),
+            baseline=num(a["y0"][r]), most=f"{u:.4g}")
 
     def largest_setting(self, s, w):
         if w.theta is None:
@@ -324,15 +363,15 @@ class OutcomeFloor(Rule):
 
 class OutcomeSpread(Rule):
     name = "outcome_spread"
-    short = "outcome spread (rho)"
+    short = N_("outcome spread (rho)")
     label = "{A} outcome spread"
     cumulative = True
-    statement = "outcome spread: every u is at least rho times the mean u"
+    statement = N_("outcome spread: every u is at least rho times the mean u")
     group = "outcome"
     parameter = "balance.rho"
     soft_ok = True
     side = "lo"
-    fix_verb = "lower"
+    fix_verb = N_("lower")
 
     def build(self, s: Sets) -> Rows | None:
         rho = s.p["balance"]["rho"]
@@ -356,20 +395,23 @@ class OutcomeSpread(Rule):
         return ents, [""] * len(ents), q.u[ents], q.p["rho"] * np.full(len(ents), q.u.mean())
 
     def sentence(self, w, e, side):
-        return (self.name, f"{w.rname[e['r']]}'s normalised outcome must be at least "
-                f"{num(w.rho)} times the mean (outcome spread: rho)", w.rho, False)
+        return (self.name, _("{recipient}'s normalised outcome must be at least {rho} times "
+                             "the mean (outcome spread: rho)").format(
+            recipient=w.rname[e["r"]], rho=num(w.rho)), w.rho, False)
 
     def fix_parts(self, w, bent):
-        return [f"{w.rname[e['r']]}'s outcome spread by {num(v)} (normalised outcome)"
-                for e, v in bent]
+        return [_("{recipient}'s outcome spread by {by} (normalised outcome)").format(
+            recipient=w.rname[e["r"]], by=num(v)) for e, v in bent]
 
     def change(self, name, who):
-        level = (f"the margin by which {name()}'s outcome must exceed rho times the mean "
-                 "outcome")
-        return f"raising {level} by one (in u)", f"lowering {level} by one (in u)"
+        level = _("the margin by which {recipient}'s outcome must exceed rho times the mean "
+                  "outcome").format(recipient=name())
+        return (_("raising {level} by one (in u)").format(level=level),
+                _("lowering {level} by one (in u)").format(level=level))
 
     def binding(self, rn, row, alpha, fmt, paired):
-        return f"{rn}'s outcome is at its outcome spread ({fmt(row.bound)})"
+        return _("{recipient}'s outcome is at its outcome spread ({bound})").format(
+            recipient=rn, bound=fmt(row.bound))
 
     def largest_setting(self, s, w):
         if w.rho is None:

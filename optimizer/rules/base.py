@@ -139,12 +139,14 @@ def num(v) -> str:
 
 def join_words(names: list[str], limit: int = 6) -> str:
     """"a, b and c" (at most ``limit`` names, then "n more"; repeated names once)."""
+    from ..i18n import _, listing
+
     names = list(dict.fromkeys(names))
     if len(names) > limit:
-        names = names[:limit] + [f"{len(names) - limit} more"]
+        names = names[:limit] + [_("{n} more").format(n=len(names) - limit)]
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return _("{items} and {last}").format(items=listing(names[:-1]), last=names[-1])
 
 
 def plural(v: float, word: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_, _
 from ..clusters import cluster_type_mask
 from ..instance.clusters import WAIVED_TYPE
 from .base import INF, Rows, Rule, Sets, num
@@ -20,9 +21,9 @@ class ClusterLinks(Rule):
     """sum_{d, r in g, t in platform/institutional} z[d,r,t] >= min_links[g] c[g]."""
 
     name = "cluster_links"
-    short = "links of a cluster (min_links)"
+    short = N_("links of a cluster (min_links)")
     label = "{a} links"
-    statement = ("clusters: a cluster is formed only with at least min_links platform or "
+    statement = N_("clusters: a cluster is formed only with at least min_links platform or "
                  "institutional pairings among its members")
     reported = False
     implied_when_held = True  # binaries only
@@ -47,8 +48,9 @@ class ClusterLinks(Rule):
     def sentence(self, w, e, side):
         g = e["g"]
         v = w.a["cluster_min_links"][g]
-        return (self.name, f"the cluster {w.inst.clusters.index[g]} is formed only with at least "
-                f"{num(v)} platform or institutional pairings among its members", v, True)
+        return (self.name, _("the cluster {cluster} is formed only with at least {n} platform or "
+                             "institutional pairings among its members").format(
+            cluster=w.inst.clusters.index[g], n=num(v)), v, True)
 
 
 class ClusterSynergy(Rule):
@@ -57,7 +59,7 @@ class ClusterSynergy(Rule):
     the last row a plan could decline synergy that lifts the mean the spread rule measures)."""
 
     name = "cluster_synergy"
-    short = "synergy only in a formed cluster"
+    short = N_("synergy only in a formed cluster")
     reported = False
 
     def build(self, s: Sets) -> Rows | None:
@@ -85,9 +87,9 @@ class ClusterWaiver(Rule):
     platform's ben_min: it may take the platform type only inside a formed cluster."""
 
     name = "cluster_waiver"
-    short = "platform by cluster only"
+    short = N_("platform by cluster only")
     label = "{A} - {B} platform by cluster"
-    statement = ("clusters: a pair with less mutual benefit than a platform needs may take the "
+    statement = N_("clusters: a pair with less mutual benefit than a platform needs may take the "
                  "platform type only inside a formed cluster")
     reported = False
     implied_when_held = True  # binaries only

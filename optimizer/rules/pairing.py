@@ -8,7 +8,9 @@ import math
 
 import numpy as np
 
-from .base import INF, Rows, Rule, Sets, join_words, num, plural, select
+from ..i18n import N_, _, ngettext
+from ..typology import type_name
+from .base import INF, Rows, Rule, Sets, join_words, num, select
 
 
 def _rk(am, ent: int) -> tuple[int, int]:
@@ -23,7 +25,7 @@ class _ResourceLimit(Rule):
 
     who = "d"
     side = "hi"
-    fix_verb = "raise"
+    fix_verb = N_("raise")
 
     def build(self, s: Sets) -> Rows:
         nK, K = s.nK, s.K
@@ -50,38 +52,40 @@ class _ResourceLimit(Rule):
 
     def sentence(self, w, e, side):
         f = self._fill(w, e)
-        return self.name, self.says.format(**{**f, "amount": num(f["amount"])}), f["amount"], False
+        return (self.name, _(self.says).format(**{**f, "amount": num(f["amount"])}), f["amount"],
+                False)
 
     def fix_parts(self, w, bent):
-        return [self.fix_words.format(**self._fill(w, e, by=num(v), to=num(
+        return [_(self.fix_words).format(**self._fill(w, e, by=num(v), to=num(
             self._fill(w, e)["amount"] + v))) for e, v in bent]
 
     def change(self, name, who):
-        noun = self.change_noun.format(name=name(), resource=who(1))
-        return f"one more unit of {noun}", f"one unit less of {noun}"
+        noun = _(self.change_noun).format(name=name(), resource=who(1))
+        return (_("one more unit of {noun}").format(noun=noun),
+                _("one unit less of {noun}").format(noun=noun))
 
 
 class Supply(_ResourceLimit):
     name = "supply"
-    short = "supply"
+    short = N_("supply")
     label = "{A} {b} supply"
-    statement = "supply: a partner sends at most its supply of each resource"
-    fix_many = "the supplies above"
-    says = "{region} can send at most {amount} of {resource}{unit} in all (its supply)"
-    fix_words = "{region}'s supply of {resource} by {by} (to {to})"
-    change_noun = "{name}'s {resource} supply"
+    statement = N_("supply: a partner sends at most its supply of each resource")
+    fix_many = N_("the supplies above")
+    says = N_("{region} can send at most {amount} of {resource}{unit} in all (its supply)")
+    fix_words = N_("{region}'s supply of {resource} by {by} (to {to})")
+    change_noun = N_("{name}'s {resource} supply")
 
 
 class Absorb(_ResourceLimit):
     name = "absorb"
-    short = "absorptive capacity"
+    short = N_("absorptive capacity")
     label = "{A} {b} absorptive capacity"
-    statement = "absorptive capacity: a recipient uses at most its absorptive capacity"
+    statement = N_("absorptive capacity: a recipient uses at most its absorptive capacity")
     who = "r"
-    fix_many = "the absorptive capacities above"
-    says = "{region} can use at most {amount} of {resource} (its absorptive capacity)"
-    fix_words = "{region}'s absorptive capacity for {resource} by {by} (to {to})"
-    change_noun = "{name}'s capacity to absorb {resource}"
+    fix_many = N_("the absorptive capacities above")
+    says = N_("{region} can use at most {amount} of {resource} (its absorptive capacity)")
+    fix_words = N_("{region}'s absorptive capacity for {resource} by {by} (to {to})")
+    change_noun = N_("{name}'s capacity to absorb {resource}")
 
 
 def _x_entity(am, loc: int) -> dict:
@@ -94,7 +98,7 @@ class Link(Rule):
     planner bends the capacity of the pairing, :class:`PairCap`, not the link)."""
 
     name = "link"
-    short = "flows need a pairing"
+    short = N_("flows need a pairing")
     reported = False
     implied_when_held = True  # by supply and absorb: x <= min(supply, absorb) once z = 1
 
@@ -109,8 +113,8 @@ class Link(Rule):
         return _x_entity(am, ent)
 
     def sentence(self, w, e, side):
-        return (self.name, f"{w.dname[e['d']]} sends {w.K[e['k']]} to {w.rname[e['r']]} only in "
-                f"a pairing", None, True)
+        return (self.name, _("{partner} sends {resource} to {recipient} only in a pairing").format(
+            partner=w.dname[e["d"]], resource=w.K[e["k"]], recipient=w.rname[e["r"]]), None, True)
 
 
 class PairCap(Rule):
@@ -118,7 +122,7 @@ class PairCap(Rule):
     block of rows (the bound of the x columns); the diagnosis may bend it."""
 
     name = "pair_cap"
-    short = "capacity of one pairing"
+    short = N_("capacity of one pairing")
     side = "hi"
     reported = False
 
@@ -129,15 +133,19 @@ class PairCap(Rule):
         a = w.a
         d, r, k = e["d"], e["r"], e["k"]
         v = min(a["supply"][d, k], a["absorb"][r, k])
-        return (self.name, f"{w.dname[d]} can send {w.rname[r]} at most {num(v)} of {w.K[k]} "
-                f"(the smaller of its supply, {num(a['supply'][d, k])}, and what {w.rname[r]} "
-                f"can use, {num(a['absorb'][r, k])})", v, False)
+        return (self.name, _("{partner} can send {recipient} at most {amount} of {resource} (the "
+                             "smaller of its supply, {supply}, and what {recipient} can use, "
+                             "{absorb})").format(
+            partner=w.dname[d], recipient=w.rname[r], amount=num(v), resource=w.K[k],
+            supply=num(a["supply"][d, k]), absorb=num(a["absorb"][r, k])), v, False)
 
     def pairing_sentence(self, w, d: int, r: int, per_k: dict) -> str:
         """One sentence for the capacity of a pairing's flows, every resource at once."""
-        amounts = join_words([f"{num(v)} of {w.K[k]}" for k, (v, _) in per_k.items()])
-        return (f"{w.dname[d]} can send {w.rname[r]} at most {amounts} (its supply, or what "
-                f"{w.rname[r]} can use if that is less)")
+        amounts = join_words([_("{amount} of {resource}").format(amount=num(v), resource=w.K[k])
+                              for k, (v, _c) in per_k.items()])
+        return _("{partner} can send {recipient} at most {amounts} (its supply, or what "
+                 "{recipient} can use if that is less)").format(
+            partner=w.dname[d], recipient=w.rname[r], amounts=amounts)
 
 
 class OneType(Rule):
@@ -145,7 +153,7 @@ class OneType(Rule):
     pairing (:class:`Fixed`), which the diagnosis may bend."""
 
     name = "one_type"
-    short = "one type per pairing"
+    short = N_("one type per pairing")
     side = "lo"
     reported = False
 
@@ -162,26 +170,27 @@ class OneType(Rule):
     def sentence(self, w, e, side):
         if side == "lo":
             return FIXED.sentence(w, e, side)
-        return (self.name, f"{w.dname[e['d']]} and {w.rname[e['r']]} pair at most once", 1.0,
-                True)
+        return (self.name, _("{partner} and {recipient} pair at most once").format(
+            partner=w.dname[e["d"]], recipient=w.rname[e["r"]]), 1.0, True)
 
 
 class Fixed(Rule):
     """A fixed pairing (pairs.csv ``fixed``): the lower side of the one-type row."""
 
     name = "fixed"
-    short = "fixed pairing"
+    short = N_("fixed pairing")
     side = "lo"
     reported = False
-    fix_verb = "unfix"
+    fix_verb = N_("unfix")
 
     def sentence(self, w, e, side):
-        return (self.name, f"the pairing {w.dname[e['d']]} - {w.rname[e['r']]} is fixed: it "
-                f"must be kept (pairs.csv)", 1.0, False)
+        return (self.name, _("the pairing {partner} - {recipient} is fixed: it must be kept "
+                             "(pairs.csv)").format(partner=w.dname[e["d"]],
+                                                   recipient=w.rname[e["r"]]), 1.0, False)
 
     def fix_parts(self, w, bent):
-        return [f"the pairing {w.dname[e['d']]} - {w.rname[e['r']]} (fixed = false)"
-                for e, v in bent]
+        return [_("the pairing {partner} - {recipient} (fixed = false)").format(
+            partner=w.dname[e["d"]], recipient=w.rname[e["r"]]) for e, v in bent]
 
     def headline(self, h) -> str | None:
         """A fixed pairing whose partner cannot send the least any type asks of it."""
@@ -196,9 +205,10 @@ class Fixed(Rule):
         most = float(a["value"] @ np.minimum(a["supply"][d], a["absorb"][r]))
         if most >= least:
             return None
-        return (f"the fixed pairing {w.dname[d]} - {w.rname[r]} needs resources worth at least "
-                f"{num(least)} for any type it may take, but {w.dname[d]} can send "
-                f"{w.rname[r]} at most {num(most)}")
+        return _("the fixed pairing {partner} - {recipient} needs resources worth at least "
+                 "{least} for any type it may take, but {partner} can send {recipient} at most "
+                 "{most}").format(partner=w.dname[d], recipient=w.rname[r], least=num(least),
+                                  most=num(most))
 
 
 FIXED = Fixed()
@@ -220,13 +230,13 @@ class Scale(Rule):
     pair_floor x the recipient's total need in value) (MODEL.md 1.1)."""
 
     name = "scale"
-    short = "minimum scale"
+    short = N_("minimum scale")
     label = "{A} - {B} {c} smallest scale"
     per_pairing = True
-    statement = ("scale: a pairing carries resources worth at least its type's min_scale and "
+    statement = N_("scale: a pairing carries resources worth at least its type's min_scale and "
                  "pair_floor times its recipient's total need")
     side = "lo"
-    fix_verb = "lower"
+    fix_verb = N_("lower")
 
     def build(self, s: Sets) -> Rows | None:
         ms = s.a["scale_floor"][s.pair_r[s.z_pair], s.z_type]
@@ -247,8 +257,10 @@ class Scale(Rule):
     def sentence(self, w, e, side):
         d, r, t = e["d"], e["r"], e["t"]
         v = w.a["scale_floor"][r, t]
-        return (self.name, f"a {w.T[t]} pairing of {w.dname[d]} and {w.rname[r]} needs "
-                f"resources worth at least {num(v)} ({scale_source(w.inst, r, t)})", v, False)
+        return (self.name, _("a {type} pairing of {partner} and {recipient} needs resources "
+                             "worth at least {value} ({source})").format(
+            type=type_name(w.T[t]), partner=w.dname[d], recipient=w.rname[r], value=num(v),
+            source=scale_source(w.inst, r, t)), v, False)
 
     def fix_parts(self, w, bent):
         """A setting, low enough for every pairing bent: the type's min_scale where it binds,
@@ -275,8 +287,10 @@ class Scale(Rule):
         return parts
 
     def change(self, name, who):
-        level = f"the smallest scale of the pairing {name(0)} - {name(1)} ({who(2)})"
-        return f"raising {level} by one unit of value", f"lowering {level} by one unit of value"
+        level = _("the smallest scale of the pairing {partner} - {recipient} ({type})").format(
+            partner=name(0), recipient=name(1), type=type_name(who(2)))
+        return (_("raising {level} by one unit of value").format(level=level),
+                _("lowering {level} by one unit of value").format(level=level))
 
 
 class _Span(Rule):
@@ -285,7 +299,7 @@ class _Span(Rule):
 
     who = "d"
     side = "hi"
-    fix_verb, fix_many = "raise", "max_partners above"
+    fix_verb, fix_many = N_("raise"), N_("max_partners above")
 
     def _of(self, s_or_w):
         """(the spans, the region ids) on this rule's side."""
@@ -312,33 +326,34 @@ class _Span(Rule):
 
     def sentence(self, w, e, side):
         name, v = self._region(w, e)
-        return (self.name, self.says.format(region=name, amount=num(v),
-                                            others=plural(v, self.others)), v, False)
+        n = 1 if v == 1 else 2
+        says = (ngettext("{region} may pair with at most {amount} recipient (max_partners)",
+                         "{region} may pair with at most {amount} recipients (max_partners)", n)
+                if self.who == "d" else
+                ngettext("{region} may get at most {amount} partner (max_partners)",
+                         "{region} may get at most {amount} partners (max_partners)", n))
+        return self.name, says.format(region=name, amount=num(v)), v, False
 
     def fix_parts(self, w, bent):
         parts = []
         for e, v in bent:
             name, span = self._region(w, e)
-            parts.append(f"{name}'s max_partners from {num(span)} to {num(span + round(v))}")
+            parts.append(_("{region}'s max_partners from {old} to {new}").format(
+                region=name, old=num(span), new=num(span + round(v))))
         return parts
 
 
 class SpanPartner(_Span):
     name = "span_partner"
-    short = "partner span (max_partners)"
+    short = N_("partner span (max_partners)")
     label = "{A} most recipients"
-    statement = "partner span: a partner pairs with at most max_partners recipients"
-
-    says = "{region} may pair with at most {amount} {others} (max_partners)"
-    others = "recipient"
+    statement = N_("partner span: a partner pairs with at most max_partners recipients")
 
 
 class SpanRecipient(_Span):
     name = "span_recipient"
-    short = "recipient span (max_partners)"
+    short = N_("recipient span (max_partners)")
     label = "{A} most partners"
-    statement = "recipient span: a recipient gets at most max_partners partners"
+    statement = N_("recipient span: a recipient gets at most max_partners partners")
     who = "r"
 
-    says = "{region} may get at most {amount} {others} (max_partners)"
-    others = "partner"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_, _
+from ..typology import type_name
 from .. import rounds as rounds_
 from .base import INF, Rows, Rule, Sets, num
 
@@ -25,14 +27,14 @@ def _z_entity(am, ent: int) -> dict:
 
 class TrustGate(Rule):
     name = "trust_gate"
-    short = "trust gate (trust_min)"
+    short = N_("trust gate (trust_min)")
     label = "{A} - {B} {c} trust gate"
-    statement = ("trust gate: a pair takes a type only when the trust capital earned in "
+    statement = N_("trust gate: a pair takes a type only when the trust capital earned in "
                  "earlier rounds reaches the type's trust_min")
     side = "lo"
     per_pairing = True
     implied_when_held = True  # only binaries: a constant once the pairings are held
-    fix_verb = "lower"
+    fix_verb = N_("lower")
     across_rounds = True
 
     def build_rounds(self, ss: list[Sets]) -> Rows | None:
@@ -79,16 +81,21 @@ class TrustGate(Rule):
     def sentence(self, w, e, side):
         t, d, r = e["t"], e["d"], e["r"]
         need = w.a["trust_min"][t]
-        return (self.name, f"{w.dname[d]} and {w.rname[r]} may take {w.T[t]} only with trust "
-                f"capital of at least {num(need)} (trust_min); the pair starts the first round "
-                f"with {num(w.a['trust0'][d, r])} (trust0)", need, False)
+        return (self.name, _("{partner} and {recipient} may take {type} only with trust capital "
+                             "of at least {need} (trust_min); the pair starts the first round "
+                             "with {trust0} (trust0)").format(
+            partner=w.dname[d], recipient=w.rname[r], type=type_name(w.T[t]), need=num(need),
+            trust0=num(w.a["trust0"][d, r])), need, False)
 
     def fix_parts(self, w, bent):
-        return [f"the trust {w.T[e['t']]} needs by {num(v)}" for e, v in bent]
+        return [_("the trust {type} needs by {by}").format(type=type_name(w.T[e["t"]]),
+                                                             by=num(v)) for e, v in bent]
 
     def change(self, name, who):
-        noun = f"the trust capital of {name(0)} - {name(1)} for {who(2)}"
-        return f"one unit less of {noun}", f"one unit more of {noun}"
+        noun = _("the trust capital of {partner} - {recipient} for {type}").format(
+            partner=name(0), recipient=name(1), type=type_name(who(2)))
+        return (_("one unit less of {noun}").format(noun=noun),
+                _("one unit more of {noun}").format(noun=noun))
 
 
 class Switching(Rule):
@@ -96,9 +103,9 @@ class Switching(Rule):
     switch_cost (w is in the efficiency objective)."""
 
     name = "switching"
-    short = "dropped pairing"
+    short = N_("dropped pairing")
     label = "{A} - {B} dropped"
-    statement = "switching: a pairing held in one round and dropped in the next costs switch_cost"
+    statement = N_("switching: a pairing held in one round and dropped in the next costs switch_cost")
     reported = False
     implied_when_held = True  # w is set by the held pairings
     across_rounds = True

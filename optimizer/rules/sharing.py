@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_, _
 from .base import INF, Rows, Rule, Sets, join_words, num
 
 
@@ -36,9 +37,9 @@ class ShareLevel(Rule):
     """sum_l w[p,l] = sum_{t in sharing types} z[p,t]: a held sharing pairing has one level."""
 
     name = "share_level"
-    short = "one income share per pairing"
+    short = N_("one income share per pairing")
     label = "{A} - {B} one share level"
-    statement = "income sharing: a pairing of a sharing type takes exactly one share level"
+    statement = N_("income sharing: a pairing of a sharing type takes exactly one share level")
     reported = False
     implied_when_held = True  # binaries only
 
@@ -55,9 +56,9 @@ class ShareSplit(Rule):
     """sum_l v[p,l] = sum_{k, t in sharing types} a[p,k,t] x[p,k,t]: the gain split by level."""
 
     name = "share_split"
-    short = "gain split by share level"
+    short = N_("gain split by share level")
     label = "{A} - {B} gain by share level"
-    statement = "income sharing: a sharing pairing's gain is credited at its share level"
+    statement = N_("income sharing: a sharing pairing's gain is credited at its share level")
     reported = False
 
     def build(self, s: Sets) -> Rows | None:
@@ -73,7 +74,7 @@ class ShareCap(Rule):
     """v[p,l] <= Gmax[p] w[p,l]: only the chosen level carries the gain."""
 
     name = "share_cap"
-    short = "gain only at the chosen share"
+    short = N_("gain only at the chosen share")
     reported = False
 
     def build(self, s: Sets) -> Rows | None:
@@ -99,16 +100,16 @@ class Participation(Rule):
     x[d,r,k,t]: a partner takes part when its return covers what it requires."""
 
     name = "participation"
-    short = "participation (return_min)"
+    short = N_("participation (return_min)")
     label = "{A} participation (return)"
-    statement = ("participation: a partner's credited income share and spillover cover the "
+    statement = N_("participation: a partner's credited income share and spillover cover the "
                  "return it requires on the resources it sends (return_min)")
     group = "participation"
     parameter = "resources.*.return_min"
     soft_ok = True
     side = "lo"
-    fix_verb = "lower"
-    fix_many = "the returns required above"
+    fix_verb = N_("lower")
+    fix_many = N_("the returns required above")
 
     def build(self, s: Sets) -> Rows | None:
         a, p = s.a, s.p
@@ -140,17 +141,19 @@ class Participation(Rule):
     def _required(self, w, d: int) -> str:
         a = w.a
         ks = [k for k in range(len(w.K)) if a["return_min"][k] > 0]
-        return join_words([f"{num(a['return_min'][k])} per unit of value of {w.K[k]}"
-                           for k in ks])
+        return join_words([_("{amount} per unit of value of {resource}").format(
+            amount=num(a["return_min"][k]), resource=w.K[k]) for k in ks])
 
     def sentence(self, w, e, side):
         d = e["d"]
-        return (self.name, f"{w.dname[d]} sends resources only for a return of "
-                f"{self._required(w, d)} (return_min), from its credited income share and "
-                f"spillover", None, False)
+        return (self.name, _("{partner} sends resources only for a return of {required} "
+                             "(return_min), from its credited income share and "
+                             "spillover").format(partner=w.dname[d],
+                                                 required=self._required(w, d)), None, False)
 
     def fix_parts(self, w, bent):
-        return [f"the return {w.dname[e['d']]} requires, by {num(v)} in all" for e, v in bent]
+        return [_("the return {partner} requires, by {by} in all").format(
+            partner=w.dname[e["d"]], by=num(v)) for e, v in bent]
 
     def headline(self, h) -> str | None:
         """Partners whose required return no share level can pay on what the conflict needs
@@ -193,5 +196,6 @@ class Participation(Rule):
         return path, float(rm[k]), s.largest_by_bisection(path, float(rm[k]))
 
     def change(self, name, who):
-        noun = f"return required by {name()}"
-        return f"one unit more of {noun}", f"one unit less of {noun}"
+        noun = _("return required by {partner}").format(partner=name())
+        return (_("one unit more of {noun}").format(noun=noun),
+                _("one unit less of {noun}").format(noun=noun))

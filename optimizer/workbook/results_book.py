@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..equity import equity_value
-from ..results import read_result_csv
+from ..i18n import N_, _, use_language
+from ..typology import type_name
+from ..results import column_words, read_result_csv
 from ..rules import BY_NAME
 from ..rules.base import BINDING
 from .cells import BAD_SHEET_CHARS, add_table, append_row, need_openpyxl, save, style_header
@@ -23,8 +25,18 @@ EXCEL_INF = 1e30  # Excel Solver's "infinity"
 RESULT_ORDER = ("pairings", "allocations", "recipients", "balance", "roadmap", "partners",
                 "clusters", "pareto", "sensitivity_constraints", "sensitivity_variables")
 RESULTS_FILE = "results.xlsx"
-ANSWER_SHEET = "Answer Report"
-SENSITIVITY_SHEET = "Sensitivity Report"
+ANSWER_SHEET = N_("Answer Report")
+SENSITIVITY_SHEET = N_("Sensitivity Report")
+
+SHEET_WORDS = {"summary": N_("summary"), "pairings": N_("pairings"),
+               "allocations": N_("allocations"), "recipients": N_("recipients"),
+               "balance": N_("balance"), "roadmap": N_("roadmap"), "partners": N_("partners"),
+               "clusters": N_("clusters"), "pareto": N_("pareto"),
+               "sensitivity_constraints": N_("sensitivity_constraints"),
+               "sensitivity_variables": N_("sensitivity_variables")}
+"""The sheets of results.xlsx by their CSV file's stem, as the planner's language names them
+(the CSV files keep their names)."""
+
 
 
 def _result_cell(v):
@@ -101,7 +113,7 @@ def constraint_label(rule: str, entity: str, names, rounds: bool = False) -> str
 
 def variable_label(partner, recipient, resource, typ, names) -> str:
     """A flow in the planner's words: "Harbour City -> Hill County funds (institutional)"."""
-    return f"{names(str(partner))} → {names(str(recipient))} {resource} ({typ})"
+    return f"{names(str(partner))} → {names(str(recipient))} {resource} ({type_name(typ)})"
 
 
 def _report_title(ws, title: str, lines: list[str]) -> None:
@@ -117,9 +129,9 @@ def _report_title(ws, title: str, lines: list[str]) -> None:
 def _block(ws, title: str, heads: list[str], rows: list[list]) -> None:
     from openpyxl.styles import Font
 
-    append_row(ws, [title])
+    append_row(ws, [_(title)])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
-    append_row(ws, heads)
+    append_row(ws, [_(h) for h in heads])
     for c in range(1, len(heads) + 1):
         ws.cell(row=ws.max_row, column=c).font = Font(bold=True)
     for r in rows:
@@ -136,11 +148,11 @@ def _widths(ws, widths) -> None:
 
 def _sensitivity_sheet(wb, summary: dict, cons: pd.DataFrame | None,
                        var: pd.DataFrame | None, names, rounds: bool = False) -> None:
-    ws = wb.create_sheet(SENSITIVITY_SHEET)
-    _report_title(ws, "regcollab Sensitivity Report (in the layout of Excel Solver's)", [
-        f"Instance: {summary.get('instance', '')}",
-        "Duals of the LP with every pairing and type fixed at the plan's values; "
-        "1E+30 means infinity. Cell: the model's name of the variable or rule; Name: in words."])
+    ws = wb.create_sheet(_(SENSITIVITY_SHEET))
+    _report_title(ws, _("regcollab Sensitivity Report (in the layout of Excel Solver's)"), [
+        _("Instance: {instance}").format(instance=summary.get("instance", "")),
+        _("Duals of the LP with every pairing and type fixed at the plan's values; 1E+30 means "
+          "infinity. Cell: the model's name of the variable or rule; Name: in words.")])
     if var is not None and len(var):
         rows = []
         for r in var.to_dict("records"):
@@ -150,9 +162,9 @@ def _sensitivity_sheet(wb, summary: dict, cons: pd.DataFrame | None,
             rows.append([r.get("name"), label, r.get("final_value"), r.get("reduced_cost"),
                          r.get("objective_coefficient"), r.get("allowable_increase"),
                          r.get("allowable_decrease")])
-        _block(ws, "Variable Cells", ["Cell", "Name", "Final Value", "Reduced Cost",
-                                      "Objective Coefficient", "Allowable Increase",
-                                      "Allowable Decrease"], rows)
+        _block(ws, N_("Variable Cells"), [
+            N_("Cell"), N_("Name"), N_("Final Value"), N_("Reduced Cost"),
+            N_("Objective Coefficient"), N_("Allowable Increase"), N_("Allowable Decrease")], rows)
     if cons is not None and len(cons):
         rows = []
         for r in cons.to_dict("records"):
@@ -160,9 +172,9 @@ def _sensitivity_sheet(wb, summary: dict, cons: pd.DataFrame | None,
                      if "rule" in r else r.get("name"))
             rows.append([r.get("name"), label, r.get("final_value"), r.get("shadow_price"),
                          r.get("rhs"), r.get("allowable_increase"), r.get("allowable_decrease")])
-        _block(ws, "Constraints", ["Cell", "Name", "Final Value", "Shadow Price",
-                                   "Constraint R.H. Side", "Allowable Increase",
-                                   "Allowable Decrease"], rows)
+        _block(ws, N_("Constraints"), [
+            N_("Cell"), N_("Name"), N_("Final Value"), N_("Shadow Price"),
+            N_("Constraint R.H. Side"), N_("Allowable Increase"), N_("Allowable Decrease")], rows)
     _widths(ws, (30, 44, 13, 13, 20, 18, 18))
 
 
@@ -176,8 +188,8 @@ def _slack(value: float, rhs: float, sense: str) -> float:
 
 def _status(slack: float, bound: float, violation: float = 0.0) -> str:
     if violation > BINDING * max(1.0, abs(bound)):
-        return "Violated (soft rule)"
-    return "Binding" if abs(slack) <= BINDING * max(1.0, abs(bound)) else "Not Binding"
+        return _("Violated (soft rule)")
+    return _("Binding") if abs(slack) <= BINDING * max(1.0, abs(bound)) else _("Not Binding")
 
 
 def _objective_cells(summary: dict, frames: dict) -> list[list]:
@@ -189,16 +201,18 @@ def _objective_cells(summary: dict, frames: dict) -> list[list]:
         before = equity_value(pd.to_numeric(rec["u_before"]).to_numpy(float), measure,
                               float(beta) if beta is not None else 0.25)
     unit = (summary.get("units") or {}).get("gain", "")
-    equity = (f"Equity: mean normalised outcome u of the worst {float(beta):g} share of the "
-              f"recipients" if measure == "tail" and beta is not None else
-              "Equity: lowest normalised outcome u")
+    equity = (_("Equity: mean normalised outcome u of the worst {beta} share of the "
+                "recipients").format(beta=f"{float(beta):g}")
+              if measure == "tail" and beta is not None else
+              _("Equity: lowest normalised outcome u"))
     objective = [
-        ["efficiency", f"Efficiency: total gain{f' ({unit})' if unit else ''}", 0.0,
-         summary.get("efficiency")],
+        ["efficiency", _("Efficiency: total gain{unit}").format(unit=f" ({unit})" if unit else ""),
+         0.0, summary.get("efficiency")],
         ["equity", equity, before, summary.get("equity")],
     ]
     if summary.get("penalty"):
-        objective.append(["penalty", "Penalty of broken soft rules", 0.0, summary.get("penalty")])
+        objective.append(["penalty", _("Penalty of broken soft rules"), 0.0,
+                          summary.get("penalty")])
     return objective
 
 
@@ -210,13 +224,14 @@ def _variable_cells(frames: dict, names) -> list[list]:
         for r in pair.to_dict("records"):
             variables.append([f"z[{r['partner']},{r['recipient']},{r['type']}]",
                               f"{names(str(r['partner']))} - {names(str(r['recipient']))} "
-                              f"paired as {r['type']}", 0, 1, "Binary"])
+                              + _("paired as {type}").format(type=type_name(r["type"])),
+                              0, 1, _("Binary")])
     alloc = frames.get("allocations")
     if alloc is not None and len(alloc):
         for r in alloc.to_dict("records"):
             variables.append([f"x[{r['partner']},{r['recipient']},{r['resource']},{r['type']}]",
                               variable_label(r["partner"], r["recipient"], r["resource"],
-                                             r["type"], names), 0.0, r["amount"], "Contin"])
+                                             r["type"], names), 0.0, r["amount"], _("Contin")])
     return variables
 
 
@@ -262,9 +277,9 @@ def _constraint_rows(frames: dict, names) -> list[list]:
     if bal is not None and len(bal):
         constraints += [_balance_row(r, names) for r in bal.to_dict("records")]
     if cons is None:
-        constraints.append(["", "(the supply and absorptive-capacity rows come with the "
-                            "sensitivity report: regcollab solve INSTANCE --out DIR writes it)",
-                            None, None, None, None])
+        constraints.append(["", _("(the supply and absorptive-capacity rows come with the "
+                              "sensitivity report: regcollab solve INSTANCE --out DIR writes "
+                              "it)"), None, None, None, None])
     return constraints
 
 
@@ -272,20 +287,25 @@ def _answer_sheet(wb, summary: dict, frames: dict, names) -> None:
     """Excel Solver's Answer Report: the objective cells, the variable cells and the
     constraints with their status (binding or not) and slack. "Original" is the baseline with
     no pairings: efficiency 0 and the equity of the outcomes before the plan."""
-    ws = wb.create_sheet(ANSWER_SHEET)
+    ws = wb.create_sheet(_(ANSWER_SHEET))
     status = summary.get("status", "")
-    _report_title(ws, "regcollab Answer Report (in the layout of Excel Solver's)", [
-        f"Instance: {summary.get('instance', '')}",
-        f"Result: {summary.get('message', status)} (status {status}; method "
-        f"{summary.get('method', '')})",
-        f"Solver engine: {summary.get('solver', '')}; time "
-        f"{(summary.get('timings') or {}).get('total', '')} s",
-        "Original values: the baseline with no pairings; Final values: the plan."])
-    _block(ws, "Objective Cells (Max)", ["Cell", "Name", "Original Value", "Final Value"],
+    _report_title(ws, _("regcollab Answer Report (in the layout of Excel Solver's)"), [
+        _("Instance: {instance}").format(instance=summary.get("instance", "")),
+        _("Result: {message} (status {status}; method {method})").format(
+            message=_(summary.get("message", status)), status=status,
+            method=summary.get("method", "")),
+        _("Solver engine: {solver}; time {seconds} s").format(
+            solver=summary.get("solver", ""),
+            seconds=(summary.get("timings") or {}).get("total", "")),
+        _("Original values: the baseline with no pairings; Final values: the plan.")])
+    _block(ws, N_("Objective Cells (Max)"),
+           [N_("Cell"), N_("Name"), N_("Original Value"), N_("Final Value")],
            _objective_cells(summary, frames))
-    _block(ws, "Variable Cells", ["Cell", "Name", "Original Value", "Final Value", "Integer"],
+    _block(ws, N_("Variable Cells"),
+           [N_("Cell"), N_("Name"), N_("Original Value"), N_("Final Value"), N_("Integer")],
            _variable_cells(frames, names))
-    _block(ws, "Constraints", ["Cell", "Name", "Cell Value", "Formula", "Status", "Slack"],
+    _block(ws, N_("Constraints"),
+           [N_("Cell"), N_("Name"), N_("Cell Value"), N_("Formula"), N_("Status"), N_("Slack")],
            _constraint_rows(frames, names))
     _widths(ws, (34, 48, 14, 40, 20, 14))
 
@@ -307,21 +327,29 @@ def _results_of(folder: Path) -> tuple[dict, dict]:
     return summary, {f.stem: (lambda f=f: _read_result(f)) for f in folder.glob("*.csv")}
 
 
-def write_results_workbook(folder, path=None, files=None) -> Path:
+def write_results_workbook(folder, path=None, files=None, lang: str | None = None) -> Path:
     """``results.xlsx`` of a results folder: the summary, one sheet per CSV table, Excel
     Solver's Answer Report (for a plan) and Sensitivity Report (when the folder has one).
     Ids and names stay text exactly as in the CSV files. Returns its path.
 
     ``files`` (a :class:`~optimizer.results.ResultFiles`) are the folder's results as a solve
-    holds them in memory; without them the folder's files are read."""
+    holds them in memory; without them the folder's files are read. ``lang``: the language
+    of the sheet names, headers and the Solver reports' words (default: the current one;
+    zh names the reports' columns as Excel's Chinese edition does); the cells' values are
+    the CSV files' in both."""
+    with use_language(lang):
+        return _write_results_workbook(folder, path, files)
+
+
+def _write_results_workbook(folder, path, files) -> Path:
     openpyxl = need_openpyxl()
     folder = Path(folder)
     path = Path(path) if path is not None else folder / RESULTS_FILE
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "summary"
+    ws.title = _(SHEET_WORDS["summary"])
     summary, tables = _results_of(folder) if files is None else (files.summary, files.tables)
-    append_row(ws, ["key", "value"])
+    append_row(ws, [_("key"), _("value")])
     for r in summary_rows(summary):
         append_row(ws, r, limit_text=True)
     style_header(ws, 2, [34, 60])
@@ -334,7 +362,8 @@ def write_results_workbook(folder, path=None, files=None) -> Path:
         df = tables[n]() if callable(tables[n]) else tables[n]
         frames[n] = df
         rows = [[_result_cell(v) for v in r] for r in df.itertuples(index=False)]
-        add_table(wb, n, [str(c) for c in df.columns], rows, limit_text=True)
+        add_table(wb, _(SHEET_WORDS[n]) if n in SHEET_WORDS else n,
+                  [column_words(str(c)) for c in df.columns], rows, limit_text=True)
     region = _Names(frames)
     if "pairings" in frames and summary.get("status") in ("optimal", "time_limit"):
         _answer_sheet(wb, summary, frames, region)

@@ -1,0 +1,151 @@
+"""The planner's language: English (the messages as written) or Chinese (``zh``).
+
+English strings are the keys (gettext's msgids); the Chinese catalog is
+``optimizer/locale/zh/LC_MESSAGES/regcollab.po``, compiled to ``regcollab.mo`` beside it, and
+read with the standard library's :mod:`gettext`. docs/glossary.md fixes the Chinese terms.
+
+The current language lives in a :class:`contextvars.ContextVar`: a web server's concurrent
+requests (each in its own context) never see each other's language. A thread started
+without a copied context sees the default, the environment's (:func:`language_from_env`).
+
+Numbers: zh-CN writes the same digits, decimal point and thousands separator as English, so
+numbers are formatted the same in both languages (docs/glossary.md says so).
+
+Usage::
+
+    from optimizer.i18n import _, N_, ngettext, use_language
+
+    _("Pairings")                          # translated now
+    SHORT = N_("supply")                   # marked for the catalog, translated where shown
+    ngettext("{n} pairing", "{n} pairings", n).format(n=n)
+    with use_language("zh"):
+        ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import gettext
+import os
+from pathlib import Path
+
+LANGUAGES = ("en", "zh")
+"""The languages of the interface; ``en`` is the msgid itself."""
+
+DOMAIN = "regcollab"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+"""The value of ``<html lang=...>`` for each language (BCP 47)."""
+
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("regcollab_language",
+                                                                      default=None)
+
+
+def language_from_env(environ=None) -> str:
+    """``zh`` when the locale (``LC_ALL``, else ``LC_MESSAGES``, else ``LANG``, the first one
+    set, as POSIX orders them) starts with ``zh``; otherwise ``en``."""
+    environ = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def check_language(lang: str | None) -> str:
+    """``lang`` if it is a language of the interface (``None``: the current one); otherwise an
+    :class:`~optimizer.errors.InputError` in the planner's words."""
+    if lang is None:
+        return get_language()
+    norm = str(lang).strip().lower().replace("_", "-")
+    if norm.startswith("zh"):
+        return "zh"
+    if norm.startswith("en"):
+        return "en"
+    raise _errors.InputError(_("the language '{lang}' is not available; the languages are {langs}")
+                     .format(lang=lang, langs=", ".join(LANGUAGES)))
+
+
+def get_language() -> str:
+    """The current language: the one set by :func:`use_language`, else the environment's."""
+    return _current.get() or language_from_env()
+
+
+@contextlib.contextmanager
+def use_language(lang: str | None):
+    """Within the block, messages are in ``lang`` (``None``: leave the current language)."""
+    if lang is None:
+        yield get_language()
+        return
+    token = _current.set(check_language(lang))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+@functools.lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalog of ``lang`` (English: none, the msgid is the text)."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang])
+
+
+def _(message: str) -> str:
+    """``message`` in the current language (an empty text stays empty: gettext would give
+    the catalog's header)."""
+    if not message:
+        return message
+    return translations(get_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of ``singular``/``plural`` for ``n`` in the current language (Chinese has
+    one form: ``nplurals=1``)."""
+    return translations(get_language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog without translating it (a constant defined at import
+    time); translate it with :func:`_` where it is shown."""
+    return message
+
+
+LIST_SEPARATOR = {"en": ", ", "zh": "、"}
+
+
+def listing(items) -> str:
+    """Items in a sentence, separated the language's way (``a, b`` / ``a、b``)."""
+    return LIST_SEPARATOR[get_language()].join(str(i) for i in items)
+
+
+def _describe_words(message: str) -> str:
+    return _(message)
+
+
+from . import errors as _errors  # noqa: E402 - after _ is defined
+
+_errors.translate = _describe_words
+# the words InputError.describe frames a place with, marked for the catalog:
+N_("column '{column}'"), N_(", "), N_(": ")
+
+
+def with_lang(fn):
+    """Give ``fn`` a keyword ``lang`` (``en``, ``zh``; default: the current language): the
+    words it produces are in that language (the API's ``lang=``: solve's reasons, explain,
+    the diagnosis, the report, the workbook)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, lang: str | None = None, **kwargs):
+        with use_language(lang):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def html_lang(lang: str | None = None) -> str:
+    return HTML_LANG[check_language(lang)]
