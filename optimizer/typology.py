@@ -56,7 +56,8 @@ def type_thresholds(inst, d: int, r: int) -> list[dict]:
         fails = []
         is_listed = listed is None or name in listed
         if not is_listed:  # the planner's restriction says it all: thresholds do not matter
-            fails.append(f"not allowed by {inst.origin.ref('pairs')} types")
+            fails.append(_("not allowed by {where} types").format(
+                where=inst.origin.ref("pairs")))
         elif pot < pmin - 1e-12:
             fails.append(f"pot {pot:.2f} < {pmin:.2f}")
         if is_listed and ben < bmin - 1e-12:

@@ -184,5 +184,5 @@ def test_a_recipient_left_without_a_type_is_warned_about(demo):
     words = " ".join(inst.warnings)
     assert "has no partner that may pair with it" in words
     assert "every type its types column allows" in words
-    assert ("2 pairs are allowed in pairs.csv but below the thresholds of every type its "
-            "types column allows, so it can never be chosen: A-W, B-W") in words
+    assert ("2 pairs are allowed in pairs.csv but below the thresholds of every type their "
+            "types column allows, so they can never be chosen: A-W, B-W") in words

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from .common import check_out_name, handle_errors
+from .common import Command, check_out_name, handle_errors
 
 HOST = "127.0.0.1"  # this machine only: the workbench has no accounts
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("instance", required=False)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="The port to serve on (0: any free port).")
