@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from optimizer.errors import InputError, RegcollabError
-from optimizer.i18n import N_, _, html_lang, language_from_accept, use_language
+from optimizer.i18n import N_, _, html_lang, language_from_accept, listing, use_language
 from optimizer.options import RunOptions
 from optimizer.pipeline import effective_instance
 
@@ -394,10 +394,10 @@ def steering_edit(s, body: dict) -> Edit:
             raise InputError(_("there is no pair {pair} in {instance}").format(
                 pair=f"{d}-{r}", instance=inst.name))
         if kind == "forbid":
-            return Edit(_("forbid {pair}").format(pair=f"{d}-{r}"), {f"pairs[{d},{r}].allowed": False,
-                                           f"pairs[{d},{r}].fixed": False})
-        return Edit(_("fix {pair}").format(pair=f"{d}-{r}"), {f"pairs[{d},{r}].allowed": True,
-                                    f"pairs[{d},{r}].fixed": True})
+            return Edit(_("forbid {pair}").format(pair=f"{d}-{r}"),
+                        {f"pairs[{d},{r}].allowed": False, f"pairs[{d},{r}].fixed": False})
+        return Edit(_("fix {pair}").format(pair=f"{d}-{r}"),
+                    {f"pairs[{d},{r}].allowed": True, f"pairs[{d},{r}].fixed": True})
     if kind in ("force_type", "forbid_type"):
         return type_edit(s, kind, str(body.get("partner") or ""),
                          str(body.get("recipient") or ""), str(body.get("type") or ""))
@@ -418,7 +418,6 @@ def steering_edit(s, body: dict) -> Edit:
 def type_edit(s, kind: str, d: str, r: str, t: str) -> Edit:
     """Force a type on a pairing (fixed, its pairs.csv types that one type) or forbid it
     (its types the ones it may take now, less that one): docs/instance-format.md, types."""
-    from optimizer.i18n import listing
     from optimizer.instance.tables import MEMBER_SEPARATOR, type_list
     from optimizer.typology import type_name, type_names
 
@@ -435,9 +434,9 @@ def type_edit(s, kind: str, d: str, r: str, t: str) -> Edit:
     if problem:
         raise InputError(problem)
     if kind == "force_type":
-        return Edit(_("force {type} on {pair}").format(type=type_name(t), pair=f"{d}-{r}"), {f"pairs[{d},{r}].allowed": True,
-                                             f"pairs[{d},{r}].fixed": True,
-                                             f"pairs[{d},{r}].types": t})
+        return Edit(_("force {type} on {pair}").format(type=type_name(t), pair=f"{d}-{r}"),
+                    {f"pairs[{d},{r}].allowed": True, f"pairs[{d},{r}].fixed": True,
+                     f"pairs[{d},{r}].types": t})
     edited = s.edited()  # the types the pair may take with the edits made so far
     key = (edited.partners.index.get_loc(d), edited.recipients.index.get_loc(r))
     now = edited.listed_types.get(key, edited.types)
