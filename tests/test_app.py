@@ -526,3 +526,15 @@ def test_a_solve_and_a_bad_upload_in_chinese_keep_the_numbers_and_keys(app):
         rec = state["instance"]["recipient_names"][0][0]
         s = c.post("/api/edit", json={"kind": "forbid", "partner": d, "recipient": rec}).json()
         assert s["edits"] == [zh("forbid {pair}", pair=f"{d}-{rec}")]
+
+
+def test_a_solve_without_a_plan_says_why_in_the_sessions_language(app):
+    from optimizer.pipeline import _failure_message
+
+    with TestClient(app, headers=ZH_BROWSER) as c:
+        state = load(c)
+        for d in [row[0] for row in state["instance"]["partners"]["rows"]]:
+            c.post("/api/edit", json={"kind": "forbid", "partner": d, "recipient": "X"})
+        job = run(c, "/api/solve", {"weight": 0.5}, status="failed")  # (the code stays)
+        assert job["message"] == zh(_failure_message("infeasible", ""))
+        assert job["diagnosis"].startswith(zh("why: {headline}", headline=""))

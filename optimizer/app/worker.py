@@ -64,7 +64,7 @@ def solution_view(sol) -> dict:
     from optimizer.typology import type_name
 
     s = sol.summary
-    view = {"status": sol.status, "message": str(s.message), "method": sol.method.label(s),
+    view = {"status": sol.status, "message": _(str(s.message)), "method": sol.method.label(s),
             # the status and the types in the page's language (the codes stay as above)
             "status_words": _("optimal") if sol.status == "optimal" else _("stopped by a limit"),
             "type_names": {t: type_name(t) for t in sol.instance.types},
@@ -105,7 +105,8 @@ def run_solve(spec: dict, send) -> None:
     sol = solve(inst, why=False, progress=progress, **spec.get("options", {}))
     if not sol.has_plan:
         why = _diagnosis(sol) if sol.status == "infeasible" else ""
-        send(("failed", str(sol.summary.message or sol.status), why))
+        # (summary.json keeps the message in English; the page says it as the terminal does)
+        send(("failed", _(str(sol.summary.message or sol.status)), why))
         return
     send(("done", solution_view(sol)))
 
@@ -136,11 +137,12 @@ def run_pareto(spec: dict, send) -> None:
 def run_export(spec: dict, send) -> None:
     from optimizer import solve
     from optimizer.commands.report import write_extras
+    from optimizer.i18n import _
 
     inst = load(spec)
     sol = solve(inst, why="auto", **spec.get("options", {}))
     if not sol.has_plan:
-        send(("failed", str(sol.summary.message or sol.status), ""))
+        send(("failed", _(str(sol.summary.message or sol.status)), ""))
         return
     notes: list = []
     sol.write(spec["out"], extra=lambda tmp, files: write_extras(tmp, quiet=True, notes=notes,
