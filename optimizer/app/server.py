@@ -253,7 +253,7 @@ class Workbench:
 
     async def pareto(self, request: Request, s):
         body = await _body(request)
-        points = _int(body.get("points", 7), "points")
+        points = _int(body.get("points", 7), _("points"))
         if not 2 <= points <= MAX_POINTS:
             raise InputError(_("points must be between 2 and {most}, not {points}").format(
                 most=MAX_POINTS, points=points))
@@ -369,7 +369,7 @@ def run_options(body: dict) -> tuple[dict, str]:
     method = str(body.get("method") or "weighted")
     get_method(method)  # an unknown method: the registry's message
     if method == "weighted":
-        w = _number(body.get("weight", 0.5), "weight")
+        w = _number(body.get("weight", 0.5), _("weight"))
         return {"method": method, "weight": w}, _("weight {w}").format(w=f"{w:g}")
     if method == "reference":
         ref = body.get("reference") or []
