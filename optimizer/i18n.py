@@ -69,6 +69,27 @@ def check_language(lang: str | None) -> str:
                      .format(lang=lang, langs=", ".join(LANGUAGES)))
 
 
+def language_from_accept(header: str | None) -> str:
+    """The language a browser asks for (an ``Accept-Language`` header): the first of the
+    interface's languages in the browser's order of preference (``zh-CN``, ``zh-TW``, ``zh``:
+    ``zh``); ``en`` when it names neither."""
+    ranked = []
+    for i, part in enumerate((header or "").split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _eq, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        tag = tag.strip().lower()
+        if q > 0 and (tag.startswith("zh") or tag.startswith("en")):
+            ranked.append((-q, i, tag[:2]))
+    return min(ranked)[2] if ranked else "en"
+
+
 def get_language() -> str:
     """The current language: the one set by :func:`use_language`, else the environment's."""
     return _current.get() or language_from_env()

@@ -416,3 +416,125 @@ def test_a_session_keeps_its_latest_plans_and_those_compared(monkeypatch, tmp_pa
     for i in range(3):
         s.add_plan(view, f"plan {i}", None)
     assert [p["label"] for p in s.plans.values()] == ["first", "plan 1", "plan 2"]
+
+
+# ----------------------------------------------------------------------------- the language
+ZH_BROWSER = {"x-regcollab": "1", "accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}
+EN_BROWSER = {"x-regcollab": "1", "accept-language": "en-GB,en;q=0.9,zh;q=0.5"}
+
+
+def zh(message: str, **values) -> str:
+    """``message`` as the Chinese catalog says it (not hard-coded here)."""
+    from optimizer.i18n import _, use_language
+
+    with use_language("zh"):
+        text = _(message).format(**values)
+    assert text != message.format(**values), f"no Chinese for {message!r}"
+    return text
+
+
+def page_words(page: str) -> dict:
+    import json
+    import re
+
+    found = re.search(r'<script id="words" type="application/json">(.*?)</script>', page, re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_page_follows_the_browsers_language_and_the_switch_stays(app):
+    with TestClient(app, headers=ZH_BROWSER) as c, TestClient(app, headers=EN_BROWSER) as e, \
+            browser_client(app) as plain:
+        page, english = c.get("/").text, e.get("/").text
+        assert '<html lang="zh-CN">' in page and '<html lang="en">' in english
+        for heading in ("Instance", "Trade-off", "Steering", "Compare"):
+            assert f"<h2>{zh(heading)}</h2>" in page and f"<h2>{heading}</h2>" in english
+        assert f"<title>{zh('regcollab workbench')}</title>" in page
+        assert 'id="lang-zh"' in page and "中文" in page and "English" in page
+        # the script's words: the same keys, the values from the catalog
+        words, en_words = page_words(page), page_words(english)
+        assert words.keys() == en_words.keys()
+        assert words["idle"] == zh("idle") and en_words["idle"] == "idle"
+        assert words["running"] == zh("running")
+        assert '<html lang="en">' in plain.get("/").text  # no Accept-Language: English
+        # the switch: the session keeps it, the other sessions keep theirs
+        r = c.post("/api/lang", json={"lang": "en"})
+        assert r.status_code == 200 and r.json() == {"lang": "en"}
+        assert '<html lang="en">' in c.get("/").text and '<html lang="en">' in c.get("/").text
+        assert e.post("/api/lang", json={"lang": "zh"}).json() == {"lang": "zh"}
+        assert '<html lang="zh-CN">' in e.get("/").text
+        assert '<html lang="en">' in c.get("/").text
+        r = c.post("/api/lang", json={"lang": "fr"})
+        assert r.status_code == 400 and "fr" in r.json()["error"]
+
+
+def test_a_solve_and_a_bad_upload_in_chinese_keep_the_numbers_and_keys(app):
+    from optimizer.typology import type_name
+
+    with TestClient(app, headers=ZH_BROWSER) as c, TestClient(app, headers=EN_BROWSER) as e:
+        state, en_state = load(c), load(e)
+        assert state.keys() == en_state.keys()
+        assert state["instance"].keys() == en_state["instance"].keys()
+        types = state["instance"]["types"]
+        assert types == en_state["instance"]["types"]  # the codes, as in the files
+        assert state["instance"]["type_names"] == {t: zh(type_name(t)) for t in types}
+        jobs = {}
+        for client in (c, e):  # the two sessions' solves, one after the other
+            jobs[client] = run(client, "/api/solve", {"weight": 0.7})
+            # meanwhile the other session answers in its own language
+            other = e if client is c else c
+            r = other.post("/api/solve", json={"weight": 0.7, "method": "reference"})
+            assert r.status_code == 400
+            assert (r.json()["error"] ==
+                    zh("the reference point needs an efficiency and an equity level")) \
+                == (other is c)
+        job, en_job = jobs[c], jobs[e]
+        assert job["status"] == en_job["status"] == "done"  # the codes stay
+        assert job["label"] == zh("weight {w}", w="0.7") and en_job["label"] == "weight 0.7"
+        plan = c.get(f"/api/plan/{job['plan']}").json()
+        en_plan = e.get(f"/api/plan/{en_job['plan']}").json()
+        assert plan.keys() == en_plan.keys()
+        sol = solve(load_instance(DEMO), weight=0.7, why=False)
+        check_solution(sol)
+        for key in ("efficiency", "equity", "price_of_fairness", "efficiency_loss",
+                    "types", "violations", "resources", "status", "pairings", "recipients"):
+            assert plan[key] == en_plan[key], key
+        assert plan["efficiency"] == pytest.approx(sol.summary.efficiency, rel=1e-9)
+        assert plan["status_words"] == zh("optimal") and en_plan["status_words"] == "optimal"
+        assert plan["type_names"] == {t: zh(type_name(t)) for t in types}
+        assert en_plan["type_names"] == {t: type_name(t) for t in types}
+        # compare: the rows' words in the page's language, the numbers the same
+        for client, p in ((c, job["plan"]), (e, en_job["plan"])):
+            client.post("/api/keep", json={"plan": p})
+        rows, en_rows = c.get("/api/compare").json(), e.get("/api/compare").json()
+        assert [r["name"] for r in rows["numbers"]][:2] == [zh("efficiency"), zh("equity")]
+        assert [r["values"] for r in rows["numbers"]] == [r["values"] for r in en_rows["numbers"]]
+        # the server's pictures in the language (the outcomes chart has words)
+        png = c.get(f"/api/chart/{job['plan']}/outcomes.png")
+        en_png = e.get(f"/api/chart/{en_job['plan']}/outcomes.png")
+        assert png.status_code == en_png.status_code == 200
+        assert png.content.startswith(b"\x89PNG") and png.content != en_png.content
+        # a bad upload, an edit: in Chinese, with the same status
+        r = c.post("/api/upload", files={"file": ("plan.txt", b"x")})
+        assert r.status_code == 400
+        assert r.json() == {"error": zh("'{name}' is not an .xlsx workbook", name="plan.txt")}
+        r, en_r = (x.post("/api/upload", files={"file": ("plan.xlsx", b"not a workbook")})
+                   for x in (c, e))
+        assert r.status_code == en_r.status_code == 400 and r.json().keys() == {"error"}
+        assert r.json()["error"].startswith("plan.xlsx") and r.json() != en_r.json()
+        load(c)
+        d = state["instance"]["partner_names"][0][0]
+        rec = state["instance"]["recipient_names"][0][0]
+        s = c.post("/api/edit", json={"kind": "forbid", "partner": d, "recipient": rec}).json()
+        assert s["edits"] == [zh("forbid {pair}", pair=f"{d}-{rec}")]
+
+
+def test_a_solve_without_a_plan_says_why_in_the_sessions_language(app):
+    from optimizer.pipeline import _failure_message
+
+    with TestClient(app, headers=ZH_BROWSER) as c:
+        state = load(c)
+        for d in [row[0] for row in state["instance"]["partners"]["rows"]]:
+            c.post("/api/edit", json={"kind": "forbid", "partner": d, "recipient": "X"})
+        job = run(c, "/api/solve", {"weight": 0.5}, status="failed")  # (the code stays)
+        assert job["message"] == zh(_failure_message("infeasible", ""))
+        assert job["diagnosis"].startswith(zh("why: {headline}", headline=""))

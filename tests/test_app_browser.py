@@ -1,7 +1,7 @@
 """The workbench in headless Chromium (issue 17): load Guangdong, compute the front, click a
 point, move the weight, forbid one pairing and re-solve, compare two plans, export, set a
-reference point; the numbers shown are those of optimizer.solve with the same settings, the
-page asks nothing of any host but 127.0.0.1 and logs no error. Screenshots go to
+reference point, switch to Chinese; the numbers shown are those of optimizer.solve with the
+same settings, the page asks nothing of any host but 127.0.0.1 and logs no error. Screenshots go to
 $REGCOLLAB_SCREENSHOT_DIR when it is set (docs/images holds the ones docs/workbench.md shows).
 """
 
@@ -190,6 +190,26 @@ def test_the_workbench_in_a_browser(server, chrome, tmp_path):
                 settings={"objective.reference": [float(f"{e_ref:.6g}"), float(f"{q_ref:.6g}")]},
                 why=False)
     assert shown_number(d, "plan-efficiency") == pytest.approx(ref.summary.efficiency, rel=1e-9)
+    _check_requests_and_console(d, server)
+
+    # the page in Chinese: the switch reloads it, the session's plans stay, the words change
+    from optimizer.i18n import _, use_language
+
+    with use_language("zh"):
+        words = {w: _(w) for w in ("Steering", "idle", "partner", "done")}
+    click(d, "lang-zh")
+    until(d, lambda d: d.find_element("tag name", "html").get_attribute("lang") == "zh-CN"
+          and text(d, "instance-name") == "guangdong")
+    assert words["Steering"] in [h.text for h in d.find_elements("css selector", "h2")]
+    assert text(d, "status").endswith(words["done"])  # the script's words too
+    Select(d.find_element("id", "plan-list")).select_by_index(1)
+    until(d, lambda d: d.find_elements("css selector", "#plan-table th"))
+    assert d.find_element("css selector", "#plan-table th").text == words["partner"]
+    assert shown_number(d, "plan-efficiency") == pytest.approx(ref.summary.efficiency, rel=1e-9)
+    until(d, lambda d: d.execute_script(  # the pictures, with their words in Chinese
+        "return Array.from(document.querySelectorAll('#charts img'))"
+        ".every(i => i.complete && i.naturalWidth > 300)"))
+    shot(d, tmp_path, "workbench-zh", "plan-box")
     _check_requests_and_console(d, server)
 
 

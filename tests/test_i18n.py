@@ -115,6 +115,18 @@ def test_the_language_follows_the_locale(env, lang):
     assert language_from_env(env) == lang
 
 
+@pytest.mark.parametrize("header, lang", [
+    (None, "en"), ("", "en"), ("de-DE,de;q=0.9", "en"),
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"), ("zh-TW", "zh"),
+    ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+    ("fr-FR, zh;q=0.5", "zh"),  # the first of the interface's languages it lists
+    ("en;q=0.3, zh-CN;q=0.7", "zh"),  # by preference, not by place
+    ("zh;q=0, en", "en"),  # q=0: not wanted
+])
+def test_the_workbench_follows_the_browsers_accept_language(header, lang):
+    assert i18n.language_from_accept(header) == lang
+
+
 def test_use_language_nests_and_restores():
     before = i18n.get_language()
     with use_language("zh"):

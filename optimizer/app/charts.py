@@ -14,19 +14,22 @@ CHARTS = ("pairings", "outcomes")
 _LOCK = threading.Lock()  # the report's charts set matplotlib's global style while drawing
 
 
-def chart_png(plan: dict, name: str) -> bytes:
-    """The PNG of chart ``name`` of ``plan`` (the page's plan dict), cached in the plan."""
+def chart_png(plan: dict, name: str, lang: str | None = None) -> bytes:
+    """The PNG of chart ``name`` of ``plan`` (the page's plan dict) in ``lang`` (the report's
+    charts say their words in the current language), cached in the plan."""
     from optimizer.errors import require
+    from optimizer.i18n import check_language, use_language
 
     require("matplotlib", "the workbench's pictures")
     from optimizer.report import Results
     from optimizer.report.charts import fig_outcomes, fig_pairings
 
     cache = plan.setdefault("_charts", {})
-    if name not in cache:
+    key = (name, check_language(lang))
+    if key not in cache:
         res = Results(folder=".", summary={}, pairings=pd.DataFrame(plan["pairings"]),
                       recipients=pd.DataFrame(plan["recipients"]), balance=pd.DataFrame())
         draw = {"pairings": fig_pairings, "outcomes": fig_outcomes}[name]
-        with _LOCK:
-            cache[name] = base64.b64decode(draw(res))
-    return cache[name]
+        with _LOCK, use_language(key[1]):
+            cache[key] = base64.b64decode(draw(res))
+    return cache[key]

@@ -3,6 +3,13 @@ gain or lose, each cell marked where it differs from the first plan."""
 
 from __future__ import annotations
 
+from optimizer.i18n import N_, _
+
+ROWS = ((N_("efficiency"), "efficiency"), (N_("equity"), "equity"),
+        (N_("price of fairness"), "price_of_fairness"),
+        (N_("efficiency lost vs the ideal"), "efficiency_loss"),
+        (N_("balance rules broken"), "violations"))
+"""The headline rows: their words (in the page's language where shown) and plan keys."""
 TOL = 1e-6  # relative: numbers closer than this are the same (the solver's tolerance)
 
 
@@ -23,17 +30,15 @@ def compare(plans: list[dict]) -> dict:
     """The comparison of ``plans`` (the page's plan dicts, at most four)."""
     if not plans:
         return {"plans": [], "numbers": [], "pairs": [], "recipients": []}
-    numbers = [_row(what, [p.get(key) for p in plans]) for what, key in (
-        ("efficiency", "efficiency"), ("equity", "equity"),
-        ("price of fairness", "price_of_fairness"),
-        ("efficiency lost vs the ideal", "efficiency_loss"),
-        ("balance rules broken", "violations"))]
+    from optimizer.typology import type_name
+
+    numbers = [_row(_(what), [p.get(key) for p in plans]) for what, key in ROWS]
     types = sorted({t for p in plans for t in p.get("types", {})})
-    numbers += [_row(f"{t} pairings", [p.get("types", {}).get(t, 0) for p in plans])
-                for t in types]
+    numbers += [_row(_("{type} pairings").format(type=type_name(t)),
+                     [p.get("types", {}).get(t, 0) for p in plans]) for t in types]
     resources = list(dict.fromkeys(k for p in plans for k in p.get("resources", {})))
-    numbers += [_row(f"{k} sent", [p.get("resources", {}).get(k) for p in plans])
-                for k in resources]
+    numbers += [_row(_("{resource} sent").format(resource=k),
+                     [p.get("resources", {}).get(k) for p in plans]) for k in resources]
     by_plan = [{(q["partner"], q["recipient"]): q for q in p["pairings"]} for p in plans]
     keys = sorted(set().union(*by_plan))
     pairs = []

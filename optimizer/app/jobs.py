@@ -14,11 +14,16 @@ import multiprocessing
 import threading
 import time
 
+from optimizer.i18n import N_
+
 PRELOAD = ["optimizer.app.worker", "optimizer.pipeline", "optimizer.pareto",
            "optimizer.diagnose", "optimizer.commands.report", "optimizer.report.charts",
            "matplotlib.figure", "matplotlib.backends.backend_agg"]
 _CONTEXT = None
 _ids = itertools.count(1)
+# the job's own words (translated in its language by Job._words), marked for the catalog
+WORDS = (N_("starting"), N_("cancelled"), N_("internal error: {error}"),
+         N_("the solve stopped without an answer (exit status {status})"))
 
 
 def context():
@@ -40,14 +45,18 @@ class Job:
     ``status`` is ``running``, ``done``, ``failed`` or ``cancelled``; ``result`` the payload
     of a finished job; ``message`` and ``diagnosis`` the words of a failed one;
     ``on_done(job)`` is called once it has finished with a result (in the watching
-    thread)."""
+    thread). ``lang``: the language of its words (the worker's are in ``spec["lang"]``)."""
 
-    def __init__(self, kind: str, spec: dict, label: str, on_done=None):
+    def __init__(self, kind: str, spec: dict, label: str, on_done=None, lang: str | None = None):
+        from optimizer.i18n import get_language
+
         from . import worker
 
         self.id = next(_ids)
         self.kind, self.label, self.spec = kind, label, spec
-        self.status, self.progress, self.done, self.total = "running", "starting", None, None
+        self.lang = lang or get_language()
+        self.status, self.done, self.total = "running", None, None
+        self.progress = self._words("starting")
         self.result, self.message, self.diagnosis = None, "", ""
         self.started = time.monotonic()
         self.on_done = on_done
@@ -73,8 +82,16 @@ class Job:
             elif msg[0] == "failed":
                 self._finish("failed", message=msg[1], diagnosis=msg[2])
         self._proc.join()
-        self._finish("failed", message="the solve stopped without an answer (exit status "
-                                       f"{self._proc.exitcode})")
+        self._finish("failed", message=self._words(
+            "the solve stopped without an answer (exit status {status})",
+            status=self._proc.exitcode))
+
+    def _words(self, message: str, **values) -> str:
+        """``message`` in the job's language (its thread has no request's context)."""
+        from optimizer.i18n import _, use_language
+
+        with use_language(self.lang):
+            return _(message).format(**values)
 
     def _finish(self, status: str, result=None, message: str = "", diagnosis: str = "") -> None:
         with self._lock:
@@ -85,7 +102,8 @@ class Job:
                 try:  # before the status says done: the page then finds what it made
                     self.on_done(self)
                 except Exception as exc:  # noqa: BLE001 - said in the status, no traceback
-                    status, self.message = "failed", f"internal error: {type(exc).__name__}: {exc}"
+                    status, self.message = "failed", self._words(
+                        "internal error: {error}", error=f"{type(exc).__name__}: {exc}")
             self.seconds = time.monotonic() - self.started
             self.status = status
 
@@ -94,7 +112,7 @@ class Job:
         with self._lock:
             if self.status != "running":
                 return False
-            self.status, self.message = "cancelled", "cancelled"
+            self.status, self.message = "cancelled", self._words("cancelled")
         self._proc.terminate()
         return True
 

@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from optimizer.errors import InputError, RegcollabError
+from optimizer.i18n import N_, _, html_lang, language_from_accept, listing, use_language
 from optimizer.options import RunOptions
 from optimizer.pipeline import effective_instance
 
@@ -38,15 +39,48 @@ EXPORT_FILES = ("report.html", "results.xlsx", "summary.json", "pairings.csv",
                 "allocations.csv", "recipients.csv", "balance.csv")
 
 
+# the words the page's script writes itself (its buttons, statuses, messages), sent to it in
+# the page's language (``words`` below); the keys are the script's, the values msgids
+WORDS = {
+    "no instance loaded": N_("no instance loaded"),
+    "error: ": N_("error: "), "warning: ": N_("warning: "),
+    ", ": N_(", "), ": ": N_(": "), "; ": N_("; "),
+    "idle": N_("idle"), "Undo": N_("Undo"), "drop": N_("drop"),
+    "running": N_("running"), "done": N_("done"), "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "instance summary": N_("{partners} partners, {recipients} recipients, resources "
+                           "{resources}, {pairs} candidate pairs, types {types}."),
+    "now": N_("{setting} (now {value})"), "off": N_("off"),
+    "plans": N_("{n} plans"),
+    "plan choice": N_("{label}: efficiency {efficiency}, equity {equity}"),
+    "point": N_("point {n}: efficiency {efficiency}, equity {equity}"),
+    "front point": N_("front point {n}"),
+    "range": N_("{low} to {high}"),
+    "efficiency": N_("efficiency"), "equity": N_("equity"),
+    "partner": N_("partner"), "recipient": N_("recipient"), "type": N_("type"),
+    "gain": N_("gain"), "before": N_("before"), "pairing": N_("pairing"),
+    "rules broken": N_("{n} balance rules broken"),
+    "pairings chart": N_("the pairings chart"),
+    "outcomes chart": N_("the outcomes chart"),
+    "Keep plans to compare them here (up to four).":
+        N_("Keep plans to compare them here (up to four)."),
+    "recipient (outcome / target)": N_("recipient (outcome / target)"),
+    "Pairings and types": N_("Pairings and types"),
+    "Recipients (green gains, red loses against the first plan)":
+        N_("Recipients (green gains, red loses against the first plan)"),
+}
+
+
 @functools.cache
-def _page() -> str:
-    import jinja2
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                             autoescape=True)
+def _page(lang: str) -> str:
     from optimizer.instance.bundled import DEFAULT_INSTANCE
+    from optimizer.report.html import template_environment
 
-    return env.get_template("index.html.j2").render(default=DEFAULT_INSTANCE)
+    with use_language(lang):
+        env = template_environment(HERE / "templates")
+        return env.get_template("index.html.j2").render(
+            default=DEFAULT_INSTANCE, lang=lang, html_lang=html_lang(lang),
+            words={k: _(v) for k, v in WORDS.items()})
 
 
 def bundled_names() -> list[str]:
@@ -63,6 +97,8 @@ def type_colours(types) -> dict:
 
 
 def instance_info(session) -> dict | None:
+    from optimizer.typology import type_name
+
     inst = session.instance
     if inst is None:
         return None
@@ -80,6 +116,7 @@ def instance_info(session) -> dict | None:
             "partners": table(inst.partners), "recipients": table(inst.recipients),
             "partner_names": _names(inst.partners), "recipient_names": _names(inst.recipients),
             "resources": list(inst.resources), "types": list(inst.types),
+            "type_names": {t: type_name(t) for t in inst.types},  # in the page's language
             "colours": type_colours(list(inst.types)),  # the report's, so the page matches
             "candidate_pairs": int(a["eligible"].any(axis=2).sum()),
             "warnings": [str(w) for w in inst.warnings],
@@ -110,6 +147,7 @@ class Workbench:
             s = self.sessions.new()
             if self.first:
                 s.source, s.instance = self.first
+            s.lang = language_from_accept(request.headers.get("accept-language"))
             request.state.new_sid = s.id
         return s
 
@@ -135,8 +173,8 @@ class Workbench:
 
     # ---------------------------------------------------------------- pages
     async def index(self, request: Request):
-        resp = HTMLResponse(_page())
         s = self.session(request)
+        resp = HTMLResponse(_page(s.lang))
         if getattr(request.state, "new_sid", None):
             resp.set_cookie(COOKIE, s.id, httponly=True, samesite="strict")
         return resp
@@ -144,12 +182,19 @@ class Workbench:
     async def get_state(self, request: Request, s):
         return self.state(s)
 
+    async def language(self, request: Request, s):
+        """The switch: the session's language from now on (the page loads itself again)."""
+        from optimizer.i18n import check_language
+
+        s.lang = check_language(str((await _body(request)).get("lang") or ""))
+        return {"lang": s.lang}
+
     async def load(self, request: Request, s):
         body = await _body(request)
         source = str(body.get("path") or body.get("name") or "").strip()
         if not source:
-            raise InputError("choose a bundled instance or type the path of a folder or "
-                             "workbook")
+            raise InputError(_("choose a bundled instance or type the path of a folder or "
+                               "workbook"))
         s.load(source)
         return self.state(s)
 
@@ -157,13 +202,14 @@ class Workbench:
         async with request.form(max_files=1) as form:
             f = form.get("file")
             if f is None or not getattr(f, "filename", None):
-                raise InputError("choose an .xlsx workbook to upload")
+                raise InputError(_("choose an .xlsx workbook to upload"))
             data = await f.read(MAX_UPLOAD + 1)
         name = Path(f.filename).name
         if not name.lower().endswith(".xlsx"):
-            raise InputError(f"'{name}' is not an .xlsx workbook")
+            raise InputError(_("'{name}' is not an .xlsx workbook").format(name=name))
         if len(data) > MAX_UPLOAD:
-            raise InputError(f"'{name}' is larger than {MAX_UPLOAD // 2**20} MB")
+            raise InputError(_("'{name}' is larger than {mb} MB").format(
+                name=name, mb=MAX_UPLOAD // 2**20))
         s.folder.mkdir(parents=True, exist_ok=True)
         # a folder of its own, so that messages name the workbook as the planner named it
         folder = s.folder / f"upload-{len(list(s.folder.glob('upload-*'))) + 1}"
@@ -176,8 +222,8 @@ class Workbench:
     # ---------------------------------------------------------------- jobs
     def start(self, s, kind: str, spec: dict, label: str, on_done) -> dict:
         if s.busy():
-            raise InputError("a solve is running: wait for it or cancel it")
-        s.job = Job(kind, spec, label, on_done=on_done)
+            raise InputError(_("a solve is running: wait for it or cancel it"))
+        s.job = Job(kind, {**spec, "lang": s.lang}, label, on_done=on_done, lang=s.lang)
         return self.state(s)
 
     def _plan_done(self, s, label: str, spec: dict | None):
@@ -191,30 +237,32 @@ class Workbench:
         # the weight (and the edits) checked now, in the schema's words, not in the job
         effective_instance(s.edited(), RunOptions.of(**options))
         spec = s.spec(options)
-        label += "".join(f"; {e.label}" for e in s.edits)
+        label += "".join(_("; ") + e.label for e in s.edits)
         return self.start(s, "solve", spec, label, self._plan_done(s, label, spec))
 
     async def official(self, request: Request, s):
         edit = official_edit(s.need_instance())
         if edit is None:
-            raise InputError(f"{s.instance.name} does not document official pairings "
-                             "(data/pairings.csv)")
+            raise InputError(_("{instance} does not document official pairings "
+                               "(data/pairings.csv)").format(instance=s.instance.name))
         # the rules may not hold for the official pairings: they bend, and balance.csv (and
         # the compare view) shows by how much
         spec = s.spec({"soft": "all"}, edits=[edit])
-        label = f"{edit.label} (balance rules may bend)"
+        label = _("{edit} (balance rules may bend)").format(edit=edit.label)
         return self.start(s, "solve", spec, label, self._plan_done(s, label, spec))
 
     async def pareto(self, request: Request, s):
         body = await _body(request)
-        points = _int(body.get("points", 7), "points")
+        points = _int(body.get("points", 7), _("points"))
         if not 2 <= points <= MAX_POINTS:
-            raise InputError(f"points must be between 2 and {MAX_POINTS}, not {points}")
+            raise InputError(_("points must be between 2 and {most}, not {points}").format(
+                most=MAX_POINTS, points=points))
         spec = {**s.spec({}), "points": points}
 
         def done(job):
             s.front, s.front_changes = job.result["points"], spec["changes"]
-        return self.start(s, "pareto", spec, f"the front ({points} points)", done)
+        return self.start(s, "pareto", spec,
+                          _("the front ({points} points)").format(points=points), done)
 
     async def cancel(self, request: Request, s):
         s.cancel()
@@ -239,7 +287,7 @@ class Workbench:
     async def plan(self, request: Request, s):
         p = s.plans.get(request.path_params["pid"])
         if p is None:
-            raise InputError(f"there is no plan {request.path_params['pid']}")
+            raise InputError(_("there is no plan {plan}").format(plan=request.path_params["pid"]))
         return {k: v for k, v in p.items() if k not in ("spec", "_charts")}
 
     async def chart(self, request: Request, s):
@@ -254,8 +302,9 @@ class Workbench:
         if pid.startswith("front-") and s.front and pid[6:].isdigit():
             plan = s.front[int(pid[6:])] if int(pid[6:]) < len(s.front) else None
         if plan is None or name not in CHARTS:
-            return JSONResponse({"error": f"no picture {pid}/{name}"}, status_code=404)
-        png = await run_in_threadpool(chart_png, plan, name)
+            return JSONResponse({"error": _("no picture {pid}/{name}").format(pid=pid, name=name)},
+                                status_code=404)
+        png = await run_in_threadpool(chart_png, plan, name, s.lang)
         return Response(png, media_type="image/png")
 
     async def front(self, request: Request, s):
@@ -267,9 +316,9 @@ class Workbench:
         if "point" in body:  # a point of the front becomes a plan to compare
             i = _int(body["point"], "point")
             if not s.front or not 0 <= i < len(s.front):
-                raise InputError(f"there is no point {i + 1} on the front")
+                raise InputError(_("there is no point {n} on the front").format(n=i + 1))
             point = {k: v for k, v in s.front[i].items() if k != "_charts"}
-            pid = s.add_plan(point, f"front point {i + 1}", None)
+            pid = s.add_plan(point, _("front point {n}").format(n=i + 1), None)
         else:
             pid = str(body.get("plan", ""))
         s.keep(pid)
@@ -287,23 +336,24 @@ class Workbench:
         pid = str((await _body(request)).get("plan", ""))
         p = s.plans.get(pid)
         if p is None:
-            raise InputError(f"there is no plan {pid}")
+            raise InputError(_("there is no plan {plan}").format(plan=pid))
         if p["spec"] is None:
-            raise InputError("a point of the front is exported by solving it first: use the "
-                             "weight or the reference point that reaches it")
+            raise InputError(_("a point of the front is exported by solving it first: use the "
+                               "weight or the reference point that reaches it"))
         name = f"{pid}-{len([e for e in s.exports if e.startswith(pid + '-')]) + 1}"
         out = s.folder / name
         spec = {**p["spec"], "out": str(out)}
 
         def done(job):  # (a new dict: the page may be reading the old one)
             s.exports = {**s.exports, name: out}
-        return self.start(s, "export", spec, f"export of {p['label']}", done)
+        return self.start(s, "export", spec, _("export of {plan}").format(plan=p["label"]), done)
 
     async def files(self, request: Request, s):
         name, file = request.path_params["name"], request.path_params["file"]
         folder = s.exports.get(name)
         if folder is None or file not in EXPORT_FILES or not (folder / file).is_file():
-            return JSONResponse({"error": f"no file {name}/{file}"}, status_code=404)
+            return JSONResponse({"error": _("no file {name}/{file}").format(name=name, file=file)},
+                                status_code=404)
         return FileResponse(folder / file)
 
     async def exported(self, request: Request, s):
@@ -319,15 +369,15 @@ def run_options(body: dict) -> tuple[dict, str]:
     method = str(body.get("method") or "weighted")
     get_method(method)  # an unknown method: the registry's message
     if method == "weighted":
-        w = _number(body.get("weight", 0.5), "weight")
-        return {"method": method, "weight": w}, f"weight {w:g}"
+        w = _number(body.get("weight", 0.5), _("weight"))
+        return {"method": method, "weight": w}, _("weight {w}").format(w=f"{w:g}")
     if method == "reference":
         ref = body.get("reference") or []
         if len(ref) != 2:
-            raise InputError("the reference point needs an efficiency and an equity level")
-        e, q = (_number(v, n) for v, n in zip(ref, ("efficiency", "equity")))
+            raise InputError(_("the reference point needs an efficiency and an equity level"))
+        e, q = (_number(v, n) for v, n in zip(ref, (_("efficiency"), _("equity"))))
         return ({"method": method, "settings": {"objective.reference": [e, q]}},
-                f"reference point ({e:g}, {q:g})")
+                _("reference point ({e}, {q})").format(e=f"{e:g}", q=f"{q:g}"))
     return {"method": method}, method
 
 
@@ -339,14 +389,15 @@ def steering_edit(s, body: dict) -> Edit:
     if kind in ("forbid", "fix"):
         d, r = str(body.get("partner") or ""), str(body.get("recipient") or "")
         if not d or not r:
-            raise InputError("choose a partner and a recipient")
+            raise InputError(_("choose a partner and a recipient"))
         if d not in inst.partners.index or r not in inst.recipients.index:
-            raise InputError(f"there is no pair {d}-{r} in {inst.name}")
+            raise InputError(_("there is no pair {pair} in {instance}").format(
+                pair=f"{d}-{r}", instance=inst.name))
         if kind == "forbid":
-            return Edit(f"forbid {d}-{r}", {f"pairs[{d},{r}].allowed": False,
-                                           f"pairs[{d},{r}].fixed": False})
-        return Edit(f"fix {d}-{r}", {f"pairs[{d},{r}].allowed": True,
-                                    f"pairs[{d},{r}].fixed": True})
+            return Edit(_("forbid {pair}").format(pair=f"{d}-{r}"),
+                        {f"pairs[{d},{r}].allowed": False, f"pairs[{d},{r}].fixed": False})
+        return Edit(_("fix {pair}").format(pair=f"{d}-{r}"),
+                    {f"pairs[{d},{r}].allowed": True, f"pairs[{d},{r}].fixed": True})
     if kind in ("force_type", "forbid_type"):
         return type_edit(s, kind, str(body.get("partner") or ""),
                          str(body.get("recipient") or ""), str(body.get("type") or ""))
@@ -355,44 +406,48 @@ def steering_edit(s, body: dict) -> Edit:
     if kind == "setting":
         path = str(body.get("name", ""))
         if path not in SETTINGS:
-            raise InputError(f"'{path}' is not one of {', '.join(SETTINGS)}")
+            raise InputError(_("'{name}' is not one of {names}").format(
+                name=path, names=", ".join(SETTINGS)))
         value = body.get("value")
         value = None if value in (None, "") else _number(value, path)
-        return Edit(f"{path.split('.')[-1]} = {'off' if value is None else f'{value:g}'}",
+        return Edit(f"{path.split('.')[-1]} = {_('off') if value is None else f'{value:g}'}",
                     {path: value})
-    raise InputError(f"unknown change '{kind}'")
+    raise InputError(_("unknown change '{kind}'").format(kind=kind))
 
 
 def type_edit(s, kind: str, d: str, r: str, t: str) -> Edit:
     """Force a type on a pairing (fixed, its pairs.csv types that one type) or forbid it
     (its types the ones it may take now, less that one): docs/instance-format.md, types."""
     from optimizer.instance.tables import MEMBER_SEPARATOR, type_list
+    from optimizer.typology import type_name, type_names
 
     inst = s.need_instance()
     if not d or not r:
-        raise InputError("choose a partner and a recipient")
+        raise InputError(_("choose a partner and a recipient"))
     if d not in inst.partners.index or r not in inst.recipients.index:
-        raise InputError(f"there is no pair {d}-{r} in {inst.name}")
+        raise InputError(_("there is no pair {pair} in {instance}").format(
+            pair=f"{d}-{r}", instance=inst.name))
     if not t:
-        raise InputError("choose a collaboration type")
+        raise InputError(_("choose a collaboration type"))
     problem = type_list(t, inst.types)[1] or (None if t in inst.types else
-                                              f"'{t}' is one type, not a list")
+                                              _("'{type}' is one type, not a list").format(type=t))
     if problem:
         raise InputError(problem)
     if kind == "force_type":
-        return Edit(f"force {t} on {d}-{r}", {f"pairs[{d},{r}].allowed": True,
-                                             f"pairs[{d},{r}].fixed": True,
-                                             f"pairs[{d},{r}].types": t})
+        return Edit(_("force {type} on {pair}").format(type=type_name(t), pair=f"{d}-{r}"),
+                    {f"pairs[{d},{r}].allowed": True, f"pairs[{d},{r}].fixed": True,
+                     f"pairs[{d},{r}].types": t})
     edited = s.edited()  # the types the pair may take with the edits made so far
     key = (edited.partners.index.get_loc(d), edited.recipients.index.get_loc(r))
     now = edited.listed_types.get(key, edited.types)
     if t not in now:
-        raise InputError(f"{d}-{r} may not take {t} already (it may take "
-                         f"{', '.join(now)})")
+        raise InputError(_("{pair} may not take {type} already (it may take {types})").format(
+            pair=f"{d}-{r}", type=type_name(t), types=listing(type_names(now))))
     rest = [u for u in now if u != t]
     if not rest:
-        raise InputError(f"{t} is the only type {d}-{r} may take: forbid the pairing instead")
-    return Edit(f"forbid {t} on {d}-{r}",
+        raise InputError(_("{type} is the only type {pair} may take: forbid the pairing "
+                           "instead").format(type=type_name(t), pair=f"{d}-{r}"))
+    return Edit(_("forbid {type} on {pair}").format(type=type_name(t), pair=f"{d}-{r}"),
                 {f"pairs[{d},{r}].types": MEMBER_SEPARATOR.join(rest)})
 
 
@@ -401,24 +456,26 @@ def lock_edit(s, r: str, pid: str) -> Edit:
     forbidden."""
     inst = s.need_instance()
     if r not in inst.recipients.index:
-        raise InputError(f"there is no recipient {r} in {inst.name}")
+        raise InputError(_("there is no recipient {recipient} in {instance}").format(
+            recipient=r, instance=inst.name))
     plan = s.plans.get(pid) or (list(s.plans.values())[-1] if s.plans else None)
     if plan is None:
-        raise InputError("solve first: a recipient's partners are locked as a plan has them")
+        raise InputError(_("solve first: a recipient's partners are locked as a plan has them"))
     mine = {p["partner"] for p in plan["pairings"] if p["recipient"] == r}
     changes = {}
     for d in inst.partners.index.astype(str):
         changes[f"pairs[{d},{r}].allowed"] = d in mine
         changes[f"pairs[{d},{r}].fixed"] = d in mine
-    return Edit(f"lock {r}'s partners ({', '.join(sorted(mine)) or 'none'}) as in "
-                f"{plan['label'].split(';')[0]}", changes)
+    return Edit(_("lock {recipient}'s partners ({partners}) as in {plan}").format(
+        recipient=r, partners=listing(sorted(mine)) or _("none"),
+        plan=plan["label"].split(_("; "))[0]), changes)
 
 
 async def _body(request: Request) -> dict:
     """The request's JSON object (anything else is refused in words)."""
     body = await request.json()
     if not isinstance(body, dict):
-        raise InputError("the request is not understood: a JSON object was expected")
+        raise InputError(_("the request is not understood: a JSON object was expected"))
     return body
 
 
@@ -426,14 +483,16 @@ def _number(v, what: str) -> float:
     try:
         return float(v)
     except (TypeError, ValueError):
-        raise InputError(f"{what} must be a number, not '{v}'") from None
+        raise InputError(_("{what} must be a number, not '{value}'").format(what=what, value=v)) \
+            from None
 
 
 def _int(v, what: str) -> int:
     try:
         return int(v)
     except (TypeError, ValueError):
-        raise InputError(f"{what} must be a whole number, not '{v}'") from None
+        raise InputError(_("{what} must be a whole number, not '{value}'").format(
+            what=what, value=v)) from None
 
 
 def _endpoint(bench: Workbench, fn):
@@ -443,16 +502,18 @@ def _endpoint(bench: Workbench, fn):
             # another site's page may post a form here (no preflight) but not set a header
             return JSONResponse({"error": f"a request without the {HEADER} header is "
                                           "refused"}, status_code=403)
-        try:
-            s = bench.session(request)
-            out = await fn(request, s)
-        except RegcollabError as exc:
-            return bench.reply(request, {"error": str(exc)}, 400)
-        except ValueError as exc:  # a body that is not JSON
-            return bench.reply(request, {"error": f"the request is not understood: {exc}"}, 400)
-        except Exception as exc:  # noqa: BLE001 - a bug: said plainly, the server stays up
-            return bench.reply(request, {"error": f"internal error: {type(exc).__name__}: "
-                                                  f"{exc}"}, 500)
+        s = bench.session(request)
+        with use_language(s.lang):  # every word of the answer in the session's language
+            try:
+                out = await fn(request, s)
+            except RegcollabError as exc:
+                return bench.reply(request, {"error": str(exc)}, 400)
+            except ValueError as exc:  # a body that is not JSON
+                return bench.reply(request, {"error": _("the request is not understood: "
+                                                        "{why}").format(why=exc)}, 400)
+            except Exception as exc:  # noqa: BLE001 - a bug: said plainly, the server stays up
+                return bench.reply(request, {"error": _("internal error: {error}").format(
+                    error=f"{type(exc).__name__}: {exc}")}, 500)
         return out if not isinstance(out, dict) else bench.reply(request, out)
     return handler
 
@@ -467,6 +528,7 @@ def create_app(folder, instance: str | None = None, hosts=HOSTS) -> Starlette:
     routes = [
         Route("/", bench.index),
         Route("/api/state", e(bench.get_state)),
+        Route("/api/lang", e(bench.language), methods=["POST"]),
         Route("/api/load", e(bench.load), methods=["POST"]),
         Route("/api/upload", e(bench.upload), methods=["POST"]),
         Route("/api/solve", e(bench.solve), methods=["POST"]),

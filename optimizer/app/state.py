@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from optimizer.errors import InputError
+from optimizer.i18n import _
 
 MAX_COMPARE = 4
 MAX_PLANS = 100  # plans a session keeps (the oldest not kept side by side leave first)
@@ -41,6 +42,7 @@ class Session:
     compare: list = field(default_factory=list)  # plan ids kept side by side
     job: object = None
     exports: dict = field(default_factory=dict)  # export name -> folder
+    lang: str = "en"  # the page's language: the browser's at first, then the switch's
     lock: threading.Lock = field(default_factory=threading.Lock)
     _n: int = 0
 
@@ -58,7 +60,7 @@ class Session:
 
     def need_instance(self):
         if self.instance is None:
-            raise InputError("load an instance first")
+            raise InputError(_("load an instance first"))
         return self.instance
 
     def changes(self, edits=None) -> dict:
@@ -80,7 +82,7 @@ class Session:
 
     def undo(self, index: int) -> None:
         if not 0 <= index < len(self.edits):
-            raise InputError(f"there is no change {index + 1} to undo")
+            raise InputError(_("there is no change {n} to undo").format(n=index + 1))
         rest = self.edits[:index] + self.edits[index + 1:]
         self.edited(rest)
         self.edits = rest
@@ -110,7 +112,7 @@ class Session:
     def keep(self, pid: str) -> None:
         """Keep a plan side by side (at most four; the oldest leaves)."""
         if pid not in self.plans:
-            raise InputError(f"there is no plan {pid}")
+            raise InputError(_("there is no plan {plan}").format(plan=pid))
         if pid not in self.compare:
             self.compare = (self.compare + [pid])[-MAX_COMPARE:]
 
@@ -153,7 +155,7 @@ def official_edit(inst) -> Edit | None:
             on = (d, r) in keep
             changes[f"pairs[{d},{r}].allowed"] = on
             changes[f"pairs[{d},{r}].fixed"] = on
-    return Edit(f"the official {year} pairings", changes)
+    return Edit(_("the official {year} pairings").format(year=year), changes)
 
 
 class Sessions:

@@ -60,8 +60,14 @@ def plan_tables(inst, pairings, recipients) -> dict:
 def solution_view(sol) -> dict:
     """A solved plan as data for the page: headline numbers and tables (from which the
     server draws the report's pictures, :mod:`.charts`)."""
+    from optimizer.i18n import _
+    from optimizer.typology import type_name
+
     s = sol.summary
-    view = {"status": sol.status, "message": str(s.message), "method": sol.method.label(s),
+    view = {"status": sol.status, "message": _(str(s.message)), "method": sol.method.label(s),
+            # the status and the types in the page's language (the codes stay as above)
+            "status_words": _("optimal") if sol.status == "optimal" else _("stopped by a limit"),
+            "type_names": {t: type_name(t) for t in sol.instance.types},
             "efficiency": _num(s.efficiency), "equity": _num(s.equity),
             "price_of_fairness": _num(s.price_of_fairness),
             "efficiency_loss": _num(s.efficiency_loss_vs_ideal),
@@ -75,12 +81,14 @@ def _diagnosis(sol) -> str:
     """Why an infeasible solve has no plan, in the planner's words: the lines
     ``regcollab solve`` prints after its error (the same diagnosis and time budget)."""
     from optimizer.commands.diagnose import SOLVE_BUDGET
+    from optimizer.i18n import _
     from optimizer.diagnose import diagnose
 
     try:
         return diagnose(sol.instance, time_limit=SOLVE_BUDGET, max_conflicts=3).short() or ""
     except Exception as exc:  # noqa: BLE001 - the solve's message stands; say so
-        return f"(the diagnosis failed: {type(exc).__name__}: {exc}; try regcollab diagnose)"
+        return _("(the diagnosis failed: {error}; try regcollab diagnose)").format(
+            error=f"{type(exc).__name__}: {exc}")
 
 
 def run_solve(spec: dict, send) -> None:
@@ -88,24 +96,29 @@ def run_solve(spec: dict, send) -> None:
 
     inst = load(spec)
 
+    from optimizer.i18n import _
+
     def progress(p):
-        send(("progress", f"{p.stage or 'solving'}: gap {p.gap:.3g}", None, None))
+        send(("progress", _("{stage}: gap {gap}").format(stage=p.stage or _("solving"),
+                                                          gap=f"{p.gap:.3g}"), None, None))
 
     sol = solve(inst, why=False, progress=progress, **spec.get("options", {}))
     if not sol.has_plan:
         why = _diagnosis(sol) if sol.status == "infeasible" else ""
-        send(("failed", str(sol.summary.message or sol.status), why))
+        # (summary.json keeps the message in English; the page says it as the terminal does)
+        send(("failed", _(str(sol.summary.message or sol.status)), why))
         return
     send(("done", solution_view(sol)))
 
 
 def run_pareto(spec: dict, send) -> None:
+    from optimizer.i18n import _
     from optimizer.pareto import pareto
     from optimizer.solution import extract_tables
 
     inst = load(spec)
     front = pareto(inst, points=int(spec.get("points", 7)),
-                   progress=lambda done, total: send(("progress", "front", done, total)),
+                   progress=lambda done, total: send(("progress", _("front"), done, total)),
                    **spec.get("options", {}))
     df = front.points
     points = []
@@ -124,11 +137,12 @@ def run_pareto(spec: dict, send) -> None:
 def run_export(spec: dict, send) -> None:
     from optimizer import solve
     from optimizer.commands.report import write_extras
+    from optimizer.i18n import _
 
     inst = load(spec)
     sol = solve(inst, why="auto", **spec.get("options", {}))
     if not sol.has_plan:
-        send(("failed", str(sol.summary.message or sol.status), ""))
+        send(("failed", _(str(sol.summary.message or sol.status)), ""))
         return
     notes: list = []
     sol.write(spec["out"], extra=lambda tmp, files: write_extras(tmp, quiet=True, notes=notes,
@@ -142,17 +156,21 @@ JOBS = {"solve": run_solve, "pareto": run_pareto, "export": run_export}
 def main(kind: str, spec: dict, conn) -> None:
     """The child process: run one job and send its messages on ``conn``. A planner's error
     (bad setting, bad data) is sent as its message; anything else as an internal error, never
-    a traceback."""
+    a traceback. The words are in ``spec["lang"]`` (the session's language)."""
     from optimizer.errors import RegcollabError
 
     def send(msg):
         conn.send(msg)
 
-    try:
-        JOBS[kind](spec, send)
-    except RegcollabError as exc:
-        send(("failed", str(exc), ""))
-    except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, the page keeps working
-        send(("failed", f"internal error: {type(exc).__name__}: {exc}", ""))
-    finally:
-        conn.close()
+    from optimizer.i18n import _, use_language
+
+    with use_language(spec.get("lang")):  # the words sent back in the page's language
+        try:
+            JOBS[kind](spec, send)
+        except RegcollabError as exc:
+            send(("failed", str(exc), ""))
+        except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, the page keeps working
+            send(("failed", _("internal error: {error}").format(
+                error=f"{type(exc).__name__}: {exc}"), ""))
+        finally:
+            conn.close()

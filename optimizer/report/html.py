@@ -53,9 +53,15 @@ def _finalizer(markup):
     return finalize
 
 
-@lru_cache(maxsize=1)
 def environment():
-    """The jinja2 environment of the report's templates (autoescaping on), with
+    """The jinja2 environment of the report's templates (:func:`template_environment`)."""
+    return template_environment(Path(__file__).with_name("templates"))
+
+
+@lru_cache(maxsize=None)
+def template_environment(folder: Path):
+    """The jinja2 environment of the templates in ``folder`` (the report's; the workbench's
+    page, optimizer/app), autoescaping on, with
     ``jinja2.ext.i18n``: ``{{ _("...") }}`` in a template says its words in the current
     language. The gettext callables installed are :mod:`optimizer.i18n`'s, which read the
     language of the calling context, so one cached environment serves concurrent reports in
@@ -68,7 +74,7 @@ def environment():
     from ..i18n import _, ngettext
 
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        loader=jinja2.FileSystemLoader(Path(folder)),
         autoescape=True, finalize=_finalizer(Markup), undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"])

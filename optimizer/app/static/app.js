@@ -8,6 +8,15 @@ let front = [];        // the points of the front
 let shown = null;      // the plan shown: {plan} or {point}
 let polling = null;
 let loaded = null;     // the source of the instance the controls were set for
+// the words this script writes, in the page's language (the server renders them, from its
+// catalog, into the page: docs/workbench.md, Language)
+const WORDS = JSON.parse($("words").textContent);
+
+function t(key, values) {
+  // the words of ``key`` with its {placeholders} filled in
+  const text = WORDS[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => values && name in values ? String(values[name]) : m);
+}
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -28,7 +37,7 @@ function fmt(v, digits = 6) {
 function showError(message, diagnosis) {
   const box = $("error");
   box.hidden = !message;
-  box.textContent = message ? "error: " + message : "";
+  box.textContent = message ? t("error: ") + message : "";
   $("diagnosis").hidden = !diagnosis;
   $("diagnosis").textContent = diagnosis || "";
 }
@@ -53,17 +62,19 @@ function render(s) {
   state = s;
   const inst = s.instance;
   fill("bundled", s.bundled.map((n) => [n, n]));
-  $("instance-name").textContent = inst ? inst.name : "no instance loaded";
-  $("instance-summary").textContent = inst ? `${inst.counts.partners} partners, ` +
-    `${inst.counts.recipients} recipients, resources ${inst.resources.join(", ")}, ` +
-    `${inst.candidate_pairs} candidate pairs, types ${inst.types.join(", ")}.` : "";
-  $("warnings").replaceChildren(...(inst ? inst.warnings : []).map((w) => el("li", {}, "warning: " + w)));
+  $("instance-name").textContent = inst ? inst.name : t("no instance loaded");
+  $("instance-summary").textContent = inst ? t("instance summary", {
+    partners: inst.counts.partners, recipients: inst.counts.recipients,
+    resources: inst.resources.join(t(", ")), pairs: inst.candidate_pairs,
+    types: inst.types.map((x) => inst.type_names[x]).join(t(", "))}) : "";
+  $("warnings").replaceChildren(...(inst ? inst.warnings : []).map((w) => el("li", {}, t("warning: ") + w)));
   $("data").replaceChildren(...(inst ? [table(inst.partners), table(inst.recipients)] : []));
   if (inst) {
     fill("partner", inst.partner_names);
     fill("recipient", inst.recipient_names);
-    fill("pair-type", inst.types.map((t) => [t, t]));
-    fill("setting", Object.keys(inst.settings).map((k) => [k, `${k} (now ${inst.settings[k] ?? "off"})`]));
+    fill("pair-type", inst.types.map((x) => [x, inst.type_names[x]]));
+    fill("setting", Object.keys(inst.settings).map((k) => [k, t("now", {setting: k,
+      value: inst.settings[k] ?? t("off")})]));
     $("solve-official").hidden = !inst.official;
     if (loaded !== inst.source) {  // a new instance: the slider starts at its own lambda
       if (loaded !== null) clearPlan();  // and the last one's plan is no longer shown
@@ -74,12 +85,12 @@ function render(s) {
     }
   }
   $("edits").replaceChildren(...s.edits.map((label, i) => el("li", {},
-    label, button("Undo", () => act("/api/undo", {index: i}), "undo-" + i))));
+    label, button(t("Undo"), () => act("/api/undo", {index: i}), "undo-" + i))));
   $("front-stale").hidden = !s.front_stale;
   if (!s.front && front.length) front = [];
   drawFront();  // (the session's plans are marked on it)
-  fill("plan-list", [["", `${s.plans.length} plans`], ...s.plans.map((p) =>
-    [p.id, `${p.label}: efficiency ${fmt(p.efficiency)}, equity ${fmt(p.equity)}`])]);
+  fill("plan-list", [["", t("plans", {n: s.plans.length})], ...s.plans.map((p) =>
+    [p.id, t("plan choice", {label: p.label, efficiency: fmt(p.efficiency), equity: fmt(p.equity)})])]);
   renderJob(s.job);
   renderExports();
   renderCompare();
@@ -112,8 +123,8 @@ function renderJob(job) {
   const running = job && job.status === "running";
   $("cancel").disabled = !running;
   $("progress").hidden = !running;
-  if (!job) { $("status").textContent = "idle"; return; }
-  $("status").textContent = `${job.label}: ${job.status}` +
+  if (!job) { $("status").textContent = t("idle"); return; }
+  $("status").textContent = `${job.label}${t(": ")}${t(job.status)}` +
     (running ? ` (${job.progress}, ${job.seconds} s)` : "");
   if (running && job.total) { $("progress").max = job.total; $("progress").value = job.done; }
   else if (running) $("progress").removeAttribute("value");
@@ -150,8 +161,8 @@ function drawFront() {
   const span = (a) => [Math.min(...a), Math.max(...a) > Math.min(...a) ? Math.max(...a) : Math.min(...a) + 1];
   const [e0, e1] = span(E), [q0, q1] = span(Q);
   // what the reference point may aim at: between the front's ends
-  $("ref-e").placeholder = `${fmt(Math.min(...E), 4)} to ${fmt(Math.max(...E), 4)}`;
-  $("ref-q").placeholder = `${fmt(Math.min(...Q), 4)} to ${fmt(Math.max(...Q), 4)}`;
+  $("ref-e").placeholder = t("range", {low: fmt(Math.min(...E), 4), high: fmt(Math.max(...E), 4)});
+  $("ref-q").placeholder = t("range", {low: fmt(Math.min(...Q), 4), high: fmt(Math.max(...Q), 4)});
   const x = (e) => pad + (W - 2 * pad) * (e - e0) / (e1 - e0);
   const y = (q) => H - pad - (H - 2 * pad) * (q - q0) / (q1 - q0);
   const ns = "http://www.w3.org/2000/svg";
@@ -163,8 +174,8 @@ function drawFront() {
   };
   add("line", {x1: pad, y1: H - pad, x2: W - pad, y2: H - pad, stroke: "#999"});
   add("line", {x1: pad, y1: pad, x2: pad, y2: H - pad, stroke: "#999"});
-  add("text", {x: W / 2, y: H - 12, "text-anchor": "middle"}, "efficiency");
-  add("text", {x: 12, y: pad - 14}, "equity");
+  add("text", {x: W / 2, y: H - 12, "text-anchor": "middle"}, t("efficiency"));
+  add("text", {x: 12, y: pad - 14}, t("equity"));
   add("text", {x: pad, y: H - pad + 16, "text-anchor": "middle"}, fmt(e0, 4));
   add("text", {x: W - pad, y: H - pad + 16, "text-anchor": "middle"}, fmt(e1, 4));
   add("text", {x: pad - 4, y: H - pad, "text-anchor": "end"}, fmt(q0, 4));
@@ -175,7 +186,7 @@ function drawFront() {
     const c = add("circle", {cx: x(p.efficiency), cy: y(p.equity), r: 7, id: "point-" + i,
       class: "point" + (p.knee ? " knee" : "") + (shown && shown.point === i ? " selected" : "")});
     c.append(document.createElementNS(ns, "title"));
-    c.firstChild.textContent = `point ${i + 1}: efficiency ${fmt(p.efficiency)}, equity ${fmt(p.equity)}`;
+    c.firstChild.textContent = t("point", {n: i + 1, efficiency: fmt(p.efficiency), equity: fmt(p.equity)});
     c.addEventListener("click", () => showPoint(i));
     c.setAttribute("tabindex", "0");  // and from the keyboard
     c.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") showPoint(i); });
@@ -189,14 +200,14 @@ function drawFront() {
     const mark = add("rect", {x: x(p.efficiency) - r, y: y(p.equity) - r, width: 2 * r,
                               height: 2 * r, class: "plan-mark" + (p.id === current ? " shown" : "")});
     mark.append(document.createElementNS(ns, "title"));
-    mark.firstChild.textContent = `${p.label}: efficiency ${fmt(p.efficiency)}, equity ${fmt(p.equity)}`;
+    mark.firstChild.textContent = t("plan choice", {label: p.label, efficiency: fmt(p.efficiency), equity: fmt(p.equity)});
     mark.addEventListener("click", () => showPlan(p.id));
   }
 }
 
 function showPoint(i) {
   const p = front[i];
-  shown = {point: i, view: {...p, label: `front point ${i + 1}`}};
+  shown = {point: i, view: {...p, label: t("front point", {n: i + 1})}};
   renderPlan(shown.view, false);
   drawFront();
 }
@@ -232,20 +243,21 @@ function renderPlan(p, solved) {
   setNumber("plan-equity", p.equity);
   setNumber("plan-pof", p.price_of_fairness, 4);
   setNumber("plan-loss", p.efficiency_loss, 4);
-  $("plan-types").textContent = Object.entries(p.types || {}).map(([t, n]) => `${t} ${n}`).join(", ") +
-    (p.violations ? `; ${p.violations} balance rules broken` : "");
+  const names = state && state.instance ? state.instance.type_names : {};
+  $("plan-types").textContent = Object.entries(p.types || {}).map(([x, n]) => `${names[x] ?? x} ${n}`).join(t(", ")) +
+    (p.violations ? t("; ") + t("rules broken", {n: p.violations}) : "");
   $("keep").disabled = false;
   $("export").disabled = !solved;
   const res = state && state.instance ? state.instance.resources : [];
   const cols = ["partner_name", "recipient_name", "type", ...res, "gain"];
   $("plan-table").replaceChildren(
-    el("tr", {}, ...["partner", "recipient", "type", ...res, "gain"].map((c) => el("th", {}, c))),
+    el("tr", {}, ...[t("partner"), t("recipient"), t("type"), ...res, t("gain")].map((c) => el("th", {}, c))),
     ...p.pairings.map((r) => el("tr", {"data-pair": `${r.partner}-${r.recipient}`},
       ...cols.map((c) => typeCell(el("td", typeof r[c] === "number" ? {class: "num"} : {},
-        fmt(r[c], 4)), c === "type" ? r[c] : null)))));
+        fmt(c === "type" ? names[r[c]] ?? r[c] : r[c], 4)), c === "type" ? r[c] : null)))));
   const key = solved ? p.id : "front-" + shown.point;
   $("charts").replaceChildren(...["pairings", "outcomes"].map((name) =>
-    el("img", {src: `/api/chart/${key}/${name}.png`, alt: name + " chart"})));
+    el("img", {src: `/api/chart/${key}/${name}.png`, alt: t(name + " chart")})));
 }
 
 function typeCell(td, type) {
@@ -258,27 +270,27 @@ function typeCell(td, type) {
 // ------------------------------------------------------------------------- compare, exports
 async function renderCompare() {
   const box = $("compare");
-  if (!state || !state.compare.length) { box.replaceChildren("Keep plans to compare them here (up to four)."); return; }
+  if (!state || !state.compare.length) { box.replaceChildren(t("Keep plans to compare them here (up to four).")); return; }
   const c = await api("/api/compare");
   const head = el("tr", {}, el("th", {}, ""), ...c.plans.map((p) => el("th", {}, p.label,
-    button("drop", () => act("/api/drop", {plan: p.id})))));
+    button(t("drop"), () => act("/api/drop", {plan: p.id})))));
   const cell = (v, differs, extra) => el("td", {class: [typeof v === "number" ? "num" : "",
     differs ? "differs" : "", extra || ""].join(" ").trim()}, fmt(v, 6));
   const numbers = el("table", {id: "compare-numbers"}, head,
     ...c.numbers.map((r) => el("tr", {}, el("th", {}, r.name),
       ...r.values.map((v, i) => cell(v, r.differs[i])))));
   const pairs = el("table", {id: "compare-pairs"},
-    el("tr", {}, el("th", {}, "pairing"), ...c.plans.map((p) => el("th", {}, p.label))),
+    el("tr", {}, el("th", {}, t("pairing")), ...c.plans.map((p) => el("th", {}, p.label))),
     ...c.pairs.map((r) => el("tr", {}, el("td", {}, r.names),
       ...r.values.map((v, i) => typeCell(cell(v === null ? "-" : v, r.differs[i]), v)))));
   const recs = el("table", {id: "compare-recipients"},
-    el("tr", {}, el("th", {}, "recipient (outcome / target)"), el("th", {}, "before"),
+    el("tr", {}, el("th", {}, t("recipient (outcome / target)")), el("th", {}, t("before")),
        ...c.plans.map((p) => el("th", {}, p.label))),
     ...c.recipients.map((r) => el("tr", {}, el("td", {}, r.name), cell(r.u_before),
       ...r.values.map((v, i) => cell(v, r.differs[i],
         r.gains[i] ? "gains" : r.loses[i] ? "loses" : "")))));
-  box.replaceChildren(numbers, el("h3", {}, "Pairings and types"), pairs,
-                      el("h3", {}, "Recipients (green gains, red loses against the first plan)"), recs);
+  box.replaceChildren(numbers, el("h3", {}, t("Pairings and types")), pairs,
+                      el("h3", {}, t("Recipients (green gains, red loses against the first plan)")), recs);
 }
 
 async function renderExports() {
@@ -334,4 +346,9 @@ function wire() {
 }
 
 wire();
+for (const lang of ["zh", "en"]) {  // the language switch: the session keeps it
+  $("lang-" + lang).onclick = async () => {
+    try { await api("/api/lang", {lang}); location.reload(); } catch (e) { /* shown by api */ }
+  };
+}
 api("/api/state").then(render).then(async () => { if (state.front) await loadFront(); });
