@@ -161,6 +161,7 @@ def test_generated_blocks_within_the_gap(generated_blocks, workers=2):
     holds(mm, dq.x)
 
 
+@pytest.mark.slow  # 5 s; the two demo blocks and the pipeline tests run by default
 def test_generated_20_by_40_within_the_gap(tmp_path):
     """One eastern province: one part (and the equity measure's columns as the rest)."""
     gap = 0.01

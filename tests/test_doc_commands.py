@@ -68,9 +68,32 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
+HEAVY = ("solve", "pareto", "report", "sweep", "robustness")
+"""The tour's commands that solve a real instance (or rebuild its report) several times over:
+each is run by other tests of the default run (test_cli, test_pareto, test_report,
+test_sweep, ...); here they run with -m slow (test_readme_tour_heavy_commands_as_written),
+the others (demo, validate, explain, convert, generate, diagnose) by default."""
+
+
+def _heavy(command: str) -> bool:
+    words = command.split()
+    return words[1] in HEAVY and "demo" not in words
+
+
 def test_readme_tour_runs_as_written(workdir):
+    _tour(workdir, heavy=False)
+
+
+@pytest.mark.slow
+def test_readme_tour_heavy_commands_as_written(workdir):
+    _tour(workdir, heavy=True)
+
+
+def _tour(workdir, heavy: bool):
     commands = tour_commands()
     assert len(commands) >= 15
+    commands = [c for c in commands if _heavy(c) == heavy]
+    assert len(commands) >= 5
     for command in commands:
         for long, short in SHORTENED.items():
             command = command.replace(long, short)

@@ -204,7 +204,7 @@ def test_loader_fails_only_with_instance_errors(fname, line, col, value, whole):
 
 
 # ------------------------------------------------------------------------------ properties
-@fuzz(20)
+@fuzz(12)
 @given(valid_instances(), st.data())
 def test_more_supply_never_lowers_the_best_efficiency(inst, data):
     sol = exact(inst)
@@ -226,7 +226,7 @@ LOOSER = {
 }
 
 
-@fuzz(30)
+@fuzz(15)
 @given(valid_instances(), st.data())
 def test_a_looser_rule_never_lowers_the_ideals(inst, data):
     sol = exact(inst)
@@ -243,7 +243,7 @@ def test_a_looser_rule_never_lowers_the_ideals(inst, data):
     assert q2 >= q1 - 1e-6 * max(1.0, abs(q1)), (path, value, q1, q2)
 
 
-@fuzz(40)
+@fuzz(20)
 @given(raw_instances(soft=True), st.randoms(use_true_random=False))
 def test_relabelling_regions_changes_no_optimal_value(raw, rnd):
     try:
