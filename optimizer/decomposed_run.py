@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decompose import (Decomposition, NotSeparable, max_min_equity, max_separable)
-from .level_search import _level_groups, at_level, level_range, search_level
+from .decompose import (Decomposition, NotSeparable, _level_groups, at_level, max_min_equity,
+                        max_separable)
+from .level_search import level_range, search_level
 from .model import AllocationModel
 
 

@@ -2,9 +2,10 @@
 "Decomposition in the pipeline").
 
 The tail mean and the maximin measure couple the parts of the model only through the level
-eta: with eta fixed at a level t, every part is independent (:func:`at_level`). A stage that
-weighs eta up and the tail's s columns down is then phi(t) = c t + G(t), maximised over t by
-a branch and bound over intervals of levels (:func:`search_level`), with a proven bound.
+eta: with eta fixed at a level t, every part is independent
+(:func:`optimizer.decompose.at_level`). A stage that weighs eta up and the tail's s columns
+down is then phi(t) = c t + G(t), maximised over t by a branch and bound over intervals of
+levels (:func:`search_level`), with a proven bound.
 """
 
 from __future__ import annotations
@@ -15,29 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .decompose import (Decomposed, Decomposition, NotSeparable, _combined_status, _run,
-                        _set_equity_columns, _settings, _time_shares, components, sub_model)
+from .decompose import (Decomposed, Decomposition, NotSeparable, _set_equity_columns,
+                        at_level, components)
 from .model import AllocationModel
-
-
-def _level_groups(am: AllocationModel, dec: Decomposition) -> list:
-    """Each part with its recipients' equity rows and s columns and the level column eta
-    (fixed), then the rest: with eta fixed, these blocks are independent."""
-    lm = am.lm
-    eta = int(dec.coupling_cols[0])
-    eq = lm.row_blocks["equity"]
-    sb = lm.col_blocks["s"]
-    groups = []
-    for p in dec.parts:
-        s_cols = sb.start + p.recipients if len(sb) else np.zeros(0, int)
-        groups.append((np.r_[p.cols, s_cols, eta], np.r_[p.rows, eq.start + p.recipients]))
-    if len(sb):
-        rest = np.setdiff1d(dec.rest_cols, sb.start + np.arange(len(sb)))
-    else:
-        rest = dec.rest_cols
-    if len(rest):
-        groups.append((rest, dec.rest_rows))
-    return groups
 
 
 def check_level_separable(am: AllocationModel, dec: Decomposition,
@@ -54,66 +35,6 @@ def check_level_separable(am: AllocationModel, dec: Decomposition,
     sb = lm.col_blocks["s"]
     if objective[eta] < 0 or np.any(objective[sb.start:sb.stop] > 0):
         raise NotSeparable("the objective rewards a lower equity level")
-
-
-def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Decomposition,
-             gap=None, time_limit=None, workers=1, executor=None,
-             holds: list | None = None, start: np.ndarray | None = None) -> Decomposed:
-    """Maximise ``objective`` with the equity level eta fixed at ``level``: the model then
-    separates, every part with its recipients' equity rows (s[r] >= level - u[r] for the
-    tail mean, u[r] >= level for the maximin measure); a recipient without any pairing
-    contributes its s[r] = max(0, level - u0[r]) (or must reach the level by its baseline).
-    ``holds``: per part, None or ``(coefficients over the whole model, lower bound)``, a row
-    kept within that part; ``start``: a plan of the whole model (its s columns are set for
-    this level). ``objective`` and ``bound`` of the result cover the whole model."""
-    lm = am.lm
-    objective = np.asarray(objective, float)
-    eta = int(dec.coupling_cols[0])
-    sb = lm.col_blocks["s"]
-    lo, hi = lm.col_lower.copy(), lm.col_upper.copy()
-    lo[eta] = hi[eta] = level
-    inner = objective.copy()
-    inner[eta] = 0.0  # counted once below, not once per part
-    groups = _level_groups(am, dec)
-    limits = _time_shares(dec, time_limit, workers or 1) + [time_limit]
-    x0 = None
-    if start is not None:
-        x0 = np.asarray(start, float).copy()
-        x0[eta] = level
-        if len(sb):
-            x0[sb.start:sb.stop] = np.maximum(0.0, level - am.outcomes(x0))
-    tasks = []
-    for i, ((c, r), t) in enumerate(zip(groups, limits)):
-        sub = sub_model(am, c, r, inner, lo, hi)
-        if holds and i < len(holds) and holds[i] is not None:
-            coef, low = holds[i]
-            sub = sub.with_rows([(np.asarray(coef, float)[c], low, math.inf)])
-        tasks.append((sub, _settings(gap, t), None if x0 is None else x0[c]))
-    lone = dec.lone_recipients
-    base = am.u0[lone]
-    if len(sb) == 0 and len(lone) and float(base.min()) < level - 1e-12:
-        # maximin: a recipient without any pairing stays below the level
-        return Decomposed("infeasible", None, None, -math.inf, [])
-    res = _run(tasks, workers, executor)
-    out = Decomposed(_combined_status(res), None, None, None, res)
-    lone_value = 0.0
-    if len(sb) and len(lone):
-        lone_s = np.maximum(0.0, level - base)
-        lone_value = float(objective[sb.start + lone] @ lone_s)
-    if all(r.x is not None for r in res):
-        x = np.zeros(lm.n_cols)
-        for (c, _), r in zip(groups, res):
-            x[c] = r.x
-        x[eta] = level
-        if len(sb) and len(lone):
-            x[sb.start + lone] = lone_s
-        out.x = x
-        out.objective = float(objective @ x)
-    if all(r.bound is not None for r in res):
-        out.bound = float(sum(r.bound for r in res)) + objective[eta] * level + lone_value
-    elif any(r.status == "infeasible" for r in res):
-        out.bound = -math.inf  # no plan at this level at all
-    return out
 
 
 @dataclass

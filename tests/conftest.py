@@ -36,3 +36,17 @@ def lang(request):
 
     with use_language(request.param):
         yield request.param
+
+
+def convert_round_trip(folder: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """``regcollab convert`` the folder to a workbook and back: (folder, workbook, folder
+    again), each command checked to exit 0."""
+    from click.testing import CliRunner
+
+    from optimizer import cli
+
+    book, back = tmp_path / "rt.xlsx", tmp_path / "back"
+    for args in (["convert", str(folder), str(book)], ["convert", str(book), str(back)]):
+        result = CliRunner().invoke(cli.main, args)
+        assert result.exit_code == 0, result.output
+    return folder, book, back

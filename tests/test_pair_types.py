@@ -14,7 +14,7 @@ import shutil
 import pandas as pd
 import pytest
 from checker import check_rounds, check_solution
-from conftest import DEMO
+from conftest import DEMO, convert_round_trip
 
 from optimizer import load_instance, solve
 from optimizer.errors import InstanceError
@@ -141,21 +141,12 @@ def test_a_fixed_pair_whose_types_leave_no_type_is_refused(demo):
 
 
 def test_the_workbook_keeps_the_column(tmp_path):
-    from click.testing import CliRunner
-
-    from optimizer import cli
-
     folder = tmp_path / "rt"
     shutil.copytree(DEMO, folder)
     pairs = pd.read_csv(folder / "pairs.csv")
     pairs["types"] = ["platform", "", "project", "", "project;institutional", ""]
     pairs.to_csv(folder / "pairs.csv", index=False)
-    runner = CliRunner()
-    for args in (["convert", str(folder), str(tmp_path / "rt.xlsx")],
-                 ["convert", str(tmp_path / "rt.xlsx"), str(tmp_path / "back")]):
-        result = runner.invoke(cli.main, args)
-        assert result.exit_code == 0, result.output
-    insts = [load_instance(p) for p in (folder, tmp_path / "rt.xlsx", tmp_path / "back")]
+    insts = [load_instance(p) for p in convert_round_trip(folder, tmp_path)]
     assert insts[0].listed_types == {(0, 0): ("platform",), (0, 2): ("project",),
                                      (1, 1): ("project", "institutional")}
     for inst in insts[1:]:

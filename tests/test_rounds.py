@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from checker import check_rounds
-from conftest import DEMO
+from conftest import DEMO, convert_round_trip
 from tiny import tiny_instance
 
 from optimizer import load_instance, solve
@@ -168,10 +168,6 @@ def test_rounds_settings_and_trust0_survive_the_workbook(tmp_path):
     """[rounds], trust_min and the trust0 column go into the .xlsx workbook and back."""
     import shutil
 
-    from click.testing import CliRunner
-
-    from optimizer import cli
-
     folder = tmp_path / "rt"
     shutil.copytree(DEMO, folder)
     with open(folder / "instance.toml", "a", encoding="utf-8") as f:
@@ -180,12 +176,7 @@ def test_rounds_settings_and_trust0_survive_the_workbook(tmp_path):
     pairs = pd.read_csv(folder / "pairs.csv")
     pairs["trust0"] = [0.4] + [None] * (len(pairs) - 1)
     pairs.to_csv(folder / "pairs.csv", index=False)
-    runner = CliRunner()
-    for args in (["convert", str(folder), str(tmp_path / "rt.xlsx")],
-                 ["convert", str(tmp_path / "rt.xlsx"), str(tmp_path / "back")]):
-        result = runner.invoke(cli.main, args)
-        assert result.exit_code == 0, result.output
-    plans = [solve(load_instance(p)) for p in (folder, tmp_path / "rt.xlsx", tmp_path / "back")]
+    plans = [solve(load_instance(p)) for p in convert_round_trip(folder, tmp_path)]
     for sol in plans:
         assert sol.instance.params["rounds"]["labels"] == ["2023", "2026", "2029"]
         assert sol.instance.arrays["trust0"].max() == 0.4
