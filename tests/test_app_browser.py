@@ -56,9 +56,12 @@ def chrome(tmp_path_factory):
 
 
 def until(driver, condition, timeout: float = 90):
+    """Wait for ``condition``; an element the page replaced while polling counts as not yet."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+    return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def text(driver, id_: str) -> str:
@@ -198,7 +201,7 @@ def test_the_workbench_in_a_browser(server, chrome, tmp_path):
     with use_language("zh"):
         words = {w: _(w) for w in ("Steering", "idle", "partner", "done")}
     click(d, "lang-zh")
-    until(d, lambda d: d.find_element("tag name", "html").get_attribute("lang") == "zh-CN"
+    until(d, lambda d: d.execute_script("return document.documentElement.lang") == "zh-CN"
           and text(d, "instance-name") == "guangdong")
     assert words["Steering"] in [h.text for h in d.find_elements("css selector", "h2")]
     assert text(d, "status").endswith(words["done"])  # the script's words too
