@@ -221,8 +221,9 @@ def scale_source(inst, r: int, t: int) -> str:
     tname = inst.types[t]
     if a["min_scale"][t] >= a["pair_floor_value"][r]:
         return f"types.{tname}.min_scale"
-    return (f"balance.pair_floor {inst.params['balance']['pair_floor']:g} of "
-            f"{inst.recipients['name'].iat[r]}'s total need, worth {a['need_value'][r]:.4g}")
+    return _("balance.pair_floor {share} of {recipient}'s total need, worth {value}").format(
+        share=f"{inst.params['balance']['pair_floor']:g}",
+        recipient=inst.recipients["name"].iat[r], value=f"{a['need_value'][r]:.4g}")
 
 
 class Scale(Rule):
@@ -279,11 +280,11 @@ class Scale(Rule):
         for t, new in to.items():
             shown = math.floor(new * 1e4 + 1e-6) / 1e4
             if t < 0:
-                parts.append(f"balance.pair_floor from "
-                             f"{num(w.inst.params['balance']['pair_floor'])} to {shown:g}")
+                setting, old = "balance.pair_floor", w.inst.params["balance"]["pair_floor"]
             else:
-                parts.append(f"types.{w.T[t]}.min_scale from {num(a['min_scale'][t])} to "
-                             f"{shown:g}")
+                setting, old = f"types.{w.T[t]}.min_scale", a["min_scale"][t]
+            parts.append(_("{setting} from {old} to {new}").format(
+                setting=setting, old=num(old), new=f"{shown:g}"))
         return parts
 
     def change(self, name, who):
