@@ -52,7 +52,7 @@ def diagnose(inst: Instance, *, soft=None, time_limit: float | None = None,
         _find(s, diag, max_conflicts, fixes)
     except OutOfTime:
         diag.complete = False
-        diag.notes.append("the time limit ran out: the diagnosis is not complete")
+        diag.notes.append(_("the time limit ran out: the diagnosis is not complete"))
         if diag.conflicts:
             diag.status = "infeasible"
     diag.solves = s.lab.solves
@@ -105,13 +105,13 @@ def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: 
             break
         members, relaxable, method, minimal = _minimal(s, dropped, cands, members, method)
         if not relaxable:
-            diag.notes.append("the solver reported a conflict among the model's definitions "
-                              "alone; this is a bug, please report it")
+            diag.notes.append(_("the solver reported a conflict among the model's definitions "
+                                "alone; this is a bug, please report it"))
             break
         conflict = _describe(s, members, method)
         conflict.members = relaxable
         if not minimal:
-            conflict.note = "the time ran out before this set was made minimal"
+            conflict.note = _("the time ran out before this set was made minimal")
         conflicts.append((conflict, relaxable))
         diag.conflicts.append(conflict)
         diag.status = "infeasible"
@@ -119,7 +119,7 @@ def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: 
         dropped = dropped + [c for c in relaxable if c.key() not in known]
     if not conflicts:
         diag.status = "infeasible"
-        diag.notes.append("the solver says no plan exists but found no conflict to show")
+        diag.notes.append(_("the solver says no plan exists but found no conflict to show"))
         return
     if with_fixes:
         _add_fixes(s, diag, conflicts)
