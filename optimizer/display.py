@@ -60,12 +60,13 @@ def fmt_number(v, digits: int = 4, scale=None, *, decimals: int | None = None,
     ``sign`` writes a plus sign on positive numbers (``+0`` for zero), ``grouping`` thousands
     separators from 10,000 on; very large (>= 1e6) and very small (< 1e-4) numbers are written
     in scientific notation. None and NaN give ``missing``; infinities ``inf`` (``"-" + inf``
-    when negative). Booleans give yes/no, text is returned as it is.
+    when negative). Booleans give yes/no (in the planner's language), text is returned as it
+    is.
     """
     if v is None:
         return missing
     if isinstance(v, bool) or type(v).__name__ == "bool_":
-        return "yes" if v else "no"
+        return _("yes") if v else _("no")
     try:
         f = float(v)
     except (TypeError, ValueError):
