@@ -68,7 +68,7 @@ class _ResourceLimit(Rule):
 class Supply(_ResourceLimit):
     name = "supply"
     short = N_("supply")
-    label = "{A} {b} supply"
+    label = N_("{A} {b} supply")
     statement = N_("supply: a partner sends at most its supply of each resource")
     fix_many = N_("the supplies above")
     says = N_("{region} can send at most {amount} of {resource}{unit} in all (its supply)")
@@ -79,7 +79,7 @@ class Supply(_ResourceLimit):
 class Absorb(_ResourceLimit):
     name = "absorb"
     short = N_("absorptive capacity")
-    label = "{A} {b} absorptive capacity"
+    label = N_("{A} {b} absorptive capacity")
     statement = N_("absorptive capacity: a recipient uses at most its absorptive capacity")
     who = "r"
     fix_many = N_("the absorptive capacities above")
@@ -232,7 +232,7 @@ class Scale(Rule):
 
     name = "scale"
     short = N_("minimum scale")
-    label = "{A} - {B} {c} smallest scale"
+    label = N_("{A} - {B} {c} smallest scale")
     per_pairing = True
     statement = N_("scale: a pairing carries resources worth at least its type's min_scale and "
                  "pair_floor times its recipient's total need")
@@ -347,14 +347,14 @@ class _Span(Rule):
 class SpanPartner(_Span):
     name = "span_partner"
     short = N_("partner span (max_partners)")
-    label = "{A} most recipients"
+    label = N_("{A} most recipients")
     statement = N_("partner span: a partner pairs with at most max_partners recipients")
 
 
 class SpanRecipient(_Span):
     name = "span_recipient"
     short = N_("recipient span (max_partners)")
-    label = "{A} most partners"
+    label = N_("{A} most partners")
     statement = N_("recipient span: a recipient gets at most max_partners partners")
     who = "r"
 

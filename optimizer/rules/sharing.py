@@ -38,7 +38,7 @@ class ShareLevel(Rule):
 
     name = "share_level"
     short = N_("one income share per pairing")
-    label = "{A} - {B} one share level"
+    label = N_("{A} - {B} one share level")
     statement = N_("income sharing: a pairing of a sharing type takes exactly one share level")
     reported = False
     implied_when_held = True  # binaries only
@@ -57,7 +57,7 @@ class ShareSplit(Rule):
 
     name = "share_split"
     short = N_("gain split by share level")
-    label = "{A} - {B} gain by share level"
+    label = N_("{A} - {B} gain by share level")
     statement = N_("income sharing: a sharing pairing's gain is credited at its share level")
     reported = False
 
@@ -101,7 +101,7 @@ class Participation(Rule):
 
     name = "participation"
     short = N_("participation (return_min)")
-    label = "{A} participation (return)"
+    label = N_("{A} participation (return)")
     statement = N_("participation: a partner's credited income share and spillover cover the "
                  "return it requires on the resources it sends (return_min)")
     group = "participation"
