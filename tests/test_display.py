@@ -362,6 +362,14 @@ def test_every_stage_a_solve_names_has_words_in_chinese(monkeypatch):
     assert stage_words("a stage of its own") == "a stage of its own"
 
 
+def test_yes_and_no_in_the_planners_language():
+    from optimizer.i18n import _, use_language
+
+    assert (fmt_number(True), fmt_number(False)) == ("yes", "no")
+    with use_language("zh"):
+        assert (fmt_number(True), fmt_number(False)) == (_("yes"), _("no")) != ("yes", "no")
+
+
 def test_the_progress_line_is_the_solvers_in_english_and_chinese_in_chinese():
     from optimizer.display import progress_line
     from optimizer.i18n import use_language

@@ -211,7 +211,7 @@ def _describe(s: AllocationSearch, members: list[Constraint], method: str) -> Co
     pair_cap = BY_NAME["pair_cap"]
     for (d, r), per_k in caps.items():
         names = [n for _, ns in per_k.values() for n in ns]
-        rules.append(Rule("pair_cap", names[0] + (f" (and {len(names) - 1} more)"
+        rules.append(Rule("pair_cap", names[0] + (_(" (and {n} more)").format(n=len(names) - 1)
                                                   if len(names) > 1 else ""),
                           pair_cap.pairing_sentence(w, d, r, per_k),
                           {"partner": w.D[d], "recipient": w.R[r],
