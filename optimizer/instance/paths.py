@@ -61,6 +61,13 @@ CELL_PATH = r"(partners|recipients|pairs|clusters)\[([^\]]+)\]\.(.+)"
 _CELL = re.compile(CELL_PATH)
 MEMBER_COLUMNS = ("partners", "recipients")
 """The columns of a cluster that list its members (not cells :func:`with_params` changes)."""
+
+
+class UnknownParameter(InstanceError):
+    """A change names a parameter, a column or a row the instance does not have (not a bad
+    value): ``sweep`` fails early on it, whatever the language of the message."""
+
+
 NO_ROW = {"partners": N_("'{key}': there is no partner with id '{id}'"),
           "recipients": N_("'{key}': there is no recipient with id '{id}'"),
           "clusters": N_("'{key}': there is no cluster with id '{id}'")}
@@ -75,17 +82,17 @@ def check_param_syntax(key, resources=()) -> str:
     InstanceError saying what is likely meant. Which ids and resources exist is the
     instance's to check."""
     if not isinstance(key, str):
-        raise InstanceError(_("{key} is not a parameter of the instance; name it by its path, "
-                              "e.g. 'balance.alpha'").format(key=shown(key)))
+        raise UnknownParameter(_("{key} is not a parameter of the instance; name it by its path, "
+                                 "e.g. 'balance.alpha'").format(key=shown(key)))
     m = _CELL.fullmatch(key)
     if m:
         table, _row, column = m.groups()
         if table != "pairs" and column != "name" and column_for(table, column) is None:
             known = [c.name.replace("{k}", "RESOURCE") for c in TABLES[table]
                      if c.name not in ("id", *MEMBER_COLUMNS)]
-            raise InstanceError(_("'{key}': {table} have no column '{column}' (columns: "
-                                  "{columns})").format(key=key, table=table, column=column,
-                                                       columns=", ".join(known)))
+            raise UnknownParameter(_("'{key}': {table} have no column '{column}' (columns: "
+                                     "{columns})").format(key=key, table=table, column=column,
+                                                          columns=", ".join(known)))
         if table == "clusters" and column in MEMBER_COLUMNS:
             raise InstanceError(_("'{key}': the members of a cluster are not a value to "
                                   "change; give a new clusters table (Instance.with_tables) "
@@ -101,13 +108,13 @@ def check_param_syntax(key, resources=()) -> str:
                 "pairs": "pairs[PARTNER,RECIPIENT].ben",
                 "clusters": "clusters[ID].synergy"}[re.match(r"[a-z]+", key).group()]
     if near:
-        raise InstanceError(_("'{key}' is not a parameter of the instance; did you mean "
-                              "'{near}'? use a setting such as 'balance.alpha' or a cell such "
-                              "as 'partners[ID].supply.RESOURCE' or "
-                              "'pairs[PARTNER,RECIPIENT].ben'").format(key=key, near=near))
-    raise InstanceError(_("'{key}' is not a parameter of the instance; use a setting such as "
-                          "'balance.alpha' or a cell such as 'partners[ID].supply.RESOURCE' "
-                          "or 'pairs[PARTNER,RECIPIENT].ben'").format(key=key))
+        raise UnknownParameter(_("'{key}' is not a parameter of the instance; did you mean "
+                                 "'{near}'? use a setting such as 'balance.alpha' or a cell such "
+                                 "as 'partners[ID].supply.RESOURCE' or "
+                                 "'pairs[PARTNER,RECIPIENT].ben'").format(key=key, near=near))
+    raise UnknownParameter(_("'{key}' is not a parameter of the instance; use a setting such as "
+                             "'balance.alpha' or a cell such as 'partners[ID].supply.RESOURCE' "
+                             "or 'pairs[PARTNER,RECIPIENT].ben'").format(key=key))
 
 
 def check_param_path(inst, key) -> str:
@@ -116,9 +123,9 @@ def check_param_path(inst, key) -> str:
     check_param_syntax(key, inst.resources)
     parts = key.split(".")
     if parts[0] == "resources" and parts[1] not in inst.resources:
-        raise InstanceError(_("'{key}': there is no resource '{resource}' (resources: "
-                              "{resources})").format(key=key, resource=parts[1],
-                                                     resources=", ".join(inst.resources)))
+        raise UnknownParameter(_("'{key}': there is no resource '{resource}' (resources: "
+                                 "{resources})").format(key=key, resource=parts[1],
+                                                        resources=", ".join(inst.resources)))
     return key
 
 
@@ -157,7 +164,7 @@ def _cell_change(inst, table: str, row: str, column: str, value) -> tuple:
     """(table, row key, column, typed value) of a change to a cell, its target checked."""
     if table == "pairs":
         if column not in PAIR_VALUES and column not in OPTIONAL_PAIR_VALUES:
-            raise InstanceError(_("'{key}': {table} have no column '{column}'").format(
+            raise UnknownParameter(_("'{key}': {table} have no column '{column}'").format(
                 key=f"pairs[{row}].{column}", table="pairs", column=column))
         if row == "*":
             raise InstanceError(_("'pairs[*]' is not supported; set '{setting}' for the "
@@ -174,18 +181,18 @@ def _cell_change(inst, table: str, row: str, column: str, value) -> tuple:
             raise InstanceError(_("'{key}' must name a pair as pairs[PARTNER,RECIPIENT]")
                                 .format(key=f"pairs[{row}]"))
         if parts[0] not in inst.partners.index or parts[1] not in inst.recipients.index:
-            raise InstanceError(_("'{key}': no such partner or recipient").format(
+            raise UnknownParameter(_("'{key}': no such partner or recipient").format(
                 key=f"pairs[{row}]"))
         return table, tuple(parts), column, typed
     df = getattr(inst, table)
     if df is None:  # an instance made without validation has no clusters table
         df = empty_clusters()
     if column not in df.columns:
-        raise InstanceError(_("'{key}': {table} have no column '{column}'").format(
+        raise UnknownParameter(_("'{key}': {table} have no column '{column}'").format(
             key=f"{table}[{row}].{column}", table=table, column=column))
     typed = cell_value(table, row, column, value)
     if row != "*" and row not in df.index:
-        raise InstanceError(_(NO_ROW[table]).format(key=f"{table}[{row}].{column}", id=row))
+        raise UnknownParameter(_(NO_ROW[table]).format(key=f"{table}[{row}].{column}", id=row))
     return table, row, column, typed
 
 
