@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import limits
 from ..errors import InstanceError
-from ..i18n import _
+from ..i18n import N_, _
 from ..schema import MAX_KEY_PARTS, MAX_TOML_BYTES, MAX_TOML_DEPTH, MAX_TOML_KEYS
 from .origin import FILES, FOLDER, LINE, OPTIONAL_TABLES, SETTINGS_FILE, Origin, place
 
@@ -197,17 +197,78 @@ def check_toml_shape(text: str, name: str = "instance.toml") -> None:
                 dots = 0
 
 
+TOML_PROBLEMS = tuple((re.compile(pattern), words) for pattern, words in (
+    (r"Invalid statement", N_("Invalid statement")),
+    (r"Expected newline or end of document after a statement",
+     N_("Expected newline or end of document after a statement")),
+    (r"Expected '\]' at the end of a table declaration",
+     N_("Expected ']' at the end of a table declaration")),
+    (r"Expected '\]\]' at the end of an array declaration",
+     N_("Expected ']]' at the end of an array declaration")),
+    (r"Expected '=' after a key in a key/value pair",
+     N_("Expected '=' after a key in a key/value pair")),
+    (r"Expected (?P<what>.+)", N_("Expected {what}")),
+    (r"Found invalid character (?P<char>.+)", N_("Found invalid character {char}")),
+    (r"Cannot declare (?P<key>.+) twice", N_("Cannot declare {key} twice")),
+    (r"Cannot overwrite a value", N_("Cannot overwrite a value")),
+    (r"Cannot mutate immutable namespace (?P<key>.+)",
+     N_("Cannot mutate immutable namespace {key}")),
+    (r"Cannot redefine namespace (?P<key>.+)", N_("Cannot redefine namespace {key}")),
+    (r"Invalid initial character for a key part", N_("Invalid initial character for a key part")),
+    (r"Unclosed array", N_("Unclosed array")),
+    (r"Duplicate inline table key (?P<key>.+)", N_("Duplicate inline table key {key}")),
+    (r"Unclosed inline table", N_("Unclosed inline table")),
+    (r"Unescaped '\\' in a string", N_("Unescaped '\\' in a string")),
+    (r"Invalid hex value", N_("Invalid hex value")),
+    (r"Escaped character is not a Unicode scalar value",
+     N_("Escaped character is not a Unicode scalar value")),
+    (r"Unterminated string", N_("Unterminated string")),
+    (r"Illegal character (?P<char>.+)", N_("Illegal character {char}")),
+    (r"Invalid date or datetime", N_("Invalid date or datetime")),
+    (r"Invalid value", N_("Invalid value"))))
+"""The problems ``tomllib`` reports (its own English words), to say them in the planner's
+language."""
+_TOML_AT = re.compile(r"(?P<problem>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|"
+                      r"(?P<end>end of document))\)", re.S)
+
+
+def toml_problem(exc: Exception) -> str:
+    """What ``tomllib`` says is wrong, in the current language (its own words when they are
+    not ones it is known to use)."""
+    text = str(exc)
+    m = _TOML_AT.fullmatch(text)
+    if not m:
+        return text
+    for pattern, words in TOML_PROBLEMS:
+        found = pattern.fullmatch(m["problem"])
+        if found:
+            problem = _(words).format(**found.groupdict())
+            break
+    else:
+        return text
+    if m["end"]:
+        return _("{problem} (at end of document)").format(problem=problem)
+    return _("{problem} (at line {line}, column {column})").format(
+        problem=problem, line=m["line"], column=m["column"])
+
+
 def parse_toml(text: str, name: str = "instance.toml") -> dict:
     """``tomllib.loads`` with every failure an InstanceError naming the file."""
     check_toml_shape(text, name)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InstanceError(_("is not valid TOML: {problem}").format(problem=exc),
+        raise InstanceError(_("is not valid TOML: {problem}").format(problem=toml_problem(exc)),
                             file=name) from None
     except ValueError as exc:  # an integer of more than 4300 digits
+        detail = str(exc).split(";")[0]
+        m = re.fullmatch(r"Exceeds the limit \((\d+) digits\) for integer string conversion: "
+                         r"value has (\d+) digits", detail)
+        if m:
+            detail = _("Exceeds the limit ({limit} digits) for integer string conversion: value "
+                       "has {n} digits").format(limit=m[1], n=m[2])
         raise InstanceError(_("is not valid TOML: a number is too long ({problem})").format(
-            problem=str(exc).split(";")[0]), file=name) from None
+            problem=detail), file=name) from None
     except (RecursionError, MemoryError):
         raise InstanceError(_("is too deeply nested or too large to read"),
                             file=name) from None
