@@ -135,7 +135,8 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
     if model and sol.has_plan and not model.committed:
         from optimizer.errors import WriteError
 
-        raise WriteError(f"the model could not be written to '{write_model}'")
+        raise WriteError(_("the model could not be written to '{path}'").format(
+            path=write_model))
     notes = []  # what could not be written, said last (even with --quiet)
     if out and sol.has_plan:
         from optimizer.commands.report import write_extras
