@@ -137,10 +137,13 @@ class SolverProgressLine:
     Shown only on a terminal and at most twice a second; ``close()`` clears it."""
 
     def __init__(self, enabled: bool = True, every: float = 0.5):
+        from optimizer.i18n import get_language
+
         self.enabled = enabled and sys.stderr.isatty()
         self.every = every
         self.last = 0.0
         self.width = 0
+        self.lang = get_language()  # HiGHS calls back in its own thread (not in this context)
 
     def __call__(self, p) -> None:
         import time
@@ -149,10 +152,16 @@ class SolverProgressLine:
         if not self.enabled or now - self.last < self.every:
             return
         self.last = now
-        text = p.line()[:119]
-        sys.stderr.write("\r" + text.ljust(self.width))
+        from optimizer.display import progress_line
+        from optimizer.i18n import use_language
+
+        with use_language(self.lang):
+            text = progress_line(p)[:119]
+        while display_width(text) > 119:  # (CJK characters take two columns)
+            text = text[:-1]
+        sys.stderr.write("\r" + text + " " * max(0, self.width - display_width(text)))
         sys.stderr.flush()
-        self.width = len(text)
+        self.width = display_width(text)
 
     def close(self) -> None:
         if self.enabled and self.width:
