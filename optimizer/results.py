@@ -409,7 +409,7 @@ RESULT_COLUMNS = frozenset((
     N_("synergy"), N_("synergy_gain"), N_("net"), N_("member_partners"),
     N_("member_recipients"), N_("share"), N_("efficiency"), N_("equity"),
     N_("price_of_fairness"), N_("knee"), N_("pairings"), N_("status"), N_("n_changes"),
-    N_("recommended_type"), N_("stability"), N_("chosen_share")))
+    N_("recommended_type"), N_("stability"), N_("chosen_share"), N_("output"), N_("group")))
 """The columns of the result tables that a sheet's or a table's header names in the planner's
 language; the msgid is the column itself, so English shows the column as the CSV file has
 it. A column not listed keeps its name."""

@@ -181,7 +181,9 @@ def check_param_paths(ctx, param, values):
         try:
             check_param_syntax(v)
         except InputError as exc:
-            raise click.UsageError(f"--param {v}: {exc.message}") from None
+            raise click.UsageError(_("--param {value}: {error}").format(value=v,
+                                                                       error=exc.message)) \
+                from None
     return values
 
 
@@ -359,7 +361,7 @@ def sweep(instance, params, values, options, quiet, workers, scheduler, out, for
     if len(changed):
         text += "\n\n" + _("Changes against the unchanged instance:")
         for _i, r in changed.head(20).iterrows():
-            what = "; ".join(_("{change}: {pairings}").format(change=_(CHANGE_WORDS[k]),
+            what = _("; ").join(_("{change}: {pairings}").format(change=_(CHANGE_WORDS[k]),
                                                                pairings=r[k])
                              for k in CHANGE_WORDS if r[k])
             label = ", ".join(f"{p}={r[p]}" for p in grid)
