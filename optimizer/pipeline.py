@@ -77,8 +77,7 @@ def _stages(run: Run, inst: Instance, options: RunOptions, t_start: float) -> So
     starts = start_plans(run)
     table, status = payoff(run, starts)
     if table is None:
-        return run.solution(status, _failure_message(status, "the payoff table (maximum "
-                                                              "efficiency)"))
+        return run.solution(status, _failure_message(status, PAYOFF_WHAT))
     problem = run.method.final_problem(run.am, table, run.settings)
     final = final_solve(run, problem, table, starts)
     if not final.ok:
@@ -565,6 +564,15 @@ def _run_gap(final: StageResult, log: list, status: str) -> float | None:
     if any(g is None for g in gaps):
         return None
     return max(gaps)
+
+
+PAYOFF_WHAT = "the payoff table (maximum efficiency)"
+# the messages of a payoff table that failed, whole, for the catalog: summary.json keeps the
+# English message and the terminal says it with _() (a message naming another stage stays
+# English there)
+N_("the payoff table (maximum efficiency) is unbounded (a modelling error; please report it)")
+N_("the solver found no plan for the payoff table (maximum efficiency) within the limits")
+N_("the solver failed on the payoff table (maximum efficiency)")
 
 
 def _failure_message(status: str, what: str) -> str:
