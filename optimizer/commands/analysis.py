@@ -138,13 +138,21 @@ def _df_text(df: pd.DataFrame, columns: list[str], digits=4, limit=None) -> str:
     yes = _("yes")
     body = [[fmt_num(v, digits) if isinstance(v, (int, float)) and not isinstance(v, bool)
              else (yes if v is True else "" if v is False else
-                   type_name(v) if v in TYPE_WORDS else str(v)) for v in r]
+                   type_name(v) if v in TYPE_WORDS else
+                   _(STATUS_TEXT[v]) if c == "status" and v in STATUS_TEXT else str(v))
+             for c, v in zip(columns, r)]
             for r in rows.itertuples(index=False)]
     header = [type_name(c) if c in TYPE_WORDS else column_words(c) for c in columns]
     return render_table(body, header, right={i for i, c in enumerate(columns)
                                               if pd.api.types.is_numeric_dtype(df[c])
                                               and df[c].dtype != bool})
 
+
+STATUS_TEXT = {"optimal": N_("optimal"), "time_limit": N_("time_limit"),
+               "no_solution": N_("no_solution"), "infeasible": N_("infeasible"),
+               "unbounded": N_("unbounded"), "error": N_("error"), "bad input": N_("bad input")}
+"""A scenario's status (sweep.csv's ``status``) as the terminal's table says it; the msgid is
+the status itself, so English shows it as the file has it."""
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
                       default="table", show_default=True, help="What to print.")
