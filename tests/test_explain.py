@@ -180,9 +180,9 @@ def test_colour_only_on_a_terminal_and_without_no_color(monkeypatch):
 
 
 def test_table_colours_keep_columns_aligned(monkeypatch):
-    from optimizer.commands import common
+    from optimizer.commands import terminal
 
-    monkeypatch.setattr(common, "color_enabled", lambda stream=None: True)
+    monkeypatch.setattr(terminal, "color_enabled", lambda stream=None: True)
     text = render_table([["a", "institutional", "1"], ["bb", "project", "22"]],
                         ["x", "type", "n"], right={2}, styles={1: type_style})
     assert "\x1b[" in text
