@@ -4,7 +4,10 @@ and :class:`Method`, the interface a method implements (one module per method be
 
 from __future__ import annotations
 
+import functools
 import math
+import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,6 +22,82 @@ OBJECTIVE_WORDS = {"efficiency": N_("efficiency"), "equity": N_("equity")}
 def objective_words(name) -> str:
     """The objective ``efficiency`` or ``equity`` in the current language."""
     return _(OBJECTIVE_WORDS[name]) if name in OBJECTIVE_WORDS else str(name)
+
+
+# ------------------------------------------------------------ stored English, said translated
+# Stage labels, the plan objective's label and a method's failure message are stored in
+# English (summary.json's ``stages``, the sensitivity summary's ``objective_label``, the
+# summary's ``message``) and said in the planner's language where they are shown: each is one
+# of these templates filled in, read back by :func:`said`.
+STAGE_LABELS = (
+    N_("payoff, efficiency first"), N_("payoff, equity first"), N_("{stage}: first"),
+    N_("{stage}: second"), N_("weighted (lambda = {value})"), N_("epsilon (equity >= {value})"),
+    N_("reference point (efficiency {efficiency}, equity {equity})"),
+    N_("polish: binaries fixed"),
+)
+"""The labels of the stages the methods solve (``Problem.label``, the solver's ``label``)."""
+OBJECTIVE_LABELS = (
+    N_("the weighted score (lambda = {value}), as in the summary"),
+    N_("the epsilon objective (equity >= {value}), as in the summary"),
+    N_("equity with efficiency held at its best, as in the summary"),
+    N_("efficiency with equity held at its best, as in the summary"),
+    N_("the achievement of the reference point (efficiency {efficiency}, equity {equity}), as "
+       "in the summary"),
+    # optimizer/sensitivity.py's labels of the efficiency and equity objectives
+    N_("efficiency (less soft-rule penalties), the best the flows reach with the pairings held"),
+    N_("equity (less soft-rule penalties), the best the flows reach with the pairings held"),
+)
+"""The labels of :meth:`Method.plan_objective` (the sensitivity report's objective)."""
+FAILURE_MESSAGES = (
+    N_("no plan reaches equity {eps}: the most equity any plan can reach is {reach}"),
+)
+"""The methods' :meth:`Method.failure_message` templates."""
+
+
+@functools.lru_cache(maxsize=None)
+def _pattern(template: str) -> re.Pattern:
+    """A regular expression matching ``template`` filled in (each ``{field}`` any text; a
+    field used twice must be the same text twice)."""
+    out, seen = [], set()
+    for literal, field, _spec, _conv in string.Formatter().parse(template):
+        out.append(re.escape(literal))
+        if field is not None:
+            out.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+            seen.add(field)
+    return re.compile("".join(out), re.DOTALL)
+
+
+def said(text: str, templates=(), nested: tuple[str, ...] = ()) -> str:
+    """``text``, English made from one of ``templates`` (msgids with named fields), in the
+    current language: the template translated and filled in with the same fields. The fields
+    named in ``nested`` are said the same way (a stage label within a stage label). Any
+    other text is translated as it is (a msgid without fields, or left as it is)."""
+    text = str(text)
+    for template in templates:
+        m = _pattern(template).fullmatch(text)
+        if m:
+            fields = {k: said(v, templates, nested) if k in nested else v
+                      for k, v in m.groupdict().items()}
+            return _(template).format(**fields)
+    return _(text)
+
+
+def stage_words(label: str) -> str:
+    """A stage's label (summary.json's ``stages``, the progress line) in the current
+    language."""
+    return said(label, STAGE_LABELS, nested=("stage",))
+
+
+def objective_label_words(label: str) -> str:
+    """The sensitivity report's ``objective_label`` (stored in English) in the current
+    language, for where it is shown."""
+    return said(label, OBJECTIVE_LABELS)
+
+
+def message_words(message: str) -> str:
+    """A run's summary ``message`` (stored in English) in the current language: a method's
+    failure message filled in, or any message that is a msgid as it is."""
+    return said(message, FAILURE_MESSAGES)
 
 INF = math.inf
 
@@ -126,8 +205,9 @@ class Method:
     def bound_conflict(self, settings: Mapping, reach: float, num) -> dict | None:
         """The diagnosis's words when the first of :meth:`bound_rows` asks for more than
         ``reach``, the most any plan under the rules attains of its left-hand side: a dict
-        with ``row`` (the model's name), ``text`` (the rule), ``headline``, ``fix`` and
-        ``setting`` (None: this method adds no such row)."""
+        with ``row`` (the model's name), ``text`` (the rule), ``headline``, ``fix`` (these
+        three in the current language) and ``setting`` (None: this method adds no such
+        row)."""
         return None
 
     def final_problem(self, am, table, settings: Mapping) -> Problem:
@@ -143,7 +223,8 @@ class Method:
 
     def failure_message(self, settings: Mapping, table, status: str) -> str | None:
         """What to tell the planner when the final problem has no plan (None: the general
-        message)."""
+        message), in English (summary.json's ``message``): one of :data:`FAILURE_MESSAGES`
+        filled in, said by :func:`message_words`."""
         return None
 
     # ------------------------------------------------------------------ sensitivity
@@ -159,12 +240,15 @@ class Method:
         return None
 
     def unit_words(self, settings: Mapping) -> str | None:
-        """The unit of the plan's objective in words (None: "objective units")."""
+        """The unit of the plan's objective in words, in the current language (None:
+        "objective units")."""
         return None
 
     def hold_words(self, entity: str) -> tuple[str, str]:
-        """(what a hold row's level is, its unit) for the sensitivity report's sentences."""
-        return f"the level at which {entity} is held", " unit"
+        """(what a hold row's level is, its unit) for the sensitivity report's sentences, in
+        the current language."""
+        return (_("the level at which {entity} is held").format(entity=objective_words(entity)),
+                _(" unit"))
 
     # ------------------------------------------------------------------ words
     def label(self, settings: Mapping) -> str:

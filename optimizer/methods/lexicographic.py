@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..i18n import _
-from .base import INF, Method, Problem, objective_vectors, objective_words
+from .base import INF, OBJECTIVE_LABELS, Method, Problem, objective_vectors, objective_words
 
 OTHER = {"efficiency": "equity", "equity": "efficiency"}
 
@@ -29,11 +29,12 @@ class Lexicographic(Method):
         fvec, svec = (cE - cP, cQ - cP) if first == "efficiency" else (cQ - cP, cE - cP)
         hold = float(final.rows[-1][1])
         return Problem(svec, [(fvec, hold, INF)],
-                       f"{OTHER[first]} with {first} held at its best, as in the summary",
+                       OBJECTIVE_LABELS[2] if first == "efficiency" else OBJECTIVE_LABELS[3],
                        row_labels=[first])
 
     def unit_words(self, settings: Mapping) -> str | None:
-        return "units of " + OTHER[settings["first"]]
+        return (_("units of equity") if settings["first"] == "efficiency" else
+                _("units of efficiency"))
 
     def label(self, settings: Mapping) -> str:
         return _("lexicographic, first {objective}").format(
