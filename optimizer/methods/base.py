@@ -52,6 +52,14 @@ FAILURE_MESSAGES = (
     N_("no plan reaches equity {eps}: the most equity any plan can reach is {reach}"),
 )
 """The methods' :meth:`Method.failure_message` templates."""
+RUN_FAILURES = (
+    # optimizer/pipeline.py's messages when a stage has no plan ({what}: a stage label)
+    N_("{what} is unbounded (a modelling error; please report it)"),
+    N_("the solver found no plan for {what} within the limits"),
+    N_("the solver failed on {what}"),
+    N_("the payoff table (maximum efficiency)"),
+)
+"""The run's own failure messages (``optimizer/pipeline.py``), said by :func:`message_words`."""
 
 
 @functools.lru_cache(maxsize=None)
@@ -67,17 +75,17 @@ def _pattern(template: str) -> re.Pattern:
     return re.compile("".join(out), re.DOTALL)
 
 
-def said(text: str, templates=(), nested: tuple[str, ...] = ()) -> str:
+def said(text: str, templates=(), nested: Mapping | None = None) -> str:
     """``text``, English made from one of ``templates`` (msgids with named fields), in the
-    current language: the template translated and filled in with the same fields. The fields
-    named in ``nested`` are said the same way (a stage label within a stage label). Any
+    current language: the template translated and filled in with the same fields, each field
+    named in ``nested`` said by its function there (a stage label within a message). Any
     other text is translated as it is (a msgid without fields, or left as it is)."""
     text = str(text)
+    nested = nested or {}
     for template in templates:
         m = _pattern(template).fullmatch(text)
         if m:
-            fields = {k: said(v, templates, nested) if k in nested else v
-                      for k, v in m.groupdict().items()}
+            fields = {k: nested[k](v) if k in nested else v for k, v in m.groupdict().items()}
             return _(template).format(**fields)
     return _(text)
 
@@ -85,7 +93,7 @@ def said(text: str, templates=(), nested: tuple[str, ...] = ()) -> str:
 def stage_words(label: str) -> str:
     """A stage's label (summary.json's ``stages``, the progress line) in the current
     language."""
-    return said(label, STAGE_LABELS, nested=("stage",))
+    return said(label, STAGE_LABELS, nested={"stage": stage_words})
 
 
 def objective_label_words(label: str) -> str:
@@ -96,8 +104,11 @@ def objective_label_words(label: str) -> str:
 
 def message_words(message: str) -> str:
     """A run's summary ``message`` (stored in English) in the current language: a method's
-    failure message filled in, or any message that is a msgid as it is."""
-    return said(message, FAILURE_MESSAGES)
+    or the run's failure message filled in (:data:`FAILURE_MESSAGES`,
+    :data:`RUN_FAILURES`), or any message that is a msgid as it is."""
+    return said(message, FAILURE_MESSAGES + RUN_FAILURES,
+                nested={"what": lambda what: said(what, RUN_FAILURES + STAGE_LABELS,
+                                                  nested={"stage": stage_words})})
 
 INF = math.inf
 
