@@ -29,28 +29,32 @@ def objective_words(name) -> str:
 # English (summary.json's ``stages``, the sensitivity summary's ``objective_label``, the
 # summary's ``message``) and said in the planner's language where they are shown: each is one
 # of these templates filled in, read back by :func:`said`.
+STAGE_WEIGHTED = N_("weighted (lambda = {value})")
+STAGE_EPSILON = N_("epsilon (equity >= {value})")
+STAGE_REFERENCE = N_("reference point (efficiency {efficiency}, equity {equity})")
 STAGE_LABELS = (
     N_("payoff, efficiency first"), N_("payoff, equity first"), N_("{stage}: first"),
-    N_("{stage}: second"), N_("weighted (lambda = {value})"), N_("epsilon (equity >= {value})"),
-    N_("reference point (efficiency {efficiency}, equity {equity})"),
+    N_("{stage}: second"), STAGE_WEIGHTED, STAGE_EPSILON, STAGE_REFERENCE,
     N_("polish: binaries fixed"),
 )
 """The labels of the stages the methods solve (``Problem.label``, the solver's ``label``)."""
+LABEL_WEIGHTED = N_("the weighted score (lambda = {value}), as in the summary")
+LABEL_EPSILON = N_("the epsilon objective (equity >= {value}), as in the summary")
+LABEL_SECOND = {"efficiency": N_("equity with efficiency held at its best, as in the summary"),
+                "equity": N_("efficiency with equity held at its best, as in the summary")}
+"""The lexicographic method's label by its first objective."""
+LABEL_REFERENCE = N_("the achievement of the reference point (efficiency {efficiency}, equity "
+                     "{equity}), as in the summary")
 OBJECTIVE_LABELS = (
-    N_("the weighted score (lambda = {value}), as in the summary"),
-    N_("the epsilon objective (equity >= {value}), as in the summary"),
-    N_("equity with efficiency held at its best, as in the summary"),
-    N_("efficiency with equity held at its best, as in the summary"),
-    N_("the achievement of the reference point (efficiency {efficiency}, equity {equity}), as "
-       "in the summary"),
+    LABEL_WEIGHTED, LABEL_EPSILON, *LABEL_SECOND.values(), LABEL_REFERENCE,
     # optimizer/sensitivity.py's labels of the efficiency and equity objectives
     N_("efficiency (less soft-rule penalties), the best the flows reach with the pairings held"),
     N_("equity (less soft-rule penalties), the best the flows reach with the pairings held"),
 )
 """The labels of :meth:`Method.plan_objective` (the sensitivity report's objective)."""
-FAILURE_MESSAGES = (
-    N_("no plan reaches equity {eps}: the most equity any plan can reach is {reach}"),
-)
+FAILURE_EPSILON = N_("no plan reaches equity {eps}: the most equity any plan can reach is "
+                     "{reach}")
+FAILURE_MESSAGES = (FAILURE_EPSILON,)
 """The methods' :meth:`Method.failure_message` templates."""
 RUN_FAILURES = (
     # optimizer/pipeline.py's messages when a stage has no plan ({what}: a stage label)
@@ -109,6 +113,7 @@ def message_words(message: str) -> str:
     return said(message, FAILURE_MESSAGES + RUN_FAILURES,
                 nested={"what": lambda what: said(what, RUN_FAILURES + STAGE_LABELS,
                                                   nested={"stage": stage_words})})
+
 
 INF = math.inf
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from ..errors import InputError
 from ..i18n import _
-from .base import FAILURE_MESSAGES, INF, OBJECTIVE_LABELS, STAGE_LABELS, Method, Problem, \
+from .base import FAILURE_EPSILON, INF, LABEL_EPSILON, STAGE_EPSILON, Method, Problem, \
     objective_vectors
 
 AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
@@ -16,7 +16,7 @@ AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
 def epsilon_problem(cE, cQ, cP, table, eps: float) -> Problem:
     """max E/r_E + delta (Q - eps)/r_Q - penalty  s.t.  Q >= eps  (augmented epsilon-constraint)."""
     objective = cE / table.E_range + AUGMENTATION * cQ / table.Q_range - cP
-    return Problem(objective, [(cQ, eps, INF)], STAGE_LABELS[5].format(value=f"{eps:g}"))
+    return Problem(objective, [(cQ, eps, INF)], STAGE_EPSILON.format(value=f"{eps:g}"))
 
 
 class Epsilon(Method):
@@ -51,12 +51,12 @@ class Epsilon(Method):
         if status != "infeasible":
             return None
         # English (summary.json's message): base.message_words says it
-        return FAILURE_MESSAGES[0].format(eps=f"{settings['eps']:g}", reach=f"{table.Q_ideal:.6g}")
+        return FAILURE_EPSILON.format(eps=f"{settings['eps']:g}", reach=f"{table.Q_ideal:.6g}")
 
     def plan_objective(self, am, settings: Mapping, table, final: Problem) -> Problem:
         prob = self.final_problem(am, table, settings)
         return Problem(prob.objective, list(prob.rows),
-                       OBJECTIVE_LABELS[1].format(value=f"{settings['eps']:g}"),
+                       LABEL_EPSILON.format(value=f"{settings['eps']:g}"),
                        row_labels=["equity >= eps"])
 
     def per_unit(self, settings: Mapping, table) -> float | None:

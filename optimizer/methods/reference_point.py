@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..i18n import _
-from .base import INF, OBJECTIVE_LABELS, STAGE_LABELS, CliSetting, Method, Problem, \
+from .base import INF, LABEL_REFERENCE, STAGE_REFERENCE, CliSetting, Method, Problem, \
     objective_vectors, objective_words
 from .epsilon import AUGMENTATION
 
@@ -70,7 +70,7 @@ def reference_problem(am, table, reference) -> Problem:
     rows = [(cE - table.E_range * t, E_ref, INF), (cQ - table.Q_range * t, Q_ref, INF)]
     constant = -AUGMENTATION * (table.E_nadir / table.E_range + table.Q_nadir / table.Q_range)
     return Problem(objective, rows,
-                   STAGE_LABELS[6].format(efficiency=f"{E_ref:g}", equity=f"{Q_ref:g}"),
+                   STAGE_REFERENCE.format(efficiency=f"{E_ref:g}", equity=f"{Q_ref:g}"),
                    constant, list(ROW_LABELS))
 
 
@@ -118,7 +118,7 @@ class Reference(Method):
     def plan_objective(self, am, settings: Mapping, table, final: Problem) -> Problem:
         prob = self.final_problem(am, table, settings)
         E_ref, Q_ref = settings["reference"]
-        prob.label = OBJECTIVE_LABELS[4].format(efficiency=f"{E_ref:g}", equity=f"{Q_ref:g}")
+        prob.label = LABEL_REFERENCE.format(efficiency=f"{E_ref:g}", equity=f"{Q_ref:g}")
         return prob
 
     def unit_words(self, settings: Mapping) -> str | None:

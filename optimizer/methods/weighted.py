@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..i18n import _
-from .base import OBJECTIVE_LABELS, STAGE_LABELS, Method, Problem, objective_vectors
+from .base import LABEL_WEIGHTED, STAGE_WEIGHTED, Method, Problem, objective_vectors
 
 
 def weighted_objective(cE, cQ, cP, table, lam: float) -> np.ndarray:
@@ -34,7 +34,7 @@ class Weighted(Method):
             return table.prob_eff if row == "efficiency" else table.prob_eq
         lam = settings["lambda"]
         return Problem(weighted_objective(*objective_vectors(am), table, lam), [],
-                       STAGE_LABELS[4].format(value=f"{lam:g}"))
+                       STAGE_WEIGHTED.format(value=f"{lam:g}"))
 
     def score(self, settings, table, E, Q, penalty, problem, x) -> float:
         lam = settings["lambda"]
@@ -47,7 +47,7 @@ class Weighted(Method):
         const = -(lam * table.E_nadir / table.E_range
                   + (1.0 - lam) * table.Q_nadir / table.Q_range)
         return Problem(weighted_objective(*objective_vectors(am), table, lam), [],
-                       OBJECTIVE_LABELS[0].format(value=f"{lam:g}"), const)
+                       LABEL_WEIGHTED.format(value=f"{lam:g}"), const)
 
     def per_unit(self, settings: Mapping, table) -> float | None:
         lam = settings["lambda"]
