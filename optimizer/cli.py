@@ -135,7 +135,8 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
     if model and sol.has_plan and not model.committed:
         from optimizer.errors import WriteError
 
-        raise WriteError(f"the model could not be written to '{write_model}'")
+        raise WriteError(_("the model could not be written to '{path}'").format(
+            path=write_model))
     notes = []  # what could not be written, said last (even with --quiet)
     if out and sol.has_plan:
         from optimizer.commands.report import write_extras
@@ -227,7 +228,8 @@ def render_solution(sol) -> str:
     lines.append(render_table(rows, [_("partner"), _("recipient"), _("type"), *K, _("gain")],
                               right=set(range(3, 4 + len(K))), styles={2: type_style}))
     lines.append("")
-    eq = equity_words(s.equity_measure) + (f", beta {s.beta:g}" if s.beta else "")
+    eq = equity_words(s.equity_measure) + (_(", beta {beta}").format(beta=f"{s.beta:g}")
+                                           if s.beta else "")
 
     def best(what):
         return best_known(s, what, lambda v: fmt_num(v, 6))

@@ -11,12 +11,19 @@ only what a person reads is rounded.
 :func:`display_text` makes a name from the data safe to print or draw: control characters
 (a vertical tab, a NUL) become spaces. HTML escaping and the charts' math parsing are the
 report's business (``optimizer/report/``).
+
+:func:`stage_words` and :func:`progress_line` say a solver stage's label (an English
+identifier kept in ``summary.json``'s stages and a recording's manifest) and the MIP's
+progress in the planner's language.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
+
+from optimizer.i18n import N_, _
 
 SOLVER_TOL = 1e-6
 """Relative accuracy of a value the solver returns: HiGHS's MIP feasibility tolerance (1e-6;
@@ -53,12 +60,13 @@ def fmt_number(v, digits: int = 4, scale=None, *, decimals: int | None = None,
     ``sign`` writes a plus sign on positive numbers (``+0`` for zero), ``grouping`` thousands
     separators from 10,000 on; very large (>= 1e6) and very small (< 1e-4) numbers are written
     in scientific notation. None and NaN give ``missing``; infinities ``inf`` (``"-" + inf``
-    when negative). Booleans give yes/no, text is returned as it is.
+    when negative). Booleans give yes/no (in the planner's language), text is returned as it
+    is.
     """
     if v is None:
         return missing
     if isinstance(v, bool) or type(v).__name__ == "bool_":
-        return "yes" if v else "no"
+        return _("yes") if v else _("no")
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -102,3 +110,42 @@ def display_text(v, limit: int | None = None) -> str:
 def counted(n: int, one: str, many: str | None = None) -> str:
     """``n`` with its noun in the right number: "1 partner", "3 partners"."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+STAGE_WORDS = tuple((re.compile(pattern), msgid) for pattern, msgid in (
+    (r"weighted \(lambda = (?P<value>\S+)\)", N_("weighted (lambda = {value})")),
+    (r"epsilon \(equity >= (?P<value>\S+)\)", N_("epsilon (equity >= {value})")),
+    (r"reference point \(efficiency (?P<efficiency>\S+), equity (?P<equity>\S+)\)",
+     N_("reference point (efficiency {efficiency}, equity {equity})")),
+    (r"payoff, efficiency first", N_("payoff, efficiency first")),
+    (r"payoff, equity first", N_("payoff, equity first")),
+    (r"payoff, efficiency first: first", N_("payoff, efficiency first: first")),
+    (r"payoff, efficiency first: second", N_("payoff, efficiency first: second")),
+    (r"payoff, equity first: first", N_("payoff, equity first: first")),
+    (r"payoff, equity first: second", N_("payoff, equity first: second")),
+    (r"start: LP relaxation", N_("start: LP relaxation")),
+    (r"start: fixed pairings", N_("start: fixed pairings")),
+    (r"start: repair", N_("start: repair")),
+    (r"polish: binaries fixed", N_("polish: binaries fixed")),
+))
+"""The labels of the solver's stages (the methods', the payoff table's and the start
+heuristic's, as the code writes them) and their words; a label not listed is shown as it is."""
+
+
+def stage_words(stage: str) -> str:
+    """A solver stage's label in the planner's language (English: the label itself)."""
+    for pattern, msgid in STAGE_WORDS:
+        found = pattern.fullmatch(stage or "")
+        if found:
+            return _(msgid).format(**found.groupdict())
+    return stage
+
+
+def progress_line(p) -> str:
+    """The MIP's progress (a :class:`~optimizer.solver.options.SolveProgress`) as one line in
+    the planner's language; in English the same text as ``p.line()``."""
+    none = not math.isfinite(p.incumbent) or abs(p.incumbent) >= 1e30
+    gap = f"{100 * p.gap:.2f}%" if math.isfinite(p.gap) and p.gap < 1e10 else "-"
+    return _("{stage}: {seconds} s  best plan {best}  bound {bound}  gap {gap}").format(
+        stage=stage_words(p.stage), seconds=f"{p.seconds:6.1f}",
+        best=_("none yet") if none else f"{p.incumbent:.6g}", bound=f"{p.bound:.6g}", gap=gap)

@@ -70,8 +70,12 @@ class MissingExtra(RegcollabError):
     @property
     def need(self) -> str:
         """"needs the report extra (matplotlib): pip install 'regcollab[report]'"."""
-        lib = f" ({self.module})" if self.module else ""
-        return f"needs the {self.extra} extra{lib}: pip install 'regcollab[{self.extra}]'"
+        _ = translate
+        if self.module:
+            return _("needs the {extra} extra ({module}): pip install 'regcollab[{extra}]'"
+                     ).format(extra=self.extra, module=self.module)
+        return _("needs the {extra} extra: pip install 'regcollab[{extra}]'").format(
+            extra=self.extra)
 
 
 EXTRAS = {"matplotlib": "report", "jinja2": "report", "openpyxl": "report", "tomli_w": "report",

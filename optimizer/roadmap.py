@@ -122,6 +122,9 @@ def ladder(road: pd.DataFrame, names=None) -> list[str]:
     return out
 
 
+AFTER_PLAN = " (after the plan)"
+"""How :func:`pair_rounds` marks a round after the plan's last (its data stays English)."""
+
 MAX_LOOKAHEAD = 50  # rounds looked ahead for when a pair would have the trust a type needs
 
 
@@ -170,7 +173,7 @@ def pair_rounds(sol, partner: str, recipient: str, eligible: list[str]) -> list[
                 gain = float(a["trust_gain"][T.index(last)]) if last else 0.0
                 ahead = keep * steps[-1][1] + gain
                 more = qualifies_in(ahead, need, keep, gain)
-                when = None if more is None else f"{len(steps) + 1 + more} (after the plan)"
+                when = None if more is None else f"{len(steps) + 1 + more}{AFTER_PLAN}"
             lacking.append({"type": t, "needs": need, "when": when})
         out.append({"round": n + 1, "label": labels[n], "type": typ, "trust": float(trust),
                     "lacking": lacking})
@@ -189,6 +192,17 @@ def round_sentence(step: dict) -> str:
         head += _("; {type} needs trust {needs}, it has {trust}: {when}").format(
             type=type_name(lack["type"]), needs=f"{lack['needs']:.3g}",
             trust=f"{step['trust']:.3g}",
-            when=(_("it would qualify in round {round}").format(round=lack["when"])
-                  if lack["when"] else _("it would not qualify as planned")))
+            when=_when_words(lack["when"]))
     return head
+
+
+def _when_words(when) -> str:
+    """When a lacking type would qualify (:func:`pair_rounds`'s ``when``), in words."""
+    from .i18n import _
+
+    if not when:
+        return _("it would not qualify as planned")
+    if str(when).endswith(AFTER_PLAN):
+        return _("it would qualify in round {round} (after the plan)").format(
+            round=str(when)[:-len(AFTER_PLAN)])
+    return _("it would qualify in round {round}").format(round=when)

@@ -538,3 +538,44 @@ def test_a_solve_without_a_plan_says_why_in_the_sessions_language(app):
         job = run(c, "/api/solve", {"weight": 0.5}, status="failed")  # (the code stays)
         assert job["message"] == zh(_failure_message("infeasible", ""))
         assert job["diagnosis"].startswith(zh("why: {headline}", headline=""))
+
+
+def test_bad_settings_uploads_and_requests_are_refused_in_chinese(app):
+    """The server's own refusals (a bad setting, a bad upload, a post without the page's
+    header) in the page's language; the same refusals in English are unchanged."""
+    from optimizer.app.state import SETTINGS
+
+    with TestClient(app, headers=ZH_BROWSER) as c, TestClient(app, headers=EN_BROWSER) as e:
+        load(c), load(e)
+        bad = {"kind": "setting", "name": "balance.alpha", "value": "high"}
+        r, en_r = c.post("/api/edit", json=bad), e.post("/api/edit", json=bad)
+        assert r.status_code == en_r.status_code == 400
+        assert r.json() == {"error": zh("{what} must be a number, not '{value}'",
+                                        what="balance.alpha", value="high")}
+        assert en_r.json() == {"error": "balance.alpha must be a number, not 'high'"}
+        r = c.post("/api/edit", json={"kind": "setting", "name": "balance.beta", "value": 1})
+        assert r.status_code == 400 and r.json() == {"error": zh(
+            "'{name}' is not one of {names}", name="balance.beta", names=", ".join(SETTINGS))}
+        r = c.post("/api/upload", files={"file": ("", b"")})
+        assert r.json() == {"error": zh("choose an .xlsx workbook to upload")}
+        r = c.post("/api/pareto", json={"points": 99})
+        assert r.json() == {"error": zh("points must be between 2 and {most}, not {points}",
+                                        most=25, points=99)}
+        # a post without the page's header: refused in the session's (else browser's) words
+        for client, lang in ((c, "zh"), (e, "en")):
+            r = client.post("/api/solve", json={}, headers={"x-regcollab": "0"})
+            words = "a request without the x-regcollab header is refused"
+            assert r.status_code == 403
+            assert r.json() == {"error": zh(words.replace("x-regcollab", "{header}"),
+                                            header="x-regcollab") if lang == "zh" else words}
+        with TestClient(app, headers={"accept-language": "zh-CN"}) as stranger:
+            r = stranger.post("/api/solve", json={})
+            assert r.status_code == 403 and "x-regcollab" in r.json()["error"]
+            assert r.json()["error"] != "a request without the x-regcollab header is refused"
+            assert "regcollab_session" not in stranger.cookies  # no session made for it
+        # a method named alone: its name in the page's language
+        r = c.post("/api/solve", json={"method": "lexicographic"})
+        assert r.status_code == 200, r.json()
+        job = wait(c)
+        assert job["status"] == "done" and job["label"] == zh("lexicographic")
+        assert not any(w in job["progress"] for w in ("payoff", "weighted", "gap")), job

@@ -305,3 +305,27 @@ def test_the_command_line_decomposes(demo_blocks):
     assert len(summary["decomposition"]["parts"]) == 2
     r = CliRunner().invoke(cli.main, ["solve", "demo", "--decompose", "--quiet"])
     assert r.exit_code == 2 and "one connected part" in r.output
+
+
+@pytest.mark.slow  # 8 s: a Dask cluster and a pool start (the sweep's Dask test runs by default)
+def test_a_dask_cluster_gives_the_local_pools_plan(demo_blocks):
+    """The parts solved on a Dask LocalCluster (``executor=client``) and on the local pool
+    of two processes: the same plan, the same stage values (issue 16)."""
+    distributed = pytest.importorskip("distributed")
+    from optimizer import solve
+
+    inst = load_instance(demo_blocks[2])
+    local = solve(inst, why=False, decompose=True, workers=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = solve(inst, why=False, decompose=True, executor=client)
+    a, b = local.summary, remote.summary
+    assert [s["objective"] for s in a.stages] == [s["objective"] for s in b.stages]
+    assert (a.efficiency, a.equity) == (b.efficiency, b.equity)
+    cols = ["partner", "recipient", "type"]
+    pd.testing.assert_frame_equal(local.pairings[cols].reset_index(drop=True),
+                                  remote.pairings[cols].reset_index(drop=True))
+    untimed = [[{k: v for k, v in s.items() if k != "seconds"} for s in d["stages"]]
+               for d in (a.decomposition, b.decomposition)]
+    assert untimed[0] == untimed[1] and len(untimed[0]) >= 4

@@ -331,3 +331,29 @@ def test_participation_has_a_headline_and_a_setting():
     from optimizer.rules import HEADLINE_ORDER, SENTENCE_ORDER, SETTING_ORDER
 
     assert {"participation"} <= set(HEADLINE_ORDER) & set(SETTING_ORDER) & set(SENTENCE_ORDER)
+
+
+def test_headlines_and_fixes_in_chinese(demo):
+    """The participation headline, the headline of a conflict no rule recognises and the
+    scale rule's words (its pair floor, its fix) in Chinese, from the catalog; English as
+    before."""
+    from optimizer.i18n import _, use_language
+
+    english = re.compile(r"[A-Za-z]{3,}(?:[ ,]+[a-z]{2,}){2,}")  # a phrase, not a name or setting
+    inst = demo.with_params({"sharing.levels": [0.25, 0.5], "resources.funds.return_min": 5.0})
+    d = diagnose(inst, lang="zh")
+    head = d.conflicts[0].headline
+    assert "5" in head and "funds" in head and "0.5" in head
+    assert not english.search(head.replace("Harbour City", "").replace("Delta City", "")), head
+    inst = demo.with_params({"balance.pair_floor": 0.9})
+    d, en = diagnose(inst, lang="zh"), diagnose(inst)
+    assert en.conflicts[0].headline == "these 17 rules cannot all hold together"
+    with use_language("zh"):
+        assert d.conflicts[0].headline == _("these {n} rules cannot all hold together").format(
+            n=17) != en.conflicts[0].headline
+    texts = [m.text for m in d.conflicts[0].rules] + [f.text for f in d.conflicts[0].fixes]
+    assert any("balance.pair_floor" in t for t in texts)
+    for t in texts:
+        assert not english.search(re.sub(r"\b(?:[A-Z]\w+ )?(?:County|City)\b|\([^)]*yuan\)",
+                                         "", t)), t
+    assert any("balance.pair_floor from 0.9 to 0.5222" in f.text for f in en.conflicts[0].fixes)

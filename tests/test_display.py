@@ -326,3 +326,61 @@ def test_explain_rounds_its_alternatives():
     sentences = " ".join(a["sentence"] for p in data["pairs"] for a in p["alternatives"])
     assert sentences and not NOISE.search(sentences)
     assert all("scales" not in a for p in data["pairs"] for a in p["alternatives"])
+
+
+# ------------------------------------------------------------------ the solver's stages in words
+def test_every_stage_a_solve_names_has_words_in_chinese(monkeypatch):
+    """The labels the methods give the solver's stages (summary.json keeps them in English)
+    are said in Chinese on the progress line; a label stage_words does not know would stay
+    English."""
+    from optimizer.display import stage_words
+    from optimizer.i18n import use_language
+    from optimizer.solver.highs import HighsBackend
+
+    labels = set()
+    solve_stage = HighsBackend.solve
+
+    def recording(self, *args, **kw):
+        labels.add(kw.get("label", ""))
+        return solve_stage(self, *args, **kw)
+
+    monkeypatch.setattr(HighsBackend, "solve", recording)
+    inst = load_instance(DEMO)
+    for kw in ({}, {"method": "lexicographic"}, {"method": "epsilon", "eps": 0.3},
+               {"method": "reference", "settings": {"objective.reference": [300, 0.3]}}):
+        solve(inst, why=False, **kw)
+    labels |= {"start: LP relaxation", "start: fixed pairings", "start: repair"}  # large ones
+    labels.discard("")
+    assert {"weighted (lambda = 0.5)", "epsilon (equity >= 0.3)",
+            "payoff, efficiency first: second"} <= labels
+    for label in labels:
+        assert stage_words(label) == label  # English: the label itself
+        with use_language("zh"):
+            words = stage_words(label)
+        assert words != label and not re.search(r"[a-z]{4,}", words.replace("lambda", "")), \
+            (label, words)
+    assert stage_words("a stage of its own") == "a stage of its own"
+
+
+def test_yes_and_no_in_the_planners_language():
+    from optimizer.i18n import _, use_language
+
+    assert (fmt_number(True), fmt_number(False)) == ("yes", "no")
+    with use_language("zh"):
+        assert (fmt_number(True), fmt_number(False)) == (_("yes"), _("no")) != ("yes", "no")
+
+
+def test_the_progress_line_is_the_solvers_in_english_and_chinese_in_chinese():
+    from optimizer.display import progress_line
+    from optimizer.i18n import use_language
+    from optimizer.solver.options import SolveProgress
+
+    for p in (SolveProgress("weighted (lambda = 0.5)", 3.25, 441.5, 446.2, 0.0106),
+              SolveProgress("", 0.1, float("-inf"), 1e31, float("inf"))):
+        assert progress_line(p) == p.line()
+        with use_language("zh"):
+            text = progress_line(p)
+        assert "best plan" not in text and "bound" not in text and "gap" not in text, text
+    with use_language("zh"):
+        assert progress_line(SolveProgress("payoff, equity first: first", 1.0, 0.5, 0.6,
+                                           0.2)).startswith("支付表，公平优先")

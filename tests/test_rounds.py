@@ -217,3 +217,20 @@ def test_auto_why_counts_a_re_solve_of_n_rounds_n_times(monkeypatch):
     assert typology.should_explain(one, "auto")
     assert typology.count_resolves(three) == typology.count_resolves(one)
     assert not typology.should_explain(three, "auto")
+
+
+def test_a_round_after_the_plan_is_said_in_chinese():
+    """``when`` stays data ("5 (after the plan)"); the sentence says it in the language."""
+    from optimizer.explain import explain_pair
+    from optimizer.i18n import _, use_language
+    from optimizer.roadmap import round_sentence
+
+    sol = solve(load_instance(DEMO).with_params({"rounds.count": 2,
+                                                 "types.institutional.trust_min": 0.9}))
+    first = explain_pair(sol, "A", "X", resolve=False).rounds[0]
+    assert first["lacking"][0]["when"] == "5 (after the plan)"
+    assert round_sentence(first).endswith("it would qualify in round 5 (after the plan)")
+    with use_language("zh"):
+        text = round_sentence(first)
+        assert text.endswith(_("it would qualify in round {round} (after the plan)").format(
+            round=5)) and "after the plan" not in text

@@ -59,6 +59,23 @@ def test_a_row_in_the_workbook_name_column(rule, entity, label):
     assert constraint_label(rule, entity, lambda i: NAMES(i, i)) == label
 
 
+def test_a_rows_name_in_chinese():
+    """Every rule's Name-column words are in the catalog (the same fields); the ids stay."""
+    import string
+
+    from optimizer.i18n import _, use_language
+
+    with use_language("zh"):
+        assert constraint_label("supply", "SZ,funds", lambda i: NAMES(i, i)) == \
+            _("{A} {b} supply").format(A="Shenzhen", b="funds") != "Shenzhen funds supply"
+        for rule in RULES:
+            if rule.label:
+                fields = {f for _t, f, _s, _c in string.Formatter().parse(rule.label) if f}
+                words = _(rule.label)
+                assert words != rule.label, rule.name
+                assert {f for _t, f, _s, _c in string.Formatter().parse(words) if f} == fields
+
+
 class TotalFlowCap(Rule):
     """A toy rule: all flows together at most ``limit``."""
 

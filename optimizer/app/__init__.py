@@ -12,8 +12,9 @@ from __future__ import annotations
 def create_app(folder, instance: str | None = None, **kwargs):
     """The workbench's ASGI app (see :func:`optimizer.app.server.create_app`)."""
     from optimizer.errors import require
+    from optimizer.i18n import _
 
-    require("starlette", "the workbench (regcollab app)")
+    require("starlette", _("the workbench (regcollab app)"))
     from .server import create_app as make
 
     return make(folder, instance, **kwargs)

@@ -18,9 +18,10 @@ def chart_png(plan: dict, name: str, lang: str | None = None) -> bytes:
     """The PNG of chart ``name`` of ``plan`` (the page's plan dict) in ``lang`` (the report's
     charts say their words in the current language), cached in the plan."""
     from optimizer.errors import require
-    from optimizer.i18n import check_language, use_language
+    from optimizer.i18n import _, check_language, use_language
 
-    require("matplotlib", "the workbench's pictures")
+    with use_language(lang):
+        require("matplotlib", _("the workbench's pictures"))
     from optimizer.report import Results
     from optimizer.report.charts import fig_outcomes, fig_pairings
 

@@ -362,6 +362,11 @@ class Workbench:
                             for n, f in s.exports.items()}}
 
 
+METHOD_WORDS = {"lexicographic": N_("lexicographic"), "epsilon": N_("epsilon")}
+"""A plan's label when the page names only its method (the other methods' labels have their
+settings)."""
+
+
 def run_options(body: dict) -> tuple[dict, str]:
     """The run's keywords and a label from the page's method, weight and reference point."""
     from optimizer.methods import get_method
@@ -378,7 +383,7 @@ def run_options(body: dict) -> tuple[dict, str]:
         e, q = (_number(v, n) for v, n in zip(ref, (_("efficiency"), _("equity"))))
         return ({"method": method, "settings": {"objective.reference": [e, q]}},
                 _("reference point ({e}, {q})").format(e=f"{e:g}", q=f"{q:g}"))
-    return {"method": method}, method
+    return {"method": method}, _(METHOD_WORDS.get(method, method))
 
 
 def steering_edit(s, body: dict) -> Edit:
@@ -499,9 +504,14 @@ def _endpoint(bench: Workbench, fn):
     """A JSON endpoint: the session found, its errors answered in words."""
     async def handler(request: Request):
         if request.method == "POST" and request.headers.get(HEADER) != "1":
-            # another site's page may post a form here (no preflight) but not set a header
-            return JSONResponse({"error": f"a request without the {HEADER} header is "
-                                          "refused"}, status_code=403)
+            # another site's page may post a form here (no preflight) but not set a header;
+            # refused in the session's language, else the browser's (no session is made)
+            known = bench.sessions.get(request.cookies.get(COOKIE))
+            with use_language(known.lang if known else
+                              language_from_accept(request.headers.get("accept-language"))):
+                return JSONResponse({"error": _("a request without the {header} header is "
+                                                "refused").format(header=HEADER)},
+                                    status_code=403)
         s = bench.session(request)
         with use_language(s.lang):  # every word of the answer in the session's language
             try:

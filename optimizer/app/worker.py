@@ -96,11 +96,15 @@ def run_solve(spec: dict, send) -> None:
 
     inst = load(spec)
 
-    from optimizer.i18n import _
+    from optimizer.display import stage_words
+    from optimizer.i18n import _, get_language, use_language
 
-    def progress(p):
-        send(("progress", _("{stage}: gap {gap}").format(stage=p.stage or _("solving"),
-                                                          gap=f"{p.gap:.3g}"), None, None))
+    lang = get_language()
+
+    def progress(p):  # (called in HiGHS's thread, which does not have the job's language)
+        with use_language(lang):
+            send(("progress", _("{stage}: gap {gap}").format(
+                stage=stage_words(p.stage) or _("solving"), gap=f"{p.gap:.3g}"), None, None))
 
     sol = solve(inst, why=False, progress=progress, **spec.get("options", {}))
     if not sol.has_plan:

@@ -10,6 +10,11 @@ from pathlib import Path
 
 import click
 
+from optimizer.commands.terminal import (  # noqa: F401 - the commands import them from here
+    TYPE_STYLES, SolverProgressLine, color_enabled, display_width, echo_notes, fmt_num, paint,
+    progress, render_table, type_style)
+from optimizer.commands.clickwords import Speaking
+from optimizer.i18n import N_
 from optimizer.rules import BALANCE_NAMES
 
 EXIT = {"optimal": 0, "time_limit": 0, "infeasible": 3, "no_solution": 4, "unbounded": 1,
@@ -127,10 +132,11 @@ def lang_option() -> click.Option:
 
 
 @contextlib.contextmanager
-def _help_in_language(commands):
-    """While ``--help`` is written: the help texts of ``commands`` (their own, and their
+def _help_in_language(commands, ctx):
+    """While ``--help`` is written: the help texts of ``commands`` (their own and their
     options') in the current language. The English texts are the msgids (extracted by
-    :func:`optimizer.commands.helptext.extract`); they are put back afterwards."""
+    :func:`optimizer.commands.helptext.extract`); they are put back afterwards. (click's
+    ``--help`` option says its own: optimizer.commands.clickwords.Speaking.)"""
     from optimizer.i18n import _
 
     saved = []
@@ -148,11 +154,11 @@ def _help_in_language(commands):
             setattr(obj, attr, text)
 
 
-class Command(click.Command):
+class Command(Speaking, click.Command):
     """A command whose ``--help`` is in the current language (``--lang``, the locale)."""
 
     def get_help(self, ctx):
-        with _help_in_language([self]):
+        with _help_in_language([self], ctx):
             return super().get_help(ctx)
 
 
@@ -172,7 +178,7 @@ def _lang_in(argv) -> str | None:
     return found
 
 
-class Commands(click.Group):
+class Commands(Speaking, click.Group):
     """The ``regcollab`` group: a bad option or argument of any command is reported in one
     line (click's usage block dropped; ``--help`` gives it), with exit status 2. Every
     command takes ``--lang`` (:func:`lang_option`), and so does the group."""
@@ -184,7 +190,7 @@ class Commands(click.Group):
         self.params.append(lang_option())
 
     def get_help(self, ctx):
-        with _help_in_language([self, *self.commands.values()]):
+        with _help_in_language([self, *self.commands.values()], ctx):
             return super().get_help(ctx)
 
     def add_command(self, cmd, name=None):
@@ -198,10 +204,13 @@ class Commands(click.Group):
         from optimizer import i18n
 
         argv = kwargs.get("args", args[0] if args else None)
+        from optimizer.commands.clickwords import speaking
+
         token = i18n._current.set(_lang_in(sys.argv[1:] if argv is None else argv)
                                   or i18n._current.get())
         try:
-            return super().main(*args, **kwargs)
+            with speaking():
+                return super().main(*args, **kwargs)
         finally:
             i18n._current.reset(token)
 
@@ -209,8 +218,11 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
+            from optimizer.i18n import _
+
             sub = ctx.invoked_subcommand or (exc.ctx.info_name if exc.ctx else "")
-            hint = f" (see 'regcollab {sub} --help')" if sub else ""
+            command = "regcollab" + (f" {sub}" if sub and sub != ctx.info_name else "")
+            hint = _(" (see '{command} --help')").format(command=command)
             raise OptionError(exc.format_message() + hint) from None
 
 
@@ -233,19 +245,24 @@ def number_rule(lo=None, hi=None, lo_open=False, hi_open=False, rule=None, cap_a
     import math
 
     def words(param):
+        from optimizer.i18n import _
+
         if rule:
-            return rule
+            return _(rule)
         whole = isinstance(param.type, click.types.IntParamType)
         if whole and lo is not None and hi is not None:
-            return f"a whole number from {lo} to {hi}"
+            return _("a whole number from {lo} to {hi}").format(lo=lo, hi=hi)
         parts = []
         if lo is not None:
-            parts.append(f"{'greater than' if lo_open else 'at least'} {lo}")
+            parts.append((_("greater than {lo}") if lo_open else _("at least {lo}")).format(lo=lo))
         if hi is not None:
-            parts.append(f"{'less than' if hi_open else 'at most'} {hi}")
-        return ("a whole number of " if whole else "") + " and ".join(parts)
+            parts.append((_("less than {hi}") if hi_open else _("at most {hi}")).format(hi=hi))
+        joined = _(" and ").join(parts)
+        return _("a whole number of {range}").format(range=joined) if whole else joined
 
     def check(ctx, param, value):
+        from optimizer.i18n import _
+
         if value is None:
             return value
         for v in (value if isinstance(value, tuple) else (value,)):
@@ -253,13 +270,14 @@ def number_rule(lo=None, hi=None, lo_open=False, hi_open=False, rule=None, cap_a
                 lo is not None and (v <= lo if lo_open else v < lo)) and not (
                 hi is not None and (v >= hi if hi_open else v > hi))
             if not ok:
-                raise click.UsageError(f"{_name(param)} must be {words(param)}, not {v}")
+                raise click.UsageError(_("{option} must be {rule}, not {value}").format(
+                    option=_name(param), rule=words(param), value=v))
         if cap_at_cores:
             from optimizer.limits import cores
 
             if value > cores():
-                note(f"{_name(param)} {value} is more than the {cores()} cores of this machine; "
-                     f"using {cores()}")
+                note(_("{option} {value} is more than the {cores} cores of this machine; using "
+                       "{cores}").format(option=_name(param), value=value, cores=cores()))
                 return cores()
         return value
 
@@ -275,12 +293,14 @@ def setting_rule(path: str):
         if value is None:
             return value
         from optimizer.errors import InputError
+        from optimizer.i18n import _
         from optimizer.instance import check_setting
 
         try:
             check_setting(path, value, where=_name(param), file=None)
         except InputError as exc:
-            raise click.UsageError(f"{exc.message} (it sets {path})") from None
+            raise click.UsageError(_("{message} (it sets {setting})").format(
+                message=exc.message, setting=path)) from None
         return value
 
     return check
@@ -289,6 +309,7 @@ def setting_rule(path: str):
 def check_soft(ctx, param, values):
     """``--soft RULE[=PENALTY]``: a balance rule (or all) and a penalty in the schema's range."""
     from optimizer.errors import InputError
+    from optimizer.i18n import _
     from optimizer.instance import check_setting
     from optimizer.schema import BALANCE_RULES, suggest
 
@@ -298,17 +319,18 @@ def check_soft(ctx, param, values):
         if rule != "all" and rule not in BALANCE_RULES:
             near = suggest(rule, (*BALANCE_RULES, "all"))
             raise click.UsageError(
-                f"--soft {v}: '{rule}' is not a balance rule; the rules are "
-                f"{', '.join(BALANCE_RULES)} (or all)" + (f"; did you mean '{near}'?" if near
-                                                          else ""))
+                _("--soft {value}: '{rule}' is not a balance rule; the rules are {rules} (or "
+                  "all)").format(value=v, rule=rule, rules=", ".join(BALANCE_RULES))
+                + (_("; did you mean '{near}'?").format(near=near) if near else ""))
         if eq:
             try:
                 penalty = float(pen)
             except ValueError:
-                raise click.UsageError(f"--soft {v}: the penalty '{pen}' is not a number") \
-                    from None
+                raise click.UsageError(_("--soft {value}: the penalty '{penalty}' is not a "
+                                         "number").format(value=v, penalty=pen)) from None
             try:
-                check_setting("balance.soft.coverage", penalty, where=f"--soft {v}: the penalty",
+                check_setting("balance.soft.coverage", penalty,
+                              where=_("--soft {value}: the penalty").format(value=v),
                               file=None)
             except InputError as exc:
                 raise click.UsageError(exc.message) from None
@@ -331,14 +353,18 @@ def check_out_name(ctx, param, value):
     """``--out``: a name, not an empty text (what may be written there is files.py's to say,
     before any work: optimizer.files.check_output)."""
     if value is not None and not str(value).strip():
-        raise click.UsageError(f"{_name(param)} needs a folder name, not an empty text")
+        from optimizer.i18n import _
+
+        raise click.UsageError(_("{option} needs a folder name, not an empty text").format(
+            option=_name(param)))
     return value
 
 
 THREADS = {"type": int, "default": None, "callback": number_rule(lo=1, cap_at_cores=True),
            "help": "Solver threads (at most the machine's cores)."}
-TIME_LIMIT_RULE = number_rule(lo=0, lo_open=True, rule="a positive, finite number of seconds "
-                                                        "(leave it out for no limit)")
+TIME_LIMIT_RULE = number_rule(lo=0, lo_open=True, rule=N_("a positive, finite number of "
+                                                           "seconds (leave it out for no "
+                                                           "limit)"))
 
 
 def solver_options(fn):
@@ -352,8 +378,8 @@ def solver_options(fn):
                      help="Seconds for loading and solving (writing results comes after); "
                           "the best plan so far is returned, marked not proven optimal."),
         click.option("--gap", type=float, default=None,
-                     callback=number_rule(0, 1, hi_open=True, rule="a relative gap with "
-                                          "0 <= gap < 1 (0.01 is 1%)"),
+                     callback=number_rule(0, 1, hi_open=True, rule=N_(
+                         "a relative gap with 0 <= gap < 1 (0.01 is 1%)")),
                      help="Relative MIP gap at which to stop (HiGHS default 1e-4), 0 <= gap < 1."),
         click.option("--threads", **THREADS),
         click.option("--decompose/--no-decompose", default=None,
@@ -434,160 +460,14 @@ def method_options(fn):
 
 def parse_soft(values) -> dict | None:
     from optimizer.errors import InputError
+    from optimizer.i18n import _
 
     out = {}
     for v in values:
-        rule, _, pen = v.partition("=")
+        rule, eq, pen = v.partition("=")
         try:
             out[rule.strip()] = float(pen) if pen else None
         except ValueError:
-            raise InputError(f"--soft {v}: the penalty '{pen}' is not a number") from None
+            raise InputError(_("--soft {value}: the penalty '{penalty}' is not a number").format(
+                value=v, penalty=pen)) from None
     return out or None
-
-
-def fmt_num(v, digits=4, scale=None) -> str:
-    """A number for the terminal: at most ``digits`` decimals (and 6 significant figures),
-    without the digits below the solver's tolerance (:func:`optimizer.display.planner_round`;
-    ``scale``: the size of what a difference was taken of)."""
-    from optimizer.display import planner_round
-
-    if v is None:
-        return "-"
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if v != v:
-        return "-"
-    if v in (float("inf"), float("-inf")):
-        return "inf" if v > 0 else "-inf"
-    v = planner_round(v, scale)
-    if abs(v) >= 1e5 or (abs(v) < 1e-3 and v != 0):
-        return f"{v:.{digits}g}"
-    return f"{round(v, digits) + 0.0:g}"
-
-
-def display_width(text: str) -> int:
-    """Columns a string takes on a terminal (CJK characters take two)."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
-
-
-def render_table(rows: list[list[str]], header: list[str], right: set[int] = frozenset(),
-                 styles: dict | None = None) -> str:
-    """A plain text table. ``styles`` maps a column to ``f(cell) -> click.style kwargs`` (or
-    None): colours applied after padding, and only where :func:`color_enabled`."""
-    widths = [max(display_width(h), *(display_width(r[i]) for r in rows)) if rows
-              else display_width(h) for i, h in enumerate(header)]
-    styles = styles or {}
-
-    def pad(text, w, right_align):
-        fill = " " * (w - display_width(text))
-        return fill + str(text) if right_align else str(text) + fill
-
-    def cell(c, w, i, body):
-        text = pad(c, w, i in right)
-        if body and i in styles:
-            kw = styles[i](c)
-            if kw:
-                text = paint(text, **kw)
-        return text
-
-    def line(cells, body=True):
-        return "  ".join(cell(c, w, i, body)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-    out = [paint(line(header, False), bold=True), line(["-" * w for w in widths], False)]
-    out += [line(r) for r in rows]
-    return "\n".join(out)
-
-
-# ------------------------------------------------------------------------- colour and progress
-TYPE_STYLES = {"project": {"fg": "blue"}, "platform": {"fg": "yellow"},
-               "institutional": {"fg": "green"}}
-"""Terminal colours of the collaboration types (the report's colours, as near as ANSI gets)."""
-
-
-def color_enabled(stream=None) -> bool:
-    """Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    stream = sys.stdout if stream is None else stream
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def paint(text: str, stream=None, **style) -> str:
-    """``click.style(text, **style)`` where the terminal supports colour, else ``text``."""
-    return click.style(text, **style) if style and color_enabled(stream) else text
-
-
-def echo_notes(notes) -> None:
-    """Print notes (a file that could not be written, and how to get it) on standard error,
-    one a line. Commands call it last, so the notes are not lost above a long output; they
-    are printed even with --quiet."""
-    from optimizer.display import display_text
-    from optimizer.i18n import _
-
-    for n in notes:
-        click.echo(paint(_("note:"), sys.stderr, fg="cyan") + " " + display_text(n), err=True)
-
-
-def type_style(t: str) -> dict | None:
-    """The colour of a type, by its name in files or as the current language says it."""
-    from optimizer.typology import TYPE_WORDS
-    from optimizer.i18n import _
-
-    t = str(t).strip()
-    return TYPE_STYLES.get({_(w): k for k, w in TYPE_WORDS.items()}.get(t, t))
-
-
-@contextlib.contextmanager
-def progress(length: int, label: str, quiet: bool = False):
-    """A progress bar on standard error for long work, shown only on a terminal.
-
-    Yields a function to call once per step."""
-    if quiet or length <= 0 or not _stderr_tty():
-        yield lambda *a: None
-        return
-    with click.progressbar(length=length, label=label, file=sys.stderr,
-                           show_eta=False) as bar:
-        yield lambda *a: bar.update(1)
-
-
-def _stderr_tty() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-class SolverProgressLine:
-    """One updating line on stderr with the MIP's progress (elapsed, best plan, bound, gap).
-
-    Shown only on a terminal and at most twice a second; ``close()`` clears it."""
-
-    def __init__(self, enabled: bool = True, every: float = 0.5):
-        self.enabled = enabled and sys.stderr.isatty()
-        self.every = every
-        self.last = 0.0
-        self.width = 0
-
-    def __call__(self, p) -> None:
-        import time
-
-        now = time.monotonic()
-        if not self.enabled or now - self.last < self.every:
-            return
-        self.last = now
-        text = p.line()[:119]
-        sys.stderr.write("\r" + text.ljust(self.width))
-        sys.stderr.flush()
-        self.width = len(text)
-
-    def close(self) -> None:
-        if self.enabled and self.width:
-            sys.stderr.write("\r" + " " * self.width + "\r")
-            sys.stderr.flush()

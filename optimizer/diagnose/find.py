@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..i18n import with_lang
+from ..i18n import _, ngettext, with_lang
 from ..budget import Budget
 from ..conflicts import Constraint, OutOfTime
 from ..errors import InputError
@@ -38,9 +38,10 @@ def diagnose(inst: Instance, *, soft=None, time_limit: float | None = None,
     """
     t0 = time.perf_counter()
     if max_conflicts < 1:
-        raise InputError(f"max_conflicts must be at least 1, not {max_conflicts}")
+        raise InputError(_("max_conflicts must be at least 1, not {n}").format(n=max_conflicts))
     if time_limit is not None and not time_limit > 0:
-        raise InputError(f"the time limit must be a positive number of seconds, not {time_limit}")
+        raise InputError(_("the time limit must be a positive number of seconds, not "
+                           "{seconds}").format(seconds=time_limit))
     inst_eff = effective_instance(inst, soft=soft, **overrides)
     am = build_model(inst_eff)
     deadline = Budget(time_limit)
@@ -51,7 +52,7 @@ def diagnose(inst: Instance, *, soft=None, time_limit: float | None = None,
         _find(s, diag, max_conflicts, fixes)
     except OutOfTime:
         diag.complete = False
-        diag.notes.append("the time limit ran out: the diagnosis is not complete")
+        diag.notes.append(_("the time limit ran out: the diagnosis is not complete"))
         if diag.conflicts:
             diag.status = "infeasible"
     diag.solves = s.lab.solves
@@ -104,13 +105,13 @@ def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: 
             break
         members, relaxable, method, minimal = _minimal(s, dropped, cands, members, method)
         if not relaxable:
-            diag.notes.append("the solver reported a conflict among the model's definitions "
-                              "alone; this is a bug, please report it")
+            diag.notes.append(_("the solver reported a conflict among the model's definitions "
+                                "alone; this is a bug, please report it"))
             break
         conflict = _describe(s, members, method)
         conflict.members = relaxable
         if not minimal:
-            conflict.note = "the time ran out before this set was made minimal"
+            conflict.note = _("the time ran out before this set was made minimal")
         conflicts.append((conflict, relaxable))
         diag.conflicts.append(conflict)
         diag.status = "infeasible"
@@ -118,7 +119,7 @@ def _find(s: AllocationSearch, diag: Diagnosis, max_conflicts: int, with_fixes: 
         dropped = dropped + [c for c in relaxable if c.key() not in known]
     if not conflicts:
         diag.status = "infeasible"
-        diag.notes.append("the solver says no plan exists but found no conflict to show")
+        diag.notes.append(_("the solver says no plan exists but found no conflict to show"))
         return
     if with_fixes:
         _add_fixes(s, diag, conflicts)
@@ -136,8 +137,9 @@ def _add_fixes(s: AllocationSearch, diag: Diagnosis, conflicts: list) -> None:
     diag.suggestions, n = suggestions(s, diag, conflicts)
     skipped += n
     if skipped:
-        diag.notes.append(f"{skipped} change{'s' if skipped > 1 else ''} could not be measured "
-                          f"within the time limit")
+        diag.notes.append(ngettext("{n} change could not be measured within the time limit",
+                                   "{n} changes could not be measured within the time limit",
+                                   skipped).format(n=skipped))
 
 
 def _minimal(s: AllocationSearch, dropped, cands, members, method: str):
@@ -209,7 +211,7 @@ def _describe(s: AllocationSearch, members: list[Constraint], method: str) -> Co
     pair_cap = BY_NAME["pair_cap"]
     for (d, r), per_k in caps.items():
         names = [n for _, ns in per_k.values() for n in ns]
-        rules.append(Rule("pair_cap", names[0] + (f" (and {len(names) - 1} more)"
+        rules.append(Rule("pair_cap", names[0] + (_(" (and {n} more)").format(n=len(names) - 1)
                                                   if len(names) > 1 else ""),
                           pair_cap.pairing_sentence(w, d, r, per_k),
                           {"partner": w.D[d], "recipient": w.R[r],
@@ -226,9 +228,9 @@ def _describe(s: AllocationSearch, members: list[Constraint], method: str) -> Co
         headline = None
     if not headline:
         main = [m for m in rules if not m.context]
-        headline = (f"{main[0].text}, and no plan can do that under the other rules"
-                    if len(main) == 1 else
-                    f"these {len(main)} rules cannot all hold together")
+        headline = (_("{rule}, and no plan can do that under the other rules").format(
+                        rule=main[0].text) if len(main) == 1 else
+                    _("these {n} rules cannot all hold together").format(n=len(main)))
     return Conflict(headline=headline, rules=rules, method=method)
 
 

@@ -49,7 +49,7 @@ def fixes_for(s: AllocationSearch, members: list[Constraint], others: list[Const
                 keys = {c.key() for c in members}
                 alone = [c for c in s.candidates() if c.key() not in keys]
             res = s.elastic(bend, dropped=alone)
-            note = " (this conflict only)"
+            note = _(" (this conflict only)")
         if res == "limit":
             skipped += 1
             continue

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ..budget import Budget
+from ..i18n import _
 from ..conflicts import ConflictSearch, Constraint, Lab
 from ..model import AllocationModel, build_model
 from ..rounds import labels as rounds_labels
@@ -112,7 +113,7 @@ class Words:
         ids = self.ids(e)
         if when is not None and self.am.rounds > 1:  # a plan of several rounds
             n = int(when[int(self.row_local[i])])
-            text += f" (in round {self.round_labels[n]})"
+            text += _(" (in round {label})").format(label=self.round_labels[n])
             ids["round"] = self.round_labels[n]
         return Rule(kind, name, text, ids, bound, context=context)
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from ..errors import InstanceError
+from ..i18n import _
 from .core import Instance
 from .readers import RawInstance, read_folder
 from .xlsx_reader import read_workbook
@@ -22,7 +23,7 @@ def bundled_instances_dir() -> Path:
     for cand in (package.parent / "instances", package / "bundled"):
         if (cand / DEFAULT_INSTANCE).is_dir():
             return cand
-    raise InstanceError("the bundled instances are not installed (reinstall regcollab)")
+    raise InstanceError(_("the bundled instances are not installed (reinstall regcollab)"))
 
 
 def resolve_instance(path: str | Path | None) -> Path:
@@ -50,12 +51,15 @@ def read_instance(path: str | Path | None = None) -> RawInstance:
                            if (p / "instance.toml").is_file())
         except InstanceError:
             names = []
-        hint = f" (bundled instances: {', '.join(names)})" if names else ""
-        raise InstanceError(f"the instance '{path}' does not exist{hint}")
+        if names:
+            raise InstanceError(_("the instance '{path}' does not exist (bundled instances: "
+                                  "{names})").format(path=path, names=", ".join(names)))
+        raise InstanceError(_("the instance '{path}' does not exist").format(path=path))
     if folder.is_file():
         if folder.suffix.lower() == ".xlsx":
             return read_workbook(folder)
-        raise InstanceError(f"the instance '{path}' must be a folder (or an .xlsx workbook)")
+        raise InstanceError(_("the instance '{path}' must be a folder (or an .xlsx workbook)")
+                            .format(path=path))
     return read_folder(folder)
 
 

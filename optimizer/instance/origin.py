@@ -20,8 +20,10 @@ ROW_WORDS = {"line": N_("line {n}"), "row": N_("row {n}")}
 """The place of a row: a file's line, a sheet's row (said in the current language)."""
 
 
-def _place(word: str, n) -> str:
+def place(word: str, n) -> str:
+    """``line 3`` (a file's line) or ``row 3`` (a sheet's row), in the current language."""
     return _(ROW_WORDS[word]).format(n=n) if word in ROW_WORDS else f"{word} {n}"
+
 
 LINE = "_line"
 """Hidden column of a raw table: the line of the file (or row of the sheet) a row came from."""
@@ -61,12 +63,12 @@ class Origin:
 
     def header(self, table: str) -> str:
         """The header's place: ``line 1``, ``row 3``."""
-        return _place(self.row_word, self.headers.get(table, 1))
+        return place(self.row_word, self.headers.get(table, 1))
 
     def row(self, line, i: int, tag: str = "") -> str:
         """A row as the planner finds it: its line (or sheet row), else its position, and a
         tag such as ``id SZ`` or ``pair SZ-MZ``."""
-        label = _place(self.row_word, line) if line is not None else _place("row", i + 1)
+        label = place(self.row_word, line) if line is not None else place("row", i + 1)
         return label + (_(" ({tag})").format(tag=tag) if tag else "")
 
     def row_of(self, df: pd.DataFrame, i: int, id_col: str | None) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InstanceError
+from ..i18n import N_, _
 from ..schema import (
     DEFAULT_SOFT_PENALTY,
     INF,
@@ -60,6 +61,17 @@ CELL_PATH = r"(partners|recipients|pairs|clusters)\[([^\]]+)\]\.(.+)"
 _CELL = re.compile(CELL_PATH)
 MEMBER_COLUMNS = ("partners", "recipients")
 """The columns of a cluster that list its members (not cells :func:`with_params` changes)."""
+
+
+class UnknownParameter(InstanceError):
+    """A change names a parameter, a column or a row the instance does not have (not a bad
+    value): ``sweep`` fails early on it, whatever the language of the message."""
+
+
+NO_ROW = {"partners": N_("'{key}': there is no partner with id '{id}'"),
+          "recipients": N_("'{key}': there is no recipient with id '{id}'"),
+          "clusters": N_("'{key}': there is no cluster with id '{id}'")}
+"""The message about a cell of a row that does not exist, for each table."""
 BLANK = object()
 """An emptied cell: it takes its column's default (or is refused where there is none)."""
 
@@ -70,19 +82,21 @@ def check_param_syntax(key, resources=()) -> str:
     InstanceError saying what is likely meant. Which ids and resources exist is the
     instance's to check."""
     if not isinstance(key, str):
-        raise InstanceError(f"{shown(key)} is not a parameter of the instance; name it by its "
-                            "path, e.g. 'balance.alpha'")
+        raise UnknownParameter(_("{key} is not a parameter of the instance; name it by its path, "
+                                 "e.g. 'balance.alpha'").format(key=shown(key)))
     m = _CELL.fullmatch(key)
     if m:
-        table, _, column = m.groups()
+        table, _row, column = m.groups()
         if table != "pairs" and column != "name" and column_for(table, column) is None:
             known = [c.name.replace("{k}", "RESOURCE") for c in TABLES[table]
                      if c.name not in ("id", *MEMBER_COLUMNS)]
-            raise InstanceError(f"'{key}': {table} have no column '{column}' (columns: "
-                                f"{', '.join(known)})")
+            raise UnknownParameter(_("'{key}': {table} have no column '{column}' (columns: "
+                                     "{columns})").format(key=key, table=table, column=column,
+                                                          columns=", ".join(known)))
         if table == "clusters" and column in MEMBER_COLUMNS:
-            raise InstanceError(f"'{key}': the members of a cluster are not a value to change; "
-                                f"give a new clusters table (Instance.with_tables) instead")
+            raise InstanceError(_("'{key}': the members of a cluster are not a value to "
+                                  "change; give a new clusters table (Instance.with_tables) "
+                                  "instead").format(key=key))
         return key
     if setting_param(key) is not None:
         return key
@@ -93,10 +107,14 @@ def check_param_syntax(key, resources=()) -> str:
                 "recipients": "recipients[ID].need.RESOURCE",
                 "pairs": "pairs[PARTNER,RECIPIENT].ben",
                 "clusters": "clusters[ID].synergy"}[re.match(r"[a-z]+", key).group()]
-    raise InstanceError(f"'{key}' is not a parameter of the instance; "
-                        + (f"did you mean '{near}'? " if near else "")
-                        + "use a setting such as 'balance.alpha' or a cell such as "
-                          "'partners[ID].supply.RESOURCE' or 'pairs[PARTNER,RECIPIENT].ben'")
+    if near:
+        raise UnknownParameter(_("'{key}' is not a parameter of the instance; did you mean "
+                                 "'{near}'? use a setting such as 'balance.alpha' or a cell such "
+                                 "as 'partners[ID].supply.RESOURCE' or "
+                                 "'pairs[PARTNER,RECIPIENT].ben'").format(key=key, near=near))
+    raise UnknownParameter(_("'{key}' is not a parameter of the instance; use a setting such as "
+                             "'balance.alpha' or a cell such as 'partners[ID].supply.RESOURCE' "
+                             "or 'pairs[PARTNER,RECIPIENT].ben'").format(key=key))
 
 
 def check_param_path(inst, key) -> str:
@@ -105,8 +123,9 @@ def check_param_path(inst, key) -> str:
     check_param_syntax(key, inst.resources)
     parts = key.split(".")
     if parts[0] == "resources" and parts[1] not in inst.resources:
-        raise InstanceError(f"'{key}': there is no resource '{parts[1]}' (resources: "
-                            f"{', '.join(inst.resources)})")
+        raise UnknownParameter(_("'{key}': there is no resource '{resource}' (resources: "
+                                 "{resources})").format(key=key, resource=parts[1],
+                                                        resources=", ".join(inst.resources)))
     return key
 
 
@@ -118,7 +137,7 @@ def cell_value(table: str, row: str, column: str, value):
     if column == "name":
         problem = name_problem(value) if isinstance(value, str) else None
         if problem:
-            raise InstanceError(f"{where}: {problem}")
+            raise InstanceError(_("{where}: {problem}").format(where=where, problem=problem))
         return value if isinstance(value, str) and value else BLANK
     spec = column_for(table, column)
     if spec.kind == "bool":
@@ -126,7 +145,8 @@ def cell_value(table: str, row: str, column: str, value):
             return BLANK
         b = as_bool(value)
         if b is None:
-            raise InstanceError(f"{where}: {value!r} is not true or false")
+            raise InstanceError(_("{where}: {value} is not true or false").format(
+                where=where, value=repr(value)))
         return b
     if value is None or (isinstance(value, str) and not value.strip()):
         return BLANK
@@ -134,7 +154,8 @@ def cell_value(table: str, row: str, column: str, value):
         try:
             value = float(value)
         except ValueError:
-            raise InstanceError(f"{where}: {shown(value)} is not a number") from None
+            raise InstanceError(_("{where}: {value} is not a number").format(
+                where=where, value=shown(value))) from None
     return check_number(value, where, spec.lo, spec.hi, spec.lo_open,
                         integer=spec.kind == "integer")
 
@@ -143,31 +164,35 @@ def _cell_change(inst, table: str, row: str, column: str, value) -> tuple:
     """(table, row key, column, typed value) of a change to a cell, its target checked."""
     if table == "pairs":
         if column not in PAIR_VALUES and column not in OPTIONAL_PAIR_VALUES:
-            raise InstanceError(f"'pairs[{row}].{column}': pairs have no column '{column}'")
+            raise UnknownParameter(_("'{key}': {table} have no column '{column}'").format(
+                key=f"pairs[{row}].{column}", table="pairs", column=column))
         if row == "*":
-            raise InstanceError(f"'pairs[*]' is not supported; set 'pairs.{column}' for the "
-                                "default")
+            raise InstanceError(_("'pairs[*]' is not supported; set '{setting}' for the "
+                                  "default").format(setting=f"pairs.{column}"))
         if column == "types":  # the types the pair may take, as the file's cell says them
             typed, problem = type_list(value, inst.types)
             if problem:
-                raise InstanceError(f"'pairs[{row}].types': {problem}")
+                raise InstanceError(_("{where}: {problem}").format(
+                    where=f"'pairs[{row}].types'", problem=problem))
         else:
             typed = cell_value(table, row, column, value)
         parts = [s.strip() for s in row.split(",")]
         if len(parts) != 2:
-            raise InstanceError(f"'pairs[{row}]' must name a pair as pairs[PARTNER,RECIPIENT]")
+            raise InstanceError(_("'{key}' must name a pair as pairs[PARTNER,RECIPIENT]")
+                                .format(key=f"pairs[{row}]"))
         if parts[0] not in inst.partners.index or parts[1] not in inst.recipients.index:
-            raise InstanceError(f"'pairs[{row}]': no such partner or recipient")
+            raise UnknownParameter(_("'{key}': no such partner or recipient").format(
+                key=f"pairs[{row}]"))
         return table, tuple(parts), column, typed
     df = getattr(inst, table)
     if df is None:  # an instance made without validation has no clusters table
         df = empty_clusters()
     if column not in df.columns:
-        raise InstanceError(f"'{table}[{row}].{column}': {table} have no column '{column}'")
+        raise UnknownParameter(_("'{key}': {table} have no column '{column}'").format(
+            key=f"{table}[{row}].{column}", table=table, column=column))
     typed = cell_value(table, row, column, value)
     if row != "*" and row not in df.index:
-        raise InstanceError(f"'{table}[{row}].{column}': there is no {table[:-1]} with id "
-                            f"'{row}'")
+        raise UnknownParameter(_(NO_ROW[table]).format(key=f"{table}[{row}].{column}", id=row))
     return table, row, column, typed
 
 
@@ -175,7 +200,8 @@ def _setting_change(key: str, value) -> tuple:
     """(key, given value, typed value) of a change to a setting, the value checked."""
     if value is None:
         if key in PARAM_BY_PATH and PARAM_BY_PATH[key].kind != "number-or-off":
-            raise InstanceError(f"'{key}' cannot be switched off (None); give a value")
+            raise InstanceError(_("'{key}' cannot be switched off (None); give a value")
+                                .format(key=key))
         return key, None, None
     # a bad value is named as the change, not as instance.toml
     return key, value, check_setting(key, value, file=None)
@@ -192,7 +218,7 @@ def _del(d: dict, path: str) -> None:
 
 
 def _type_setting(types: dict, key: str, typed) -> None:
-    _, t, name = key.split(".")
+    t, name = key.split(".")[1:]
     if name == "source":
         return  # checked, not kept
     if typed is not None:
@@ -202,12 +228,12 @@ def _type_setting(types: dict, key: str, typed) -> None:
     elif name in TYPE_DEFAULTS.get(t, {}):
         types[t][name] = TYPE_DEFAULTS[t][name]
     else:
-        raise InstanceError(f"type '{t}' is not one of {', '.join(TYPE_DEFAULTS)}, so "
-                            f"'{key}' must be given")
+        raise InstanceError(_("type '{type}' is not one of {types}, so '{key}' must be given")
+                            .format(type=t, types=", ".join(TYPE_DEFAULTS), key=key))
 
 
 def _resource_setting(resources: dict, key: str, typed) -> None:
-    _, k, name = key.split(".")
+    k, name = key.split(".")[1:]
     if typed is not None:
         resources[k][name] = typed
     elif name in ("unit", "value", "return_min"):
@@ -300,7 +326,7 @@ def _region_table(inst, table: str, changes: list[tuple]) -> pd.DataFrame:
     df = getattr(inst, table)
     edit = _Edit(df)
     defaults = CLUSTER_DEFAULTS if table == "clusters" else REGION_DEFAULTS
-    for _, row, column, typed in changes:
+    for _table, row, column, typed in changes:
         edit.set(column, slice(None) if row == "*" else df.index.get_loc(row), typed)
     for column in list(edit.cols):
         spec = column_for(table, column)
@@ -313,17 +339,19 @@ def _region_table(inst, table: str, changes: list[tuple]) -> pd.DataFrame:
             edit.fill(column, edit.cols[need] if need in edit.cols else df[need].to_numpy())
         elif spec is not None and edit.blank[column].any():
             i = int(np.flatnonzero(edit.blank[column])[0])
-            raise InstanceError(f"'{table}[{df.index[i]}].{column}': the value is empty but "
-                                "is required")
+            raise InstanceError(_("'{key}': the value is empty but is required").format(
+                key=f"{table}[{df.index[i]}].{column}"))
     out = edit.table()
     if table == "recipients" and {"min_partners", "max_partners"} & set(edit.cols):
         bad = span_problem(out, edit.changed())
         if bad is not None:
-            raise InstanceError(f"'recipients[{out.index[bad[0]]}]': {bad[1]}")
+            raise InstanceError(_("{where}: {problem}").format(
+                where=f"'recipients[{out.index[bad[0]]}]'", problem=bad[1]))
     if table == "clusters" and "min_links" in edit.cols:
         bad = links_problem(out, edit.changed())
         if bad is not None:
-            raise InstanceError(f"'clusters[{out.index[bad[0]]}].min_links': {bad[1]}")
+            raise InstanceError(_("{where}: {problem}").format(
+                where=f"'clusters[{out.index[bad[0]]}].min_links'", problem=bad[1]))
     return out
 
 
@@ -342,17 +370,17 @@ def _add_pairs(PP: pd.DataFrame, keys: list) -> pd.DataFrame:
 def _pairs_table(inst, params: dict, changes: list[tuple]) -> tuple[pd.DataFrame, int]:
     """The pairs table with ``changes`` made (a pair not listed is added with the defaults of
     a listed pair) and checked; and how many pairs were added."""
-    new = list(dict.fromkeys(key for _, key, _, _ in changes if key not in inst.pairs.index))
+    new = list(dict.fromkeys(key for _t, key, _c, _v in changes if key not in inst.pairs.index))
     PP = _add_pairs(inst.pairs, new) if new else inst.pairs
     for c, default in OPTIONAL_PAIR_VALUES.items():  # a column the file did not have
-        if c not in PP.columns and any(column == c for _, _, column, _ in changes):
+        if c not in PP.columns and any(column == c for _t, _k, column, _v in changes):
             PP = PP.assign(**{c: np.full(len(PP), default,
                                          dtype=object if isinstance(default, str) else float)})
     edit = _Edit(PP)
     for c in ("comp", "pot", "ben"):  # the added pairs' values not given: the defaults
         for key in new:
             edit.set(c, PP.index.get_loc(key), BLANK)
-    for _, key, column, typed in changes:
+    for _table, key, column, typed in changes:
         edit.set(column, PP.index.get_loc(key), typed)
     defaults = {**params["pairs"], "allowed": True, "fixed": False, **OPTIONAL_PAIR_VALUES}
     for column in list(edit.cols):
@@ -362,8 +390,8 @@ def _pairs_table(inst, params: dict, changes: list[tuple]) -> tuple[pd.DataFrame
     bad = rows[out["fixed"].to_numpy()[rows] & ~out["allowed"].to_numpy()[rows]]
     if len(bad):
         d, r = out.index[int(bad[0])]
-        raise InstanceError(f"'pairs[{d},{r}]': the pair is fixed (must be kept) but not "
-                            "allowed")
+        raise InstanceError(_("'{key}': the pair is fixed (must be kept) but not allowed")
+                            .format(key=f"pairs[{d},{r}]"))
     return out, len(new)
 
 

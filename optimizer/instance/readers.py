@@ -18,8 +18,9 @@ import pandas as pd
 
 from .. import limits
 from ..errors import InstanceError
+from ..i18n import N_, _
 from ..schema import MAX_KEY_PARTS, MAX_TOML_BYTES, MAX_TOML_DEPTH, MAX_TOML_KEYS
-from .origin import FILES, FOLDER, LINE, OPTIONAL_TABLES, SETTINGS_FILE, Origin
+from .origin import FILES, FOLDER, LINE, OPTIONAL_TABLES, SETTINGS_FILE, Origin, place
 
 
 @dataclass(frozen=True)
@@ -48,32 +49,34 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
         if limit is not None:
             size = path.stat().st_size
             if size > limit:
-                raise InstanceError(f"the file has {size:,} bytes, more than the {limit:,} "
-                                    f"this file may have", file=path.name)
+                raise InstanceError(_("the file has {size} bytes, more than the {limit} this "
+                                      "file may have").format(size=f"{size:,}",
+                                                              limit=f"{limit:,}"),
+                                    file=path.name)
         return path.read_bytes()
     except OSError as exc:
-        raise InstanceError(f"the file cannot be read ({exc.strerror or exc})",
-                            file=path.name) from None
+        raise InstanceError(_("the file cannot be read ({reason})").format(
+            reason=exc.strerror or exc), file=path.name) from None
 
 
 def decode_text(data: bytes, name: str) -> str:
     """The text of a file that must be UTF-8 (a UTF-8 byte-order mark is fine)."""
     for bom, encoding in BOMS:
         if data.startswith(bom):
-            raise InstanceError(f"the file is {encoding} encoded (it starts with the {encoding} "
-                                "byte-order mark); save it as UTF-8 (CSV UTF-8 in Excel)",
-                                file=name)
+            raise InstanceError(_("the file is {encoding} encoded (it starts with the "
+                                  "{encoding} byte-order mark); save it as UTF-8 (CSV UTF-8 "
+                                  "in Excel)").format(encoding=encoding), file=name)
     head = data[:400]
     if len(head) >= 8 and head.count(0) >= len(head) // 3:
-        raise InstanceError("the file looks UTF-16 or UTF-32 encoded (every second or fourth "
-                            "byte is zero) but has no byte-order mark; save it as UTF-8",
-                            file=name)
+        raise InstanceError(_("the file looks UTF-16 or UTF-32 encoded (every second or "
+                              "fourth byte is zero) but has no byte-order mark; save it as "
+                              "UTF-8"), file=name)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InstanceError(f"line {line} is not valid UTF-8 text; save the file as UTF-8",
-                            file=name) from None
+        raise InstanceError(_("line {line} is not valid UTF-8 text; save the file as "
+                              "UTF-8").format(line=line), file=name) from None
 
 
 def _read_text(path: Path, limit: int | None = None) -> str:
@@ -87,8 +90,9 @@ def read_csv_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
     if max_rows is not None:
         lines = data.count(b"\n") + (not data.endswith(b"\n"))
         if lines - 1 > max_rows:
-            raise InstanceError(f"the file has {lines - 1:,} lines of data, more than the "
-                                f"{max_rows:,} regcollab takes (docs/performance.md)",
+            raise InstanceError(_("the file has {n} lines of data, more than the {limit} "
+                                  "regcollab takes (docs/performance.md)").format(
+                                      n=f"{lines - 1:,}", limit=f"{max_rows:,}"),
                                 file=path.name)
     text = decode_text(data, path.name)
     # strict: an unclosed quote is an error, not the rest of the file read as one value
@@ -96,19 +100,21 @@ def read_csv_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
     try:
         header = next(reader)
     except StopIteration:
-        raise InstanceError("the file is empty (it needs a header line)", file=path.name) from None
+        raise InstanceError(_("the file is empty (it needs a header line)"),
+                            file=path.name) from None
     except csv.Error as exc:
-        raise InstanceError(f"line 1 is not valid CSV: {exc}", file=path.name) from None
+        raise InstanceError(_("line {line} is not valid CSV: {problem}").format(
+            line=1, problem=exc), file=path.name) from None
     header = [h.strip() for h in header]
     if any(h == "" for h in header):
         pos = header.index("") + 1
-        raise InstanceError(f"the header has an empty column name (column {pos})", file=path.name,
-                            row="line 1")
+        raise InstanceError(_("the header has an empty column name (column {pos})").format(
+            pos=pos), file=path.name, row=place("line", 1))
     seen = set()
     for h in header:
         if h in seen:
-            raise InstanceError(f"the column '{h}' appears twice in the header", file=path.name,
-                                row="line 1")
+            raise InstanceError(_("the column '{column}' appears twice in the header").format(
+                column=h), file=path.name, row=place("line", 1))
         seen.add(h)
     rows, lines = [], []
     start = reader.line_num + 1  # the line a record starts on (a quoted value may span lines)
@@ -119,14 +125,16 @@ def read_csv_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
                 continue
             if len(fields) != len(header):
                 raise InstanceError(
-                    f"has {len(fields)} fields but the header has {len(header)}",
-                    file=path.name, row=f"line {line}")
+                    _("has {n} fields but the header has {m}").format(n=len(fields),
+                                                                      m=len(header)),
+                    file=path.name, row=place("line", line))
             rows.append([f.strip() for f in fields])
             lines.append(line)
     except csv.Error as exc:
-        what = ("a quoted value is never closed (a '\"' is missing)"
+        what = (_("a quoted value is never closed (a '\"' is missing)")
                 if "unexpected end of data" in str(exc) else str(exc))
-        raise InstanceError(f"line {start} is not valid CSV: {what}", file=path.name) from None
+        raise InstanceError(_("line {line} is not valid CSV: {problem}").format(
+            line=start, problem=what), file=path.name) from None
     df = pd.DataFrame(rows, columns=header, dtype=object)
     df[LINE] = lines
     return df
@@ -162,22 +170,24 @@ def check_toml_shape(text: str, name: str = "instance.toml") -> None:
             depth += 1
             dots = 0
             if depth > MAX_TOML_DEPTH:
-                raise InstanceError(f"line {line} nests arrays or tables more than "
-                                    f"{MAX_TOML_DEPTH} deep", file=name)
+                raise InstanceError(_("line {line} nests arrays or tables more than {limit} "
+                                      "deep").format(line=line, limit=MAX_TOML_DEPTH),
+                                    file=name)
         elif tok in "]}":
             depth = max(0, depth - 1)
             dots = 0
         elif tok == ".":
             dots += 1
             if dots >= MAX_KEY_PARTS:
-                raise InstanceError(f"line {line} has a dotted key of more than "
-                                    f"{MAX_KEY_PARTS} parts", file=name)
+                raise InstanceError(_("line {line} has a dotted key of more than {limit} "
+                                      "parts").format(line=line, limit=MAX_KEY_PARTS),
+                                    file=name)
         elif tok == "=":
             keys += 1
             dots = 0
             if keys > MAX_TOML_KEYS:
-                raise InstanceError(f"the file has more than {MAX_TOML_KEYS:,} keys (line "
-                                    f"{line})", file=name)
+                raise InstanceError(_("the file has more than {limit} keys (line {line})")
+                                    .format(limit=f"{MAX_TOML_KEYS:,}", line=line), file=name)
         elif tok == "\n":
             line += 1
             dots = 0
@@ -187,18 +197,81 @@ def check_toml_shape(text: str, name: str = "instance.toml") -> None:
                 dots = 0
 
 
+TOML_PROBLEMS = tuple((re.compile(pattern), words) for pattern, words in (
+    (r"Invalid statement", N_("Invalid statement")),
+    (r"Expected newline or end of document after a statement",
+     N_("Expected newline or end of document after a statement")),
+    (r"Expected '\]' at the end of a table declaration",
+     N_("Expected ']' at the end of a table declaration")),
+    (r"Expected '\]\]' at the end of an array declaration",
+     N_("Expected ']]' at the end of an array declaration")),
+    (r"Expected '=' after a key in a key/value pair",
+     N_("Expected '=' after a key in a key/value pair")),
+    (r"Expected (?P<what>.+)", N_("Expected {what}")),
+    (r"Found invalid character (?P<char>.+)", N_("Found invalid character {char}")),
+    (r"Cannot declare (?P<key>.+) twice", N_("Cannot declare {key} twice")),
+    (r"Cannot overwrite a value", N_("Cannot overwrite a value")),
+    (r"Cannot mutate immutable namespace (?P<key>.+)",
+     N_("Cannot mutate immutable namespace {key}")),
+    (r"Cannot redefine namespace (?P<key>.+)", N_("Cannot redefine namespace {key}")),
+    (r"Invalid initial character for a key part", N_("Invalid initial character for a key part")),
+    (r"Unclosed array", N_("Unclosed array")),
+    (r"Duplicate inline table key (?P<key>.+)", N_("Duplicate inline table key {key}")),
+    (r"Unclosed inline table", N_("Unclosed inline table")),
+    (r"Unescaped '\\' in a string", N_("Unescaped '\\' in a string")),
+    (r"Invalid hex value", N_("Invalid hex value")),
+    (r"Escaped character is not a Unicode scalar value",
+     N_("Escaped character is not a Unicode scalar value")),
+    (r"Unterminated string", N_("Unterminated string")),
+    (r"Illegal character (?P<char>.+)", N_("Illegal character {char}")),
+    (r"Invalid date or datetime", N_("Invalid date or datetime")),
+    (r"Invalid value", N_("Invalid value"))))
+"""The problems ``tomllib`` reports (its own English words), to say them in the planner's
+language."""
+_TOML_AT = re.compile(r"(?P<problem>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|"
+                      r"(?P<end>end of document))\)", re.S)
+
+
+def toml_problem(exc: Exception) -> str:
+    """What ``tomllib`` says is wrong, in the current language (its own words when they are
+    not ones it is known to use)."""
+    text = str(exc)
+    m = _TOML_AT.fullmatch(text)
+    if not m:
+        return text
+    for pattern, words in TOML_PROBLEMS:
+        found = pattern.fullmatch(m["problem"])
+        if found:
+            problem = _(words).format(**found.groupdict())
+            break
+    else:
+        return text
+    if m["end"]:
+        return _("{problem} (at end of document)").format(problem=problem)
+    return _("{problem} (at line {line}, column {column})").format(
+        problem=problem, line=m["line"], column=m["column"])
+
+
 def parse_toml(text: str, name: str = "instance.toml") -> dict:
     """``tomllib.loads`` with every failure an InstanceError naming the file."""
     check_toml_shape(text, name)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InstanceError(f"is not valid TOML: {exc}", file=name) from None
+        raise InstanceError(_("is not valid TOML: {problem}").format(problem=toml_problem(exc)),
+                            file=name) from None
     except ValueError as exc:  # an integer of more than 4300 digits
-        raise InstanceError(f"is not valid TOML: a number is too long ({exc})".split(";")[0]
-                            + ")", file=name) from None
+        detail = str(exc).split(";")[0]
+        m = re.fullmatch(r"Exceeds the limit \((\d+) digits\) for integer string conversion: "
+                         r"value has (\d+) digits", detail)
+        if m:
+            detail = _("Exceeds the limit ({limit} digits) for integer string conversion: value "
+                       "has {n} digits").format(limit=m[1], n=m[2])
+        raise InstanceError(_("is not valid TOML: a number is too long ({problem})").format(
+            problem=detail), file=name) from None
     except (RecursionError, MemoryError):
-        raise InstanceError("is too deeply nested or too large to read", file=name) from None
+        raise InstanceError(_("is too deeply nested or too large to read"),
+                            file=name) from None
 
 
 def read_toml(path: Path) -> dict:
@@ -210,7 +283,8 @@ def read_folder(folder: Path) -> RawInstance:
     may be missing)."""
     toml_path = folder / SETTINGS_FILE
     if not toml_path.is_file():
-        raise InstanceError("the file is missing from the instance folder", file=SETTINGS_FILE)
+        raise InstanceError(_("the file is missing from the instance folder"),
+                            file=SETTINGS_FILE)
     settings = read_toml(toml_path)
     tables = {}
     for key, fname in FILES.items():
@@ -219,7 +293,7 @@ def read_folder(folder: Path) -> RawInstance:
             if key in OPTIONAL_TABLES:
                 tables[key] = None
                 continue
-            raise InstanceError("the file is missing from the instance folder", file=fname)
+            raise InstanceError(_("the file is missing from the instance folder"), file=fname)
         tables[key] = read_csv_table(fpath, {"pairs": limits.MAX_PAIR_ROWS,
                                              "clusters": limits.MAX_CLUSTERS}.get(
                                                  key, limits.MAX_REGIONS))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import _
+from ..i18n import N_, _, ngettext
 from .. import limits
 from ..errors import InstanceError
 from ..schema import INF, TABLES, Column, column_for, range_problem, suggest
@@ -55,7 +55,7 @@ def parse_column(df, name: str, col: Column, table: str, origin: Origin, id_col,
     if col.kind == "bool":
         return _bools(series, blank, default, fail)
     if blank.any() and default is None:
-        fail(int(np.flatnonzero(blank)[0]), "the value is empty but is required")
+        fail(int(np.flatnonzero(blank)[0]), _("the value is empty but is required"))
     vals = pd.to_numeric(series.where(~blank, None), errors="coerce").to_numpy(float)
     bad = ~blank & np.isnan(vals)
     if bad.any():
@@ -139,8 +139,9 @@ def check_columns(df: pd.DataFrame, table: str, origin: Origin, resources: tuple
             if n not in cols:
                 if "{k}" in col.name:
                     raise InstanceError(
-                        f"the column '{n}' is missing: every resource needs it, and "
-                        f"'{n.split('.', 1)[1]}' is a resource of this instance", **loc)
+                        _("the column '{column}' is missing: every resource needs it, and "
+                          "'{resource}' is a resource of this instance").format(
+                              column=n, resource=n.split(".", 1)[1]), **loc)
                 raise InstanceError(_("the required column '{column}' is missing").format(
                     column=n), **loc)
     for c in cols:
@@ -149,8 +150,10 @@ def check_columns(df: pd.DataFrame, table: str, origin: Origin, resources: tuple
             k = c[len(spec.name.split("{k}")[0]):]
             if k not in resources:
                 raise InstanceError(
-                    f"the column '{c}' names resource '{k}', which is not a resource of this "
-                    f"instance (resources: {', '.join(resources)})", column=c, **loc)
+                    _("the column '{column}' names resource '{resource}', which is not a "
+                      "resource of this instance (resources: {resources})").format(
+                          column=c, resource=k, resources=", ".join(resources)),
+                    column=c, **loc)
 
 
 def resource_columns(df: pd.DataFrame) -> list[str]:
@@ -160,22 +163,30 @@ def resource_columns(df: pd.DataFrame) -> list[str]:
 
 def check_counts(partners, recipients, origin: Origin) -> None:
     """Rows of each table, and partners x recipients, within the limits of docs/performance.md."""
+    none = {"partners": N_("has no partners (no rows below the header)"),
+            "recipients": N_("has no recipients (no rows below the header)")}
+    many = {"partners": N_("has {n} partners, more than the {limit} regcollab takes "
+                           "(docs/performance.md)"),
+            "recipients": N_("has {n} recipients, more than the {limit} regcollab takes "
+                             "(docs/performance.md)")}
     for table, df in (("partners", partners), ("recipients", recipients)):
         if len(df) == 0:
-            raise InstanceError(f"has no {table} (no rows below the header)",
-                                file=origin.file(table))
+            raise InstanceError(_(none[table]), file=origin.file(table))
     for table, df in (("partners", partners), ("recipients", recipients)):
         if len(df) > limits.MAX_REGIONS:
-            raise InstanceError(f"has {len(df):,} {table}, more than the "
-                                f"{limits.MAX_REGIONS:,} regcollab takes (docs/performance.md)",
+            raise InstanceError(_(many[table]).format(n=f"{len(df):,}",
+                                                      limit=f"{limits.MAX_REGIONS:,}"),
                                 file=origin.file(table))
     cells = len(partners) * len(recipients)
     if cells > limits.MAX_PAIR_CELLS:
         raise InstanceError(
-            f"{len(partners):,} partners x {len(recipients):,} recipients make {cells:,} "
-            f"possible pairs, more than the {limits.MAX_PAIR_CELLS:,} regcollab holds in memory "
-            f"(about {limits.gigabytes(limits.BYTES_PER_CELL * limits.MAX_PAIR_CELLS)}); split "
-            "the instance (for example by mandated provinces)", file=origin.file("recipients"))
+            _("{nd} partners x {nr} recipients make {cells} possible pairs, more than the "
+              "{limit} regcollab holds in memory (about {memory}); split the instance (for "
+              "example by mandated provinces)").format(
+                nd=f"{len(partners):,}", nr=f"{len(recipients):,}", cells=f"{cells:,}",
+                limit=f"{limits.MAX_PAIR_CELLS:,}",
+                memory=limits.gigabytes(limits.BYTES_PER_CELL * limits.MAX_PAIR_CELLS)),
+            file=origin.file("recipients"))
 
 
 def _extra_columns(src: pd.DataFrame, dst: pd.DataFrame, table: str) -> None:
@@ -281,8 +292,12 @@ def type_list(value, types) -> tuple[str, str | None]:
     for n in names:
         if n not in types:
             hint = suggest(n, types)
-            return "", (f"'{n}' is not a collaboration type of this instance (types: "
-                        f"{', '.join(types)})" + (f"; did you mean '{hint}'?" if hint else ""))
+            if hint:
+                return "", _("'{name}' is not a collaboration type of this instance (types: "
+                             "{types}); did you mean '{hint}'?").format(
+                                 name=n, types=", ".join(types), hint=hint)
+            return "", _("'{name}' is not a collaboration type of this instance (types: "
+                         "{types})").format(name=n, types=", ".join(types))
     return MEMBER_SEPARATOR.join(t for t in types if t in names), None
 
 
@@ -345,30 +360,48 @@ def member_ids(value) -> list[str]:
     return [v.strip() for v in items if v.strip()]
 
 
+MEMBER_WORDS = {
+    "partners": {
+        "none": N_("the cluster has no partner: list the ids of its partners, separated by "
+                   "'{sep}'"),
+        "twice": N_("the partner {id} is listed twice"),
+        "unknown": N_("the partner {id} is not in {where}"),
+        "other": N_("the partner {id} is not in {where} ('{ident}' is a recipient: list it "
+                    "under recipients)"),
+        "near": N_("the partner {id} is not in {where} (did you mean '{near}'?)")},
+    "recipients": {
+        "none": N_("the cluster has no recipient: list the ids of its recipients, separated "
+                   "by '{sep}'"),
+        "twice": N_("the recipient {id} is listed twice"),
+        "unknown": N_("the recipient {id} is not in {where}"),
+        "other": N_("the recipient {id} is not in {where} ('{ident}' is a partner: list it "
+                    "under partners)"),
+        "near": N_("the recipient {id} is not in {where} (did you mean '{near}'?)")}}
+"""The messages about the members of a cluster, for each member column."""
+
+
 def _members(df, column: str, known: list, other: list, origin: Origin) -> list[tuple]:
     """The members of each cluster in ``column`` (partners or recipients): known ids, each
     once, at least one."""
-    who, other_who = column[:-1], ("recipient" if column == "partners" else "partner")
+    words = MEMBER_WORDS[column]
     out, known_set, other = [], set(known), set(other)
     for i, value in enumerate(df[column]):
         loc = {"file": origin.file("clusters"), "row": origin.row_of(df, i, "id"),
                "column": column}
         ids = member_ids(value)
         if not ids:
-            raise InstanceError(f"the cluster has no {who}: list the ids of its {column}, "
-                                f"separated by '{MEMBER_SEPARATOR}'", **loc)
+            raise InstanceError(_(words["none"]).format(sep=MEMBER_SEPARATOR), **loc)
         seen = set()
         for ident in ids:
             if ident in seen:
-                raise InstanceError(f"the {who} {shown(ident)} is listed twice", **loc)
+                raise InstanceError(_(words["twice"]).format(id=shown(ident)), **loc)
             seen.add(ident)
             if ident in known_set:
                 continue
             near = suggest(ident, known)
-            hint = (f" ('{ident}' is a {other_who}: list it under {other_who}s)"
-                    if ident in other else f" (did you mean '{near}'?)" if near else "")
-            raise InstanceError(f"the {who} {shown(ident)} is not in {origin.ref(column)}"
-                                + hint, **loc)
+            kind = "other" if ident in other else "near" if near else "unknown"
+            raise InstanceError(_(words[kind]).format(id=shown(ident), where=origin.ref(column),
+                                                      ident=ident, near=near), **loc)
         out.append(tuple(ids))
     return out
 
@@ -383,9 +416,12 @@ def links_problem(C: pd.DataFrame, rows=None) -> tuple[int, str] | None:
         need = C["min_links"].iat[i]
         if need > nd * nr:
             n = nd * nr
-            return i, (f"min_links is {need:g} but the cluster has only {n} member "
-                       f"pair{'s' * (n != 1)} ({nd} partner{'s' * (nd != 1)} x {nr} "
-                       f"recipient{'s' * (nr != 1)}): it could never be formed")
+            return i, _("min_links is {need} but the cluster has only {pairs} ({partners} x "
+                        "{recipients}): it could never be formed").format(
+                need=f"{need:g}",
+                pairs=ngettext("{n} member pair", "{n} member pairs", n).format(n=n),
+                partners=ngettext("{n} partner", "{n} partners", nd).format(n=nd),
+                recipients=ngettext("{n} recipient", "{n} recipients", nr).format(n=nr))
     return None
 
 
@@ -394,13 +430,16 @@ def _check_cluster_count(n: int, nd: int, nr: int, origin: Origin) -> None:
     docs/performance.md."""
     file = origin.file("clusters")
     if n > limits.MAX_CLUSTERS:
-        raise InstanceError(f"has {n:,} clusters, more than the {limits.MAX_CLUSTERS:,} "
-                            "regcollab takes (docs/performance.md)", file=file)
+        raise InstanceError(_("has {n} clusters, more than the {limit} regcollab takes "
+                              "(docs/performance.md)").format(
+                                  n=f"{n:,}", limit=f"{limits.MAX_CLUSTERS:,}"), file=file)
     if n * nd * nr > limits.MAX_CLUSTER_CELLS:
-        raise InstanceError(f"{n:,} clusters x {nd:,} partners x {nr:,} recipients make "
-                            f"{n * nd * nr:,} cells of membership, more than the "
-                            f"{limits.MAX_CLUSTER_CELLS:,} regcollab holds (docs/performance.md)",
-                            file=file)
+        raise InstanceError(_("{n} clusters x {nd} partners x {nr} recipients make {cells} "
+                              "cells of membership, more than the {limit} regcollab holds "
+                              "(docs/performance.md)").format(
+                                  n=f"{n:,}", nd=f"{nd:,}", nr=f"{nr:,}",
+                                  cells=f"{n * nd * nr:,}",
+                                  limit=f"{limits.MAX_CLUSTER_CELLS:,}"), file=file)
 
 
 def cluster_table(df: pd.DataFrame | None, p_ids: list, r_ids: list, resources: tuple,

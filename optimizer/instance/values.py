@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import InstanceError
-from ..i18n import _
+from ..i18n import N_, _
 from ..schema import (
     ID_FORBIDDEN,
     INF,
@@ -36,21 +36,22 @@ _SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxdict = 3, 5, 5
 def shown(value) -> str:
     """A value as a message quotes it: short, whatever its size or depth."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"a whole number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+        return _("a whole number of about {n} digits").format(
+            n=int(value.bit_length() * math.log10(2)) + 1)
     try:
         return _SHOW.repr(value)
     except (RecursionError, ValueError):  # absurdly deep, or an integer too long to print
-        return f"a {type(value).__name__}"
+        return _("a {kind}").format(kind=type(value).__name__)
 
 
 def what(value) -> str:
     """A value with its kind, for 'must be a number, not ...'."""
     if isinstance(value, Mapping):
-        return f"a table ({shown(dict(value))})"
+        return _("a table ({value})").format(value=shown(dict(value)))
     if isinstance(value, (list, tuple)):
-        return f"a list ({shown(list(value))})"
+        return _("a list ({value})").format(value=shown(list(value)))
     if isinstance(value, str):
-        return f"the text {shown(value)}"
+        return _("the text {value}").format(value=shown(value))
     return shown(value)
 
 
@@ -93,13 +94,26 @@ def check_text(value, where: str, allow: str = "", **loc) -> str:
     return value
 
 
+NAME_WORDS = {
+    "the id": N_("the id {name} contains {char}; ids and names may not contain {forbidden}, "
+                 "control characters or other invisible characters"),
+    "the resource name": N_("the resource name {name} contains {char}; ids and names may not "
+                            "contain {forbidden}, control characters or other invisible "
+                            "characters"),
+    "the type name": N_("the type name {name} contains {char}; ids and names may not contain "
+                        "{forbidden}, control characters or other invisible characters"),
+    None: N_("{kind} {name} contains {char}; ids and names may not contain {forbidden}, "
+             "control characters or other invisible characters")}
+"""The message of :func:`check_name` for each kind of name."""
+
+
 def check_name(name: str, kind: str, **loc) -> None:
     """Ids, resource and type names: no separators of row names, no invisible characters."""
     ch = bad_name_char(name)
     if ch is not None:
-        raise InstanceError(f"{kind} {shown(name)} contains {char_words(ch)}; ids and names may "
-                            f"not contain {' '.join(ID_FORBIDDEN)}, control characters or other "
-                            f"invisible characters", **loc)
+        raise InstanceError(_(NAME_WORDS.get(kind, NAME_WORDS[None])).format(
+            kind=kind, name=shown(name), char=char_words(ch),
+            forbidden=" ".join(ID_FORBIDDEN)), **loc)
 
 
 def name_problem(name: str) -> str | None:
@@ -107,8 +121,8 @@ def name_problem(name: str) -> str | None:
     ch = bad_text_char(name)
     if ch is None:
         return None
-    return (f"the name {shown(name)} contains {char_words(ch)}, a control character; names may "
-            "hold any text but no control characters")
+    return _("the name {name} contains {char}, a control character; names may hold any text "
+             "but no control characters").format(name=shown(name), char=char_words(ch))
 
 
 def as_bool(v) -> bool | None:

@@ -25,9 +25,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InstanceError
+from ..i18n import N_, _
 from ..schema import column_for
 from ..xlsx import Sheet, Unreadable, XlsxBook, column_letter, need_reader, parse_ref
-from .origin import LINE, OPTIONAL_TABLES, TABLES, Origin, workbook_origin
+from .origin import LINE, OPTIONAL_TABLES, TABLES, Origin, place, workbook_origin
 from .readers import RawInstance
 
 TABLE_SHEETS = TABLES
@@ -103,20 +104,20 @@ def _toml_value(v, depth: int = 0):
     """Check that a value read from a list cell is one TOML can hold (no null, 64-bit
     integers, not nested absurdly deep)."""
     if depth > MAX_LIST_DEPTH:
-        raise _NotToml(f"lists nested more than {MAX_LIST_DEPTH} deep")
+        raise _NotToml(_("lists nested more than {n} deep").format(n=MAX_LIST_DEPTH))
     if v is None:
-        raise _NotToml("null is not a value")
+        raise _NotToml(_("null is not a value"))
     if isinstance(v, bool) or isinstance(v, (str, float)):
         return v
     if isinstance(v, int):
         if not -TOML_INT <= v < TOML_INT:
-            raise _NotToml("beyond the 64-bit integers TOML holds")
+            raise _NotToml(_("beyond the 64-bit integers TOML holds"))
         return v
     if isinstance(v, list):
         return [_toml_value(x, depth + 1) for x in v]
     if isinstance(v, dict):
         return {str(k): _toml_value(x, depth + 1) for k, x in v.items()}
-    raise _NotToml(f"{_short(v)!r} is not a value")
+    raise _NotToml(_("{value} is not a value").format(value=repr(_short(v))))
 
 
 def _param_value(value, typ: str, where: tuple[str, str]):
@@ -132,14 +133,15 @@ def _param_value(value, typ: str, where: tuple[str, str]):
     if value is None or (isinstance(value, str) and value == "" and typ != "text"):
         return None
     if typ and typ not in PARAM_TYPES:
-        raise InstanceError(f"the type {typ!r} is not one of {', '.join(PARAM_TYPES)}",
+        raise InstanceError(_("the type {type} is not one of {types}").format(
+            type=repr(typ), types=", ".join(PARAM_TYPES)),
                             file=where[0], row=where[1], column="type")
     if isinstance(value, bool) and typ not in ("", "bool", "list", "text"):
-        bad(f"the cell is {'TRUE' if value else 'FALSE'} (a logical value), not a {typ}; "
-            f"type the value")
+        bad(_("the cell is {value} (a logical value), not a {type}; type the value").format(
+            value="TRUE" if value else "FALSE", type=typ))
     if isinstance(value, DATES) and typ not in ("", "date", "datetime", "time", "text"):
-        bad(f"the cell is a date or time, not a {typ}; format the cell as Number or Text and "
-            f"type the value")
+        bad(_("the cell is a date or time, not a {type}; format the cell as Number or Text "
+              "and type the value").format(type=typ))
     try:
         if typ == "list":
             if not isinstance(value, str):
@@ -174,10 +176,12 @@ def _param_value(value, typ: str, where: tuple[str, str]):
         if typ == "text":
             return number_text(value) if isinstance(value, float) else text_of(value)
     except RecursionError:
-        bad(f"the list is nested too deep to be a valid {typ}")
+        bad(_("the list is nested too deep to be a valid {type}").format(type=typ))
     except (ValueError, TypeError, OverflowError) as exc:
-        detail = f" ({exc})" if isinstance(exc, (_NotToml, json.JSONDecodeError)) else ""
-        bad(f"{_short(value)!r} is not a valid {typ}{detail}")
+        if isinstance(exc, (_NotToml, json.JSONDecodeError)):
+            bad(_("{value} is not a valid {type} ({problem})").format(
+                value=repr(_short(value)), type=typ, problem=exc))
+        bad(_("{value} is not a valid {type}").format(value=repr(_short(value)), type=typ))
     # no type given: what the cell holds (dates as ISO text, text stripped)
     if isinstance(value, str):
         return value.strip()
@@ -204,6 +208,18 @@ def table_kind(table: str | None, column: str) -> str | None:
     return col.kind if col is not None else None
 
 
+DATE_WORDS = {
+    "id": N_("the cell is a date or time ({value}), not an id (Excel may have turned what was "
+             "typed into a date); format the cell as Text and type the value"),
+    "text": N_("the cell is a date or time ({value}), not text (Excel may have turned what was "
+               "typed into a date); format the cell as Text and type the value"),
+    "bool": N_("the cell is a date or time ({value}), not true or false (Excel may have turned "
+               "what was typed into a date); format the cell as Number and type the value"),
+    "number": N_("the cell is a date or time ({value}), not a number (Excel may have turned "
+                 "what was typed into a date); format the cell as Number and type the value")}
+"""The message about a date in a column of each kind (a number for the kinds not listed)."""
+
+
 def _sheet_cell(v, kind: str | None):
     """A cell of a table sheet as the instance checks want it, or the reason it cannot be.
 
@@ -212,24 +228,21 @@ def _sheet_cell(v, kind: str | None):
     not know and an error in one it does; TRUE/FALSE only where the schema wants true/false
     (or in a column it does not know)."""
     if isinstance(v, Unreadable):
-        return None, f"the cell {v.why}"
+        return None, _("the cell {why}").format(why=v.said())
     if isinstance(v, str):
         return v.strip(), None
     if isinstance(v, bool):
         if kind in (None, "bool"):
             return v, None
-        what = "a number" if kind in ("number", "integer") else "text"
-        return None, (f"the cell is {'TRUE' if v else 'FALSE'} (a logical value), not {what}; "
-                      f"type the value")
+        what = (_("the cell is {value} (a logical value), not a number; type the value")
+                if kind in ("number", "integer") else
+                _("the cell is {value} (a logical value), not text; type the value"))
+        return None, what.format(value="TRUE" if v else "FALSE")
     if isinstance(v, DATES):
         if kind is None:
             return (v.isoformat() if not isinstance(v, _dt.timedelta) else str(v)), None
-        what = {"id": "an id", "text": "text", "bool": "true or false"}.get(kind, "a number")
         shown = v if isinstance(v, _dt.timedelta) else text_of(v)
-        return None, (f"the cell is a date or time ({shown}), "
-                      f"not {what} (Excel may have turned what was typed into a date); format "
-                      f"the cell as {'Text' if kind in ('id', 'text') else 'Number'} and type "
-                      f"the value")
+        return None, _(DATE_WORDS.get(kind, DATE_WORDS["number"])).format(value=shown)
     if kind in ("id", "text"):
         return number_text(v), None
     return v, None
@@ -241,20 +254,20 @@ def _merged_error(sheet: Sheet, where: str, names: list[str] | None = None) -> N
         return
     ref = sheet.merged[0]
     pos = parse_ref(ref.split(":")[0])
-    row = f"row {pos[0]}" if pos else None
+    row = place("row", pos[0]) if pos else None
     col = None
     if pos:
         col = (names[pos[1] - 1] if names and pos[1] <= len(names) and names[pos[1] - 1]
                else column_letter(pos[1]))
-    raise InstanceError(f"the cells {ref[:40]} are merged; a merged cell hides the values of "
-                        f"all but its first cell: unmerge them and give each cell its value",
-                        file=where, row=row, column=col)
+    raise InstanceError(_("the cells {cells} are merged; a merged cell hides the values of "
+                          "all but its first cell: unmerge them and give each cell its value")
+                        .format(cells=ref[:40]), file=where, row=row, column=col)
 
 
 def _header(rows: list, where: str) -> tuple[int, list[str]]:
     """The header row of a table sheet: its row number and column names."""
     if not rows:
-        raise InstanceError("the sheet is empty (it needs a header row)", file=where)
+        raise InstanceError(_("the sheet is empty (it needs a header row)"), file=where)
     hline, cells = rows[0]
     cells = list(cells)
     while cells and (cells[-1] is None or (isinstance(cells[-1], str) and cells[-1].strip() == "")):
@@ -262,15 +275,15 @@ def _header(rows: list, where: str) -> tuple[int, list[str]]:
     names = []
     for j, h in enumerate(cells):
         if isinstance(h, Unreadable):
-            raise InstanceError(f"the header cell {h.why}", file=where, row=f"row {hline}",
-                                column=column_letter(j + 1))
+            raise InstanceError(_("the header cell {why}").format(why=h.said()), file=where,
+                                row=place("row", hline), column=column_letter(j + 1))
         h = "" if h is None else (h.strip() if isinstance(h, str) else number_text(h))
         if h == "":
-            raise InstanceError(f"the header has an empty column name (column "
-                                f"{column_letter(j + 1)})", file=where, row=f"row {hline}")
+            raise InstanceError(_("the header has an empty column name (column {pos})").format(
+                pos=column_letter(j + 1)), file=where, row=place("row", hline))
         if h in names:
-            raise InstanceError(f"the column '{h}' appears twice in the header", file=where,
-                                row=f"row {hline}")
+            raise InstanceError(_("the column '{column}' appears twice in the header").format(
+                column=h), file=where, row=place("row", hline))
         names.append(h)
     return hline, names
 
@@ -282,8 +295,9 @@ def _rows(sheet: Sheet, names: list, where: str) -> tuple[list, list]:
         if len(cells) > len(names):
             j = len(names) + next(i for i, c in enumerate(cells[len(names):])
                                   if c is not None and not (isinstance(c, str) and c.strip() == ""))
-            raise InstanceError(f"has a value in column {column_letter(j + 1)}, which has no "
-                                f"header", file=where, row=f"row {line}")
+            raise InstanceError(_("has a value in column {column}, which has no header")
+                                .format(column=column_letter(j + 1)), file=where,
+                                row=place("row", line))
         data.append(list(cells) + [None] * (len(names) - len(cells)))
         lines.append(line)
     return data, lines
@@ -347,27 +361,30 @@ def _setting_row(cells: list, cols: tuple, where: str, row: str) -> tuple | None
     ik, iv, it = cols
     for j, column in ((ik, "key"), (iv, "value"), (it, "type")):
         if j is not None and isinstance(cells[j], Unreadable):
-            raise InstanceError(f"the cell {cells[j].why}", file=where, row=row, column=column)
+            raise InstanceError(_("the cell {why}").format(why=cells[j].said()), file=where,
+                                row=row, column=column)
     key, typ = cells[ik], cells[it] if it is not None else None
     if key is None or (isinstance(key, str) and key.strip() == ""):
         if cells[iv] is None:
             return None
-        raise InstanceError("the key is empty", file=where, row=row, column="key")
+        raise InstanceError(_("the key is empty"), file=where, row=row, column="key")
     if not isinstance(key, str):
-        raise InstanceError(f"the key {text_of(key)!r} is not a dotted key such as "
-                            f"objective.lambda", file=where, row=row, column="key")
+        raise InstanceError(_("the key {key} is not a dotted key such as objective.lambda")
+                            .format(key=repr(text_of(key))), file=where, row=row, column="key")
     if typ is not None and not isinstance(typ, str):
-        raise InstanceError(f"the type {text_of(typ)!r} is not one of "
-                            f"{', '.join(PARAM_TYPES)}", file=where, row=row, column="type")
+        raise InstanceError(_("the type {type} is not one of {types}").format(
+            type=repr(text_of(typ)), types=", ".join(PARAM_TYPES)),
+                            file=where, row=row, column="type")
     key = key.strip()
     try:
         parts = _split_key(key)
     except ValueError:
-        raise InstanceError(f"{_short(key)!r} is not a dotted key such as objective.lambda",
-                            file=where, row=row, column="key") from None
+        raise InstanceError(_("{key} is not a dotted key such as objective.lambda").format(
+            key=repr(_short(key))), file=where, row=row, column="key") from None
     if len(parts) > MAX_KEY_PARTS:
-        raise InstanceError(f"the key {_short(key)!r} has {len(parts)} parts; settings have "
-                            f"at most {MAX_KEY_PARTS}", file=where, row=row, column="key")
+        raise InstanceError(_("the key {key} has {n} parts; settings have at most {limit}")
+                            .format(key=repr(_short(key)), n=len(parts), limit=MAX_KEY_PARTS),
+                            file=where, row=row, column="key")
     value = _param_value(cells[iv], typ or "", (where, row))
     return None if value is None else (parts, value)  # an empty value: not given
 
@@ -380,12 +397,12 @@ def _put(out: dict, parts: list, value, rows: dict, where: str, row: str) -> Non
     for p in parts[:-1]:
         nxt = cur.setdefault(p, {})
         if not isinstance(nxt, dict):
-            raise InstanceError(f"'{key}' is under '{p}', which already has a value",
-                                file=where, row=row, column="key")
+            raise InstanceError(_("'{key}' is under '{parent}', which already has a value")
+                                .format(key=key, parent=p), file=where, row=row, column="key")
         cur = nxt
     if parts[-1] in cur and not (isinstance(cur[parts[-1]], dict) and value == {}):
-        raise InstanceError(f"the key '{key}' is given twice (also on "
-                            f"{rows.get(key, 'an earlier row')})", file=where, row=row,
+        raise InstanceError(_("the key '{key}' is given twice (also on {row})").format(
+            key=key, row=rows.get(key) or _("an earlier row")), file=where, row=row,
                             column="key")
     if isinstance(value, dict):
         cur.setdefault(parts[-1], {})
@@ -399,8 +416,9 @@ def read_parameters(book: XlsxBook, where: str) -> tuple[dict, dict]:
     dotted key (``{"objective.lambda": "row 7"}``)."""
     name = book.find(PARAM_SHEET)
     if name is None:
-        raise InstanceError(f"the sheet '{PARAM_SHEET}' is missing (it holds what "
-                            "instance.toml holds: key, value, type)", file=where.split(",")[0])
+        raise InstanceError(_("the sheet '{sheet}' is missing (it holds what instance.toml "
+                              "holds: key, value, type)").format(sheet=PARAM_SHEET),
+                            file=book.label)
     sheet = book.read(name)
     _merged_error(sheet, where)
     if not sheet.rows:
@@ -408,17 +426,24 @@ def read_parameters(book: XlsxBook, where: str) -> tuple[dict, dict]:
     hline, header = sheet.rows[0]
     header = [h.strip().lower() if isinstance(h, str) else "" for h in header]
     if "key" not in header or "value" not in header:
-        raise InstanceError("the header must have the columns key and value (and type)",
-                            file=where, row=f"row {hline}")
+        raise InstanceError(_("the header must have the columns key and value (and type)"),
+                            file=where, row=place("row", hline))
     cols = (header.index("key"), header.index("value"),
             header.index("type") if "type" in header else None)
     out: dict = {}
     rows: dict = {}
     for line, cells in sheet.rows[1:]:
-        setting = _setting_row(list(cells) + [None] * len(header), cols, where, f"row {line}")
+        row = place("row", line)
+        setting = _setting_row(list(cells) + [None] * len(header), cols, where, row)
         if setting is not None:
-            _put(out, *setting, rows, where, f"row {line}")
+            _put(out, *setting, rows, where, row)
     return out, rows
+
+
+def sheet_label(book: str, sheet: str) -> str:
+    """``book.xlsx, sheet partners``: where a message about a sheet points (in the current
+    language)."""
+    return _("{book}, sheet {sheet}").format(book=book, sheet=sheet)
 
 
 def read_workbook(path) -> RawInstance:
@@ -427,13 +452,14 @@ def read_workbook(path) -> RawInstance:
     path = Path(path)
     with open_book(path) as book:
         label = book.label
-        settings, setting_rows = read_parameters(book, f"{label}, sheet {PARAM_SHEET}")
+        settings, setting_rows = read_parameters(book, sheet_label(label, PARAM_SHEET))
         tables, headers = {}, {}
         for name in TABLE_SHEETS:
-            tables[name], headers[name] = read_table(book, name, f"{label}, sheet {name}",
+            tables[name], headers[name] = read_table(book, name, sheet_label(label, name),
                                                      table=name)
             if tables[name] is None and name not in OPTIONAL_TABLES:
-                raise InstanceError(f"the sheet '{name}' is missing", file=label)
+                raise InstanceError(_("the sheet '{sheet}' is missing").format(sheet=name),
+                                    file=label)
     return RawInstance(settings, tables["partners"], tables["recipients"], tables["pairs"],
                        workbook_origin(label, headers, setting_rows), str(path),
                        clusters=tables["clusters"])

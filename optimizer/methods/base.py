@@ -28,16 +28,11 @@ def objective_words(name) -> str:
 # Stage labels, the plan objective's label and a method's failure message are stored in
 # English (summary.json's ``stages``, the sensitivity summary's ``objective_label``, the
 # summary's ``message``) and said in the planner's language where they are shown: each is one
-# of these templates filled in, read back by :func:`said`.
+# of these templates filled in, read back by :func:`said` (the stage labels by
+# :func:`optimizer.display.stage_words`, which lists the same msgids).
 STAGE_WEIGHTED = N_("weighted (lambda = {value})")
 STAGE_EPSILON = N_("epsilon (equity >= {value})")
 STAGE_REFERENCE = N_("reference point (efficiency {efficiency}, equity {equity})")
-STAGE_LABELS = (
-    N_("payoff, efficiency first"), N_("payoff, equity first"), N_("{stage}: first"),
-    N_("{stage}: second"), STAGE_WEIGHTED, STAGE_EPSILON, STAGE_REFERENCE,
-    N_("polish: binaries fixed"),
-)
-"""The labels of the stages the methods solve (``Problem.label``, the solver's ``label``)."""
 LABEL_WEIGHTED = N_("the weighted score (lambda = {value}), as in the summary")
 LABEL_EPSILON = N_("the epsilon objective (equity >= {value}), as in the summary")
 LABEL_SECOND = {"efficiency": N_("equity with efficiency held at its best, as in the summary"),
@@ -94,12 +89,6 @@ def said(text: str, templates=(), nested: Mapping | None = None) -> str:
     return _(text)
 
 
-def stage_words(label: str) -> str:
-    """A stage's label (summary.json's ``stages``, the progress line) in the current
-    language."""
-    return said(label, STAGE_LABELS, nested={"stage": stage_words})
-
-
 def objective_label_words(label: str) -> str:
     """The sensitivity report's ``objective_label`` (stored in English) in the current
     language, for where it is shown."""
@@ -110,9 +99,11 @@ def message_words(message: str) -> str:
     """A run's summary ``message`` (stored in English) in the current language: a method's
     or the run's failure message filled in (:data:`FAILURE_MESSAGES`,
     :data:`RUN_FAILURES`), or any message that is a msgid as it is."""
+    from ..display import stage_words
+
     return said(message, FAILURE_MESSAGES + RUN_FAILURES,
-                nested={"what": lambda what: said(what, RUN_FAILURES + STAGE_LABELS,
-                                                  nested={"stage": stage_words})})
+                nested={"what": lambda what: said(what, RUN_FAILURES) if what in RUN_FAILURES
+                        else stage_words(what)})
 
 
 INF = math.inf

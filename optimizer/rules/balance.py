@@ -19,7 +19,7 @@ def _recipient_names(s: Sets, ents: np.ndarray):
 class Coverage(Rule):
     name = "coverage"
     short = N_("coverage (min_partners)")
-    label = "{A} coverage (fewest partners)"
+    label = N_("{A} coverage (fewest partners)")
     statement = N_("coverage (opportunity): every recipient gets at least min_partners partners")
     group = "opportunity"
     soft_ok = True
@@ -114,7 +114,7 @@ class Coverage(Rule):
 class AccessFloor(Rule):
     name = "access_floor"
     short = N_("access floor (alpha)")
-    label = "{A} {b} access floor"
+    label = N_("{A} {b} access floor")
     statement = N_("access floor (opportunity): every recipient gets at least alpha times its "
                  "need of each resource")
     group = "opportunity"
@@ -217,7 +217,7 @@ class AccessFloor(Rule):
 class Capacity(Rule):
     name = "capacity"
     short = N_("capacity balance (gamma)")
-    label = "{A} lasting capacity"
+    label = N_("{A} lasting capacity")
     statement = N_("capacity balance: lasting capacity is at least gamma times the gain")
     group = "capacity"
     parameter = "balance.gamma"
@@ -287,7 +287,7 @@ class Capacity(Rule):
 class OutcomeFloor(Rule):
     name = "outcome_floor"
     short = N_("outcome floor (theta)")
-    label = "{A} outcome floor"
+    label = N_("{A} outcome floor")
     cumulative = True
     statement = N_("outcome floor: every normalised outcome u is at least theta")
     group = "outcome"
@@ -364,7 +364,7 @@ class OutcomeFloor(Rule):
 class OutcomeSpread(Rule):
     name = "outcome_spread"
     short = N_("outcome spread (rho)")
-    label = "{A} outcome spread"
+    label = N_("{A} outcome spread")
     cumulative = True
     statement = N_("outcome spread: every u is at least rho times the mean u")
     group = "outcome"

@@ -215,7 +215,9 @@ class Rule:
         for f in fields:
             i = ord(f.lower()) - ord("a")
             values[f] = names(ids[i]) if f.isupper() else ids[i]
-        return self.label.format(**values)
+        from ..i18n import _
+
+        return _(self.label).format(**values)
 
     def sentence(self, w, e: dict, side: str) -> tuple[str, str, float | None, bool]:
         """The diagnosis's sentence for a row: (kind, text, bound, context)."""

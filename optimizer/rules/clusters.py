@@ -22,7 +22,7 @@ class ClusterLinks(Rule):
 
     name = "cluster_links"
     short = N_("links of a cluster (min_links)")
-    label = "{a} links"
+    label = N_("{a} links")
     statement = N_("clusters: a cluster is formed only with at least min_links platform or "
                  "institutional pairings among its members")
     reported = False
@@ -88,7 +88,7 @@ class ClusterWaiver(Rule):
 
     name = "cluster_waiver"
     short = N_("platform by cluster only")
-    label = "{A} - {B} platform by cluster"
+    label = N_("{A} - {B} platform by cluster")
     statement = N_("clusters: a pair with less mutual benefit than a platform needs may take the "
                  "platform type only inside a formed cluster")
     reported = False

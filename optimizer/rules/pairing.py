@@ -68,7 +68,7 @@ class _ResourceLimit(Rule):
 class Supply(_ResourceLimit):
     name = "supply"
     short = N_("supply")
-    label = "{A} {b} supply"
+    label = N_("{A} {b} supply")
     statement = N_("supply: a partner sends at most its supply of each resource")
     fix_many = N_("the supplies above")
     says = N_("{region} can send at most {amount} of {resource}{unit} in all (its supply)")
@@ -79,7 +79,7 @@ class Supply(_ResourceLimit):
 class Absorb(_ResourceLimit):
     name = "absorb"
     short = N_("absorptive capacity")
-    label = "{A} {b} absorptive capacity"
+    label = N_("{A} {b} absorptive capacity")
     statement = N_("absorptive capacity: a recipient uses at most its absorptive capacity")
     who = "r"
     fix_many = N_("the absorptive capacities above")
@@ -221,8 +221,9 @@ def scale_source(inst, r: int, t: int) -> str:
     tname = inst.types[t]
     if a["min_scale"][t] >= a["pair_floor_value"][r]:
         return f"types.{tname}.min_scale"
-    return (f"balance.pair_floor {inst.params['balance']['pair_floor']:g} of "
-            f"{inst.recipients['name'].iat[r]}'s total need, worth {a['need_value'][r]:.4g}")
+    return _("balance.pair_floor {share} of {recipient}'s total need, worth {value}").format(
+        share=f"{inst.params['balance']['pair_floor']:g}",
+        recipient=inst.recipients["name"].iat[r], value=f"{a['need_value'][r]:.4g}")
 
 
 class Scale(Rule):
@@ -231,7 +232,7 @@ class Scale(Rule):
 
     name = "scale"
     short = N_("minimum scale")
-    label = "{A} - {B} {c} smallest scale"
+    label = N_("{A} - {B} {c} smallest scale")
     per_pairing = True
     statement = N_("scale: a pairing carries resources worth at least its type's min_scale and "
                  "pair_floor times its recipient's total need")
@@ -279,11 +280,11 @@ class Scale(Rule):
         for t, new in to.items():
             shown = math.floor(new * 1e4 + 1e-6) / 1e4
             if t < 0:
-                parts.append(f"balance.pair_floor from "
-                             f"{num(w.inst.params['balance']['pair_floor'])} to {shown:g}")
+                setting, old = "balance.pair_floor", w.inst.params["balance"]["pair_floor"]
             else:
-                parts.append(f"types.{w.T[t]}.min_scale from {num(a['min_scale'][t])} to "
-                             f"{shown:g}")
+                setting, old = f"types.{w.T[t]}.min_scale", a["min_scale"][t]
+            parts.append(_("{setting} from {old} to {new}").format(
+                setting=setting, old=num(old), new=f"{shown:g}"))
         return parts
 
     def change(self, name, who):
@@ -346,14 +347,14 @@ class _Span(Rule):
 class SpanPartner(_Span):
     name = "span_partner"
     short = N_("partner span (max_partners)")
-    label = "{A} most recipients"
+    label = N_("{A} most recipients")
     statement = N_("partner span: a partner pairs with at most max_partners recipients")
 
 
 class SpanRecipient(_Span):
     name = "span_recipient"
     short = N_("recipient span (max_partners)")
-    label = "{A} most partners"
+    label = N_("{A} most partners")
     statement = N_("recipient span: a recipient gets at most max_partners partners")
     who = "r"
 

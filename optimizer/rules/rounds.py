@@ -28,7 +28,7 @@ def _z_entity(am, ent: int) -> dict:
 class TrustGate(Rule):
     name = "trust_gate"
     short = N_("trust gate (trust_min)")
-    label = "{A} - {B} {c} trust gate"
+    label = N_("{A} - {B} {c} trust gate")
     statement = N_("trust gate: a pair takes a type only when the trust capital earned in "
                  "earlier rounds reaches the type's trust_min")
     side = "lo"
@@ -104,7 +104,7 @@ class Switching(Rule):
 
     name = "switching"
     short = N_("dropped pairing")
-    label = "{A} - {B} dropped"
+    label = N_("{A} - {B} dropped")
     statement = N_("switching: a pairing held in one round and dropped in the next costs switch_cost")
     reported = False
     implied_when_held = True  # w is set by the held pairings

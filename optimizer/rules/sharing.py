@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from .base import INF, Rows, Rule, Sets, join_words, num
 
 
@@ -38,7 +38,7 @@ class ShareLevel(Rule):
 
     name = "share_level"
     short = N_("one income share per pairing")
-    label = "{A} - {B} one share level"
+    label = N_("{A} - {B} one share level")
     statement = N_("income sharing: a pairing of a sharing type takes exactly one share level")
     reported = False
     implied_when_held = True  # binaries only
@@ -57,7 +57,7 @@ class ShareSplit(Rule):
 
     name = "share_split"
     short = N_("gain split by share level")
-    label = "{A} - {B} gain by share level"
+    label = N_("{A} - {B} gain by share level")
     statement = N_("income sharing: a sharing pairing's gain is credited at its share level")
     reported = False
 
@@ -101,7 +101,7 @@ class Participation(Rule):
 
     name = "participation"
     short = N_("participation (return_min)")
-    label = "{A} participation (return)"
+    label = N_("{A} participation (return)")
     statement = N_("participation: a partner's credited income share and spillover cover the "
                  "return it requires on the resources it sends (return_min)")
     group = "participation"
@@ -178,12 +178,17 @@ class Participation(Rule):
         who = join_words([w.dname[d] for d in ds])
         k, best = short[0]
         need = a["return_min"][k]
-        return (f"{who} {'requires' if len(ds) == 1 else 'require'} a return of {num(need)} per "
-                f"unit of value of {w.K[k]}, but even at the highest share level ({num(top)}) "
-                f"and spillover {num(spill)} a unit of {w.K[k]} returns at most {num(best)}, "
-                f"and the other rules of the conflict need {w.K[k]} from "
-                f"{'it' if len(ds) == 1 else 'them'} (the rest of the return must come from "
-                f"the shares of other flows)")
+        return ngettext(
+            "{partners} requires a return of {need} per unit of value of {resource}, but even at "
+            "the highest share level ({top}) and spillover {spill} a unit of {resource} returns "
+            "at most {best}, and the other rules of the conflict need {resource} from it (the "
+            "rest of the return must come from the shares of other flows)",
+            "{partners} require a return of {need} per unit of value of {resource}, but even at "
+            "the highest share level ({top}) and spillover {spill} a unit of {resource} returns "
+            "at most {best}, and the other rules of the conflict need {resource} from them (the "
+            "rest of the return must come from the shares of other flows)", len(ds)).format(
+            partners=who, need=num(need), resource=w.K[k], top=num(top), spill=num(spill),
+            best=num(best))
 
     def largest_setting(self, s, w):
         """The largest return_min of the resource that asks the most that leaves a plan (the

@@ -64,12 +64,10 @@ class SolveProgress:
     gap: float
 
     def line(self) -> str:
-        """The progress in the planner's words (the terminal's progress line)."""
-        from ..methods.base import stage_words
-
-        inc = _("none yet") if not math.isfinite(self.incumbent) or abs(self.incumbent) >= 1e30 \
+        """The progress in English (``optimizer.display.progress_line`` says it in the
+        planner's language)."""
+        inc = "none yet" if not math.isfinite(self.incumbent) or abs(self.incumbent) >= 1e30 \
             else f"{self.incumbent:.6g}"
         gap = f"{100 * self.gap:.2f}%" if math.isfinite(self.gap) and self.gap < 1e10 else "-"
-        return _("{stage}: {seconds} s  best plan {plan}  bound {bound}  gap {gap}").format(
-            stage=stage_words(self.stage), seconds=f"{self.seconds:6.1f}", plan=inc,
-            bound=f"{self.bound:.6g}", gap=gap)
+        return (f"{self.stage}: {self.seconds:6.1f} s  best plan {inc}  bound "
+                f"{self.bound:.6g}  gap {gap}")

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from ..errors import InputError
+from ..i18n import _
 from ..instance.xlsx_reader import text_of
 from ..xlsx import MAX_CELL_CHARS
 
@@ -22,7 +23,7 @@ def need_openpyxl():
     try:
         import openpyxl
     except ImportError:
-        raise InputError("workbooks need openpyxl: pip install 'regcollab[report]'") from None
+        raise InputError(_("workbooks need openpyxl: pip install 'regcollab[report]'")) from None
     return openpyxl
 
 

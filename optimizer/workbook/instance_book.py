@@ -31,8 +31,9 @@ import pandas as pd
 
 from ..errors import InputError, InstanceError
 from ..files import atomic_dir
+from ..i18n import _
 from ..instance import Instance, read_csv_table, read_toml
-from ..instance.origin import LINE, OPTIONAL_TABLES
+from ..instance.origin import LINE, OPTIONAL_TABLES, place
 from ..instance.xlsx_reader import (
     PARAM_SHEET,
     README_SHEET,
@@ -41,6 +42,7 @@ from ..instance.xlsx_reader import (
     number_text,
     open_book,
     read_sheet,
+    sheet_label,
     table_kind,
     text_of,
 )
@@ -159,11 +161,11 @@ def read_extra_sheets(path) -> dict[str, str]:
         for name in book.sheetnames:
             if name.strip().lower() in known or book.sheets[name][0] != "worksheet":
                 continue
-            where = f"{book.label}, sheet {name}"
+            where = sheet_label(book.label, name)
             if not _sheet_name_ok(name):  # it becomes a file name: no path, nothing Excel forbids
-                raise InstanceError(f"the sheet name {name[:40]!r} is not one Excel allows (1 "
-                                    f"to 31 characters, none of [ ] : * ? / \\)",
-                                    file=book.label)
+                raise InstanceError(_("the sheet name {name} is not one Excel allows (1 to 31 "
+                                      "characters, none of [ ] : * ? / \\)").format(
+                                          name=repr(name[:40])), file=book.label)
             if name == README_SHEET:
                 sheet = book.read(name)
                 last = max((r for r, _ in sheet.rows), default=1)
@@ -172,8 +174,8 @@ def read_extra_sheets(path) -> dict[str, str]:
                     if r >= 2 and cells:  # row 1 is the header
                         v = cells[0]
                         if isinstance(v, Unreadable):
-                            raise InstanceError(f"the cell {v.why}", file=where, row=f"row {r}",
-                                                column="A")
+                            raise InstanceError(_("the cell {why}").format(why=v.said()),
+                                                file=where, row=place("row", r), column="A")
                         lines[r - 2] = number_text(v) if isinstance(v, float) else text_of(v)
                 out["README.md"] = "\n".join(lines) + "\n"
                 continue
@@ -210,9 +212,9 @@ def _csv_rows(f: Path, table: str | None) -> tuple[list[str], list[list]]:
     for line, r in zip(df[LINE], df[header].itertuples(index=False)):
         for c, v in zip(header, r):
             if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
-                raise InputError(f"the text is longer than the {MAX_CELL_CHARS:,} characters a "
-                                 f"cell of Excel holds", file=f.name, row=f"line {line}",
-                                 column=c)
+                raise InputError(_("the text is longer than the {limit} characters a cell of "
+                                   "Excel holds").format(limit=f"{MAX_CELL_CHARS:,}"),
+                                 file=f.name, row=place("line", line), column=c)
         rows.append([cell_for(v, k) for v, k in zip(r, kinds)])
     return header, rows
 
@@ -222,7 +224,8 @@ def folder_to_workbook(folder, path) -> Path:
     openpyxl = need_openpyxl()
     folder = Path(folder)
     if not (folder / "instance.toml").is_file():
-        raise InstanceError("the file is missing from the instance folder", file="instance.toml")
+        raise InstanceError(_("the file is missing from the instance folder"),
+                            file="instance.toml")
     raw = read_toml(folder / "instance.toml")
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -232,7 +235,7 @@ def folder_to_workbook(folder, path) -> Path:
         if not f.is_file():
             if name in OPTIONAL_TABLES:
                 continue
-            raise InstanceError("the file is missing from the instance folder", file=f.name)
+            raise InstanceError(_("the file is missing from the instance folder"), file=f.name)
         header, rows = _csv_rows(f, name)
         if name == "partners":
             resources = [c[7:] for c in header if c.startswith("supply.") and len(c) > 7]
@@ -262,8 +265,8 @@ def workbook_to_folder(path, folder) -> Path:
     try:
         import tomli_w
     except ImportError:
-        raise InputError("writing instance.toml needs tomli-w: pip install "
-                         "'regcollab[report]'") from None
+        raise InputError(_("writing instance.toml needs tomli-w: pip install "
+                           "'regcollab[report]'")) from None
     path = Path(path)
     raw = read_raw_workbook(path)
     extra = read_extra_sheets(path)

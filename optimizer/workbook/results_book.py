@@ -106,9 +106,10 @@ def constraint_label(rule: str, entity: str, names, rounds: bool = False) -> str
     if known is not None:
         label = known.row_label(parts, names)
     else:
-        label = f"first objective held ({entity})" if rule == "hold" else None
+        label = (_("first objective held ({entity})").format(entity=entity) if rule == "hold"
+                 else None)
     label = label if label else f"{rule} {', '.join(names(x) for x in parts)}".strip()
-    return f"{label}, round {later.group(2)}" if later else label
+    return _("{label}, round {n}").format(label=label, n=later.group(2)) if later else label
 
 
 def variable_label(partner, recipient, resource, typ, names) -> str:
@@ -252,7 +253,7 @@ def _balance_row(r: dict, names) -> list:
         violation = 0.0
     soft = str(r.get("soft")).lower() == "true"
     return [cell, constraint_label(r["rule"], entity, names, rounds), value,
-            f"{cell} >= {bound:.10g}" + (" (soft)" if soft else ""),
+            f"{cell} >= {bound:.10g}" + (_(" (soft)") if soft else ""),
             _status(value - bound, bound, violation), value - bound]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from ..errors import InputError, InstanceError
+from ..i18n import N_, _
 from . import limits
 from .cells import Sheet, Unreadable, joined
 from .parts import Budget, Rels, SheetTarget, Strings, Styles, Target, WorkbookPart
@@ -50,30 +51,31 @@ class XlsxBook:
             with open(self.path, "rb") as fh:
                 head = fh.read(8)
         except OSError as exc:
-            raise InstanceError(f"the file cannot be read ({exc.strerror or exc})",
-                                file=self.label) from None
+            raise InstanceError(_("the file cannot be read ({reason})").format(
+                reason=exc.strerror or exc), file=self.label) from None
         if size > limits.MAX_FILE_BYTES:
-            self._fail(f"is {size / 2**20:.0f} MiB, larger than the "
-                       f"{limits.MAX_FILE_BYTES // 2**20} MiB the reader takes")
+            self._fail(_("is {size} MiB, larger than the {limit} MiB the reader takes").format(
+                size=f"{size / 2**20:.0f}", limit=limits.MAX_FILE_BYTES // 2**20))
         if head.startswith(b"\xd0\xcf\x11\xe0"):
-            self._fail("is not an .xlsx workbook: it is an old .xls file or a workbook with a "
-                       "password; save it in Excel as .xlsx without a password")
+            self._fail(_("is not an .xlsx workbook: it is an old .xls file or a workbook with a "
+                         "password; save it in Excel as .xlsx without a password"))
         try:
             zf = zipfile.ZipFile(self.path)
         except _DAMAGED as exc:
-            raise InstanceError(f"is not a readable .xlsx workbook ({_what(exc)})",
-                                file=self.label) from None
+            raise InstanceError(_("is not a readable .xlsx workbook ({problem})").format(
+                problem=_what(exc)), file=self.label) from None
         infos = zf.infolist()
         total = sum(max(i.file_size, 0) for i in infos)
         problem = None
         if len(infos) > limits.MAX_PARTS:
-            problem = (f"has {len(infos):,} parts, more than the {limits.MAX_PARTS:,} the "
-                       f"reader takes")
+            problem = _("has {n} parts, more than the {limit} the reader takes").format(
+                n=f"{len(infos):,}", limit=f"{limits.MAX_PARTS:,}")
         elif total > limits.MAX_UNPACKED_BYTES:
-            problem = (f"would unpack to {total / 2**20:,.0f} MiB, more than the "
-                       f"{limits.MAX_UNPACKED_BYTES // 2**20} MiB the reader takes (a zip bomb?)")
+            problem = _("would unpack to {size} MiB, more than the {limit} MiB the reader takes "
+                        "(a zip bomb?)").format(size=f"{total / 2**20:,.0f}",
+                                                limit=limits.MAX_UNPACKED_BYTES // 2**20)
         elif any(i.flag_bits & 0x1 for i in infos):
-            problem = "is encrypted; save it in Excel without a password"
+            problem = _("is encrypted; save it in Excel without a password")
         if problem:
             zf.close()
             self._fail(problem)
@@ -86,8 +88,8 @@ class XlsxBook:
         try:
             info = self.zf.getinfo(part)
         except KeyError:
-            raise InstanceError(f"the part {part!r} is missing from the file",
-                                file=where or self.label) from None
+            raise InstanceError(_("the part {part} is missing from the file").format(
+                part=repr(part)), file=where or self.label) from None
         parser = DefusedXMLParser(target=target, forbid_dtd=True)
         try:
             with self.zf.open(info) as fh:
@@ -100,7 +102,8 @@ class XlsxBook:
         except InstanceError:
             raise
         except _DAMAGED as exc:
-            raise InstanceError(f"is damaged: its part {part!r} cannot be read ({_what(exc)})",
+            raise InstanceError(_("is damaged: its part {part} cannot be read ({problem})")
+                                .format(part=repr(part), problem=_what(exc)),
                                 file=where or self.label) from None
         return target
 
@@ -122,7 +125,7 @@ class XlsxBook:
         wb_part = next((self._resolve("", t) for typ, t in root_rels.values()
                         if typ.endswith("/officeDocument")), "xl/workbook.xml")
         if wb_part not in self.zf.NameToInfo:
-            self._fail("is not an .xlsx workbook (it has no workbook part)")
+            self._fail(_("is not an .xlsx workbook (it has no workbook part)"))
         wb = self._parse(wb_part, WorkbookPart(self.budget))
         rels = self._rels_of(wb_part)
         self.sheets: dict[str, tuple[str, str]] = {}  # name -> (kind, part)
@@ -150,20 +153,23 @@ class XlsxBook:
         """The sheet called ``name`` (case and surrounding spaces ignored), or None."""
         hits = [s for s in self.sheetnames if s.strip().lower() == name.strip().lower()]
         if len(hits) > 1:
-            self._fail(f"has {len(hits)} sheets named {name!r}; keep one")
+            self._fail(_("has {n} sheets named {name}; keep one").format(n=len(hits),
+                                                                          name=repr(name)))
         return hits[0] if hits else None
 
     def read(self, name: str) -> Sheet:
         """The non-empty cells of the sheet ``name`` (as :meth:`find` returns it)."""
-        where = f"{self.label}, sheet {name}"
+        where = _("{book}, sheet {sheet}").format(book=self.label, sheet=name)
         kind, part = self.sheets[name]
         if kind != "worksheet":
             if kind == "missing":
-                raise InstanceError("the sheet is listed but its part is missing from the file",
-                                    file=where)
-            what = {"chartsheet": "a chart sheet", "dialogsheet": "a dialog sheet",
-                    "xlMacrosheet": "a macro sheet"}.get(kind, f"a {kind}")
-            raise InstanceError(f"the sheet is {what}, not a table of cells", file=where)
+                raise InstanceError(_("the sheet is listed but its part is missing from the "
+                                      "file"), file=where)
+            what = {"chartsheet": N_("the sheet is a chart sheet, not a table of cells"),
+                    "dialogsheet": N_("the sheet is a dialog sheet, not a table of cells"),
+                    "xlMacrosheet": N_("the sheet is a macro sheet, not a table of cells")}.get(
+                        kind, N_("the sheet is a {kind}, not a table of cells"))
+            raise InstanceError(_(what).format(kind=kind), file=where)
         sheet = Sheet(name)
         self._parse(part, SheetTarget(self.budget, self, sheet, where), where=where)
         return sheet
@@ -171,15 +177,15 @@ class XlsxBook:
     def _count_cell(self):
         self.cells += 1
         if self.cells > limits.MAX_CELLS:
-            self._fail(f"has more than {limits.MAX_CELLS:,} non-empty cells, more than the "
-                       f"reader takes")
+            self._fail(_("has more than {limit} non-empty cells, more than the reader takes")
+                       .format(limit=f"{limits.MAX_CELLS:,}"))
 
     def _value(self, typ, style, v, formula, inline):
         """A cell's value: text, int, float, bool, datetime (date styles), None (empty) or
         :class:`Unreadable`. A formula gives the value Excel saved with it."""
         if formula and (v is None or (v == "" and typ != "str")):
-            return Unreadable("is a formula with no saved value (the workbook was not "
-                              "calculated: open it in Excel and save it, or type the value)")
+            return Unreadable(N_("is a formula with no saved value (the workbook was not "
+                                 "calculated: open it in Excel and save it, or type the value)"))
         if typ == "n":
             if v is None or v.strip() == "":
                 return None
@@ -191,8 +197,9 @@ class XlsxBook:
                     raise IndexError
                 text = self.strings[i]
             except (TypeError, ValueError, IndexError):
-                return Unreadable(f"refers to shared text {str(v)[:20]!r}, which the workbook "
-                                  f"does not have (it has {len(self.strings)})")
+                return Unreadable(N_("refers to shared text {text}, which the workbook does "
+                                     "not have (it has {n})"),
+                                  (("text", repr(str(v)[:20])), ("n", len(self.strings))))
             return text
         if typ == "str":
             return joined([v or ""])
@@ -204,10 +211,11 @@ class XlsxBook:
                 return True
             if low in ("0", "false"):
                 return False
-            return None if low == "" else Unreadable(f"is a TRUE/FALSE cell holding "
-                                                     f"{low[:20]!r}")
+            return None if low == "" else Unreadable(N_("is a TRUE/FALSE cell holding {text}"),
+                                                     (("text", repr(low[:20])),))
         if typ == "e":
-            return Unreadable(f"holds the error value {(v or '#VALUE!')[:20]}")
+            return Unreadable(N_("holds the error value {value}"),
+                              (("value", (v or "#VALUE!")[:20]),))
         if typ == "d":
             from openpyxl.utils.datetime import from_ISO8601
 
@@ -216,17 +224,20 @@ class XlsxBook:
             except _DAMAGED:
                 value = None
             return value if value is not None else Unreadable(
-                f"is a date cell holding {str(v)[:30]!r}, which is not a date")
-        return Unreadable(f"has the unknown cell type {str(typ)[:20]!r}")
+                N_("is a date cell holding {text}, which is not a date"),
+                (("text", repr(str(v)[:30])),))
+        return Unreadable(N_("has the unknown cell type {type}"), (("type", repr(str(typ)[:20])),))
 
     def _number(self, v: str, style):
         t = v.strip()
         try:
             x = float(t)
         except ValueError:
-            return Unreadable(f"is a number cell holding {t[:30]!r}, which is not a number")
+            return Unreadable(N_("is a number cell holding {text}, which is not a number"),
+                              (("text", repr(t[:30])),))
         if not math.isfinite(x):
-            return Unreadable(f"holds {t[:30]!r}, a number no cell of Excel can hold")
+            return Unreadable(N_("holds {text}, a number no cell of Excel can hold"),
+                              (("text", repr(t[:30])),))
         try:
             s = int(style) if style is not None else 0
         except ValueError:
@@ -237,8 +248,8 @@ class XlsxBook:
             try:
                 return from_excel(x, self.epoch, timedelta=s in self.duration_styles)
             except _DAMAGED:
-                return Unreadable(f"is formatted as a date but holds {t[:30]}, which is no "
-                                  f"date Excel can show")
+                return Unreadable(N_("is formatted as a date but holds {text}, which is no "
+                                     "date Excel can show"), (("text", t[:30]),))
         if x.is_integer() and abs(x) < 2**53 and re.fullmatch(r"[+-]?\d+", t):
             return int(t)
         return x
@@ -257,16 +268,18 @@ class XlsxBook:
 def _what(exc: BaseException) -> str:
     """What went wrong inside a damaged part, in a few words."""
     kind = type(exc).__name__
-    defused = {"DTDForbidden": "it declares a DTD, which a workbook never needs",
-               "EntitiesForbidden": "it declares XML entities, which a workbook never needs",
-               "ExternalReferenceForbidden": "it refers to an external entity"}
+    defused = {"DTDForbidden": N_("it declares a DTD, which a workbook never needs"),
+               "EntitiesForbidden": N_("it declares XML entities, which a workbook never needs"),
+               "ExternalReferenceForbidden": N_("it refers to an external entity")}
     if kind in defused:
-        return defused[kind]
+        return _(defused[kind])
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    name = {"ParseError": "the XML is malformed", "BadZipFile": "not a zip file"}.get(kind, kind)
+    name = {"ParseError": N_("the XML is malformed"),
+            "BadZipFile": N_("not a zip file")}.get(kind, kind)
     if not text or name.lower() in text.lower():
-        return name if name.lower() not in text.lower() else text[:120]
-    return f"{name}: {text[:120]}"
+        said = _(name)  # the exception's own words name it: they are enough in English
+        return said if name.lower() not in text.lower() or said != name else text[:120]
+    return _("{name}: {text}").format(name=_(name), text=text[:120])
 
 
 def need_reader() -> None:
@@ -275,5 +288,5 @@ def need_reader() -> None:
         import defusedxml  # noqa: F401
         import openpyxl  # noqa: F401
     except ImportError:
-        raise InputError("reading workbooks needs openpyxl and defusedxml: "
-                         "pip install 'regcollab[report]'") from None
+        raise InputError(_("reading workbooks needs openpyxl and defusedxml: "
+                           "pip install 'regcollab[report]'")) from None

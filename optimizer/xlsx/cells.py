@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..i18n import N_, _
 from . import limits
 
 # built-in number formats that show dates or times (ECMA-376 18.8.30, with the East Asian ones)
@@ -16,13 +17,19 @@ _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 @dataclass(frozen=True)
 class Unreadable:
-    """A cell whose value cannot be used; ``why`` says so in the planner's words."""
+    """A cell whose value cannot be used; ``why`` says so in the planner's words (English,
+    with ``{placeholders}`` filled from ``args``), :meth:`said` in the current language."""
 
     why: str
+    args: tuple = ()
+
+    def said(self) -> str:
+        """``why`` in the current language: "is a formula with no saved value ..."."""
+        return _(self.why).format(**dict(self.args))
 
 
-TOO_LONG = Unreadable(f"holds more than {limits.MAX_CELL_CHARS:,} characters, more than a cell of "
-                      f"Excel can hold")
+TOO_LONG = Unreadable(N_("holds more than {n} characters, more than a cell of Excel can hold"),
+                      (("n", f"{limits.MAX_CELL_CHARS:,}"),))
 
 
 @dataclass

@@ -8,6 +8,7 @@ events come: no tree of the XML is ever built.
 from __future__ import annotations
 
 from ..errors import InstanceError
+from ..i18n import N_, _
 from . import limits
 from .cells import (
     DATE_FORMAT_IDS,
@@ -20,10 +21,18 @@ from .cells import (
 )
 
 
+ENTRY_WORDS = {
+    "relationships": N_("lists more than {limit} relationships; is it an instance workbook?"),
+    "sheets": N_("lists more than {limit} sheets; is it an instance workbook?"),
+    "number formats": N_("lists more than {limit} number formats; is it an instance workbook?"),
+    "cell styles": N_("lists more than {limit} cell styles; is it an instance workbook?")}
+"""The message about too many entries of each kind (:func:`room`)."""
+
+
 def room(entries, where: str, what: str) -> None:
     if len(entries) >= limits.MAX_ENTRIES:
-        raise InstanceError(f"lists more than {limits.MAX_ENTRIES:,} {what}; is it an instance "
-                            f"workbook?", file=where)
+        raise InstanceError(_(ENTRY_WORDS[what]).format(limit=f"{limits.MAX_ENTRIES:,}"),
+                            file=where)
 
 
 def local(tag: str) -> str:
@@ -48,9 +57,9 @@ class Budget:
     def spend(self) -> None:
         self.left -= 1
         if self.left < 0:
-            raise InstanceError(f"has more XML content than the reader takes "
-                                f"({limits.MAX_XML_EVENTS:,} elements); is it an instance "
-                                f"workbook?", file=self.where)
+            raise InstanceError(_("has more XML content than the reader takes ({limit} "
+                                  "elements); is it an instance workbook?").format(
+                                      limit=f"{limits.MAX_XML_EVENTS:,}"), file=self.where)
 
 
 class Target:
@@ -142,7 +151,8 @@ class Strings(Target):
             self.skip -= 1
         elif tag == "si":
             if len(self.strings) >= limits.MAX_CELLS:
-                raise InstanceError(f"has more than {limits.MAX_CELLS:,} shared strings",
+                raise InstanceError(_("has more than {limit} shared strings").format(
+                    limit=f"{limits.MAX_CELLS:,}"),
                                     file=self.budget.where)
             self.strings.append(joined(self.parts))
 
@@ -205,7 +215,8 @@ class SheetTarget(Target):
         self.skip = 0
 
     def fail(self, message, row=None, col=None):
-        raise InstanceError(message, file=self.where, row=f"row {row}" if row else None,
+        raise InstanceError(message, file=self.where,
+                            row=_("row {n}").format(n=row) if row else None,
                             column=column_letter(col) if col else None)
 
     def open(self, tag, attrib):
@@ -235,7 +246,8 @@ class SheetTarget(Target):
                 except ValueError:
                     n = 0
                 if not 1 <= n <= limits.EXCEL_MAX_ROW:
-                    self.fail(f"a row is numbered {r[:20]!r}, which is not a row of a sheet",
+                    self.fail(_("a row is numbered {n}, which is not a row of a sheet").format(
+                        n=repr(r[:20])),
                               row=self.row_no or None)
                 self.row_no = n
             self.row_cells, self.col = [], 0
@@ -266,26 +278,29 @@ class SheetTarget(Target):
         else:
             pos = parse_ref(ref)
             if pos is None:
-                self.fail(f"the cell reference {ref[:20]!r} is not a cell of a sheet",
+                self.fail(_("the cell reference {ref} is not a cell of a sheet").format(
+                    ref=repr(ref[:20])),
                           row=self.row_no, col=None)
             if pos[0] != self.row_no:
-                self.fail(f"the cell {ref} is stored in row {self.row_no}", row=self.row_no)
+                self.fail(_("the cell {ref} is stored in row {n}").format(ref=ref, n=self.row_no),
+                          row=self.row_no)
             self.col = pos[1]
         value = (TOO_LONG if self.value is TOO_LONG else
                  self.book._value(typ, style, self.value, self.formula, self.inline))
         if value is None or value == "":
             return
         if self.row_no > limits.MAX_ROWS:
-            self.fail(f"has a value below row {limits.MAX_ROWS:,}, the last row the reader "
-                      f"takes", row=self.row_no, col=self.col)
+            self.fail(_("has a value below row {limit}, the last row the reader takes").format(
+                limit=f"{limits.MAX_ROWS:,}"), row=self.row_no, col=self.col)
         if self.col > limits.MAX_COLUMNS:
-            self.fail(f"has a value right of column {column_letter(limits.MAX_COLUMNS)} (the "
-                      f"{limits.MAX_COLUMNS:,}th), the last column the reader takes",
+            self.fail(_("has a value right of column {column} (the {n}th), the last column the "
+                        "reader takes").format(column=column_letter(limits.MAX_COLUMNS),
+                                               n=f"{limits.MAX_COLUMNS:,}"),
                       row=self.row_no, col=self.col)
         self.book._count_cell()
         cells = self.row_cells
         if self.col <= len(cells):
-            self.fail(f"the cell {column_letter(self.col)}{self.row_no} is stored twice or out "
-                      f"of order", row=self.row_no, col=self.col)
+            self.fail(_("the cell {ref} is stored twice or out of order").format(
+                ref=f"{column_letter(self.col)}{self.row_no}"), row=self.row_no, col=self.col)
         cells.extend([None] * (self.col - 1 - len(cells)))
         cells.append(value)
