@@ -77,16 +77,20 @@ def _pattern(template: str) -> re.Pattern:
 def said(text: str, templates=(), nested: Mapping | None = None) -> str:
     """``text``, English made from one of ``templates`` (msgids with named fields), in the
     current language: the template translated and filled in with the same fields, each field
-    named in ``nested`` said by its function there (a stage label within a message). Any
-    other text is translated as it is (a msgid without fields, or left as it is)."""
+    named in ``nested`` said by its function there (a stage label within a message). A text
+    that is a msgid itself is translated as it is (a message marked whole comes first); any
+    other is left as it is."""
     text = str(text)
+    whole = _(text)
+    if whole != text:  # a msgid as it is (a message marked whole)
+        return whole
     nested = nested or {}
     for template in templates:
         m = _pattern(template).fullmatch(text)
         if m:
             fields = {k: nested[k](v) if k in nested else v for k, v in m.groupdict().items()}
             return _(template).format(**fields)
-    return _(text)
+    return text
 
 
 def objective_label_words(label: str) -> str:
