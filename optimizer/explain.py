@@ -141,6 +141,13 @@ class PairExplanation:
         return d
 
 
+def no_plan(sol) -> str:
+    """The error for explaining a solution without a plan, in the current language."""
+    msg = sol.summary.get("message")
+    return _("there is no plan to explain: {message}").format(
+        message=_(msg) if msg else str(msg))
+
+
 # --------------------------------------------------------------------------- finding regions
 def find_region(table, token: str, what: str) -> str:
     """The id of the partner/recipient that ``token`` names: its id, its name, or a word of
@@ -156,11 +163,16 @@ def find_region(table, token: str, what: str) -> str:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise InputError(f"'{token}' names more than one {what}: {', '.join(hits)}; use "
-                             f"the id")
+            raise InputError(_(_MORE_THAN_ONE[what]).format(token=token, ids=", ".join(hits)))
     some = ", ".join(f"{i} ({n})" for i, n in list(zip(ids, table["name"]))[:12])
-    raise InputError(f"there is no {what} '{token}'; the {what}s are {some}"
+    raise InputError(_(_NO_SUCH[what]).format(token=token, some=some)
                      + (" ..." if len(ids) > 12 else ""))
+
+
+_MORE_THAN_ONE = {"partner": N_("'{token}' names more than one partner: {ids}; use the id"),
+                  "recipient": N_("'{token}' names more than one recipient: {ids}; use the id")}
+_NO_SUCH = {"partner": N_("there is no partner '{token}'; the partners are {some}"),
+            "recipient": N_("there is no recipient '{token}'; the recipients are {some}")}
 
 
 def parse_pair(inst, text: str) -> tuple[str, str]:
@@ -170,8 +182,8 @@ def parse_pair(inst, text: str) -> tuple[str, str]:
     an error saying to use ``--partner`` and ``--recipient``)."""
     cuts = [i for i, ch in enumerate(text) if ch in ":,"]
     if not cuts:
-        raise InputError(f"--pair {text}: give it as PARTNER:RECIPIENT, e.g. GZ:QY (or use "
-                         "--partner and --recipient)")
+        raise InputError(_("--pair {text}: give it as PARTNER:RECIPIENT, e.g. GZ:QY (or use "
+                           "--partner and --recipient)").format(text=text))
     readings, first_error = [], None
     for i in cuts:
         try:
@@ -183,10 +195,12 @@ def parse_pair(inst, text: str) -> tuple[str, str]:
     if len(readings) == 1:
         return readings[0]
     if readings:
-        ways = " or ".join(f"partner {d} with recipient {r}" for d, r in readings)
-        raise InputError(f"--pair {text} can be read as {ways}; name them with --partner and "
-                         "--recipient")
-    raise InputError(f"--pair {text}: {first_error.message}") from None
+        ways = _(" or ").join(_("partner {partner} with recipient {recipient}").format(
+            partner=d, recipient=r) for d, r in readings)
+        raise InputError(_("--pair {text} can be read as {ways}; name them with --partner and "
+                           "--recipient").format(text=text, ways=ways))
+    raise InputError(_("--pair {text}: {error}").format(text=text, error=first_error.message)) \
+        from None
 
 
 # --------------------------------------------------------------------------- explaining
@@ -238,7 +252,7 @@ def explain_pair(sol, partner: str, recipient: str, clock=None, progress=None,
     ``lang`` (``en``, ``zh``; default: the current language): the language of its words.
     """
     if not sol.has_plan:
-        raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))
+        raise InputError(no_plan(sol))
     inst = sol.instance
     d, r = inst.partners.index.get_loc(partner), inst.recipients.index.get_loc(recipient)
     ex = _facts(sol, partner, recipient, d, r)

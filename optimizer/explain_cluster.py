@@ -20,7 +20,7 @@ from .i18n import _, with_lang
 from .typology import type_name
 from .clusters import cluster_type_mask
 from .errors import InputError
-from .explain import Alternative, _changes, _cost_words, _fmt, _names
+from .explain import Alternative, _changes, _cost_words, _fmt, _names, no_plan
 from .solution import extract_tables
 from .typology import what_if
 
@@ -57,7 +57,8 @@ def find_cluster(inst, token: str) -> int:
     """The position of the cluster that ``token`` names (its id or its name, any case)."""
     cl = inst.clusters
     if cl is None or not len(cl):
-        raise InputError(f"--cluster {token}: the instance has no clusters (clusters.csv)")
+        raise InputError(_("--cluster {token}: the instance has no clusters (clusters.csv)")
+                         .format(token=token))
     ids = [str(i) for i in cl.index]
     low = token.strip().lower()
     for how in (lambda i, n: i == token.strip(), lambda i, n: i.lower() == low,
@@ -65,8 +66,9 @@ def find_cluster(inst, token: str) -> int:
         hits = [g for g, (i, n) in enumerate(zip(ids, cl["name"].astype(str))) if how(i, n)]
         if len(hits) == 1:
             return hits[0]
-    raise InputError(f"--cluster {token}: there is no cluster '{token}'; the clusters are "
-                     + ", ".join(f"{i} ({n})" for i, n in zip(ids, cl["name"])))
+    raise InputError(_("--cluster {token}: there is no cluster '{token}'; the clusters are "
+                       "{clusters}").format(token=token, clusters=", ".join(
+                           f"{i} ({n})" for i, n in zip(ids, cl["name"]))))
 
 
 @with_lang
@@ -74,7 +76,7 @@ def explain_cluster(sol, g: int, clock=None, resolve: bool = True) -> ClusterExp
     """Explain cluster ``g`` (its position in ``sol.instance.clusters``) of the plan ``sol``
     (``lang``: the language of its words, default the current one)."""
     if not sol.has_plan:
-        raise InputError("there is no plan to explain: " + str(sol.summary.get("message")))
+        raise InputError(no_plan(sol))
     inst = sol.instance
     a, cl = inst.arrays, inst.clusters
     names = _names(inst)

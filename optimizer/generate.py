@@ -30,6 +30,7 @@ import pandas as pd
 
 from .errors import InputError
 from .files import atomic_dir
+from .i18n import _
 from .limits import MAX_CANDIDATES, MAX_GENERATED_RESOURCES, MAX_REGIONS, MAX_SEED
 
 RESOURCE_NAMES = ("funds", "talent", "industry", "technology", "market", "training")
@@ -61,7 +62,8 @@ def _haversine_km(lat1, lon1, lat2, lon2):
 def _check_sizes(**sizes) -> None:
     for name, (v, lo, hi) in sizes.items():
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-            raise InputError(f"--{name} must be a whole number from {lo} to {hi}, not {v!r}")
+            raise InputError(_("--{name} must be a whole number from {lo} to {hi}, not "
+                               "{value}").format(name=name, lo=lo, hi=hi, value=repr(v)))
 
 
 def _places(rng, nD: int, nR: int) -> SimpleNamespace:

@@ -36,16 +36,18 @@ def as_executor(executor):
 def connect(scheduler: str):
     """A Dask client for a scheduler address such as ``tcp://host:8786``."""
     from .errors import InputError, require
+    from .i18n import _
 
-    Client = require("distributed", "--scheduler (a Dask cluster)").Client
+    Client = require("distributed", _("--scheduler (a Dask cluster)")).Client
     try:
         return Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InputError(f"--scheduler {scheduler}: cannot reach the Dask scheduler there: "
-                         f"{exc}") from None
+        raise InputError(_("--scheduler {scheduler}: cannot reach the Dask scheduler there: "
+                           "{error}").format(scheduler=scheduler, error=exc)) from None
     except (ValueError, TypeError) as exc:  # not an address (no port, unknown protocol)
-        raise InputError(f"--scheduler {scheduler}: not a scheduler address such as "
-                         f"tcp://host:8786 ({exc})") from None
+        raise InputError(_("--scheduler {scheduler}: not a scheduler address such as "
+                           "tcp://host:8786 ({error})").format(scheduler=scheduler,
+                                                               error=exc)) from None
 
 
 def local_pool(workers: int):
@@ -72,10 +74,11 @@ def run_tasks(fn, tasks: list, executor=None, workers: int | None = None, progre
     own = False
     if workers is not None:
         from .errors import InputError
+        from .i18n import _
 
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise InputError(f"--workers (workers) must be a whole number of at least 1, not "
-                             f"{workers!r}")
+            raise InputError(_("--workers (workers) must be a whole number of at least 1, not "
+                               "{value}").format(value=repr(workers)))
         workers = min(workers, default_workers())  # more processes than cores only cost memory
     if ex is None and (workers or default_workers()) > 1 and total > 1:
         ex = local_pool(min(workers or default_workers(), total))

@@ -33,6 +33,7 @@ import pandas as pd
 
 from . import front_solver, verify
 from .errors import InputError
+from .i18n import N_, _
 from .model import LinearModel, build_model
 from .options import RunOptions
 from .pipeline import effective_instance
@@ -69,8 +70,9 @@ def _lexicographic_row(backend, C, k, order, gap_tol, time_limit=None):
         solves += 1
         if not res.ok:
             if x is None:
-                raise InputError(f"the payoff table cannot be computed: optimising objective "
-                                 f"{j + 1} ended with status {res.status}")
+                raise InputError(_("the payoff table cannot be computed: optimising objective "
+                                   "{n} ended with status {status}").format(n=j + 1,
+                                                                            status=res.status))
             break
         x = res.x
         value = float(C[j] @ x)
@@ -91,6 +93,9 @@ def nondominated(values: np.ndarray, tol: float = 1e-9) -> np.ndarray:
         if (ge & gt).any() or (same[:i] & keep[:i]).any():
             keep[i] = False
     return keep
+
+
+BAD_ENGINE = N_("engine must be auto, sweep or classic, not {value}")
 
 
 def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
@@ -145,7 +150,7 @@ def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
     lm, vecs, consts = _as_vectors(model, objectives)
     p = len(vecs)
     if p < 2:
-        raise InputError("a Pareto front needs at least two objectives")
+        raise InputError(_("a Pareto front needs at least two objectives"))
     senses = list(senses) if senses is not None else ["max"] * p
     sign = np.array([1.0 if s == "max" else -1.0 for s in senses])
     C = [sign[k] * vecs[k] for k in range(p)]
@@ -163,7 +168,7 @@ def augmecon2(model, objectives, names=None, senses=None, grid: int | list = 10,
     if engine == "auto":
         engine = "sweep" if solver == "highs" and not given_backend else "classic"
     if engine not in ("sweep", "classic"):
-        raise InputError(f"engine must be auto, sweep or classic, not {engine!r}")
+        raise InputError(_(BAD_ENGINE).format(value=repr(engine)))
     found, status_count, n = _sweep(lm, C, g, hi - lo, seeds, dict(
         gap=gap, threads=threads, time_limit=time_limit, bypass=bypass, delta=delta,
         workers=workers, chunks=chunks, warm_start=warm_start, bound_rows=bound_rows,
@@ -326,7 +331,7 @@ def pareto(inst, points: int = 11, progress=None, options=None, **kwargs):
     price_of_fairness ((E_ideal - E) / E_ideal), knee, pairings and the count of each type.
     """
     if points < 2:
-        raise InputError(f"--points must be at least 2, not {points}")
+        raise InputError(_("--points must be at least 2, not {value}").format(value=points))
     opts = RunOptions.of(options, **kwargs)
     inst = effective_instance(inst, opts)
     am = build_model(inst)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import rounds, sharing, verify
-from .i18n import N_, with_lang
+from .i18n import N_, _, with_lang
 from .heuristic import construct_plan
 from .instance import Instance
 from .methods import Clock, Method, PayoffTable, Problem, StageLog, get_method, hold_tolerance
@@ -77,8 +77,7 @@ def _stages(run: Run, inst: Instance, options: RunOptions, t_start: float) -> So
     starts = start_plans(run)
     table, status = payoff(run, starts)
     if table is None:
-        return run.solution(status, _failure_message(status, "the payoff table (maximum "
-                                                              "efficiency)"))
+        return run.solution(status, _failure_message(status, PAYOFF_WHAT))
     problem = run.method.final_problem(run.am, table, run.settings)
     final = final_solve(run, problem, table, starts)
     if not final.ok:
@@ -194,23 +193,24 @@ def decomposed_stages(run: Run):
 
     want = run.options.decompose
     if want not in (True, False, "auto"):
-        raise InputError(f"decompose must be True, False or 'auto', not {want!r}")
+        raise InputError(_("decompose must be True, False or 'auto', not {value}").format(
+            value=repr(want)))
     if want is False:
         return None
     why_not = None
     if not isinstance(run.backend, HighsBackend):
-        why_not = "it runs on HiGHS only"
+        why_not = N_("it runs on HiGHS only")
     elif run.am.rounds > 1:
-        why_not = "a plan of several rounds is solved whole"
+        why_not = N_("a plan of several rounds is solved whole")
     elif want == "auto" and run.am.lm.integer.sum() < MIN_START_BINARIES:
         return None
     if why_not is None:
         dec = dc.components(run.am)
         if len(dec.parts) < 2:
-            why_not = "the model is one connected part"
+            why_not = N_("the model is one connected part")
     if why_not is not None:
         if want is True:
-            raise InputError(f"cannot decompose this run: {why_not}")
+            raise InputError(_("cannot decompose this run: {reason}").format(reason=_(why_not)))
         return None
     run.summary.decomposition = {"parts": [p.size() for p in dec.parts],
                                  "lone_recipients": int(len(dec.lone_recipients))}
@@ -354,7 +354,7 @@ def plan_solution(run: Run, x: np.ndarray, pol: StageResult, final: StageResult,
     """The solution of plan ``x``: its tables and the summary's numbers."""
     t0 = time.perf_counter()
     am, s = run.am, run.summary
-    cE, _, cP = objective_vectors(am)
+    cE, _cQ, cP = objective_vectors(am)
     E, Q, pen = float(cE @ x), am.equity(x), float(cP @ x)
     tables = extract_tables(am, x)
     if beaten:  # still, with tighter tolerances: the plan is good, its optimality unproven
@@ -424,7 +424,8 @@ def add_reasons(sol: Solution, run: Run) -> None:
     resolve = should_explain(sol, why if not (run.options.time_limit and why == "auto")
                              else False)
     add_type_reasons(sol, clock=run.clock, resolve=resolve)
-    sol.summary.why_resolves = "done" if resolve else (
+    # summary.json keeps the English; the report says it with _()
+    sol.summary.why_resolves = N_("done") if resolve else N_(
         "skipped (a time limit is set, or the instance is large; ask with why=True / --why)")
     sol.summary.timings["explain"] = round(time.perf_counter() - t0, 4)
     _total_time(sol.summary.timings, run.t_start, run.inst.load_seconds)
@@ -563,6 +564,15 @@ def _run_gap(final: StageResult, log: list, status: str) -> float | None:
     if any(g is None for g in gaps):
         return None
     return max(gaps)
+
+
+PAYOFF_WHAT = "the payoff table (maximum efficiency)"
+# the messages of a payoff table that failed, whole, for the catalog: summary.json keeps the
+# English message and the terminal says it with _() (a message naming another stage stays
+# English there)
+N_("the payoff table (maximum efficiency) is unbounded (a modelling error; please report it)")
+N_("the solver found no plan for the payoff table (maximum efficiency) within the limits")
+N_("the solver failed on the payoff table (maximum efficiency)")
 
 
 def _failure_message(status: str, what: str) -> str:

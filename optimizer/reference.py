@@ -20,6 +20,7 @@ import pulp
 
 from .equity import equity_value
 from .errors import InputError
+from .i18n import _
 from .methods import get_method, hold_tolerance
 from .methods.weighted import METHOD as WEIGHTED
 
@@ -201,8 +202,8 @@ def solve_reference(inst, gap=None, time_limit=None) -> dict:
     """Payoff table and weighted plan, the plain way. Returns the headline values and timings."""
     method = get_method(inst.params["objective"]["method"])
     if method is not WEIGHTED:
-        raise InputError(f"the reference formulation solves the weighted method only, not "
-                         f"{method.name}")
+        raise InputError(_("the reference formulation solves the weighted method only, not "
+                           "{method}").format(method=method.name))
     t0 = time.perf_counter()
     prob, v = build(inst)
     t_build = time.perf_counter() - t0

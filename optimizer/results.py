@@ -94,7 +94,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read as CSV: {exc}", file=path.name) from None
+        raise InputError(_("cannot be read as CSV: {error}").format(error=exc),
+                         file=path.name) from None
 
 
 @dataclass
@@ -119,23 +120,27 @@ def read_folder(folder) -> ResultFiles:
     read, raises :class:`InputError`."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"the results folder '{folder}' does not exist")
+        raise InputError(_("the results folder '{folder}' does not exist").format(
+            folder=folder))
     sp = folder / "summary.json"
     if not sp.is_file():
-        raise InputError(f"'{folder}' is not a results folder: summary.json is missing (write "
-                         f"one with: regcollab solve INSTANCE --out {folder})")
+        raise InputError(_("'{folder}' is not a results folder: summary.json is missing (write "
+                           "one with: regcollab solve INSTANCE --out {folder})").format(
+            folder=folder))
     try:
         summary = json.loads(sp.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"is not valid JSON: {exc}", file="summary.json") from None
+        raise InputError(_("is not valid JSON: {error}").format(error=exc),
+                         file="summary.json") from None
     tables = {}
     for fname in (*(f"{n}.csv" for n in PLAN_TABLES), *OPTIONAL_FILES):
         p = folder / fname
         if p.is_file():  # (a folder of 'regcollab pareto --out' has no plan)
             tables[p.stem] = _read_csv(p)
     if "pairings" not in tables and "pareto" not in tables:
-        raise InputError(f"'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
-                         f"(pareto.csv): write one with: regcollab solve INSTANCE --out {folder}")
+        raise InputError(_("'{folder}' holds neither a plan (pairings.csv) nor a Pareto front "
+                           "(pareto.csv): write one with: regcollab solve INSTANCE --out "
+                           "{folder}").format(folder=folder))
     return ResultFiles(summary, tables)
 
 
@@ -249,36 +254,42 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _kind_problem(v, kind: str) -> str | None:
-    """What is wrong with a summary value of the given kind (None: nothing)."""
+NOT_AN_OBJECT = N_("'{key}' must be an object ({{...}}), not {value}")
+KIND_PROBLEMS = {"text": N_("'{key}' must be text, not {value}"),
+                 "number": N_("'{key}' must be a number, not {value}"),
+                 "bool": N_("'{key}' must be true or false, not {value}"),
+                 "list": N_("'{key}' must be a list, not {value}")}
+"""What is wrong with a summary value of a kind (``{key}``: the key, ``{value}``: the value)."""
+
+
+def _kind_problem(v, kind: str) -> tuple[str, dict] | None:
+    """What is wrong with a summary value of the given kind, as a template (with ``{key}``
+    and ``{value}``) and its other fields; None: nothing."""
     if v is None:
         return None
-    if kind == "text" and not isinstance(v, str):
-        return "must be text"
-    if kind == "number" and not _is_number(v):
-        return "must be a number"
-    if kind == "bool" and not isinstance(v, bool):
-        return "must be true or false"
-    if kind == "list" and not isinstance(v, list):
-        return "must be a list"
-    if kind.startswith("object") and not isinstance(v, dict):
-        return "must be an object ({...})"
+    if kind in KIND_PROBLEMS and not {"text": isinstance(v, str), "number": _is_number(v),
+                                      "bool": isinstance(v, bool),
+                                      "list": isinstance(v, list)}[kind]:
+        return KIND_PROBLEMS[kind], {}
+    if (kind.startswith("object") or kind == "payoff table") and not isinstance(v, dict):
+        return NOT_AN_OBJECT, {}
     if kind == "object of objects":
         bad = [k for k, x in v.items() if not isinstance(x, dict)]
         if bad:
-            return f"'{bad[0]}' must be an object ({{...}})"
+            return N_("'{key}' '{inner}' must be an object ({{...}}), not {value}"), {
+                "inner": bad[0]}
     if kind == "payoff table":
-        if not isinstance(v, dict):
-            return "must be an object ({...})"
         for row in PAYOFF_ROWS:
             x = v.get(row)
             if x is None or x == {}:
                 continue
             if not isinstance(x, dict):
-                return f"'{row}' must be an object with efficiency and equity"
+                return N_("'{key}' '{inner}' must be an object with efficiency and equity, "
+                          "not {value}"), {"inner": row}
             for what in ("efficiency", "equity"):
                 if not _is_number(x.get(what)) or not math.isfinite(x[what]):
-                    return f"'{row}' needs a finite number for {what}"
+                    return N_("'{key}' '{inner}' needs a finite number for {what}, not "
+                              "{value}"), {"inner": row, "what": what}
     return None
 
 
@@ -287,18 +298,21 @@ def check_summary(path: Path) -> dict:
     try:
         s = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"is not valid JSON: {exc}", file=path.name) from None
+        raise InputError(_("is not valid JSON: {error}").format(error=exc),
+                         file=path.name) from None
     return check_summary_data(s, path.name)
 
 
 def check_summary_data(s, name: str = "summary.json") -> dict:
     """Check the keys of a summary that the report reads; returns it."""
     if not isinstance(s, dict):
-        raise InputError("must be a JSON object ({...}), as regcollab writes it", file=name)
+        raise InputError(_("must be a JSON object ({...}), as regcollab writes it"), file=name)
     for key, kind in SUMMARY.items():
         problem = _kind_problem(s.get(key), kind)
         if problem:
-            raise InputError(f"'{key}' {problem}, not {json.dumps(s[key])[:40]}", file=name)
+            template, fields = problem
+            raise InputError(_(template).format(key=key, value=json.dumps(s[key])[:40],
+                                                **fields), file=name)
     return s
 
 
@@ -307,14 +321,15 @@ def read_table(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path)
     except pd.errors.EmptyDataError:
-        raise InputError("is empty (not even a header line)", file=path.name) from None
+        raise InputError(_("is empty (not even a header line)"), file=path.name) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"cannot be read as CSV: {str(exc).strip().splitlines()[-1]}",
-                         file=path.name) from None
+        raise InputError(_("cannot be read as CSV: {error}").format(
+            error=str(exc).strip().splitlines()[-1]), file=path.name) from None
 
 
-def _line(df: pd.DataFrame, mask) -> int:
-    return int(mask.to_numpy().nonzero()[0][0]) + 2  # the header is line 1
+def _line(df: pd.DataFrame, mask) -> str:
+    """The first line of ``mask`` as the file numbers it (the header is line 1), in words."""
+    return _("line {n}").format(n=int(mask.to_numpy().nonzero()[0][0]) + 2)
 
 
 def check_table(path: Path, columns=None, resources=()) -> pd.DataFrame:
@@ -331,28 +346,29 @@ def check_frame(df: pd.DataFrame, name: str, columns=None, resources=()) -> pd.D
     for c in spec:
         if c.name not in df.columns:
             if c.needed:
-                raise InputError(f"the column '{c.name}' is missing (the report needs it)",
-                                 file=name)
+                raise InputError(_("the column '{column}' is missing (the report needs "
+                                   "it)").format(column=c.name), file=name)
             continue
         col = df[c.name]
         if c.kind == "number":
             nums = pd.to_numeric(col, errors="coerce")
             bad = col.notna() & nums.isna()
             if bad.any():
-                raise InputError(f"'{col[bad].iloc[0]}' is not a number", file=name,
-                                 row=f"line {_line(df, bad)}", column=c.name)
+                raise InputError(_("'{value}' is not a number").format(value=col[bad].iloc[0]),
+                                 file=name, row=_line(df, bad), column=c.name)
             if c.finite:
                 bad = pd.Series(~np.isfinite(nums.to_numpy(dtype=float)), index=df.index)
                 if bad.any():
                     v = col[bad].iloc[0]
-                    raise InputError(f"{'an empty cell' if pd.isna(v) else repr(str(v))} is not "
-                                     "a finite number", file=name,
-                                     row=f"line {_line(df, bad)}", column=c.name)
+                    raise InputError((_("an empty cell is not a finite number") if pd.isna(v) else
+                                      _("{value} is not a finite number").format(
+                                          value=repr(str(v)))),
+                                     file=name, row=_line(df, bad), column=c.name)
         elif c.kind == "bool":
             bad = col.notna() & ~col.astype(str).str.strip().str.lower().isin(BOOL_WORDS)
             if bad.any():
-                raise InputError(f"'{col[bad].iloc[0]}' is not True or False", file=name,
-                                 row=f"line {_line(df, bad)}", column=c.name)
+                raise InputError(_("'{value}' is not True or False").format(
+                    value=col[bad].iloc[0]), file=name, row=_line(df, bad), column=c.name)
     return df
 
 
@@ -393,7 +409,7 @@ RESULT_COLUMNS = frozenset((
     N_("synergy"), N_("synergy_gain"), N_("net"), N_("member_partners"),
     N_("member_recipients"), N_("share"), N_("efficiency"), N_("equity"),
     N_("price_of_fairness"), N_("knee"), N_("pairings"), N_("status"), N_("n_changes"),
-    N_("recommended_type"), N_("stability"), N_("chosen_share")))
+    N_("recommended_type"), N_("stability"), N_("chosen_share"), N_("output"), N_("group")))
 """The columns of the result tables that a sheet's or a table's header names in the planner's
 language; the msgid is the column itself, so English shows the column as the CSV file has
 it. A column not listed keeps its name."""

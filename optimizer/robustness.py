@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, require
+from .i18n import _
 from .limits import MAX_SCENARIOS, MAX_SEED
 from .parallel import run_tasks
 from .options import RunOptions
@@ -45,21 +46,27 @@ def _check_groups(vary) -> tuple:
             from .schema import suggest
 
             near = suggest(str(g), GROUPS)
-            raise InputError(f"cannot vary '{g}'; choose from {', '.join(GROUPS)}"
-                             + (f" (did you mean '{near}'?)" if near else ""))
+            if near:
+                raise InputError(_("cannot vary '{group}'; choose from {groups} (did you mean "
+                                   "'{near}'?)").format(group=g, groups=", ".join(GROUPS),
+                                                        near=near))
+            raise InputError(_("cannot vary '{group}'; choose from {groups}").format(
+                group=g, groups=", ".join(GROUPS)))
     if not vary:
-        raise InputError("nothing to vary")
+        raise InputError(_("nothing to vary"))
     return vary
 
 
 def _check_spread(spread) -> None:
     if not (isinstance(spread, (int, float)) and 0 < spread < 1):
-        raise InputError(f"--spread must satisfy 0 < spread < 1 (a share), not {spread!r}")
+        raise InputError(_("--spread must satisfy 0 < spread < 1 (a share), not {value}").format(
+            value=repr(spread)))
 
 
 def _check_seed(seed) -> None:
     if not (isinstance(seed, (int, np.integer)) and 0 <= seed <= MAX_SEED):
-        raise InputError(f"--seed must be a whole number from 0 to {MAX_SEED}, not {seed!r}")
+        raise InputError(_("--seed must be a whole number from 0 to {limit}, not {value}").format(
+            limit=MAX_SEED, value=repr(seed)))
 
 
 def perturbed(inst, factors: dict):
@@ -125,14 +132,14 @@ def robustness(inst, samples: int = 50, spread: float = 0.2, vary=DEFAULT_VARY, 
     :func:`optimizer.sweep.sweep`)."""
     vary = _check_groups(vary)
     if not (isinstance(samples, (int, np.integer)) and 1 <= samples <= MAX_SCENARIOS):
-        raise InputError(f"--samples must be a whole number from 1 to {MAX_SCENARIOS}, not "
-                         f"{samples!r}")
+        raise InputError(_("--samples must be a whole number from 1 to {limit}, not "
+                           "{value}").format(limit=MAX_SCENARIOS, value=repr(samples)))
     _check_spread(spread)
     _check_seed(seed)
     opts = RunOptions.of(options, **solve_kwargs).for_scenarios()
     rng = np.random.default_rng(seed)
     tasks = [(inst, {}, opts)]
-    tasks += [(inst, _sample_factors(inst, vary, spread, rng), opts) for _ in range(samples)]
+    tasks += [(inst, _sample_factors(inst, vary, spread, rng), opts) for _i in range(samples)]
     rows = run_tasks(_sample_task, tasks, executor=executor, workers=workers, progress=progress)
     base, rows = rows[0], rows[1:]
     base_plan = (base.get("plan") or Plan()).types()
@@ -179,13 +186,17 @@ def check_gsa(design: str, n, groups) -> tuple:
     most MAX_SCENARIOS solves (n (k + 1) for Morris, n (2k + 2) for Sobol)."""
     groups = _check_groups(groups)
     if design not in ("morris", "sobol"):
-        raise InputError(f"unknown design {design!r}: use morris or sobol")
+        raise InputError(_("unknown design {design}: use morris or sobol").format(
+            design=repr(design)))
     if not (isinstance(n, (int, np.integer)) and n >= 2):
-        raise InputError(f"--gsa-samples must be a whole number of at least 2, not {n!r}")
+        raise InputError(_("--gsa-samples must be a whole number of at least 2, not "
+                           "{value}").format(value=repr(n)))
     solves = n * (len(groups) + 1) if design == "morris" else n * (2 * len(groups) + 2)
     if solves > MAX_SCENARIOS:
-        raise InputError(f"--gsa-samples {n} makes {solves:,} solves with {design} and "
-                         f"{len(groups)} groups, more than {MAX_SCENARIOS:,}")
+        raise InputError(_("--gsa-samples {n} makes {solves} solves with {design} and "
+                           "{groups} groups, more than {limit}").format(
+            n=n, solves=f"{solves:,}", design=design, groups=len(groups),
+            limit=f"{MAX_SCENARIOS:,}"))
     return groups
 
 
@@ -210,7 +221,7 @@ def global_sensitivity(inst, groups=DEFAULT_VARY, spread: float = 0.2, design: s
     groups = check_gsa(design, n, groups)
     _check_spread(spread)
     _check_seed(seed)
-    require("SALib", "global sensitivity (--gsa)")
+    require("SALib", _("global sensitivity (--gsa)"))
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import morris as morris_sample
@@ -223,15 +234,17 @@ def global_sensitivity(inst, groups=DEFAULT_VARY, spread: float = 0.2, design: s
     elif design == "sobol":
         X = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     else:
-        raise InputError(f"unknown design {design!r}: use morris or sobol")
+        raise InputError(_("unknown design {design}: use morris or sobol").format(
+            design=repr(design)))
     opts = RunOptions.of(options, **solve_kwargs).for_scenarios()
     rows = run_tasks(_gsa_task, [(inst, groups, x, opts) for x in X], executor=executor,
                      workers=workers, progress=progress)
     bad = [r for r in rows if not solved(r)]
     if bad:
-        raise InputError(f"{len(bad)} of {len(rows)} perturbed instances have no plan "
-                         f"(first: {bad[0].get('status')}: {bad[0].get('message')}); "
-                         "use a smaller spread")
+        raise InputError(_("{n} of {total} perturbed instances have no plan (first: {status}: "
+                           "{message}); use a smaller spread").format(
+            n=len(bad), total=len(rows), status=bad[0].get("status"),
+            message=_(bad[0]["message"]) if bad[0].get("message") else ""))
     out = []
     for output in ("efficiency", "equity"):
         Y = np.array([r[output] for r in rows], float)

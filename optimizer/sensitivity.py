@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .errors import InputError
-from .i18n import _
+from .i18n import N_, _
 from .model import build_model
 from .rules import BY_NAME, ROUND_RULES, RULES
 from .solver.highs import LpArrays, run_lp
@@ -48,6 +48,18 @@ REPORTED_ROWS = tuple(r.name for r in (*RULES, *ROUND_RULES) if r.reported)
 IMPLIED_ROWS = tuple(r.name for r in (*RULES, *ROUND_RULES) if r.implied_when_held)
 PAIRING_ROWS = tuple(r.name for r in (*RULES, *ROUND_RULES) if r.per_pairing)
 TOL = 1e-7
+UNIT_WORDS = {"plan": N_("objective units"), "efficiency": N_("units of efficiency"),
+              "equity": N_("units of equity")}
+"""The objective's unit in the report's sentences when the method names none."""
+METHOD_UNIT_WORDS = (N_("points of the weighted score"), N_("points of achievement"))
+"""The methods' units (optimizer/methods, ``unit_words``), marked here for the catalog: the
+sentences translate them where they are said."""
+HELD_LABELS = {"efficiency": N_("efficiency (less soft-rule penalties), the best the flows "
+                                "reach with the pairings held"),
+               "equity": N_("equity (less soft-rule penalties), the best the flows reach "
+                            "with the pairings held")}
+"""The labels of the objectives other than the plan's (English in summary.json, translated
+where they are shown)."""
 
 
 @dataclass
@@ -98,13 +110,12 @@ def held_objective(am, sol, which: str = "plan") -> HeldObjective:
     lm = am.lm
     cE, cQ, cP = lm.objectives["efficiency"], lm.objectives["equity"], lm.objectives["penalty"]
     if which == "efficiency":
-        return HeldObjective(cE - cP, label="efficiency (less soft-rule penalties), the best "
-                                            "the flows reach with the pairings held")
+        return HeldObjective(cE - cP, label=HELD_LABELS["efficiency"])
     if which == "equity":
-        return HeldObjective(cQ - cP, label="equity (less soft-rule penalties), the best "
-                                            "the flows reach with the pairings held")
+        return HeldObjective(cQ - cP, label=HELD_LABELS["equity"])
     if which != "plan":
-        raise InputError(f"the objective must be plan, efficiency or equity, not {which!r}")
+        raise InputError(_("the objective must be plan, efficiency or equity, not {value}")
+                         .format(value=repr(which)))
     pobj = am.inst.params["objective"]
     plan = get_method(pobj["method"]).plan_objective(am, pobj, sol.payoff, sol.final_problem)
     return HeldObjective(plan.objective, plan.constant, list(plan.rows), plan.row_labels,
@@ -123,7 +134,7 @@ def held_pairings(am, sol) -> np.ndarray:
     zval = np.array([k in keys for k in zip(am.pair_d[am.z_pair], am.pair_r[am.z_pair],
                                             am.z_type)], float)
     if zval.sum() != len(keys):
-        raise InputError("the changed instance no longer allows every pairing of the plan")
+        raise InputError(_("the changed instance no longer allows every pairing of the plan"))
     return zval
 
 
@@ -136,8 +147,8 @@ def held_choices(am, sol) -> tuple[np.ndarray, np.ndarray]:
     theirs = np.setdiff1d(m0.binary_columns, z0)
     mine = np.setdiff1d(am.binary_columns, np.arange(am.z.start, am.z.stop))
     if am is not m0 and len(mine) != len(theirs):
-        raise InputError("the changed instance has other share levels or clusters than the "
-                         "plan: its choices cannot be held")
+        raise InputError(_("the changed instance has other share levels or clusters than the "
+                           "plan: its choices cannot be held"))
     return mine, np.round(sol.x[theirs])
 
 
@@ -263,8 +274,8 @@ def _solved(lp):
     """The Highs object of the held LP ``lp`` solved to optimality (an InputError if not)."""
     outcome, h = run_lp(lp, {"solver": "simplex"})
     if outcome.termination is not Termination.OPTIMAL:
-        raise InputError(f"the held-pairings LP did not solve to optimality "
-                         f"({h.modelStatusToString(h.getModelStatus())})")
+        raise InputError(_("the held-pairings LP did not solve to optimality ({status})").format(
+            status=h.modelStatusToString(h.getModelStatus())))
     return h
 
 
@@ -369,13 +380,13 @@ def sensitivity(sol, objective: str = "plan", all_rows: bool = False) -> Sensiti
     auxiliaries); link rows are never reported: with the pairings held they are implied.
     """
     if not sol.has_plan or sol.x is None:
-        raise InputError("a sensitivity report needs a plan; this solution has none "
-                         f"(status {sol.status})")
+        raise InputError(_("a sensitivity report needs a plan; this solution has none "
+                           "(status {status})").format(status=sol.status))
     held = held_lp(sol, sol.model, objective)
     h = _solved(held.lp)
     _ranges, rng = h.getRanging()
     if not rng.valid:
-        raise InputError("HiGHS could not compute ranging for this LP")
+        raise InputError(_("HiGHS could not compute ranging for this LP"))
     per_unit, unit_words, hold_kind = _units(sol, objective)
     constraints = _constraint_table(sol, held, h, rng, all_rows,
                                     (per_unit, unit_words, hold_kind))
@@ -392,9 +403,7 @@ def _units(sol, objective: str) -> tuple:
     pobj = sol.instance.params["objective"]
     method = get_method(pobj["method"]) if objective == "plan" else None
     per_unit = method and method.per_unit(pobj, sol.payoff)
-    unit_words = (method and method.unit_words(pobj)) or {
-        "plan": "objective units", "efficiency": "units of efficiency",
-        "equity": "units of equity"}[objective]
+    unit_words = _((method and method.unit_words(pobj)) or UNIT_WORDS[objective])
     return per_unit, unit_words, method or ""
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, RegcollabError
+from .i18n import _, use_language
 from .limits import MAX_SCENARIOS
 from .options import RunOptions
 from .parallel import run_tasks
@@ -35,14 +36,17 @@ def _range_spec(spec: str) -> tuple[float, float, int]:
         else:
             raise ValueError
     except ValueError:
-        raise InputError(f"--values {spec}: write start:stop:count, e.g. 0.1:0.9:9") from None
+        raise InputError(_("--values {spec}: write start:stop:count, e.g. 0.1:0.9:9").format(
+            spec=spec)) from None
     if not (math.isfinite(a) and math.isfinite(b)):
-        raise InputError(f"--values {spec}: start and stop must be finite numbers")
+        raise InputError(_("--values {spec}: start and stop must be finite numbers").format(
+            spec=spec))
     if n < 1:
-        raise InputError(f"--values {spec}: the count must be at least 1")
+        raise InputError(_("--values {spec}: the count must be at least 1").format(spec=spec))
     if n > MAX_SCENARIOS:
-        raise InputError(f"--values {spec}: {n:,} values are more than the {MAX_SCENARIOS:,} "
-                         "scenarios a sweep may have; split it into several runs")
+        raise InputError(_("--values {spec}: {n} values are more than the {limit} scenarios a "
+                           "sweep may have; split it into several runs").format(
+            spec=spec, n=f"{n:,}", limit=f"{MAX_SCENARIOS:,}"))
     return a, b, n
 
 
@@ -73,12 +77,13 @@ def parse_values(spec: str) -> list:
             out.append(item)
             continue
         if not math.isfinite(v):
-            raise InputError(f"--values {spec}: {item} is not a finite number")
+            raise InputError(_("--values {spec}: {item} is not a finite number").format(
+                spec=spec, item=item))
         out.append(int(v) if v.is_integer() and "." not in item and "e" not in item.lower()
                    else v)
     if not out or "" in out:
-        raise InputError(f"--values {spec!r}: give values such as 0.1:0.9:9 or 0.1,0.5 "
-                         "(no empty item)")
+        raise InputError(_("--values {spec}: give values such as 0.1:0.9:9 or 0.1,0.5 "
+                           "(no empty item)").format(spec=repr(spec)))
     return out
 
 
@@ -128,12 +133,15 @@ def _check_paths(inst, scenarios: list[dict]) -> None:
         for path, value in changes.items():
             first.setdefault(path, value)
     for path, value in first.items():
-        try:
-            inst.with_params({path: value})
-        except InputError as exc:
-            if "not a parameter" in str(exc) or "have no column" in str(exc) or "no such" in \
-                    str(exc) or "there is no" in str(exc):
-                raise
+        with use_language("en"):  # the kind of error is read from its English words
+            try:
+                inst.with_params({path: value})
+                continue
+            except InputError as exc:
+                text = str(exc)
+        if any(w in text for w in ("not a parameter", "have no column", "no such",
+                                   "there is no")):
+            inst.with_params({path: value})  # raises it again, in the planner's language
 
 
 def sweep(inst, params: dict | list, executor=None, workers: int | None = None, progress=None,
@@ -153,11 +161,11 @@ def sweep(inst, params: dict | list, executor=None, workers: int | None = None, 
         params = list(params)
         n = len(params)
     if n > MAX_SCENARIOS:
-        raise InputError(f"the sweep has {n:,} scenarios, more than {MAX_SCENARIOS:,}; split it "
-                         "into several runs")
+        raise InputError(_("the sweep has {n} scenarios, more than {limit}; split it into "
+                           "several runs").format(n=f"{n:,}", limit=f"{MAX_SCENARIOS:,}"))
     scenarios = grid(params) if isinstance(params, dict) else [dict(c) for c in params]
     if not scenarios:
-        raise InputError("the sweep has no scenarios")
+        raise InputError(_("the sweep has no scenarios"))
     _check_paths(inst, scenarios)
     opts = RunOptions.of(options, **solve_kwargs).for_scenarios()
     tasks = [(inst, {}, opts)] + [(inst, c, opts) for c in scenarios]

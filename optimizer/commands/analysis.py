@@ -9,7 +9,7 @@ import sys
 import click
 import pandas as pd
 
-from optimizer.i18n import _
+from optimizer.i18n import N_, _
 from optimizer.limits import MAX_PARETO_POINTS, MAX_SCENARIOS, MAX_SEED
 
 from .common import (
@@ -138,13 +138,21 @@ def _df_text(df: pd.DataFrame, columns: list[str], digits=4, limit=None) -> str:
     yes = _("yes")
     body = [[fmt_num(v, digits) if isinstance(v, (int, float)) and not isinstance(v, bool)
              else (yes if v is True else "" if v is False else
-                   type_name(v) if v in TYPE_WORDS else str(v)) for v in r]
+                   type_name(v) if v in TYPE_WORDS else
+                   _(STATUS_TEXT[v]) if c == "status" and v in STATUS_TEXT else str(v))
+             for c, v in zip(columns, r)]
             for r in rows.itertuples(index=False)]
     header = [type_name(c) if c in TYPE_WORDS else column_words(c) for c in columns]
     return render_table(body, header, right={i for i, c in enumerate(columns)
                                               if pd.api.types.is_numeric_dtype(df[c])
                                               and df[c].dtype != bool})
 
+
+STATUS_TEXT = {"optimal": N_("optimal"), "time_limit": N_("time_limit"),
+               "no_solution": N_("no_solution"), "infeasible": N_("infeasible"),
+               "unbounded": N_("unbounded"), "error": N_("error"), "bad input": N_("bad input")}
+"""A scenario's status (sweep.csv's ``status``) as the terminal's table says it; the msgid is
+the status itself, so English shows it as the file has it."""
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
                       default="table", show_default=True, help="What to print.")
@@ -181,7 +189,9 @@ def check_param_paths(ctx, param, values):
         try:
             check_param_syntax(v)
         except InputError as exc:
-            raise click.UsageError(f"--param {v}: {exc.message}") from None
+            raise click.UsageError(_("--param {value}: {error}").format(value=v,
+                                                                       error=exc.message)) \
+                from None
     return values
 
 
@@ -198,8 +208,9 @@ def check_values(ctx, param, values):
         except InputError as exc:
             raise click.UsageError(exc.message) from None
     if total > MAX_SCENARIOS:
-        raise click.UsageError(f"--values: {total:,} scenarios are more than {MAX_SCENARIOS:,}; "
-                               "split the sweep into several runs")
+        raise click.UsageError(_("--values: {n} scenarios are more than {limit}; split the sweep "
+                                 "into several runs").format(n=f"{total:,}",
+                                                             limit=f"{MAX_SCENARIOS:,}"))
     return values
 
 
@@ -211,7 +222,8 @@ def check_vary(ctx, param, value):
     try:
         _check_groups([g.strip() for g in value.split(",") if g.strip()])
     except InputError as exc:
-        raise click.UsageError(f"--vary {value}: {exc.message}") from None
+        raise click.UsageError(_("--vary {value}: {error}").format(value=value,
+                                                                  error=exc.message)) from None
     return value
 
 
@@ -234,7 +246,7 @@ def pareto(instance, points, options, quiet, out, force, fmt):
     from optimizer.pareto import pareto as run
 
     source, inst = _load(instance, "pareto", out, force)
-    with _progress(quiet or fmt != "table", "Pareto front") as cb:
+    with _progress(quiet or fmt != "table", _("Pareto front")) as cb:
         front = run(inst, points=points, progress=cb, options=options)
     df = front.points
     summary = {"instance": inst.name, "points": len(df), "solves": front.solves,
@@ -293,8 +305,9 @@ def sensitivity(instance, objective, all_rows, options, quiet, out, force, fmt):
     unit = ("" if rep.efficiency_per_unit is None else
             _(" (one objective unit is about {n} units of efficiency at this plan's "
               "trade-off)").format(n=f"{rep.efficiency_per_unit:.4g}"))
+    label = _(rep.objective_label) if rep.objective_label else ""  # (summary.json: English)
     text = [_("{instance}: sensitivity of {objective} = {value}{unit}; pairings and types "
-              "held at the plan").format(instance=inst.name, objective=rep.objective_label,
+              "held at the plan").format(instance=inst.name, objective=label,
                                          value=f"{rep.objective_value:.6g}", unit=unit), "",
             _("Binding constraints with a shadow price ({n} of {of})").format(
                 n=len(binding), of=len(C)),
@@ -338,11 +351,11 @@ def sweep(instance, params, values, options, quiet, workers, scheduler, out, for
     from optimizer.sweep import sweep as run
 
     if len(params) != len(values):
-        raise InputError(f"give one --values for each --param ({len(params)} --param, "
-                         f"{len(values)} --values)")
+        raise InputError(_("give one --values for each --param ({n_params} --param, {n_values} "
+                           "--values)").format(n_params=len(params), n_values=len(values)))
     grid = {p: parse_values(v) for p, v in zip(params, values)}
     source, inst = _load(instance, "sweep", out, force)
-    with _cluster(scheduler) as client, _progress(quiet or fmt != "table", "Sweep") as cb:
+    with _cluster(scheduler) as client, _progress(quiet or fmt != "table", _("Sweep")) as cb:
         df = run(inst, grid, executor=client, workers=workers, progress=cb, options=options)
     if out:
         _write(out, "sweep", {"sweep": df}, source=source, instance=inst.name, force=force,
@@ -356,10 +369,17 @@ def sweep(instance, params, values, options, quiet, workers, scheduler, out, for
     if len(changed):
         text += "\n\n" + _("Changes against the unchanged instance:")
         for _i, r in changed.head(20).iterrows():
-            what = "; ".join(f"{k}: {r[k]}" for k in ("added", "removed", "type_changes") if r[k])
+            what = _("; ").join(_("{change}: {pairings}").format(change=_(CHANGE_WORDS[k]),
+                                                               pairings=r[k])
+                             for k in CHANGE_WORDS if r[k])
             label = ", ".join(f"{p}={r[p]}" for p in grid)
             text += f"\n  {label}: {what}"
     _emit(fmt, {"sweep": df}, quiet, text)
+
+
+CHANGE_WORDS = {"added": N_("added"), "removed": N_("removed"),
+                "type_changes": N_("type_changes")}
+"""The sweep's change columns (sweep.csv) as the terminal says them."""
 
 
 # ------------------------------------------------------------------------------------ robustness
@@ -403,12 +423,12 @@ def robustness(instance, samples, spread, vary, seed, gsa, gsa_samples, options,
     source, inst = _load(instance, "robustness", out, force)
     quiet_bars = quiet or fmt != "table"
     with _cluster(scheduler) as client:
-        with _progress(quiet_bars, "Robustness") as cb:
+        with _progress(quiet_bars, _("Robustness")) as cb:
             res = run(inst, samples=samples, spread=spread, vary=groups, seed=seed,
                       executor=client, workers=workers, progress=cb, options=options)
         tables = {"robustness": res.pairs, "samples": res.samples}
         if gsa != "none":
-            with _progress(quiet_bars, f"Global sensitivity ({gsa})") as cb:
+            with _progress(quiet_bars, _("Global sensitivity ({design})").format(design=gsa)) as cb:
                 tables["gsa"] = global_sensitivity(inst, groups=groups, spread=spread,
                                                    design=gsa, n=gsa_samples, seed=seed,
                                                    executor=client, workers=workers,

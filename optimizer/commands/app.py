@@ -36,8 +36,9 @@ def app(instance, port, open_browser, results):
 
     from optimizer.app import create_app
     from optimizer.errors import require
+    from optimizer.i18n import _
 
-    uvicorn = require("uvicorn", "the workbench (regcollab app)")
+    uvicorn = require("uvicorn", _("the workbench (regcollab app)"))
     folder = Path(results) if results else Path.cwd() / "regcollab-workbench"
     application = create_app(folder, instance)  # a bad instance is said here, before serving
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -48,10 +49,12 @@ def app(instance, port, open_browser, results):
         from optimizer.errors import InputError
 
         sock.close()
-        raise InputError(f"port {port} on {HOST} is not free ({exc.strerror}); choose "
-                         "another with --port") from None
+        raise InputError(_("port {port} on {host} is not free ({reason}); choose another "
+                           "with --port").format(port=port, host=HOST, reason=exc.strerror)) \
+            from None
     url = f"http://{HOST}:{sock.getsockname()[1]}/"
-    click.echo(f"The workbench is at {url} (Ctrl-C stops it); exports go to {folder}/")
+    click.echo(_("The workbench is at {url} (Ctrl-C stops it); exports go to {folder}/").format(
+        url=url, folder=folder))
     if open_browser:
         webbrowser.open(url)
     config = uvicorn.Config(application, log_level="warning")
@@ -61,7 +64,7 @@ def app(instance, port, open_browser, results):
         pass
     finally:
         sock.close()
-    click.echo("The workbench has stopped.")
+    click.echo(_("The workbench has stopped."))
 
 
 COMMANDS = [app]

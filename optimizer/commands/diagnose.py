@@ -66,12 +66,13 @@ def diagnose(instance, soft, method, eps, rounds, max_conflicts, time_limit, thr
     from optimizer import load_instance
     from optimizer.diagnose import diagnose as run
     from optimizer.errors import InputError
+    from optimizer.i18n import _
 
     if max_conflicts < 1:
-        raise InputError(f"--max-conflicts must be at least 1, not {max_conflicts}")
+        raise InputError(_("--max-conflicts must be at least 1, not {value}").format(
+            value=max_conflicts))
     inst = load_instance(resolve_instance(instance))
     if fmt == "text":
-        from optimizer.i18n import _
         from optimizer.instance.data_warnings import said_warnings
 
         for w in said_warnings(inst):
@@ -93,6 +94,7 @@ def explain_infeasible(sol, instance_arg=None, options=None, echo: bool = True) 
 
     Never raises (but Ctrl-C): a failed diagnosis must not hide the solve's own message."""
     from optimizer.diagnose import diagnose as run
+    from optimizer.i18n import N_, _
     from optimizer.options import RunOptions
 
     options = options or RunOptions()
@@ -103,10 +105,12 @@ def explain_infeasible(sol, instance_arg=None, options=None, echo: bool = True) 
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # noqa: BLE001 - the solve's message stands; say so
-        message = f"the diagnosis failed: {type(exc).__name__}: {exc}; try regcollab diagnose"
-        if echo:
-            click.echo(f"({message})", err=True)
-        return {"status": "error", "message": message}
+        failed = N_("the diagnosis failed: {kind}: {error}; try regcollab diagnose")
+        if echo:  # said in the planner's language; the JSON keeps the English
+            click.echo("(" + _(failed).format(kind=type(exc).__name__, error=exc) + ")",
+                       err=True)
+        return {"status": "error",
+                "message": failed.format(kind=type(exc).__name__, error=exc)}
     args = [] if instance_arg is None else [str(instance_arg)]
     args += [f"--soft {shlex.quote(s)}" for s in _soft_args(options.soft)]
     if options.method:

@@ -50,9 +50,12 @@ def generate(n_partners, n_recipients, n_resources, seed, candidates, out, force
     tables = make(n_partners, n_recipients, n_resources, seed, candidates)
     write_instance(tables, out, force=force)
     if not quiet:
-        click.echo(f"wrote {out}/: {n_partners} partners, {n_recipients} recipients, "
-                   f"{n_resources} resources, {len(tables['pairs.csv'])} candidate pairs "
-                   f"({time.perf_counter() - t0:.1f} s)")
+        from optimizer.i18n import _
+
+        click.echo(_("wrote {out}/: {partners} partners, {recipients} recipients, {resources} "
+                     "resources, {pairs} candidate pairs ({seconds} s)").format(
+            out=out, partners=n_partners, recipients=n_recipients, resources=n_resources,
+            pairs=len(tables["pairs.csv"]), seconds=f"{time.perf_counter() - t0:.1f}"))
 
 
 COMMANDS = [generate]

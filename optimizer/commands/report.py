@@ -41,6 +41,7 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
     appended to ``notes`` for the caller to print at the end of its run; without ``notes``
     they are printed at once (unless ``quiet``)."""
     from optimizer.errors import InputError, MissingExtra, available
+    from optimizer.i18n import _
     from optimizer.report import REPORT_FILE, Results, write_report
     from optimizer.results import check_files, check_results
     from optimizer.workbook import RESULTS_FILE, write_results_workbook
@@ -51,7 +52,8 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
         try:  # a folder edited by hand: say what is wrong rather than fail inside the report
             check_results(folder) if files is None else check_files(files)
         except InputError as exc:
-            found.append(f"{REPORT_FILE} and {RESULTS_FILE} were not rebuilt: {exc}")
+            found.append(_("{report} and {workbook} were not rebuilt: {error}").format(
+                report=REPORT_FILE, workbook=RESULTS_FILE, error=exc))
             if notes is not None:
                 notes.extend(found)
             elif not quiet:
@@ -59,39 +61,57 @@ def write_extras(folder, report: bool = True, workbook: bool = True, quiet: bool
             return written
     if report:
         try:
-            with progress(5, "writing report.html", quiet) as step:
+            with progress(5, _("writing report.html"), quiet) as step:
                 write_report(folder, progress=lambda name: step(), notes=found,
                              results=None if files is None else Results.from_files(folder,
                                                                                   files))
             written.append(REPORT_FILE)
         except MissingExtra as exc:
-            found.append(f"{REPORT_FILE} was not written: it {exc.need}")
+            found.append(_not_written(REPORT_FILE, exc))
         except Exception as exc:  # noqa: BLE001 - the results matter more than their report
             if os.environ.get("REGCOLLAB_DEBUG"):
                 raise
-            found.append(f"{REPORT_FILE} was not written: {type(exc).__name__}: {exc} (this "
-                         "is a bug in regcollab; REGCOLLAB_DEBUG=1 shows the details)")
+            found.append(_failed(REPORT_FILE, exc))
     if workbook:
         if not available("openpyxl"):
-            found.append(f"{RESULTS_FILE} was not written: it "
-                         f"{MissingExtra(RESULTS_FILE, 'report', 'openpyxl').need}")
+            found.append(_not_written(RESULTS_FILE,
+                                      MissingExtra(RESULTS_FILE, "report", "openpyxl")))
         else:
             try:
                 write_results_workbook(folder, files=files)
                 written.append(RESULTS_FILE)
             except MissingExtra as exc:
-                found.append(f"{RESULTS_FILE} was not written: it {exc.need}")
+                found.append(_not_written(RESULTS_FILE, exc))
             except Exception as exc:  # noqa: BLE001
                 if os.environ.get("REGCOLLAB_DEBUG"):
                     raise
-                found.append(f"{RESULTS_FILE} was not written: {type(exc).__name__}: {exc} "
-                             "(this is a bug in regcollab; REGCOLLAB_DEBUG=1 shows the "
-                             "details)")
+                found.append(_failed(RESULTS_FILE, exc))
     if notes is not None:
         notes.extend(found)
     elif not quiet:
         echo_notes(found)
     return written
+
+
+def _not_written(name: str, exc) -> str:
+    """The note for a file skipped because an optional library (``exc``, a
+    :class:`~optimizer.errors.MissingExtra`) is missing, in the current language."""
+    from optimizer.i18n import _
+
+    if exc.module:
+        return _("{file} was not written: it needs the {extra} extra ({module}): pip install "
+                 "'regcollab[{extra}]'").format(file=name, extra=exc.extra, module=exc.module)
+    return _("{file} was not written: it needs the {extra} extra: pip install "
+             "'regcollab[{extra}]'").format(file=name, extra=exc.extra)
+
+
+def _failed(name: str, exc: Exception) -> str:
+    """The note for a file that failed while written (a bug), in the current language."""
+    from optimizer.i18n import _
+
+    return _("{file} was not written: {kind}: {error} (this is a bug in regcollab; "
+             "REGCOLLAB_DEBUG=1 shows the details)").format(file=name, kind=type(exc).__name__,
+                                                             error=exc)
 
 
 # ------------------------------------------------------------------------------------ report
@@ -113,6 +133,8 @@ def report(folder, xlsx, quiet):
 
     recover(folder)  # a swap a killed run left half done
     check_results(folder)  # a folder edited by hand: one line naming the file and the problem
+    from optimizer.i18n import _
+
     require("matplotlib", REPORT_FILE)
     require("jinja2", REPORT_FILE)
     if xlsx:
@@ -120,7 +142,7 @@ def report(folder, xlsx, quiet):
     notes = []
     written = []
     with writing(folder):
-        with progress(5, "writing report.html", quiet) as step:
+        with progress(5, _("writing report.html"), quiet) as step:
             written.append(write_report(folder, progress=lambda name: step(), notes=notes).name)
         if xlsx:
             from optimizer.workbook import write_results_workbook
@@ -128,8 +150,6 @@ def report(folder, xlsx, quiet):
             written.append(write_results_workbook(folder).name)
         note_written(folder, written, "report")
     if not quiet:
-        from optimizer.i18n import _
-
         click.echo(_("wrote {files} in {folder}/ (open {report} in a browser)").format(
             files=", ".join(written), folder=folder, report=Path(folder) / REPORT_FILE))
     echo_notes(notes)
@@ -154,38 +174,41 @@ def convert(source, target, force, quiet):
     and names as text: both give the same plans."""
     from optimizer.errors import InputError, RegcollabError, require
     from optimizer.instance import load_instance
+    from optimizer.i18n import _, listing, ngettext
     from optimizer.workbook import folder_to_workbook, skipped_files, workbook_to_folder
 
-    require("openpyxl", "converting to or from .xlsx")
+    require("openpyxl", _("converting to or from .xlsx"))
     from optimizer.files import AtomicFile, atomic_dir, check_output
 
     src = resolve_instance(source)
     dst = Path(target)
     if src.suffix.lower() == ".xlsx":
-        require("tomli_w", "writing instance.toml")
+        require("tomli_w", _("writing instance.toml"))
     if not src.exists():
-        raise InputError(f"the instance '{source}' does not exist")
+        raise InputError(_("the instance '{name}' does not exist").format(name=source))
     if src.is_dir():
         if dst.suffix.lower() != ".xlsx":
-            raise InputError(f"converting the folder '{source}' needs a TARGET ending in .xlsx")
-        with AtomicFile(dst, what="the workbook", inputs=[src], replace=force) as f:
+            raise InputError(_("converting the folder '{source}' needs a TARGET ending in "
+                               ".xlsx").format(source=source))
+        with AtomicFile(dst, what=_("the workbook"), inputs=[src], replace=force) as f:
             folder_to_workbook(src, f.tmp)
         skipped = skipped_files(src)
     elif src.suffix.lower() == ".xlsx":
         if dst.suffix:
-            raise InputError(f"converting the workbook '{source}' needs a TARGET folder, not "
-                             f"'{target}'")
+            raise InputError(_("converting the workbook '{source}' needs a TARGET folder, "
+                               "not '{target}'").format(source=source, target=target))
         check_output(dst, "convert", inputs=[src], force=force)
         if dst.exists() and not force:
-            raise InputError(f"'{target}' exists; add --force to replace it")
+            raise InputError(_("'{target}' exists; add --force to replace it").format(
+                target=target))
         with atomic_dir(dst, command="convert", inputs=[src], force=force) as tmp:
             workbook_to_folder(src, tmp)  # straight into the staging folder
         skipped = []
     else:
-        raise InputError(f"'{source}' is neither an instance folder nor an .xlsx workbook")
+        raise InputError(_("'{source}' is neither an instance folder nor an .xlsx "
+                           "workbook").format(source=source))
     if quiet:
         return
-    from optimizer.i18n import _, listing, ngettext
 
     try:
         inst = load_instance(dst)
@@ -239,10 +262,10 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
     from optimizer.methods import Clock
 
     if (partner is None) != (recipient is None):
-        raise InputError("--partner and --recipient go together: give both")
+        raise InputError(_("--partner and --recipient go together: give both"))
     if not pairs and partner is None and not clusters:
-        raise InputError("name a pair: --pair PARTNER:RECIPIENT, or --partner ID --recipient ID "
-                         "(or a cluster: --cluster ID)")
+        raise InputError(_("name a pair: --pair PARTNER:RECIPIENT, or --partner ID --recipient "
+                           "ID (or a cluster: --cluster ID)"))
     inst = load_instance(resolve_instance(instance))
     wanted = [parse_pair(inst, p) for p in pairs]
     groups = [find_cluster(inst, g) for g in clusters]
@@ -251,8 +274,8 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
             wanted.append((find_region(inst.partners, partner, "partner"),
                            find_region(inst.recipients, recipient, "recipient")))
         except InputError as exc:
-            raise InputError(f"--partner {partner} --recipient {recipient}: {exc.message}") \
-                from None
+            raise InputError(_("--partner {partner} --recipient {recipient}: {error}").format(
+                partner=partner, recipient=recipient, error=exc.message)) from None
     if not quiet and fmt == "text" and sys.stderr.isatty():
         click.echo(_("solving {name} ...").format(name=inst.name), err=True)
     sol = run(inst, options.replace(why=False))
@@ -263,7 +286,7 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
     clock = Clock(options.time_limit)
     total = sum(planned_resolves(sol, d, r) for d, r in wanted) + len(groups)
     out = []
-    with progress(total, "re-solving alternatives", quiet or fmt == "json") as step:
+    with progress(total, _("re-solving alternatives"), quiet or fmt == "json") as step:
         for d, r in wanted:
             out.append(explain_pair(sol, d, r, clock=clock, progress=step))
         found = []

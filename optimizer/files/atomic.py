@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .._version import __version__
 from ..errors import InputError
+from ..i18n import N_, _
 from .base import (
     MANIFEST,
     PREV_PREFIX,
@@ -136,7 +137,7 @@ def atomic_dir(target, *, command: str | None = None, inputs=(), force: bool = F
     made = _make_parents(path, shown)
     fd, tmp = None, None
     try:
-        with writing(shown), _locked(parent) as (_, held):
+        with writing(shown), _locked(parent) as (_lock, held):
             _recover(path, held)
             plan = _decide(path, shown, command, force, instance, can_add)
             _clean_stale(parent)
@@ -218,7 +219,7 @@ class AtomicFile:
     ends in the same suffix, lower case); on a clean exit a non-empty ``tmp`` replaces the
     target and ``committed`` is True; otherwise nothing is left behind."""
 
-    def __init__(self, target, *, suffixes=None, what: str = "the output file", inputs=(),
+    def __init__(self, target, *, suffixes=None, what: str = N_("the output file"), inputs=(),
                  replace: bool = True):
         path = _absolute(target)
         shown = _shown(target)
@@ -231,16 +232,21 @@ class AtomicFile:
 
     @staticmethod
     def _check(path: Path, shown: str, suffixes, what: str, inputs, replace: bool) -> None:
+        what = _(what)  # a phrase marked with N_() (an option's name is kept as it is)
         if suffixes and path.suffix.lower() not in suffixes:
-            raise InputError(f"{what} '{shown}': the format is given by the ending, which must "
-                             f"be {' or '.join(suffixes)}")
+            raise InputError(_("{what} '{path}': the format is given by the ending, which must "
+                               "be {endings}").format(what=what, path=shown,
+                                                      endings=_(" or ").join(suffixes)))
         if path.is_dir():
-            raise InputError(f"'{shown}' is a folder: {what} must be a file name")
+            raise InputError(_("'{path}' is a folder: {what} must be a file name").format(
+                path=shown, what=what))
         for i in inputs:
             if i is not None and _absolute(i) == path:
-                raise InputError(f"'{shown}' is the input: choose another name for {what}")
+                raise InputError(_("'{path}' is the input: choose another name for "
+                                   "{what}").format(path=shown, what=what))
         if os.path.lexists(path) and not replace:
-            raise InputError(f"'{shown}' exists; add --force to replace it")
+            raise InputError(_("'{target}' exists; add --force to replace it").format(
+                target=shown))
         _check_path(path, shown)
 
     def __enter__(self) -> "AtomicFile":

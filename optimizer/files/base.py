@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError, WriteError
+from ..i18n import N_, _
 
 try:
     import fcntl
@@ -42,13 +43,13 @@ STALE_AFTER = 86400.0  # without flock or process ids: a staging folder this old
 WRITE_FAILED = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG,
                           getattr(errno, "EDQUOT", errno.ENOSPC)})
 REASONS = {
-    errno.EROFS: "the file system is read-only",
-    errno.EACCES: "no permission to write there",
-    errno.EPERM: "no permission to write there",
-    errno.ENAMETOOLONG: "a name in the path is too long",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EBUSY: "it is in use (a mount point?)",
-    errno.EEXIST: "a file is in the way",
+    errno.EROFS: N_("the file system is read-only"),
+    errno.EACCES: N_("no permission to write there"),
+    errno.EPERM: N_("no permission to write there"),
+    errno.ENAMETOOLONG: N_("a name in the path is too long"),
+    errno.ENOTDIR: N_("a part of the path is a file, not a folder"),
+    errno.EBUSY: N_("it is in use (a mount point?)"),
+    errno.EEXIST: N_("a file is in the way"),
 }
 
 written: list[Path] = []
@@ -58,14 +59,14 @@ _staging: set[Path] = set()  # this process's live staging folders: nested write
 
 def notify(text: str) -> None:
     """A note on standard error (a repaired swap)."""
-    print(f"note: {text}", file=sys.stderr)
+    print(_("note:") + " " + text, file=sys.stderr)
 
 
 def safe_name(name: str) -> str:
     """A file name that stays inside its folder (no separators, no '..')."""
     base = os.path.basename(name.replace("\\", "/"))
     if base in ("", ".", "..") or base != name:
-        raise InputError(f"'{name}' is not a plain file name")
+        raise InputError(_("'{name}' is not a plain file name").format(name=name))
     return base
 
 
@@ -84,7 +85,10 @@ def _shown(target) -> str:
 
 def _few(names) -> str:
     names = sorted(names)
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    shown = _(", ").join(names[:3])
+    if len(names) <= 3:
+        return shown
+    return _("{names} and {n} more").format(names=shown, n=len(names) - 3)
 
 
 def _entries(folder: Path) -> list[str]:
@@ -110,11 +114,14 @@ def _now() -> str:
 
 def _translate(exc: OSError, shown: str):
     """An OSError while writing as one line: WriteError (exit 6) or InputError (exit 2)."""
-    reason = REASONS.get(exc.errno) or (exc.strerror or str(exc)).lower()
+    reason = _(REASONS[exc.errno]) if exc.errno in REASONS else (exc.strerror or
+                                                                   str(exc)).lower()
     if exc.errno in WRITE_FAILED:
-        return WriteError(f"could not write '{shown}': {reason}; nothing was changed (free "
-                          "some space, or choose another place)")
-    return InputError(f"cannot write '{shown}': {reason}; choose another place")
+        return WriteError(_("could not write '{path}': {reason}; nothing was changed (free "
+                            "some space, or choose another place)").format(path=shown,
+                                                                           reason=reason))
+    return InputError(_("cannot write '{path}': {reason}; choose another place").format(
+        path=shown, reason=reason))
 
 
 @contextlib.contextmanager
@@ -127,7 +134,7 @@ def writing(shown):
 
 
 def _fault(point: str) -> None:
-    where, _, how = os.environ.get(FAULT_ENV, "").partition(":")
+    where, _sep, how = os.environ.get(FAULT_ENV, "").partition(":")
     if where == point:
         if how == "term":
             os.kill(os.getpid(), signal.SIGTERM)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..i18n import _
 from ..results import REPORT_FILES, legacy_command
 from .base import IN_PLACE_TMP, MANIFEST, _absolute, _entries, _few, _name_max, _shown, writing
 from .recovery import _recover_if_needed
@@ -28,24 +29,27 @@ class Target:
 def _check_place(path: Path, shown: str, inputs=()) -> None:
     """Places no command ever writes over (``force`` does not change this)."""
     if path.parent == path:
-        raise InputError(f"'{shown}' is the root folder: choose a new folder for the results")
+        raise InputError(_("'{path}' is the root folder: choose a new folder for the "
+                           "results").format(path=shown))
     _check_path(path, shown)
     guarded = []
     with contextlib.suppress(OSError):
-        guarded.append((Path.cwd().resolve(), "the current folder"))
+        guarded.append((Path.cwd().resolve(), _("the current folder")))
     with contextlib.suppress(RuntimeError, KeyError, OSError):
-        guarded.append((Path.home().resolve(), "your home folder"))
-    guarded += [(_absolute(i), f"the input '{i}'") for i in inputs if i is not None]
+        guarded.append((Path.home().resolve(), _("your home folder")))
+    guarded += [(_absolute(i), _("the input '{input}'").format(input=i))
+                for i in inputs if i is not None]
     for p, what in guarded:
         if path == p:
-            raise InputError(f"'{shown}' is {what}: writing there would delete it; choose a new "
-                             "folder for the results")
+            raise InputError(_("'{path}' is {what}: writing there would delete it; choose a new "
+                               "folder for the results").format(path=shown, what=what))
         if path in p.parents:
-            raise InputError(f"'{shown}' contains {what}: writing there would delete it; "
-                             "choose a new folder for the results")
+            raise InputError(_("'{path}' contains {what}: writing there would delete it; "
+                               "choose a new folder for the results").format(path=shown,
+                                                                              what=what))
     if path.is_dir() and os.path.ismount(path):
-        raise InputError(f"'{shown}' is a mount point, which cannot be replaced: write into a "
-                         "new folder inside it")
+        raise InputError(_("'{path}' is a mount point, which cannot be replaced: write into a "
+                           "new folder inside it").format(path=shown))
 
 
 def _check_path(path: Path, shown: str) -> None:
@@ -54,13 +58,15 @@ def _check_path(path: Path, shown: str) -> None:
     while not os.path.lexists(anc):
         anc = anc.parent
     if not anc.is_dir():
-        raise InputError(f"cannot write '{shown}': '{anc}' is a file, not a folder")
+        raise InputError(_("cannot write '{path}': '{above}' is a file, not a folder").format(
+            path=shown, above=anc))
     limit = _name_max(anc)
     for part in path.relative_to(anc).parts:
         size = len(os.fsencode(part))
         if size > limit:
-            raise InputError(f"cannot write '{shown}': the name '{part[:24]}...' is too long "
-                             f"({size} bytes; at most {limit} here)")
+            raise InputError(_("cannot write '{path}': the name '{name}...' is too long "
+                               "({size} bytes; at most {limit} here)").format(
+                path=shown, name=part[:24], size=size, limit=limit))
 
 
 def read_manifest(folder) -> dict | None:
@@ -96,8 +102,8 @@ def _decide(path: Path, shown: str, command, force, instance, can_add) -> Target
     if not os.path.lexists(path):
         return Target(path, shown, "new")
     if not path.is_dir():
-        raise InputError(f"'{shown}' exists and is not a folder: choose a new folder for the "
-                         "results")
+        raise InputError(_("'{path}' exists and is not a folder: choose a new folder for the "
+                           "results").format(path=shown))
     entries = _entries(path)
     if not entries:
         return Target(path, shown, "replace")
@@ -109,8 +115,9 @@ def _decide(path: Path, shown: str, command, force, instance, can_add) -> Target
     foreign = [e for e in entries if e not in ours
                or ((path / e).is_dir() and not (path / e).is_symlink())]
     if foreign:
-        raise InputError(f"'{shown}' holds files regcollab did not write ({_few(foreign)}), "
-                         "so it is never replaced: choose a new folder for the results")
+        raise InputError(_("'{path}' holds files regcollab did not write ({files}), so it is "
+                           "never replaced: choose a new folder for the results").format(
+            path=shown, files=_few(foreign)))
     other = owner.get("command")
     if command is None or other is None or other == command:
         return Target(path, shown, "replace", owner)
@@ -119,14 +126,16 @@ def _decide(path: Path, shown: str, command, force, instance, can_add) -> Target
         if instance is None or theirs is None or theirs == instance:
             return Target(path, shown, "add", owner)
         if not force:
-            raise InputError(f"'{shown}' holds the results of 'regcollab solve' for the "
-                             f"instance '{theirs}', not '{instance}': choose another folder, or "
-                             "add --force to replace them")
+            raise InputError(_("'{path}' holds the results of 'regcollab solve' for the "
+                               "instance '{theirs}', not '{instance}': choose another folder, "
+                               "or add --force to replace them").format(
+                path=shown, theirs=theirs, instance=instance))
         return Target(path, shown, "replace", owner)
     if force:
         return Target(path, shown, "replace", owner)
-    raise InputError(f"'{shown}' holds the results of 'regcollab {other}': choose another "
-                     "folder, or add --force to replace them")
+    raise InputError(_("'{path}' holds the results of 'regcollab {command}': choose another "
+                       "folder, or add --force to replace them").format(path=shown,
+                                                                         command=other))
 
 
 def check_output(target, command: str | None = None, inputs=(), force: bool = False,

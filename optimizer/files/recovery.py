@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import InputError
+from ..i18n import _
 from .base import (
     JOURNAL_PREFIX,
     LEGACY_OLD,
@@ -42,7 +43,7 @@ def _legacy_old(path: Path) -> list[Path]:
 
 def _recover_if_needed(path: Path) -> None:
     if _journal(path).exists() or (not os.path.lexists(path) and _legacy_old(path)):
-        with _locked(path.parent) as (_, held):
+        with _locked(path.parent) as (_lock, held):
             _recover(path, held)
 
 
@@ -73,12 +74,12 @@ def _recover(path: Path, held: bool) -> None:
         if prev.is_dir():
             if not os.path.lexists(path):
                 os.rename(prev, path)
-                notify(f"restored the previous contents of '{path}': a run was stopped "
-                       "while replacing them")
+                notify(_("restored the previous contents of '{path}': a run was stopped "
+                         "while replacing them").format(path=path))
             else:
                 shutil.rmtree(prev, ignore_errors=True)
-                notify(f"finished replacing '{path}': a run was stopped before removing its "
-                       "previous contents")
+                notify(_("finished replacing '{path}': a run was stopped before removing "
+                         "its previous contents").format(path=path))
         if new.is_dir():
             shutil.rmtree(new, ignore_errors=True)
         journal.unlink(missing_ok=True)
@@ -86,5 +87,5 @@ def _recover(path: Path, held: bool) -> None:
         old = _legacy_old(path)
         if old:
             os.rename(old[-1], path)
-            notify(f"restored the previous contents of '{path}' (a run of an older version was "
-                   "stopped while replacing them)")
+            notify(_("restored the previous contents of '{path}' (a run of an older version "
+                     "was stopped while replacing them)").format(path=path))

@@ -40,13 +40,10 @@ LABEL_SECOND = {"efficiency": N_("equity with efficiency held at its best, as in
 """The lexicographic method's label by its first objective."""
 LABEL_REFERENCE = N_("the achievement of the reference point (efficiency {efficiency}, equity "
                      "{equity}), as in the summary")
-OBJECTIVE_LABELS = (
-    LABEL_WEIGHTED, LABEL_EPSILON, *LABEL_SECOND.values(), LABEL_REFERENCE,
-    # optimizer/sensitivity.py's labels of the efficiency and equity objectives
-    N_("efficiency (less soft-rule penalties), the best the flows reach with the pairings held"),
-    N_("equity (less soft-rule penalties), the best the flows reach with the pairings held"),
-)
-"""The labels of :meth:`Method.plan_objective` (the sensitivity report's objective)."""
+OBJECTIVE_LABELS = (LABEL_WEIGHTED, LABEL_EPSILON, *LABEL_SECOND.values(), LABEL_REFERENCE)
+"""The labels of :meth:`Method.plan_objective` (the sensitivity report's objective; the
+efficiency and equity objectives' labels are ``optimizer.sensitivity.HELD_LABELS``, msgids
+said as they are)."""
 FAILURE_EPSILON = N_("no plan reaches equity {eps}: the most equity any plan can reach is "
                      "{reach}")
 FAILURE_MESSAGES = (FAILURE_EPSILON,)
@@ -56,7 +53,6 @@ RUN_FAILURES = (
     N_("{what} is unbounded (a modelling error; please report it)"),
     N_("the solver found no plan for {what} within the limits"),
     N_("the solver failed on {what}"),
-    N_("the payoff table (maximum efficiency)"),
 )
 """The run's own failure messages (``optimizer/pipeline.py``), said by :func:`message_words`."""
 
@@ -106,8 +102,7 @@ def message_words(message: str) -> str:
     from ..display import stage_words
 
     return said(message, FAILURE_MESSAGES + RUN_FAILURES,
-                nested={"what": lambda what: said(what, RUN_FAILURES) if what in RUN_FAILURES
-                        else stage_words(what)})
+                nested={"what": stage_words})
 
 
 INF = math.inf

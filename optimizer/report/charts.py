@@ -141,12 +141,12 @@ def font_note(texts) -> str | None:
         return None
     shown = " ".join(chars[:8]) + (" ..." if len(chars) > 8 else "")
     if any(_is_cjk(c) for c in chars):
-        return (f"no font for Chinese names was found, so the charts show the Latin part of "
-                f"those names (or their ids) instead: characters {shown} are left out; the "
-                "report extra brings one (pip install 'regcollab[report]', the Noto Sans CJK "
-                "font)")
-    return (f"the chart fonts cannot draw the characters {shown} of some names: the charts "
-            "leave them out (the tables show the names whole)")
+        return _("no font for Chinese names was found, so the charts show the Latin part of "
+                 "those names (or their ids) instead: characters {chars} are left out; the "
+                 "report extra brings one (pip install 'regcollab[report]', the Noto Sans CJK "
+                 "font)").format(chars=shown)
+    return _("the chart fonts cannot draw the characters {chars} of some names: the charts "
+             "leave them out (the tables show the names whole)").format(chars=shown)
 
 
 def _png(fig) -> str:

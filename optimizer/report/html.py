@@ -109,6 +109,7 @@ def build_html(res: Results, progress=None, source: str | None = None,
 
 
 def _build_html(res: Results, progress, source, notes, lang_tag: str) -> str:
+    from ..i18n import _
 
     def step(name):
         if progress is not None:
@@ -122,7 +123,7 @@ def _build_html(res: Results, progress, source, notes, lang_tag: str) -> str:
     lorenz_png, g0, g1 = charts.fig_lorenz(res) if len(rec) else (None, None, None)
     fnote = charts.font_note(charts.chart_texts(res))
     if fnote and notes is not None:
-        notes.append(f"{REPORT_FILE}: {fnote}")
+        notes.append(_("{file}: {note}").format(file=REPORT_FILE, note=fnote))
     step("pairings picture")
     pairings_png = charts.fig_pairings(res) if len(P) else None
     colours = type_colours(_types(res))

@@ -87,18 +87,20 @@ def participation(res: Results) -> dict | None:
         return {"text": None}
     E, Q = s["efficiency"], s["equity"]
     if w.get("efficiency") is None:
-        return {"text": f"Without income sharing and without any return required the same "
-                        f"problem has no plan ({w.get('status')})."}
+        return {"text": _("Without income sharing and without any return required the same "
+                          "problem has no plan ({status}).").format(status=w.get("status"))}
     dE, dQ = E - w["efficiency"], Q - w["equity"]
     pct = f" ({num(100 * dE / w['efficiency'], 3)}%)" if w["efficiency"] else ""
-    return {"text": f"With income sharing (shares {', '.join(f'{v:g}' for v in sh['levels'])}; "
-                    f"partners require {num(sh.get('required', 0.0))} in the first round) this "
-                    f"plan has "
-                    f"efficiency {num(E)} and equity {num(Q)}; the same problem with no income "
-                    f"share and no return required has efficiency {num(w['efficiency'])} and "
-                    f"equity {num(w['equity'])}. Participation moves efficiency by "
-                    f"{'+' if dE >= 0 else ''}{num(dE)}{pct} and equity by "
-                    f"{'+' if dQ >= 0 else ''}{num(dQ)}."}
+    return {"text": _("With income sharing (shares {levels}; partners require {required} in the "
+                      "first round) this plan has efficiency {efficiency} and equity {equity}; "
+                      "the same problem with no income share and no return required has "
+                      "efficiency {efficiency_without} and equity {equity_without}. "
+                      "Participation moves efficiency by {d_efficiency}{percent} and equity by "
+                      "{d_equity}.").format(
+        levels=", ".join(f"{v:g}" for v in sh["levels"]), required=num(sh.get("required", 0.0)),
+        efficiency=num(E), equity=num(Q), efficiency_without=num(w["efficiency"]),
+        equity_without=num(w["equity"]), d_efficiency=f"{'+' if dE >= 0 else ''}{num(dE)}",
+        percent=pct, d_equity=f"{'+' if dQ >= 0 else ''}{num(dQ)}")}
 
 
 def _true(v) -> bool:
@@ -124,7 +126,7 @@ def fig_sharing(res: Results) -> str | None:
                 label=_("spillover"))
         ax.set_yticks(y, [chart_label(v, i) for v, i in zip(p["name"], p["partner"])])
         ax.invert_yaxis()
-        unit = (res.summary.get("units") or {}).get("gain") or "gain units"
+        unit = (res.summary.get("units") or {}).get("gain") or _("gain units")
         ax.set_xlabel(_("return over the plan period ({unit})").format(unit=unit))
         ax.set_title(_("Each partner's return against what it requires"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -161,7 +163,7 @@ def fig_clusters(res: Results) -> str | None:
 
         ax2.barh(y + 0.2, C["synergy_gain"], height=0.38, color=colour, label=_("synergy gain"))
         ax2.barh(y - 0.2, C["setup"], height=0.38, color="#fdae6b", label=_("setup"))
-        ax2.set_xlabel((res.summary.get("units") or {}).get("gain") or "gain units")
+        ax2.set_xlabel((res.summary.get("units") or {}).get("gain") or _("gain units"))
         ax2.set_title(_("Synergy gain against setup"))
         handles = [h for a_ in (ax, ax2) for h in a_.get_legend_handles_labels()[0]]
         fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=3,

@@ -422,7 +422,7 @@ def run(s: dict) -> list[tuple]:
             + (_(" (inside them, HiGHS's own clock {seconds})").format(
                 seconds=num(t["highs_own"], 3)) if t.get("highs_own") is not None else "")))
     if s.get("why_resolves"):
-        rows.append((_("why this type"), s["why_resolves"]))
+        rows.append((_("why this type"), _(s["why_resolves"])))
     return rows
 
 
