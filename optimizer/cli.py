@@ -228,8 +228,7 @@ def render_solution(sol) -> str:
     lines.append(render_table(rows, [_("partner"), _("recipient"), _("type"), *K, _("gain")],
                               right=set(range(3, 4 + len(K))), styles={2: type_style}))
     lines.append("")
-    eq = equity_words(s.equity_measure) + (_(", beta {beta}").format(beta=f"{s.beta:g}")
-                                           if s.beta else "")
+    eq = equity_words(s.equity_measure) + (_(", beta {b:g}").format(b=s.beta) if s.beta else "")
 
     def best(what):
         return best_known(s, what, lambda v: fmt_num(v, 6))

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, RegcollabError
-from .i18n import _, use_language
+from .instance.paths import UnknownParameter
+from .i18n import _
 from .limits import MAX_SCENARIOS
 from .options import RunOptions
 from .parallel import run_tasks
@@ -133,15 +134,12 @@ def _check_paths(inst, scenarios: list[dict]) -> None:
         for path, value in changes.items():
             first.setdefault(path, value)
     for path, value in first.items():
-        with use_language("en"):  # the kind of error is read from its English words
-            try:
-                inst.with_params({path: value})
-                continue
-            except InputError as exc:
-                text = str(exc)
-        if any(w in text for w in ("not a parameter", "have no column", "no such",
-                                   "there is no")):
-            inst.with_params({path: value})  # raises it again, in the planner's language
+        try:
+            inst.with_params({path: value})
+        except UnknownParameter:
+            raise
+        except InputError:
+            pass  # a bad value: its scenarios report it
 
 
 def sweep(inst, params: dict | list, executor=None, workers: int | None = None, progress=None,
