@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import InputError
+from .i18n import _
 from .schema import BALANCE_RULES, DEFAULT_SOFT_PENALTY
 from .solve import SolverOptions
 
@@ -144,7 +145,7 @@ def soft_penalties(soft) -> dict:
     out = {}
     for rule, pen in soft.items():
         if rule not in BALANCE_RULES:
-            raise InputError(f"'{rule}' is not a balance rule; the rules are "
-                             f"{', '.join(BALANCE_RULES)} (or all)")
+            raise InputError(_("'{rule}' is not a balance rule; the rules are {rules} (or "
+                               "all)").format(rule=rule, rules=", ".join(BALANCE_RULES)))
         out[rule] = DEFAULT_SOFT_PENALTY if pen is None else pen
     return out

@@ -118,7 +118,7 @@ def char_words(ch: str) -> str:
     name = unicodedata.name(ch, "")
     if not name and unicodedata.category(ch) == "Cc":
         name = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x00": "NUL",
-                "\x1b": "ESCAPE"}.get(ch, "control character")
+                "\x1b": "ESCAPE"}.get(ch, _("control character"))
     return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from .. import limits
 from ..errors import InstanceError
 from ..schema import MAX_COEFFICIENT, MAX_TOTAL_GAIN, fmt_limit
-from ..i18n import use_language
+from ..i18n import _, use_language
 from .data_warnings import collect_warnings, threshold_words
 from .reach import Reach, candidates, reach
 
@@ -46,11 +46,13 @@ def check_size(inst) -> None:
     if n > limits.MAX_FLOW_COLUMNS:
         cells = len(inst.partners) * len(inst.recipients)
         raise InstanceError(
-            f"the model would have {n:,} flow columns (candidate pairs x eligible types x "
-            f"resources), more than the {limits.MAX_FLOW_COLUMNS:,} regcollab solves (about "
-            f"{limits.gigabytes(limits.memory_estimate(cells, n))} of memory); list only the "
-            f"candidate pairs in {inst.origin.ref('pairs')} with [pairs] allowed = false, or "
-            "split the instance", file=inst.origin.file("pairs"))
+            _("the model would have {n} flow columns (candidate pairs x eligible types x "
+              "resources), more than the {limit} regcollab solves (about {memory} of memory); "
+              "list only the candidate pairs in {where} with [pairs] allowed = false, or split "
+              "the instance").format(
+                n=f"{n:,}", limit=f"{limits.MAX_FLOW_COLUMNS:,}",
+                memory=limits.gigabytes(limits.memory_estimate(cells, n)),
+                where=inst.origin.ref("pairs")), file=inst.origin.file("pairs"))
 
 
 def _pair_line(inst, key) -> str | None:
@@ -69,16 +71,20 @@ def check_fixed(inst) -> None:
         d, r = (int(v[0]) for v in np.nonzero(fixed_no_type))
         key = (inst.partners.index[d], inst.recipients.index[r])
         listed = inst.listed_types.get((d, r))
+        pot, ben = f"{a['pot'][d, r]:g}", f"{a['ben'][d, r]:g}"
         if listed is None:
-            why = (f"pot {a['pot'][d, r]:g} and ben {a['ben'][d, r]:g} are below every type's "
-                   f"thresholds ({threshold_words(inst)})")
+            why = _("pot {pot} and ben {ben} are below every type's thresholds "
+                    "({thresholds})").format(pot=pot, ben=ben, thresholds=threshold_words(inst))
         else:
-            why = (f"its types column allows only {', '.join(listed)}, and pot "
-                   f"{a['pot'][d, r]:g} and ben {a['ben'][d, r]:g} are below "
-                   f"{'its' if len(listed) == 1 else 'their'} thresholds "
-                   f"({threshold_words(inst, listed)})")
+            why = (_("its types column allows only {types}, and pot {pot} and ben {ben} are "
+                     "below its thresholds ({thresholds})") if len(listed) == 1 else
+                   _("its types column allows only {types}, and pot {pot} and ben {ben} are "
+                     "below their thresholds ({thresholds})")).format(
+                types=", ".join(listed), pot=pot, ben=ben,
+                thresholds=threshold_words(inst, listed))
         raise InstanceError(
-            f"the pair {key[0]}-{key[1]} is fixed but can take no collaboration type: {why}",
+            _("the pair {pair} is fixed but can take no collaboration type: {why}").format(
+                pair=f"{key[0]}-{key[1]}", why=why),
             file=inst.origin.file("pairs"), row=_pair_line(inst, key),
             column="fixed")
     # fixed pairings must fit the spans: no plan can keep more than max_partners of them
@@ -92,9 +98,12 @@ def check_fixed(inst) -> None:
             keys = [k for k, f in zip(inst.pairs.index, inst.pairs["fixed"])
                     if f and k[0 if who == "partner" else 1] == ids[i]]
             raise InstanceError(
-                f"the {who} {ids[i]} has {int(n_fixed[i])} fixed pairings "
-                f"({', '.join(f'{d}-{r}' for d, r in keys)}) but max_partners is "
-                f"{a[col][i]:g}: no plan can keep them all", file=inst.origin.file(table),
+                (_("the partner {id} has {n} fixed pairings ({pairs}) but max_partners is "
+                   "{max}: no plan can keep them all") if who == "partner" else
+                 _("the recipient {id} has {n} fixed pairings ({pairs}) but max_partners is "
+                   "{max}: no plan can keep them all")).format(
+                    id=ids[i], n=int(n_fixed[i]), pairs=", ".join(f"{d}-{r}" for d, r in keys),
+                    max=f"{a[col][i]:g}"), file=inst.origin.file(table),
                 row=line_of(inst, table, i), column="max_partners")
 
 
@@ -104,7 +113,7 @@ def check_numerics(inst, reached: Reach | None = None) -> None:
     an outcome that could reach more than MAX_COEFFICIENT times the target, or gains
     that could add up to more than MAX_TOTAL_GAIN (HiGHS then rejects the model or
     loses itself in round-off, e.g. calls it unbounded)."""
-    _, r_supply, (_, hi) = reached or reach(inst)
+    _cand, r_supply, (_lo, hi) = reached or reach(inst)
     if not np.isfinite(hi).any():
         return
     R, file = inst.recipients, inst.origin.file("recipients")
@@ -115,11 +124,12 @@ def check_numerics(inst, reached: Reach | None = None) -> None:
              f"{R['population'].iat[r]:g} x target {R['target'].iat[r]:g}))")
     if hi0[r, k] > MAX_COEFFICIENT:
         raise InstanceError(
-            f"one unit of {K} would raise the outcome of {R.index[r]} by {hi0[r, k]:.3g} "
-            f"times its target {units}; the solver cannot work with coefficients above "
-            f"{fmt_limit(MAX_COEFFICIENT)}: express population, target or prod.{K} in "
-            f"other units", file=file, row=line_of(inst, "recipients", int(r)),
-            column=f"prod.{K}")
+            _("one unit of {resource} would raise the outcome of {recipient} by {times} times "
+              "its target {formula}; the solver cannot work with coefficients above {limit}: "
+              "express population, target or prod.{resource} in other units").format(
+                resource=K, recipient=R.index[r], times=f"{hi0[r, k]:.3g}", formula=units,
+                limit=fmt_limit(MAX_COEFFICIENT)),
+            file=file, row=line_of(inst, "recipients", int(r)), column=f"prod.{K}")
     a = inst.arrays
     reachable = np.minimum(a["absorb"], r_supply)  # (r, k)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -128,17 +138,18 @@ def check_numerics(inst, reached: Reach | None = None) -> None:
     r = int(np.argmax(u_max))
     if not u_max[r] <= MAX_COEFFICIENT:
         raise InstanceError(
-            f"the outcome of {R.index[r]} could reach {u_max[r]:.3g} times its target "
-            f"(baseline / target plus what it can absorb times its prod x (1 + comp) x "
-            f"mult / (population x target)); the solver cannot work with numbers above "
-            f"{fmt_limit(MAX_COEFFICIENT)}: check the units of population, baseline, "
-            f"target, absorb and prod", file=file, row=line_of(inst, "recipients", r))
+            _("the outcome of {recipient} could reach {times} times its target (baseline / "
+              "target plus what it can absorb times its prod x (1 + comp) x mult / (population "
+              "x target)); the solver cannot work with numbers above {limit}: check the units "
+              "of population, baseline, target, absorb and prod").format(
+                recipient=R.index[r], times=f"{u_max[r]:.3g}", limit=fmt_limit(MAX_COEFFICIENT)),
+            file=file, row=line_of(inst, "recipients", r))
     if not gain <= MAX_TOTAL_GAIN:
         raise InstanceError(
-            f"the gains of a plan could add up to {gain:.3g} (prod x (1 + comp) x mult "
-            f"times what the recipients can absorb); the solver cannot work with numbers "
-            f"above {fmt_limit(MAX_TOTAL_GAIN)}: express prod, supply or absorb in larger "
-            f"units", file=file)
+            _("the gains of a plan could add up to {gain} (prod x (1 + comp) x mult times what "
+              "the recipients can absorb); the solver cannot work with numbers above {limit}: "
+              "express prod, supply or absorb in larger units").format(
+                gain=f"{gain:.3g}", limit=fmt_limit(MAX_TOTAL_GAIN)), file=file)
 
 
 def settle(inst, t0: float):

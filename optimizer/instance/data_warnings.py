@@ -145,20 +145,21 @@ def numeric_warnings(inst, coefficients) -> list[str]:
     small = np.where(ok, lo, INF)
     r, k = np.unravel_index(int(np.argmin(small)), small.shape)
     if small[r, k] < MIN_COEFFICIENT:
-        out.append(
-            f"one unit of {inst.resources[k]} raises the outcome of {R.index[r]} by only "
-            f"{small[r, k]:.3g} times its target; the solver treats coefficients below "
-            f"{fmt_limit(MIN_COEFFICIENT)} as zero, so such outcomes (and equity) would not "
-            f"move: express population or target in larger units (e.g. 10k people)")
+        out.append(_(
+            "one unit of {resource} raises the outcome of {recipient} by only {times} times its "
+            "target; the solver treats coefficients below {limit} as zero, so such outcomes (and "
+            "equity) would not move: express population or target in larger units (e.g. 10k "
+            "people)").format(resource=inst.resources[k], recipient=R.index[r],
+                              times=f"{small[r, k]:.3g}", limit=fmt_limit(MIN_COEFFICIENT)))
     with np.errstate(over="ignore", divide="ignore"):
         spread = float(np.max(hi[ok]) / np.min(lo[ok]))  # lo > 0 where ok (prod > 0)
     if spread > MAX_COEFFICIENT_SPREAD:
-        out.append(
-            f"the rises of outcomes per unit of resource span a factor of {spread:.3g} "
-            f"(prod x (1 + comp) x mult / (population x target) over recipients and "
-            f"resources), more than the solver's tolerances allow "
-            f"({fmt_limit(MAX_COEFFICIENT_SPREAD)}): results may be inaccurate; check the "
-            f"units of population, target and prod")
+        out.append(_(
+            "the rises of outcomes per unit of resource span a factor of {factor} (prod x (1 + "
+            "comp) x mult / (population x target) over recipients and resources), more than the "
+            "solver's tolerances allow ({limit}): results may be inaccurate; check the units of "
+            "population, target and prod").format(factor=f"{spread:.3g}",
+                                                   limit=fmt_limit(MAX_COEFFICIENT_SPREAD)))
     return out
 
 

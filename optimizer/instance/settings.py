@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InstanceError
+from ..i18n import _
 from ..schema import (
     BALANCE_RULES,
     DEFAULT_SOFT_PENALTY,
@@ -64,22 +65,26 @@ def validate_param(p, value, where: str | None = None, **loc):
         return check_text(value, where, TEXT_BREAKS, **loc)
     if p.kind == "bool":
         if not isinstance(value, (bool, np.bool_)):
-            raise InstanceError(f"{where} must be true or false, not {what(value)}", **loc)
+            raise InstanceError(_("{where} must be true or false, not {what}").format(
+                where=where, what=what(value)), **loc)
         return bool(value)
     if p.kind == "choice":
         if not isinstance(value, str) or value not in p.choices:
             near = suggest(value, p.choices) if isinstance(value, str) else None
-            raise InstanceError(f"{where} is {shown(value)}; it must be one of "
-                                f"{', '.join(p.choices)}"
-                                + (f" (did you mean '{near}'?)" if near else ""), **loc)
+            raise InstanceError(
+                (_("{where} is {value}; it must be one of {choices} (did you mean '{near}'?)")
+                 if near else _("{where} is {value}; it must be one of {choices}")).format(
+                    where=where, value=shown(value), choices=", ".join(p.choices), near=near),
+                **loc)
         return value
     if p.kind == "labels":
         items = value.split(";") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or not items:
-            raise InstanceError(f"{where} must be a list of names (or names separated by ';'), "
-                                f"not {what(value)}", **loc)
+            raise InstanceError(_("{where} must be a list of names (or names separated by "
+                                  "';'), not {what}").format(where=where, what=what(value)),
+                                **loc)
         return [check_text(str(v).strip() if isinstance(v, str) else v,
-                           f"{where} item {i + 1}", TEXT_BREAKS, **loc)
+                           _item(where, i), TEXT_BREAKS, **loc)
                 for i, v in enumerate(items)]
     if p.kind == "levels":
         return share_levels(value, where, **loc)
@@ -88,8 +93,9 @@ def validate_param(p, value, where: str | None = None, **loc):
     if p.kind == "types":
         items = value.split(";") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
-            raise InstanceError(f"{where} must be a list of types, not {what(value)}", **loc)
-        return [check_text(str(v).strip() if isinstance(v, str) else v, f"{where} item {i + 1}",
+            raise InstanceError(_("{where} must be a list of types, not {what}").format(
+                where=where, what=what(value)), **loc)
+        return [check_text(str(v).strip() if isinstance(v, str) else v, _item(where, i),
                            **loc) for i, v in enumerate(items)]
     if p.kind == "number-or-off":
         if value is None or value is False or value == "off":
@@ -99,21 +105,28 @@ def validate_param(p, value, where: str | None = None, **loc):
     return check_number(value, where, p.lo, p.hi, p.lo_open, **loc)
 
 
+def _item(where: str, i: int) -> str:
+    """Item ``i`` (0-based) of a listed setting, as messages name it."""
+    return _("{where} item {n}").format(where=where, n=i + 1)
+
+
 def number_pair(value, where: str, lo: float, hi: float, **loc) -> list[float]:
     """Two finite numbers in [lo, hi] (``objective.reference``: efficiency then equity), from
     a list or from text with the two separated by ',' or ';' (a workbook cell)."""
-    form = "two numbers, efficiency then equity (e.g. [400, 0.3])"
     items = value
+    bad = InstanceError(_("{where} must be two numbers, efficiency then equity (e.g. [400, "
+                          "0.3]), not {what}").format(where=where, what=what(value)), **loc)
     if isinstance(value, str):
         items = [v.strip() for v in value.replace(";", ",").split(",")]
         try:
             items = [float(v) for v in items]
         except ValueError:
-            raise InstanceError(f"{where} must be {form}, not {what(value)}", **loc) from None
+            raise bad from None
     if not isinstance(items, (list, tuple)) or len(items) != 2:
-        raise InstanceError(f"{where} must be {form}, not {what(value)}", **loc)
-    return [check_number(v, f"{where} ({name})", lo, hi, **loc)
-            for v, name in zip(items, ("efficiency", "equity"))]
+        raise bad
+    return [check_number(v, _("{where} ({objective})").format(where=where, objective=name),
+                         lo, hi, **loc)
+            for v, name in zip(items, (_("efficiency"), _("equity")))]
 
 
 def share_levels(value, where: str, **loc) -> list[float]:
@@ -128,19 +141,22 @@ def share_levels(value, where: str, **loc) -> list[float]:
         try:
             value = [float(v) for v in items]
         except ValueError:
-            raise InstanceError(f"{where} must be shares in [0, 1) separated by ';' (e.g. "
-                                f"0.25;0.5), not {what(value)}", **loc) from None
+            raise InstanceError(_("{where} must be shares in [0, 1) separated by ';' (e.g. "
+                                  "0.25;0.5), not {what}").format(where=where, what=what(value)),
+                                **loc) from None
     if not isinstance(value, (list, tuple)):
-        raise InstanceError(f"{where} must be a list of shares in [0, 1) (e.g. [0.25, 0.5]), "
-                            f"not {what(value)}", **loc)
-    levels = [check_number(v, f"{where} item {i + 1}", 0.0, 1.0, **loc)
+        raise InstanceError(_("{where} must be a list of shares in [0, 1) (e.g. [0.25, 0.5]), "
+                              "not {what}").format(where=where, what=what(value)), **loc)
+    levels = [check_number(v, _item(where, i), 0.0, 1.0, **loc)
               for i, v in enumerate(value)]
     for i, v in enumerate(levels):
         if v >= 1.0:
-            raise InstanceError(f"{where} item {i + 1} is {shown(v)}; a share must be less than 1 "
-                                f"(the recipient keeps part of the gain)", **loc)
+            raise InstanceError(_("{item} is {value}; a share must be less than 1 (the recipient "
+                                  "keeps part of the gain)").format(item=_item(where, i),
+                                                                    value=shown(v)), **loc)
         if v in levels[:i]:
-            raise InstanceError(f"{where} lists the share {shown(v)} twice", **loc)
+            raise InstanceError(_("{where} lists the share {value} twice").format(
+                where=where, value=shown(v)), **loc)
     return sorted({0.0, *levels}) if levels else []
 
 
@@ -149,10 +165,12 @@ def sharing_types(params: dict, types: tuple, origin: Origin) -> None:
     for t in params["sharing"]["types"]:
         if t not in types:
             near = suggest(t, types)
-            raise InstanceError(f"'sharing.types' names the type {shown(t)}, which the instance "
-                                f"does not have; its types are {', '.join(types)}"
-                                + (f" (did you mean '{near}'?)" if near else ""),
-                                **origin.setting("sharing.types"))
+            raise InstanceError(
+                (_("'sharing.types' names the type {type}, which the instance does not have; its "
+                   "types are {types} (did you mean '{near}'?)") if near else
+                 _("'sharing.types' names the type {type}, which the instance does not have; its "
+                   "types are {types}")).format(type=shown(t), types=", ".join(types), near=near),
+                **origin.setting("sharing.types"))
 
 
 def setting_param(path: str):
@@ -177,7 +195,8 @@ def check_setting(path: str, value, where: str | None = None,
     it."""
     p = setting_param(path)
     if p is None:
-        raise InstanceError(f"'{path}' is not a setting of the instance", file=file, row=row)
+        raise InstanceError(_("'{path}' is not a setting of the instance").format(path=path),
+                            file=file, row=row)
     return validate_param(p, value, where or f"'{path}'", file=file, row=row)
 
 
@@ -193,7 +212,7 @@ def _unknown_key(path: str, value, siblings, origin: Origin) -> InstanceError:
     ``siblings`` are the keys allowed where ``path`` stands (its last part is compared with
     them); a setting in the wrong place (``alpha`` at the top, ``lambda`` under [balance]) is
     found by its last part among every setting."""
-    parent, _, leaf = path.rpartition(".")
+    parent, _dot, leaf = path.rpartition(".")
     prefix = parent + "." if parent else ""
     near = suggest(leaf, siblings)
     guess = prefix + near if near else None
@@ -206,24 +225,27 @@ def _unknown_key(path: str, value, siblings, origin: Origin) -> InstanceError:
         if guess is not None and guess.startswith("types.") and prefix.startswith("types."):
             guess = None
     table = isinstance(value, Mapping)
-    kind = f"unknown section '{path}' ([{path}])" if table else f"unknown setting '{path}'"
+    kind = (_("unknown section '{path}' ([{path}])") if table else
+            _("unknown setting '{path}'")).format(path=path)
     if guess is not None:
-        hint = (f"did you mean [{guess}]?" if table and "." not in guess.replace(prefix, "", 1)
-                else f"did you mean '{guess}'?")
+        hint = (_("did you mean [{guess}]?") if table and "." not in guess.replace(prefix, "", 1)
+                else _("did you mean '{guess}'?")).format(guess=guess)
         if guess.lower() == path.lower():
-            hint += " (names are case-sensitive)"
+            hint += _(" (names are case-sensitive)")
     else:
-        where = f"[{parent}]" if parent else "the top level of instance.toml"
-        hint = f"{where} may hold {', '.join(siblings)}"
-    return InstanceError(f"{kind}; {hint}", **origin.setting(path))
+        hint = (_("[{section}] may hold {keys}") if parent else
+                _("the top level of instance.toml may hold {keys}")).format(
+            section=parent, keys=", ".join(siblings))
+    return InstanceError(_("{problem}; {hint}").format(problem=kind, hint=hint),
+                         **origin.setting(path))
 
 
 def _check_named_section(key: str, value: Mapping, origin: Origin) -> None:
     allowed = NAMED_SECTIONS[key]
     for name, spec in value.items():
         if not isinstance(spec, Mapping):
-            raise InstanceError(f"'{key}.{name}' must be a table ([{key}.{name}]), "
-                                f"not {what(spec)}", **origin.setting(f"{key}.{name}"))
+            raise InstanceError(_("'{path}' must be a table ([{path}]), not {what}").format(
+                path=f"{key}.{name}", what=what(spec)), **origin.setting(f"{key}.{name}"))
         for sub, v in spec.items():
             if sub not in allowed:
                 raise _unknown_key(f"{key}.{name}.{sub}", v, allowed, origin)
@@ -235,14 +257,14 @@ def check_setting_keys(raw: Mapping, origin: Origin = FOLDER) -> None:
 
     Looks only as deep as the schema goes, so no shape of input can make it recurse."""
     if not isinstance(raw, Mapping):
-        raise InstanceError(f"the settings must be a table of keys, not {what(raw)}",
-                            file=origin.file("settings"))
+        raise InstanceError(_("the settings must be a table of keys, not {what}").format(
+            what=what(raw)), file=origin.file("settings"))
     for key, value in raw.items():
         key = str(key)
         if key in SECTIONS or key in NAMED_SECTIONS:
             if not isinstance(value, Mapping):
-                raise InstanceError(f"'{key}' must be a table ([{key}]), not {what(value)}",
-                                    **origin.setting(key))
+                raise InstanceError(_("'{path}' must be a table ([{path}]), not {what}").format(
+                    path=key, what=what(value)), **origin.setting(key))
             if key in NAMED_SECTIONS:
                 _check_named_section(key, value, origin)
                 continue
@@ -263,20 +285,23 @@ def soft_rules(soft, origin: Origin = FOLDER) -> dict:
     if isinstance(soft, (list, tuple)):  # soft = ["access_floor", ...]: the default penalty
         for rule in soft:
             if not isinstance(rule, str):
-                raise InstanceError(f"'balance.soft' lists {what(rule)}; give rule names "
-                                    f"({', '.join(BALANCE_RULES)})", **loc)
+                raise InstanceError(_("'balance.soft' lists {what}; give rule names "
+                                      "({rules})").format(what=what(rule),
+                                                          rules=", ".join(BALANCE_RULES)), **loc)
         soft = {name: DEFAULT_SOFT_PENALTY for name in soft}
     if not isinstance(soft, Mapping):
-        raise InstanceError("'balance.soft' must be a table of rule = penalty, or a list of "
-                            f"rules, not {what(soft)}", **loc)
+        raise InstanceError(_("'balance.soft' must be a table of rule = penalty, or a list of "
+                              "rules, not {what}").format(what=what(soft)), **loc)
     out = {}
     for rule, pen in soft.items():
         if rule not in BALANCE_RULES:
             near = suggest(str(rule), BALANCE_RULES)
-            raise InstanceError(f"'balance.soft.{rule}' names no balance rule; the rules are "
-                                f"{', '.join(BALANCE_RULES)}"
-                                + (f" (did you mean '{near}'?)" if near else ""),
-                                **origin.setting(f"balance.soft.{rule}"))
+            raise InstanceError(
+                (_("'balance.soft.{rule}' names no balance rule; the rules are {rules} (did you "
+                   "mean '{near}'?)") if near else
+                 _("'balance.soft.{rule}' names no balance rule; the rules are {rules}")).format(
+                    rule=rule, rules=", ".join(BALANCE_RULES), near=near),
+                **origin.setting(f"balance.soft.{rule}"))
         out[rule] = _checked(origin, f"balance.soft.{rule}", pen)
     return out
 
@@ -296,13 +321,13 @@ def resource_settings(raw: Mapping, resource_columns: list[str],
     res_section = raw.get("resources", {})
     resources = tuple(str(k) for k in res_section) if res_section else tuple(resource_columns)
     if not resources:
-        raise InstanceError("no resources: give [resources.<name>] sections or supply.<name> "
-                            "columns", file=origin.file("settings"))
+        raise InstanceError(_("no resources: give [resources.<name>] sections or supply.<name> "
+                              "columns"), file=origin.file("settings"))
     out = {}
     for k in resources:
         loc = (origin.setting(f"resources.{k}") if res_section else
                {"file": origin.file("partners"), "row": origin.header("partners")})
-        check_name(k, "the resource name", **loc)
+        check_name(k, _("the resource name"), **loc)
         vals = {"unit": "", "value": RESOURCE_VALUE.default}
         vals.update({key: _checked(origin, f"resources.{k}.{key}", v)
                      for key, v in res_section.get(k, {}).items()})
@@ -317,7 +342,7 @@ def type_settings(raw: Mapping, origin: Origin = FOLDER) -> tuple[tuple, dict]:
     types = list(TYPE_DEFAULTS) + [str(t) for t in type_section if t not in TYPE_DEFAULTS]
     out = {}
     for t in types:
-        check_name(t, "the type name", **origin.setting(f"types.{t}"))
+        check_name(t, _("the type name"), **origin.setting(f"types.{t}"))
         spec = type_section.get(t, {})
         vals = {}
         for tp in TYPE_PARAMS:
@@ -325,9 +350,11 @@ def type_settings(raw: Mapping, origin: Origin = FOLDER) -> tuple[tuple, dict]:
             if v is None:
                 near = suggest(t, TYPE_DEFAULTS)
                 raise InstanceError(
-                    f"type '{t}' is not one of {', '.join(TYPE_DEFAULTS)}, so "
-                    f"'types.{t}.{tp.path}' must be given"
-                    + (f" (or did you mean [types.{near}]?)" if near else ""),
+                    (_("type '{type}' is not one of {types}, so '{path}' must be given (or did "
+                       "you mean [types.{near}]?)") if near else
+                     _("type '{type}' is not one of {types}, so '{path}' must be given")).format(
+                        type=t, types=", ".join(TYPE_DEFAULTS), path=f"types.{t}.{tp.path}",
+                        near=near),
                     **origin.setting(f"types.{t}"))
             vals[tp.path] = _checked(origin, f"types.{t}.{tp.path}", v)
         if "description" in spec:

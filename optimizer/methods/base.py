@@ -4,7 +4,10 @@ and :class:`Method`, the interface a method implements (one module per method be
 
 from __future__ import annotations
 
+import functools
 import math
+import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,6 +22,88 @@ OBJECTIVE_WORDS = {"efficiency": N_("efficiency"), "equity": N_("equity")}
 def objective_words(name) -> str:
     """The objective ``efficiency`` or ``equity`` in the current language."""
     return _(OBJECTIVE_WORDS[name]) if name in OBJECTIVE_WORDS else str(name)
+
+
+# ------------------------------------------------------------ stored English, said translated
+# Stage labels, the plan objective's label and a method's failure message are stored in
+# English (summary.json's ``stages``, the sensitivity summary's ``objective_label``, the
+# summary's ``message``) and said in the planner's language where they are shown: each is one
+# of these templates filled in, read back by :func:`said` (the stage labels by
+# :func:`optimizer.display.stage_words`, which lists the same msgids).
+STAGE_WEIGHTED = N_("weighted (lambda = {value})")
+STAGE_EPSILON = N_("epsilon (equity >= {value})")
+STAGE_REFERENCE = N_("reference point (efficiency {efficiency}, equity {equity})")
+LABEL_WEIGHTED = N_("the weighted score (lambda = {value}), as in the summary")
+LABEL_EPSILON = N_("the epsilon objective (equity >= {value}), as in the summary")
+LABEL_SECOND = {"efficiency": N_("equity with efficiency held at its best, as in the summary"),
+                "equity": N_("efficiency with equity held at its best, as in the summary")}
+"""The lexicographic method's label by its first objective."""
+LABEL_REFERENCE = N_("the achievement of the reference point (efficiency {efficiency}, equity "
+                     "{equity}), as in the summary")
+OBJECTIVE_LABELS = (LABEL_WEIGHTED, LABEL_EPSILON, *LABEL_SECOND.values(), LABEL_REFERENCE)
+"""The labels of :meth:`Method.plan_objective` (the sensitivity report's objective; the
+efficiency and equity objectives' labels are ``optimizer.sensitivity.HELD_LABELS``, msgids
+said as they are)."""
+FAILURE_EPSILON = N_("no plan reaches equity {eps}: the most equity any plan can reach is "
+                     "{reach}")
+FAILURE_MESSAGES = (FAILURE_EPSILON,)
+"""The methods' :meth:`Method.failure_message` templates."""
+RUN_FAILURES = (
+    # optimizer/pipeline.py's messages when a stage has no plan ({what}: a stage label)
+    N_("{what} is unbounded (a modelling error; please report it)"),
+    N_("the solver found no plan for {what} within the limits"),
+    N_("the solver failed on {what}"),
+)
+"""The run's own failure messages (``optimizer/pipeline.py``), said by :func:`message_words`."""
+
+
+@functools.lru_cache(maxsize=None)
+def _pattern(template: str) -> re.Pattern:
+    """A regular expression matching ``template`` filled in (each ``{field}`` any text; a
+    field used twice must be the same text twice)."""
+    out, seen = [], set()
+    for literal, field, _spec, _conv in string.Formatter().parse(template):
+        out.append(re.escape(literal))
+        if field is not None:
+            out.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+            seen.add(field)
+    return re.compile("".join(out), re.DOTALL)
+
+
+def said(text: str, templates=(), nested: Mapping | None = None) -> str:
+    """``text``, English made from one of ``templates`` (msgids with named fields), in the
+    current language: the template translated and filled in with the same fields, each field
+    named in ``nested`` said by its function there (a stage label within a message). A text
+    that is a msgid itself is translated as it is (a message marked whole comes first); any
+    other is left as it is."""
+    text = str(text)
+    whole = _(text)
+    if whole != text:  # a msgid as it is (a message marked whole)
+        return whole
+    nested = nested or {}
+    for template in templates:
+        m = _pattern(template).fullmatch(text)
+        if m:
+            fields = {k: nested[k](v) if k in nested else v for k, v in m.groupdict().items()}
+            return _(template).format(**fields)
+    return text
+
+
+def objective_label_words(label: str) -> str:
+    """The sensitivity report's ``objective_label`` (stored in English) in the current
+    language, for where it is shown."""
+    return said(label, OBJECTIVE_LABELS)
+
+
+def message_words(message: str) -> str:
+    """A run's summary ``message`` (stored in English) in the current language: a method's
+    or the run's failure message filled in (:data:`FAILURE_MESSAGES`,
+    :data:`RUN_FAILURES`), or any message that is a msgid as it is."""
+    from ..display import stage_words
+
+    return said(message, FAILURE_MESSAGES + RUN_FAILURES,
+                nested={"what": stage_words})
+
 
 INF = math.inf
 
@@ -126,8 +211,9 @@ class Method:
     def bound_conflict(self, settings: Mapping, reach: float, num) -> dict | None:
         """The diagnosis's words when the first of :meth:`bound_rows` asks for more than
         ``reach``, the most any plan under the rules attains of its left-hand side: a dict
-        with ``row`` (the model's name), ``text`` (the rule), ``headline``, ``fix`` and
-        ``setting`` (None: this method adds no such row)."""
+        with ``row`` (the model's name), ``text`` (the rule), ``headline``, ``fix`` (these
+        three in the current language) and ``setting`` (None: this method adds no such
+        row)."""
         return None
 
     def final_problem(self, am, table, settings: Mapping) -> Problem:
@@ -143,7 +229,8 @@ class Method:
 
     def failure_message(self, settings: Mapping, table, status: str) -> str | None:
         """What to tell the planner when the final problem has no plan (None: the general
-        message)."""
+        message), in English (summary.json's ``message``): one of :data:`FAILURE_MESSAGES`
+        filled in, said by :func:`message_words`."""
         return None
 
     # ------------------------------------------------------------------ sensitivity
@@ -159,12 +246,15 @@ class Method:
         return None
 
     def unit_words(self, settings: Mapping) -> str | None:
-        """The unit of the plan's objective in words (None: "objective units")."""
+        """The unit of the plan's objective in words, in the current language (None:
+        "objective units")."""
         return None
 
     def hold_words(self, entity: str) -> tuple[str, str]:
-        """(what a hold row's level is, its unit) for the sensitivity report's sentences."""
-        return f"the level at which {entity} is held", " unit"
+        """(what a hold row's level is, its unit) for the sensitivity report's sentences, in
+        the current language."""
+        return (_("the level at which {entity} is held").format(entity=objective_words(entity)),
+                _(" unit"))
 
     # ------------------------------------------------------------------ words
     def label(self, settings: Mapping) -> str:

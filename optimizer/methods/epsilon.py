@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from ..errors import InputError
 from ..i18n import _
-from .base import INF, Method, Problem, objective_vectors
+from .base import FAILURE_EPSILON, INF, LABEL_EPSILON, STAGE_EPSILON, Method, Problem, \
+    objective_vectors
 
 AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
 
@@ -15,7 +16,7 @@ AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)
 def epsilon_problem(cE, cQ, cP, table, eps: float) -> Problem:
     """max E/r_E + delta (Q - eps)/r_Q - penalty  s.t.  Q >= eps  (augmented epsilon-constraint)."""
     objective = cE / table.E_range + AUGMENTATION * cQ / table.Q_range - cP
-    return Problem(objective, [(cQ, eps, INF)], f"epsilon (equity >= {eps:g})")
+    return Problem(objective, [(cQ, eps, INF)], STAGE_EPSILON.format(value=f"{eps:g}"))
 
 
 class Epsilon(Method):
@@ -25,8 +26,8 @@ class Epsilon(Method):
 
     def check(self, settings: Mapping) -> None:
         if settings["eps"] is None:
-            raise InputError("the epsilon method needs a lower bound on equity: give --eps or "
-                             "objective.eps in instance.toml")
+            raise InputError(_("the epsilon method needs a lower bound on equity: give --eps "
+                               "or objective.eps in instance.toml"))
 
     def bound_rows(self, am, settings: Mapping) -> list:
         return [(objective_vectors(am)[1], settings["eps"], INF)]
@@ -34,11 +35,13 @@ class Epsilon(Method):
     def bound_conflict(self, settings: Mapping, reach: float, num) -> dict | None:
         eps = settings["eps"]
         return {"row": "equity >= eps",
-                "text": f"the plan must reach equity {num(eps)} (--eps / objective.eps)",
-                "headline": (f"the epsilon method asks for equity of at least {num(eps)}, but "
-                             f"the most equity any plan can reach under the rules is "
-                             f"{reach:.6g}"),
-                "fix": f"lower --eps (objective.eps) to at most {reach:.6g}",
+                "text": _("the plan must reach equity {eps} (--eps / objective.eps)").format(
+                    eps=num(eps)),
+                "headline": _("the epsilon method asks for equity of at least {eps}, but the "
+                              "most equity any plan can reach under the rules is {reach}").format(
+                    eps=num(eps), reach=f"{reach:.6g}"),
+                "fix": _("lower --eps (objective.eps) to at most {reach}").format(
+                    reach=f"{reach:.6g}"),
                 "setting": f"objective.eps = {reach:.6g}"}
 
     def final_problem(self, am, table, settings: Mapping) -> Problem:
@@ -47,20 +50,20 @@ class Epsilon(Method):
     def failure_message(self, settings: Mapping, table, status: str) -> str | None:
         if status != "infeasible":
             return None
-        return (f"no plan reaches equity {settings['eps']:g}: the most equity any plan can "
-                f"reach is {table.Q_ideal:.6g}")
+        # English (summary.json's message): base.message_words says it
+        return FAILURE_EPSILON.format(eps=f"{settings['eps']:g}", reach=f"{table.Q_ideal:.6g}")
 
     def plan_objective(self, am, settings: Mapping, table, final: Problem) -> Problem:
         prob = self.final_problem(am, table, settings)
         return Problem(prob.objective, list(prob.rows),
-                       f"the epsilon objective (equity >= {settings['eps']:g}), as in the "
-                       "summary", row_labels=["equity >= eps"])
+                       LABEL_EPSILON.format(value=f"{settings['eps']:g}"),
+                       row_labels=["equity >= eps"])
 
     def per_unit(self, settings: Mapping, table) -> float | None:
         return table.E_range
 
     def hold_words(self, entity: str) -> tuple[str, str]:
-        return "the equity level eps", ""
+        return _("the equity level eps"), ""
 
     def label(self, settings: Mapping) -> str:
         eps = settings.get("eps")

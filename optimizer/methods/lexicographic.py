@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..i18n import _
-from .base import INF, Method, Problem, objective_vectors, objective_words
+from ..i18n import N_, _
+from .base import INF, LABEL_SECOND, Method, Problem, objective_vectors, objective_words
 
-OTHER = {"efficiency": "equity", "equity": "efficiency"}
+SECOND_UNITS = {"efficiency": N_("units of equity"), "equity": N_("units of efficiency")}
+"""The unit of the plan's objective (the second one) by the first objective."""
 
 
 class Lexicographic(Method):
@@ -29,11 +30,11 @@ class Lexicographic(Method):
         fvec, svec = (cE - cP, cQ - cP) if first == "efficiency" else (cQ - cP, cE - cP)
         hold = float(final.rows[-1][1])
         return Problem(svec, [(fvec, hold, INF)],
-                       f"{OTHER[first]} with {first} held at its best, as in the summary",
+                       LABEL_SECOND[first],
                        row_labels=[first])
 
     def unit_words(self, settings: Mapping) -> str | None:
-        return "units of " + OTHER[settings["first"]]
+        return _(SECOND_UNITS[settings["first"]])
 
     def label(self, settings: Mapping) -> str:
         return _("lexicographic, first {objective}").format(

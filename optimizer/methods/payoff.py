@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..budget import Budget
+from ..i18n import N_
 from ..solver.result import StageResult
 from .base import Problem, StageLog, hold_tolerance
 
@@ -42,8 +43,9 @@ def lexicographic(backend, first: np.ndarray, second: np.ndarray, clock: Budget,
     return r1, r2, prob
 
 
-MOVED_ROW = ("a limit stopped the payoff table before its optima were proven, and a plan found "
-             "later beat one of them: that plan stands in its row, as the best known")
+# English in summary.json's payoff_table_note; translated with _() where it is shown
+MOVED_ROW = N_("a limit stopped the payoff table before its optima were proven, and a plan "
+               "found later beat one of them: that plan stands in its row, as the best known")
 
 
 @dataclass

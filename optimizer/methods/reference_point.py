@@ -25,7 +25,9 @@ import click
 import numpy as np
 
 from ..errors import InputError
-from .base import INF, CliSetting, Method, Problem, objective_vectors
+from ..i18n import _
+from .base import INF, LABEL_REFERENCE, STAGE_REFERENCE, CliSetting, Method, Problem, \
+    objective_vectors, objective_words
 from .epsilon import AUGMENTATION
 
 COLUMN = "achievement"  # t, in units of the payoff table's ranges
@@ -47,8 +49,8 @@ class ReferencePoint(click.ParamType):
                 raise ValueError
             return [float(p) for p in parts]
         except ValueError:
-            self.fail(f"must be two numbers separated by a comma, efficiency then equity "
-                      f"(e.g. 400,0.3), not {value!r}", param, ctx)
+            self.fail(_("must be two numbers separated by a comma, efficiency then equity "
+                        "(e.g. 400,0.3), not {value}").format(value=repr(value)), param, ctx)
 
 
 def achievement_column(am) -> np.ndarray:
@@ -67,7 +69,8 @@ def reference_problem(am, table, reference) -> Problem:
     objective = t + AUGMENTATION * (cE / table.E_range + cQ / table.Q_range) - cP
     rows = [(cE - table.E_range * t, E_ref, INF), (cQ - table.Q_range * t, Q_ref, INF)]
     constant = -AUGMENTATION * (table.E_nadir / table.E_range + table.Q_nadir / table.Q_range)
-    return Problem(objective, rows, f"reference point (efficiency {E_ref:g}, equity {Q_ref:g})",
+    return Problem(objective, rows,
+                   STAGE_REFERENCE.format(efficiency=f"{E_ref:g}", equity=f"{Q_ref:g}"),
                    constant, list(ROW_LABELS))
 
 
@@ -93,16 +96,16 @@ class Reference(Method):
 
     def check(self, settings: Mapping) -> None:
         if settings.get("reference") is None:
-            raise InputError("the reference method needs the efficiency and equity you aspire "
-                             "to: give --reference E,Q (e.g. 400,0.3) or objective.reference "
-                             "= [E, Q] in instance.toml")
+            raise InputError(_("the reference method needs the efficiency and equity you "
+                               "aspire to: give --reference E,Q (e.g. 400,0.3) or "
+                               "objective.reference = [E, Q] in instance.toml"))
 
     def final_problem(self, am, table, settings: Mapping) -> Problem:
         return reference_problem(am, table, settings["reference"])
 
     def start(self, am, table, settings: Mapping, x: np.ndarray) -> np.ndarray:
         # t at its largest value that the plan allows: then x meets both rows
-        cE, cQ, _ = objective_vectors(am)
+        cE, cQ, _cP = objective_vectors(am)
         x = np.array(x, float)
         t = achievement_column(am)
         E_ref, Q_ref = settings["reference"]
@@ -115,24 +118,25 @@ class Reference(Method):
     def plan_objective(self, am, settings: Mapping, table, final: Problem) -> Problem:
         prob = self.final_problem(am, table, settings)
         E_ref, Q_ref = settings["reference"]
-        prob.label = (f"the achievement of the reference point (efficiency {E_ref:g}, equity "
-                      f"{Q_ref:g}), as in the summary")
+        prob.label = LABEL_REFERENCE.format(efficiency=f"{E_ref:g}", equity=f"{Q_ref:g}")
         return prob
 
     def unit_words(self, settings: Mapping) -> str | None:
-        return "points of achievement"
+        return _("points of achievement")
 
     def hold_words(self, entity: str) -> tuple[str, str]:
-        return f"the reference level of {entity}", ""
+        return _("the reference level of {objective}").format(
+            objective=objective_words(entity)), ""
 
     def label(self, settings: Mapping) -> str:
         ref = settings.get("reference")
-        return "reference" if ref is None else f"reference, E {ref[0]:g}, Q {ref[1]:g}"
+        return _("reference") if ref is None else _("reference, E {e}, Q {q}").format(
+            e=f"{ref[0]:g}", q=f"{ref[1]:g}")
 
     def words(self, settings: Mapping, num) -> str:
         ref = settings.get("reference") or (None, None)
-        return (f"reference point, the efficient plan nearest to efficiency {num(ref[0])} and "
-                f"equity {num(ref[1])} (achievement scalarising function)")
+        return _("reference point, the efficient plan nearest to efficiency {e} and equity {q} "
+                 "(achievement scalarising function)").format(e=num(ref[0]), q=num(ref[1]))
 
 
 METHOD = Reference()

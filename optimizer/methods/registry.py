@@ -11,6 +11,7 @@ import pkgutil
 from pathlib import Path
 
 from ..errors import InputError
+from ..i18n import _
 from .base import CliSetting, Method
 
 
@@ -48,5 +49,7 @@ def get_method(name: str) -> Method:
         return METHODS[name]
     except (KeyError, TypeError):
         near = difflib.get_close_matches(str(name), METHODS, n=1)
-        raise InputError(f"unknown method {name!r}; the methods are {', '.join(METHODS)}"
-                         + (f" (did you mean '{near[0]}'?)" if near else "")) from None
+        raise InputError((_("unknown method {name}; the methods are {methods} (did you mean "
+                            "'{near}'?)") if near else
+                          _("unknown method {name}; the methods are {methods}")).format(
+            name=repr(name), methods=", ".join(METHODS), near=near[0] if near else None)) from None

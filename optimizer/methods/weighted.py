@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..i18n import _
-from .base import Method, Problem, objective_vectors
+from .base import LABEL_WEIGHTED, STAGE_WEIGHTED, Method, Problem, objective_vectors
 
 
 def weighted_objective(cE, cQ, cP, table, lam: float) -> np.ndarray:
@@ -34,7 +34,7 @@ class Weighted(Method):
             return table.prob_eff if row == "efficiency" else table.prob_eq
         lam = settings["lambda"]
         return Problem(weighted_objective(*objective_vectors(am), table, lam), [],
-                       f"weighted (lambda = {lam:g})")
+                       STAGE_WEIGHTED.format(value=f"{lam:g}"))
 
     def score(self, settings, table, E, Q, penalty, problem, x) -> float:
         lam = settings["lambda"]
@@ -47,14 +47,14 @@ class Weighted(Method):
         const = -(lam * table.E_nadir / table.E_range
                   + (1.0 - lam) * table.Q_nadir / table.Q_range)
         return Problem(weighted_objective(*objective_vectors(am), table, lam), [],
-                       f"the weighted score (lambda = {lam:g}), as in the summary", const)
+                       LABEL_WEIGHTED.format(value=f"{lam:g}"), const)
 
     def per_unit(self, settings: Mapping, table) -> float | None:
         lam = settings["lambda"]
         return table.E_range / lam if lam > 0 else None
 
     def unit_words(self, settings: Mapping) -> str | None:
-        return "points of the weighted score" if settings["lambda"] > 0 else None
+        return _("points of the weighted score") if settings["lambda"] > 0 else None
 
     def label(self, settings: Mapping) -> str:
         return _("weighted, lambda {value}").format(value=f"{settings['lambda']:g}")

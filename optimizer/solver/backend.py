@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from ..errors import InputError
+from ..i18n import _
 from .result import StageResult
 
 MODEL_FORMATS = (".mps", ".lp")
@@ -61,5 +62,5 @@ class Backend(ABC):
 
     def record(self, folder) -> None:
         """Write the model of every later solve into ``folder`` (where supported)."""
-        raise InputError(f"recording every solve's model needs the highs solver, not "
-                         f"{self.name}")
+        raise InputError(_("recording every solve's model needs the highs solver, not "
+                           "{solver}").format(solver=self.name))

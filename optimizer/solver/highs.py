@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import WriteError
+from ..i18n import _
 from .backend import Backend
 from . import options
 from .options import TIGHT_OPTIONS, SolveProgress, SolverOptions
@@ -197,8 +198,9 @@ def default_threads() -> int:
     if value < 0:
         from ..errors import InputError
 
-        raise InputError(f"{THREADS_ENV} must be a whole number of threads (0: the solver "
-                         f"chooses), not {text!r}")
+        raise InputError(_("{variable} must be a whole number of threads (0: the solver "
+                           "chooses), not {value}").format(variable=THREADS_ENV,
+                                                           value=repr(text)))
     return value
 
 
@@ -360,8 +362,9 @@ class HighsBackend(Backend):
         finally:
             self._drop_rows_from(m0)
         if status == self.hs.HighsStatus.kError:
-            raise WriteError(f"HiGHS could not write the model as {pathlib.PurePath(path).suffix} "
-                             "(is the disk full?); nothing was written")
+            raise WriteError(_("HiGHS could not write the model as {ending} (is the disk "
+                               "full?); nothing was written").format(
+                ending=pathlib.PurePath(path).suffix))
 
     def _record(self, label: str, time_limit) -> float:
         """Write the model of this solve when recording; returns the seconds it took."""

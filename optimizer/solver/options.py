@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..i18n import _
 from ..limits import cores
 
 TIGHT_OPTIONS = ("primal_feasibility_tolerance", "dual_feasibility_tolerance",
@@ -38,16 +39,16 @@ class SolverOptions:
             return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
         if self.time_limit is not None and not (number(self.time_limit) and self.time_limit > 0):
-            raise InputError(f"--time-limit (time_limit) must be a positive, finite number of "
-                             f"seconds, not {self.time_limit!r}")
+            raise InputError(_("--time-limit (time_limit) must be a positive, finite number of "
+                               "seconds, not {value}").format(value=repr(self.time_limit)))
         if self.gap is not None and not (number(self.gap) and 0 <= self.gap < 1):
-            raise InputError(f"--gap (gap) must be a relative gap with 0 <= gap < 1 (0.01 is "
-                             f"1%), not {self.gap!r}")
+            raise InputError(_("--gap (gap) must be a relative gap with 0 <= gap < 1 (0.01 is "
+                               "1%), not {value}").format(value=repr(self.gap)))
         if self.threads is not None:
             if not (isinstance(self.threads, int) and not isinstance(self.threads, bool)
                     and self.threads >= 1):
-                raise InputError(f"--threads (threads) must be a whole number of at least 1, "
-                                 f"not {self.threads!r}")
+                raise InputError(_("--threads (threads) must be a whole number of at least 1, "
+                                   "not {value}").format(value=repr(self.threads)))
             self.threads = min(self.threads, cores())
         return self
 
@@ -63,6 +64,8 @@ class SolveProgress:
     gap: float
 
     def line(self) -> str:
+        """The progress in English (``optimizer.display.progress_line`` says it in the
+        planner's language)."""
         inc = "none yet" if not math.isfinite(self.incumbent) or abs(self.incumbent) >= 1e30 \
             else f"{self.incumbent:.6g}"
         gap = f"{100 * self.gap:.2f}%" if math.isfinite(self.gap) and self.gap < 1e10 else "-"

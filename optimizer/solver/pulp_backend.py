@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from ..errors import InputError
+from ..i18n import _
 from .backend import Backend
 from .options import SolverOptions
 from .result import StageResult
@@ -35,7 +36,8 @@ def check_solver(solver: str) -> str:
     """The solver's name as PuLP knows it (``highs`` for the direct backend), or an InputError
     naming ``--solver`` when it is unknown or not installed."""
     if not isinstance(solver, str) or not solver.strip():
-        raise InputError(f"--solver must name a solver (highs, cbc, ...), not {solver!r}")
+        raise InputError(_("--solver must name a solver (highs, cbc, ...), not {value}").format(
+            value=repr(solver)))
     if solver.lower() in ("highs", "highspy"):
         return "highs"
     import pulp
@@ -43,11 +45,13 @@ def check_solver(solver: str) -> str:
     name = PULP_ALIASES.get(solver.lower(), solver)
     available = pulp.listSolvers(onlyAvailable=True)
     if name not in pulp.listSolvers():
-        raise InputError(f"--solver {solver}: unknown solver; use highs or one of PuLP's "
-                         f"solvers: {', '.join(available)} (cbc = PULP_CBC_CMD)")
+        raise InputError(_("--solver {solver}: unknown solver; use highs or one of PuLP's "
+                           "solvers: {solvers} (cbc = PULP_CBC_CMD)").format(
+            solver=solver, solvers=", ".join(available)))
     if name not in available:
-        raise InputError(f"--solver {solver}: the solver {name} is not installed here; "
-                         f"available: highs, {', '.join(available)}")
+        raise InputError(_("--solver {solver}: the solver {name} is not installed here; "
+                           "available: highs, {solvers}").format(
+            solver=solver, name=name, solvers=", ".join(available)))
     return name
 
 
