@@ -22,6 +22,7 @@ from optimizer.solution import (
     price_of_fairness_words,
     time_parts,
 )
+from optimizer.methods.base import message_words
 from optimizer.commands.common import (
     EXIT,
     Commands,
@@ -147,7 +148,8 @@ def solve(instance, options, quiet, out, force, with_report, fmt, why, write_mod
                   if with_report else None, force=force)
     diagnosis = None
     if not sol.has_plan:
-        click.echo(_("error: {message}").format(message=_(sol.summary.message) or sol.status),
+        click.echo(_("error: {message}").format(
+            message=message_words(sol.summary.message) or sol.status),
                    err=True)
         if sol.status == "infeasible":  # why, in a few lines (exit status stays 3)
             from optimizer.commands.diagnose import explain_infeasible
@@ -213,7 +215,7 @@ def render_solution(sol) -> str:
 
     s = sol.summary
     lines = [paint(f"{display_text(s.instance)}: ", bold=True)
-             + paint(_(str(s.message)), bold=True,
+             + paint(message_words(s.message), bold=True,
                      fg="green" if s.status == "optimal" else "yellow")]
     if not sol.has_plan:
         return "\n".join(lines)

@@ -61,10 +61,12 @@ def solution_view(sol) -> dict:
     """A solved plan as data for the page: headline numbers and tables (from which the
     server draws the report's pictures, :mod:`.charts`)."""
     from optimizer.i18n import _
+    from optimizer.methods.base import message_words
     from optimizer.typology import type_name
 
     s = sol.summary
-    view = {"status": sol.status, "message": _(str(s.message)), "method": sol.method.label(s),
+    view = {"status": sol.status, "message": message_words(s.message),
+            "method": sol.method.label(s),
             # the status and the types in the page's language (the codes stay as above)
             "status_words": _("optimal") if sol.status == "optimal" else _("stopped by a limit"),
             "type_names": {t: type_name(t) for t in sol.instance.types},

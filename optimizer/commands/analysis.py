@@ -10,6 +10,7 @@ import click
 import pandas as pd
 
 from optimizer.i18n import N_, _
+from optimizer.methods.base import message_words, objective_label_words
 from optimizer.limits import MAX_PARETO_POINTS, MAX_SCENARIOS, MAX_SEED
 
 from .common import (
@@ -290,7 +291,8 @@ def sensitivity(instance, objective, all_rows, options, quiet, out, force, fmt):
     source, inst = _load(instance, "sensitivity", out, force)
     sol = run(inst, options.replace(why=False))
     if not sol.has_plan:
-        click.echo(_("error: {message}").format(message=_(sol.summary.message)), err=True)
+        click.echo(_("error: {message}").format(message=message_words(sol.summary.message)),
+                   err=True)
         sys.exit(EXIT.get(sol.status, 1))
     rep = sol.sensitivity(objective=objective, all_rows=all_rows)
     tables = rep.tables()
@@ -305,7 +307,8 @@ def sensitivity(instance, objective, all_rows, options, quiet, out, force, fmt):
     unit = ("" if rep.efficiency_per_unit is None else
             _(" (one objective unit is about {n} units of efficiency at this plan's "
               "trade-off)").format(n=f"{rep.efficiency_per_unit:.4g}"))
-    label = _(rep.objective_label) if rep.objective_label else ""  # (summary.json: English)
+    # (summary.json keeps the English label)
+    label = objective_label_words(rep.objective_label) if rep.objective_label else ""
     text = [_("{instance}: sensitivity of {objective} = {value}{unit}; pairings and types "
               "held at the plan").format(instance=inst.name, objective=label,
                                          value=f"{rep.objective_value:.6g}", unit=unit), "",

@@ -260,6 +260,7 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
     from optimizer.explain import explain_pair, find_region, parse_pair, planned_resolves
     from optimizer.explain_cluster import explain_cluster, find_cluster
     from optimizer.methods import Clock
+    from optimizer.methods.base import message_words
 
     if (partner is None) != (recipient is None):
         raise InputError(_("--partner and --recipient go together: give both"))
@@ -280,7 +281,8 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
         click.echo(_("solving {name} ...").format(name=inst.name), err=True)
     sol = run(inst, options.replace(why=False))
     if not sol.has_plan:
-        click.echo(_("error: {message}").format(message=_(sol.summary.message) or sol.status),
+        click.echo(_("error: {message}").format(
+            message=message_words(sol.summary.message) or sol.status),
                    err=True)
         sys.exit(EXIT.get(sol.status, 1))
     clock = Clock(options.time_limit)
@@ -306,7 +308,8 @@ def explain(instance, pairs, partner, recipient, clusters, options, quiet, fmt):
         s = sol.summary
         head = _("{instance}: {message}; efficiency {efficiency}, equity {equity}, "
                  "{pairings}").format(
-            instance=s.instance, message=_(s.message), efficiency=fmt_number(sol.efficiency, 6),
+            instance=s.instance, message=message_words(s.message),
+            efficiency=fmt_number(sol.efficiency, 6),
             equity=fmt_number(sol.equity, 6),
             pairings=ngettext("{n} pairing", "{n} pairings", len(sol.pairings)).format(
                 n=len(sol.pairings)))
@@ -328,7 +331,7 @@ def _wrap(text: str, indent: str = "") -> str:
 def render_explanation(e) -> str:
     """A pair's explanation for the terminal: a headline, the verdict, then tables, in the
     current language."""
-    from optimizer.i18n import _, listing
+    from optimizer.i18n import _
     from optimizer.typology import type_name
 
     units = e.units or {}
