@@ -25,7 +25,7 @@ def line_of(inst, table: str, i: int) -> str:
     rows = inst.lines.get(table)
     line = rows[i] if rows and i < len(rows) else None
     df = inst.partners if table == "partners" else inst.recipients
-    return inst.origin.row(line, i, f"id {df.index[i]}")
+    return inst.origin.row(line, i, _("id {id}").format(id=df.index[i]))
 
 
 def flow_columns(inst) -> int:
@@ -60,7 +60,8 @@ def _pair_line(inst, key) -> str | None:
     if key not in inst.pairs.index:
         return None
     i = inst.pairs.index.get_loc(key)
-    return inst.origin.row(rows[i] if i < len(rows) else None, i, f"pair {key[0]}-{key[1]}")
+    return inst.origin.row(rows[i] if i < len(rows) else None, i,
+                           _("pair {pair}").format(pair=f"{key[0]}-{key[1]}"))
 
 
 def check_fixed(inst) -> None:

@@ -370,7 +370,8 @@ def fig_roadmap(grid: dict, colours: dict) -> str:
         ax.set_yticks(np.arange(n) - 0.5, minor=True)
         ax.grid(which="minor", color="#d9e2ec", lw=1.5 if labelled else 0.3)
         ax.tick_params(which="minor", length=0)
-        ax.set_xticks(np.arange(m), [f"round {chart_label(r)}" for r in rounds])
+        ax.set_xticks(np.arange(m), [_("round {label}").format(label=chart_label(r))
+                                     for r in rounds])
         ax.xaxis.tick_top()
         if labelled:
             ax.set_yticks(np.arange(n), [chart_label(v) for v in grid["labels"]])
