@@ -139,6 +139,12 @@ def N_(message: str) -> str:
 LIST_SEPARATOR = {"en": ", ", "zh": "、"}
 
 
+def gap_after(label: str) -> str:
+    """What separates a label such as ``error:`` from the text after it: a space, or nothing
+    after a full-width colon (``错误：``)."""
+    return "" if label.endswith("：") else " "
+
+
 def listing(items) -> str:
     """Items in a sentence, separated the language's way (``a, b`` / ``a、b``)."""
     return LIST_SEPARATOR[get_language()].join(str(i) for i in items)

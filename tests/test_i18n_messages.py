@@ -42,8 +42,8 @@ def english_left(message: str) -> str | None:
 
 
 def test_the_detector_finds_english_and_passes_identifiers():
-    assert english_left("错误： partners.csv，line 3：has 4 fields but the header has 5")
-    assert english_left("错误： --gap must be a relative gap with 0 <= gap < 1") == (
+    assert english_left("错误：partners.csv，line 3：has 4 fields but the header has 5")
+    assert english_left("错误：--gap must be a relative gap with 0 <= gap < 1") == (
         "relative gap with")
     assert english_left("错误：--soft bogus：'bogus' 不是平衡规则；规则有 coverage, access_floor, "
                         "capacity, outcome_floor（或 all）") is None

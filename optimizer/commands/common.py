@@ -14,7 +14,7 @@ from optimizer.commands.terminal import (  # noqa: F401 - the commands import th
     TYPE_STYLES, SolverProgressLine, color_enabled, display_width, echo_notes, fmt_num, paint,
     progress, render_table, type_style)
 from optimizer.commands.clickwords import Speaking
-from optimizer.i18n import N_
+from optimizer.i18n import N_, gap_after
 from optimizer.rules import BALANCE_NAMES
 
 EXIT = {"optimal": 0, "time_limit": 0, "infeasible": 3, "no_solution": 4, "unbounded": 1,
@@ -74,7 +74,8 @@ def handle_errors(fn):
             with _sigterm_as_interrupt():
                 return fn(*args, **kwargs)
         except RegcollabError as exc:
-            click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True) + f" {exc}", err=True)
+            click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True)
+                       + gap_after(_("error:")) + str(exc), err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
             what = _("terminated") if isinstance(exc, Terminated) else _("interrupted")
@@ -108,7 +109,7 @@ class OptionError(click.ClickException):
         from optimizer.i18n import _
 
         click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True)
-                   + f" {self.format_message()}", err=True)
+                   + gap_after(_("error:")) + self.format_message(), err=True)
 
 
 def _set_language(ctx, param, value):
@@ -234,7 +235,7 @@ def note(text: str) -> None:
     """A one-line note on standard error (not an error: the run goes on)."""
     from optimizer.i18n import _
 
-    click.echo(paint(_("note:"), sys.stderr, fg="cyan") + f" {text}", err=True)
+    click.echo(paint(_("note:"), sys.stderr, fg="cyan") + gap_after(_("note:")) + text, err=True)
 
 
 def number_rule(lo=None, hi=None, lo_open=False, hi_open=False, rule=None, cap_at_cores=False):

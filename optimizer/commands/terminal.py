@@ -96,10 +96,11 @@ def echo_notes(notes) -> None:
     one a line. Commands call it last, so the notes are not lost above a long output; they
     are printed even with --quiet."""
     from optimizer.display import display_text
-    from optimizer.i18n import _
+    from optimizer.i18n import _, gap_after
 
     for n in notes:
-        click.echo(paint(_("note:"), sys.stderr, fg="cyan") + " " + display_text(n), err=True)
+        click.echo(paint(_("note:"), sys.stderr, fg="cyan") + gap_after(_("note:"))
+                   + display_text(n), err=True)
 
 
 def type_style(t: str) -> dict | None:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError, WriteError
-from ..i18n import N_, _
+from ..i18n import N_, _, gap_after
 
 try:
     import fcntl
@@ -59,7 +59,7 @@ _staging: set[Path] = set()  # this process's live staging folders: nested write
 
 def notify(text: str) -> None:
     """A note on standard error (a repaired swap)."""
-    print(_("note:") + " " + text, file=sys.stderr)
+    print(_("note:") + gap_after(_("note:")) + text, file=sys.stderr)
 
 
 def safe_name(name: str) -> str:
