@@ -20,10 +20,9 @@ progress in the planner's language.
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 
-from optimizer.i18n import N_, _
+from optimizer.i18n import N_, _, said
 
 SOLVER_TOL = 1e-6
 """Relative accuracy of a value the solver returns: HiGHS's MIP feasibility tolerance (1e-6;
@@ -112,33 +111,28 @@ def counted(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-STAGE_WORDS = tuple((re.compile(pattern), msgid) for pattern, msgid in (
-    (r"weighted \(lambda = (?P<value>\S+)\)", N_("weighted (lambda = {value})")),
-    (r"epsilon \(equity >= (?P<value>\S+)\)", N_("epsilon (equity >= {value})")),
-    (r"reference point \(efficiency (?P<efficiency>\S+), equity (?P<equity>\S+)\)",
-     N_("reference point (efficiency {efficiency}, equity {equity})")),
-    (r"payoff, efficiency first", N_("payoff, efficiency first")),
-    (r"payoff, equity first", N_("payoff, equity first")),
-    (r"payoff, efficiency first: first", N_("payoff, efficiency first: first")),
-    (r"payoff, efficiency first: second", N_("payoff, efficiency first: second")),
-    (r"payoff, equity first: first", N_("payoff, equity first: first")),
-    (r"payoff, equity first: second", N_("payoff, equity first: second")),
-    (r"start: LP relaxation", N_("start: LP relaxation")),
-    (r"start: fixed pairings", N_("start: fixed pairings")),
-    (r"start: repair", N_("start: repair")),
-    (r"polish: binaries fixed", N_("polish: binaries fixed")),
-))
+STAGE_LABELS = (
+    N_("weighted (lambda = {value})"),
+    N_("epsilon (equity >= {value})"),
+    N_("reference point (efficiency {efficiency}, equity {equity})"),
+    N_("payoff, efficiency first"),
+    N_("payoff, equity first"),
+    N_("payoff, efficiency first: first"),
+    N_("payoff, efficiency first: second"),
+    N_("payoff, equity first: first"),
+    N_("payoff, equity first: second"),
+    N_("start: LP relaxation"),
+    N_("start: fixed pairings"),
+    N_("start: repair"),
+    N_("polish: binaries fixed"),
+)
 """The labels of the solver's stages (the methods', the payoff table's and the start
 heuristic's, as the code writes them) and their words; a label not listed is shown as it is."""
 
 
 def stage_words(stage: str) -> str:
     """A solver stage's label in the planner's language (English: the label itself)."""
-    for pattern, msgid in STAGE_WORDS:
-        found = pattern.fullmatch(stage or "")
-        if found:
-            return _(msgid).format(**found.groupdict())
-    return stage
+    return said(stage, STAGE_LABELS) if stage else stage
 
 
 def progress_line(p) -> str:

@@ -29,6 +29,9 @@ import contextvars
 import functools
 import gettext
 import os
+import re
+import string
+from collections.abc import Mapping
 from pathlib import Path
 
 LANGUAGES = ("en", "zh")
@@ -137,6 +140,42 @@ def N_(message: str) -> str:
 
 
 LIST_SEPARATOR = {"en": ", ", "zh": "、"}
+
+
+@functools.lru_cache(maxsize=None)
+def _pattern(template: str) -> re.Pattern:
+    """A regular expression matching ``template`` filled in (each ``{field}`` any text; a
+    field used twice must be the same text twice)."""
+    out, seen = [], set()
+    for literal, field, _spec, _conv in string.Formatter().parse(template):
+        out.append(re.escape(literal))
+        if field is not None:
+            out.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+            seen.add(field)
+    return re.compile("".join(out), re.DOTALL)
+
+
+def said(text: str, templates=(), nested: Mapping | None = None) -> str:
+    """``text``, English made from one of ``templates`` (msgids with named fields), in the
+    current language: the template translated and filled in with the same fields, each field
+    named in ``nested`` said by its function there (a stage label within a message). A text
+    that is a msgid itself is translated as it is (a message marked whole comes first); any
+    other is left as it is.
+
+    For English stored where the language must not change it (summary.json's messages and
+    stage labels, :mod:`optimizer.methods.base`) and for another library's English whose
+    phrases are known (tomllib's, :func:`optimizer.instance.readers.toml_problem`)."""
+    text = str(text)
+    whole = _(text)
+    if whole != text:  # a msgid as it is (a message marked whole)
+        return whole
+    nested = nested or {}
+    for template in templates:
+        m = _pattern(template).fullmatch(text)
+        if m:
+            fields = {k: nested[k](v) if k in nested else v for k, v in m.groupdict().items()}
+            return _(template).format(**fields)
+    return text
 
 
 def gap_after(label: str) -> str:

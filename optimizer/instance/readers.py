@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import limits
 from ..errors import InstanceError
-from ..i18n import N_, _
+from ..i18n import N_, _, said
 from ..schema import MAX_KEY_PARTS, MAX_TOML_BYTES, MAX_TOML_DEPTH, MAX_TOML_KEYS
 from .origin import FILES, FOLDER, LINE, OPTIONAL_TABLES, SETTINGS_FILE, Origin, place
 
@@ -197,35 +197,30 @@ def check_toml_shape(text: str, name: str = "instance.toml") -> None:
                 dots = 0
 
 
-TOML_PROBLEMS = tuple((re.compile(pattern), words) for pattern, words in (
-    (r"Invalid statement", N_("Invalid statement")),
-    (r"Expected newline or end of document after a statement",
-     N_("Expected newline or end of document after a statement")),
-    (r"Expected '\]' at the end of a table declaration",
-     N_("Expected ']' at the end of a table declaration")),
-    (r"Expected '\]\]' at the end of an array declaration",
-     N_("Expected ']]' at the end of an array declaration")),
-    (r"Expected '=' after a key in a key/value pair",
-     N_("Expected '=' after a key in a key/value pair")),
-    (r"Expected (?P<what>.+)", N_("Expected {what}")),
-    (r"Found invalid character (?P<char>.+)", N_("Found invalid character {char}")),
-    (r"Cannot declare (?P<key>.+) twice", N_("Cannot declare {key} twice")),
-    (r"Cannot overwrite a value", N_("Cannot overwrite a value")),
-    (r"Cannot mutate immutable namespace (?P<key>.+)",
-     N_("Cannot mutate immutable namespace {key}")),
-    (r"Cannot redefine namespace (?P<key>.+)", N_("Cannot redefine namespace {key}")),
-    (r"Invalid initial character for a key part", N_("Invalid initial character for a key part")),
-    (r"Unclosed array", N_("Unclosed array")),
-    (r"Duplicate inline table key (?P<key>.+)", N_("Duplicate inline table key {key}")),
-    (r"Unclosed inline table", N_("Unclosed inline table")),
-    (r"Unescaped '\\' in a string", N_("Unescaped '\\' in a string")),
-    (r"Invalid hex value", N_("Invalid hex value")),
-    (r"Escaped character is not a Unicode scalar value",
-     N_("Escaped character is not a Unicode scalar value")),
-    (r"Unterminated string", N_("Unterminated string")),
-    (r"Illegal character (?P<char>.+)", N_("Illegal character {char}")),
-    (r"Invalid date or datetime", N_("Invalid date or datetime")),
-    (r"Invalid value", N_("Invalid value"))))
+TOML_PROBLEMS = (
+    N_("Invalid statement"),
+    N_("Expected newline or end of document after a statement"),
+    N_("Expected ']' at the end of a table declaration"),
+    N_("Expected ']]' at the end of an array declaration"),
+    N_("Expected '=' after a key in a key/value pair"),
+    N_("Expected {what}"),
+    N_("Found invalid character {char}"),
+    N_("Cannot declare {key} twice"),
+    N_("Cannot overwrite a value"),
+    N_("Cannot mutate immutable namespace {key}"),
+    N_("Cannot redefine namespace {key}"),
+    N_("Invalid initial character for a key part"),
+    N_("Unclosed array"),
+    N_("Duplicate inline table key {key}"),
+    N_("Unclosed inline table"),
+    N_("Unescaped '\\' in a string"),
+    N_("Invalid hex value"),
+    N_("Escaped character is not a Unicode scalar value"),
+    N_("Unterminated string"),
+    N_("Illegal character {char}"),
+    N_("Invalid date or datetime"),
+    N_("Invalid value"),
+)
 """The problems ``tomllib`` reports (its own English words), to say them in the planner's
 language."""
 _TOML_AT = re.compile(r"(?P<problem>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|"
@@ -239,13 +234,7 @@ def toml_problem(exc: Exception) -> str:
     m = _TOML_AT.fullmatch(text)
     if not m:
         return text
-    for pattern, words in TOML_PROBLEMS:
-        found = pattern.fullmatch(m["problem"])
-        if found:
-            problem = _(words).format(**found.groupdict())
-            break
-    else:
-        return text
+    problem = said(m["problem"], TOML_PROBLEMS)
     if m["end"]:
         return _("{problem} (at end of document)").format(problem=problem)
     return _("{problem} (at line {line}, column {column})").format(
