@@ -89,6 +89,10 @@ def child_naive(folder, gap, time_limit):
     return res
 
 
+def _gaps(values) -> str:
+    return "[" + ", ".join("none" if g is None else f"{100 * g:.2f}%" for g in values) + "]"
+
+
 def run_child(kind, *args):
     cmd = [sys.executable, __file__, "--child", kind, json.dumps(args)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ,
@@ -171,6 +175,9 @@ def main():
         print(f"  naive PuLP end to end       {naive['wall']:.3f} s (build {naive['build']:.3f} "
               f"s, stages {naive.get('solve', float('nan')):.3f} s), peak memory "
               f"{naive['peak_mb']:.0f} MB, status {naive['status']}")
+        ours_gaps = [s["mip_gap"] for s in ours["stages"]]
+        print(f"  proven gaps by stage         ours {_gaps(ours_gaps)}; naive "
+              f"{_gaps(naive.get('stage_gaps', []))} (a stage without a plan proves none)")
         if naive["status"] in ("optimal", "time_limit"):
             print(f"  naive / ours                {naive['wall'] / net:.3f}   (target >= 2)")
         else:

@@ -11,6 +11,7 @@ to another method is refused rather than silently solved as weighted.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections import defaultdict
@@ -173,7 +174,17 @@ def build(inst):
     return b.prob, {"x": b.x, "z": b.z, "E": E, "Q": Q, "penalty": pen, "U": U}
 
 
-def _solve(prob, objective, gap, time_limit, limited=None):
+def _proven_gap(prob) -> float | None:
+    """The relative gap HiGHS proved for the MIP just solved (through PuLP's HiGHS model)."""
+    model = getattr(prob, "solverModel", None)
+    try:
+        g = float(model.getInfo().mip_gap)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return g if math.isfinite(g) and g < 1e30 else None
+
+
+def _solve(prob, objective, gap, time_limit, limited=None, gaps=None):
     prob.setObjective(objective)
     kw = {"msg": False}
     if gap is not None:
@@ -183,6 +194,8 @@ def _solve(prob, objective, gap, time_limit, limited=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         prob.solve(pulp.HiGHS(**kw))
+    if gaps is not None:
+        gaps.append(_proven_gap(prob))
     if prob.status != pulp.LpStatusOptimal:
         if prob.status == pulp.LpStatusInfeasible:
             raise _Stopped("infeasible")
@@ -217,16 +230,16 @@ def solve_reference(inst, gap=None, time_limit=None) -> dict:
         return equity_value(u, p["equity"], p["beta"])
 
     def lexi(first, second, tag):
-        v1 = _solve(prob, first - P, gap, time_limit, limited)
+        v1 = _solve(prob, first - P, gap, time_limit, limited, gaps)
         name = f"hold_{tag}"
         prob.addConstraint(first - P >= v1 - hold_tolerance(v1), name)
-        _solve(prob, second - P, gap, time_limit, limited)
+        _solve(prob, second - P, gap, time_limit, limited, gaps)
         res = (pulp.value(E), true_equity())
         # switch the hold off for later stages (PuLP 3.3 has no public way to delete a row)
         prob.get_constraint_by_name(name).constant = 1e12
         return res
 
-    limited = []
+    limited, gaps = [], out.setdefault("stage_gaps", [])  # each stage's proven gap
     try:
         eff = lexi(E, Q, "e")
         eq = lexi(Q, E, "q")
@@ -235,7 +248,7 @@ def solve_reference(inst, gap=None, time_limit=None) -> dict:
         rE = E_ide - E_nad if E_ide - E_nad > 1e-9 * max(1, abs(E_ide)) else 1.0
         rQ = Q_ide - Q_nad if Q_ide - Q_nad > 1e-9 * max(1, abs(Q_ide)) else 1.0
         lam = inst.params["objective"]["lambda"]
-        _solve(prob, lam * E / rE + (1 - lam) * Q / rQ - P, gap, time_limit, limited)
+        _solve(prob, lam * E / rE + (1 - lam) * Q / rQ - P, gap, time_limit, limited, gaps)
     except _Stopped as stop:
         out.update(status=stop.args[0], solve=time.perf_counter() - t1)
         return out
