@@ -111,10 +111,15 @@ def counted(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+STAGE_WEIGHTED = N_("weighted (lambda = {value})")
+STAGE_EPSILON = N_("epsilon (equity >= {value})")
+STAGE_REFERENCE = N_("reference point (efficiency {efficiency}, equity {equity})")
+"""The methods' final stages, as the methods write them (optimizer/methods/)."""
+
 STAGE_LABELS = (
-    N_("weighted (lambda = {value})"),
-    N_("epsilon (equity >= {value})"),
-    N_("reference point (efficiency {efficiency}, equity {equity})"),
+    STAGE_WEIGHTED,
+    STAGE_EPSILON,
+    STAGE_REFERENCE,
     N_("payoff, efficiency first"),
     N_("payoff, equity first"),
     N_("payoff, efficiency first: first"),

@@ -375,9 +375,11 @@ def test_the_progress_line_is_the_solvers_in_english_and_chinese_in_chinese():
     from optimizer.i18n import use_language
     from optimizer.solver.options import SolveProgress
 
-    for p in (SolveProgress("weighted (lambda = 0.5)", 3.25, 441.5, 446.2, 0.0106),
-              SolveProgress("", 0.1, float("-inf"), 1e31, float("inf"))):
-        assert progress_line(p) == p.line()
+    english = ["weighted (lambda = 0.5):    3.2 s  best plan 441.5  bound 446.2  gap 1.06%",
+               ":    0.1 s  best plan none yet  bound 1e+31  gap -"]
+    for p, line in zip((SolveProgress("weighted (lambda = 0.5)", 3.25, 441.5, 446.2, 0.0106),
+                        SolveProgress("", 0.1, float("-inf"), 1e31, float("inf"))), english):
+        assert progress_line(p) == p.line() == line
         with use_language("zh"):
             text = progress_line(p)
         assert "best plan" not in text and "bound" not in text and "gap" not in text, text

@@ -5,7 +5,7 @@ click says them through the standard library's ``gettext`` (its modules call ``_
 regcollab command runs (:func:`speaking`), those names answer from regcollab's catalog in the
 current language (``--lang``, the locale); any other program using click in the same process
 keeps click's own behaviour. The messages are listed here for the catalog (babel extracts the
-``N_`` and ``ngettext`` marks below); tests/test_i18n.py checks the list against the installed
+``N_`` and ``ngettext`` marks below); tests/test_i18n_messages.py checks the list against the installed
 click, so a click release with new words fails a test instead of speaking English.
 """
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from optimizer.commands.terminal import (  # noqa: F401 - the commands import them from here
-    TYPE_STYLES, SolverProgressLine, color_enabled, display_width, echo_notes, fmt_num, paint,
-    progress, render_table, type_style)
-from optimizer.commands.clickwords import Speaking
-from optimizer.i18n import N_, gap_after
+    TYPE_STYLES, SolverProgressLine, color_enabled, display_width, echo_notes, fmt_num,
+    labelled, note, paint, progress, render_table, type_style)
+from optimizer.commands.clickwords import Speaking, speaking
+from optimizer.i18n import N_
 from optimizer.rules import BALANCE_NAMES
 
 EXIT = {"optimal": 0, "time_limit": 0, "infeasible": 3, "no_solution": 4, "unbounded": 1,
@@ -74,8 +74,7 @@ def handle_errors(fn):
             with _sigterm_as_interrupt():
                 return fn(*args, **kwargs)
         except RegcollabError as exc:
-            click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True)
-                       + gap_after(_("error:")) + str(exc), err=True)
+            click.echo(labelled(_("error:"), str(exc), fg="red", bold=True), err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
             what = _("terminated") if isinstance(exc, Terminated) else _("interrupted")
@@ -108,8 +107,7 @@ class OptionError(click.ClickException):
     def show(self, file=None):
         from optimizer.i18n import _
 
-        click.echo(paint(_("error:"), sys.stderr, fg="red", bold=True)
-                   + gap_after(_("error:")) + self.format_message(), err=True)
+        click.echo(labelled(_("error:"), self.format_message(), fg="red", bold=True), err=True)
 
 
 def _set_language(ctx, param, value):
@@ -205,8 +203,6 @@ class Commands(Speaking, click.Group):
         from optimizer import i18n
 
         argv = kwargs.get("args", args[0] if args else None)
-        from optimizer.commands.clickwords import speaking
-
         token = i18n._current.set(_lang_in(sys.argv[1:] if argv is None else argv)
                                   or i18n._current.get())
         try:
@@ -229,13 +225,6 @@ class Commands(Speaking, click.Group):
 
 def _name(param) -> str:
     return max(param.opts, key=len) if param.opts else param.name
-
-
-def note(text: str) -> None:
-    """A one-line note on standard error (not an error: the run goes on)."""
-    from optimizer.i18n import _
-
-    click.echo(paint(_("note:"), sys.stderr, fg="cyan") + gap_after(_("note:")) + text, err=True)
 
 
 def number_rule(lo=None, hi=None, lo_open=False, hi_open=False, rule=None, cap_at_cores=False):

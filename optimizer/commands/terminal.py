@@ -91,16 +91,29 @@ def paint(text: str, stream=None, **style) -> str:
     return click.style(text, **style) if style and color_enabled(stream) else text
 
 
+def labelled(label: str, text: str, **style) -> str:
+    """``label`` (``error:``, ``note:``, already in the planner's language) painted for
+    standard error, then ``text``, separated the language's way (:func:`gap_after`)."""
+    from optimizer.i18n import gap_after
+
+    return paint(label, sys.stderr, **style) + gap_after(label) + text
+
+
+def note(text: str) -> None:
+    """A one-line note on standard error (not an error: the run goes on)."""
+    from optimizer.i18n import _
+
+    click.echo(labelled(_("note:"), text, fg="cyan"), err=True)
+
+
 def echo_notes(notes) -> None:
     """Print notes (a file that could not be written, and how to get it) on standard error,
     one a line. Commands call it last, so the notes are not lost above a long output; they
     are printed even with --quiet."""
     from optimizer.display import display_text
-    from optimizer.i18n import _, gap_after
 
     for n in notes:
-        click.echo(paint(_("note:"), sys.stderr, fg="cyan") + gap_after(_("note:"))
-                   + display_text(n), err=True)
+        note(display_text(n))
 
 
 def type_style(t: str) -> dict | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..budget import Budget
+from ..display import stage_words
 from ..i18n import N_, _, said
 
 OBJECTIVE_WORDS = {"efficiency": N_("efficiency"), "equity": N_("equity")}
@@ -25,11 +26,8 @@ def objective_words(name) -> str:
 # Stage labels, the plan objective's label and a method's failure message are stored in
 # English (summary.json's ``stages``, the sensitivity summary's ``objective_label``, the
 # summary's ``message``) and said in the planner's language where they are shown: each is one
-# of these templates filled in, read back by :func:`said` (the stage labels by
-# :func:`optimizer.display.stage_words`, which lists the same msgids).
-STAGE_WEIGHTED = N_("weighted (lambda = {value})")
-STAGE_EPSILON = N_("epsilon (equity >= {value})")
-STAGE_REFERENCE = N_("reference point (efficiency {efficiency}, equity {equity})")
+# of these templates filled in, read back by :func:`said` (the stage labels, STAGE_*, are
+# optimizer.display's, which says them: :func:`optimizer.display.stage_words`).
 LABEL_WEIGHTED = N_("the weighted score (lambda = {value}), as in the summary")
 LABEL_EPSILON = N_("the epsilon objective (equity >= {value}), as in the summary")
 LABEL_SECOND = {"efficiency": N_("equity with efficiency held at its best, as in the summary"),
@@ -64,8 +62,6 @@ def message_words(message: str) -> str:
     """A run's summary ``message`` (stored in English) in the current language: a method's
     or the run's failure message filled in (:data:`FAILURE_MESSAGES`,
     :data:`RUN_FAILURES`), or any message that is a msgid as it is."""
-    from ..display import stage_words
-
     return said(message, FAILURE_MESSAGES + RUN_FAILURES,
                 nested={"what": stage_words})
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..display import STAGE_EPSILON
 from ..errors import InputError
 from ..i18n import _
-from .base import FAILURE_EPSILON, INF, LABEL_EPSILON, STAGE_EPSILON, Method, Problem, \
+from .base import FAILURE_EPSILON, INF, LABEL_EPSILON, Method, Problem, \
     objective_vectors
 
 AUGMENTATION = 1e-3  # AUGMECON weight on the equity slack (Mavrotas 2009)

@@ -24,9 +24,10 @@ from collections.abc import Mapping
 import click
 import numpy as np
 
+from ..display import STAGE_REFERENCE
 from ..errors import InputError
 from ..i18n import _
-from .base import INF, LABEL_REFERENCE, STAGE_REFERENCE, CliSetting, Method, Problem, \
+from .base import INF, LABEL_REFERENCE, CliSetting, Method, Problem, \
     objective_vectors, objective_words
 from .epsilon import AUGMENTATION
 

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..display import STAGE_WEIGHTED
 from ..i18n import _
-from .base import LABEL_WEIGHTED, STAGE_WEIGHTED, Method, Problem, objective_vectors
+from .base import LABEL_WEIGHTED, Method, Problem, objective_vectors
 
 
 def weighted_objective(cE, cQ, cP, table, lam: float) -> np.ndarray:

@@ -64,10 +64,10 @@ class SolveProgress:
     gap: float
 
     def line(self) -> str:
-        """The progress in English (``optimizer.display.progress_line`` says it in the
-        planner's language)."""
-        inc = "none yet" if not math.isfinite(self.incumbent) or abs(self.incumbent) >= 1e30 \
-            else f"{self.incumbent:.6g}"
-        gap = f"{100 * self.gap:.2f}%" if math.isfinite(self.gap) and self.gap < 1e10 else "-"
-        return (f"{self.stage}: {self.seconds:6.1f} s  best plan {inc}  bound "
-                f"{self.bound:.6g}  gap {gap}")
+        """The progress in English (:func:`optimizer.display.progress_line` in English; it
+        says it in the planner's language)."""
+        from ..display import progress_line
+        from ..i18n import use_language
+
+        with use_language("en"):
+            return progress_line(self)
