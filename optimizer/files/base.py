@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError, WriteError
-from ..i18n import N_, _, gap_after
+from ..i18n import N_, _, gap_after, listing
 
 try:
     import fcntl
@@ -85,10 +85,8 @@ def _shown(target) -> str:
 
 def _few(names) -> str:
     names = sorted(names)
-    shown = _(", ").join(names[:3])
-    if len(names) <= 3:
-        return shown
-    return _("{names} and {n} more").format(names=shown, n=len(names) - 3)
+    more = _(" and {n} more").format(n=len(names) - 3) if len(names) > 3 else ""
+    return listing(names[:3]) + more  # as the data warnings list names
 
 
 def _entries(folder: Path) -> list[str]:
