@@ -205,3 +205,15 @@ def test_output_folder_refusals_are_said_in_chinese(tmp_path):
         assert code == 2 and out.startswith("错误："), (args, out)
         assert not english_left(out), out
     assert (mine / "budget.xlsx").read_text() == "the planner's own file"
+
+
+def test_chinese_short_help_is_cut_by_sentence():
+    """click cuts a short help at spaces, which Chinese has none of (it showed "..." for
+    app): every command in the group's Chinese help has its words, cut at a sentence or "…"."""
+    out = CliRunner().invoke(main, ["--lang", "zh", "--help"]).output
+    rows = out.split("命令：", 1)[1].strip("\n").splitlines()
+    names = [r.split()[0] for r in rows if r.startswith("  ") and not r.startswith("   ")]
+    assert set(names) == set(main.commands)
+    for row in rows:
+        if row.startswith("  ") and not row.startswith("   "):
+            assert CJK.search(row) and not row.rstrip().endswith("..."), row
