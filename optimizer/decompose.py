@@ -177,14 +177,23 @@ class PartResult:
 
 def solve_part(task: tuple) -> PartResult:
     """Solve one sub-model (``(LpArrays, HiGHS settings[, start plan])``) in a fresh HiGHS
-    with one thread (module level, so that a process pool or a Dask worker can run it)."""
+    with one thread (module level, so that a process pool or a Dask worker can run it). A
+    MIP first gets a plan from its LP relaxation's support (:mod:`optimizer.rens`), handed to
+    HiGHS as its start with the rest of the part's time."""
     import highspy
 
+    from .rens import better_start, rens_plan
     from .solver.highs import new_highs, run_highs, use_threads
     from .solver.status import highs_outcome
 
     lp, settings, start = (*task, None)[:3]
     t0 = time.perf_counter()
+    settings = dict(settings)
+    if lp.integer.any():
+        plan, spent = rens_plan(lp, settings.get("mip_rel_gap"), settings.get("time_limit"))
+        start = better_start(lp, start, plan)
+        if "time_limit" in settings:
+            settings["time_limit"] = max(0.1, settings["time_limit"] - spent)
     h = new_highs()
     use_threads(h, 1)
     for name, value in settings.items():

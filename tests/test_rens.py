@@ -1,0 +1,99 @@
+"""The first plan of a part's MIP from its LP relaxation's support (optimizer/rens.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer import decompose as dc
+from optimizer import load_instance
+from optimizer import rens
+from optimizer.generate import generate, write_instance
+from optimizer.model import build_model
+from optimizer.solver.highs import LpArrays, run_lp
+from optimizer.verify import clean, violations
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rens") / "g"
+    write_instance(generate(10, 24, 3, seed=5), folder)
+    am = build_model(load_instance(folder))
+    return am, LpArrays.of(am.lm, am.lm.objectives["efficiency"])
+
+
+def _optimum(lp) -> float:
+    outcome, h = run_lp(lp.highs_lp(), {"mip_rel_gap": 1e-9}, 1)
+    assert outcome.status == "optimal"
+    return float(h.getInfo().objective_function_value)
+
+
+def test_the_support_fixes_integral_lp_values_and_frees_fractional_ones(model):
+    _, lp = model
+    x = np.zeros(len(lp.cost))
+    j = np.flatnonzero(lp.integer)[:3]
+    x[j] = [0.0, 1.0, 0.4]
+    lo, hi = rens.support_bounds(lp, x)
+    assert (lo[j[0]], hi[j[0]]) == (0.0, 0.0)
+    assert (lo[j[1]], hi[j[1]]) == (1.0, 1.0)
+    assert (lo[j[2]], hi[j[2]]) == (0.0, 1.0)
+    cont = np.flatnonzero(~lp.integer)
+    assert np.array_equal(lo[cont], lp.col_lower[cont])
+    assert np.array_equal(hi[cont], lp.col_upper[cont])
+
+
+def test_the_rens_plan_keeps_every_rule_and_is_no_better_than_the_optimum(model):
+    am, lp = model
+    x, seconds = rens.rens_plan(lp, 0.01, None)
+    assert x is not None and seconds > 0
+    assert rens.feasible(lp, x)
+    assert violations(am, clean(am, x)) == []
+    best = _optimum(lp)
+    assert float(lp.cost @ x) <= best + 1e-6 * abs(best)
+    # the sub-MIP is solved to a third of the gap it was given, over a subset of the plans
+    assert float(lp.cost @ x) >= 0.5 * best
+
+
+def test_a_part_solved_with_the_rens_start_reaches_the_same_optimum(model):
+    am, lp = model
+    res = dc.solve_part((lp, {"mip_rel_gap": 1e-9}))
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(_optimum(lp), rel=1e-7)
+    assert violations(am, clean(am, res.x)) == []
+
+
+def test_feasible_sees_a_broken_row_a_bound_and_a_fraction(model):
+    _, lp = model
+    x, _ = rens.rens_plan(lp, 0.01, None)
+    assert rens.feasible(lp, x)
+    j = int(np.flatnonzero(lp.integer)[0])
+    frac = x.copy()
+    frac[j] = 0.5
+    assert not rens.feasible(lp, frac)
+    over = x.copy()
+    k = int(np.flatnonzero(np.isfinite(lp.col_upper) & ~lp.integer)[0])
+    over[k] = lp.col_upper[k] + 1.0
+    assert not rens.feasible(lp, over)
+    row = x * 10.0  # ten times every flow breaks a supply or absorb row
+    row[lp.integer] = np.round(x[lp.integer])
+    assert not rens.feasible(lp, np.minimum(row, np.where(np.isfinite(lp.col_upper),
+                                                          lp.col_upper, row)))
+
+
+def test_the_start_handed_on_is_the_better_plan(model):
+    _, lp = model
+    plan, _ = rens.rens_plan(lp, 0.01, None)
+    assert rens.better_start(lp, None, plan) is plan
+    empty = np.zeros(len(lp.cost))
+    assert rens.better_start(lp, empty, None) is empty
+    # a hint with a higher objective that breaks a rule loses to the RENS plan
+    greedy = plan + 1.0
+    assert lp.cost @ greedy > lp.cost @ plan and not rens.feasible(lp, greedy)
+    assert rens.better_start(lp, greedy, plan) is plan
+    # a plan of the part that is better wins
+    outcome, h = run_lp(lp.highs_lp(), {"mip_rel_gap": 1e-9}, 1)
+    best = np.asarray(h.getSolution().col_value, float)
+    if lp.cost @ best > lp.cost @ plan + 1e-9:
+        assert rens.better_start(lp, best, plan) is best
+    else:  # the RENS plan was optimal already: an equal start does not replace it
+        assert rens.better_start(lp, best, plan) is plan
