@@ -176,21 +176,23 @@ class PartResult:
 
 
 def solve_part(task: tuple) -> PartResult:
-    """Solve one sub-model (``(LpArrays, HiGHS settings[, start plan])``) in a fresh HiGHS
-    with one thread (module level, so that a process pool or a Dask worker can run it). A
-    MIP first gets a plan from its LP relaxation's support (:mod:`optimizer.rens`), handed to
-    HiGHS as its start with the rest of the part's time."""
+    """Solve one sub-model (``(LpArrays, HiGHS settings[, start plan[, guide]])``) in a fresh
+    HiGHS with one thread (module level, so that a process pool or a Dask worker can run it).
+    A MIP first gets a plan from its LP relaxation's support (:mod:`optimizer.rens`; ``guide``:
+    a tie-break objective for that LP), handed to HiGHS as its start with the rest of the
+    part's time."""
     import highspy
 
     from .rens import better_start, rens_plan
     from .solver.highs import new_highs, run_highs, use_threads
     from .solver.status import highs_outcome
 
-    lp, settings, start = (*task, None)[:3]
+    lp, settings, start, guide = (*task, None, None)[:4]
     t0 = time.perf_counter()
     settings = dict(settings)
     if lp.integer.any():
-        plan, spent = rens_plan(lp, settings.get("mip_rel_gap"), settings.get("time_limit"))
+        plan, spent = rens_plan(lp, settings.get("mip_rel_gap"), settings.get("time_limit"),
+                                guide, settings.get("mip_abs_gap"))
         start = better_start(lp, start, plan)
         if "time_limit" in settings:
             settings["time_limit"] = max(0.1, settings["time_limit"] - spent)
@@ -384,7 +386,7 @@ def max_min_equity(am: AllocationModel, gap: float | None = None,
         i = len(tasks)
         if holds and i < len(holds) and holds[i] is not None:
             sub = sub.with_rows([(np.asarray(holds[i][0], float)[cols], holds[i][1], math.inf)])
-        tasks.append((sub, _settings(gap, t), x0))
+        tasks.append((sub, _settings(gap, t), x0, lm.objectives["efficiency"][cols]))
     if len(dec.rest_cols):  # any plan of the rest: it holds no recipient's outcome
         groups.append(dec.rest_cols)
         tasks.append((sub_model(am, dec.rest_cols, dec.rest_rows, np.zeros(lm.n_cols)),
@@ -452,6 +454,15 @@ def _level_groups(am: AllocationModel, dec: Decomposition) -> list:
     return groups
 
 
+def _level_abs_gap(dec: Decomposition, i: int, gap: float, scale: float) -> float:
+    """Part ``i``'s absolute gap at a fixed level: its recipients' share of ``gap`` times
+    the stage's scale (the level's term c t). Each part's objective there is its recipients'
+    shortfall below the level, near zero, where a relative gap never closes; the parts'
+    absolute gaps add up to ``gap`` of the scale."""
+    n = sum(len(p.recipients) for p in dec.parts)
+    return float(gap) * abs(float(scale)) * len(dec.parts[i].recipients) / max(1, n)
+
+
 def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Decomposition,
              gap=None, time_limit=None, workers=1, executor=None,
              holds: list | None = None, start: np.ndarray | None = None) -> Decomposed:
@@ -479,12 +490,16 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
         if len(sb):
             x0[sb.start:sb.stop] = np.maximum(0.0, level - am.outcomes(x0))
     tasks = []
+    guide = lm.objectives["efficiency"]
     for i, ((c, r), t) in enumerate(zip(groups, limits)):
         sub = sub_model(am, c, r, inner, lo, hi)
         if holds and i < len(holds) and holds[i] is not None:
             coef, low = holds[i]
             sub = sub.with_rows([(np.asarray(coef, float)[c], low, math.inf)])
-        tasks.append((sub, _settings(gap, t), None if x0 is None else x0[c]))
+        settings = _settings(gap, t)
+        if i < len(dec.parts) and gap and objective[eta] * level:
+            settings["mip_abs_gap"] = _level_abs_gap(dec, i, gap, objective[eta] * level)
+        tasks.append((sub, settings, None if x0 is None else x0[c], guide[c]))
     lone = dec.lone_recipients
     base = am.u0[lone]
     if len(sb) == 0 and len(lone) and float(base.min()) < level - 1e-12:

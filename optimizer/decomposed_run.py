@@ -143,7 +143,7 @@ class DecomposedBackend:
             info = {"method": "parts at the level held", "level": level}
             groups, found_level = _level_groups(am, dec), level
         else:
-            lo, hi = level_range(am)
+            lo, hi = level_range(am, objective)
             opts.pop("dec")
             first = ()
             if len(s_cols) == 0:
@@ -158,7 +158,8 @@ class DecomposedBackend:
                              levels=first, gap=self.gap or 1e-4,
                              **{k: v for k, v in opts.items() if k != "gap"})
             info = {"method": "level search", "level": d.level,
-                    "levels_tried": len(d.tried)}
+                    "levels_tried": len(d.tried), "range": [lo, hi],
+                    "levels": [[t, v, b] for t, v, b in d.tried]}
             groups, found_level = _level_groups(am, dec), d.level
         if d.x is None:
             self._last = None

@@ -49,8 +49,9 @@ class LevelSearch(Decomposed):
 
 def _first_levels(am: AllocationModel, lo: float, hi: float, levels, start) -> np.ndarray:
     """The levels tried first: the caller's, the start plan's own level (the search begins
-    near it), and five across [lo, hi]."""
-    first = np.r_[list(levels), np.linspace(lo, hi, 5)]
+    near it), then the two ends of the bracket (so that every interval has a bound); the
+    search then splits the interval with the highest bound where that bound peaks."""
+    first = np.r_[list(levels), hi, lo]
     if start is not None:
         u = np.sort(am.outcomes(np.asarray(start, float)))
         k = max(1, math.ceil(am.inst.params["objective"]["beta"] * len(u) - 1e-12))
@@ -60,13 +61,21 @@ def _first_levels(am: AllocationModel, lo: float, hi: float, levels, start) -> n
     return first
 
 
-def _interval_bound(c: float, L: float, a: float, b: float, A: float, B: float) -> float:
+def _interval_bound(c: float, L: float, a: float, b: float, A: float, B: float
+                    ) -> tuple[float, float]:
     """A bound on phi over the levels [a, b]: max over t of min(c t + A, c t + B + L (b - t))
-    (A, B: proven bounds on G at a and b; L infinite: only the first)."""
+    (A, B: proven bounds on G at a and b; L infinite: only the first), and the level where
+    it is reached (where a plan would close the interval most)."""
     if not (math.isfinite(L) and math.isfinite(A) and math.isfinite(B)):
-        return c * b + A
+        return c * b + A, b
     cands = [a, b, min(max(b + (B - A) / L, a), b)] if L > 0 else [b]
-    return max(min(c * t + A, c * t + B + L * (b - t)) for t in cands)
+    return max((min(c * t + A, c * t + B + L * (b - t)), t) for t in cands)
+
+
+def _split(a: float, b: float, peak: float) -> float:
+    """Where to split [a, b]: at the bound's peak when it lies well inside, else halfway."""
+    margin = 0.05 * (b - a)
+    return peak if a + margin <= peak <= b - margin else (a + b) / 2
 
 
 def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: float,
@@ -120,6 +129,15 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
     sb = am.lm.col_blocks["s"]
     L = float(-objective[sb.start:sb.stop].sum()) if len(sb) else math.inf
 
+    # where the objective weighs nothing but eta up (every other column >= 0 weighed <= 0:
+    # the s columns, soft rules' slacks), G <= 0 at every level; otherwise G has no bound
+    # below the least level tried
+    lm = am.lm
+    rest = np.flatnonzero(objective)
+    rest = rest[rest != eta]
+    g_top = (0.0 if np.all(objective[rest] <= 0) and np.all(lm.col_lower[rest] >= 0)
+             else math.inf)
+
     def interval_bound(a, b):
         return _interval_bound(c, L, a, b, gbar(a), gbar(b))
 
@@ -131,18 +149,27 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
             evaluate(float(t))
     while True:
         levels = sorted(evals)
-        bounds = [(interval_bound(a, b), a, b) for a, b in zip(levels, levels[1:])]
-        bounds.append((c * levels[0] + gbar(levels[0]), levels[0], levels[0]))
+        bounds = [(*interval_bound(a, b), a, b) for a, b in zip(levels, levels[1:])]
+        bounds.append((c * levels[0] + gbar(levels[0]), levels[0], levels[0], levels[0]))
+        # the bracket's ends not yet tried: below the least level tried, phi <= c t + g_top;
+        # above the highest, G(t) <= Gbar(highest), so phi <= c hi + Gbar(highest)
+        if levels[0] > lo:
+            bounds.append((c * levels[0] + g_top, lo, lo, lo))
+        if levels[-1] < hi:
+            bounds.append((c * hi + gbar(levels[-1]), hi, hi, hi))
         top = max(bounds)
-        best.bound = top[0]
+        best.bound = top[0] if math.isfinite(top[0]) else None
         done = (best.objective is not None and
                 top[0] - best.objective <= gap * max(abs(best.objective), 1e-10))
         if done or len(evals) >= max_levels or out_of_time():
             break
-        a, b = top[1], top[2]
+        a, b = top[2], top[3]
         if b - a <= 1e-9 * max(1.0, abs(b)):
-            break
-        evaluate((a + b) / 2)
+            if a in evals:
+                break
+            evaluate(a)  # an end of the bracket
+            continue
+        evaluate(_split(a, b, top[1]))
     if best.x is not None:
         best.status = "optimal" if best.bound is not None and (
             best.bound - best.objective <= gap * max(abs(best.objective), 1e-10)) else "time_limit"
@@ -150,14 +177,59 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
     return best
 
 
-def level_range(am: AllocationModel) -> tuple[float, float]:
-    """Levels between which the optimal equity level lies: the least baseline outcome (below
-    it every s[r] can be 0, and phi only rises with the level) and the largest outcome any
-    plan could reach with every column at its upper bound (above it every s[r] is positive,
-    and phi falls: c (1 - 1/beta) <= 0)."""
+def level_range(am: AllocationModel, objective: np.ndarray | None = None) -> tuple[float, float]:
+    """Levels between which the optimal equity level lies.
+
+    With ``objective`` (weight c > 0 on eta, w[r] >= 0 down on each s[r]): a plan's best
+    level is the weighted quantile of its outcomes, the least t with the weights of the
+    outcomes at or below t summing to at least c (phi's slope c - sum of those weights turns
+    negative there). The quantile never falls when an outcome rises, and every plan has
+    u0[r] <= u[r] <= umax[r] (umax: every column at its upper bound), so the optimum's level
+    lies between the quantiles of u0 and of umax (for the tail mean, the ceil(beta |R|)-th
+    least baseline and the ceil(beta |R|)-th least umax). Otherwise, or where the weights
+    sum to less than c: the least baseline outcome (below it every s[r] is 0 and phi only
+    rises) to the largest umax (above it every s[r] is positive and phi falls)."""
     lm = am.lm
     ub = np.where(np.isfinite(lm.col_upper), lm.col_upper, 0.0)
     open_cols = np.where(np.isfinite(lm.col_upper), 0.0, 1.0)
     if np.any(am.outcomes(open_cols) - am.u0 > 0):
         raise NotSeparable("an outcome has no upper bound to search the level within")
-    return float(am.u0.min()), float(am.outcomes(ub).max())
+    umax = _most_outcomes(am, ub)
+    sb = lm.col_blocks.get("s")
+    if objective is not None and sb is not None and len(sb) == len(am.u0):
+        objective = np.asarray(objective, float)
+        c, eta = 0.0, lm.col_blocks.get("eta")
+        if eta is not None and len(eta) == 1:
+            c = float(objective[eta.start])
+        w = -objective[sb.start:sb.stop]
+        if c > 0 and np.all(w >= 0) and w.sum() >= c * (1 - 1e-12):
+            return _quantile(am.u0, w, c), _quantile(umax, w, c)
+    return float(am.u0.min()), float(umax.max())
+
+
+def _most_outcomes(am: AllocationModel, ub: np.ndarray) -> np.ndarray:
+    """Each recipient's highest outcome over all plans, bounded: every column at its upper
+    bound, except that the flows of one resource into a recipient add up to at most its
+    absorptive capacity (the absorb rule, never soft), each unit at the best gain on offer."""
+    most = am.outcomes(ub)
+    if "absorb" in (am.soft or {}) or am.rounds > 1:
+        return most
+    xb = am.lm.col_blocks["x"]
+    nK = len(am.inst.resources)
+    group = am.x_r * nK + am.x_k
+    n = len(am.u0) * nK
+    flow = np.minimum(np.bincount(group, weights=ub[xb.start:xb.stop], minlength=n),
+                      np.asarray(am.inst.arrays["absorb"], float).ravel())
+    best = np.zeros(n)
+    np.maximum.at(best, group, am.ucoef)
+    at_ub = np.bincount(am.x_r, weights=am.ucoef * ub[xb.start:xb.stop], minlength=len(am.u0))
+    absorbed = np.bincount(np.arange(n) // nK, weights=flow * best, minlength=len(am.u0))
+    return most - at_ub + np.minimum(at_ub, absorbed)
+
+
+def _quantile(u: np.ndarray, w: np.ndarray, c: float) -> float:
+    """The least value of ``u`` at which the weights of the values at or below it sum to at
+    least ``c`` (relatively 1e-12: the tail mean's beta |R| whole)."""
+    order = np.argsort(u, kind="stable")
+    reach = np.cumsum(w[order]) >= c * (1 - 1e-12)
+    return float(u[order][int(np.argmax(reach))])

@@ -97,3 +97,24 @@ def test_the_start_handed_on_is_the_better_plan(model):
         assert rens.better_start(lp, best, plan) is best
     else:  # the RENS plan was optimal already: an equal start does not replace it
         assert rens.better_start(lp, best, plan) is plan
+
+
+def test_a_guide_is_only_a_tie_break_in_the_lp(model):
+    am, lp = model
+    assert rens.guided_cost(lp, None) is lp.cost
+    assert rens.guided_cost(lp, np.zeros(len(lp.cost))) is lp.cost
+    guide = np.ones(len(lp.cost))
+    added = rens.guided_cost(lp, guide) - lp.cost
+    assert np.abs(added).sum() == pytest.approx(rens.GUIDE_TIE * np.abs(lp.cost).sum())
+    assert np.all(added > 0)  # towards the guide for a maximisation
+    x, _ = rens.rens_plan(lp, 0.01, None, guide=am.lm.objectives["penalty"], abs_gap=1.0)
+    assert x is not None and rens.feasible(lp, x)
+
+
+def test_the_parts_absolute_gaps_at_a_level_add_up_to_the_gap(tmp_path):
+    write_instance(generate(6, 12, 2, seed=1), tmp_path / "a")
+    am = build_model(load_instance(tmp_path / "a"))
+    dec = dc.components(am)
+    gaps = [dc._level_abs_gap(dec, i, 0.01, -0.9) for i in range(len(dec.parts))]
+    assert sum(gaps) == pytest.approx(0.01 * 0.9)
+    assert all(g > 0 for g in gaps)
