@@ -190,9 +190,11 @@ def solve_part(task: tuple) -> PartResult:
     lp, settings, start, guide = (*task, None, None)[:4]
     t0 = time.perf_counter()
     settings = dict(settings)
+    lp_bound = None
     if lp.integer.any():
-        plan, spent = rens_plan(lp, settings.get("mip_rel_gap"), settings.get("time_limit"),
-                                guide, settings.get("mip_abs_gap"))
+        plan, spent, lp_bound = rens_plan(lp, settings.get("mip_rel_gap"),
+                                          settings.get("time_limit"), guide,
+                                          settings.get("mip_abs_gap"))
         start = better_start(lp, start, plan)
         if "time_limit" in settings:
             settings["time_limit"] = max(0.1, settings["time_limit"] - spent)
@@ -217,6 +219,8 @@ def solve_part(task: tuple) -> PartResult:
     if lp.integer.any():
         b = float(getattr(info, "mip_dual_bound", math.inf))
         bound = b if math.isfinite(b) and abs(b) < 1e30 else None
+        if lp_bound is not None:  # HiGHS stopped before its root LP: the RENS LP's bound
+            bound = lp_bound if bound is None else min(bound, lp_bound)
     elif outcome.status == "optimal":
         bound = obj
     return PartResult(outcome.status, x, obj, bound, time.perf_counter() - t0)
@@ -465,14 +469,16 @@ def _level_abs_gap(dec: Decomposition, i: int, gap: float, scale: float) -> floa
 
 def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Decomposition,
              gap=None, time_limit=None, workers=1, executor=None,
-             holds: list | None = None, start: np.ndarray | None = None) -> Decomposed:
+             holds: list | None = None, start: np.ndarray | None = None,
+             relax: bool = False) -> Decomposed:
     """Maximise ``objective`` with the equity level eta fixed at ``level``: the model then
     separates, every part with its recipients' equity rows (s[r] >= level - u[r] for the
     tail mean, u[r] >= level for the maximin measure); a recipient without any pairing
     contributes its s[r] = max(0, level - u0[r]) (or must reach the level by its baseline).
     ``holds``: per part, None or ``(coefficients over the whole model, lower bound)``, a row
     kept within that part; ``start``: a plan of the whole model (its s columns are set for
-    this level). ``objective`` and ``bound`` of the result cover the whole model."""
+    this level). ``objective`` and ``bound`` of the result cover the whole model;
+    ``relax``: the parts' LP relaxations only, for the bound (no plan)."""
     lm = am.lm
     objective = np.asarray(objective, float)
     eta = int(dec.coupling_cols[0])
@@ -490,16 +496,22 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
         if len(sb):
             x0[sb.start:sb.stop] = np.maximum(0.0, level - am.outcomes(x0))
     tasks = []
-    guide = lm.objectives["efficiency"]
+    # the shortfall alone (a pure equity stage) has a degenerate LP: efficiency guides RENS
+    s_cols = np.arange(sb.start, sb.stop) if len(sb) else np.zeros(0, int)
+    weighed = np.setdiff1d(np.flatnonzero(inner), s_cols)
+    guide = lm.objectives["efficiency"] if len(weighed) == 0 else None
     for i, ((c, r), t) in enumerate(zip(groups, limits)):
         sub = sub_model(am, c, r, inner, lo, hi)
         if holds and i < len(holds) and holds[i] is not None:
             coef, low = holds[i]
             sub = sub.with_rows([(np.asarray(coef, float)[c], low, math.inf)])
+        if relax:
+            sub = sub.but(integer=np.zeros_like(sub.integer))
         settings = _settings(gap, t)
         if i < len(dec.parts) and gap and objective[eta] * level:
             settings["mip_abs_gap"] = _level_abs_gap(dec, i, gap, objective[eta] * level)
-        tasks.append((sub, settings, None if x0 is None else x0[c], guide[c]))
+        tasks.append((sub, settings, None if x0 is None else x0[c],
+                      None if guide is None else guide[c]))
     lone = dec.lone_recipients
     base = am.u0[lone]
     if len(sb) == 0 and len(lone) and float(base.min()) < level - 1e-12:
@@ -511,7 +523,7 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
     if len(sb) and len(lone):
         lone_s = np.maximum(0.0, level - base)
         lone_value = float(objective[sb.start + lone] @ lone_s)
-    if all(r.x is not None for r in res):
+    if all(r.x is not None for r in res) and not relax:
         x = np.zeros(lm.n_cols)
         for (c, _), r in zip(groups, res):
             x[c] = r.x

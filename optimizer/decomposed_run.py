@@ -16,6 +16,10 @@ from .level_search import level_range, search_level
 from .model import AllocationModel
 
 
+def _num(v) -> float | None:
+    return None if v is None else float(v)
+
+
 @dataclass
 class _Stage:
     """What a stage solved part by part leaves for the next (its objective, the level it
@@ -159,7 +163,7 @@ class DecomposedBackend:
                              **{k: v for k, v in opts.items() if k != "gap"})
             info = {"method": "level search", "level": d.level,
                     "levels_tried": len(d.tried), "range": [lo, hi],
-                    "levels": [[t, v, b] for t, v, b in d.tried]}
+                    "levels": [[_num(t), _num(v), _num(b)] for t, v, b in d.tried]}
             groups, found_level = _level_groups(am, dec), d.level
         if d.x is None:
             self._last = None

@@ -48,17 +48,18 @@ class LevelSearch(Decomposed):
 
 
 def _first_levels(am: AllocationModel, lo: float, hi: float, levels, start) -> np.ndarray:
-    """The levels tried first: the caller's, the start plan's own level (the search begins
-    near it), then the two ends of the bracket (so that every interval has a bound); the
-    search then splits the interval with the highest bound where that bound peaks."""
-    first = np.r_[list(levels), hi, lo]
+    """The levels tried first with plans: the caller's and the start plan's own level (the
+    search begins near it). The bracket's two ends follow, by their LP relaxations (a bound
+    for every interval at the cost of an LP); then the search splits the interval with the
+    highest bound where that bound peaks."""
+    first = np.r_[list(levels)]
     if start is not None:
         u = np.sort(am.outcomes(np.asarray(start, float)))
         k = max(1, math.ceil(am.inst.params["objective"]["beta"] * len(u) - 1e-12))
         if len(am.lm.col_blocks["s"]) == 0:  # maximin: the least outcome
             k = 1
         first = np.r_[min(max(float(u[k - 1]), lo), hi), first]
-    return first
+    return first if len(first) else np.r_[(lo + hi) / 2]  # no guess: the bracket's middle
 
 
 def _interval_bound(c: float, L: float, a: float, b: float, A: float, B: float
@@ -102,11 +103,14 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
     def left():  # a third of the time left for each level (the first ones matter most)
         return None if deadline is None else max(0.5, (deadline - time.perf_counter()) / 3)
 
-    def evaluate(t):
+    relaxed = set()  # levels bounded by the LP relaxation only (no plan tried there)
+
+    def evaluate(t, relax=False):
         d = at_level(am, objective, t, dec, gap=gap / 4, time_limit=left(), workers=workers,
                      executor=executor, holds=holds,
-                     start=best.x if best.x is not None else start)
+                     start=best.x if best.x is not None else start, relax=relax)
         evals[t] = d
+        (relaxed.add if relax else relaxed.discard)(t)
         best.tried.append((t, d.objective, d.bound))
         if d.x is not None:
             # the plan found at level t at its own best level (the ceil(beta |R|)-th least
@@ -147,6 +151,9 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
     for t in first:
         if float(t) not in evals and not (evals and out_of_time()):
             evaluate(float(t))
+    for t in (hi, lo):
+        if float(t) not in evals and not (evals and out_of_time()):
+            evaluate(float(t), relax=True)
     while True:
         levels = sorted(evals)
         bounds = [(*interval_bound(a, b), a, b) for a, b in zip(levels, levels[1:])]
@@ -165,9 +172,9 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
             break
         a, b = top[2], top[3]
         if b - a <= 1e-9 * max(1.0, abs(b)):
-            if a in evals:
+            if a in evals and a not in relaxed:
                 break
-            evaluate(a)  # an end of the bracket
+            evaluate(a)  # an end of the bracket, with plans
             continue
         evaluate(_split(a, b, top[1]))
     if best.x is not None:

@@ -60,11 +60,12 @@ def guided_cost(lp, guide: np.ndarray | None) -> np.ndarray:
 
 
 def rens_plan(lp, gap: float | None, time_limit: float | None, guide: np.ndarray | None = None,
-              abs_gap: float | None = None) -> tuple[np.ndarray | None, float]:
+              abs_gap: float | None = None) -> tuple[np.ndarray | None, float, float | None]:
     """A plan of the MIP ``lp`` (an :class:`~optimizer.solver.highs.LpArrays`) from its LP
-    relaxation's support, or None (the LP or the sub-MIP found none in time); and the seconds
-    spent. ``gap``, ``abs_gap`` and ``time_limit`` are the part's own: the sub-MIP gets a
-    share of each; ``guide``: see :func:`guided_cost`."""
+    relaxation's support, or None (the LP or the sub-MIP found none in time); the seconds
+    spent; and the LP relaxation's optimum, a proven bound on the MIP's (None with a guide,
+    whose LP optimises another objective). ``gap``, ``abs_gap`` and ``time_limit`` are the
+    part's own: the sub-MIP gets a share of each; ``guide``: see :func:`guided_cost`."""
     from .solver.highs import run_lp
 
     t0 = time.perf_counter()
@@ -73,19 +74,21 @@ def rens_plan(lp, gap: float | None, time_limit: float | None, guide: np.ndarray
     relaxed = lp.but(integer=np.zeros_like(lp.integer), cost=guided_cost(lp, guide))
     outcome, h = run_lp(relaxed.highs_lp(), settings, 1)
     if outcome.status != "optimal":
-        return None, time.perf_counter() - t0
-    lo, hi = support_bounds(lp, np.asarray(h.getSolution().col_value, float))
+        return None, time.perf_counter() - t0, None
+    x_lp = np.asarray(h.getSolution().col_value, float)
+    bound = None if guide is not None else float(lp.cost @ x_lp)
+    lo, hi = support_bounds(lp, x_lp)
     settings = {"mip_rel_gap": GAP_SHARE * (1e-4 if gap is None else float(gap))}
     if abs_gap is not None:
         settings["mip_abs_gap"] = GAP_SHARE * float(abs_gap)
     if budget is not None:
         left = budget - (time.perf_counter() - t0)
         if left <= 0.05:
-            return None, time.perf_counter() - t0
+            return None, time.perf_counter() - t0, bound
         settings["time_limit"] = left
     outcome, h = run_lp(lp.but(col_lower=lo, col_upper=hi).highs_lp(), settings, 1)
     x = np.asarray(h.getSolution().col_value, float) if outcome.has_plan else None
-    return x, time.perf_counter() - t0
+    return x, time.perf_counter() - t0, bound
 
 
 def feasible(lp, x: np.ndarray, tol: float = 1e-6) -> bool:

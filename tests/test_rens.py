@@ -44,12 +44,13 @@ def test_the_support_fixes_integral_lp_values_and_frees_fractional_ones(model):
 
 def test_the_rens_plan_keeps_every_rule_and_is_no_better_than_the_optimum(model):
     am, lp = model
-    x, seconds = rens.rens_plan(lp, 0.01, None)
+    x, seconds, bound = rens.rens_plan(lp, 0.01, None)
     assert x is not None and seconds > 0
     assert rens.feasible(lp, x)
     assert violations(am, clean(am, x)) == []
     best = _optimum(lp)
     assert float(lp.cost @ x) <= best + 1e-6 * abs(best)
+    assert bound >= best - 1e-6 * abs(best)  # the LP relaxation's optimum bounds the MIP's
     # the sub-MIP is solved to a third of the gap it was given, over a subset of the plans
     assert float(lp.cost @ x) >= 0.5 * best
 
@@ -64,7 +65,7 @@ def test_a_part_solved_with_the_rens_start_reaches_the_same_optimum(model):
 
 def test_feasible_sees_a_broken_row_a_bound_and_a_fraction(model):
     _, lp = model
-    x, _ = rens.rens_plan(lp, 0.01, None)
+    x, _, _ = rens.rens_plan(lp, 0.01, None)
     assert rens.feasible(lp, x)
     j = int(np.flatnonzero(lp.integer)[0])
     frac = x.copy()
@@ -82,7 +83,7 @@ def test_feasible_sees_a_broken_row_a_bound_and_a_fraction(model):
 
 def test_the_start_handed_on_is_the_better_plan(model):
     _, lp = model
-    plan, _ = rens.rens_plan(lp, 0.01, None)
+    plan, _, _ = rens.rens_plan(lp, 0.01, None)
     assert rens.better_start(lp, None, plan) is plan
     empty = np.zeros(len(lp.cost))
     assert rens.better_start(lp, empty, None) is empty
@@ -107,8 +108,10 @@ def test_a_guide_is_only_a_tie_break_in_the_lp(model):
     added = rens.guided_cost(lp, guide) - lp.cost
     assert np.abs(added).sum() == pytest.approx(rens.GUIDE_TIE * np.abs(lp.cost).sum())
     assert np.all(added > 0)  # towards the guide for a maximisation
-    x, _ = rens.rens_plan(lp, 0.01, None, guide=am.lm.objectives["penalty"], abs_gap=1.0)
+    x, _, bound = rens.rens_plan(lp, 0.01, None, guide=am.lm.objectives["efficiency"],
+                                 abs_gap=1.0)
     assert x is not None and rens.feasible(lp, x)
+    assert bound is None  # a guided LP optimises another objective: no bound from it
 
 
 def test_the_parts_absolute_gaps_at_a_level_add_up_to_the_gap(tmp_path):
