@@ -173,6 +173,7 @@ class PartResult:
     objective: float | None
     bound: float | None
     seconds: float
+    last_dual: float | None = None  # an LP: its last column's reduced cost (see solve_part)
 
 
 def solve_part(task: tuple) -> PartResult:
@@ -222,7 +223,10 @@ def solve_part(task: tuple) -> PartResult:
         if lp_bound is not None:  # HiGHS stopped before its root LP: the RENS LP's bound
             bound = lp_bound if bound is None else min(bound, lp_bound)
     elif outcome.status == "optimal":
-        bound = obj
+        # an LP's optimum moves with a fixed column's value at its reduced cost, at most:
+        # for a fixed level eta (the last column of a level's part) a proven tangent
+        bound, last = obj, float(h.getSolution().col_dual[-1])
+        return PartResult(outcome.status, x, obj, bound, time.perf_counter() - t0, last)
     return PartResult(outcome.status, x, obj, bound, time.perf_counter() - t0)
 
 
@@ -250,6 +254,7 @@ class Decomposed:
     bound: float | None
     parts: list = field(default_factory=list)
     seconds: float = 0.0
+    slope: float | None = None  # at_level(relax=True): a supergradient of the bound in level
 
     @property
     def gap(self) -> float | None:
@@ -458,6 +463,29 @@ def _level_groups(am: AllocationModel, dec: Decomposition) -> list:
     return groups
 
 
+def _relaxed(sub, guide: np.ndarray | None):
+    """A part's LP relaxation for a level's bound, and what to add to its optimum for a
+    bound of the part's own objective. With ``guide`` (a pure shortfall stage, whose LP is
+    very degenerate: 4 s for the county's largest part, 0.5 s tied) the LP is tied as RENS
+    ties it (weight w on the guide); its optimum then exceeds the own objective's by at least
+    w times the least the guide can be over the columns' bounds, so adding -w times that
+    least keeps it a bound (the tie's slope in the level is the LP's dual, as untied)."""
+    from .rens import guided_cost
+
+    sub = sub.but(integer=np.zeros_like(sub.integer))
+    if guide is None:
+        return sub, 0.0
+    lo, hi = sub.col_lower, sub.col_upper
+    g = np.asarray(guide, float)
+    pos, neg = g > 0, g < 0
+    least = np.r_[g[pos] * lo[pos], g[neg] * hi[neg]]
+    if not np.all(np.isfinite(least)):
+        return sub, 0.0  # the guide has no least: untied
+    tied = guided_cost(sub, g)
+    w = float(np.abs(tied - sub.cost).sum()) / max(float(np.abs(g).sum()), 1e-300)
+    return sub.but(cost=tied), -w * float(least.sum())
+
+
 def _level_abs_gap(dec: Decomposition, i: int, gap: float, scale: float) -> float:
     """Part ``i``'s absolute gap at a fixed level: its recipients' share of ``gap`` times
     the stage's scale (the level's term c t). Each part's objective there is its recipients'
@@ -495,7 +523,7 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
         x0[eta] = level
         if len(sb):
             x0[sb.start:sb.stop] = np.maximum(0.0, level - am.outcomes(x0))
-    tasks = []
+    tasks, slack = [], []
     # the shortfall alone (a pure equity stage) has a degenerate LP: efficiency guides RENS
     s_cols = np.arange(sb.start, sb.stop) if len(sb) else np.zeros(0, int)
     weighed = np.setdiff1d(np.flatnonzero(inner), s_cols)
@@ -506,7 +534,8 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
             coef, low = holds[i]
             sub = sub.with_rows([(np.asarray(coef, float)[c], low, math.inf)])
         if relax:
-            sub = sub.but(integer=np.zeros_like(sub.integer))
+            sub, extra = _relaxed(sub, None if guide is None else guide[c])
+            slack.append(extra)
         settings = _settings(gap, t)
         if i < len(dec.parts) and gap and objective[eta] * level:
             settings["mip_abs_gap"] = _level_abs_gap(dec, i, gap, objective[eta] * level)
@@ -518,6 +547,9 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
         # maximin: a recipient without any pairing stays below the level
         return Decomposed("infeasible", None, None, -math.inf, [])
     res = _run(tasks, workers, executor)
+    for r, extra in zip(res, slack):  # a tied LP's optimum, made a bound of the stage's own
+        if r.bound is not None:
+            r.bound += extra
     out = Decomposed(_combined_status(res), None, None, None, res)
     lone_value = 0.0
     if len(sb) and len(lone):
@@ -534,6 +566,13 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
         out.objective = float(objective @ x)
     if all(r.bound is not None for r in res):
         out.bound = float(sum(r.bound for r in res)) + objective[eta] * level + lone_value
+        if relax and all(r.last_dual is not None for r in res[:len(dec.parts)]):
+            # the LP bound is concave in the level (a right-hand side); its slope here: the
+            # parts' reduced costs of eta, eta's weight, and the lone recipients' hinges
+            lone_slope = (float(objective[sb.start + lone] @ (level > base)) if len(sb) and
+                          len(lone) else 0.0)
+            out.slope = (sum(r.last_dual for r in res[:len(dec.parts)]) + objective[eta]
+                         + lone_slope)
     elif any(r.status == "infeasible" for r in res):
         out.bound = -math.inf  # no plan at this level at all
     return out

@@ -73,6 +73,33 @@ def _interval_bound(c: float, L: float, a: float, b: float, A: float, B: float
     return max((min(c * t + A, c * t + B + L * (b - t)), t) for t in cands)
 
 
+KELLEY_STEPS = 3
+"""LP relaxations tried at the peak of the tangents' bound before the search's MIP levels."""
+
+
+def _under_tangents(tangents: list, a: float, b: float) -> tuple[float, float]:
+    """The highest value on [a, b] of U(t) = min over the tangents (t_i, B_i, g_i) of
+    B_i + g_i (t - t_i), and where (inf, b without tangents). The LP relaxation's optimum
+    at a fixed level is concave in the level, each tangent's slope a supergradient from the
+    LP's duals, so U bounds phi at every level (a relative 1e-9 of slack for round-off)."""
+    if not tangents:
+        return math.inf, b
+    T = np.array(tangents, float)
+
+    def U(t):
+        return float(np.min(T[:, 1] + T[:, 2] * (t - T[:, 0]) + 1e-9 * (1 + np.abs(T[:, 1]))))
+
+    cands = [a, b]
+    for i in range(len(T)):
+        for j in range(i + 1, len(T)):
+            dg = T[i, 2] - T[j, 2]
+            if dg != 0:
+                t = (T[j, 1] - T[i, 1] + T[i, 2] * T[i, 0] - T[j, 2] * T[j, 0]) / dg
+                if a < t < b:
+                    cands.append(float(t))
+    return max((U(t), t) for t in cands)
+
+
 def _split(a: float, b: float, peak: float) -> float:
     """Where to split [a, b]: at the bound's peak when it lies well inside, else halfway."""
     margin = 0.05 * (b - a)
@@ -111,6 +138,8 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
                      start=best.x if best.x is not None else start, relax=relax)
         evals[t] = d
         (relaxed.add if relax else relaxed.discard)(t)
+        if relax and d.bound is not None and d.slope is not None:
+            tangents.append((t, d.bound, d.slope))
         best.tried.append((t, d.objective, d.bound))
         if d.x is not None:
             # the plan found at level t at its own best level (the ceil(beta |R|)-th least
@@ -142,8 +171,13 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
     g_top = (0.0 if np.all(objective[rest] <= 0) and np.all(lm.col_lower[rest] >= 0)
              else math.inf)
 
+    tangents = []  # (level, LP bound on phi there, its slope): phi <= each line everywhere
+
     def interval_bound(a, b):
-        return _interval_bound(c, L, a, b, gbar(a), gbar(b))
+        bound, peak = _interval_bound(c, L, a, b, gbar(a), gbar(b)) if b > a else (
+            c * a + gbar(a), a)
+        cap, at = _under_tangents(tangents, a, b)
+        return (bound, peak) if bound <= cap else (cap, at)
 
     def out_of_time():
         return deadline is not None and time.perf_counter() > deadline - 0.5
@@ -154,16 +188,25 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
     for t in (hi, lo):
         if float(t) not in evals and not (evals and out_of_time()):
             evaluate(float(t), relax=True)
+    for _ in range(KELLEY_STEPS):  # the LP bound's peak, by tangents (Kelley's cutting planes)
+        cap, at = _under_tangents(tangents, lo, hi)
+        if not tangents or out_of_time() or any(abs(at - t) <= 1e-9 * max(1, abs(t))
+                                                for t in relaxed):
+            break
+        evaluate(at, relax=True)
     while True:
         levels = sorted(evals)
         bounds = [(*interval_bound(a, b), a, b) for a, b in zip(levels, levels[1:])]
-        bounds.append((c * levels[0] + gbar(levels[0]), levels[0], levels[0], levels[0]))
+        bounds.append((*interval_bound(levels[0], levels[0]), levels[0], levels[0]))
         # the bracket's ends not yet tried: below the least level tried, phi <= c t + g_top;
-        # above the highest, G(t) <= Gbar(highest), so phi <= c hi + Gbar(highest)
+        # above the highest, G(t) <= Gbar(highest), so phi <= c hi + Gbar(highest); and
+        # everywhere, phi is under the LP's tangents
         if levels[0] > lo:
-            bounds.append((c * levels[0] + g_top, lo, lo, lo))
+            cap, at = _under_tangents(tangents, lo, levels[0])
+            bounds.append((min(c * levels[0] + g_top, cap), lo, lo, lo))
         if levels[-1] < hi:
-            bounds.append((c * hi + gbar(levels[-1]), hi, hi, hi))
+            cap, at = _under_tangents(tangents, levels[-1], hi)
+            bounds.append((min(c * hi + gbar(levels[-1]), cap), hi, hi, hi))
         top = max(bounds)
         best.bound = top[0] if math.isfinite(top[0]) else None
         done = (best.objective is not None and

@@ -76,6 +76,26 @@ def test_the_bound_covers_the_levels_not_yet_tried(tail_blocks, first):
     assert d.bound is None or d.bound >= optimum - 1e-7
 
 
+def test_the_lp_tangents_bound_the_lp_at_every_level(tail_blocks):
+    """The LP relaxation at a fixed level with the slope from its duals: a tangent that no
+    other level's LP value (nor the optimum) rises above."""
+    am, objective, best = tail_blocks
+    dec = dc.components(am)
+    lo, hi = ls.level_range(am, objective)
+    grid = np.linspace(lo, hi, 7)
+    lp = {t: dc.at_level(am, objective, float(t), dec, relax=True) for t in grid}
+    assert all(d.x is None and d.slope is not None for d in lp.values())
+    tangents = [(float(t), d.bound, d.slope) for t, d in lp.items()]
+    for t, d in lp.items():
+        for t0, b0, g0 in tangents:
+            assert d.bound <= b0 + g0 * (t - t0) + 1e-7
+        cap, _ = ls._under_tangents(tangents, float(t), float(t))
+        assert cap == pytest.approx(d.bound, abs=1e-6)  # its own tangent touches it
+    cap, at = ls._under_tangents(tangents, lo, hi)
+    assert cap >= float(objective @ best) - 1e-7 and lo <= at <= hi
+    assert ls._under_tangents([], lo, hi) == (math.inf, hi)
+
+
 def test_an_interval_is_split_where_its_bound_peaks():
     # phi <= min(t + 0, t - 1 + 4 (1 - t)) on [0, 1]: the peak is at t = 0.75
     bound, peak = ls._interval_bound(1.0, 4.0, 0.0, 1.0, 0.0, -1.0)
