@@ -463,6 +463,16 @@ def _level_groups(am: AllocationModel, dec: Decomposition) -> list:
     return groups
 
 
+def _shortfall_guide(am: AllocationModel, inner: np.ndarray) -> np.ndarray | None:
+    """Efficiency, as the tie-break of the parts' LPs (RENS, bounds) where a stage at a fixed
+    level weighs nothing but the shortfall (a pure equity stage: a degenerate LP); else
+    None."""
+    sb = am.lm.col_blocks["s"]
+    s_cols = np.arange(sb.start, sb.stop) if len(sb) else np.zeros(0, int)
+    weighed = np.setdiff1d(np.flatnonzero(inner), s_cols)
+    return am.lm.objectives["efficiency"] if len(weighed) == 0 else None
+
+
 def _relaxed(sub, guide: np.ndarray | None):
     """A part's LP relaxation for a level's bound, and what to add to its optimum for a
     bound of the part's own objective. With ``guide`` (a pure shortfall stage, whose LP is
@@ -524,10 +534,7 @@ def at_level(am: AllocationModel, objective: np.ndarray, level: float, dec: Deco
         if len(sb):
             x0[sb.start:sb.stop] = np.maximum(0.0, level - am.outcomes(x0))
     tasks, slack = [], []
-    # the shortfall alone (a pure equity stage) has a degenerate LP: efficiency guides RENS
-    s_cols = np.arange(sb.start, sb.stop) if len(sb) else np.zeros(0, int)
-    weighed = np.setdiff1d(np.flatnonzero(inner), s_cols)
-    guide = lm.objectives["efficiency"] if len(weighed) == 0 else None
+    guide = _shortfall_guide(am, inner)
     for i, ((c, r), t) in enumerate(zip(groups, limits)):
         sub = sub_model(am, c, r, inner, lo, hi)
         if holds and i < len(holds) and holds[i] is not None:

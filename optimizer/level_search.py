@@ -106,6 +106,95 @@ def _split(a: float, b: float, peak: float) -> float:
     return peak if a + margin <= peak <= b - margin else (a + b) / 2
 
 
+class _Search:
+    """The state of one level search: the levels tried (``evals``; ``relaxed`` those bounded
+    by their LP only), the LP tangents, the best plan, and the bounds they prove."""
+
+    def __init__(self, am, objective, dec, gap, time_limit, workers, executor, holds, start):
+        self.am, self.objective, self.dec, self.gap = am, objective, dec, gap
+        self.opts = dict(workers=workers, executor=executor, holds=holds)
+        self.start = start
+        self.eta = int(dec.coupling_cols[0])
+        self.c = float(objective[self.eta])
+        self.evals: dict[float, Decomposed] = {}
+        self.relaxed: set = set()  # levels bounded by the LP relaxation only (no plan)
+        self.tangents: list = []  # (level, LP bound on phi, slope): phi <= each line
+        self.best = LevelSearch("infeasible", None, None, None)
+        self.deadline = None if not time_limit else time.perf_counter() + time_limit
+        # the tail mean: raising the level by d raises every s[r] by at most d, so G falls
+        # at most L d, L the weight on all the s columns: G(t) <= Gbar(b) + L (b - t)
+        sb = am.lm.col_blocks["s"]
+        self.L = float(-objective[sb.start:sb.stop].sum()) if len(sb) else math.inf
+        # where the objective weighs nothing but eta up (every other column >= 0 weighed
+        # <= 0: the s columns, soft rules' slacks), G <= 0 at every level; otherwise G has
+        # no bound below the least level tried
+        rest = np.flatnonzero(objective)
+        rest = rest[rest != self.eta]
+        self.g_top = (0.0 if np.all(objective[rest] <= 0)
+                      and np.all(am.lm.col_lower[rest] >= 0) else math.inf)
+
+    def left(self):  # a third of the time left for each level (the first ones matter most)
+        if self.deadline is None:
+            return None
+        return max(0.5, (self.deadline - time.perf_counter()) / 3)
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.perf_counter() > self.deadline - 0.5
+
+    def evaluate(self, t: float, relax: bool = False) -> Decomposed:
+        best = self.best
+        d = at_level(self.am, self.objective, t, self.dec, gap=self.gap / 4,
+                     time_limit=self.left(), start=best.x if best.x is not None else self.start,
+                     relax=relax, **self.opts)
+        self.evals[t] = d
+        (self.relaxed.add if relax else self.relaxed.discard)(t)
+        if relax and d.bound is not None and d.slope is not None:
+            self.tangents.append((t, d.bound, d.slope))
+        best.tried.append((t, d.objective, d.bound))
+        if d.x is not None:
+            # the plan found at level t at its own best level (the ceil(beta |R|)-th least
+            # outcome, or the least): never worse, and often the optimum's level exactly
+            x = _set_equity_columns(self.am, d.x.copy())
+            value = float(self.objective @ x)
+            if value < d.objective:
+                x, value = d.x, d.objective
+            if best.objective is None or value > best.objective:
+                best.x, best.objective, best.level = x, value, float(x[self.eta])
+        return d
+
+    def gbar(self, t: float) -> float:  # a proven bound on G(t) = phi(t) - c t (or inf)
+        d = self.evals[t]
+        return (d.bound - self.c * t) if d.bound is not None else math.inf
+
+    def interval_bound(self, a: float, b: float) -> tuple[float, float]:
+        c = self.c
+        bound, peak = (_interval_bound(c, self.L, a, b, self.gbar(a), self.gbar(b)) if b > a
+                       else (c * a + self.gbar(a), a))
+        cap, at = _under_tangents(self.tangents, a, b)
+        return (bound, peak) if bound <= cap else (cap, at)
+
+    def top(self, lo: float, hi: float) -> tuple:
+        """The highest bound over the bracket: (bound, peak, a, b) of its interval."""
+        c, levels = self.c, sorted(self.evals)
+        bounds = [(*self.interval_bound(a, b), a, b) for a, b in zip(levels, levels[1:])]
+        bounds.append((*self.interval_bound(levels[0], levels[0]), levels[0], levels[0]))
+        # the bracket's ends not yet tried: below the least level tried, phi <= c t + g_top;
+        # above the highest, G(t) <= Gbar(highest), so phi <= c hi + Gbar(highest); and
+        # everywhere, phi is under the LP's tangents
+        if levels[0] > lo:
+            cap, _ = _under_tangents(self.tangents, lo, levels[0])
+            bounds.append((min(c * levels[0] + self.g_top, cap), lo, lo, lo))
+        if levels[-1] < hi:
+            cap, _ = _under_tangents(self.tangents, levels[-1], hi)
+            bounds.append((min(c * hi + self.gbar(levels[-1]), cap), hi, hi, hi))
+        return max(bounds)
+
+    def within_gap(self, bound: float) -> bool:
+        b = self.best
+        return b.objective is not None and bound - b.objective <= self.gap * max(
+            abs(b.objective), 1e-10)
+
+
 def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: float,
                  gap: float = 1e-4, time_limit: float | None = None, workers=1, executor=None,
                  dec: Decomposition | None = None, max_levels: int = 40,
@@ -114,115 +203,43 @@ def search_level(am: AllocationModel, objective: np.ndarray, lo: float, hi: floa
     """Maximise ``objective`` (weight c >= 0 on eta, <= 0 on the tail's s columns) by a
     search over the level eta in [lo, hi] (the caller's bracket of the optimum's level), every
     level solved part by part (:func:`at_level`). G(t) = phi(t) - c t never rises with t, so
-    phi <= c b + Gbar(a) on [a, b] (and, for the tail mean, <= c t + Gbar(b) + L (b - t)):
-    the interval with the highest bound is split until that bound is within ``gap`` of the
-    best plan, ``max_levels`` or the time limit (docs/performance.md)."""
+    phi <= c b + Gbar(a) on [a, b] (and, for the tail mean, <= c t + Gbar(b) + L (b - t)),
+    and phi is under the LP relaxation's tangents: the interval with the highest bound is
+    split until that bound is within ``gap`` of the best plan, ``max_levels`` or the time
+    limit (docs/performance.md)."""
     t0 = time.perf_counter()
     dec = dec or components(am)
     objective = np.asarray(objective, float)
     check_level_separable(am, dec, objective)
-    eta = int(dec.coupling_cols[0])
-    c = float(objective[eta])
-    evals: dict[float, Decomposed] = {}
-    best = LevelSearch("infeasible", None, None, None)
-    deadline = None if not time_limit else t0 + time_limit
-
-    def left():  # a third of the time left for each level (the first ones matter most)
-        return None if deadline is None else max(0.5, (deadline - time.perf_counter()) / 3)
-
-    relaxed = set()  # levels bounded by the LP relaxation only (no plan tried there)
-
-    def evaluate(t, relax=False):
-        d = at_level(am, objective, t, dec, gap=gap / 4, time_limit=left(), workers=workers,
-                     executor=executor, holds=holds,
-                     start=best.x if best.x is not None else start, relax=relax)
-        evals[t] = d
-        (relaxed.add if relax else relaxed.discard)(t)
-        if relax and d.bound is not None and d.slope is not None:
-            tangents.append((t, d.bound, d.slope))
-        best.tried.append((t, d.objective, d.bound))
-        if d.x is not None:
-            # the plan found at level t at its own best level (the ceil(beta |R|)-th least
-            # outcome, or the least): never worse, and often the optimum's level exactly
-            x = _set_equity_columns(am, d.x.copy())
-            value = float(objective @ x)
-            if value < d.objective:
-                x, value = d.x, d.objective
-            if best.objective is None or value > best.objective:
-                best.x, best.objective, best.level = x, value, float(x[eta])
-        return d
-
-    def gbar(t):  # a proven bound on G(t) = phi(t) - c t (inf when the solver gave none)
-        d = evals[t]
-        return (d.bound - c * t) if d.bound is not None else math.inf
-
-    first = _first_levels(am, lo, hi, levels, start)
-    # the tail mean: raising the level by d raises every s[r] by at most d, so G falls at
-    # most L d, with L the weight on all the s columns: G(t) <= Gbar(b) + L (b - t) as well
-    sb = am.lm.col_blocks["s"]
-    L = float(-objective[sb.start:sb.stop].sum()) if len(sb) else math.inf
-
-    # where the objective weighs nothing but eta up (every other column >= 0 weighed <= 0:
-    # the s columns, soft rules' slacks), G <= 0 at every level; otherwise G has no bound
-    # below the least level tried
-    lm = am.lm
-    rest = np.flatnonzero(objective)
-    rest = rest[rest != eta]
-    g_top = (0.0 if np.all(objective[rest] <= 0) and np.all(lm.col_lower[rest] >= 0)
-             else math.inf)
-
-    tangents = []  # (level, LP bound on phi there, its slope): phi <= each line everywhere
-
-    def interval_bound(a, b):
-        bound, peak = _interval_bound(c, L, a, b, gbar(a), gbar(b)) if b > a else (
-            c * a + gbar(a), a)
-        cap, at = _under_tangents(tangents, a, b)
-        return (bound, peak) if bound <= cap else (cap, at)
-
-    def out_of_time():
-        return deadline is not None and time.perf_counter() > deadline - 0.5
-
-    for t in first:
-        if float(t) not in evals and not (evals and out_of_time()):
-            evaluate(float(t))
+    run = _Search(am, objective, dec, gap, time_limit, workers, executor, holds, start)
+    evals, best = run.evals, run.best
+    for t in _first_levels(am, lo, hi, levels, start):
+        if float(t) not in evals and not (evals and run.out_of_time()):
+            run.evaluate(float(t))
     for t in (hi, lo):
-        if float(t) not in evals and not (evals and out_of_time()):
-            evaluate(float(t), relax=True)
+        if float(t) not in evals and not (evals and run.out_of_time()):
+            run.evaluate(float(t), relax=True)
     for _ in range(KELLEY_STEPS):  # the LP bound's peak, by tangents (Kelley's cutting planes)
-        cap, at = _under_tangents(tangents, lo, hi)
-        if not tangents or out_of_time() or any(abs(at - t) <= 1e-9 * max(1, abs(t))
-                                                for t in relaxed):
+        cap, at = _under_tangents(run.tangents, lo, hi)
+        if not run.tangents or run.out_of_time() or any(
+                abs(at - t) <= 1e-9 * max(1, abs(t)) for t in run.relaxed):
             break
-        evaluate(at, relax=True)
+        run.evaluate(at, relax=True)
     while True:
-        levels = sorted(evals)
-        bounds = [(*interval_bound(a, b), a, b) for a, b in zip(levels, levels[1:])]
-        bounds.append((*interval_bound(levels[0], levels[0]), levels[0], levels[0]))
-        # the bracket's ends not yet tried: below the least level tried, phi <= c t + g_top;
-        # above the highest, G(t) <= Gbar(highest), so phi <= c hi + Gbar(highest); and
-        # everywhere, phi is under the LP's tangents
-        if levels[0] > lo:
-            cap, at = _under_tangents(tangents, lo, levels[0])
-            bounds.append((min(c * levels[0] + g_top, cap), lo, lo, lo))
-        if levels[-1] < hi:
-            cap, at = _under_tangents(tangents, levels[-1], hi)
-            bounds.append((min(c * hi + gbar(levels[-1]), cap), hi, hi, hi))
-        top = max(bounds)
+        top = run.top(lo, hi)
         best.bound = top[0] if math.isfinite(top[0]) else None
-        done = (best.objective is not None and
-                top[0] - best.objective <= gap * max(abs(best.objective), 1e-10))
-        if done or len(evals) >= max_levels or out_of_time():
+        if run.within_gap(top[0]) or len(evals) >= max_levels or run.out_of_time():
             break
         a, b = top[2], top[3]
         if b - a <= 1e-9 * max(1.0, abs(b)):
-            if a in evals and a not in relaxed:
+            if a in evals and a not in run.relaxed:
                 break
-            evaluate(a)  # an end of the bracket, with plans
+            run.evaluate(a)  # an end of the bracket, with plans
             continue
-        evaluate(_split(a, b, top[1]))
+        run.evaluate(_split(a, b, top[1]))
     if best.x is not None:
-        best.status = "optimal" if best.bound is not None and (
-            best.bound - best.objective <= gap * max(abs(best.objective), 1e-10)) else "time_limit"
+        best.status = ("optimal" if best.bound is not None and run.within_gap(best.bound)
+                       else "time_limit")
     best.seconds = time.perf_counter() - t0
     return best
 
